@@ -1,0 +1,70 @@
+"""The FastAPI application: routers, the error renderer, and who may call each route in the docs."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.routing import APIRoute
+
+from api import errors
+from api.deps import roles_of_route
+from api.routers import admin, auth, cases, directory, police, watches
+from api.simulators import sms
+from car_enforce.db import Database, get_database, set_database
+
+PUBLIC_ROUTES = frozenset({"/api/auth/login", "/healthz"})
+SIMULATOR_PREFIX = "/sim/"
+
+DESCRIPTION = """
+Follows a judgment debtor's car from the court's watch request (布控) to the buyer's new registration.
+
+Authenticate with `Authorization: Bearer <token>` from `POST /api/auth/login`, or a machine client's
+`X-Api-Key`. Every route says who may call it. Errors are `{"error": <name>, "detail": <text>}`.
+Money is in fen; instants are UTC; plates are compared in normal form.
+"""
+
+
+def _document_roles(app: FastAPI) -> None:
+    """Write each route's allowed roles into its OpenAPI description, from the guards it really uses."""
+    for route in app.routes:
+        if not isinstance(route, APIRoute):
+            continue
+        roles = roles_of_route(route.dependant)
+        if roles is None:
+            who = "anyone (public)" if route.path in PUBLIC_ROUTES else "the simulator's API key"
+        else:
+            who = ", ".join(sorted(roles))
+        line = f"**Who may call:** {who}."
+        if line not in (route.description or ""):
+            route.description = f"{route.description or ''}\n\n{line}".strip()
+
+
+def create_app(database: Database | None = None, *, with_scheduler: bool = False) -> FastAPI:
+    if database is not None:
+        set_database(database)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        scheduler = None
+        if with_scheduler:
+            from api.scheduler import start_scheduler
+
+            scheduler = start_scheduler(get_database())
+        yield
+        if scheduler is not None:
+            scheduler.shutdown(wait=False)
+
+    app = FastAPI(title="car-enforce", version="0.1.0", description=DESCRIPTION, lifespan=lifespan)
+    errors.install(app)
+    for router in (auth.router, cases.router, watches.router, police.router, directory.router, admin.router,
+                   sms.router):
+        app.include_router(router)
+
+    @app.get("/healthz", tags=["health"])
+    def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    _document_roles(app)
+    return app

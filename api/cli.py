@@ -1,0 +1,127 @@
+"""The ``carenforce`` command: serve, scheduler, database, demo seed and administration."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from car_enforce.settings import PROJECT_ROOT, get_settings
+
+app = typer.Typer(help="The vehicle seizure and judicial auction platform.", no_args_is_help=True)
+db_app = typer.Typer(help="Database migrations.", no_args_is_help=True)
+timeline_app = typer.Typer(help="The hash-chained timeline.", no_args_is_help=True)
+calendar_app = typer.Typer(help="Official holiday schedules.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(timeline_app, name="timeline")
+app.add_typer(calendar_app, name="calendar")
+
+
+def _ensure_sqlite_dir(url: str) -> None:
+    if url.startswith("sqlite:///"):
+        Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+
+
+@db_app.command("upgrade")
+def db_upgrade(revision: str = "head") -> None:
+    """Apply the migrations (alembic upgrade)."""
+    from car_enforce import migrate
+
+    url = get_settings().database_url
+    _ensure_sqlite_dir(url)
+    migrate.upgrade(url, revision)
+    typer.echo(f"database at {revision}")
+
+
+@db_app.command("check")
+def db_check() -> None:
+    """Fail if the models and the migrations disagree."""
+    from car_enforce import migrate
+
+    migrate.check(get_settings().database_url)
+    typer.echo("models and migrations agree")
+
+
+@app.command("seed-demo")
+def seed_demo(force: bool = typer.Option(False, help="Seed even if the database has data")) -> None:
+    """Seed the demo region (Wenzhou) if the database is empty, and print the demo logins."""
+    from car_enforce import demo
+    from car_enforce.db import get_database
+
+    with get_database().unit_of_work() as session:
+        if demo.is_seeded(session) and not force:
+            typer.echo("the database already has data; demo seed skipped")
+        else:
+            demo.seed(session)
+            typer.echo("demo region seeded")
+    print_logins()
+
+
+def print_logins() -> None:
+    from car_enforce import demo
+
+    base = get_settings().public_base_url
+    typer.echo(f"\nAPI docs: {base}/docs    health: {base}/healthz")
+    typer.echo(f"Demo logins (password {demo.DEMO_PASSWORD!r}) — POST {base}/api/auth/login:")
+    for login in demo.LOGINS:
+        typer.echo(f"  {login.username:<18} {login.role:<14} {login.who}")
+    typer.echo("Demo police API keys (header X-Api-Key):")
+    for key in demo.KEYS:
+        typer.echo(f"  {key.secret}  {key.organisation}")
+
+
+@app.command()
+def serve(host: str | None = None, port: int | None = None,
+          scheduler: bool = typer.Option(True, help="Run the scheduled sweeps in this process")) -> None:
+    """Serve the API, its docs, the simulators and (by default) the scheduler."""
+    import uvicorn
+
+    from api.app import create_app
+
+    settings = get_settings()
+    uvicorn.run(create_app(with_scheduler=scheduler and settings.run_scheduler), host=host or settings.host,
+                port=port or settings.port, log_level="info")
+
+
+@app.command("scheduler")
+def scheduler_cmd() -> None:
+    """Run only the scheduled sweeps (one process; a database lease keeps a second one idle)."""
+    from api.scheduler import run_forever
+    from car_enforce.db import get_database
+
+    run_forever(get_database())
+
+
+@timeline_app.command("verify")
+def timeline_verify(chain: str | None = typer.Option(None, help="One chain, e.g. case:12")) -> None:
+    """Recompute every hash chain; exit 1 and name each edited or deleted event."""
+    from car_enforce.db import get_database
+    from car_enforce.timeline.service import verify
+
+    with get_database().unit_of_work(read_only=True) as session:
+        problems = verify(session, chain=chain)
+    if problems:
+        for problem in problems:
+            typer.echo(f"TAMPERED {problem}", err=True)
+        raise typer.Exit(1)
+    typer.echo("timeline intact")
+
+
+@calendar_app.command("load")
+def calendar_load(file: Path) -> None:
+    """Load a year's official holiday schedule (JSON) published by the State Council."""
+    from car_enforce.calendar.schedule import parse_schedule
+    from car_enforce.calendar.service import load_official_year
+    from car_enforce.db import get_database
+    from car_enforce.identity.principal import Principal
+
+    schedule = parse_schedule(file.read_text(encoding="utf-8"))
+    with get_database().unit_of_work() as session:
+        row = load_official_year(session, schedule, Principal.system("cli"))
+    typer.echo(f"calendar {row.year} loaded from {row.source}")
+
+
+@app.command("where")
+def where() -> None:
+    """Print where the platform keeps its data."""
+    typer.echo(f"project: {PROJECT_ROOT}\ndatabase: {get_settings().database_url}")

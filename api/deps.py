@@ -1,0 +1,171 @@
+"""Request dependencies: the transaction owner, who is calling, role guards and idempotency."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Iterator
+from typing import Annotated, Any, TypeVar
+
+from fastapi import Depends, Header, Request
+from fastapi.responses import JSONResponse
+from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
+from pydantic import BaseModel
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from car_enforce import clock
+from car_enforce.db import get_database
+from car_enforce.errors import Forbidden, IdempotencyKeyReused, InvalidInput, Unauthenticated
+from car_enforce.idempotency import IdempotencyRecord
+from car_enforce.identity import service as identity
+from car_enforce.identity.models import Role
+from car_enforce.identity.principal import Principal
+
+_READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def get_session(request: Request) -> Iterator[Session]:
+    """The request's one transaction: committed when the handler succeeds, rolled back on any error."""
+    read_only = request.method in _READ_METHODS
+    session = get_database().session(read_only=read_only)
+    try:
+        yield session
+        if read_only:
+            session.rollback()
+        else:
+            session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()
+
+
+# "function" scope: the commit happens before the response leaves, so a 2xx means it is stored.
+SessionDep = Annotated[Session, Depends(get_session, scope="function")]
+
+_bearer = HTTPBearer(auto_error=False, description="A token from POST /api/auth/login")
+_api_key = APIKeyHeader(name="X-Api-Key", auto_error=False, description="A machine client's API key")
+
+
+def get_principal(
+    session: SessionDep,
+    bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+    api_key: Annotated[str | None, Depends(_api_key)],
+) -> Principal:
+    if api_key:
+        return identity.authenticate_api_key(session, api_key)
+    if bearer is not None:
+        credential = bearer.credentials
+        if credential.startswith("ck_"):  # machine clients may send their key as a bearer token
+            return identity.authenticate_api_key(session, credential)
+        return identity.authenticate_token(session, credential)
+    raise Unauthenticated("send 'Authorization: Bearer <token>' or 'X-Api-Key: <key>'")
+
+
+class Allow:
+    """A guard: the caller must hold one of these roles. The roles are listed in the OpenAPI document."""
+
+    def __init__(self, *roles: Role) -> None:
+        self.roles = frozenset(roles)
+
+    def __call__(self, principal: Annotated[Principal, Depends(get_principal)]) -> Principal:
+        if principal.role not in self.roles:
+            allowed = ", ".join(sorted(self.roles))
+            raise Forbidden(f"this needs one of the roles: {allowed}; you act as {principal.role}")
+        return principal
+
+    def __repr__(self) -> str:
+        return f"Allow({', '.join(sorted(self.roles))})"
+
+
+AnyUser = Annotated[Principal, Depends(Allow(*Role))]
+Officer = Annotated[Principal, Depends(Allow(Role.OFFICER))]
+Admin = Annotated[Principal, Depends(Allow(Role.ADMIN))]
+PoliceAdapter = Annotated[Principal, Depends(Allow(Role.POLICE_ADAPTER))]
+
+
+M = TypeVar("M", bound=BaseModel)
+
+
+class Idempotency:
+    """A POST with an ``Idempotency-Key`` runs once; a retry with the same key gets the first answer.
+
+    The key is claimed at the start of the request's transaction, so a concurrent duplicate waits on the
+    unique index and then replays the first answer instead of doing the work a second time.
+    """
+
+    def __init__(self, session: Session, principal: Principal, key: str | None, method: str, path: str,
+                 body: bytes) -> None:
+        self.session = session
+        self.record: IdempotencyRecord | None = None
+        self.replay: JSONResponse | None = None
+        if key is None:
+            return
+        if not 1 <= len(key) <= 128:
+            raise InvalidInput("Idempotency-Key", "must be 1 to 128 characters")
+        request_hash = hashlib.sha256(method.encode() + b" " + path.encode() + b"\n" + body).hexdigest()
+        existing = self._find(principal.label, key)
+        if existing is None:
+            record = IdempotencyRecord(principal=principal.label, key=key, method=method, path=path,
+                                       request_hash=request_hash, status_code=0, response=None,
+                                       created_at=clock.now())
+            try:
+                with session.begin_nested():
+                    session.add(record)
+            except IntegrityError:
+                existing = self._find(principal.label, key)
+            else:
+                self.record = record
+                return
+        assert existing is not None
+        if existing.request_hash != request_hash:
+            raise IdempotencyKeyReused(
+                f"Idempotency-Key {key!r} was used for a different request; use a new key")
+        self.replay = JSONResponse(existing.response, status_code=existing.status_code,
+                                   headers={"Idempotent-Replay": "true"})
+
+    def _find(self, principal: str, key: str) -> IdempotencyRecord | None:
+        return self.session.scalar(select(IdempotencyRecord).where(
+            IdempotencyRecord.principal == principal, IdempotencyRecord.key == key))
+
+    def run(self, produce: Callable[[], M], status_code: int = 201) -> M | JSONResponse:
+        """Return the stored answer of an earlier identical request, or produce and remember a new one."""
+        if self.replay is not None:
+            return self.replay
+        result = produce()
+        if self.record is not None:
+            self.record.status_code = status_code
+            self.record.response = result.model_dump(mode="json")
+        return result
+
+
+async def _request_body(request: Request) -> bytes:
+    return await request.body()
+
+
+def get_idempotency(
+    request: Request,
+    session: SessionDep,
+    principal: Annotated[Principal, Depends(get_principal)],
+    body: Annotated[bytes, Depends(_request_body)],
+    idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key",
+                                                  description="Makes a retry return the first result")] = None,
+) -> Idempotency:
+    return Idempotency(session, principal, idempotency_key, request.method, request.url.path, body)
+
+
+IdempotencyDep = Annotated[Idempotency, Depends(get_idempotency)]
+
+
+def roles_of_route(dependant: Any) -> set[Role] | None:
+    """The roles the route's guards allow (None when the route has no guard: a public route)."""
+    found: set[Role] | None = None
+    for dep in dependant.dependencies:
+        if isinstance(dep.call, Allow):
+            found = (found or set()) | set(dep.call.roles)
+        inner = roles_of_route(dep)
+        if inner is not None:
+            found = (found or set()) | inner
+    return found

@@ -1,0 +1,84 @@
+"""Cases, their vehicles and their watches, for the officers of the court."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query
+
+from api.deps import Allow, IdempotencyDep, Officer, SessionDep
+from api.errors import responses
+from car_enforce.cases import service as cases
+from car_enforce.cases.schemas import CaseCreate, CaseOut, TimelineEventOut
+from car_enforce.identity.models import Role
+from car_enforce.identity.principal import Principal
+from car_enforce.timeline import service as timeline
+from car_enforce.vehicles import service as vehicles
+from car_enforce.vehicles.schemas import CaseVehicleOut, VehicleCreate
+from car_enforce.watches import service as watches
+from car_enforce.watches.schemas import WatchCreate, WatchOut
+
+router = APIRouter(prefix="/api/cases", tags=["cases"], responses=responses(401, 403))
+OfficerOrAdmin = Annotated[Principal, Depends(Allow(Role.OFFICER, Role.ADMIN))]
+
+
+@router.post("", status_code=201, response_model=CaseOut, responses=responses(409, 422))
+def open_case(body: CaseCreate, session: SessionDep, officer: Officer, idem: IdempotencyDep) -> object:
+    """Open an enforcement case in the officer's court."""
+    return idem.run(lambda: CaseOut.of(cases.open_case(session, actor=officer, data=body)))
+
+
+@router.get("", response_model=list[CaseOut])
+def list_cases(session: SessionDep, who: OfficerOrAdmin, limit: int = Query(50, ge=1, le=500),
+               offset: int = Query(0, ge=0)) -> list[CaseOut]:
+    """The cases of the caller's court, newest first."""
+    return [CaseOut.of(c) for c in cases.list_cases(session, who, limit=limit, offset=offset)]
+
+
+@router.get("/{case_id}", response_model=CaseOut, responses=responses(404))
+def get_case(case_id: int, session: SessionDep, who: OfficerOrAdmin) -> CaseOut:
+    return CaseOut.of(cases.visible_case(session, who, case_id))
+
+
+@router.get("/{case_id}/timeline", response_model=list[TimelineEventOut], responses=responses(404))
+def case_timeline(case_id: int, session: SessionDep, who: OfficerOrAdmin) -> list[TimelineEventOut]:
+    """Every state change of the case, in order, with its hash-chain link."""
+    case = cases.visible_case(session, who, case_id)
+    return [TimelineEventOut(seq=e.seq, at=e.at, actor=e.actor, kind=e.kind, subject=e.subject, reason=e.reason,
+                             data=e.data, hash=e.hash) for e in timeline.events_of_case(session, case.id)]
+
+
+@router.post("/{case_id}/vehicles", status_code=201, response_model=CaseVehicleOut,
+             responses=responses(404, 409, 422))
+def register_vehicle(case_id: int, body: VehicleCreate, session: SessionDep, officer: Officer,
+                     idem: IdempotencyDep) -> object:
+    """Register a debtor's vehicle on the case."""
+    case = cases.visible_case(session, officer, case_id)
+    return idem.run(lambda: CaseVehicleOut.of(vehicles.register_vehicle(session, actor=officer, case=case,
+                                                                        data=body)))
+
+
+@router.get("/{case_id}/vehicles", response_model=list[CaseVehicleOut], responses=responses(404))
+def case_vehicles(case_id: int, session: SessionDep, who: OfficerOrAdmin) -> list[CaseVehicleOut]:
+    case = cases.visible_case(session, who, case_id)
+    return [CaseVehicleOut.of(link) for link in vehicles.vehicles_of_case(session, case)]
+
+
+@router.post("/{case_id}/watches", status_code=201, response_model=WatchOut,
+             responses=responses(400, 404, 409, 422))
+def issue_watch(case_id: int, body: WatchCreate, session: SessionDep, officer: Officer,
+                idem: IdempotencyDep) -> object:
+    """Issue a watch (布控) on a vehicle of the case; queued if another court's watch is active."""
+    case = cases.visible_case(session, officer, case_id)
+
+    def issue() -> WatchOut:
+        watch = watches.issue_watch(session, actor=officer, case=case, data=body)
+        return WatchOut.of(watch, watches.scope_of(session, watch))
+
+    return idem.run(issue)
+
+
+@router.get("/{case_id}/watches", response_model=list[WatchOut], responses=responses(404))
+def case_watches(case_id: int, session: SessionDep, who: OfficerOrAdmin) -> list[WatchOut]:
+    case = cases.visible_case(session, who, case_id)
+    return [WatchOut.of(w, watches.scope_of(session, w)) for w in watches.watches_of_case(session, case)]

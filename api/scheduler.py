@@ -1,0 +1,72 @@
+"""The composition root of scheduled work: which sweeps run, how often, under one database lease."""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import uuid
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.schedulers.blocking import BlockingScheduler
+from apscheduler.schedulers.base import BaseScheduler
+
+from car_enforce import lease
+from car_enforce.db import Database
+from car_enforce.notify.delivery import deliver_due
+from car_enforce.settings import get_settings
+from car_enforce.watches.jobs import sweep_watches
+
+log = logging.getLogger(__name__)
+LEASE = "scheduler"
+LEASE_TTL = timedelta(seconds=60)
+
+
+def _holder() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+
+
+def jobs(database: Database) -> dict[str, tuple[Callable[[], object], int]]:
+    """Each job and its interval in seconds."""
+    settings = get_settings()
+    return {
+        "deliver-notifications": (lambda: deliver_due(database), 5),
+        "sweep-watches": (lambda: sweep_watches(database, settings.watch_reminder_days), 600),
+    }
+
+
+def _guarded(database: Database, holder: str, name: str, job: Callable[[], object]) -> Callable[[], None]:
+    def run() -> None:
+        if not lease.hold(database, LEASE, holder, LEASE_TTL):
+            return
+        try:
+            job()
+        except Exception:
+            log.exception("scheduled job %s failed; it runs again at its next interval", name)
+
+    return run
+
+
+def configure(scheduler: BaseScheduler, database: Database) -> BaseScheduler:
+    holder = _holder()
+    for name, (job, seconds) in jobs(database).items():
+        scheduler.add_job(_guarded(database, holder, name, job), "interval", seconds=seconds, id=name,
+                          max_instances=1, coalesce=True, next_run_time=datetime.now(UTC))
+    return scheduler
+
+
+def start_scheduler(database: Database) -> BackgroundScheduler:
+    """The scheduler inside ``serve``: a background thread."""
+    scheduler = BackgroundScheduler(timezone="UTC")
+    configure(scheduler, database)
+    scheduler.start()
+    return scheduler
+
+
+def run_forever(database: Database) -> None:
+    """The ``scheduler`` command: one process that only runs the sweeps."""
+    scheduler = BlockingScheduler(timezone="UTC")
+    configure(scheduler, database)
+    scheduler.start()

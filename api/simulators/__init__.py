@@ -1,0 +1,1 @@
+"""Built-in simulators of outside services, served by the platform itself so the demo is whole."""

@@ -1,0 +1,1 @@
+"""Lots, bidding, auction feeds, transfer of registration, proceeds (later issues)."""

@@ -1,0 +1,1 @@
+"""The heart of the platform: cases, vehicles, watches, police adapters and the shared foundations."""

@@ -1,0 +1,88 @@
+"""Case verbs: open a case, find the cases an officer may see."""
+
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from car_enforce import clock
+from car_enforce.cases.case_number import parse_case_number
+from car_enforce.cases.id_numbers import check_credit_code, check_resident_id
+from car_enforce.cases.models import CaseStatus, EnforcementCase, Party, PartyKind, PartyRole
+from car_enforce.cases.schemas import CaseCreate, PartyIn
+from car_enforce.errors import Conflict, InvalidInput, NotFound
+from car_enforce.identity.models import Organisation, OrgKind, Role
+from car_enforce.identity.principal import Principal
+from car_enforce.timeline import service as timeline
+
+_PHONE = re.compile(r"^(1[3-9]\d{9}|0\d{2,3}-?\d{7,8})$")
+
+
+def _checked_party(p: PartyIn, field: str) -> tuple[str, str]:
+    if p.kind == PartyKind.PERSON:
+        id_number = check_resident_id(p.id_number, f"{field}.id_number")
+    else:
+        id_number = check_credit_code(p.id_number, f"{field}.id_number")
+    phone = p.phone.replace(" ", "")
+    if phone and not _PHONE.match(phone):
+        raise InvalidInput(f"{field}.phone", "a mainland mobile (11 digits) or a landline like 0577-12345678")
+    return id_number, phone
+
+
+def open_case(session: Session, *, actor: Principal, data: CaseCreate) -> EnforcementCase:
+    """Open an enforcement case in the officer's own court."""
+    court = session.get(Organisation, actor.organisation_id)
+    if court is None or court.kind != OrgKind.COURT:
+        raise InvalidInput("court", "only an officer of a court can open a case")
+    number = parse_case_number(data.case_number, "case_number", today_year=clock.today_local().year)
+    if court.code and number.court_code != court.code:
+        raise InvalidInput("case_number", f"the court code {number.court_code} is not this court's "
+                                          f"({court.code})")
+    parties = [(PartyRole.APPLICANT, p, *_checked_party(p, f"applicants[{i}]"))
+               for i, p in enumerate(data.applicants)]
+    parties += [(PartyRole.DEBTOR, p, *_checked_party(p, f"debtors[{i}]")) for i, p in enumerate(data.debtors)]
+    existing = session.scalar(select(EnforcementCase.id).where(
+        EnforcementCase.court_id == court.id, EnforcementCase.case_number == number.text))
+    if existing is not None:
+        raise Conflict(f"case {number.text} is already open in this court (id {existing})")
+    case = EnforcementCase(court_id=court.id, case_number=number.text, officer_id=actor.user_id,
+                           amount_owed_fen=data.amount_owed_fen, status=CaseStatus.OPEN, opened_at=clock.now())
+    case.parties = [Party(role=role, kind=p.kind, name=p.name.strip(), id_number=id_number, phone=phone)
+                    for role, p, id_number, phone in parties]
+    session.add(case)
+    session.flush()
+    # The timeline names the parties by role and kind only: ID numbers never enter the record's data.
+    timeline.record(session, actor=actor, kind="case.opened", subject=f"case:{case.id}", case_id=case.id,
+                    data={"case_number": case.case_number, "amount_owed_fen": case.amount_owed_fen,
+                          "applicants": len(data.applicants), "debtors": len(data.debtors)})
+    return case
+
+
+def visible_case(session: Session, actor: Principal, case_id: int) -> EnforcementCase:
+    """The case if the caller may see it; an officer sees only the cases of the officer's own court."""
+    case = session.get(EnforcementCase, case_id)
+    if case is None or not _may_see(actor, case):
+        raise NotFound(f"case {case_id} does not exist")
+    return case
+
+
+def _may_see(actor: Principal, case: EnforcementCase) -> bool:
+    if actor.role == Role.ADMIN:
+        return True
+    return actor.role == Role.OFFICER and case.court_id == actor.organisation_id
+
+
+def list_cases(session: Session, actor: Principal, *, limit: int, offset: int) -> list[EnforcementCase]:
+    query = select(EnforcementCase).order_by(EnforcementCase.id.desc()).limit(limit).offset(offset)
+    if actor.role != Role.ADMIN:
+        query = query.where(EnforcementCase.court_id == actor.organisation_id)
+    return list(session.scalars(query))
+
+
+def debtor_of(case: EnforcementCase, party_id: int) -> Party:
+    for party in case.parties:
+        if party.id == party_id and party.role == PartyRole.DEBTOR:
+            return party
+    raise InvalidInput("owner_party_id", f"party {party_id} is not a debtor of case {case.case_number}")

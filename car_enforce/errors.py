@@ -1,0 +1,54 @@
+"""One error hierarchy; each error carries its HTTP status and is rendered as ``{"error", "detail"}``."""
+
+from __future__ import annotations
+
+
+class DomainError(Exception):
+    status_code = 400
+
+    def __init__(self, detail: str, *, rule: str | None = None) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.rule = rule
+
+    @property
+    def name(self) -> str:
+        return type(self).__name__
+
+
+class NotFound(DomainError):
+    status_code = 404
+
+
+class Conflict(DomainError):
+    """The request is well formed but the current state forbids it."""
+
+    status_code = 409
+
+
+class RuleViolation(DomainError):
+    """The request is well formed but breaks a legal or business rule; ``rule`` cites it."""
+
+    status_code = 400
+
+
+class InvalidInput(DomainError):
+    """A value is malformed (a plate, a VIN, a case number): the payload cannot be processed."""
+
+    status_code = 422
+
+    def __init__(self, field: str, detail: str, *, rule: str | None = None) -> None:
+        super().__init__(f"{field}: {detail}", rule=rule)
+        self.field = field
+
+
+class Unauthenticated(DomainError):
+    status_code = 401
+
+
+class Forbidden(DomainError):
+    status_code = 403
+
+
+class IdempotencyKeyReused(Conflict):
+    pass

@@ -1,0 +1,1 @@
+"""Jurisdictions as polygons, datums, and which unit covers a point."""

@@ -1,0 +1,50 @@
+"""Request and response shapes for vehicles."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from car_enforce.vehicles.models import CaseVehicle, PlateColour, Vehicle
+
+
+class VehicleCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    plate: str = Field(max_length=32, examples=["浙C12345"])
+    plate_colour: PlateColour
+    plate_type: str = Field(max_length=2, examples=["02"], description="号牌种类 code: 01, 02, 51, 52, 99, …")
+    vin: str | None = Field(default=None, max_length=32)
+    description: str = Field(default="", max_length=256, examples=["白色大众帕萨特轿车"])
+    owner_party_id: int = Field(description="The debtor of this case who owns the car")
+
+
+class VehicleOut(BaseModel):
+    id: int
+    plate: str
+    plate_as_written: str
+    plate_colour: PlateColour
+    plate_type: str
+    vin: str | None
+    vin_needs_review: bool
+    description: str
+
+    @classmethod
+    def of(cls, v: Vehicle) -> VehicleOut:
+        return cls(id=v.id, plate=v.plate, plate_as_written=v.plate_as_written, plate_colour=v.plate_colour,
+                   plate_type=v.plate_type, vin=v.vin, vin_needs_review=v.vin_needs_review,
+                   description=v.description)
+
+
+class CaseVehicleOut(BaseModel):
+    id: int
+    case_id: int
+    owner_party_id: int
+    registered_at: datetime
+    vehicle: VehicleOut
+
+    @classmethod
+    def of(cls, link: CaseVehicle) -> CaseVehicleOut:
+        return cls(id=link.id, case_id=link.case_id, owner_party_id=link.owner_party_id,
+                   registered_at=link.registered_at, vehicle=VehicleOut.of(link.vehicle))

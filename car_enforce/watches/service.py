@@ -1,0 +1,239 @@
+"""Watch verbs: issue, renew, lift; queued watches of other courts take effect when the first one ends.
+
+Every verb checks its guard, changes the status, keeps the police watch list and its change feed in step,
+writes the timeline event and queues the notifications, all in the caller's transaction.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, timedelta
+
+from sqlalchemy import delete, select, text
+from sqlalchemy.orm import Session
+
+from car_enforce import clock
+from car_enforce.calendar.service import Deadline, PrcCalendar, load_calendar
+from car_enforce.cases.case_number import parse_case_number
+from car_enforce.cases.models import CaseStatus, EnforcementCase
+from car_enforce.errors import Conflict, InvalidInput, NotFound, RuleViolation
+from car_enforce.geo.models import Jurisdiction, JurisdictionLevel
+from car_enforce.identity.models import Organisation, Role, User
+from car_enforce.identity.principal import Principal
+from car_enforce.notify import service as notify
+from car_enforce.timeline import service as timeline
+from car_enforce.timeline.models import TimelineEvent
+from car_enforce.vehicles.service import case_vehicle
+from car_enforce.watches.models import (
+    LiftReason,
+    Watch,
+    WatchChangeKind,
+    WatchlistChange,
+    WatchlistEntry,
+    WatchRenewal,
+    WatchStatus,
+)
+from car_enforce.watches.schemas import WatchCreate, WatchLift, WatchRenew
+
+MAX_YEARS = 2
+RULE_TERM = "民诉法解释 Art. 485: a movable may be seized for at most two years; each renewal at most two more"
+RULE_RENEW = "民诉法解释 Art. 485 / 查封规定 Art. 27: renew before the period ends, or the seizure lapses"
+RULE_QUEUE = "查封规定 Art. 26: a later court's seizure queues and takes effect when the first one is released"
+SCOPE_LEVELS = frozenset({JurisdictionLevel.COUNTY, JurisdictionLevel.CITY, JurisdictionLevel.PROVINCE})
+_RULING_SUFFIX = re.compile(r"之[一二三四五六七八九十百]+$")
+
+
+def _ruling_number(raw: str, field: str) -> str:
+    """A ruling is numbered like its case, often with a suffix (…执1234号之一)."""
+    cleaned = raw.strip()
+    suffix = _RULING_SUFFIX.search(cleaned)
+    base = cleaned[: suffix.start()] if suffix else cleaned
+    number = parse_case_number(base, field, today_year=clock.today_local().year)
+    return number.text + (suffix.group(0) if suffix else "")
+
+
+def _scope(session: Session, code: str) -> Jurisdiction:
+    scope = session.scalar(select(Jurisdiction).where(Jurisdiction.code == code.strip()))
+    if scope is None:
+        raise NotFound(f"scope {code!r} is not a known jurisdiction code")
+    if scope.level not in SCOPE_LEVELS:
+        raise InvalidInput("scope_code", f"{scope.name} is a {scope.level}; a scope is a county, city or province")
+    return scope
+
+
+def _end_of_term(calendar: PrcCalendar, start: date, requested: date | None, field: str) -> Deadline:
+    """The last day in force: the requested day, or the two-year maximum counted from ``start``."""
+    limit = calendar.court_period_end_years(start, MAX_YEARS)
+    if requested is None:
+        return limit
+    if requested <= start:
+        raise InvalidInput(field, f"{requested.isoformat()} is not after {start.isoformat()}")
+    if requested > limit.on:
+        raise RuleViolation(f"{field} {requested.isoformat()} is past the longest allowed term, which ends on "
+                            f"{limit.on.isoformat()}", rule=RULE_TERM)
+    return Deadline(on=requested, provisional=calendar.is_provisional_year(requested.year))
+
+
+def _lock_change_feed(session: Session) -> None:
+    # Changes must become visible in the order of their seq, or a police client reading "after cursor N"
+    # could skip a change that commits later with a smaller seq. SQLite writers are serialised already
+    # (BEGIN IMMEDIATE); on PostgreSQL a transaction-scoped advisory lock orders the writers of the feed.
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(7301)"))
+
+
+def _entry_values(session: Session, watch: Watch) -> dict[str, object]:
+    court = session.get(Organisation, watch.court_id)
+    assert court is not None and watch.starts_on is not None and watch.expires_on is not None
+    v = watch.vehicle
+    return {"watch_id": watch.id, "scope_jurisdiction_id": watch.scope_jurisdiction_id, "plate": v.plate,
+            "plate_colour": v.plate_colour, "vin": v.vin, "description": v.description,
+            "court_name": court.name, "court_phone": court.contact_phone, "starts_on": watch.starts_on,
+            "expires_on": watch.expires_on}
+
+
+def publish_change(session: Session, watch: Watch, kind: WatchChangeKind) -> None:
+    """Keep the police list and the change feed in step with the watch."""
+    _lock_change_feed(session)
+    values = _entry_values(session, watch)
+    if kind in (WatchChangeKind.ISSUED, WatchChangeKind.RENEWED):
+        entry = session.get(WatchlistEntry, watch.id)
+        if entry is None:
+            session.add(WatchlistEntry(**values))
+        else:
+            entry.expires_on = watch.expires_on  # type: ignore[assignment]
+    else:
+        session.execute(delete(WatchlistEntry).where(WatchlistEntry.watch_id == watch.id))
+    session.add(WatchlistChange(kind=kind, at=clock.now(), **values))
+    session.flush()
+
+
+def _event(session: Session, actor: Principal, watch: Watch, kind: str, *, reason: str = "",
+           **data: object) -> TimelineEvent:
+    event = timeline.record(session, actor=actor, kind=kind, subject=f"watch:{watch.id}", case_id=watch.case_id,
+                            reason=reason, data={"watch_id": watch.id, "plate": watch.vehicle.plate,
+                                                 "status": watch.status, **data})
+    notify.enqueue_webhooks(session, event=event, organisation_ids=[watch.court_id])
+    return event
+
+
+def _activate(session: Session, calendar: PrcCalendar, watch: Watch, start: date, end: Deadline) -> None:
+    watch.status = WatchStatus.ACTIVE
+    watch.starts_on, watch.expires_on, watch.expires_provisional = start, end.on, end.provisional
+    session.flush()
+    publish_change(session, watch, WatchChangeKind.ISSUED)
+
+
+def issue_watch(session: Session, *, actor: Principal, case: EnforcementCase, data: WatchCreate) -> Watch:
+    """Put a case's vehicle under watch (布控) on a seizure ruling, for at most two years."""
+    if case.status != CaseStatus.OPEN:
+        raise Conflict(f"case {case.case_number} is {case.status}")
+    link = case_vehicle(session, case, data.vehicle_id)
+    ruling = _ruling_number(data.ruling_number, "ruling_number")
+    scope = _scope(session, data.scope_code)
+    calendar = load_calendar(session)
+    today = clock.today_local()
+    end = _end_of_term(calendar, today, data.expires_on, "expires_on")
+
+    live = list(session.scalars(select(Watch).where(
+        Watch.vehicle_id == link.vehicle_id, Watch.status.in_([WatchStatus.ACTIVE, WatchStatus.QUEUED]))))
+    own = next((w for w in live if w.court_id == case.court_id), None)
+    if own is not None:
+        raise Conflict(f"this court already has a {own.status} watch (id {own.id}) on {link.vehicle.plate}; "
+                       "renew or lift it instead")
+    first = next((w for w in live if w.status == WatchStatus.ACTIVE), None)
+    assert actor.user_id is not None
+    watch = Watch(case_id=case.id, vehicle_id=link.vehicle_id, court_id=case.court_id, officer_id=actor.user_id,
+                  ruling_number=ruling, scope_jurisdiction_id=scope.id, status=WatchStatus.QUEUED,
+                  term_days=(end.on - today).days, issued_at=clock.now())
+    session.add(watch)
+    session.flush()
+    if first is None:
+        _activate(session, calendar, watch, today, end)
+        _event(session, actor, watch, "watch.issued", scope=scope.code, ruling_number=ruling,
+               starts_on=today, expires_on=end.on, expires_provisional=end.provisional)
+    else:
+        _event(session, actor, watch, "watch.queued", reason=RULE_QUEUE, scope=scope.code,
+               ruling_number=ruling, term_days=watch.term_days)
+    return watch
+
+
+def renew_watch(session: Session, *, actor: Principal, watch: Watch, data: WatchRenew) -> Watch:
+    """Continue a seizure (续行查封) before it ends; each renewal runs at most two years from the old end."""
+    if watch.status != WatchStatus.ACTIVE or watch.expires_on is None:
+        raise Conflict(f"watch {watch.id} is {watch.status}; only an active watch can be renewed", rule=RULE_RENEW)
+    today = clock.today_local()
+    if today > watch.expires_on:
+        raise Conflict(f"watch {watch.id} ended on {watch.expires_on.isoformat()}; a seizure that was not "
+                       "renewed in time has lapsed and needs a new ruling", rule=RULE_RENEW)
+    ruling = _ruling_number(data.ruling_number, "ruling_number")
+    calendar = load_calendar(session)
+    end = _end_of_term(calendar, watch.expires_on, data.expires_on, "expires_on")
+    previous = watch.expires_on
+    session.add(WatchRenewal(watch_id=watch.id, ruling_number=ruling, renewed_at=clock.now(),
+                             previous_expires_on=previous, new_expires_on=end.on))
+    watch.expires_on, watch.expires_provisional = end.on, end.provisional
+    session.flush()
+    publish_change(session, watch, WatchChangeKind.RENEWED)
+    _event(session, actor, watch, "watch.renewed", ruling_number=ruling, previous_expires_on=previous,
+           expires_on=end.on, expires_provisional=end.provisional)
+    return watch
+
+
+def lift_watch(session: Session, *, actor: Principal, watch: Watch, data: WatchLift) -> Watch:
+    """Lift a watch (debtor paid, settlement, court decision); the next queued court's watch takes effect."""
+    if watch.status not in (WatchStatus.ACTIVE, WatchStatus.QUEUED):
+        raise Conflict(f"watch {watch.id} is already {watch.status}")
+    was_active = watch.status == WatchStatus.ACTIVE
+    watch.status, watch.ended_at = WatchStatus.LIFTED, clock.now()
+    watch.lift_reason, watch.lift_note = data.reason, data.note.strip()
+    session.flush()
+    if was_active:
+        publish_change(session, watch, WatchChangeKind.LIFTED)
+    _event(session, actor, watch, "watch.lifted", reason=data.note.strip(), lift_reason=data.reason)
+    if was_active:
+        promote_next(session, actor=actor, vehicle_id=watch.vehicle_id)
+    return watch
+
+
+def promote_next(session: Session, *, actor: Principal, vehicle_id: int) -> Watch | None:
+    """The earliest queued watch on the vehicle takes effect now (查封规定 Art. 26)."""
+    queued = session.scalars(select(Watch).where(Watch.vehicle_id == vehicle_id,
+                                                 Watch.status == WatchStatus.QUEUED)
+                             .order_by(Watch.issued_at, Watch.id)).first()
+    if queued is None:
+        return None
+    calendar = load_calendar(session)
+    today = clock.today_local()
+    limit = calendar.court_period_end_years(today, MAX_YEARS)
+    wanted = today + timedelta(days=queued.term_days)
+    end = limit if wanted >= limit.on else Deadline(on=wanted, provisional=calendar.is_provisional_year(wanted.year))
+    _activate(session, calendar, queued, today, end)
+    event = _event(session, actor, queued, "watch.activated", reason=RULE_QUEUE, starts_on=today,
+                   expires_on=end.on, expires_provisional=end.provisional)
+    officer = session.get(User, queued.officer_id)
+    if officer is not None and officer.phone:
+        notify.enqueue_sms(session, event=event, to=officer.phone, dedupe_key=f"watch-activated:{queued.id}",
+                           body=f"【云执车】您轮候布控的车辆{queued.vehicle.plate}已于{today:%Y年%m月%d日}生效，"
+                                f"有效期至{end.on:%Y年%m月%d日}。")
+    return queued
+
+
+def visible_watch(session: Session, actor: Principal, watch_id: int) -> Watch:
+    watch = session.get(Watch, watch_id)
+    if watch is None or (actor.role != Role.ADMIN and watch.court_id != actor.organisation_id):
+        raise NotFound(f"watch {watch_id} does not exist")
+    return watch
+
+
+def watches_of_case(session: Session, case: EnforcementCase) -> list[Watch]:
+    return list(session.scalars(select(Watch).where(Watch.case_id == case.id).order_by(Watch.id)))
+
+
+def scope_of(session: Session, watch: Watch) -> Jurisdiction:
+    scope = session.get(Jurisdiction, watch.scope_jurisdiction_id)
+    assert scope is not None
+    return scope
+
+
+__all__ = ["LiftReason", "issue_watch", "lift_watch", "promote_next", "renew_watch"]

@@ -1,0 +1,62 @@
+"""Run an ASGI app under a real uvicorn server on loopback, for tests that need real HTTP and sockets."""
+
+from __future__ import annotations
+
+import socket
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import uvicorn
+
+HOST = "127.0.0.1"
+
+
+@contextmanager
+def serve(app: Any, *, host: str = HOST, startup_timeout_s: float = 10.0,
+          shutdown_timeout_s: float = 10.0, log_level: str = "warning") -> Iterator[str]:
+    """Serve ``app`` in a background thread; yield its base URL once it accepts connections."""
+    # Bind first and hand uvicorn the socket: asking the OS for port 0 and passing the number on would
+    # race with other tests grabbing the same free port in between.
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((host, 0))
+    port = sock.getsockname()[1]
+    config = uvicorn.Config(app, host=host, port=port, log_level=log_level, lifespan="auto",
+                            timeout_graceful_shutdown=max(1, int(shutdown_timeout_s / 2)))
+    server = uvicorn.Server(config)
+    failure: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            server.run(sockets=[sock])
+        except BaseException as exc:  # reported to the test thread below, not lost in this one
+            failure.append(exc)
+
+    # uvicorn only installs signal handlers on the main thread, so running it here leaves pytest's alone.
+    thread = threading.Thread(target=run, name=f"uvicorn-{port}", daemon=True)
+    thread.start()
+    try:
+        deadline = time.monotonic() + startup_timeout_s
+        while not server.started:
+            if failure or not thread.is_alive():
+                cause = failure[0] if failure else None
+                raise RuntimeError(f"uvicorn did not start on {host}:{port}") from cause
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"uvicorn did not start on {host}:{port} within {startup_timeout_s} s")
+            time.sleep(0.01)
+        yield f"http://{host}:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(shutdown_timeout_s)
+        if thread.is_alive():
+            # Requests still open past the graceful period (a slow simulator): cut them off.
+            server.force_exit = True
+            thread.join(shutdown_timeout_s)
+        sock.close()
+        # Not while an exception is propagating: it, not the stuck server, is what the test must show.
+        if thread.is_alive() and sys.exc_info()[0] is None:
+            raise RuntimeError(f"uvicorn on {host}:{port} did not stop")

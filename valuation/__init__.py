@@ -1,0 +1,1 @@
+"""Inspection, price inquiry and the reference price (later issues)."""
