@@ -1,9 +1,8 @@
 """Alembic environment: the platform's metadata, on SQLite (batch mode) and PostgreSQL alike."""
 
-from alembic import context
-
-import car_enforce.models  # noqa: F401  (registers every table on the metadata)
 import api.simulators.models  # noqa: F401
+import car_enforce.models  # noqa: F401  (registers every table on the metadata)
+from alembic import context
 from car_enforce.db import Base, make_engine
 from car_enforce.settings import get_settings
 
@@ -16,8 +15,13 @@ def _url() -> str:
 
 
 def run_migrations_offline() -> None:
-    context.configure(url=_url(), target_metadata=target_metadata, literal_binds=True,
-                      render_as_batch=True, compare_type=True)
+    context.configure(
+        url=_url(),
+        target_metadata=target_metadata,
+        literal_binds=True,
+        render_as_batch=True,
+        compare_type=True,
+    )
     with context.begin_transaction():
         context.run_migrations()
 
@@ -34,8 +38,9 @@ def run_migrations_online() -> None:
 
 
 def _run(connection: object) -> None:
-    context.configure(connection=connection, target_metadata=target_metadata, render_as_batch=True,
-                      compare_type=True)
+    context.configure(
+        connection=connection, target_metadata=target_metadata, render_as_batch=True, compare_type=True
+    )
     with context.begin_transaction():
         context.run_migrations()
 

@@ -58,8 +58,15 @@ def create_app(database: Database | None = None, *, with_scheduler: bool = False
 
     app = FastAPI(title="car-enforce", version="0.1.0", description=DESCRIPTION, lifespan=lifespan)
     errors.install(app)
-    for router in (auth.router, cases.router, watches.router, police.router, directory.router, admin.router,
-                   sms.router):
+    for router in (
+        auth.router,
+        cases.router,
+        watches.router,
+        police.router,
+        directory.router,
+        admin.router,
+        sms.router,
+    ):
         app.include_router(router)
 
     @app.get("/healthz", tags=["health"])

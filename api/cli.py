@@ -71,16 +71,23 @@ def print_logins() -> None:
 
 
 @app.command()
-def serve(host: str | None = None, port: int | None = None,
-          scheduler: bool = typer.Option(True, help="Run the scheduled sweeps in this process")) -> None:
+def serve(
+    host: str | None = None,
+    port: int | None = None,
+    scheduler: bool = typer.Option(True, help="Run the scheduled sweeps in this process"),
+) -> None:
     """Serve the API, its docs, the simulators and (by default) the scheduler."""
     import uvicorn
 
     from api.app import create_app
 
     settings = get_settings()
-    uvicorn.run(create_app(with_scheduler=scheduler and settings.run_scheduler), host=host or settings.host,
-                port=port or settings.port, log_level="info")
+    uvicorn.run(
+        create_app(with_scheduler=scheduler and settings.run_scheduler),
+        host=host or settings.host,
+        port=port or settings.port,
+        log_level="info",
+    )
 
 
 @app.command("scheduler")

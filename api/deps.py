@@ -96,8 +96,9 @@ class Idempotency:
     unique index and then replays the first answer instead of doing the work a second time.
     """
 
-    def __init__(self, session: Session, principal: Principal, key: str | None, method: str, path: str,
-                 body: bytes) -> None:
+    def __init__(
+        self, session: Session, principal: Principal, key: str | None, method: str, path: str, body: bytes
+    ) -> None:
         self.session = session
         self.record: IdempotencyRecord | None = None
         self.replay: JSONResponse | None = None
@@ -108,9 +109,16 @@ class Idempotency:
         request_hash = hashlib.sha256(method.encode() + b" " + path.encode() + b"\n" + body).hexdigest()
         existing = self._find(principal.label, key)
         if existing is None:
-            record = IdempotencyRecord(principal=principal.label, key=key, method=method, path=path,
-                                       request_hash=request_hash, status_code=0, response=None,
-                                       created_at=clock.now())
+            record = IdempotencyRecord(
+                principal=principal.label,
+                key=key,
+                method=method,
+                path=path,
+                request_hash=request_hash,
+                status_code=0,
+                response=None,
+                created_at=clock.now(),
+            )
             try:
                 with session.begin_nested():
                     session.add(record)
@@ -122,13 +130,18 @@ class Idempotency:
         assert existing is not None
         if existing.request_hash != request_hash:
             raise IdempotencyKeyReused(
-                f"Idempotency-Key {key!r} was used for a different request; use a new key")
-        self.replay = JSONResponse(existing.response, status_code=existing.status_code,
-                                   headers={"Idempotent-Replay": "true"})
+                f"Idempotency-Key {key!r} was used for a different request; use a new key"
+            )
+        self.replay = JSONResponse(
+            existing.response, status_code=existing.status_code, headers={"Idempotent-Replay": "true"}
+        )
 
     def _find(self, principal: str, key: str) -> IdempotencyRecord | None:
-        return self.session.scalar(select(IdempotencyRecord).where(
-            IdempotencyRecord.principal == principal, IdempotencyRecord.key == key))
+        return self.session.scalar(
+            select(IdempotencyRecord).where(
+                IdempotencyRecord.principal == principal, IdempotencyRecord.key == key
+            )
+        )
 
     def run(self, produce: Callable[[], M], status_code: int = 201) -> M | JSONResponse:
         """Return the stored answer of an earlier identical request, or produce and remember a new one."""
@@ -150,8 +163,9 @@ def get_idempotency(
     session: SessionDep,
     principal: Annotated[Principal, Depends(get_principal)],
     body: Annotated[bytes, Depends(_request_body)],
-    idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key",
-                                                  description="Makes a retry return the first result")] = None,
+    idempotency_key: Annotated[
+        str | None, Header(alias="Idempotency-Key", description="Makes a retry return the first result")
+    ] = None,
 ) -> Idempotency:
     return Idempotency(session, principal, idempotency_key, request.method, request.url.path, body)
 

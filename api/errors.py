@@ -55,19 +55,25 @@ def install(app: FastAPI) -> None:
     async def _validation(_request: Request, exc: RequestValidationError) -> JSONResponse:
         problems = [f"{_field_name(tuple(e['loc']))}: {e['msg']}" for e in exc.errors()]
         fields = [_field_name(tuple(e["loc"])) for e in exc.errors()]
-        body = ErrorOut(error="ValidationError", detail="; ".join(problems) or "malformed request",
-                        fields=fields)
+        body = ErrorOut(
+            error="ValidationError", detail="; ".join(problems) or "malformed request", fields=fields
+        )
         return JSONResponse(body.model_dump(exclude_none=True), status_code=422)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
-        name = {404: "NotFound", 405: "MethodNotAllowed", 401: "Unauthenticated"}.get(exc.status_code,
-                                                                                       "HTTPError")
-        return JSONResponse({"error": name, "detail": str(exc.detail)}, status_code=exc.status_code,
-                            headers=getattr(exc, "headers", None))
+        name = {404: "NotFound", 405: "MethodNotAllowed", 401: "Unauthenticated"}.get(
+            exc.status_code, "HTTPError"
+        )
+        return JSONResponse(
+            {"error": name, "detail": str(exc.detail)},
+            status_code=exc.status_code,
+            headers=getattr(exc, "headers", None),
+        )
 
     @app.exception_handler(Exception)
     async def _unexpected(_request: Request, exc: Exception) -> JSONResponse:
         log.exception("unhandled error")
-        return JSONResponse({"error": "InternalError", "detail": "an unexpected error occurred"},
-                            status_code=500)
+        return JSONResponse(
+            {"error": "InternalError", "detail": "an unexpected error occurred"}, status_code=500
+        )

@@ -10,8 +10,8 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 from apscheduler.schedulers.background import BackgroundScheduler
-from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.schedulers.base import BaseScheduler
+from apscheduler.schedulers.blocking import BlockingScheduler
 
 from car_enforce import lease
 from car_enforce.db import Database
@@ -52,8 +52,15 @@ def _guarded(database: Database, holder: str, name: str, job: Callable[[], objec
 def configure(scheduler: BaseScheduler, database: Database) -> BaseScheduler:
     holder = _holder()
     for name, (job, seconds) in jobs(database).items():
-        scheduler.add_job(_guarded(database, holder, name, job), "interval", seconds=seconds, id=name,
-                          max_instances=1, coalesce=True, next_run_time=datetime.now(UTC))
+        scheduler.add_job(
+            _guarded(database, holder, name, job),
+            "interval",
+            seconds=seconds,
+            id=name,
+            max_instances=1,
+            coalesce=True,
+            next_run_time=datetime.now(UTC),
+        )
     return scheduler
 
 

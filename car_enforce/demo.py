@@ -82,30 +82,80 @@ def seed(session: Session) -> None:
     places = seed_demo_jurisdictions(session)
     city = places["330300"]
 
-    operator = create_organisation(session, kind=OrgKind.PLATFORM_OPERATOR, name="云执车平台运营",
-                                   code="OPS")
-    create_user(session, organisation_id=operator.id, username="admin", password=DEMO_PASSWORD, role=Role.ADMIN,
-                display_name="平台管理员")
-    intermediate = create_organisation(session, kind=OrgKind.COURT, name="温州市中级人民法院", code="浙03",
-                                       jurisdiction_id=city.id, contact_phone="0577-88888000")
-    create_organisation(session, kind=OrgKind.POLICE_UNIT, name="温州市公安局交通警察支队",
-                                     code="JJ330300", jurisdiction_id=city.id, contact_phone="0577-88000122")
+    operator = create_organisation(session, kind=OrgKind.PLATFORM_OPERATOR, name="云执车平台运营", code="OPS")
+    create_user(
+        session,
+        organisation_id=operator.id,
+        username="admin",
+        password=DEMO_PASSWORD,
+        role=Role.ADMIN,
+        display_name="平台管理员",
+    )
+    intermediate = create_organisation(
+        session,
+        kind=OrgKind.COURT,
+        name="温州市中级人民法院",
+        code="浙03",
+        jurisdiction_id=city.id,
+        contact_phone="0577-88888000",
+    )
+    create_organisation(
+        session,
+        kind=OrgKind.POLICE_UNIT,
+        name="温州市公安局交通警察支队",
+        code="JJ330300",
+        jurisdiction_id=city.id,
+        contact_phone="0577-88000122",
+    )
     courts: dict[str, Organisation] = {}
     for code, _short, court_name, court_code, brigade in COUNTIES:
         county = places[code]
-        courts[code] = create_organisation(session, kind=OrgKind.COURT, name=court_name, code=court_code,
-                                           jurisdiction_id=county.id, contact_phone=f"0577-6{code[-3:]}0000")
-        create_organisation(session, kind=OrgKind.POLICE_UNIT, name=brigade, code=f"JJ{code}",
-                            jurisdiction_id=county.id, contact_phone=f"0577-6{code[-3:]}0122")
+        courts[code] = create_organisation(
+            session,
+            kind=OrgKind.COURT,
+            name=court_name,
+            code=court_code,
+            jurisdiction_id=county.id,
+            contact_phone=f"0577-6{code[-3:]}0000",
+        )
+        create_organisation(
+            session,
+            kind=OrgKind.POLICE_UNIT,
+            name=brigade,
+            code=f"JJ{code}",
+            jurisdiction_id=county.id,
+            contact_phone=f"0577-6{code[-3:]}0122",
+        )
     pingyang_center = create_organisation(
-        session, kind=OrgKind.AUX_CENTER, name="法拍车辅助事务办理中心（温州平阳站）", code="AUX-PY",
-        jurisdiction_id=places["330326"].id, contact_phone="0577-63600000", address="温州市平阳县昆阳镇",
-        lon=120.5605, lat=27.6715)
-    create_organisation(session, kind=OrgKind.AUX_CENTER, name="法拍车辅助事务办理中心（温州鹿城站）", code="AUX-LC",
-                        jurisdiction_id=places["330302"].id, contact_phone="0577-88300000",
-                        address="温州市鹿城区", lon=120.6500, lat=28.0100)
-    create_organisation(session, kind=OrgKind.VEHICLE_REGISTRY, name="温州市公安局交通警察支队车辆管理所",
-                        code="CGS330300", jurisdiction_id=city.id, contact_phone="0577-88001111")
+        session,
+        kind=OrgKind.AUX_CENTER,
+        name="法拍车辅助事务办理中心（温州平阳站）",
+        code="AUX-PY",
+        jurisdiction_id=places["330326"].id,
+        contact_phone="0577-63600000",
+        address="温州市平阳县昆阳镇",
+        lon=120.5605,
+        lat=27.6715,
+    )
+    create_organisation(
+        session,
+        kind=OrgKind.AUX_CENTER,
+        name="法拍车辅助事务办理中心（温州鹿城站）",
+        code="AUX-LC",
+        jurisdiction_id=places["330302"].id,
+        contact_phone="0577-88300000",
+        address="温州市鹿城区",
+        lon=120.6500,
+        lat=28.0100,
+    )
+    create_organisation(
+        session,
+        kind=OrgKind.VEHICLE_REGISTRY,
+        name="温州市公安局交通警察支队车辆管理所",
+        code="CGS330300",
+        jurisdiction_id=city.id,
+        contact_phone="0577-88001111",
+    )
     create_organisation(session, kind=OrgKind.AUCTION_PLATFORM, name="司法拍卖平台（模拟）", code="AUC-SIM")
 
     officers = {
@@ -113,41 +163,115 @@ def seed(session: Session) -> None:
         "lucheng.officer": (courts["330302"], "鹿城执行干警", "13800000302"),
         "wenzhou.officer": (intermediate, "温州中院执行干警", "13800000300"),
     }
-    users = {name: create_user(session, organisation_id=org.id, username=name, password=DEMO_PASSWORD,
-                               role=Role.OFFICER, display_name=label, phone=phone)
-             for name, (org, label, phone) in officers.items()}
-    create_user(session, organisation_id=pingyang_center.id, username="pingyang.center", password=DEMO_PASSWORD,
-                role=Role.CENTER_STAFF, display_name="平阳站工作人员", phone="13800000999")
+    users = {
+        name: create_user(
+            session,
+            organisation_id=org.id,
+            username=name,
+            password=DEMO_PASSWORD,
+            role=Role.OFFICER,
+            display_name=label,
+            phone=phone,
+        )
+        for name, (org, label, phone) in officers.items()
+    }
+    create_user(
+        session,
+        organisation_id=pingyang_center.id,
+        username="pingyang.center",
+        password=DEMO_PASSWORD,
+        role=Role.CENTER_STAFF,
+        display_name="平阳站工作人员",
+        phone="13800000999",
+    )
 
     orgs_by_name = {o.name: o for o in session.scalars(select(Organisation))}
     for key in KEYS:
         org = orgs_by_name[key.organisation]
         prefix = security.prefix_of(key.secret)
         assert prefix is not None
-        session.add(ApiKey(organisation_id=org.id, name="demo key", role=Role.POLICE_ADAPTER, prefix=prefix,
-                           secret_hash=security.sha256_hex(key.secret), created_at=clock.now()))
+        session.add(
+            ApiKey(
+                organisation_id=org.id,
+                name="demo key",
+                role=Role.POLICE_ADAPTER,
+                prefix=prefix,
+                secret_hash=security.sha256_hex(key.secret),
+                created_at=clock.now(),
+            )
+        )
     session.flush()
     _seed_cases(session, principal_of_user(users["pingyang.officer"]))
 
 
 def _seed_cases(session: Session, officer: Principal) -> None:
-    case = open_case(session, actor=officer, data=CaseCreate(
-        case_number="(2026)浙0326执1234号", amount_owed_fen=38_650_000,
-        applicants=[PartyIn(kind=PartyKind.COMPANY, name="温州某某小额贷款股份有限公司",
-                            id_number="91330300MA2874XX86", phone="13900000001")],
-        debtors=[PartyIn(kind=PartyKind.PERSON, name="林某某", id_number="330326198808080019",
-                         phone="13900000002")]))
-    _vehicle_and_watch(session, officer, case, "浙C12345", PlateColour.BLUE, "02", "LSVAU218XN2183294",
-                       "白色大众帕萨特轿车", "330326")
-    _vehicle_and_watch(session, officer, case, "浙CD12345", PlateColour.GREEN, "52", None,
-                       "蓝色比亚迪汉新能源轿车", "330300")
+    case = open_case(
+        session,
+        actor=officer,
+        data=CaseCreate(
+            case_number="(2026)浙0326执1234号",
+            amount_owed_fen=38_650_000,
+            applicants=[
+                PartyIn(
+                    kind=PartyKind.COMPANY,
+                    name="温州某某小额贷款股份有限公司",
+                    id_number="91330300MA2874XX86",
+                    phone="13900000001",
+                )
+            ],
+            debtors=[
+                PartyIn(
+                    kind=PartyKind.PERSON, name="林某某", id_number="330326198808080019", phone="13900000002"
+                )
+            ],
+        ),
+    )
+    _vehicle_and_watch(
+        session,
+        officer,
+        case,
+        "浙C12345",
+        PlateColour.BLUE,
+        "02",
+        "LSVAU218XN2183294",
+        "白色大众帕萨特轿车",
+        "330326",
+    )
+    _vehicle_and_watch(
+        session, officer, case, "浙CD12345", PlateColour.GREEN, "52", None, "蓝色比亚迪汉新能源轿车", "330300"
+    )
 
 
-def _vehicle_and_watch(session: Session, officer: Principal, case: EnforcementCase, plate: str,
-                       colour: PlateColour, type_code: str, vin: str | None, description: str, scope: str) -> None:
+def _vehicle_and_watch(
+    session: Session,
+    officer: Principal,
+    case: EnforcementCase,
+    plate: str,
+    colour: PlateColour,
+    type_code: str,
+    vin: str | None,
+    description: str,
+    scope: str,
+) -> None:
     debtor = next(p for p in case.parties if p.role == "debtor")
-    link = register_vehicle(session, actor=officer, case=case, data=VehicleCreate(
-        plate=plate, plate_colour=colour, plate_type=type_code, vin=vin, description=description,
-        owner_party_id=debtor.id))
-    issue_watch(session, actor=officer, case=case, data=WatchCreate(
-        vehicle_id=link.vehicle_id, ruling_number=f"{case.case_number}之一", scope_code=scope))
+    link = register_vehicle(
+        session,
+        actor=officer,
+        case=case,
+        data=VehicleCreate(
+            plate=plate,
+            plate_colour=colour,
+            plate_type=type_code,
+            vin=vin,
+            description=description,
+            owner_party_id=debtor.id,
+        ),
+    )
+    issue_watch(
+        session,
+        actor=officer,
+        case=case,
+        data=WatchCreate(
+            vehicle_id=link.vehicle_id, ruling_number=f"{case.case_number}之一", scope_code=scope
+        ),
+    )

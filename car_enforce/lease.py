@@ -39,6 +39,8 @@ def hold(database: Database, name: str, holder: str, ttl: timedelta) -> bool:
 
 def release(database: Database, name: str, holder: str) -> None:
     with database.unit_of_work() as session:
-        lease = session.scalar(select(Lease).where(Lease.name == name, Lease.holder == holder).with_for_update())
+        lease = session.scalar(
+            select(Lease).where(Lease.name == name, Lease.holder == holder).with_for_update()
+        )
         if lease is not None:
             session.delete(lease)

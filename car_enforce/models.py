@@ -1,9 +1,9 @@
 """Imports every ORM model so that the metadata is complete (Alembic, ``create_all`` in tools)."""
 
+from car_enforce import idempotency, lease
 from car_enforce.calendar import models as calendar_models
 from car_enforce.cases import models as cases_models
 from car_enforce.geo import models as geo_models
-from car_enforce import idempotency, lease
 from car_enforce.identity import models as identity_models
 from car_enforce.notify import models as notify_models
 from car_enforce.timeline import models as timeline_models
@@ -15,8 +15,8 @@ __all__ = [
     "cases_models",
     "geo_models",
     "idempotency",
-    "lease",
     "identity_models",
+    "lease",
     "notify_models",
     "timeline_models",
     "vehicles_models",

@@ -24,8 +24,14 @@ def case_body(number: str = PINGYANG_CASE, **extra: Any) -> dict[str, Any]:
     body: dict[str, Any] = {
         "case_number": number,
         "amount_owed_fen": 38_650_000,
-        "applicants": [{"kind": "company", "name": "温州某小额贷款公司", "id_number": APPLICANT_CODE,
-                        "phone": "13900000001"}],
+        "applicants": [
+            {
+                "kind": "company",
+                "name": "温州某小额贷款公司",
+                "id_number": APPLICANT_CODE,
+                "phone": "13900000001",
+            }
+        ],
         "debtors": [{"kind": "person", "name": "林某某", "id_number": DEBTOR_ID, "phone": "13900000002"}],
     }
     body.update(extra)
@@ -42,18 +48,45 @@ def debtor_id(case: dict[str, Any]) -> int:
     return int(next(p["id"] for p in case["parties"] if p["role"] == "debtor"))
 
 
-def register_vehicle(client: TestClient, headers: dict[str, str], case: dict[str, Any], plate: str = "浙C12345",
-                     vin: str | None = VIN, colour: str = "blue", type_code: str = "02") -> dict[str, Any]:
-    r = client.post(f"/api/cases/{case['id']}/vehicles", headers=headers, json={
-        "plate": plate, "plate_colour": colour, "plate_type": type_code, "vin": vin,
-        "description": "白色大众帕萨特轿车", "owner_party_id": debtor_id(case)})
+def register_vehicle(
+    client: TestClient,
+    headers: dict[str, str],
+    case: dict[str, Any],
+    plate: str = "浙C12345",
+    vin: str | None = VIN,
+    colour: str = "blue",
+    type_code: str = "02",
+) -> dict[str, Any]:
+    r = client.post(
+        f"/api/cases/{case['id']}/vehicles",
+        headers=headers,
+        json={
+            "plate": plate,
+            "plate_colour": colour,
+            "plate_type": type_code,
+            "vin": vin,
+            "description": "白色大众帕萨特轿车",
+            "owner_party_id": debtor_id(case),
+        },
+    )
     assert r.status_code == 201, r.text
     return dict(r.json())
 
 
-def issue_watch(client: TestClient, headers: dict[str, str], case: dict[str, Any], vehicle_id: int,
-                scope: str = "330326", **extra: Any) -> dict[str, Any]:
-    body = {"vehicle_id": vehicle_id, "ruling_number": f"{case['case_number']}之一", "scope_code": scope, **extra}
+def issue_watch(
+    client: TestClient,
+    headers: dict[str, str],
+    case: dict[str, Any],
+    vehicle_id: int,
+    scope: str = "330326",
+    **extra: Any,
+) -> dict[str, Any]:
+    body = {
+        "vehicle_id": vehicle_id,
+        "ruling_number": f"{case['case_number']}之一",
+        "scope_code": scope,
+        **extra,
+    }
     r = client.post(f"/api/cases/{case['id']}/watches", headers=headers, json=body)
     assert r.status_code == 201, r.text
     return dict(r.json())

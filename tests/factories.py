@@ -6,12 +6,12 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
+from car_enforce import clock
 from car_enforce.db import Database
 from car_enforce.geo.models import Jurisdiction, JurisdictionLevel
 from car_enforce.identity import security
 from car_enforce.identity.models import ApiKey, Organisation, OrgKind, Role
 from car_enforce.identity.service import create_organisation, create_user
-from car_enforce import clock
 
 PASSWORD = "correct-horse-battery"
 
@@ -20,10 +20,18 @@ def box(lon0: float, lat0: float, lon1: float, lat1: float) -> str:
     return f"MULTIPOLYGON((({lon0} {lat0}, {lon1} {lat0}, {lon1} {lat1}, {lon0} {lat1}, {lon0} {lat0})))"
 
 
-def jurisdiction(session: Session, code: str, name: str, level: JurisdictionLevel,
-                 parent: Jurisdiction | None, wkt: str) -> Jurisdiction:
-    row = Jurisdiction(code=code, name=name, level=level, parent_id=parent.id if parent else None,
-                       path=(parent.path if parent else "/") + f"{code}/", boundary_wkt=wkt, source="test")
+def jurisdiction(
+    session: Session, code: str, name: str, level: JurisdictionLevel, parent: Jurisdiction | None, wkt: str
+) -> Jurisdiction:
+    row = Jurisdiction(
+        code=code,
+        name=name,
+        level=level,
+        parent_id=parent.id if parent else None,
+        path=(parent.path if parent else "/") + f"{code}/",
+        boundary_wkt=wkt,
+        source="test",
+    )
     session.add(row)
     session.flush()
     return row
@@ -40,36 +48,69 @@ class Region:
 
 def region(session: Session) -> Region:
     """浙江 > 温州 > {平阳, 乐清}, and 杭州 beside 温州 (rough boxes, WGS84)."""
-    zj = jurisdiction(session, "330000", "浙江省", JurisdictionLevel.PROVINCE, None, box(118.0, 27.0, 123.0, 31.2))
+    zj = jurisdiction(
+        session, "330000", "浙江省", JurisdictionLevel.PROVINCE, None, box(118.0, 27.0, 123.0, 31.2)
+    )
     wz = jurisdiction(session, "330300", "温州市", JurisdictionLevel.CITY, zj, box(119.6, 27.0, 121.3, 28.6))
-    py = jurisdiction(session, "330326", "平阳县", JurisdictionLevel.COUNTY, wz, box(120.2, 27.5, 120.7, 27.8))
-    yq = jurisdiction(session, "330382", "乐清市", JurisdictionLevel.COUNTY, wz, box(120.8, 28.0, 121.3, 28.5))
+    py = jurisdiction(
+        session, "330326", "平阳县", JurisdictionLevel.COUNTY, wz, box(120.2, 27.5, 120.7, 27.8)
+    )
+    yq = jurisdiction(
+        session, "330382", "乐清市", JurisdictionLevel.COUNTY, wz, box(120.8, 28.0, 121.3, 28.5)
+    )
     hz = jurisdiction(session, "330100", "杭州市", JurisdictionLevel.CITY, zj, box(118.3, 29.2, 120.7, 30.6))
     return Region(province=zj.id, city=wz.id, pingyang=py.id, yueqing=yq.id, other_city=hz.id)
 
 
 def court(session: Session, name: str, code: str, jurisdiction_id: int) -> Organisation:
-    return create_organisation(session, kind=OrgKind.COURT, name=name, code=code, jurisdiction_id=jurisdiction_id,
-                               contact_phone="0577-63600000")
+    return create_organisation(
+        session,
+        kind=OrgKind.COURT,
+        name=name,
+        code=code,
+        jurisdiction_id=jurisdiction_id,
+        contact_phone="0577-63600000",
+    )
 
 
 def officer(session: Session, org: Organisation, username: str, phone: str = "13800000326") -> int:
-    return create_user(session, organisation_id=org.id, username=username, password=PASSWORD, role=Role.OFFICER,
-                       display_name=username, phone=phone).id
+    return create_user(
+        session,
+        organisation_id=org.id,
+        username=username,
+        password=PASSWORD,
+        role=Role.OFFICER,
+        display_name=username,
+        phone=phone,
+    ).id
 
 
 def admin(session: Session, username: str = "root.admin") -> int:
     ops = create_organisation(session, kind=OrgKind.PLATFORM_OPERATOR, name="运营", code="OPS")
-    return create_user(session, organisation_id=ops.id, username=username, password=PASSWORD, role=Role.ADMIN,
-                       display_name="admin").id
+    return create_user(
+        session,
+        organisation_id=ops.id,
+        username=username,
+        password=PASSWORD,
+        role=Role.ADMIN,
+        display_name="admin",
+    ).id
 
 
 def police_key(session: Session, name: str, jurisdiction_id: int) -> str:
     """A police unit with a machine key; returns the key's secret."""
     unit = create_organisation(session, kind=OrgKind.POLICE_UNIT, name=name, jurisdiction_id=jurisdiction_id)
     prefix, secret = security.new_api_key()
-    session.add(ApiKey(organisation_id=unit.id, name="adapter", role=Role.POLICE_ADAPTER, prefix=prefix,
-                       secret_hash=security.sha256_hex(secret), created_at=clock.now()))
+    session.add(
+        ApiKey(
+            organisation_id=unit.id,
+            name="adapter",
+            role=Role.POLICE_ADAPTER,
+            prefix=prefix,
+            secret_hash=security.sha256_hex(secret),
+            created_at=clock.now(),
+        )
+    )
     session.flush()
     return secret
 
@@ -94,8 +135,12 @@ def world(database: Database) -> World:
         officer(s, py_court, "py.officer")
         officer(s, lc_court, "lc.officer", phone="13800000302")
         admin(s)
-        return World(region=r, pingyang_court=py_court.id, lucheng_court=lc_court.id,
-                     pingyang_key=police_key(s, "平阳县公安局交通警察大队", r.pingyang),
-                     yueqing_key=police_key(s, "乐清市公安局交通警察大队", r.yueqing),
-                     city_key=police_key(s, "温州市公安局交通警察支队", r.city),
-                     hangzhou_key=police_key(s, "杭州市公安局交通警察支队", r.other_city))
+        return World(
+            region=r,
+            pingyang_court=py_court.id,
+            lucheng_court=lc_court.id,
+            pingyang_key=police_key(s, "平阳县公安局交通警察大队", r.pingyang),
+            yueqing_key=police_key(s, "乐清市公安局交通警察大队", r.yueqing),
+            city_key=police_key(s, "温州市公安局交通警察支队", r.city),
+            hangzhou_key=police_key(s, "杭州市公安局交通警察支队", r.other_city),
+        )

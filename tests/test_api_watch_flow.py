@@ -32,7 +32,8 @@ def police(key: str) -> dict[str, str]:
 
 
 def test_officer_watch_reaches_police_and_change_feed_shows_renewal_and_lift(
-        client: TestClient, world: factories.World) -> None:
+    client: TestClient, world: factories.World
+) -> None:
     officer = login(client, "py.officer")
     case = open_case(client, officer)
     link = register_vehicle(client, officer, case)
@@ -52,28 +53,42 @@ def test_officer_watch_reaches_police_and_change_feed_shows_renewal_and_lift(
     cursor = int(snap.headers["X-Watchlist-Cursor"])
     assert body["cursor"] == cursor
 
-    r = client.post(f"/api/watches/{watch['id']}/renew", headers=officer,
-                    json={"ruling_number": "(2026)浙0326执1234号之二"})
+    r = client.post(
+        f"/api/watches/{watch['id']}/renew",
+        headers=officer,
+        json={"ruling_number": "(2026)浙0326执1234号之二"},
+    )
     assert r.status_code == 200, r.text
     assert r.json()["expires_on"] == "2030-11-25"  # 2030-11-23 is a Saturday: rolled to Monday
-    r = client.post(f"/api/watches/{watch['id']}/lift", headers=officer,
-                    json={"reason": "debtor_paid", "note": "执行款已全部到账"})
+    r = client.post(
+        f"/api/watches/{watch['id']}/lift",
+        headers=officer,
+        json={"reason": "debtor_paid", "note": "执行款已全部到账"},
+    )
     assert r.status_code == 200, r.text
     assert r.json()["status"] == "lifted"
 
-    delta = client.get("/api/police/watchlist/changes", params={"after": cursor},
-                       headers=police(world.pingyang_key)).json()
-    assert [(c["kind"], c["watch_id"]) for c in delta["changes"]] == [("renewed", watch["id"]),
-                                                                       ("lifted", watch["id"])]
+    delta = client.get(
+        "/api/police/watchlist/changes", params={"after": cursor}, headers=police(world.pingyang_key)
+    ).json()
+    assert [(c["kind"], c["watch_id"]) for c in delta["changes"]] == [
+        ("renewed", watch["id"]),
+        ("lifted", watch["id"]),
+    ]
     assert delta["changes"][0]["entry"]["expires_on"] == "2030-11-25"
     assert delta["has_more"] is False
-    assert client.get("/api/police/watchlist/snapshot", headers=police(world.pingyang_key)).json()["entries"] == []
+    assert (
+        client.get("/api/police/watchlist/snapshot", headers=police(world.pingyang_key)).json()["entries"]
+        == []
+    )
 
 
 def test_unit_outside_the_scope_sees_nothing(client: TestClient, world: factories.World) -> None:
     officer = login(client, "py.officer")
     case = open_case(client, officer)
-    issue_watch(client, officer, case, register_vehicle(client, officer, case)["vehicle"]["id"], scope="330326")
+    issue_watch(
+        client, officer, case, register_vehicle(client, officer, case)["vehicle"]["id"], scope="330326"
+    )
 
     for key in (world.yueqing_key, world.hangzhou_key):
         assert client.get("/api/police/watchlist/snapshot", headers=police(key)).json()["entries"] == []
@@ -83,13 +98,19 @@ def test_unit_outside_the_scope_sees_nothing(client: TestClient, world: factorie
     assert [e["plate"] for e in city["entries"]] == ["浙C12345"]
 
 
-def test_province_scope_reaches_every_unit_in_the_province(client: TestClient, world: factories.World) -> None:
+def test_province_scope_reaches_every_unit_in_the_province(
+    client: TestClient, world: factories.World
+) -> None:
     officer = login(client, "py.officer")
     case = open_case(client, officer)
-    issue_watch(client, officer, case, register_vehicle(client, officer, case)["vehicle"]["id"], scope="330000")
+    issue_watch(
+        client, officer, case, register_vehicle(client, officer, case)["vehicle"]["id"], scope="330000"
+    )
     for key in (world.pingyang_key, world.yueqing_key, world.city_key, world.hangzhou_key):
-        plates = [e["plate"] for e in client.get("/api/police/watchlist/snapshot",
-                                                 headers=police(key)).json()["entries"]]
+        plates = [
+            e["plate"]
+            for e in client.get("/api/police/watchlist/snapshot", headers=police(key)).json()["entries"]
+        ]
         assert plates == ["浙C12345"]
 
 
@@ -98,8 +119,11 @@ def test_officer_of_another_court_gets_404(client: TestClient, world: factories.
     other = login(client, "lc.officer")
     assert client.get(f"/api/cases/{case['id']}", headers=other).status_code == 404
     assert client.get(f"/api/cases/{case['id']}/timeline", headers=other).status_code == 404
-    r = client.post(f"/api/cases/{case['id']}/vehicles", headers=other, json={
-        "plate": "浙C12345", "plate_colour": "blue", "plate_type": "02", "owner_party_id": 1})
+    r = client.post(
+        f"/api/cases/{case['id']}/vehicles",
+        headers=other,
+        json={"plate": "浙C12345", "plate_colour": "blue", "plate_type": "02", "owner_party_id": 1},
+    )
     assert r.status_code == 404
     assert r.json()["error"] == "NotFound"
     assert [c["id"] for c in client.get("/api/cases", headers=other).json()] == []
@@ -110,15 +134,18 @@ def test_snapshot_formats_csv_and_genetec(client: TestClient, world: factories.W
     case = open_case(client, officer)
     watch = issue_watch(client, officer, case, register_vehicle(client, officer, case)["vehicle"]["id"])
 
-    r = client.get("/api/police/watchlist/snapshot", params={"format": "csv"}, headers=police(world.pingyang_key))
+    r = client.get(
+        "/api/police/watchlist/snapshot", params={"format": "csv"}, headers=police(world.pingyang_key)
+    )
     assert r.headers["content-type"].startswith("text/csv")
     rows = list(csv.reader(io.StringIO(r.text)))
     assert rows[0] == ["Plate Number", "Description", "Match Strategy"]
     assert rows[1][0] == "浙C12345" and rows[1][2] in ("exact", "lenient")
     assert f"布控#{watch['id']}" in rows[1][1] and "平阳县人民法院" in rows[1][1]
 
-    r = client.get("/api/police/watchlist/snapshot", params={"format": "genetec"},
-                   headers=police(world.pingyang_key))
+    r = client.get(
+        "/api/police/watchlist/snapshot", params={"format": "genetec"}, headers=police(world.pingyang_key)
+    )
     rows = list(csv.reader(io.StringIO(r.text), delimiter=";"))
     assert rows[0][:5] == ["Category", "PlateState", "PlateNumber", "EffectiveDate", "ExpiryDate"]
     assert rows[1][1:5] == ["浙", "浙C12345", "2026-11-23", "2028-11-23"]
@@ -135,17 +162,24 @@ def test_snapshot_and_changes_answer_304_when_unchanged(client: TestClient, worl
     again = client.get("/api/police/watchlist/snapshot", headers={**headers, "If-None-Match": tag})
     assert again.status_code == 304
     changes = client.get("/api/police/watchlist/changes", headers=headers)
-    assert client.get("/api/police/watchlist/changes",
-                      headers={**headers, "If-None-Match": changes.headers["ETag"]}).status_code == 304
+    assert (
+        client.get(
+            "/api/police/watchlist/changes", headers={**headers, "If-None-Match": changes.headers["ETag"]}
+        ).status_code
+        == 304
+    )
 
 
-def test_police_key_cannot_read_cases_and_officer_cannot_read_feed(client: TestClient,
-                                                                   world: factories.World) -> None:
+def test_police_key_cannot_read_cases_and_officer_cannot_read_feed(
+    client: TestClient, world: factories.World
+) -> None:
     assert client.get("/api/cases", headers=police(world.pingyang_key)).status_code == 403
     officer = login(client, "py.officer")
     assert client.get("/api/police/watchlist/snapshot", headers=officer).status_code == 403
     assert client.get("/api/police/watchlist/snapshot").status_code == 401
-    assert client.get("/api/police/watchlist/snapshot", headers={"X-Api-Key": "ck_nothere_x"}).status_code == 401
+    assert (
+        client.get("/api/police/watchlist/snapshot", headers={"X-Api-Key": "ck_nothere_x"}).status_code == 401
+    )
 
 
 def test_revoked_key_is_refused(client: TestClient, world: factories.World) -> None:
@@ -162,7 +196,9 @@ def test_admin_issues_a_key_shown_once_that_works(client: TestClient, world: fac
     admin = login(client, "root.admin")
     orgs = client.get("/api/admin/organisations", headers=admin).json()
     unit = next(o for o in orgs if o["name"] == "乐清市公安局交通警察大队")
-    r = client.post("/api/admin/api-keys", headers=admin, json={"organisation_id": unit["id"], "name": "卡口"})
+    r = client.post(
+        "/api/admin/api-keys", headers=admin, json={"organisation_id": unit["id"], "name": "卡口"}
+    )
     assert r.status_code == 201
     secret = r.json()["secret"]
     assert "secret" not in client.get("/api/admin/api-keys", headers=admin).json()[0]

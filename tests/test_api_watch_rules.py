@@ -36,8 +36,17 @@ def count(db: Database, model: type) -> int:
         return int(s.scalar(select(func.count()).select_from(model)) or 0)
 
 
-@pytest.mark.parametrize("number", ["2026浙0326执1234号", "(2026)浙0326民1234号", "(26)浙0326执1号", "(2026)浙0326执号",
-                                    "(2099)浙0326执1234号", ""])
+@pytest.mark.parametrize(
+    "number",
+    [
+        "2026浙0326执1234号",
+        "(2026)浙0326民1234号",
+        "(26)浙0326执1号",
+        "(2026)浙0326执号",
+        "(2099)浙0326执1234号",
+        "",
+    ],
+)
 def test_malformed_case_number_is_refused(client: TestClient, db: Database, number: str) -> None:
     r = client.post("/api/cases", json=case_body(number), headers=login(client, "py.officer"))
     assert r.status_code == 422, r.text
@@ -78,22 +87,35 @@ def test_same_idempotency_key_returns_the_first_case(client: TestClient, db: Dat
     assert other.status_code == 409 and other.json()["error"] == "IdempotencyKeyReused"
 
 
-@pytest.mark.parametrize(("plate", "colour", "type_code", "vin", "field"), [
-    ("浙C1234", "blue", "02", None, "plate"),
-    ("NOPLATE", "blue", "02", None, "plate"),
-    ("浙CD12345", "blue", "02", None, "plate_colour"),
-    ("浙CD12345", "green", "02", None, "plate_type"),
-    ("浙C12345", "green", "02", None, "plate_colour"),
-    ("浙C12345", "blue", "02", "LSVAU2180N2183294", "vin"),  # Chinese VIN with a wrong check digit
-    ("浙C12345", "blue", "02", "LSVAU218IN2183294", "vin"),  # I is never used in a VIN
-])
-def test_malformed_vehicle_is_refused(client: TestClient, db: Database, plate: str, colour: str, type_code: str,
-                                      vin: str | None, field: str) -> None:
+@pytest.mark.parametrize(
+    ("plate", "colour", "type_code", "vin", "field"),
+    [
+        ("浙C1234", "blue", "02", None, "plate"),
+        ("NOPLATE", "blue", "02", None, "plate"),
+        ("浙CD12345", "blue", "02", None, "plate_colour"),
+        ("浙CD12345", "green", "02", None, "plate_type"),
+        ("浙C12345", "green", "02", None, "plate_colour"),
+        ("浙C12345", "blue", "02", "LSVAU2180N2183294", "vin"),  # Chinese VIN with a wrong check digit
+        ("浙C12345", "blue", "02", "LSVAU218IN2183294", "vin"),  # I is never used in a VIN
+    ],
+)
+def test_malformed_vehicle_is_refused(
+    client: TestClient, db: Database, plate: str, colour: str, type_code: str, vin: str | None, field: str
+) -> None:
     officer = login(client, "py.officer")
     case = open_case(client, officer)
     debtor = next(p["id"] for p in case["parties"] if p["role"] == "debtor")
-    r = client.post(f"/api/cases/{case['id']}/vehicles", headers=officer, json={
-        "plate": plate, "plate_colour": colour, "plate_type": type_code, "vin": vin, "owner_party_id": debtor})
+    r = client.post(
+        f"/api/cases/{case['id']}/vehicles",
+        headers=officer,
+        json={
+            "plate": plate,
+            "plate_colour": colour,
+            "plate_type": type_code,
+            "vin": vin,
+            "owner_party_id": debtor,
+        },
+    )
     assert r.status_code == 422, r.text
     assert field in r.json()["detail"]
     assert count(db, Vehicle) == 0
@@ -114,8 +136,12 @@ def test_plate_is_normalised_and_shown_as_written(client: TestClient) -> None:
     assert link["vehicle"]["plate_as_written"] == "浙c·1o345"
 
 
-def _watch_attempt(client: TestClient, expires_on: str | None = None, scope: str = "330326",
-                   ruling: str = "(2026)浙0326执1234号之一") -> tuple[int, dict[str, str]]:
+def _watch_attempt(
+    client: TestClient,
+    expires_on: str | None = None,
+    scope: str = "330326",
+    ruling: str = "(2026)浙0326执1234号之一",
+) -> tuple[int, dict[str, str]]:
     officer = login(client, "py.officer")
     case = open_case(client, officer)
     link = register_vehicle(client, officer, case)
@@ -158,8 +184,11 @@ def test_second_live_watch_of_the_same_court_is_a_conflict(client: TestClient, d
     case = open_case(client, officer)
     vehicle_id = register_vehicle(client, officer, case)["vehicle"]["id"]
     issue_watch(client, officer, case, vehicle_id)
-    r = client.post(f"/api/cases/{case['id']}/watches", headers=officer, json={
-        "vehicle_id": vehicle_id, "ruling_number": "(2026)浙0326执1234号之二", "scope_code": "330300"})
+    r = client.post(
+        f"/api/cases/{case['id']}/watches",
+        headers=officer,
+        json={"vehicle_id": vehicle_id, "ruling_number": "(2026)浙0326执1234号之二", "scope_code": "330300"},
+    )
     assert r.status_code == 409 and "already" in r.json()["detail"]
     assert count(db, Watch) == 1
 
@@ -167,17 +196,26 @@ def test_second_live_watch_of_the_same_court_is_a_conflict(client: TestClient, d
 def test_renewal_after_expiry_is_refused(client: TestClient, clock: MovableClock) -> None:
     officer = login(client, "py.officer")
     case = open_case(client, officer)
-    watch = issue_watch(client, officer, case, register_vehicle(client, officer, case)["vehicle"]["id"],
-                        expires_on="2026-12-31")
+    watch = issue_watch(
+        client,
+        officer,
+        case,
+        register_vehicle(client, officer, case)["vehicle"]["id"],
+        expires_on="2026-12-31",
+    )
     clock.advance(timedelta(days=40))  # 2027-01-02, the watch ended on 2026-12-31 and was not swept yet
-    r = client.post(f"/api/watches/{watch['id']}/renew", headers=login(client, "py.officer"),
-                    json={"ruling_number": "(2026)浙0326执1234号之二"})
+    r = client.post(
+        f"/api/watches/{watch['id']}/renew",
+        headers=login(client, "py.officer"),
+        json={"ruling_number": "(2026)浙0326执1234号之二"},
+    )
     assert r.status_code == 409 and "lapsed" in r.json()["detail"]
     assert "Art. 485" in r.json()["rule"]
 
 
-def test_other_court_queues_and_takes_effect_when_first_is_lifted(client: TestClient,
-                                                                  world: factories.World) -> None:
+def test_other_court_queues_and_takes_effect_when_first_is_lifted(
+    client: TestClient, world: factories.World
+) -> None:
     py = login(client, "py.officer")
     case_py = open_case(client, py)
     vehicle_id = register_vehicle(client, py, case_py)["vehicle"]["id"]
@@ -192,13 +230,19 @@ def test_other_court_queues_and_takes_effect_when_first_is_lifted(client: TestCl
 
     police = {"X-Api-Key": world.city_key}
     cursor = int(client.get("/api/police/watchlist/snapshot", headers=police).headers["X-Watchlist-Cursor"])
-    assert client.post(f"/api/watches/{first['id']}/lift", headers=py,
-                       json={"reason": "court_decision"}).status_code == 200
+    assert (
+        client.post(
+            f"/api/watches/{first['id']}/lift", headers=py, json={"reason": "court_decision"}
+        ).status_code
+        == 200
+    )
     now_active = client.get(f"/api/watches/{queued['id']}", headers=lc).json()
     assert now_active["status"] == "active" and now_active["starts_on"] == "2026-11-23"
     delta = client.get("/api/police/watchlist/changes", params={"after": cursor}, headers=police).json()
-    assert [(c["kind"], c["watch_id"]) for c in delta["changes"]] == [("lifted", first["id"]),
-                                                                       ("issued", queued["id"])]
+    assert [(c["kind"], c["watch_id"]) for c in delta["changes"]] == [
+        ("lifted", first["id"]),
+        ("issued", queued["id"]),
+    ]
     assert delta["changes"][1]["entry"]["court"]["name"] == "温州市鹿城区人民法院"
     timeline = client.get(f"/api/cases/{case_lc['id']}/timeline", headers=lc).json()
     assert [e["kind"] for e in timeline][-2:] == ["watch.queued", "watch.activated"]
@@ -208,8 +252,12 @@ def test_lift_twice_is_a_conflict(client: TestClient) -> None:
     officer = login(client, "py.officer")
     case = open_case(client, officer)
     watch = issue_watch(client, officer, case, register_vehicle(client, officer, case)["vehicle"]["id"])
-    assert client.post(f"/api/watches/{watch['id']}/lift", headers=officer,
-                       json={"reason": "settlement"}).status_code == 200
+    assert (
+        client.post(
+            f"/api/watches/{watch['id']}/lift", headers=officer, json={"reason": "settlement"}
+        ).status_code
+        == 200
+    )
     r = client.post(f"/api/watches/{watch['id']}/lift", headers=officer, json={"reason": "settlement"})
     assert r.status_code == 409
 

@@ -33,8 +33,12 @@ def story(db: Database, clock: MovableClock) -> Iterator[tuple[TestClient, int]]
 
 def event_id(db: Database, case_id: int, kind: str) -> int:
     with db.unit_of_work(read_only=True) as s:
-        return int(s.execute(text("SELECT id FROM timeline_event WHERE case_id = :c AND kind = :k"),
-                             {"c": case_id, "k": kind}).scalar_one())
+        return int(
+            s.execute(
+                text("SELECT id FROM timeline_event WHERE case_id = :c AND kind = :k"),
+                {"c": case_id, "k": kind},
+            ).scalar_one()
+        )
 
 
 def test_every_step_is_on_the_case_timeline(story: tuple[TestClient, int]) -> None:
@@ -55,7 +59,9 @@ def test_edited_event_is_named(story: tuple[TestClient, int], db: Database) -> N
     client, case_id = story
     target = event_id(db, case_id, "vehicle.registered")
     with db.engine.begin() as conn:
-        conn.execute(text("UPDATE timeline_event SET actor = 'user:someone.else' WHERE id = :i"), {"i": target})
+        conn.execute(
+            text("UPDATE timeline_event SET actor = 'user:someone.else' WHERE id = :i"), {"i": target}
+        )
     with db.unit_of_work(read_only=True) as s:
         problems = timeline.verify(s)
     assert len(problems) == 1
@@ -67,10 +73,14 @@ def test_edited_event_is_named(story: tuple[TestClient, int], db: Database) -> N
 def test_deleted_event_is_detected(story: tuple[TestClient, int], db: Database) -> None:
     _, case_id = story
     with db.engine.begin() as conn:
-        conn.execute(text("DELETE FROM notification WHERE event_id = :i"),
-                     {"i": event_id(db, case_id, "vehicle.registered")})
-        conn.execute(text("DELETE FROM timeline_event WHERE id = :i"),
-                     {"i": event_id(db, case_id, "vehicle.registered")})
+        conn.execute(
+            text("DELETE FROM notification WHERE event_id = :i"),
+            {"i": event_id(db, case_id, "vehicle.registered")},
+        )
+        conn.execute(
+            text("DELETE FROM timeline_event WHERE id = :i"),
+            {"i": event_id(db, case_id, "vehicle.registered")},
+        )
     with db.unit_of_work(read_only=True) as s:
         problems = [str(p) for p in timeline.verify(s)]
     assert any("missing" in p and "seq 2" in p for p in problems)
@@ -90,22 +100,42 @@ def test_deleting_the_newest_event_is_detected(story: tuple[TestClient, int], db
 def test_cli_verify_fails_naming_the_edited_event(story: tuple[TestClient, int], db: Database) -> None:
     _, case_id = story
     env = {**os.environ, "CARENFORCE_DATABASE_URL": db.url}
-    ok = subprocess.run([sys.executable, "-m", "api", "timeline", "verify"], cwd=PROJECT_ROOT, env=env,
-                        capture_output=True, text=True, timeout=120)
+    ok = subprocess.run(
+        [sys.executable, "-m", "api", "timeline", "verify"],
+        cwd=PROJECT_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert ok.returncode == 0, ok.stderr
     target = event_id(db, case_id, "watch.issued")
     with db.engine.begin() as conn:
-        conn.execute(text("UPDATE timeline_event SET reason = 'nothing happened' WHERE id = :i"), {"i": target})
-    bad = subprocess.run([sys.executable, "-m", "api", "timeline", "verify"], cwd=PROJECT_ROOT, env=env,
-                         capture_output=True, text=True, timeout=120)
+        conn.execute(
+            text("UPDATE timeline_event SET reason = 'nothing happened' WHERE id = :i"), {"i": target}
+        )
+    bad = subprocess.run(
+        [sys.executable, "-m", "api", "timeline", "verify"],
+        cwd=PROJECT_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert bad.returncode == 1
     assert f"event {target}" in bad.stderr and "edited" in bad.stderr
 
 
 def test_system_chain_records_administration(db: Database, clock: MovableClock) -> None:
     with db.unit_of_work() as s:
-        timeline.record(s, actor=Principal.system("test"), kind="calendar.year_loaded", subject="calendar:2027",
-                        case_id=None, data={"days": 3})
+        timeline.record(
+            s,
+            actor=Principal.system("test"),
+            kind="calendar.year_loaded",
+            subject="calendar:2027",
+            case_id=None,
+            data={"days": 3},
+        )
     with db.unit_of_work(read_only=True) as s:
         assert timeline.verify(s) == []
         assert timeline.verify(s, chain="system") == []

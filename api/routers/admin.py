@@ -32,17 +32,33 @@ from car_enforce.timeline import service as timeline
 router = APIRouter(prefix="/api/admin", tags=["admin"], responses=responses(401, 403))
 
 
-@router.post("/organisations", status_code=201, response_model=OrganisationOut, responses=responses(404, 409, 422))
-def create_organisation(body: OrganisationCreate, session: SessionDep, admin: Admin,
-                        idem: IdempotencyDep) -> object:
+@router.post(
+    "/organisations", status_code=201, response_model=OrganisationOut, responses=responses(404, 409, 422)
+)
+def create_organisation(
+    body: OrganisationCreate, session: SessionDep, admin: Admin, idem: IdempotencyDep
+) -> object:
     def run() -> OrganisationOut:
         jurisdiction = get_by_code(session, body.jurisdiction_code) if body.jurisdiction_code else None
         org = identity.create_organisation(
-            session, kind=body.kind, name=body.name, code=body.code,
-            jurisdiction_id=jurisdiction.id if jurisdiction else None, contact_phone=body.contact_phone,
-            address=body.address, lon=body.lon, lat=body.lat)
-        timeline.record(session, actor=admin, kind="organisation.created", subject=f"organisation:{org.id}",
-                        case_id=None, data={"name": org.name, "kind": org.kind})
+            session,
+            kind=body.kind,
+            name=body.name,
+            code=body.code,
+            jurisdiction_id=jurisdiction.id if jurisdiction else None,
+            contact_phone=body.contact_phone,
+            address=body.address,
+            lon=body.lon,
+            lat=body.lat,
+        )
+        timeline.record(
+            session,
+            actor=admin,
+            kind="organisation.created",
+            subject=f"organisation:{org.id}",
+            case_id=None,
+            data={"name": org.name, "kind": org.kind},
+        )
         return OrganisationOut.of(org)
 
     return idem.run(run)
@@ -56,12 +72,23 @@ def list_organisations(session: SessionDep, _admin: Admin) -> list[OrganisationO
 @router.post("/users", status_code=201, response_model=UserOut, responses=responses(404, 409, 422))
 def create_user(body: UserCreate, session: SessionDep, admin: Admin, idem: IdempotencyDep) -> object:
     def run() -> UserOut:
-        user = identity.create_user(session, organisation_id=body.organisation_id, username=body.username,
-                                    password=body.password, role=body.role, display_name=body.display_name,
-                                    phone=body.phone)
-        timeline.record(session, actor=admin, kind="user.created", subject=f"user:{user.id}", case_id=None,
-                        data={"username": user.username, "role": user.role,
-                              "organisation_id": user.organisation_id})
+        user = identity.create_user(
+            session,
+            organisation_id=body.organisation_id,
+            username=body.username,
+            password=body.password,
+            role=body.role,
+            display_name=body.display_name,
+            phone=body.phone,
+        )
+        timeline.record(
+            session,
+            actor=admin,
+            kind="user.created",
+            subject=f"user:{user.id}",
+            case_id=None,
+            data={"username": user.username, "role": user.role, "organisation_id": user.organisation_id},
+        )
         return UserOut.of(user)
 
     return idem.run(run)
@@ -70,14 +97,16 @@ def create_user(body: UserCreate, session: SessionDep, admin: Admin, idem: Idemp
 @router.post("/api-keys", status_code=201, response_model=ApiKeyCreated, responses=responses(404, 422))
 def create_api_key(body: ApiKeyCreate, session: SessionDep, admin: Admin) -> ApiKeyCreated:
     """Issue a machine key. The secret is in this answer only; store it now. Never replayed, never stored."""
-    key, secret = identity.create_api_key(session, organisation_id=body.organisation_id, name=body.name,
-                                          role=body.role, actor=admin)
+    key, secret = identity.create_api_key(
+        session, organisation_id=body.organisation_id, name=body.name, role=body.role, actor=admin
+    )
     return ApiKeyCreated(**ApiKeyOut.of(key).model_dump(), secret=secret)
 
 
 @router.get("/api-keys", response_model=list[ApiKeyOut])
-def list_api_keys(session: SessionDep, _admin: Admin,
-                  organisation_id: int | None = Query(None, ge=1)) -> list[ApiKeyOut]:
+def list_api_keys(
+    session: SessionDep, _admin: Admin, organisation_id: int | None = Query(None, ge=1)
+) -> list[ApiKeyOut]:
     return [ApiKeyOut.of(k) for k in identity.list_api_keys(session, organisation_id)]
 
 
@@ -116,16 +145,30 @@ class ImportOut(BaseModel):
     imported: list[dict[str, Any]]
 
 
-@router.post("/jurisdictions/import", status_code=201, response_model=ImportOut, responses=responses(404, 422))
-def import_jurisdictions(session: SessionDep, admin: Admin, geojson: dict[str, Any] = Body(...),
-                         datum: Datum = Query(...), level: JurisdictionLevel = Query(...),
-                         parent_code: str | None = Query(None, max_length=12),
-                         source: str = Query("upload", max_length=64)) -> ImportOut:
+@router.post(
+    "/jurisdictions/import", status_code=201, response_model=ImportOut, responses=responses(404, 422)
+)
+def import_jurisdictions(
+    session: SessionDep,
+    admin: Admin,
+    geojson: dict[str, Any] = Body(...),
+    datum: Datum = Query(...),
+    level: JurisdictionLevel = Query(...),
+    parent_code: str | None = Query(None, max_length=12),
+    source: str = Query("upload", max_length=64),
+) -> ImportOut:
     """Import official boundaries (a GeoJSON FeatureCollection in GCJ-02 or WGS84); stored in WGS84."""
     if parent_code is not None:
         get_by_code(session, parent_code)
-    report = import_boundaries(session, geojson, datum=datum, level=level, parent_code=parent_code, source=source)
-    timeline.record(session, actor=admin, kind="jurisdictions.imported", subject=f"jurisdictions:{level}",
-                    case_id=None, data={"source": source, "count": len(report.features)})
+    report = import_boundaries(
+        session, geojson, datum=datum, level=level, parent_code=parent_code, source=source
+    )
+    timeline.record(
+        session,
+        actor=admin,
+        kind="jurisdictions.imported",
+        subject=f"jurisdictions:{level}",
+        case_id=None,
+        data={"source": source, "count": len(report.features)},
+    )
     return ImportOut(imported=[f.as_dict() for f in report.features])
-

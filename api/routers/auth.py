@@ -39,11 +39,17 @@ class MeOut(BaseModel):
     organisation_kind: OrgKind | None
 
 
-@router.post("/login", response_model=TokenOut, responses=responses(401, 422),
-             summary="Log in with a password", description="**Who may call:** anyone (public).")
+@router.post(
+    "/login",
+    response_model=TokenOut,
+    responses=responses(401, 422),
+    summary="Log in with a password",
+    description="**Who may call:** anyone (public).",
+)
 def login(body: LoginIn, session: SessionDep) -> TokenOut:
-    token, row = identity.login(session, username=body.username, password=body.password,
-                                ttl_hours=get_settings().token_ttl_hours)
+    token, row = identity.login(
+        session, username=body.username, password=body.password, ttl_hours=get_settings().token_ttl_hours
+    )
     return TokenOut(access_token=token, expires_at=row.expires_at)
 
 
@@ -51,13 +57,20 @@ _bearer = HTTPBearer(auto_error=False)
 
 
 @router.post("/logout", status_code=204, responses=responses(401))
-def logout(session: SessionDep, _me: AnyUser,
-           credentials: HTTPAuthorizationCredentials | None = Depends(_bearer)) -> None:
+def logout(
+    session: SessionDep, _me: AnyUser, credentials: HTTPAuthorizationCredentials | None = Depends(_bearer)
+) -> None:
     if credentials is not None:
         identity.logout(session, credentials.credentials)
 
 
 @router.get("/me", response_model=MeOut, responses=responses(401, 403))
 def me(principal: AnyUser) -> MeOut:
-    return MeOut(kind=principal.kind, id=principal.id, label=principal.label, role=principal.role,
-                 organisation_id=principal.organisation_id, organisation_kind=principal.organisation_kind)
+    return MeOut(
+        kind=principal.kind,
+        id=principal.id,
+        label=principal.label,
+        role=principal.role,
+        organisation_id=principal.organisation_id,
+        organisation_kind=principal.organisation_kind,
+    )

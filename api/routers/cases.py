@@ -29,8 +29,12 @@ def open_case(body: CaseCreate, session: SessionDep, officer: Officer, idem: Ide
 
 
 @router.get("", response_model=list[CaseOut])
-def list_cases(session: SessionDep, who: OfficerOrAdmin, limit: int = Query(50, ge=1, le=500),
-               offset: int = Query(0, ge=0)) -> list[CaseOut]:
+def list_cases(
+    session: SessionDep,
+    who: OfficerOrAdmin,
+    limit: int = Query(50, ge=1, le=500),
+    offset: int = Query(0, ge=0),
+) -> list[CaseOut]:
     """The cases of the caller's court, newest first."""
     return [CaseOut.of(c) for c in cases.list_cases(session, who, limit=limit, offset=offset)]
 
@@ -44,18 +48,32 @@ def get_case(case_id: int, session: SessionDep, who: OfficerOrAdmin) -> CaseOut:
 def case_timeline(case_id: int, session: SessionDep, who: OfficerOrAdmin) -> list[TimelineEventOut]:
     """Every state change of the case, in order, with its hash-chain link."""
     case = cases.visible_case(session, who, case_id)
-    return [TimelineEventOut(seq=e.seq, at=e.at, actor=e.actor, kind=e.kind, subject=e.subject, reason=e.reason,
-                             data=e.data, hash=e.hash) for e in timeline.events_of_case(session, case.id)]
+    return [
+        TimelineEventOut(
+            seq=e.seq,
+            at=e.at,
+            actor=e.actor,
+            kind=e.kind,
+            subject=e.subject,
+            reason=e.reason,
+            data=e.data,
+            hash=e.hash,
+        )
+        for e in timeline.events_of_case(session, case.id)
+    ]
 
 
-@router.post("/{case_id}/vehicles", status_code=201, response_model=CaseVehicleOut,
-             responses=responses(404, 409, 422))
-def register_vehicle(case_id: int, body: VehicleCreate, session: SessionDep, officer: Officer,
-                     idem: IdempotencyDep) -> object:
+@router.post(
+    "/{case_id}/vehicles", status_code=201, response_model=CaseVehicleOut, responses=responses(404, 409, 422)
+)
+def register_vehicle(
+    case_id: int, body: VehicleCreate, session: SessionDep, officer: Officer, idem: IdempotencyDep
+) -> object:
     """Register a debtor's vehicle on the case."""
     case = cases.visible_case(session, officer, case_id)
-    return idem.run(lambda: CaseVehicleOut.of(vehicles.register_vehicle(session, actor=officer, case=case,
-                                                                        data=body)))
+    return idem.run(
+        lambda: CaseVehicleOut.of(vehicles.register_vehicle(session, actor=officer, case=case, data=body))
+    )
 
 
 @router.get("/{case_id}/vehicles", response_model=list[CaseVehicleOut], responses=responses(404))
@@ -64,10 +82,12 @@ def case_vehicles(case_id: int, session: SessionDep, who: OfficerOrAdmin) -> lis
     return [CaseVehicleOut.of(link) for link in vehicles.vehicles_of_case(session, case)]
 
 
-@router.post("/{case_id}/watches", status_code=201, response_model=WatchOut,
-             responses=responses(400, 404, 409, 422))
-def issue_watch(case_id: int, body: WatchCreate, session: SessionDep, officer: Officer,
-                idem: IdempotencyDep) -> object:
+@router.post(
+    "/{case_id}/watches", status_code=201, response_model=WatchOut, responses=responses(400, 404, 409, 422)
+)
+def issue_watch(
+    case_id: int, body: WatchCreate, session: SessionDep, officer: Officer, idem: IdempotencyDep
+) -> object:
     """Issue a watch (布控) on a vehicle of the case; queued if another court's watch is active."""
     case = cases.visible_case(session, officer, case_id)
 

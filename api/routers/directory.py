@@ -49,11 +49,13 @@ class SubscriptionOut(BaseModel):
 Subscriber = Annotated[Principal, Depends(Allow(Role.OFFICER, Role.ADMIN))]
 
 
-@router.post("/webhook-subscriptions", status_code=201, response_model=SubscriptionOut,
-             responses=responses(422))
+@router.post(
+    "/webhook-subscriptions", status_code=201, response_model=SubscriptionOut, responses=responses(422)
+)
 def subscribe(body: SubscriptionIn, session: SessionDep, who: Subscriber) -> SubscriptionOut:
     """Receive the events of the caller's organisation at a URL, signed with HMAC and a timestamp."""
     assert who.organisation_id is not None
-    sub, secret = notify.create_subscription(session, organisation_id=who.organisation_id, url=body.url,
-                                             event_kinds=body.event_kinds, actor=who)
+    sub, secret = notify.create_subscription(
+        session, organisation_id=who.organisation_id, url=body.url, event_kinds=body.event_kinds, actor=who
+    )
     return SubscriptionOut(id=sub.id, url=sub.url, event_kinds=sub.event_kinds, secret=secret)

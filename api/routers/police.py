@@ -1,10 +1,11 @@
-"""The watch-list feed for police systems: a streamed snapshot and a change feed, scoped to the unit's area."""
+"""The watch-list feed for police systems: a streamed snapshot and a change feed, scoped to an area."""
 
 from __future__ import annotations
 
 from fastapi import APIRouter, Header, Query, Response
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel
+from sqlalchemy.orm import Session
 
 from api.deps import PoliceAdapter, SessionDep
 from api.errors import responses
@@ -14,7 +15,6 @@ from car_enforce.errors import Forbidden
 from car_enforce.geo.service import overlapping_jurisdiction_ids
 from car_enforce.identity.principal import Principal
 from car_enforce.watches import feed
-from sqlalchemy.orm import Session
 
 router = APIRouter(prefix="/api/police/watchlist", tags=["police"], responses=responses(401, 403))
 
@@ -54,13 +54,23 @@ def _scope_ids(session: Session, unit: Principal) -> list[int]:
     return overlapping_jurisdiction_ids(session, unit.jurisdiction_id)
 
 
-@router.get("/snapshot", response_class=StreamingResponse,
-            responses={200: {"content": {m: {} for m in feed.MEDIA_TYPES.values()},
-                             "description": "Every active entry in the unit's area, streamed"},
-                       304: {"description": "Not modified since the ETag given"}})
-def snapshot(session: SessionDep, unit: PoliceAdapter,
-             format: feed.SnapshotFormat = Query(feed.SnapshotFormat.JSON),
-             if_none_match: str | None = Header(default=None)) -> Response:
+@router.get(
+    "/snapshot",
+    response_class=StreamingResponse,
+    responses={
+        200: {
+            "content": {m: {} for m in feed.MEDIA_TYPES.values()},
+            "description": "Every active entry in the unit's area, streamed",
+        },
+        304: {"description": "Not modified since the ETag given"},
+    },
+)
+def snapshot(
+    session: SessionDep,
+    unit: PoliceAdapter,
+    format: feed.SnapshotFormat = Query(feed.SnapshotFormat.JSON),
+    if_none_match: str | None = Header(default=None),
+) -> Response:
     """The full watch list of the unit's area. `X-Watchlist-Cursor` is where the change feed resumes."""
     scope_ids = _scope_ids(session, unit)
     database = get_database()
@@ -82,15 +92,24 @@ def snapshot(session: SessionDep, unit: PoliceAdapter,
         connection.close()
         return Response(status_code=304, headers=headers)
     generated_at = clock.now().isoformat()
-    return StreamingResponse(feed.stream_snapshot(connection, scope_ids, format, cursor, generated_at),
-                             media_type=feed.MEDIA_TYPES[format], headers=headers)
+    return StreamingResponse(
+        feed.stream_snapshot(connection, scope_ids, format, cursor, generated_at),
+        media_type=feed.MEDIA_TYPES[format],
+        headers=headers,
+    )
 
 
-@router.get("/changes", response_model=ChangesOut, responses={304: {"description": "No change since the ETag"}})
-def changes(session: SessionDep, unit: PoliceAdapter, response: Response,
-            after: int = Query(0, ge=0, le=2**62, description="The cursor of the last change already applied"),
-            limit: int = Query(1000, ge=1, le=10000),
-            if_none_match: str | None = Header(default=None)) -> object:
+@router.get(
+    "/changes", response_model=ChangesOut, responses={304: {"description": "No change since the ETag"}}
+)
+def changes(
+    session: SessionDep,
+    unit: PoliceAdapter,
+    response: Response,
+    after: int = Query(0, ge=0, le=2**62, description="The cursor of the last change already applied"),
+    limit: int = Query(1000, ge=1, le=10000),
+    if_none_match: str | None = Header(default=None),
+) -> object:
     """Entries issued, renewed, lifted or lapsed after the cursor, oldest first."""
     scope_ids = _scope_ids(session, unit)
     page = feed.changes_after(session, scope_ids, after, limit)
@@ -98,4 +117,6 @@ def changes(session: SessionDep, unit: PoliceAdapter, response: Response,
     if if_none_match == tag:
         return Response(status_code=304, headers={"ETag": tag})
     response.headers["ETag"] = tag
-    return ChangesOut.model_validate({"cursor": page.cursor, "has_more": page.has_more, "changes": page.changes})
+    return ChangesOut.model_validate(
+        {"cursor": page.cursor, "has_more": page.has_more, "changes": page.changes}
+    )

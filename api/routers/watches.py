@@ -24,8 +24,9 @@ def get_watch(watch_id: int, session: SessionDep, who: OfficerOrAdmin) -> WatchO
 
 
 @router.post("/{watch_id}/renew", response_model=WatchOut, responses=responses(400, 409, 422))
-def renew(watch_id: int, body: WatchRenew, session: SessionDep, officer: Officer,
-          idem: IdempotencyDep) -> object:
+def renew(
+    watch_id: int, body: WatchRenew, session: SessionDep, officer: Officer, idem: IdempotencyDep
+) -> object:
     """Continue the seizure (续行查封) before it ends, for at most two more years."""
     watch = watches.visible_watch(session, officer, watch_id)
 
@@ -37,7 +38,9 @@ def renew(watch_id: int, body: WatchRenew, session: SessionDep, officer: Officer
 
 
 @router.post("/{watch_id}/lift", response_model=WatchOut, responses=responses(409, 422))
-def lift(watch_id: int, body: WatchLift, session: SessionDep, officer: Officer, idem: IdempotencyDep) -> object:
+def lift(
+    watch_id: int, body: WatchLift, session: SessionDep, officer: Officer, idem: IdempotencyDep
+) -> object:
     """Lift the watch with a reason; the next queued court's watch on the car takes effect."""
     watch = watches.visible_watch(session, officer, watch_id)
 

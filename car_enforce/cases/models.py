@@ -40,8 +40,7 @@ class EnforcementCase(Base):
     opened_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
     court: Mapped[Organisation] = relationship(lazy="joined")
-    parties: Mapped[list[Party]] = relationship(back_populates="case", order_by="Party.id",
-                                                 lazy="selectin")
+    parties: Mapped[list[Party]] = relationship(back_populates="case", order_by="Party.id", lazy="selectin")
 
 
 class Party(Base):

@@ -15,8 +15,11 @@ class PartyIn(BaseModel):
 
     kind: PartyKind
     name: str = Field(min_length=1, max_length=128)
-    id_number: str = Field(min_length=1, max_length=32,
-                           description="Resident ID number (person) or unified social credit code (company)")
+    id_number: str = Field(
+        min_length=1,
+        max_length=32,
+        description="Resident ID number (person) or unified social credit code (company)",
+    )
     phone: str = Field(default="", max_length=32)
 
 
@@ -39,8 +42,14 @@ class PartyOut(BaseModel):
 
     @classmethod
     def of(cls, party: Party) -> PartyOut:
-        return cls(id=party.id, role=party.role, kind=party.kind, name=party.name,
-                   id_number_masked=mask_id_number(party.id_number), phone_masked=mask_phone(party.phone))
+        return cls(
+            id=party.id,
+            role=party.role,
+            kind=party.kind,
+            name=party.name,
+            id_number_masked=mask_id_number(party.id_number),
+            phone_masked=mask_phone(party.phone),
+        )
 
 
 class OrgRef(BaseModel):
@@ -60,10 +69,16 @@ class CaseOut(BaseModel):
 
     @classmethod
     def of(cls, case: EnforcementCase) -> CaseOut:
-        return cls(id=case.id, court=OrgRef(id=case.court.id, name=case.court.name),
-                   case_number=case.case_number, amount_owed_fen=case.amount_owed_fen, status=case.status,
-                   opened_at=case.opened_at, officer_id=case.officer_id,
-                   parties=[PartyOut.of(p) for p in case.parties])
+        return cls(
+            id=case.id,
+            court=OrgRef(id=case.court.id, name=case.court.name),
+            case_number=case.case_number,
+            amount_owed_fen=case.amount_owed_fen,
+            status=case.status,
+            opened_at=case.opened_at,
+            officer_id=case.officer_id,
+            parties=[PartyOut.of(p) for p in case.parties],
+        )
 
 
 class TimelineEventOut(BaseModel):

@@ -38,25 +38,51 @@ def open_case(session: Session, *, actor: Principal, data: CaseCreate) -> Enforc
         raise InvalidInput("court", "only an officer of a court can open a case")
     number = parse_case_number(data.case_number, "case_number", today_year=clock.today_local().year)
     if court.code and number.court_code != court.code:
-        raise InvalidInput("case_number", f"the court code {number.court_code} is not this court's "
-                                          f"({court.code})")
-    parties = [(PartyRole.APPLICANT, p, *_checked_party(p, f"applicants[{i}]"))
-               for i, p in enumerate(data.applicants)]
-    parties += [(PartyRole.DEBTOR, p, *_checked_party(p, f"debtors[{i}]")) for i, p in enumerate(data.debtors)]
-    existing = session.scalar(select(EnforcementCase.id).where(
-        EnforcementCase.court_id == court.id, EnforcementCase.case_number == number.text))
+        raise InvalidInput(
+            "case_number", f"the court code {number.court_code} is not this court's ({court.code})"
+        )
+    parties = [
+        (PartyRole.APPLICANT, p, *_checked_party(p, f"applicants[{i}]"))
+        for i, p in enumerate(data.applicants)
+    ]
+    parties += [
+        (PartyRole.DEBTOR, p, *_checked_party(p, f"debtors[{i}]")) for i, p in enumerate(data.debtors)
+    ]
+    existing = session.scalar(
+        select(EnforcementCase.id).where(
+            EnforcementCase.court_id == court.id, EnforcementCase.case_number == number.text
+        )
+    )
     if existing is not None:
         raise Conflict(f"case {number.text} is already open in this court (id {existing})")
-    case = EnforcementCase(court_id=court.id, case_number=number.text, officer_id=actor.user_id,
-                           amount_owed_fen=data.amount_owed_fen, status=CaseStatus.OPEN, opened_at=clock.now())
-    case.parties = [Party(role=role, kind=p.kind, name=p.name.strip(), id_number=id_number, phone=phone)
-                    for role, p, id_number, phone in parties]
+    case = EnforcementCase(
+        court_id=court.id,
+        case_number=number.text,
+        officer_id=actor.user_id,
+        amount_owed_fen=data.amount_owed_fen,
+        status=CaseStatus.OPEN,
+        opened_at=clock.now(),
+    )
+    case.parties = [
+        Party(role=role, kind=p.kind, name=p.name.strip(), id_number=id_number, phone=phone)
+        for role, p, id_number, phone in parties
+    ]
     session.add(case)
     session.flush()
     # The timeline names the parties by role and kind only: ID numbers never enter the record's data.
-    timeline.record(session, actor=actor, kind="case.opened", subject=f"case:{case.id}", case_id=case.id,
-                    data={"case_number": case.case_number, "amount_owed_fen": case.amount_owed_fen,
-                          "applicants": len(data.applicants), "debtors": len(data.debtors)})
+    timeline.record(
+        session,
+        actor=actor,
+        kind="case.opened",
+        subject=f"case:{case.id}",
+        case_id=case.id,
+        data={
+            "case_number": case.case_number,
+            "amount_owed_fen": case.amount_owed_fen,
+            "applicants": len(data.applicants),
+            "debtors": len(data.debtors),
+        },
+    )
     return case
 
 

@@ -23,5 +23,11 @@ class Principal:
 
     @classmethod
     def system(cls, job: str) -> Principal:
-        return cls(kind="system", id=None, label=f"system:{job}", role=None, organisation_id=None,
-                   organisation_kind=None)
+        return cls(
+            kind="system",
+            id=None,
+            label=f"system:{job}",
+            role=None,
+            organisation_id=None,
+            organisation_kind=None,
+        )

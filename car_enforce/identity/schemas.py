@@ -34,9 +34,16 @@ class OrganisationOut(BaseModel):
 
     @classmethod
     def of(cls, o: Organisation) -> OrganisationOut:
-        return cls(id=o.id, kind=o.kind, name=o.name, code=o.code,
-                   jurisdiction_code=o.jurisdiction.code if o.jurisdiction else None,
-                   contact_phone=o.contact_phone, lon=o.lon, lat=o.lat)
+        return cls(
+            id=o.id,
+            kind=o.kind,
+            name=o.name,
+            code=o.code,
+            jurisdiction_code=o.jurisdiction.code if o.jurisdiction else None,
+            contact_phone=o.contact_phone,
+            lon=o.lon,
+            lat=o.lat,
+        )
 
 
 class UserCreate(BaseModel):
@@ -60,8 +67,14 @@ class UserOut(BaseModel):
 
     @classmethod
     def of(cls, u: User) -> UserOut:
-        return cls(id=u.id, organisation_id=u.organisation_id, username=u.username, display_name=u.display_name,
-                   role=u.role, active=u.active)
+        return cls(
+            id=u.id,
+            organisation_id=u.organisation_id,
+            username=u.username,
+            display_name=u.display_name,
+            role=u.role,
+            active=u.active,
+        )
 
 
 class ApiKeyCreate(BaseModel):
@@ -83,8 +96,15 @@ class ApiKeyOut(BaseModel):
 
     @classmethod
     def of(cls, k: ApiKey) -> ApiKeyOut:
-        return cls(id=k.id, organisation_id=k.organisation_id, name=k.name, role=k.role, prefix=k.prefix,
-                   created_at=k.created_at, revoked_at=k.revoked_at)
+        return cls(
+            id=k.id,
+            organisation_id=k.organisation_id,
+            name=k.name,
+            role=k.role,
+            prefix=k.prefix,
+            created_at=k.created_at,
+            revoked_at=k.revoked_at,
+        )
 
 
 class ApiKeyCreated(ApiKeyOut):

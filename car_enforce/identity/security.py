@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-
 from functools import lru_cache
 
 from argon2 import PasswordHasher, profiles
@@ -18,10 +17,14 @@ def _hasher() -> tuple[PasswordHasher, str]:
     """The hasher and a dummy hash; verifying against the dummy keeps an unknown user's login as slow."""
     # RFC 9106's low-memory profile in production; the test suite sets the cheapest argon2 profile so that
     # hundreds of logins stay fast (the hashes stay real argon2id and verify the same way).
-    profile = profiles.CHEAPEST if get_settings().password_hash_profile == "cheapest" else (
-        profiles.RFC_9106_LOW_MEMORY)
+    profile = (
+        profiles.CHEAPEST
+        if get_settings().password_hash_profile == "cheapest"
+        else (profiles.RFC_9106_LOW_MEMORY)
+    )
     hasher = PasswordHasher.from_parameters(profile)
     return hasher, hasher.hash("not-a-real-password")
+
 
 API_KEY_PREFIX = "ck"
 

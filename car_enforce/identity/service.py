@@ -18,23 +18,54 @@ from car_enforce.timeline import service as timeline
 
 def principal_of_user(user: User) -> Principal:
     org = user.organisation
-    return Principal(kind="user", id=user.id, label=f"user:{user.username}", role=user.role,
-                     organisation_id=org.id, organisation_kind=org.kind, jurisdiction_id=org.jurisdiction_id)
+    return Principal(
+        kind="user",
+        id=user.id,
+        label=f"user:{user.username}",
+        role=user.role,
+        organisation_id=org.id,
+        organisation_kind=org.kind,
+        jurisdiction_id=org.jurisdiction_id,
+    )
 
 
 def principal_of_key(key: ApiKey) -> Principal:
     org = key.organisation
-    return Principal(kind="api_key", id=key.id, label=f"api_key:{key.prefix}", role=key.role,
-                     organisation_id=org.id, organisation_kind=org.kind, jurisdiction_id=org.jurisdiction_id)
+    return Principal(
+        kind="api_key",
+        id=key.id,
+        label=f"api_key:{key.prefix}",
+        role=key.role,
+        organisation_id=org.id,
+        organisation_kind=org.kind,
+        jurisdiction_id=org.jurisdiction_id,
+    )
 
 
-def create_organisation(session: Session, *, kind: OrgKind, name: str, code: str | None = None,
-                        jurisdiction_id: int | None = None, contact_phone: str = "", address: str = "",
-                        lon: float | None = None, lat: float | None = None) -> Organisation:
+def create_organisation(
+    session: Session,
+    *,
+    kind: OrgKind,
+    name: str,
+    code: str | None = None,
+    jurisdiction_id: int | None = None,
+    contact_phone: str = "",
+    address: str = "",
+    lon: float | None = None,
+    lat: float | None = None,
+) -> Organisation:
     if session.scalar(select(Organisation.id).where(Organisation.name == name)) is not None:
         raise Conflict(f"an organisation named {name!r} exists already")
-    org = Organisation(kind=kind, name=name, code=code, jurisdiction_id=jurisdiction_id,
-                       contact_phone=contact_phone, address=address, lon=lon, lat=lat)
+    org = Organisation(
+        kind=kind,
+        name=name,
+        code=code,
+        jurisdiction_id=jurisdiction_id,
+        contact_phone=contact_phone,
+        address=address,
+        lon=lon,
+        lat=lat,
+    )
     session.add(org)
     session.flush()
     return org
@@ -45,8 +76,16 @@ def _check_role_fits(role: Role, org: Organisation) -> None:
         raise InvalidInput("role", f"a {role} cannot belong to a {org.kind} organisation")
 
 
-def create_user(session: Session, *, organisation_id: int, username: str, password: str, role: Role,
-                display_name: str, phone: str = "") -> User:
+def create_user(
+    session: Session,
+    *,
+    organisation_id: int,
+    username: str,
+    password: str,
+    role: Role,
+    display_name: str,
+    phone: str = "",
+) -> User:
     org = session.get(Organisation, organisation_id)
     if org is None:
         raise NotFound(f"organisation {organisation_id} does not exist")
@@ -55,8 +94,15 @@ def create_user(session: Session, *, organisation_id: int, username: str, passwo
         raise InvalidInput("password", "at least 10 characters are required")
     if session.scalar(select(User.id).where(User.username == username)) is not None:
         raise Conflict(f"username {username!r} is taken")
-    user = User(organisation_id=org.id, username=username, display_name=display_name, role=role,
-                password_hash=security.hash_password(password), phone=phone, created_at=clock.now())
+    user = User(
+        organisation_id=org.id,
+        username=username,
+        display_name=display_name,
+        role=role,
+        password_hash=security.hash_password(password),
+        phone=phone,
+        created_at=clock.now(),
+    )
     session.add(user)
     session.flush()
     return user
@@ -71,8 +117,12 @@ def login(session: Session, *, username: str, password: str, ttl_hours: int) -> 
         raise Unauthenticated("this account is disabled")
     token = security.new_token()
     now = clock.now()
-    row = AuthToken(user_id=user.id, token_hash=security.sha256_hex(token), created_at=now,
-                    expires_at=now + timedelta(hours=ttl_hours))
+    row = AuthToken(
+        user_id=user.id,
+        token_hash=security.sha256_hex(token),
+        created_at=now,
+        expires_at=now + timedelta(hours=ttl_hours),
+    )
     session.add(row)
     session.flush()
     return token, row
@@ -103,20 +153,34 @@ def authenticate_api_key(session: Session, api_key: str) -> Principal:
     return principal_of_key(key)
 
 
-def create_api_key(session: Session, *, organisation_id: int, name: str, role: Role,
-                   actor: Principal) -> tuple[ApiKey, str]:
+def create_api_key(
+    session: Session, *, organisation_id: int, name: str, role: Role, actor: Principal
+) -> tuple[ApiKey, str]:
     """Issue a machine key; the secret is returned here once and only its hash is kept."""
     org = session.get(Organisation, organisation_id)
     if org is None:
         raise NotFound(f"organisation {organisation_id} does not exist")
     _check_role_fits(role, org)
     prefix, secret = security.new_api_key()
-    key = ApiKey(organisation_id=org.id, name=name, role=role, prefix=prefix,
-                 secret_hash=security.sha256_hex(secret), created_at=clock.now(), created_by_id=actor.user_id)
+    key = ApiKey(
+        organisation_id=org.id,
+        name=name,
+        role=role,
+        prefix=prefix,
+        secret_hash=security.sha256_hex(secret),
+        created_at=clock.now(),
+        created_by_id=actor.user_id,
+    )
     session.add(key)
     session.flush()
-    timeline.record(session, actor=actor, kind="api_key.created", subject=f"api_key:{key.id}", case_id=None,
-                    data={"prefix": prefix, "organisation_id": org.id, "role": role, "name": name})
+    timeline.record(
+        session,
+        actor=actor,
+        kind="api_key.created",
+        subject=f"api_key:{key.id}",
+        case_id=None,
+        data={"prefix": prefix, "organisation_id": org.id, "role": role, "name": name},
+    )
     return key, secret
 
 
@@ -126,8 +190,14 @@ def revoke_api_key(session: Session, *, key_id: int, actor: Principal) -> ApiKey
         raise NotFound(f"API key {key_id} does not exist")
     if key.revoked_at is None:  # revoking twice is a no-op, not an error: a retry must succeed
         key.revoked_at = clock.now()
-        timeline.record(session, actor=actor, kind="api_key.revoked", subject=f"api_key:{key.id}",
-                        case_id=None, data={"prefix": key.prefix})
+        timeline.record(
+            session,
+            actor=actor,
+            kind="api_key.revoked",
+            subject=f"api_key:{key.id}",
+            case_id=None,
+            data={"prefix": key.prefix},
+        )
     return key
 
 

@@ -68,12 +68,12 @@ def _claim(database: Database, *, now: datetime, lease_until: datetime, limit: i
             # Another worker's claimed rows are skipped, not waited for: both proceed on disjoint batches.
             query = query.with_for_update(skip_locked=True)
         rows = list(session.scalars(query))
-        secrets = _subscription_secrets(session, rows)
+        secret_of = _subscription_secrets(session, rows)
         claimed: list[Outgoing] = []
         for row in rows:
             secret = ""
             if row.channel == Channel.WEBHOOK:
-                found = secrets.get(row.subscription_id or 0)
+                found = secret_of.get(row.subscription_id or 0)
                 if found is None:
                     # Unsubscribed since it was queued: the organisation asked not to be called any more.
                     row.status, row.last_error = DeliveryStatus.FAILED, "subscription inactive"

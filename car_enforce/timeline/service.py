@@ -28,18 +28,47 @@ def case_chain(case_id: int) -> str:
     return f"case:{case_id}"
 
 
-def _digest(prev_hash: str, *, chain: str, seq: int, at: datetime, actor: str, kind: str, subject: str,
-            reason: str, data: dict[str, Any]) -> str:
+def _digest(
+    prev_hash: str,
+    *,
+    chain: str,
+    seq: int,
+    at: datetime,
+    actor: str,
+    kind: str,
+    subject: str,
+    reason: str,
+    data: dict[str, Any],
+) -> str:
     body = json.dumps(
-        {"chain": chain, "seq": seq, "at": at.isoformat(timespec="microseconds"), "actor": actor,
-         "kind": kind, "subject": subject, "reason": reason, "data": data},
-        sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str,
+        {
+            "chain": chain,
+            "seq": seq,
+            "at": at.isoformat(timespec="microseconds"),
+            "actor": actor,
+            "kind": kind,
+            "subject": subject,
+            "reason": reason,
+            "data": data,
+        },
+        sort_keys=True,
+        ensure_ascii=False,
+        separators=(",", ":"),
+        default=str,
     )
     return hashlib.sha256(f"{prev_hash}|{body}".encode()).hexdigest()
 
 
-def record(session: Session, *, actor: Principal, kind: str, subject: str, case_id: int | None,
-           data: dict[str, Any] | None = None, reason: str = "") -> TimelineEvent:
+def record(
+    session: Session,
+    *,
+    actor: Principal,
+    kind: str,
+    subject: str,
+    case_id: int | None,
+    data: dict[str, Any] | None = None,
+    reason: str = "",
+) -> TimelineEvent:
     """Append one event to its case's chain (or the system chain) in the caller's transaction."""
     chain = case_chain(case_id) if case_id is not None else SYSTEM_CHAIN
     head = session.execute(
@@ -51,10 +80,30 @@ def record(session: Session, *, actor: Principal, kind: str, subject: str, case_
     payload = json.loads(json.dumps(data or {}, ensure_ascii=False, default=str))
     at = clock.now()
     seq = head.seq + 1
-    digest = _digest(head.hash, chain=chain, seq=seq, at=at, actor=actor.label, kind=kind, subject=subject,
-                     reason=reason, data=payload)
-    event = TimelineEvent(chain=chain, seq=seq, case_id=case_id, at=at, actor=actor.label, kind=kind,
-                          subject=subject, reason=reason, data=payload, prev_hash=head.hash, hash=digest)
+    digest = _digest(
+        head.hash,
+        chain=chain,
+        seq=seq,
+        at=at,
+        actor=actor.label,
+        kind=kind,
+        subject=subject,
+        reason=reason,
+        data=payload,
+    )
+    event = TimelineEvent(
+        chain=chain,
+        seq=seq,
+        case_id=case_id,
+        at=at,
+        actor=actor.label,
+        kind=kind,
+        subject=subject,
+        reason=reason,
+        data=payload,
+        prev_hash=head.hash,
+        hash=digest,
+    )
     session.add(event)
     head.seq, head.hash = seq, digest
     session.flush()
@@ -73,17 +122,31 @@ class ChainProblem:
         return f"{self.chain} seq {self.seq} ({where}): {self.problem}"
 
 
-def _verify_chain(chain: str, events: Iterable[TimelineEvent], head: TimelineHead | None) -> list[ChainProblem]:
+def _verify_chain(
+    chain: str, events: Iterable[TimelineEvent], head: TimelineHead | None
+) -> list[ChainProblem]:
     problems: list[ChainProblem] = []
     prev_hash, expected_seq = GENESIS, 1
     for ev in events:
         if ev.seq != expected_seq:
-            problems.append(ChainProblem(chain, expected_seq, None,
-                                         f"events {expected_seq}..{ev.seq - 1} are missing (deleted)"))
+            problems.append(
+                ChainProblem(
+                    chain, expected_seq, None, f"events {expected_seq}..{ev.seq - 1} are missing (deleted)"
+                )
+            )
         if ev.prev_hash != prev_hash and ev.seq == expected_seq:
             problems.append(ChainProblem(chain, ev.seq, ev.id, "does not link to the previous event"))
-        recomputed = _digest(ev.prev_hash, chain=ev.chain, seq=ev.seq, at=clock.as_utc(ev.at), actor=ev.actor,
-                             kind=ev.kind, subject=ev.subject, reason=ev.reason, data=ev.data)
+        recomputed = _digest(
+            ev.prev_hash,
+            chain=ev.chain,
+            seq=ev.seq,
+            at=clock.as_utc(ev.at),
+            actor=ev.actor,
+            kind=ev.kind,
+            subject=ev.subject,
+            reason=ev.reason,
+            data=ev.data,
+        )
         if recomputed != ev.hash:
             problems.append(ChainProblem(chain, ev.seq, ev.id, f"content was edited ({ev.kind})"))
         prev_hash, expected_seq = ev.hash, ev.seq + 1
@@ -92,15 +155,22 @@ def _verify_chain(chain: str, events: Iterable[TimelineEvent], head: TimelineHea
         if last_seq:
             problems.append(ChainProblem(chain, last_seq, None, "chain head is missing"))
     elif head.seq != last_seq or head.hash != prev_hash:
-        problems.append(ChainProblem(chain, head.seq, None,
-                                     f"head says seq {head.seq} but the chain ends at {last_seq} (deleted)"))
+        problems.append(
+            ChainProblem(
+                chain, head.seq, None, f"head says seq {head.seq} but the chain ends at {last_seq} (deleted)"
+            )
+        )
     return problems
 
 
 def verify(session: Session, *, chain: str | None = None) -> list[ChainProblem]:
     """Check one chain, or every chain; an empty list means the timeline is intact."""
-    heads = {h.chain: h for h in session.scalars(
-        select(TimelineHead).where(TimelineHead.chain == chain) if chain else select(TimelineHead))}
+    heads = {
+        h.chain: h
+        for h in session.scalars(
+            select(TimelineHead).where(TimelineHead.chain == chain) if chain else select(TimelineHead)
+        )
+    }
     query = select(TimelineEvent).order_by(TimelineEvent.chain, TimelineEvent.seq)
     if chain:
         query = query.where(TimelineEvent.chain == chain)
@@ -124,5 +194,10 @@ def verify(session: Session, *, chain: str | None = None) -> list[ChainProblem]:
 
 
 def events_of_case(session: Session, case_id: int) -> list[TimelineEvent]:
-    return list(session.scalars(
-        select(TimelineEvent).where(TimelineEvent.chain == case_chain(case_id)).order_by(TimelineEvent.seq)))
+    return list(
+        session.scalars(
+            select(TimelineEvent)
+            .where(TimelineEvent.chain == case_chain(case_id))
+            .order_by(TimelineEvent.seq)
+        )
+    )

@@ -32,9 +32,16 @@ class VehicleOut(BaseModel):
 
     @classmethod
     def of(cls, v: Vehicle) -> VehicleOut:
-        return cls(id=v.id, plate=v.plate, plate_as_written=v.plate_as_written, plate_colour=v.plate_colour,
-                   plate_type=v.plate_type, vin=v.vin, vin_needs_review=v.vin_needs_review,
-                   description=v.description)
+        return cls(
+            id=v.id,
+            plate=v.plate,
+            plate_as_written=v.plate_as_written,
+            plate_colour=v.plate_colour,
+            plate_type=v.plate_type,
+            vin=v.vin,
+            vin_needs_review=v.vin_needs_review,
+            description=v.description,
+        )
 
 
 class CaseVehicleOut(BaseModel):
@@ -46,5 +53,10 @@ class CaseVehicleOut(BaseModel):
 
     @classmethod
     def of(cls, link: CaseVehicle) -> CaseVehicleOut:
-        return cls(id=link.id, case_id=link.case_id, owner_party_id=link.owner_party_id,
-                   registered_at=link.registered_at, vehicle=VehicleOut.of(link.vehicle))
+        return cls(
+            id=link.id,
+            case_id=link.case_id,
+            owner_party_id=link.owner_party_id,
+            registered_at=link.registered_at,
+            vehicle=VehicleOut.of(link.vehicle),
+        )

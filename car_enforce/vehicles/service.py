@@ -17,8 +17,9 @@ from car_enforce.vehicles.schemas import VehicleCreate
 from car_enforce.vehicles.vin import check_vin
 
 
-def register_vehicle(session: Session, *, actor: Principal, case: EnforcementCase,
-                     data: VehicleCreate) -> CaseVehicle:
+def register_vehicle(
+    session: Session, *, actor: Principal, case: EnforcementCase, data: VehicleCreate
+) -> CaseVehicle:
     """Put a debtor's car on a case. The same physical car (plate and colour) is one row platform-wide,
     so that watches of several courts on it queue behind each other (查封规定 Art. 26)."""
     owner = debtor_of(case, data.owner_party_id)
@@ -26,17 +27,26 @@ def register_vehicle(session: Session, *, actor: Principal, case: EnforcementCas
     check_colour_and_type(info, data.plate_colour, data.plate_type)
     vin = check_vin(data.vin, "vin") if data.vin else None
 
-    vehicle = session.scalar(select(Vehicle).where(Vehicle.plate == info.plate,
-                                                   Vehicle.plate_colour == data.plate_colour))
+    vehicle = session.scalar(
+        select(Vehicle).where(Vehicle.plate == info.plate, Vehicle.plate_colour == data.plate_colour)
+    )
     by_vin = session.scalar(select(Vehicle).where(Vehicle.vin == vin.vin)) if vin else None
     if by_vin is not None and (vehicle is None or by_vin.id != vehicle.id):
-        raise Conflict(f"VIN {vin.vin if vin else ''} is already registered with plate {by_vin.plate}; "
-                       "check the plate and the VIN")
+        raise Conflict(
+            f"VIN {vin.vin if vin else ''} is already registered with plate {by_vin.plate}; "
+            "check the plate and the VIN"
+        )
     if vehicle is None:
-        vehicle = Vehicle(plate=info.plate, plate_as_written=data.plate.strip(), plate_colour=data.plate_colour,
-                          plate_type=data.plate_type, vin=vin.vin if vin else None,
-                          vin_needs_review=vin.needs_review if vin else False,
-                          description=data.description.strip(), created_at=clock.now())
+        vehicle = Vehicle(
+            plate=info.plate,
+            plate_as_written=data.plate.strip(),
+            plate_colour=data.plate_colour,
+            plate_type=data.plate_type,
+            vin=vin.vin if vin else None,
+            vin_needs_review=vin.needs_review if vin else False,
+            description=data.description.strip(),
+            created_at=clock.now(),
+        )
         session.add(vehicle)
         session.flush()
     elif vin is not None and vehicle.vin not in (None, vin.vin):
@@ -44,29 +54,43 @@ def register_vehicle(session: Session, *, actor: Principal, case: EnforcementCas
     elif vin is not None and vehicle.vin is None:
         vehicle.vin, vehicle.vin_needs_review = vin.vin, vin.needs_review
 
-    existing = session.scalar(select(CaseVehicle).where(CaseVehicle.case_id == case.id,
-                                                        CaseVehicle.vehicle_id == vehicle.id))
+    existing = session.scalar(
+        select(CaseVehicle).where(CaseVehicle.case_id == case.id, CaseVehicle.vehicle_id == vehicle.id)
+    )
     if existing is not None:
         raise Conflict(f"vehicle {info.plate} is already on case {case.case_number} (id {existing.id})")
-    link = CaseVehicle(case_id=case.id, vehicle_id=vehicle.id, owner_party_id=owner.id,
-                       registered_at=clock.now())
+    link = CaseVehicle(
+        case_id=case.id, vehicle_id=vehicle.id, owner_party_id=owner.id, registered_at=clock.now()
+    )
     session.add(link)
     session.flush()
-    timeline.record(session, actor=actor, kind="vehicle.registered", subject=f"vehicle:{vehicle.id}",
-                    case_id=case.id, data={"plate": vehicle.plate, "plate_colour": vehicle.plate_colour,
-                                           "vin": vehicle.vin, "vin_needs_review": vehicle.vin_needs_review,
-                                           "owner_party_id": owner.id})
+    timeline.record(
+        session,
+        actor=actor,
+        kind="vehicle.registered",
+        subject=f"vehicle:{vehicle.id}",
+        case_id=case.id,
+        data={
+            "plate": vehicle.plate,
+            "plate_colour": vehicle.plate_colour,
+            "vin": vehicle.vin,
+            "vin_needs_review": vehicle.vin_needs_review,
+            "owner_party_id": owner.id,
+        },
+    )
     return link
 
 
 def vehicles_of_case(session: Session, case: EnforcementCase) -> list[CaseVehicle]:
-    return list(session.scalars(select(CaseVehicle).where(CaseVehicle.case_id == case.id)
-                                .order_by(CaseVehicle.id)))
+    return list(
+        session.scalars(select(CaseVehicle).where(CaseVehicle.case_id == case.id).order_by(CaseVehicle.id))
+    )
 
 
 def case_vehicle(session: Session, case: EnforcementCase, vehicle_id: int) -> CaseVehicle:
-    link = session.scalar(select(CaseVehicle).where(CaseVehicle.case_id == case.id,
-                                                    CaseVehicle.vehicle_id == vehicle_id))
+    link = session.scalar(
+        select(CaseVehicle).where(CaseVehicle.case_id == case.id, CaseVehicle.vehicle_id == vehicle_id)
+    )
     if link is None:
         raise NotFound(f"vehicle {vehicle_id} is not on case {case.case_number}")
     return link

@@ -21,7 +21,14 @@ from sqlalchemy.orm import Session
 
 from car_enforce.watches.models import WatchlistChange, WatchlistEntry
 
-COLOUR_NAMES = {"blue": "蓝", "yellow": "黄", "green": "绿", "yellow_green": "黄绿", "white": "白", "black": "黑"}
+COLOUR_NAMES = {
+    "blue": "蓝",
+    "yellow": "黄",
+    "green": "绿",
+    "yellow_green": "黄绿",
+    "white": "白",
+    "black": "黑",
+}
 CHUNK = 5000
 
 
@@ -39,17 +46,41 @@ MEDIA_TYPES = {
     SnapshotFormat.PLAIN: "text/plain; charset=utf-8",
 }
 
-_ENTRY_COLUMNS = (WatchlistEntry.watch_id, WatchlistEntry.plate, WatchlistEntry.plate_colour, WatchlistEntry.vin,
-                  WatchlistEntry.description, WatchlistEntry.court_name, WatchlistEntry.court_phone,
-                  WatchlistEntry.starts_on, WatchlistEntry.expires_on)
-GENETEC_HEADER = ["Category", "PlateState", "PlateNumber", "EffectiveDate", "ExpiryDate", "PlateColour", "VIN",
-                  "Description", "WatchId", "Court", "CourtPhone"]
+_ENTRY_COLUMNS = (
+    WatchlistEntry.watch_id,
+    WatchlistEntry.plate,
+    WatchlistEntry.plate_colour,
+    WatchlistEntry.vin,
+    WatchlistEntry.description,
+    WatchlistEntry.court_name,
+    WatchlistEntry.court_phone,
+    WatchlistEntry.starts_on,
+    WatchlistEntry.expires_on,
+)
+GENETEC_HEADER = [
+    "Category",
+    "PlateState",
+    "PlateNumber",
+    "EffectiveDate",
+    "ExpiryDate",
+    "PlateColour",
+    "VIN",
+    "Description",
+    "WatchId",
+    "Court",
+    "CourtPhone",
+]
 
 
 def cursor_of(connection: Connection | Session, scope_ids: Sequence[int]) -> int:
     """The newest change visible to these scopes: a client that holds the snapshot resumes after it."""
-    return int(connection.execute(select(func.coalesce(func.max(WatchlistChange.seq), 0))
-                                  .where(WatchlistChange.scope_jurisdiction_id.in_(scope_ids))).scalar_one())
+    return int(
+        connection.execute(
+            select(func.coalesce(func.max(WatchlistChange.seq), 0)).where(
+                WatchlistChange.scope_jurisdiction_id.in_(scope_ids)
+            )
+        ).scalar_one()
+    )
 
 
 def etag(kind: str, scope_ids: Sequence[int], *parts: object) -> str:
@@ -67,17 +98,26 @@ def _csv_line(writer_buffer: io.StringIO, row: Sequence[Any], delimiter: str) ->
 
 
 def _entry_json(row: Any) -> dict[str, Any]:
-    return {"watch_id": row.watch_id, "plate": row.plate, "plate_colour": row.plate_colour, "vin": row.vin,
-            "description": row.description, "court": {"name": row.court_name, "phone": row.court_phone},
-            "starts_on": row.starts_on.isoformat(), "expires_on": row.expires_on.isoformat()}
+    return {
+        "watch_id": row.watch_id,
+        "plate": row.plate,
+        "plate_colour": row.plate_colour,
+        "vin": row.vin,
+        "description": row.description,
+        "court": {"name": row.court_name, "phone": row.court_phone},
+        "starts_on": row.starts_on.isoformat(),
+        "expires_on": row.expires_on.isoformat(),
+    }
 
 
-def stream_snapshot(connection: Connection, scope_ids: Sequence[int], fmt: SnapshotFormat, cursor: int,
-                    generated_at: str) -> Iterator[bytes]:
+def stream_snapshot(
+    connection: Connection, scope_ids: Sequence[int], fmt: SnapshotFormat, cursor: int, generated_at: str
+) -> Iterator[bytes]:
     """Yield the snapshot in chunks; the whole list is never held in memory. Closes the connection."""
     try:
         result = connection.execution_options(stream_results=True, yield_per=CHUNK).execute(
-            select(*_ENTRY_COLUMNS).where(WatchlistEntry.scope_jurisdiction_id.in_(scope_ids)))
+            select(*_ENTRY_COLUMNS).where(WatchlistEntry.scope_jurisdiction_id.in_(scope_ids))
+        )
         buf = io.StringIO()
         if fmt is SnapshotFormat.JSON:
             buf.write(json.dumps({"cursor": cursor, "generated_at": generated_at})[:-1] + ', "entries": [')
@@ -94,12 +134,39 @@ def stream_snapshot(connection: Connection, scope_ids: Sequence[int], fmt: Snaps
                 elif fmt is SnapshotFormat.CSV:
                     # "lenient" lets the police reader alert on near-misses too: a missed hit costs more
                     # than a second look by the officer at the roadside.
-                    _csv_line(buf, [row.plate, _describe(row.plate_colour, row.description, row.watch_id,
-                                                         row.court_name, row.court_phone), "lenient"], ",")
+                    _csv_line(
+                        buf,
+                        [
+                            row.plate,
+                            _describe(
+                                row.plate_colour,
+                                row.description,
+                                row.watch_id,
+                                row.court_name,
+                                row.court_phone,
+                            ),
+                            "lenient",
+                        ],
+                        ",",
+                    )
                 elif fmt is SnapshotFormat.GENETEC:
-                    _csv_line(buf, ["court-watch", row.plate[0], row.plate, row.starts_on.isoformat(),
-                                    row.expires_on.isoformat(), row.plate_colour, row.vin or "",
-                                    row.description, row.watch_id, row.court_name, row.court_phone], ";")
+                    _csv_line(
+                        buf,
+                        [
+                            "court-watch",
+                            row.plate[0],
+                            row.plate,
+                            row.starts_on.isoformat(),
+                            row.expires_on.isoformat(),
+                            row.plate_colour,
+                            row.vin or "",
+                            row.description,
+                            row.watch_id,
+                            row.court_name,
+                            row.court_phone,
+                        ],
+                        ";",
+                    )
                 else:
                     buf.write(row.plate + "\n")
             yield buf.getvalue().encode()
@@ -128,14 +195,33 @@ def _iso(d: date | None) -> str | None:
 
 def changes_after(session: Session, scope_ids: Sequence[int], after: int, limit: int) -> ChangePage:
     """The changes after a cursor, oldest first, at most ``limit`` of them."""
-    rows = session.execute(
-        select(WatchlistChange).where(WatchlistChange.scope_jurisdiction_id.in_(scope_ids),
-                                      WatchlistChange.seq > after)
-        .order_by(WatchlistChange.seq).limit(limit + 1)).scalars().all()
+    rows = (
+        session.execute(
+            select(WatchlistChange)
+            .where(WatchlistChange.scope_jurisdiction_id.in_(scope_ids), WatchlistChange.seq > after)
+            .order_by(WatchlistChange.seq)
+            .limit(limit + 1)
+        )
+        .scalars()
+        .all()
+    )
     page = rows[:limit]
-    changes = [{"seq": c.seq, "kind": c.kind, "at": c.at.isoformat(), "watch_id": c.watch_id,
-                "entry": {"plate": c.plate, "plate_colour": c.plate_colour, "vin": c.vin,
-                          "description": c.description, "court": {"name": c.court_name, "phone": c.court_phone},
-                          "starts_on": _iso(c.starts_on), "expires_on": _iso(c.expires_on)}}
-               for c in page]
+    changes = [
+        {
+            "seq": c.seq,
+            "kind": c.kind,
+            "at": c.at.isoformat(),
+            "watch_id": c.watch_id,
+            "entry": {
+                "plate": c.plate,
+                "plate_colour": c.plate_colour,
+                "vin": c.vin,
+                "description": c.description,
+                "court": {"name": c.court_name, "phone": c.court_phone},
+                "starts_on": _iso(c.starts_on),
+                "expires_on": _iso(c.expires_on),
+            },
+        }
+        for c in page
+    ]
     return ChangePage(changes=changes, cursor=page[-1].seq if page else after, has_more=len(rows) > limit)

@@ -15,7 +15,7 @@ from car_enforce.identity.principal import Principal
 from car_enforce.notify import service as notify
 from car_enforce.timeline import service as timeline
 from car_enforce.watches.models import Watch, WatchChangeKind, WatchReminder, WatchStatus
-from car_enforce.watches.service import RULE_RENEW, publish_change, promote_next
+from car_enforce.watches.service import RULE_RENEW, promote_next, publish_change
 
 SWEEPER = Principal.system("watch-sweep")
 
@@ -28,22 +28,42 @@ class SweepReport:
 
 def lapse_expired(session: Session, today: date) -> list[int]:
     """A seizure not renewed by the end of its last day lapses by itself (查封规定 Art. 27)."""
-    expired = list(session.scalars(select(Watch).where(Watch.status == WatchStatus.ACTIVE,
-                                                       Watch.expires_on < today).order_by(Watch.id)))
+    expired = list(
+        session.scalars(
+            select(Watch)
+            .where(Watch.status == WatchStatus.ACTIVE, Watch.expires_on < today)
+            .order_by(Watch.id)
+        )
+    )
     for watch in expired:
         watch.status, watch.ended_at = WatchStatus.LAPSED, clock.now()
         session.flush()
         publish_change(session, watch, WatchChangeKind.LAPSED)
-        event = timeline.record(session, actor=SWEEPER, kind="watch.lapsed", subject=f"watch:{watch.id}",
-                                case_id=watch.case_id, reason=RULE_RENEW,
-                                data={"watch_id": watch.id, "plate": watch.vehicle.plate,
-                                      "expires_on": watch.expires_on, "status": watch.status})
+        event = timeline.record(
+            session,
+            actor=SWEEPER,
+            kind="watch.lapsed",
+            subject=f"watch:{watch.id}",
+            case_id=watch.case_id,
+            reason=RULE_RENEW,
+            data={
+                "watch_id": watch.id,
+                "plate": watch.vehicle.plate,
+                "expires_on": watch.expires_on,
+                "status": watch.status,
+            },
+        )
         notify.enqueue_webhooks(session, event=event, organisation_ids=[watch.court_id])
         officer = session.get(User, watch.officer_id)
         if officer is not None and officer.phone:
-            notify.enqueue_sms(session, event=event, to=officer.phone, dedupe_key=f"watch-lapsed:{watch.id}",
-                               body=f"【云执车】车辆{watch.vehicle.plate}的布控已于{watch.expires_on:%Y年%m月%d日}"
-                                    "期满未续行，已自动失效。")
+            notify.enqueue_sms(
+                session,
+                event=event,
+                to=officer.phone,
+                dedupe_key=f"watch-lapsed:{watch.id}",
+                body=f"【云执车】车辆{watch.vehicle.plate}的布控已于{watch.expires_on:%Y年%m月%d日}"
+                "期满未续行，已自动失效。",
+            )
         promote_next(session, actor=SWEEPER, vehicle_id=watch.vehicle_id)
     return [w.id for w in expired]
 
@@ -51,32 +71,56 @@ def lapse_expired(session: Session, today: date) -> list[int]:
 def send_reminders(session: Session, today: date, thresholds: tuple[int, ...]) -> list[tuple[int, int]]:
     """Remind the officer N days before the last day; a missed earlier reminder is not sent late."""
     horizon = today + timedelta(days=max(thresholds))
-    due = session.scalars(select(Watch).where(Watch.status == WatchStatus.ACTIVE, Watch.expires_on >= today,
-                                              Watch.expires_on <= horizon).order_by(Watch.id))
+    due = session.scalars(
+        select(Watch)
+        .where(Watch.status == WatchStatus.ACTIVE, Watch.expires_on >= today, Watch.expires_on <= horizon)
+        .order_by(Watch.id)
+    )
     sent: list[tuple[int, int]] = []
     for watch in due:
         assert watch.expires_on is not None
         days_left = (watch.expires_on - today).days
-        done = set(session.scalars(select(WatchReminder.days_before).where(
-            WatchReminder.watch_id == watch.id, WatchReminder.expires_on == watch.expires_on)))
+        done = set(
+            session.scalars(
+                select(WatchReminder.days_before).where(
+                    WatchReminder.watch_id == watch.id, WatchReminder.expires_on == watch.expires_on
+                )
+            )
+        )
         passed = sorted(n for n in thresholds if days_left <= n and n not in done)
         if not passed:
             continue
         for n in passed:  # the thresholds already passed are recorded, so they are not sent stale later
-            session.add(WatchReminder(watch_id=watch.id, expires_on=watch.expires_on, days_before=n,
-                                      sent_at=clock.now()))
+            session.add(
+                WatchReminder(
+                    watch_id=watch.id, expires_on=watch.expires_on, days_before=n, sent_at=clock.now()
+                )
+            )
         nearest = passed[0]
-        event = timeline.record(session, actor=SWEEPER, kind="watch.expiry_reminder",
-                                subject=f"watch:{watch.id}", case_id=watch.case_id,
-                                data={"watch_id": watch.id, "plate": watch.vehicle.plate, "days_before": nearest,
-                                      "days_left": days_left, "expires_on": watch.expires_on})
+        event = timeline.record(
+            session,
+            actor=SWEEPER,
+            kind="watch.expiry_reminder",
+            subject=f"watch:{watch.id}",
+            case_id=watch.case_id,
+            data={
+                "watch_id": watch.id,
+                "plate": watch.vehicle.plate,
+                "days_before": nearest,
+                "days_left": days_left,
+                "expires_on": watch.expires_on,
+            },
+        )
         officer = session.get(User, watch.officer_id)
         if officer is not None and officer.phone:
             notify.enqueue_sms(
-                session, event=event, to=officer.phone,
+                session,
+                event=event,
+                to=officer.phone,
                 dedupe_key=f"watch-reminder:{watch.id}:{watch.expires_on.isoformat()}:{nearest}",
                 body=f"【云执车】您布控的车辆{watch.vehicle.plate}将于{watch.expires_on:%Y年%m月%d日}布控到期"
-                     f"（还有{days_left}天），如需续行请在到期前办理续行查封。")
+                f"（还有{days_left}天），如需续行请在到期前办理续行查封。",
+            )
         notify.enqueue_webhooks(session, event=event, organisation_ids=[watch.court_id])
         sent.append((watch.id, nearest))
     return sent

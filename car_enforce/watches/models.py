@@ -40,11 +40,22 @@ class Watch(Base):
     __tablename__ = "watch"
     __table_args__ = (
         # At most one active watch per vehicle: other courts queue behind it (查封规定 Art. 26).
-        Index("uq_watch_vehicle_active", "vehicle_id", unique=True, sqlite_where=_ACTIVE,
-              postgresql_where=_ACTIVE),
+        Index(
+            "uq_watch_vehicle_active",
+            "vehicle_id",
+            unique=True,
+            sqlite_where=_ACTIVE,
+            postgresql_where=_ACTIVE,
+        ),
         # A court holds at most one live (active or queued) watch per vehicle.
-        Index("uq_watch_vehicle_court_live", "vehicle_id", "court_id", unique=True, sqlite_where=_LIVE,
-              postgresql_where=_LIVE),
+        Index(
+            "uq_watch_vehicle_court_live",
+            "vehicle_id",
+            "court_id",
+            unique=True,
+            sqlite_where=_LIVE,
+            postgresql_where=_LIVE,
+        ),
         Index("ix_watch_status_expires_on", "status", "expires_on"),
     )
 
@@ -98,8 +109,9 @@ class WatchlistEntry(Base):
     """What the police see of one active watch: the car and the court's contact, never the debtor."""
 
     __tablename__ = "watchlist_entry"
-    __table_args__ = (Index("ix_watchlist_entry_scope_jurisdiction_id_watch_id", "scope_jurisdiction_id",
-                            "watch_id"),)
+    __table_args__ = (
+        Index("ix_watchlist_entry_scope_jurisdiction_id_watch_id", "scope_jurisdiction_id", "watch_id"),
+    )
 
     watch_id: Mapped[int] = mapped_column(ForeignKey("watch.id"), primary_key=True)
     scope_jurisdiction_id: Mapped[int] = mapped_column(ForeignKey("jurisdiction.id"))
@@ -119,8 +131,9 @@ class WatchlistChange(Base):
     __tablename__ = "watchlist_change"
     __table_args__ = (Index("ix_watchlist_change_scope_jurisdiction_id_seq", "scope_jurisdiction_id", "seq"),)
 
-    seq: Mapped[int] = mapped_column(BigInteger().with_variant(Integer(), "sqlite"), primary_key=True,
-                                     autoincrement=True)
+    seq: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer(), "sqlite"), primary_key=True, autoincrement=True
+    )
     watch_id: Mapped[int] = mapped_column(ForeignKey("watch.id"))
     kind: Mapped[WatchChangeKind] = mapped_column(String(16))
     at: Mapped[datetime] = mapped_column(UTCDateTime)

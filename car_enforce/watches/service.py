@@ -36,9 +36,13 @@ from car_enforce.watches.models import (
 from car_enforce.watches.schemas import WatchCreate, WatchLift, WatchRenew
 
 MAX_YEARS = 2
-RULE_TERM = "民诉法解释 Art. 485: a movable may be seized for at most two years; each renewal at most two more"
+RULE_TERM = (
+    "民诉法解释 Art. 485: a movable may be seized for at most two years; each renewal at most two more"
+)
 RULE_RENEW = "民诉法解释 Art. 485 / 查封规定 Art. 27: renew before the period ends, or the seizure lapses"
-RULE_QUEUE = "查封规定 Art. 26: a later court's seizure queues and takes effect when the first one is released"
+RULE_QUEUE = (
+    "查封规定 Art. 26: a later court's seizure queues and takes effect when the first one is released"
+)
 SCOPE_LEVELS = frozenset({JurisdictionLevel.COUNTY, JurisdictionLevel.CITY, JurisdictionLevel.PROVINCE})
 _RULING_SUFFIX = re.compile(r"之[一二三四五六七八九十百]+$")
 
@@ -57,7 +61,9 @@ def _scope(session: Session, code: str) -> Jurisdiction:
     if scope is None:
         raise NotFound(f"scope {code!r} is not a known jurisdiction code")
     if scope.level not in SCOPE_LEVELS:
-        raise InvalidInput("scope_code", f"{scope.name} is a {scope.level}; a scope is a county, city or province")
+        raise InvalidInput(
+            "scope_code", f"{scope.name} is a {scope.level}; a scope is a county, city or province"
+        )
     return scope
 
 
@@ -69,8 +75,11 @@ def _end_of_term(calendar: PrcCalendar, start: date, requested: date | None, fie
     if requested <= start:
         raise InvalidInput(field, f"{requested.isoformat()} is not after {start.isoformat()}")
     if requested > limit.on:
-        raise RuleViolation(f"{field} {requested.isoformat()} is past the longest allowed term, which ends on "
-                            f"{limit.on.isoformat()}", rule=RULE_TERM)
+        raise RuleViolation(
+            f"{field} {requested.isoformat()} is past the longest allowed term, which ends on "
+            f"{limit.on.isoformat()}",
+            rule=RULE_TERM,
+        )
     return Deadline(on=requested, provisional=calendar.is_provisional_year(requested.year))
 
 
@@ -86,10 +95,18 @@ def _entry_values(session: Session, watch: Watch) -> dict[str, object]:
     court = session.get(Organisation, watch.court_id)
     assert court is not None and watch.starts_on is not None and watch.expires_on is not None
     v = watch.vehicle
-    return {"watch_id": watch.id, "scope_jurisdiction_id": watch.scope_jurisdiction_id, "plate": v.plate,
-            "plate_colour": v.plate_colour, "vin": v.vin, "description": v.description,
-            "court_name": court.name, "court_phone": court.contact_phone, "starts_on": watch.starts_on,
-            "expires_on": watch.expires_on}
+    return {
+        "watch_id": watch.id,
+        "scope_jurisdiction_id": watch.scope_jurisdiction_id,
+        "plate": v.plate,
+        "plate_colour": v.plate_colour,
+        "vin": v.vin,
+        "description": v.description,
+        "court_name": court.name,
+        "court_phone": court.contact_phone,
+        "starts_on": watch.starts_on,
+        "expires_on": watch.expires_on,
+    }
 
 
 def publish_change(session: Session, watch: Watch, kind: WatchChangeKind) -> None:
@@ -108,11 +125,18 @@ def publish_change(session: Session, watch: Watch, kind: WatchChangeKind) -> Non
     session.flush()
 
 
-def _event(session: Session, actor: Principal, watch: Watch, kind: str, *, reason: str = "",
-           **data: object) -> TimelineEvent:
-    event = timeline.record(session, actor=actor, kind=kind, subject=f"watch:{watch.id}", case_id=watch.case_id,
-                            reason=reason, data={"watch_id": watch.id, "plate": watch.vehicle.plate,
-                                                 "status": watch.status, **data})
+def _event(
+    session: Session, actor: Principal, watch: Watch, kind: str, *, reason: str = "", **data: object
+) -> TimelineEvent:
+    event = timeline.record(
+        session,
+        actor=actor,
+        kind=kind,
+        subject=f"watch:{watch.id}",
+        case_id=watch.case_id,
+        reason=reason,
+        data={"watch_id": watch.id, "plate": watch.vehicle.plate, "status": watch.status, **data},
+    )
     notify.enqueue_webhooks(session, event=event, organisation_ids=[watch.court_id])
     return event
 
@@ -135,48 +159,101 @@ def issue_watch(session: Session, *, actor: Principal, case: EnforcementCase, da
     today = clock.today_local()
     end = _end_of_term(calendar, today, data.expires_on, "expires_on")
 
-    live = list(session.scalars(select(Watch).where(
-        Watch.vehicle_id == link.vehicle_id, Watch.status.in_([WatchStatus.ACTIVE, WatchStatus.QUEUED]))))
+    live = list(
+        session.scalars(
+            select(Watch).where(
+                Watch.vehicle_id == link.vehicle_id,
+                Watch.status.in_([WatchStatus.ACTIVE, WatchStatus.QUEUED]),
+            )
+        )
+    )
     own = next((w for w in live if w.court_id == case.court_id), None)
     if own is not None:
-        raise Conflict(f"this court already has a {own.status} watch (id {own.id}) on {link.vehicle.plate}; "
-                       "renew or lift it instead")
+        raise Conflict(
+            f"this court already has a {own.status} watch (id {own.id}) on {link.vehicle.plate}; "
+            "renew or lift it instead"
+        )
     first = next((w for w in live if w.status == WatchStatus.ACTIVE), None)
     assert actor.user_id is not None
-    watch = Watch(case_id=case.id, vehicle_id=link.vehicle_id, court_id=case.court_id, officer_id=actor.user_id,
-                  ruling_number=ruling, scope_jurisdiction_id=scope.id, status=WatchStatus.QUEUED,
-                  term_days=(end.on - today).days, issued_at=clock.now())
+    watch = Watch(
+        case_id=case.id,
+        vehicle_id=link.vehicle_id,
+        court_id=case.court_id,
+        officer_id=actor.user_id,
+        ruling_number=ruling,
+        scope_jurisdiction_id=scope.id,
+        status=WatchStatus.QUEUED,
+        term_days=(end.on - today).days,
+        issued_at=clock.now(),
+    )
     session.add(watch)
     session.flush()
     if first is None:
         _activate(session, calendar, watch, today, end)
-        _event(session, actor, watch, "watch.issued", scope=scope.code, ruling_number=ruling,
-               starts_on=today, expires_on=end.on, expires_provisional=end.provisional)
+        _event(
+            session,
+            actor,
+            watch,
+            "watch.issued",
+            scope=scope.code,
+            ruling_number=ruling,
+            starts_on=today,
+            expires_on=end.on,
+            expires_provisional=end.provisional,
+        )
     else:
-        _event(session, actor, watch, "watch.queued", reason=RULE_QUEUE, scope=scope.code,
-               ruling_number=ruling, term_days=watch.term_days)
+        _event(
+            session,
+            actor,
+            watch,
+            "watch.queued",
+            reason=RULE_QUEUE,
+            scope=scope.code,
+            ruling_number=ruling,
+            term_days=watch.term_days,
+        )
     return watch
 
 
 def renew_watch(session: Session, *, actor: Principal, watch: Watch, data: WatchRenew) -> Watch:
     """Continue a seizure (续行查封) before it ends; each renewal runs at most two years from the old end."""
     if watch.status != WatchStatus.ACTIVE or watch.expires_on is None:
-        raise Conflict(f"watch {watch.id} is {watch.status}; only an active watch can be renewed", rule=RULE_RENEW)
+        raise Conflict(
+            f"watch {watch.id} is {watch.status}; only an active watch can be renewed", rule=RULE_RENEW
+        )
     today = clock.today_local()
     if today > watch.expires_on:
-        raise Conflict(f"watch {watch.id} ended on {watch.expires_on.isoformat()}; a seizure that was not "
-                       "renewed in time has lapsed and needs a new ruling", rule=RULE_RENEW)
+        raise Conflict(
+            f"watch {watch.id} ended on {watch.expires_on.isoformat()}; a seizure that was not "
+            "renewed in time has lapsed and needs a new ruling",
+            rule=RULE_RENEW,
+        )
     ruling = _ruling_number(data.ruling_number, "ruling_number")
     calendar = load_calendar(session)
     end = _end_of_term(calendar, watch.expires_on, data.expires_on, "expires_on")
     previous = watch.expires_on
-    session.add(WatchRenewal(watch_id=watch.id, ruling_number=ruling, renewed_at=clock.now(),
-                             previous_expires_on=previous, new_expires_on=end.on))
+    session.add(
+        WatchRenewal(
+            watch_id=watch.id,
+            ruling_number=ruling,
+            renewed_at=clock.now(),
+            previous_expires_on=previous,
+            new_expires_on=end.on,
+        )
+    )
     watch.expires_on, watch.expires_provisional = end.on, end.provisional
     session.flush()
     publish_change(session, watch, WatchChangeKind.RENEWED)
-    _event(session, actor, watch, "watch.renewed", ruling_number=ruling, previous_expires_on=previous,
-           expires_on=end.on, expires_provisional=end.provisional)
+    _event(
+        session,
+        actor,
+        watch,
+        "watch.renewed",
+        ruling_number=ruling,
+        previous_expires_on=previous,
+        expires_on=end.on,
+        expires_provisional=end.provisional,
+    )
     return watch
 
 
@@ -198,24 +275,43 @@ def lift_watch(session: Session, *, actor: Principal, watch: Watch, data: WatchL
 
 def promote_next(session: Session, *, actor: Principal, vehicle_id: int) -> Watch | None:
     """The earliest queued watch on the vehicle takes effect now (查封规定 Art. 26)."""
-    queued = session.scalars(select(Watch).where(Watch.vehicle_id == vehicle_id,
-                                                 Watch.status == WatchStatus.QUEUED)
-                             .order_by(Watch.issued_at, Watch.id)).first()
+    queued = session.scalars(
+        select(Watch)
+        .where(Watch.vehicle_id == vehicle_id, Watch.status == WatchStatus.QUEUED)
+        .order_by(Watch.issued_at, Watch.id)
+    ).first()
     if queued is None:
         return None
     calendar = load_calendar(session)
     today = clock.today_local()
     limit = calendar.court_period_end_years(today, MAX_YEARS)
     wanted = today + timedelta(days=queued.term_days)
-    end = limit if wanted >= limit.on else Deadline(on=wanted, provisional=calendar.is_provisional_year(wanted.year))
+    end = (
+        limit
+        if wanted >= limit.on
+        else Deadline(on=wanted, provisional=calendar.is_provisional_year(wanted.year))
+    )
     _activate(session, calendar, queued, today, end)
-    event = _event(session, actor, queued, "watch.activated", reason=RULE_QUEUE, starts_on=today,
-                   expires_on=end.on, expires_provisional=end.provisional)
+    event = _event(
+        session,
+        actor,
+        queued,
+        "watch.activated",
+        reason=RULE_QUEUE,
+        starts_on=today,
+        expires_on=end.on,
+        expires_provisional=end.provisional,
+    )
     officer = session.get(User, queued.officer_id)
     if officer is not None and officer.phone:
-        notify.enqueue_sms(session, event=event, to=officer.phone, dedupe_key=f"watch-activated:{queued.id}",
-                           body=f"【云执车】您轮候布控的车辆{queued.vehicle.plate}已于{today:%Y年%m月%d日}生效，"
-                                f"有效期至{end.on:%Y年%m月%d日}。")
+        notify.enqueue_sms(
+            session,
+            event=event,
+            to=officer.phone,
+            dedupe_key=f"watch-activated:{queued.id}",
+            body=f"【云执车】您轮候布控的车辆{queued.vehicle.plate}已于{today:%Y年%m月%d日}生效，"
+            f"有效期至{end.on:%Y年%m月%d日}。",
+        )
     return queued
 
 

@@ -1,0 +1,92 @@
+"""The running app over real HTTP: reminders reach the officer through the SMS simulator; every route
+says who may call it; the scheduler's lease keeps a second scheduler idle."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import httpx
+from fastapi.routing import APIRoute
+
+from api.app import PUBLIC_ROUTES, create_app
+from api.deps import roles_of_route
+from car_enforce import lease
+from car_enforce.clock import SHANGHAI, MovableClock
+from car_enforce.db import Database
+from car_enforce.notify.delivery import deliver_due
+from car_enforce.settings import Settings
+from car_enforce.watches.jobs import sweep_watches
+from tests import factories
+from tests.api_helpers import PINGYANG_CASE, case_body, debtor_id
+from tests.factories import PASSWORD
+from tests.live import serve
+
+
+def test_expiry_reminder_reaches_the_officer_through_the_sms_simulator(
+    db: Database, clock: MovableClock
+) -> None:
+    factories.world(db)
+    settings = Settings(database_url=db.url)
+    with serve(create_app(db)) as base, httpx.Client(base_url=base, timeout=10) as http:
+        token = http.post("/api/auth/login", json={"username": "py.officer", "password": PASSWORD}).json()
+        officer = {"Authorization": f"Bearer {token['access_token']}"}
+        case = http.post("/api/cases", json=case_body(PINGYANG_CASE), headers=officer).json()
+        link = http.post(
+            f"/api/cases/{case['id']}/vehicles",
+            headers=officer,
+            json={
+                "plate": "浙C12345",
+                "plate_colour": "blue",
+                "plate_type": "02",
+                "owner_party_id": debtor_id(case),
+            },
+        ).json()
+        watch = http.post(
+            f"/api/cases/{case['id']}/watches",
+            headers=officer,
+            json={
+                "vehicle_id": link["vehicle"]["id"],
+                "ruling_number": "(2026)浙0326执1234号之一",
+                "scope_code": "330326",
+                "expires_on": "2026-12-31",
+            },
+        ).json()
+        assert watch["status"] == "active"
+
+        clock.set(datetime(2026, 12, 24, 8, tzinfo=SHANGHAI))
+        assert sweep_watches(db).reminded == [(watch["id"], 7)]
+        sms_settings = settings.model_copy(update={"sms_gateway_url": f"{base}/sim/sms"})
+        report = deliver_due(db, settings=sms_settings)
+        assert report.sent == 1
+        assert deliver_due(db, settings=sms_settings).sent == 0  # never twice
+
+        inbox = http.get(
+            "/sim/sms/messages", params={"to": "13800000326"}, headers={"X-Api-Key": settings.sms_gateway_key}
+        ).json()
+        texts = [m["text"] for m in inbox]
+        assert len(texts) == 1
+        assert "浙C12345" in texts[0] and "2026年12月31日" in texts[0] and "还有7天" in texts[0]
+
+
+def test_every_route_states_who_may_call_it() -> None:
+    app = create_app()
+    spec = app.openapi()
+    for route in app.routes:
+        if not isinstance(route, APIRoute):
+            continue
+        roles = roles_of_route(route.dependant)
+        if roles is None:
+            assert route.path in PUBLIC_ROUTES or route.path.startswith("/sim/"), f"{route.path} has no guard"
+        for method in route.methods:
+            operation = spec["paths"][route.path][method.lower()]
+            assert "**Who may call:**" in operation.get("description", ""), f"{method} {route.path}"
+
+
+def test_only_one_scheduler_holds_the_lease(db: Database, clock: MovableClock) -> None:
+    ttl = timedelta(seconds=60)
+    assert lease.hold(db, "scheduler", "host-a", ttl) is True
+    assert lease.hold(db, "scheduler", "host-b", ttl) is False
+    assert lease.hold(db, "scheduler", "host-a", ttl) is True  # the holder renews
+    clock.advance(timedelta(seconds=61))  # host-a died: its lease runs out
+    assert lease.hold(db, "scheduler", "host-b", ttl) is True
+    assert lease.hold(db, "scheduler", "host-a", ttl) is False
