@@ -16,8 +16,14 @@ HOST = "127.0.0.1"
 
 
 @contextmanager
-def serve(app: Any, *, host: str = HOST, startup_timeout_s: float = 10.0,
-          shutdown_timeout_s: float = 10.0, log_level: str = "warning") -> Iterator[str]:
+def serve(
+    app: Any,
+    *,
+    host: str = HOST,
+    startup_timeout_s: float = 10.0,
+    shutdown_timeout_s: float = 10.0,
+    log_level: str = "warning",
+) -> Iterator[str]:
     """Serve ``app`` in a background thread; yield its base URL once it accepts connections."""
     # Bind first and hand uvicorn the socket: asking the OS for port 0 and passing the number on would
     # race with other tests grabbing the same free port in between.
@@ -25,8 +31,14 @@ def serve(app: Any, *, host: str = HOST, startup_timeout_s: float = 10.0,
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind((host, 0))
     port = sock.getsockname()[1]
-    config = uvicorn.Config(app, host=host, port=port, log_level=log_level, lifespan="auto",
-                            timeout_graceful_shutdown=max(1, int(shutdown_timeout_s / 2)))
+    config = uvicorn.Config(
+        app,
+        host=host,
+        port=port,
+        log_level=log_level,
+        lifespan="auto",
+        timeout_graceful_shutdown=max(1, int(shutdown_timeout_s / 2)),
+    )
     server = uvicorn.Server(config)
     failure: list[BaseException] = []
 

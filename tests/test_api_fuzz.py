@@ -51,8 +51,10 @@ class Finding:
     count: int = 1
 
     def render(self) -> str:
-        return (f"[{self.caller}] {self.operation} -> {self.status} ({self.count}x): {self.problem}\n"
-                f"    body: {self.body}\n    reproduce: {self.curl}")
+        return (
+            f"[{self.caller}] {self.operation} -> {self.status} ({self.count}x): {self.problem}\n"
+            f"    body: {self.body}\n    reproduce: {self.curl}"
+        )
 
 
 @dataclass
@@ -86,8 +88,11 @@ def live_api(db: Database, clock: MovableClock) -> Iterator[str]:
 
 
 def _login(base_url: str, username: str) -> dict[str, str]:
-    r = requests.post(f"{base_url}/api/auth/login", json={"username": username, "password": demo.DEMO_PASSWORD},
-                      timeout=REQUEST_TIMEOUT_S)
+    r = requests.post(
+        f"{base_url}/api/auth/login",
+        json={"username": username, "password": demo.DEMO_PASSWORD},
+        timeout=REQUEST_TIMEOUT_S,
+    )
     assert r.status_code == 200, r.text
     return {"Authorization": f"Bearer {r.json()['access_token']}"}
 
@@ -98,22 +103,41 @@ def _failure_title(failure: Failure) -> str:
 
 
 def _reset_failure_mode(base_url: str) -> None:
-    r = requests.post(f"{base_url}/sim/sms/failure-mode", json={"mode": "ok"},
-                      headers={"X-Api-Key": get_settings().sms_gateway_key}, timeout=REQUEST_TIMEOUT_S)
+    r = requests.post(
+        f"{base_url}/sim/sms/failure-mode",
+        json={"mode": "ok"},
+        headers={"X-Api-Key": get_settings().sms_gateway_key},
+        timeout=REQUEST_TIMEOUT_S,
+    )
     assert r.status_code == 200, r.text
 
 
-def _fuzz_operation(operation: schemathesis.APIOperation, caller: Caller, mode: GenerationMode, base_url: str,
-                    http: requests.Session, findings: Findings) -> None:
+def _fuzz_operation(
+    operation: schemathesis.APIOperation,
+    caller: Caller,
+    mode: GenerationMode,
+    base_url: str,
+    http: requests.Session,
+    findings: Findings,
+) -> None:
     label = operation.label
 
-    @settings(max_examples=EXAMPLES[mode], deadline=None, derandomize=True, database=None,
-              phases=[Phase.explicit, Phase.generate], suppress_health_check=list(HealthCheck))
+    @settings(
+        max_examples=EXAMPLES[mode],
+        deadline=None,
+        derandomize=True,
+        database=None,
+        phases=[Phase.explicit, Phase.generate],
+        suppress_health_check=list(HealthCheck),
+    )
     @given(case=operation.as_strategy(generation_mode=mode))
     def run(case: schemathesis.Case) -> None:
         # A logout ends the token it is sent with: give it one of its own.
-        headers = _login(base_url, "pingyang.officer") if label == LOGOUT and caller.name == "officer" \
+        headers = (
+            _login(base_url, "pingyang.officer")
+            if label == LOGOUT and caller.name == "officer"
             else caller.headers()
+        )
         if label == LOGOUT and caller.name == "admin":
             headers = _login(base_url, "admin")
         response = case.call(base_url=base_url, session=http, headers=headers, timeout=REQUEST_TIMEOUT_S)
@@ -123,8 +147,14 @@ def _fuzz_operation(operation: schemathesis.APIOperation, caller: Caller, mode: 
             body = response.content[:300].decode("utf-8", "replace")
             curl = case.as_curl_command(headers=headers)
             for failure in group.exceptions:
-                findings.add(caller.name, f"{label} [{mode.value}]", _failure_title(failure),
-                             response.status_code, body, curl)
+                findings.add(
+                    caller.name,
+                    f"{label} [{mode.value}]",
+                    _failure_title(failure),
+                    response.status_code,
+                    body,
+                    curl,
+                )
         finally:
             if label == FAILURE_MODE:
                 # A staged failure or slow answer would show up as a 5xx or a timeout of the next sends.
@@ -161,5 +191,6 @@ def test_api_fuzz_no_server_errors_and_answers_as_documented(live_api: str) -> N
                 for mode in EXAMPLES:
                     _fuzz_operation(operation, caller, mode, base_url, http, findings)
     elapsed = time.monotonic() - started
-    assert not findings.items, (f"{len(findings.items)} distinct findings in {elapsed:.0f} s:\n"
-                                f"{findings.report()}")
+    assert not findings.items, (
+        f"{len(findings.items)} distinct findings in {elapsed:.0f} s:\n{findings.report()}"
+    )

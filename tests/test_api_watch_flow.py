@@ -8,10 +8,12 @@ from collections.abc import Iterator
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import select
 
 from api.app import create_app
 from car_enforce.clock import MovableClock
 from car_enforce.db import Database
+from car_enforce.notify.models import Channel, Notification
 from tests import factories
 from tests.api_helpers import issue_watch, login, open_case, register_vehicle
 
@@ -203,3 +205,25 @@ def test_admin_issues_a_key_shown_once_that_works(client: TestClient, world: fac
     secret = r.json()["secret"]
     assert "secret" not in client.get("/api/admin/api-keys", headers=admin).json()[0]
     assert client.get("/api/police/watchlist/changes", headers=police(secret)).status_code == 200
+
+
+def test_applicant_is_told_when_the_watch_starts_and_is_lifted(
+    client: TestClient, world: factories.World, db: Database
+) -> None:
+    officer = login(client, "py.officer")
+    case = open_case(client, officer)
+    watch = issue_watch(client, officer, case, register_vehicle(client, officer, case)["vehicle"]["id"])
+    client.post(f"/api/watches/{watch['id']}/lift", headers=officer, json={"reason": "debtor_paid"})
+    with db.unit_of_work(read_only=True) as s:
+        texts = list(
+            s.scalars(
+                select(Notification.body)
+                .where(Notification.channel == Channel.SMS, Notification.recipient == "13900000001")
+                .order_by(Notification.id)
+            )
+        )
+    assert len(texts) == 2
+    assert texts[0].startswith("【平阳县人民法院】您申请执行的(2026)浙0326执1234号一案")
+    assert "浙C12345发布布控" in texts[0] and "2028年11月23日" in texts[0]
+    assert "解除" in texts[1] and "被执行人已履行" in texts[1]
+    assert all("330326198808080019" not in t and "林某某" not in t for t in texts)

@@ -49,8 +49,16 @@ def chinese_calendar_knows(year: int) -> bool:
 
 def test_2025_national_day_runs_oct_1_to_8_with_make_up_sunday_and_saturday(cal: PrcCalendar) -> None:
     assert [cal.is_workday(date(2025, 10, d)) for d in range(1, 13)] == [
-        False, False, False, False, False, False, False, False,  # 1-8: 国庆 + 中秋
-        True, True,  # Thu 9, Fri 10
+        False,
+        False,
+        False,
+        False,
+        False,
+        False,
+        False,
+        False,  # 1-8: 国庆 + 中秋
+        True,
+        True,  # Thu 9, Fri 10
         True,  # Sat 11: 调休上班
         False,  # Sun 12
     ]
@@ -240,25 +248,55 @@ def test_parse_schedule_and_days() -> None:
         ("[]", "schedule", "JSON object"),
         (schedule_json(year="2027"), "year", "integer"),
         (schedule_json(source=""), "source", "at least 1"),
-        (schedule_json(holidays=[{"name": "春节", "start": "2026-12-31", "end": "2027-01-02"}]),
-         "holidays[0].start", "outside 2027"),
-        (schedule_json(holidays=[{"name": "春节", "start": "2027-02-11", "end": "2027-02-05"}]),
-         "holidays[0].end", "before the start"),
-        (schedule_json(holidays=[{"name": "春节", "start": 1801612800, "end": "2027-02-11"}]),
-         "holidays[0].start", "valid date"),
-        (schedule_json(holidays=[{"name": "春节", "start": "2027-02-05", "end": "2027-02-31"}]),
-         "holidays[0].end", "date"),
+        (
+            schedule_json(holidays=[{"name": "春节", "start": "2026-12-31", "end": "2027-01-02"}]),
+            "holidays[0].start",
+            "outside 2027",
+        ),
+        (
+            schedule_json(holidays=[{"name": "春节", "start": "2027-02-11", "end": "2027-02-05"}]),
+            "holidays[0].end",
+            "before the start",
+        ),
+        (
+            schedule_json(holidays=[{"name": "春节", "start": 1801612800, "end": "2027-02-11"}]),
+            "holidays[0].start",
+            "valid date",
+        ),
+        (
+            schedule_json(holidays=[{"name": "春节", "start": "2027-02-05", "end": "2027-02-31"}]),
+            "holidays[0].end",
+            "date",
+        ),
         (schedule_json(holidays=[]), "holidays", "at least one holiday"),
-        (schedule_json(holidays=[{"name": "春节", "start": "2027-02-05", "end": "2027-02-11"},
-                                 {"name": "重复", "start": "2027-02-11", "end": "2027-02-12"}]),
-         "holidays[1]", "already inside"),
+        (
+            schedule_json(
+                holidays=[
+                    {"name": "春节", "start": "2027-02-05", "end": "2027-02-11"},
+                    {"name": "重复", "start": "2027-02-11", "end": "2027-02-12"},
+                ]
+            ),
+            "holidays[1]",
+            "already inside",
+        ),
         (schedule_json(workdays=[{"name": "春节调休", "date": "2027-02-15"}]), "workdays[0].date", "Monday"),
-        (schedule_json(workdays=[{"name": "春节调休", "date": "2027-02-06"}]), "workdays[0].date",
-         "also inside the holiday"),
-        (schedule_json(workdays=[{"name": "调休", "date": "2028-01-08"}]), "workdays[0].date",
-         "outside 2027"),
-        (schedule_json(workdays=[{"name": "a", "date": "2027-02-14"}, {"name": "b", "date": "2027-02-14"}]),
-         "workdays[1].date", "twice"),
+        (
+            schedule_json(workdays=[{"name": "春节调休", "date": "2027-02-06"}]),
+            "workdays[0].date",
+            "also inside the holiday",
+        ),
+        (
+            schedule_json(workdays=[{"name": "调休", "date": "2028-01-08"}]),
+            "workdays[0].date",
+            "outside 2027",
+        ),
+        (
+            schedule_json(
+                workdays=[{"name": "a", "date": "2027-02-14"}, {"name": "b", "date": "2027-02-14"}]
+            ),
+            "workdays[1].date",
+            "twice",
+        ),
         (schedule_json(workday=[]), "workday", "Extra inputs"),
     ],
 )
@@ -303,12 +341,14 @@ def test_load_a_year_and_read_it_back(db: Database) -> None:
 
 def test_reload_replaces_the_earlier_schedule(db: Database) -> None:
     first = parse_schedule(fixture_text(2031))
-    corrected = YearSchedule.model_validate({
-        "year": 2031,
-        "source": "更正通知",
-        "holidays": [{"name": "国庆节", "start": "2031-10-01", "end": "2031-10-05"}],
-        "workdays": [{"name": "国庆节调休", "date": "2031-09-27"}],
-    })
+    corrected = YearSchedule.model_validate(
+        {
+            "year": 2031,
+            "source": "更正通知",
+            "holidays": [{"name": "国庆节", "start": "2031-10-01", "end": "2031-10-05"}],
+            "workdays": [{"name": "国庆节调休", "date": "2031-09-27"}],
+        }
+    )
     with db.unit_of_work() as s:
         load_official_year(s, first, ADMIN)
     with db.unit_of_work() as s:
@@ -344,8 +384,9 @@ def test_bad_schedule_stores_nothing_and_keeps_the_earlier_year(db: Database) ->
         load_official_year(s, parse_schedule(bad), ADMIN)
     assert caught.value.field == "workdays[3].date"
     with pytest.raises(InvalidInput), db.unit_of_work() as s:
-        load_official_year(s, parse_schedule(schedule_json(workdays=[{"name": "x", "date": "2027-02-08"}])),
-                           ADMIN)
+        load_official_year(
+            s, parse_schedule(schedule_json(workdays=[{"name": "x", "date": "2027-02-08"}])), ADMIN
+        )
     assert count(db, CalendarYear) == 1
     assert count(db, CalendarDay) == 20
     assert count(db, TimelineEvent) == 1

@@ -68,10 +68,22 @@ def test_to_wgs84_rejects_an_unknown_datum() -> None:
         to_wgs84(120.6, 28.0, "BD09")
 
 
-@pytest.mark.parametrize(("lon", "lat"), [
-    (math.nan, 28.0), (120.0, math.nan), (math.inf, 28.0), (180.0001, 28.0), (-181.0, 0.0),
-    (120.0, 90.5), (120.0, -91.0), ("east", 28.0), ("120.5", 28.0), (None, 28.0), (True, 28.0),
-])
+@pytest.mark.parametrize(
+    ("lon", "lat"),
+    [
+        (math.nan, 28.0),
+        (120.0, math.nan),
+        (math.inf, 28.0),
+        (180.0001, 28.0),
+        (-181.0, 0.0),
+        (120.0, 90.5),
+        (120.0, -91.0),
+        ("east", 28.0),
+        ("120.5", 28.0),
+        (None, 28.0),
+        (True, 28.0),
+    ],
+)
 def test_validate_coordinates_rejects_out_of_range_and_non_numbers(lon: object, lat: object) -> None:
     with pytest.raises(InvalidInput) as caught:
         validate_coordinates(lon, lat, "sighting.position")  # type: ignore[arg-type]

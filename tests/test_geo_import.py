@@ -29,28 +29,44 @@ def shared_geo(name: str) -> Path:
     """A real boundary file from the shared directory; a missing file fails the test, never skips it."""
     path = SHARED / "geo" / name
     if not path.is_file():
-        pytest.fail(f"real boundary file {path} is missing: these tests read DataV boundaries from the "
-                    f"shared directory (set CARENFORCE_SHARED_DIR to it); they are not shipped with the "
-                    f"project", pytrace=False)
+        pytest.fail(
+            f"real boundary file {path} is missing: these tests read DataV boundaries from the "
+            f"shared directory (set CARENFORCE_SHARED_DIR to it); they are not shipped with the "
+            f"project",
+            pytrace=False,
+        )
     return path
 
 
 def add_province(session: Session) -> Jurisdiction:
-    province = Jurisdiction(code="330000", name="浙江省", level=JurisdictionLevel.PROVINCE, path="/330000/",
-                            source="test")
+    province = Jurisdiction(
+        code="330000", name="浙江省", level=JurisdictionLevel.PROVINCE, path="/330000/", source="test"
+    )
     session.add(province)
     session.flush()
     return province
 
 
 def import_zhejiang(session: Session, source: str = "DataV GeoAtlas (test)") -> ImportReport:
-    return import_boundaries(session, shared_geo(ZHEJIANG_FILE), datum=Datum.GCJ02,
-                             level=JurisdictionLevel.CITY, parent_code="330000", source=source)
+    return import_boundaries(
+        session,
+        shared_geo(ZHEJIANG_FILE),
+        datum=Datum.GCJ02,
+        level=JurisdictionLevel.CITY,
+        parent_code="330000",
+        source=source,
+    )
 
 
 def import_wenzhou(session: Session, source: str = "DataV GeoAtlas (test)") -> ImportReport:
-    return import_boundaries(session, shared_geo(WENZHOU_FILE), datum=Datum.GCJ02,
-                             level=JurisdictionLevel.COUNTY, parent_code="330300", source=source)
+    return import_boundaries(
+        session,
+        shared_geo(WENZHOU_FILE),
+        datum=Datum.GCJ02,
+        level=JurisdictionLevel.COUNTY,
+        parent_code="330300",
+        source=source,
+    )
 
 
 def count_rows(session: Session) -> int:
@@ -59,8 +75,11 @@ def count_rows(session: Session) -> int:
 
 def square(code: str, name: str, lon: float, lat: float, size: float = 0.1, **props: Any) -> dict[str, Any]:
     ring = [[lon, lat], [lon + size, lat], [lon + size, lat + size], [lon, lat + size], [lon, lat]]
-    return {"type": "Feature", "properties": {"adcode": code, "name": name, **props},
-            "geometry": {"type": "Polygon", "coordinates": [ring]}}
+    return {
+        "type": "Feature",
+        "properties": {"adcode": code, "name": name, **props},
+        "geometry": {"type": "Polygon", "coordinates": [ring]},
+    }
 
 
 def collection(*features: dict[str, Any]) -> dict[str, Any]:
@@ -151,8 +170,9 @@ def test_import_reads_a_path_json_text_or_a_dict(db: Database) -> None:
         add_province(s)
         import_zhejiang(s)
         for source in (path, str(path), text, json.loads(text)):
-            report = import_boundaries(s, source, datum=Datum.GCJ02, level=JurisdictionLevel.COUNTY,
-                                       parent_code="330300", source="t")
+            report = import_boundaries(
+                s, source, datum=Datum.GCJ02, level=JurisdictionLevel.COUNTY, parent_code="330300", source="t"
+            )
             assert len(report.features) == 12
 
 
@@ -161,8 +181,9 @@ def test_the_parent_can_come_from_the_features(db: Database) -> None:
     with db.unit_of_work() as s:
         add_province(s)
         import_zhejiang(s)
-        import_boundaries(s, shared_geo(WENZHOU_FILE), datum=Datum.GCJ02, level=JurisdictionLevel.COUNTY,
-                          source="t")
+        import_boundaries(
+            s, shared_geo(WENZHOU_FILE), datum=Datum.GCJ02, level=JurisdictionLevel.COUNTY, source="t"
+        )
         city = s.scalars(select(Jurisdiction).where(Jurisdiction.code == "330300")).one()
         counties = s.scalars(select(Jurisdiction).where(Jurisdiction.parent_id == city.id)).all()
         assert len(counties) == 12
@@ -174,8 +195,14 @@ def test_a_parent_code_contradicting_the_features_is_refused(db: Database) -> No
         import_zhejiang(s)
         before = count_rows(s)
         with pytest.raises(InvalidInput, match="parent"):
-            import_boundaries(s, shared_geo(WENZHOU_FILE), datum=Datum.GCJ02,
-                              level=JurisdictionLevel.COUNTY, parent_code="330100", source="t")
+            import_boundaries(
+                s,
+                shared_geo(WENZHOU_FILE),
+                datum=Datum.GCJ02,
+                level=JurisdictionLevel.COUNTY,
+                parent_code="330100",
+                source="t",
+            )
         assert count_rows(s) == before
 
 
@@ -192,8 +219,9 @@ def test_a_missing_parent_is_refused_and_nothing_is_stored(db: Database) -> None
 def test_wgs84_coordinates_are_stored_as_given_rounded_to_7_decimals(db: Database) -> None:
     feature = square("330000", "浙江省", 120.123456789, 28.0)
     with db.unit_of_work() as s:
-        report = import_boundaries(s, collection(feature), datum=Datum.WGS84,
-                                   level=JurisdictionLevel.PROVINCE, source="t")
+        report = import_boundaries(
+            s, collection(feature), datum=Datum.WGS84, level=JurisdictionLevel.PROVINCE, source="t"
+        )
         row = s.get(Jurisdiction, report.features[0].jurisdiction_id)
         assert row is not None and row.boundary_wkt is not None
         assert row.path == "/330000/" and row.parent_id is None
@@ -202,12 +230,18 @@ def test_wgs84_coordinates_are_stored_as_given_rounded_to_7_decimals(db: Databas
 
 
 def test_a_bow_tie_is_repaired_into_a_multipolygon(db: Database) -> None:
-    bow_tie = {"type": "Feature", "properties": {"code": "330000", "name": "浙江省"},
-               "geometry": {"type": "Polygon",
-                            "coordinates": [[[120, 28], [121, 29], [121, 28], [120, 29], [120, 28]]]}}
+    bow_tie = {
+        "type": "Feature",
+        "properties": {"code": "330000", "name": "浙江省"},
+        "geometry": {
+            "type": "Polygon",
+            "coordinates": [[[120, 28], [121, 29], [121, 28], [120, 29], [120, 28]]],
+        },
+    }
     with db.unit_of_work() as s:
-        report = import_boundaries(s, collection(bow_tie), datum=Datum.WGS84,
-                                   level=JurisdictionLevel.PROVINCE, source="t")
+        report = import_boundaries(
+            s, collection(bow_tie), datum=Datum.WGS84, level=JurisdictionLevel.PROVINCE, source="t"
+        )
         assert report.features[0].repaired and report.features[0].parts == 2
         row = s.get(Jurisdiction, report.features[0].jurisdiction_id)
         assert row is not None
@@ -217,25 +251,59 @@ def test_a_bow_tie_is_repaired_into_a_multipolygon(db: Database) -> None:
 
 def test_a_moved_unit_takes_its_subtree_along(db: Database) -> None:
     with db.unit_of_work() as s:
-        import_boundaries(s, collection(square("A", "a", 100, 30, 1), square("B", "b", 110, 30, 1)),
-                          datum=Datum.WGS84, level=JurisdictionLevel.PROVINCE, source="t")
-        import_boundaries(s, collection(square("C", "c", 100, 30, 0.5)), datum=Datum.WGS84,
-                          level=JurisdictionLevel.CITY, parent_code="A", source="t")
-        import_boundaries(s, collection(square("D", "d", 100, 30, 0.2)), datum=Datum.WGS84,
-                          level=JurisdictionLevel.COUNTY, parent_code="C", source="t")
-        import_boundaries(s, collection(square("C", "c", 110, 30, 0.5)), datum=Datum.WGS84,
-                          level=JurisdictionLevel.CITY, parent_code="B", source="t")
+        import_boundaries(
+            s,
+            collection(square("A", "a", 100, 30, 1), square("B", "b", 110, 30, 1)),
+            datum=Datum.WGS84,
+            level=JurisdictionLevel.PROVINCE,
+            source="t",
+        )
+        import_boundaries(
+            s,
+            collection(square("C", "c", 100, 30, 0.5)),
+            datum=Datum.WGS84,
+            level=JurisdictionLevel.CITY,
+            parent_code="A",
+            source="t",
+        )
+        import_boundaries(
+            s,
+            collection(square("D", "d", 100, 30, 0.2)),
+            datum=Datum.WGS84,
+            level=JurisdictionLevel.COUNTY,
+            parent_code="C",
+            source="t",
+        )
+        import_boundaries(
+            s,
+            collection(square("C", "c", 110, 30, 0.5)),
+            datum=Datum.WGS84,
+            level=JurisdictionLevel.CITY,
+            parent_code="B",
+            source="t",
+        )
         paths = dict(s.execute(select(Jurisdiction.code, Jurisdiction.path)).all())
     assert paths == {"A": "/A/", "B": "/B/", "C": "/B/C/", "D": "/B/C/D/"}
 
 
 def test_a_parent_must_be_above_its_children(db: Database) -> None:
     with db.unit_of_work() as s:
-        import_boundaries(s, collection(square("C1", "city", 100, 30)), datum=Datum.WGS84,
-                          level=JurisdictionLevel.CITY, source="t")
+        import_boundaries(
+            s,
+            collection(square("C1", "city", 100, 30)),
+            datum=Datum.WGS84,
+            level=JurisdictionLevel.CITY,
+            source="t",
+        )
         with pytest.raises(InvalidInput, match="not above"):
-            import_boundaries(s, collection(square("C2", "city", 101, 30)), datum=Datum.WGS84,
-                              level=JurisdictionLevel.CITY, parent_code="C1", source="t")
+            import_boundaries(
+                s,
+                collection(square("C2", "city", 101, 30)),
+                datum=Datum.WGS84,
+                level=JurisdictionLevel.CITY,
+                parent_code="C1",
+                source="t",
+            )
 
 
 def _bad_inputs() -> list[tuple[str, Any]]:
@@ -276,20 +344,30 @@ def _bad_inputs() -> list[tuple[str, Any]]:
 @pytest.mark.parametrize(("case", "payload"), _bad_inputs(), ids=[c for c, _ in _bad_inputs()])
 def test_bad_input_is_refused_before_anything_is_written(db: Database, case: str, payload: Any) -> None:
     with db.unit_of_work() as s:
-        s.add(Jurisdiction(code="330300", name="温州市", level=JurisdictionLevel.CITY, path="/330300/",
-                           source="test"))
+        s.add(
+            Jurisdiction(
+                code="330300", name="温州市", level=JurisdictionLevel.CITY, path="/330300/", source="test"
+            )
+        )
         s.flush()
         with pytest.raises(InvalidInput):
-            import_boundaries(s, payload, datum=Datum.WGS84, level=JurisdictionLevel.COUNTY,
-                              parent_code="330300", source="t")
+            import_boundaries(
+                s,
+                payload,
+                datum=Datum.WGS84,
+                level=JurisdictionLevel.COUNTY,
+                parent_code="330300",
+                source="t",
+            )
         # The valid feature in front of the bad one was not stored either.
         assert count_rows(s) == 1
 
 
 def test_a_missing_file_is_invalid_input(db: Database, tmp_path: Path) -> None:
     with db.unit_of_work() as s, pytest.raises(InvalidInput, match="cannot read"):
-        import_boundaries(s, tmp_path / "absent.geojson", datum=Datum.WGS84,
-                          level=JurisdictionLevel.COUNTY, source="t")
+        import_boundaries(
+            s, tmp_path / "absent.geojson", datum=Datum.WGS84, level=JurisdictionLevel.COUNTY, source="t"
+        )
 
 
 # --- area ----------------------------------------------------------------------------------------------

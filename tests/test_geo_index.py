@@ -38,9 +38,12 @@ def shared_geo(name: str) -> Path:
     """A real boundary file from the shared directory; a missing file fails the test, never skips it."""
     path = SHARED / "geo" / name
     if not path.is_file():
-        pytest.fail(f"real boundary file {path} is missing: these tests read DataV boundaries from the "
-                    f"shared directory (set CARENFORCE_SHARED_DIR to it); they are not shipped with the "
-                    f"project", pytrace=False)
+        pytest.fail(
+            f"real boundary file {path} is missing: these tests read DataV boundaries from the "
+            f"shared directory (set CARENFORCE_SHARED_DIR to it); they are not shipped with the "
+            f"project",
+            pytrace=False,
+        )
     return path
 
 
@@ -48,10 +51,22 @@ def import_real(session: Session) -> dict[str, int]:
     """The province (no boundary), Zhejiang's cities and Wenzhou's counties; code → id."""
     session.add(Jurisdiction(code="330000", name="浙江省", level=P, path="/330000/", source="test"))
     session.flush()
-    import_boundaries(session, shared_geo("zhejiang_330000_cities.geojson"), datum=Datum.GCJ02, level=C,
-                      parent_code="330000", source="DataV (test)")
-    import_boundaries(session, shared_geo("wenzhou_330300_counties.geojson"), datum=Datum.GCJ02, level=K,
-                      parent_code="330300", source="DataV (test)")
+    import_boundaries(
+        session,
+        shared_geo("zhejiang_330000_cities.geojson"),
+        datum=Datum.GCJ02,
+        level=C,
+        parent_code="330000",
+        source="DataV (test)",
+    )
+    import_boundaries(
+        session,
+        shared_geo("wenzhou_330300_counties.geojson"),
+        datum=Datum.GCJ02,
+        level=K,
+        parent_code="330300",
+        source="DataV (test)",
+    )
     return dict(session.execute(select(Jurisdiction.code, Jurisdiction.id)).all())
 
 
@@ -64,13 +79,15 @@ def wkt(geometry: shapely.Geometry) -> str:
 
 def nested_index() -> JurisdictionIndex:
     # Province 1 = [0,2]x[0,1]; city 2 = [0,1]x[0,1]; city 3 = [1,2]x[0,1]; counties 5 and 4 split city 2.
-    return JurisdictionIndex([
-        (1, P, wkt(shapely.box(0, 0, 2, 1))),
-        (2, C, wkt(shapely.box(0, 0, 1, 1))),
-        (3, "city", wkt(shapely.box(1, 0, 2, 1))),
-        (5, K, wkt(shapely.box(0, 0, 0.5, 1))),
-        (4, K, wkt(shapely.box(0.5, 0, 1, 1))),
-    ])
+    return JurisdictionIndex(
+        [
+            (1, P, wkt(shapely.box(0, 0, 2, 1))),
+            (2, C, wkt(shapely.box(0, 0, 1, 1))),
+            (3, "city", wkt(shapely.box(1, 0, 2, 1))),
+            (5, K, wkt(shapely.box(0, 0, 0.5, 1))),
+            (4, K, wkt(shapely.box(0.5, 0, 1, 1))),
+        ]
+    )
 
 
 def test_covering_lists_the_most_specific_level_first() -> None:
@@ -90,10 +107,12 @@ def test_a_point_on_a_shared_border_gets_both_neighbours() -> None:
 
 def test_a_point_in_a_hairline_gap_between_neighbours_still_lands_in_one() -> None:
     # Independently rounded boundaries can leave a sliver of a few centimetres between neighbours.
-    index = JurisdictionIndex([
-        (1, K, wkt(shapely.box(120.0, 28.0, 120.5, 28.5))),
-        (2, K, wkt(shapely.box(120.5000002, 28.0, 121.0, 28.5))),
-    ])
+    index = JurisdictionIndex(
+        [
+            (1, K, wkt(shapely.box(120.0, 28.0, 120.5, 28.5))),
+            (2, K, wkt(shapely.box(120.5000002, 28.0, 121.0, 28.5))),
+        ]
+    )
     assert index.covering(120.5000001, 28.2) == [1, 2]
     assert index.covering(120.51, 28.2) == [2]
     assert index.covering(121.01, 28.2) == []  # a kilometre out is outside
@@ -155,8 +174,11 @@ def test_wenzhous_city_polygon_contains_most_county_seats(db: Database) -> None:
         city = s.get(Jurisdiction, ids["330300"])
         assert city is not None and city.boundary_wkt is not None
         outline = shapely.from_wkt(city.boundary_wkt)
-    inside = [code for code, seat in README_SEATS_GCJ02.items()
-              if outline.covers(Point(to_wgs84(*seat, Datum.GCJ02)))]
+    inside = [
+        code
+        for code, seat in README_SEATS_GCJ02.items()
+        if outline.covers(Point(to_wgs84(*seat, Datum.GCJ02)))
+    ]
     assert len(inside) >= 4, inside
 
 
@@ -173,8 +195,7 @@ def test_points_on_the_real_lucheng_ouhai_border_land_in_one_of_them(db: Databas
     for line in lines:
         coords = list(line.coords)
         probes += coords
-        probes += [((x1 + x2) / 2, (y1 + y2) / 2)
-                   for (x1, y1), (x2, y2) in pairwise(coords)]
+        probes += [((x1 + x2) / 2, (y1 + y2) / 2) for (x1, y1), (x2, y2) in pairwise(coords)]
     assert len(probes) > 20
     neighbours = {ids["330302"], ids["330304"]}
     for lon, lat in probes:
@@ -204,7 +225,8 @@ def test_demo_collection_is_valid_and_nested() -> None:
     assert union.symmetric_difference(city).area < 1e-9
     assert province.contains(Polygon(demo.WENZHOU_OUTLINE))
     assert {f["properties"]["parent_code"] for f in features if f["properties"]["level"] == "county"} == {
-        "330300"}
+        "330300"
+    }
     assert not city.covers(Point(SEA_OFF_WENZHOU))
 
 
@@ -246,8 +268,10 @@ def test_points_on_demo_cell_borders_land_in_a_neighbour(db: Database) -> None:
                     (x1, y1), (x2, y2) = edge.coords[0], edge.coords[-1]
                     for t in (0.0, 0.31, 0.5, 0.77, 1.0):
                         probes += 1
-                        assert index.most_specific(x1 + t * (x2 - x1), y1 + t * (y2 - y1),
-                                                   Datum.WGS84) in county_ids
+                        assert (
+                            index.most_specific(x1 + t * (x2 - x1), y1 + t * (y2 - y1), Datum.WGS84)
+                            in county_ids
+                        )
     assert probes > 50
 
 
@@ -258,16 +282,48 @@ def test_overlapping_ids_are_self_ancestors_and_descendants(db: Database) -> Non
     with db.unit_of_work() as s:
         rows = demo.seed_demo_jurisdictions(s)
         # A sibling city with a county of its own, which must never overlap Wenzhou's units.
-        import_boundaries(s, {"type": "FeatureCollection", "features": [
-            {"type": "Feature", "properties": {"code": "331000", "name": "台州市", "parent_code": "330000"},
-             "geometry": {"type": "Polygon", "coordinates": [[[121, 28.6], [121.5, 28.6], [121.5, 29],
-                                                              [121, 29], [121, 28.6]]]}}]},
-            datum=Datum.WGS84, level=C, source="t")
-        import_boundaries(s, {"type": "FeatureCollection", "features": [
-            {"type": "Feature", "properties": {"code": "331081", "name": "温岭市", "parent_code": "331000"},
-             "geometry": {"type": "Polygon", "coordinates": [[[121.2, 28.6], [121.5, 28.6], [121.5, 28.8],
-                                                              [121.2, 28.8], [121.2, 28.6]]]}}]},
-            datum=Datum.WGS84, level=K, source="t")
+        import_boundaries(
+            s,
+            {
+                "type": "FeatureCollection",
+                "features": [
+                    {
+                        "type": "Feature",
+                        "properties": {"code": "331000", "name": "台州市", "parent_code": "330000"},
+                        "geometry": {
+                            "type": "Polygon",
+                            "coordinates": [
+                                [[121, 28.6], [121.5, 28.6], [121.5, 29], [121, 29], [121, 28.6]]
+                            ],
+                        },
+                    }
+                ],
+            },
+            datum=Datum.WGS84,
+            level=C,
+            source="t",
+        )
+        import_boundaries(
+            s,
+            {
+                "type": "FeatureCollection",
+                "features": [
+                    {
+                        "type": "Feature",
+                        "properties": {"code": "331081", "name": "温岭市", "parent_code": "331000"},
+                        "geometry": {
+                            "type": "Polygon",
+                            "coordinates": [
+                                [[121.2, 28.6], [121.5, 28.6], [121.5, 28.8], [121.2, 28.8], [121.2, 28.6]]
+                            ],
+                        },
+                    }
+                ],
+            },
+            datum=Datum.WGS84,
+            level=K,
+            source="t",
+        )
         province, city, pingyang = rows["330000"].id, rows["330300"].id, rows["330326"].id
         taizhou = service.get_by_code(s, "331000").id
         wenling = service.get_by_code(s, "331081").id
@@ -278,7 +334,8 @@ def test_overlapping_ids_are_self_ancestors_and_descendants(db: Database) -> Non
         assert city_view[:2] == [province, city]
         assert set(city_view) == {province, city} | wenzhou_counties
         assert set(service.overlapping_jurisdiction_ids(s, province)) == (
-            {province, city, taizhou, wenling} | wenzhou_counties)
+            {province, city, taizhou, wenling} | wenzhou_counties
+        )
         assert set(service.overlapping_jurisdiction_ids(s, wenling)) == {province, taizhou, wenling}
 
 
@@ -289,7 +346,8 @@ def test_ancestors_and_self_run_from_the_root(db: Database) -> None:
         assert [j.code for j in chain] == ["330000", "330300", "330383"]
         assert [j.code for j in service.ancestors_and_self(s, rows["330000"].id)] == ["330000"]
         assert [j.code for j in service.descendants(s, rows["330300"].id)] == sorted(
-            code for code, *_ in demo.COUNTY_SEATS)
+            code for code, *_ in demo.COUNTY_SEATS
+        )
 
 
 def test_unknown_jurisdictions_are_not_found(db: Database) -> None:

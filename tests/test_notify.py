@@ -43,9 +43,14 @@ SYSTEM = Principal.system("test")
 
 # --- factories ----------------------------------------------------------------------------------------
 
+
 def make_settings(**overrides: Any) -> Settings:
-    values: dict[str, Any] = {"sms_gateway_key": GATEWAY_KEY, "notification_backoff_s": 15.0,
-                              "notification_max_attempts": 8, "http_timeout_s": 5.0}
+    values: dict[str, Any] = {
+        "sms_gateway_key": GATEWAY_KEY,
+        "notification_backoff_s": 15.0,
+        "notification_max_attempts": 8,
+        "http_timeout_s": 5.0,
+    }
     values.update(overrides)
     return Settings(_env_file=None, **values)
 
@@ -76,14 +81,22 @@ def make_court(db: Database, name: str = "平阳县人民法院", code: str = "�
 
 def record_event(db: Database, *, kind: str = "watch.issued", org_ids: list[int]) -> tuple[int, list[int]]:
     with db.unit_of_work() as session:
-        event = timeline.record(session, actor=SYSTEM, kind=kind, subject="watch:7", case_id=None,
-                                data={"plate": "浙C12345"}, reason="申请执行人申请")
+        event = timeline.record(
+            session,
+            actor=SYSTEM,
+            kind=kind,
+            subject="watch:7",
+            case_id=None,
+            data={"plate": "浙C12345"},
+            reason="申请执行人申请",
+        )
         queued = service.enqueue_webhooks(session, event=event, organisation_ids=org_ids)
         session.flush()
         return event.id, [n.id for n in queued]
 
 
 # --- the simulated SMS gateway on a real server ------------------------------------------------------
+
 
 @dataclass
 class Gateway:
@@ -107,8 +120,9 @@ class Gateway:
         return result
 
     def fail(self, mode: str, count: int, delay_s: float = 3.0) -> None:
-        response = self.http.post("/sim/sms/failure-mode",
-                                  json={"mode": mode, "count": count, "delay_s": delay_s})
+        response = self.http.post(
+            "/sim/sms/failure-mode", json={"mode": mode, "count": count, "delay_s": delay_s}
+        )
         assert response.status_code == 200, response.text
 
 
@@ -129,12 +143,15 @@ def simulator_app(hits: list[str]) -> FastAPI:
 @pytest.fixture
 def gateway(db: Database, clock: MovableClock) -> Iterator[Gateway]:
     hits: list[str] = []
-    with live.serve(simulator_app(hits)) as base_url, \
-            httpx.Client(base_url=base_url, headers={"X-Api-Key": GATEWAY_KEY}, timeout=10) as http:
+    with (
+        live.serve(simulator_app(hits)) as base_url,
+        httpx.Client(base_url=base_url, headers={"X-Api-Key": GATEWAY_KEY}, timeout=10) as http,
+    ):
         yield Gateway(base_url, http, hits)
 
 
 # --- enqueue -----------------------------------------------------------------------------------------
+
 
 def test_enqueue_twice_with_the_same_dedupe_key_queues_one(db: Database, clock: MovableClock) -> None:
     with db.unit_of_work() as session:
@@ -148,8 +165,9 @@ def test_enqueue_twice_with_the_same_dedupe_key_queues_one(db: Database, clock: 
     assert count == 1
 
 
-def test_a_lost_insert_race_keeps_the_callers_transaction(db: Database, clock: MovableClock,
-                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_lost_insert_race_keeps_the_callers_transaction(
+    db: Database, clock: MovableClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
     queue_sms(db, key="sms:race")
     # As if a concurrent transaction had committed the same key after our check passed.
     monkeypatch.setattr(service, "_taken", lambda _session, _keys: set())
@@ -171,16 +189,20 @@ def test_concurrent_enqueues_of_one_key_queue_one(db: Database, clock: MovableCl
 
     def first() -> None:
         with db.unit_of_work() as session:
-            outcome["first"] = service.enqueue_sms(session, event=None, to=PHONE, body="一",
-                                                   dedupe_key="sms:concurrent") is not None
+            outcome["first"] = (
+                service.enqueue_sms(session, event=None, to=PHONE, body="一", dedupe_key="sms:concurrent")
+                is not None
+            )
             first_flushed.set()
             time.sleep(0.5)
 
     def second() -> None:
         first_flushed.wait(10)
         with db.unit_of_work() as session:
-            outcome["second"] = service.enqueue_sms(session, event=None, to=PHONE, body="一",
-                                                    dedupe_key="sms:concurrent") is not None
+            outcome["second"] = (
+                service.enqueue_sms(session, event=None, to=PHONE, body="一", dedupe_key="sms:concurrent")
+                is not None
+            )
             session.add(Organisation(kind=OrgKind.COURT, name="苍南县人民法院", code="浙0327"))
 
     threads = [threading.Thread(target=first), threading.Thread(target=second)]
@@ -210,6 +232,7 @@ def test_enqueue_refuses_an_overlong_text(db: Database, clock: MovableClock) -> 
 
 # --- SMS delivery over real HTTP ---------------------------------------------------------------------
 
+
 def test_sms_arrives_once_and_is_marked_sent(db: Database, clock: MovableClock, gateway: Gateway) -> None:
     notification_id = queue_sms(db, key="sms:1", body="您的车辆已被扣押")
     settings = gateway.settings()
@@ -228,8 +251,9 @@ def test_sms_arrives_once_and_is_marked_sent(db: Database, clock: MovableClock, 
     assert gateway.hits == [f"notification-{notification_id}"]
 
 
-def test_server_errors_are_retried_with_backoff_then_sent_once(db: Database, clock: MovableClock,
-                                                               gateway: Gateway) -> None:
+def test_server_errors_are_retried_with_backoff_then_sent_once(
+    db: Database, clock: MovableClock, gateway: Gateway
+) -> None:
     notification_id = queue_sms(db, key="sms:flaky")
     settings = gateway.settings(notification_backoff_s=15.0)
     gateway.fail("error500", count=2)
@@ -292,8 +316,9 @@ def test_gives_up_after_the_maximum_attempts(db: Database, clock: MovableClock, 
     assert len(gateway.hits) == 3 and gateway.messages() == []
 
 
-def test_a_timed_out_send_is_retried_and_deduplicated_by_the_gateway(db: Database, clock: MovableClock,
-                                                                      gateway: Gateway) -> None:
+def test_a_timed_out_send_is_retried_and_deduplicated_by_the_gateway(
+    db: Database, clock: MovableClock, gateway: Gateway
+) -> None:
     # The gateway accepts the message but answers too late: to us it looks failed. The retry carries the
     # same Idempotency-Key, so the recipient still gets one text.
     notification_id = queue_sms(db, key="sms:slow")
@@ -329,8 +354,9 @@ def test_an_expired_lease_is_claimed_again(db: Database, clock: MovableClock, ga
     assert (during.total, after.sent) == (0, 1)
 
 
-def test_two_workers_send_each_message_exactly_once(db: Database, clock: MovableClock,
-                                                     gateway: Gateway) -> None:
+def test_two_workers_send_each_message_exactly_once(
+    db: Database, clock: MovableClock, gateway: Gateway
+) -> None:
     ids = [queue_sms(db, key=f"sms:bulk:{i}", body=f"第{i}条") for i in range(24)]
     settings = gateway.settings()
     barrier = threading.Barrier(2)
@@ -363,6 +389,7 @@ def test_two_workers_send_each_message_exactly_once(db: Database, clock: Movable
 
 
 # --- the simulator's own interface -------------------------------------------------------------------
+
 
 def test_simulator_refuses_a_missing_key(gateway: Gateway) -> None:
     response = httpx.post(f"{gateway.sms_url}/messages", json={"to": PHONE, "text": "hi"})
@@ -414,6 +441,7 @@ def test_simulator_keeps_its_failure_mode_in_the_database(db: Database, gateway:
 
 # --- webhooks ----------------------------------------------------------------------------------------
 
+
 @dataclass
 class Receiver:
     """A subscriber's endpoint: verifies the signature, refuses replays, takes each delivery once."""
@@ -430,8 +458,12 @@ class Receiver:
         async def hook(request: Request) -> JSONResponse:
             body = await request.body()
             try:
-                verify(self.secret, body, request.headers.get(SIGNATURE_HEADER),
-                       now=int(clock_mod.now().timestamp()))
+                verify(
+                    self.secret,
+                    body,
+                    request.headers.get(SIGNATURE_HEADER),
+                    now=int(clock_mod.now().timestamp()),
+                )
             except InvalidSignature as exc:
                 return JSONResponse({"error": exc.name, "detail": exc.detail}, status_code=401)
             key = request.headers.get("Idempotency-Key", "")
@@ -448,8 +480,9 @@ class Receiver:
 
 def subscribe(db: Database, org_id: int, url: str, kinds: list[str]) -> tuple[int, str]:
     with db.unit_of_work() as session:
-        subscription, secret = service.create_subscription(session, organisation_id=org_id, url=url,
-                                                           event_kinds=kinds, actor=SYSTEM)
+        subscription, secret = service.create_subscription(
+            session, organisation_id=org_id, url=url, event_kinds=kinds, actor=SYSTEM
+        )
         return subscription.id, secret
 
 
@@ -468,10 +501,20 @@ def test_a_webhook_is_delivered_signed_and_a_replay_is_refused(db: Database, clo
         tampered = httpx.post(f"{base_url}/hook", content=body.replace(b"7", b"8"), headers=headers)
 
     assert report.sent == 1 and len(queued) == 1
-    assert receiver.received == [{"event": "watch.issued", "body": {
-        "id": event_id, "kind": "watch.issued", "at": clock_mod.as_utc(clock.now() - timedelta(seconds=301))
-        .isoformat(), "subject": "watch:7", "case_id": None, "data": {"plate": "浙C12345"},
-        "reason": "申请执行人申请"}}]
+    assert receiver.received == [
+        {
+            "event": "watch.issued",
+            "body": {
+                "id": event_id,
+                "kind": "watch.issued",
+                "at": clock_mod.as_utc(clock.now() - timedelta(seconds=301)).isoformat(),
+                "subject": "watch:7",
+                "case_id": None,
+                "data": {"plate": "浙C12345"},
+                "reason": "申请执行人申请",
+            },
+        }
+    ]
     assert headers["idempotency-key"] == f"notification-{queued[0]}"
     assert replay_now.json() == {"duplicate": True}
     assert replay_later.status_code == 401 and "replay" in replay_later.json()["detail"]
@@ -509,7 +552,8 @@ def test_webhooks_go_only_to_active_subscriptions_for_the_kind(db: Database, clo
 
     rows = [get_notification(db, i) for i in queued]
     assert [(r.subscription_id, r.channel, r.dedupe_key) for r in rows] == [
-        (wants_all, Channel.WEBHOOK, f"webhook:{wants_all}:{event_id}")]
+        (wants_all, Channel.WEBHOOK, f"webhook:{wants_all}:{event_id}")
+    ]
 
 
 def test_webhooks_for_one_event_are_queued_once(db: Database, clock: MovableClock) -> None:
@@ -550,8 +594,9 @@ def test_subscribing_records_an_event_without_the_secret(db: Database, clock: Mo
         assert secret.startswith("whsec_") and secret not in json.dumps(event.data)
 
 
-@pytest.mark.parametrize("url", ["ftp://court.example/hooks", "court.example/hooks", "https://u:p@court.example/",
-                                 "https:///path"])
+@pytest.mark.parametrize(
+    "url", ["ftp://court.example/hooks", "court.example/hooks", "https://u:p@court.example/", "https:///path"]
+)
 def test_subscribing_refuses_a_url_that_is_not_http(db: Database, clock: MovableClock, url: str) -> None:
     court = make_court(db)
 
@@ -596,8 +641,9 @@ def test_a_swapped_timestamp_breaks_the_signature() -> None:
         verify(SECRET, BODY, f"t={T0 + 100},v1={digest}", now=T0 + 100)
 
 
-@pytest.mark.parametrize("header", [None, "", "garbage", "t=abc,v1=00", "v1=00", f"t={T0}", "t=1,t=2,v1=00",
-                                    f"t={T0},v1=é"])
+@pytest.mark.parametrize(
+    "header", [None, "", "garbage", "t=abc,v1=00", "v1=00", f"t={T0}", "t=1,t=2,v1=00", f"t={T0},v1=é"]
+)
 def test_a_malformed_header_is_refused(header: str | None) -> None:
     with pytest.raises(InvalidSignature):
         verify(SECRET, BODY, header, now=T0)

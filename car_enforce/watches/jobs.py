@@ -15,7 +15,7 @@ from car_enforce.identity.principal import Principal
 from car_enforce.notify import service as notify
 from car_enforce.timeline import service as timeline
 from car_enforce.watches.models import Watch, WatchChangeKind, WatchReminder, WatchStatus
-from car_enforce.watches.service import RULE_RENEW, promote_next, publish_change
+from car_enforce.watches.service import RULE_RENEW, promote_next, publish_change, tell_applicants
 
 SWEEPER = Principal.system("watch-sweep")
 
@@ -64,6 +64,12 @@ def lapse_expired(session: Session, today: date) -> list[int]:
                 body=f"【云执车】车辆{watch.vehicle.plate}的布控已于{watch.expires_on:%Y年%m月%d日}"
                 "期满未续行，已自动失效。",
             )
+        tell_applicants(
+            session,
+            event,
+            watch,
+            f"对被执行人名下车辆{watch.vehicle.plate}的布控已于{watch.expires_on:%Y年%m月%d日}期满失效。",
+        )
         promote_next(session, actor=SWEEPER, vehicle_id=watch.vehicle_id)
     return [w.id for w in expired]
 

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from car_enforce import clock
 from car_enforce.calendar.service import Deadline, PrcCalendar, load_calendar
 from car_enforce.cases.case_number import parse_case_number
-from car_enforce.cases.models import CaseStatus, EnforcementCase
+from car_enforce.cases.models import CaseStatus, EnforcementCase, PartyRole
 from car_enforce.errors import Conflict, InvalidInput, NotFound, RuleViolation
 from car_enforce.geo.models import Jurisdiction, JurisdictionLevel
 from car_enforce.identity.models import Organisation, Role, User
@@ -141,6 +141,36 @@ def _event(
     return event
 
 
+LIFT_REASON_TEXT = {
+    LiftReason.DEBTOR_PAID: "被执行人已履行",
+    LiftReason.SETTLEMENT: "当事人达成和解",
+    LiftReason.COURT_DECISION: "法院决定",
+}
+
+
+def _watch_started_text(watch: Watch, today: date) -> str:
+    assert watch.expires_on is not None
+    return (
+        f"本院已于{today:%Y年%m月%d日}对被执行人名下车辆{watch.vehicle.plate}发布布控，"
+        f"有效期至{watch.expires_on:%Y年%m月%d日}。车辆被查获后您将收到通知。"
+    )
+
+
+def tell_applicants(session: Session, event: TimelineEvent, watch: Watch, what: str) -> None:
+    """Tell each applicant (the creditors) in plain words what happened to the debtor's car."""
+    case = session.get(EnforcementCase, watch.case_id)
+    assert case is not None
+    for party in case.parties:
+        if party.role == PartyRole.APPLICANT and party.phone:
+            notify.enqueue_sms(
+                session,
+                event=event,
+                to=party.phone,
+                dedupe_key=f"applicant:{party.id}:{event.id}",
+                body=f"【{case.court.name}】您申请执行的{case.case_number}一案，{what}",
+            )
+
+
 def _activate(session: Session, calendar: PrcCalendar, watch: Watch, start: date, end: Deadline) -> None:
     watch.status = WatchStatus.ACTIVE
     watch.starts_on, watch.expires_on, watch.expires_provisional = start, end.on, end.provisional
@@ -190,7 +220,7 @@ def issue_watch(session: Session, *, actor: Principal, case: EnforcementCase, da
     session.flush()
     if first is None:
         _activate(session, calendar, watch, today, end)
-        _event(
+        event = _event(
             session,
             actor,
             watch,
@@ -201,6 +231,7 @@ def issue_watch(session: Session, *, actor: Principal, case: EnforcementCase, da
             expires_on=end.on,
             expires_provisional=end.provisional,
         )
+        tell_applicants(session, event, watch, _watch_started_text(watch, today))
     else:
         _event(
             session,
@@ -267,7 +298,15 @@ def lift_watch(session: Session, *, actor: Principal, watch: Watch, data: WatchL
     session.flush()
     if was_active:
         publish_change(session, watch, WatchChangeKind.LIFTED)
-    _event(session, actor, watch, "watch.lifted", reason=data.note.strip(), lift_reason=data.reason)
+    event = _event(session, actor, watch, "watch.lifted", reason=data.note.strip(), lift_reason=data.reason)
+    if was_active:
+        tell_applicants(
+            session,
+            event,
+            watch,
+            f"本院已于{clock.today_local():%Y年%m月%d日}解除对被执行人名下车辆{watch.vehicle.plate}的布控"
+            f"（{LIFT_REASON_TEXT[LiftReason(data.reason)]}）。",
+        )
     if was_active:
         promote_next(session, actor=actor, vehicle_id=watch.vehicle_id)
     return watch
@@ -302,6 +341,7 @@ def promote_next(session: Session, *, actor: Principal, vehicle_id: int) -> Watc
         expires_on=end.on,
         expires_provisional=end.provisional,
     )
+    tell_applicants(session, event, queued, _watch_started_text(queued, today))
     officer = session.get(User, queued.officer_id)
     if officer is not None and officer.phone:
         notify.enqueue_sms(
