@@ -14,6 +14,7 @@ from car_enforce.identity.models import User
 from car_enforce.identity.principal import Principal
 from car_enforce.notify import service as notify
 from car_enforce.timeline import service as timeline
+from car_enforce.watches import transitions
 from car_enforce.watches.models import Watch, WatchChangeKind, WatchReminder, WatchStatus
 from car_enforce.watches.service import RULE_RENEW, promote_next, publish_change, tell_applicants
 
@@ -36,7 +37,8 @@ def lapse_expired(session: Session, today: date) -> list[int]:
         )
     )
     for watch in expired:
-        watch.status, watch.ended_at = WatchStatus.LAPSED, clock.now()
+        transitions.move(watch, "lapse", rule=RULE_RENEW)
+        watch.ended_at = clock.now()
         session.flush()
         publish_change(session, watch, WatchChangeKind.LAPSED)
         event = timeline.record(

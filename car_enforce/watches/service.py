@@ -24,6 +24,7 @@ from car_enforce.notify import service as notify
 from car_enforce.timeline import service as timeline
 from car_enforce.timeline.models import TimelineEvent
 from car_enforce.vehicles.service import case_vehicle
+from car_enforce.watches import transitions
 from car_enforce.watches.models import (
     LiftReason,
     Watch,
@@ -172,7 +173,7 @@ def tell_applicants(session: Session, event: TimelineEvent, watch: Watch, what: 
 
 
 def _activate(session: Session, calendar: PrcCalendar, watch: Watch, start: date, end: Deadline) -> None:
-    watch.status = WatchStatus.ACTIVE
+    transitions.move(watch, "activate")
     watch.starts_on, watch.expires_on, watch.expires_provisional = start, end.on, end.provisional
     session.flush()
     publish_change(session, watch, WatchChangeKind.ISSUED)
@@ -248,8 +249,8 @@ def issue_watch(session: Session, *, actor: Principal, case: EnforcementCase, da
 
 def renew_watch(session: Session, *, actor: Principal, watch: Watch, data: WatchRenew) -> Watch:
     """Continue a seizure (续行查封) before it ends; each renewal runs at most two years from the old end."""
-    if watch.status != WatchStatus.ACTIVE or watch.expires_on is None:
-        raise Conflict(
+    if not transitions.can("renew", watch.status) or watch.expires_on is None:
+        raise transitions.WatchStateConflict(
             f"watch {watch.id} is {watch.status}; only an active watch can be renewed", rule=RULE_RENEW
         )
     today = clock.today_local()
@@ -290,10 +291,8 @@ def renew_watch(session: Session, *, actor: Principal, watch: Watch, data: Watch
 
 def lift_watch(session: Session, *, actor: Principal, watch: Watch, data: WatchLift) -> Watch:
     """Lift a watch (debtor paid, settlement, court decision); the next queued court's watch takes effect."""
-    if watch.status not in (WatchStatus.ACTIVE, WatchStatus.QUEUED):
-        raise Conflict(f"watch {watch.id} is already {watch.status}")
-    was_active = watch.status == WatchStatus.ACTIVE
-    watch.status, watch.ended_at = WatchStatus.LIFTED, clock.now()
+    was_active = transitions.move(watch, "lift") == WatchStatus.ACTIVE
+    watch.ended_at = clock.now()
     watch.lift_reason, watch.lift_note = data.reason, data.note.strip()
     session.flush()
     if was_active:
