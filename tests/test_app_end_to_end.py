@@ -57,7 +57,7 @@ def test_expiry_reminder_reaches_the_officer_through_the_sms_simulator(
         assert sweep_watches(db).reminded == [(watch["id"], 7)]
         sms_settings = settings.model_copy(update={"sms_gateway_url": f"{base}/sim/sms"})
         report = deliver_due(db, settings=sms_settings)
-        assert report.sent == 1
+        assert report.sent == 2  # the reminder to the officer, and the applicant's news of the watch
         assert deliver_due(db, settings=sms_settings).sent == 0  # never twice
 
         inbox = http.get(
