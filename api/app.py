@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from fastapi.routing import APIRoute
 
 from api import errors
-from api.deps import roles_of_route
+from api.deps import reject_unstorable_text, roles_of_route
 from api.routers import admin, auth, cases, directory, police, watches
 from api.simulators import sms
 from car_enforce.db import Database, get_database, set_database
@@ -56,7 +56,15 @@ def create_app(database: Database | None = None, *, with_scheduler: bool = False
         if scheduler is not None:
             scheduler.shutdown(wait=False)
 
-    app = FastAPI(title="car-enforce", version="0.1.0", description=DESCRIPTION, lifespan=lifespan)
+    app = FastAPI(
+        title="car-enforce",
+        version="0.1.0",
+        description=DESCRIPTION,
+        lifespan=lifespan,
+        dependencies=[Depends(reject_unstorable_text)],
+        # Every malformed request is answered by errors.install's renderer, not in FastAPI's own shape.
+        responses=errors.responses(422),
+    )
     errors.install(app)
     for router in (
         auth.router,

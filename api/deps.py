@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Callable, Iterator
 from typing import Annotated, Any, TypeVar
 
@@ -84,6 +85,44 @@ AnyUser = Annotated[Principal, Depends(Allow(*Role))]
 Officer = Annotated[Principal, Depends(Allow(Role.OFFICER))]
 Admin = Annotated[Principal, Depends(Allow(Role.ADMIN))]
 PoliceAdapter = Annotated[Principal, Depends(Allow(Role.POLICE_ADAPTER))]
+
+
+# A NUL, or half of a surrogate pair (JSON can escape one alone): no field means either, and neither
+# database can store it (PostgreSQL refuses NUL; the drivers cannot encode a lone surrogate), which would
+# otherwise surface as a 500 wherever the text reaches a query.
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+
+
+def _unstorable_at(document: Any) -> str | None:
+    """Where in a parsed JSON body a string holds an unstorable character: "debtors[0].name", or None."""
+    stack: list[tuple[Any, str]] = [(document, "")]  # a stack, not recursion: the body may nest deeply
+    while stack:
+        value, where = stack.pop()
+        if isinstance(value, str):
+            if _UNSTORABLE.search(value):
+                return where or "body"
+        elif isinstance(value, dict):
+            for key, item in value.items():
+                stack += [(key, where), (item, f"{where}.{key}" if where else key)]
+        elif isinstance(value, list):
+            stack += [(item, f"{where}[{i}]") for i, item in enumerate(value)]
+    return None
+
+
+async def reject_unstorable_text(request: Request) -> None:
+    """Refuse a request whose path, query or JSON body has text with a NUL or a lone surrogate (422)."""
+    texts = [("path", request.url.path), *request.query_params.multi_items()]
+    for name, value in texts:
+        if _UNSTORABLE.search(name) or _UNSTORABLE.search(value):
+            raise InvalidInput(name, "must not contain a NUL character or an unpaired surrogate")
+    if await request.body():
+        try:
+            document = await request.json()  # parsed once: FastAPI has read the body into this request
+        except (ValueError, RecursionError):
+            return  # not JSON: the route rejects or ignores it by itself
+        found = _unstorable_at(document)
+        if found:
+            raise InvalidInput(found, "must not contain a NUL character or an unpaired surrogate")
 
 
 M = TypeVar("M", bound=BaseModel)

@@ -62,6 +62,11 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        if exc.status_code == 400 and isinstance(exc.__cause__, ValueError | RecursionError):
+            # FastAPI answers a JSON body it cannot even decode (not UTF-8, nested too deep) with a bare 400,
+            # yet any other malformed JSON with a 422: answer this one as the malformed payload it is too.
+            body = ErrorOut(error="ValidationError", detail=f"body: {exc.detail}", fields=["body"])
+            return JSONResponse(body.model_dump(exclude_none=True), status_code=422)
         name = {404: "NotFound", 405: "MethodNotAllowed", 401: "Unauthenticated"}.get(
             exc.status_code, "HTTPError"
         )

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import functools
 import json
 import math
 import os
@@ -41,7 +42,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from sqlalchemy import Connection, Engine, Table, create_engine, event, insert, make_url, text
+from sqlalchemy import Connection, Date, Engine, Table, create_engine, event, insert, make_url, text
 
 from car_enforce import clock, migrate
 from car_enforce.cases.id_numbers import resident_id_check_char
@@ -404,9 +405,37 @@ def _copy_rows(conn: Connection, table: Table, rows: Sequence[Row]) -> None:
             copy.write_row([row[c] for c in columns])
 
 
+def _bind_processors(
+    conn: Connection, table: Table, columns: Sequence[str]
+) -> list[Callable[[Any], Any] | None]:
+    """Each column type's bind processor on this dialect; a date column's is memoised (few distinct days)."""
+    processors: list[Callable[[Any], Any] | None] = []
+    for name in columns:
+        column_type = table.c[name].type
+        process = column_type.dialect_impl(conn.dialect).bind_processor(conn.dialect)
+        if process is not None and isinstance(column_type, Date):
+            process = functools.lru_cache(maxsize=4096)(process)
+        processors.append(process)
+    return processors
+
+
 def _insert_rows(conn: Connection, table: Table, rows: Sequence[Row]) -> None:
-    """SQLite: one Core INSERT executed for many rows (the driver's executemany)."""
-    conn.execute(insert(table), rows)
+    """SQLite: one INSERT run for many rows by the driver's executemany.
+
+    Each value goes through its column type's bind processor for this dialect, so that it is stored exactly
+    as SQLAlchemy stores it (dates and UTC instants as text); this skips only Core's per-row bookkeeping,
+    which costs more than SQLite's own work.
+    """
+    columns = list(rows[0])
+    indexed = [(k, p) for k, p in enumerate(_bind_processors(conn, table, columns)) if p is not None]
+    params = []
+    for row in rows:
+        values = list(row.values())
+        for k, process in indexed:
+            values[k] = process(values[k])
+        params.append(tuple(values))
+    placeholders = ", ".join("?" * len(columns))
+    conn.exec_driver_sql(f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({placeholders})", params)
 
 
 def _reset_sequences(conn: Connection) -> None:

@@ -12,6 +12,7 @@ from api.deps import Admin, IdempotencyDep, SessionDep
 from api.errors import responses
 from car_enforce.calendar.schedule import YearSchedule, parse_schedule
 from car_enforce.calendar.service import load_official_year
+from car_enforce.db import RowId
 from car_enforce.geo.datum import Datum
 from car_enforce.geo.importer import import_boundaries
 from car_enforce.geo.models import JurisdictionLevel
@@ -105,13 +106,13 @@ def create_api_key(body: ApiKeyCreate, session: SessionDep, admin: Admin) -> Api
 
 @router.get("/api-keys", response_model=list[ApiKeyOut])
 def list_api_keys(
-    session: SessionDep, _admin: Admin, organisation_id: int | None = Query(None, ge=1)
+    session: SessionDep, _admin: Admin, organisation_id: RowId | None = Query(None)
 ) -> list[ApiKeyOut]:
     return [ApiKeyOut.of(k) for k in identity.list_api_keys(session, organisation_id)]
 
 
 @router.post("/api-keys/{key_id}/revoke", response_model=ApiKeyOut, responses=responses(404))
-def revoke_api_key(key_id: int, session: SessionDep, admin: Admin) -> ApiKeyOut:
+def revoke_api_key(key_id: RowId, session: SessionDep, admin: Admin) -> ApiKeyOut:
     return ApiKeyOut.of(identity.revoke_api_key(session, key_id=key_id, actor=admin))
 
 

@@ -10,6 +10,7 @@ from api.deps import Allow, IdempotencyDep, Officer, SessionDep
 from api.errors import responses
 from car_enforce.cases import service as cases
 from car_enforce.cases.schemas import CaseCreate, CaseOut, TimelineEventOut
+from car_enforce.db import MAX_ROW_ID, RowId
 from car_enforce.identity.models import Role
 from car_enforce.identity.principal import Principal
 from car_enforce.timeline import service as timeline
@@ -33,19 +34,19 @@ def list_cases(
     session: SessionDep,
     who: OfficerOrAdmin,
     limit: int = Query(50, ge=1, le=500),
-    offset: int = Query(0, ge=0),
+    offset: int = Query(0, ge=0, le=MAX_ROW_ID),
 ) -> list[CaseOut]:
     """The cases of the caller's court, newest first."""
     return [CaseOut.of(c) for c in cases.list_cases(session, who, limit=limit, offset=offset)]
 
 
 @router.get("/{case_id}", response_model=CaseOut, responses=responses(404))
-def get_case(case_id: int, session: SessionDep, who: OfficerOrAdmin) -> CaseOut:
+def get_case(case_id: RowId, session: SessionDep, who: OfficerOrAdmin) -> CaseOut:
     return CaseOut.of(cases.visible_case(session, who, case_id))
 
 
 @router.get("/{case_id}/timeline", response_model=list[TimelineEventOut], responses=responses(404))
-def case_timeline(case_id: int, session: SessionDep, who: OfficerOrAdmin) -> list[TimelineEventOut]:
+def case_timeline(case_id: RowId, session: SessionDep, who: OfficerOrAdmin) -> list[TimelineEventOut]:
     """Every state change of the case, in order, with its hash-chain link."""
     case = cases.visible_case(session, who, case_id)
     return [
@@ -67,7 +68,7 @@ def case_timeline(case_id: int, session: SessionDep, who: OfficerOrAdmin) -> lis
     "/{case_id}/vehicles", status_code=201, response_model=CaseVehicleOut, responses=responses(404, 409, 422)
 )
 def register_vehicle(
-    case_id: int, body: VehicleCreate, session: SessionDep, officer: Officer, idem: IdempotencyDep
+    case_id: RowId, body: VehicleCreate, session: SessionDep, officer: Officer, idem: IdempotencyDep
 ) -> object:
     """Register a debtor's vehicle on the case."""
     case = cases.visible_case(session, officer, case_id)
@@ -77,7 +78,7 @@ def register_vehicle(
 
 
 @router.get("/{case_id}/vehicles", response_model=list[CaseVehicleOut], responses=responses(404))
-def case_vehicles(case_id: int, session: SessionDep, who: OfficerOrAdmin) -> list[CaseVehicleOut]:
+def case_vehicles(case_id: RowId, session: SessionDep, who: OfficerOrAdmin) -> list[CaseVehicleOut]:
     case = cases.visible_case(session, who, case_id)
     return [CaseVehicleOut.of(link) for link in vehicles.vehicles_of_case(session, case)]
 
@@ -86,7 +87,7 @@ def case_vehicles(case_id: int, session: SessionDep, who: OfficerOrAdmin) -> lis
     "/{case_id}/watches", status_code=201, response_model=WatchOut, responses=responses(400, 404, 409, 422)
 )
 def issue_watch(
-    case_id: int, body: WatchCreate, session: SessionDep, officer: Officer, idem: IdempotencyDep
+    case_id: RowId, body: WatchCreate, session: SessionDep, officer: Officer, idem: IdempotencyDep
 ) -> object:
     """Issue a watch (布控) on a vehicle of the case; queued if another court's watch is active."""
     case = cases.visible_case(session, officer, case_id)
@@ -99,6 +100,6 @@ def issue_watch(
 
 
 @router.get("/{case_id}/watches", response_model=list[WatchOut], responses=responses(404))
-def case_watches(case_id: int, session: SessionDep, who: OfficerOrAdmin) -> list[WatchOut]:
+def case_watches(case_id: RowId, session: SessionDep, who: OfficerOrAdmin) -> list[WatchOut]:
     case = cases.visible_case(session, who, case_id)
     return [WatchOut.of(w, watches.scope_of(session, w)) for w in watches.watches_of_case(session, case)]

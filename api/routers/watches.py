@@ -8,6 +8,7 @@ from fastapi import APIRouter, Depends
 
 from api.deps import Allow, IdempotencyDep, Officer, SessionDep
 from api.errors import responses
+from car_enforce.db import RowId
 from car_enforce.identity.models import Role
 from car_enforce.identity.principal import Principal
 from car_enforce.watches import service as watches
@@ -18,14 +19,14 @@ OfficerOrAdmin = Annotated[Principal, Depends(Allow(Role.OFFICER, Role.ADMIN))]
 
 
 @router.get("/{watch_id}", response_model=WatchOut)
-def get_watch(watch_id: int, session: SessionDep, who: OfficerOrAdmin) -> WatchOut:
+def get_watch(watch_id: RowId, session: SessionDep, who: OfficerOrAdmin) -> WatchOut:
     watch = watches.visible_watch(session, who, watch_id)
     return WatchOut.of(watch, watches.scope_of(session, watch))
 
 
 @router.post("/{watch_id}/renew", response_model=WatchOut, responses=responses(400, 409, 422))
 def renew(
-    watch_id: int, body: WatchRenew, session: SessionDep, officer: Officer, idem: IdempotencyDep
+    watch_id: RowId, body: WatchRenew, session: SessionDep, officer: Officer, idem: IdempotencyDep
 ) -> object:
     """Continue the seizure (续行查封) before it ends, for at most two more years."""
     watch = watches.visible_watch(session, officer, watch_id)
@@ -39,7 +40,7 @@ def renew(
 
 @router.post("/{watch_id}/lift", response_model=WatchOut, responses=responses(409, 422))
 def lift(
-    watch_id: int, body: WatchLift, session: SessionDep, officer: Officer, idem: IdempotencyDep
+    watch_id: RowId, body: WatchLift, session: SessionDep, officer: Officer, idem: IdempotencyDep
 ) -> object:
     """Lift the watch with a reason; the next queued court's watch on the car takes effect."""
     watch = watches.visible_watch(session, officer, watch_id)

@@ -65,7 +65,8 @@ class SimulatorRoute(APIRoute):
             except RequestValidationError as exc:
                 # loc and msg only: the rejected input (a phone number) is never echoed back.
                 problems = "; ".join(
-                    ".".join(str(p) for p in e["loc"] if p != "body") + f": {e['msg']}" for e in exc.errors())
+                    ".".join(str(p) for p in e["loc"] if p != "body") + f": {e['msg']}" for e in exc.errors()
+                )
                 return _error(422, "ValidationError", problems or "malformed request")
 
         return run
@@ -74,8 +75,9 @@ class SimulatorRoute(APIRoute):
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 
 
-def _require_key(settings: SettingsDep,
-                 x_api_key: Annotated[str | None, Header(alias="X-Api-Key")] = None) -> None:
+def _require_key(
+    settings: SettingsDep, x_api_key: Annotated[str | None, Header(alias="X-Api-Key")] = None
+) -> None:
     expected = settings.sms_gateway_key.encode()
     if x_api_key is None or not hmac.compare_digest(x_api_key.encode(), expected):
         raise Unauthenticated("missing or wrong X-Api-Key")
@@ -101,8 +103,13 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
     422: {"model": ErrorOut, "description": "Malformed payload"},
 }
 
-router = APIRouter(prefix="/sim/sms", tags=["simulators"], route_class=SimulatorRoute,
-                   dependencies=[Depends(_require_key)], responses={401: _ERRORS[401]})
+router = APIRouter(
+    prefix="/sim/sms",
+    tags=["simulators"],
+    route_class=SimulatorRoute,
+    dependencies=[Depends(_require_key)],
+    responses={401: _ERRORS[401]},
+)
 
 
 class SmsIn(BaseModel):
@@ -175,11 +182,17 @@ def _replay(existing: SimSmsMessage, body: SmsIn, response: Response) -> SmsAcce
     return _accepted(existing)
 
 
-@router.post("/messages", status_code=201, response_model=SmsAccepted,
-             responses={200: {"model": SmsAccepted, "description": "A resend: the first message's id"},
-                        409: {"model": ErrorOut, "description": "Idempotency-Key reused for another text"},
-                        422: _ERRORS[422],
-                        500: {"model": ErrorOut, "description": "A staged failure"}})
+@router.post(
+    "/messages",
+    status_code=201,
+    response_model=SmsAccepted,
+    responses={
+        200: {"model": SmsAccepted, "description": "A resend: the first message's id"},
+        409: {"model": ErrorOut, "description": "Idempotency-Key reused for another text"},
+        422: _ERRORS[422],
+        500: {"model": ErrorOut, "description": "A staged failure"},
+    },
+)
 def send_message(
     body: SmsIn,
     session: SessionDep,
@@ -199,8 +212,13 @@ def send_message(
         existing = _by_key(session, idempotency_key)
         if existing is not None:
             return _replay(existing, body, response)
-    message = SimSmsMessage(message_id=f"sim-{secrets.token_hex(12)}", phone=body.to, text=body.text,
-                            idempotency_key=idempotency_key or None, received_at=clock.now())
+    message = SimSmsMessage(
+        message_id=f"sim-{secrets.token_hex(12)}",
+        phone=body.to,
+        text=body.text,
+        idempotency_key=idempotency_key or None,
+        received_at=clock.now(),
+    )
     try:
         with session.begin_nested():
             session.add(message)
@@ -225,8 +243,16 @@ def list_messages(
         query = query.where(SimSmsMessage.phone == to)
     rows = list(session.scalars(query))
     rows.reverse()
-    return [SmsOut(id=r.message_id, to=r.phone, text=r.text, received_at=r.received_at,
-                   idempotency_key=r.idempotency_key) for r in rows]
+    return [
+        SmsOut(
+            id=r.message_id,
+            to=r.phone,
+            text=r.text,
+            received_at=r.received_at,
+            idempotency_key=r.idempotency_key,
+        )
+        for r in rows
+    ]
 
 
 @router.post("/failure-mode", response_model=FailureModeOut, responses={422: _ERRORS[422]})
@@ -235,8 +261,13 @@ def set_failure_mode(body: FailureModeIn, session: SessionDep) -> FailureModeOut
     remaining = 0 if body.mode == "ok" else body.count
     row = session.get(SimFailureMode, SIMULATOR, with_for_update=True)
     if row is None:
-        row = SimFailureMode(simulator=SIMULATOR, mode=body.mode, remaining=remaining, delay_s=body.delay_s,
-                             updated_at=clock.now())
+        row = SimFailureMode(
+            simulator=SIMULATOR,
+            mode=body.mode,
+            remaining=remaining,
+            delay_s=body.delay_s,
+            updated_at=clock.now(),
+        )
         session.add(row)
     else:
         row.mode, row.remaining, row.delay_s, row.updated_at = body.mode, remaining, body.delay_s, clock.now()

@@ -74,13 +74,15 @@ def _check(schedule: YearSchedule) -> None:
                     f"(a day of {day.year} belongs in the {day.year} schedule)",
                 )
         if span.end < span.start:
-            raise InvalidInput(f"holidays[{i}].end",
-                               f"{span.end.isoformat()} is before the start {span.start.isoformat()}")
+            raise InvalidInput(
+                f"holidays[{i}].end", f"{span.end.isoformat()} is before the start {span.start.isoformat()}"
+            )
         day = span.start
         while day <= span.end:
             if day in rest:
-                raise InvalidInput(f"holidays[{i}]",
-                                   f"{day.isoformat()} is already inside the holiday {rest[day]!r}")
+                raise InvalidInput(
+                    f"holidays[{i}]", f"{day.isoformat()} is already inside the holiday {rest[day]!r}"
+                )
             rest[day] = span.name
             day += dt.timedelta(days=1)
     seen: set[dt.date] = set()
@@ -88,11 +90,15 @@ def _check(schedule: YearSchedule) -> None:
         day = workday.date
         field = f"workdays[{i}].date"
         if day.year != year:
-            raise InvalidInput(field,
-                               f"{day.isoformat()} is outside {year}; list it in the {day.year} schedule")
+            raise InvalidInput(
+                field, f"{day.isoformat()} is outside {year}; list it in the {day.year} schedule"
+            )
         if day.weekday() < 5:
-            raise InvalidInput(field, f"{day.isoformat()} is a {day.strftime('%A')}; a make-up workday is "
-                                      "always a Saturday or Sunday")
+            raise InvalidInput(
+                field,
+                f"{day.isoformat()} is a {day.strftime('%A')}; a make-up workday is "
+                "always a Saturday or Sunday",
+            )
         if day in rest:
             raise InvalidInput(field, f"{day.isoformat()} is also inside the holiday {rest[day]!r}")
         if day in seen:

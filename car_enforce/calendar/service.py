@@ -162,8 +162,9 @@ class PrcCalendar:
 def load_calendar(session: Session) -> PrcCalendar:
     """The calendar as of now, built from every year an administrator has loaded (one query)."""
     rows = session.execute(
-        select(CalendarYear.year, CalendarDay.day, CalendarDay.is_workday)
-        .outerjoin(CalendarDay, CalendarDay.year == CalendarYear.year)
+        select(CalendarYear.year, CalendarDay.day, CalendarDay.is_workday).outerjoin(
+            CalendarDay, CalendarDay.year == CalendarYear.year
+        )
     ).all()
     official: dict[int, dict[date, bool]] = {}
     for year, day, is_workday in rows:
@@ -187,13 +188,25 @@ def load_official_year(session: Session, schedule: YearSchedule, actor: Principa
         row.source, row.loaded_at, row.loaded_by = schedule.source, now, actor.label
     session.flush()  # the year row first: its days reference it
     days = schedule.days()
-    session.add_all(CalendarDay(day=day, year=year, is_workday=is_workday, name=name)
-                    for day, (is_workday, name) in sorted(days.items()))
+    session.add_all(
+        CalendarDay(day=day, year=year, is_workday=is_workday, name=name)
+        for day, (is_workday, name) in sorted(days.items())
+    )
     session.flush()
     # The full schedule goes on the tamper-evident timeline, so any past deadline can be re-derived.
-    timeline.record(session, actor=actor, kind="calendar.year_loaded", subject=f"calendar:{year}",
-                    case_id=None, data={"year": year, "source": schedule.source, "replaces": replaced,
-                          "rest_days": sum(not w for w, _ in days.values()),
-                          "make_up_workdays": sum(w for w, _ in days.values()),
-                          "schedule": schedule.model_dump(mode="json")})
+    timeline.record(
+        session,
+        actor=actor,
+        kind="calendar.year_loaded",
+        subject=f"calendar:{year}",
+        case_id=None,
+        data={
+            "year": year,
+            "source": schedule.source,
+            "replaces": replaced,
+            "rest_days": sum(not w for w, _ in days.values()),
+            "make_up_workdays": sum(w for w, _ in days.values()),
+            "schedule": schedule.model_dump(mode="json"),
+        },
+    )
     return row

@@ -48,20 +48,53 @@ COUNTY_SEATS: tuple[tuple[str, str, float, float, Datum], ...] = (
 # Lishui and Taizhou, Yueqing Bay, the sea around Dongtou's islands, the coast down to Cangnan and the
 # border with Fujian. Deliberately coarse; it takes in some sea so that Dongtou is one piece.
 WENZHOU_OUTLINE: tuple[tuple[float, float], ...] = (
-    (120.45, 28.45), (120.62, 28.62), (120.85, 28.55), (121.05, 28.55), (121.20, 28.38),
-    (121.22, 28.05), (121.28, 27.85), (121.10, 27.72), (120.80, 27.70), (120.70, 27.50),
-    (120.58, 27.20), (120.45, 27.05), (120.25, 27.25), (120.00, 27.30), (119.70, 27.35),
-    (119.62, 27.55), (119.80, 27.75), (120.00, 27.95), (120.25, 28.10), (120.40, 28.25),
+    (120.45, 28.45),
+    (120.62, 28.62),
+    (120.85, 28.55),
+    (121.05, 28.55),
+    (121.20, 28.38),
+    (121.22, 28.05),
+    (121.28, 27.85),
+    (121.10, 27.72),
+    (120.80, 27.70),
+    (120.70, 27.50),
+    (120.58, 27.20),
+    (120.45, 27.05),
+    (120.25, 27.25),
+    (120.00, 27.30),
+    (119.70, 27.35),
+    (119.62, 27.55),
+    (119.80, 27.75),
+    (120.00, 27.95),
+    (120.25, 28.10),
+    (120.40, 28.25),
 )
 
 # Zhejiang, equally rough (WGS84, clockwise from Changxing in the north-west), with Zhoushan's waters
 # and a margin around the Wenzhou outline so the province contains the city entirely.
 ZHEJIANG_OUTLINE: tuple[tuple[float, float], ...] = (
-    (119.60, 31.18), (120.50, 31.05), (121.00, 31.05), (121.45, 30.70), (122.40, 31.00),
-    (122.95, 30.40), (122.50, 29.70), (122.10, 29.20), (121.95, 28.70), (121.55, 28.20),
-    (121.40, 27.80), (120.75, 27.15), (120.45, 26.95), (119.70, 27.25), (119.05, 27.40),
-    (118.70, 27.95), (118.35, 28.35), (118.05, 28.95), (118.10, 29.40), (118.60, 29.75),
-    (119.10, 30.20), (119.30, 30.65),
+    (119.60, 31.18),
+    (120.50, 31.05),
+    (121.00, 31.05),
+    (121.45, 30.70),
+    (122.40, 31.00),
+    (122.95, 30.40),
+    (122.50, 29.70),
+    (122.10, 29.20),
+    (121.95, 28.70),
+    (121.55, 28.20),
+    (121.40, 27.80),
+    (120.75, 27.15),
+    (120.45, 26.95),
+    (119.70, 27.25),
+    (119.05, 27.40),
+    (118.70, 27.95),
+    (118.35, 28.35),
+    (118.05, 28.95),
+    (118.10, 29.40),
+    (118.60, 29.75),
+    (119.10, 30.20),
+    (119.30, 30.65),
 )
 
 
@@ -79,8 +112,11 @@ def county_cells() -> dict[str, MultiPolygon]:
     """Code → the county's schematic boundary: its seat's Voronoi cell clipped to the Wenzhou outline."""
     outline = Polygon(WENZHOU_OUTLINE)
     seats = county_seats_wgs84()
-    cells = list(shapely.get_parts(shapely.voronoi_polygons(shapely.MultiPoint(list(seats.values())),
-                                                          extend_to=outline)))
+    cells = list(
+        shapely.get_parts(
+            shapely.voronoi_polygons(shapely.MultiPoint(list(seats.values())), extend_to=outline)
+        )
+    )
     result: dict[str, MultiPolygon] = {}
     for code, (lon, lat) in seats.items():
         seat = Point(lon, lat)
@@ -90,8 +126,9 @@ def county_cells() -> dict[str, MultiPolygon]:
     return result
 
 
-def _feature(code: str, name: str, level: JurisdictionLevel, parent_code: str | None,
-             geometry: BaseGeometry) -> dict[str, Any]:
+def _feature(
+    code: str, name: str, level: JurisdictionLevel, parent_code: str | None, geometry: BaseGeometry
+) -> dict[str, Any]:
     return {
         "type": "Feature",
         "properties": {"code": code, "name": name, "level": level.value, "parent_code": parent_code},
@@ -106,12 +143,18 @@ def demo_feature_collection() -> dict[str, Any]:
     names = {code: name for code, name, *_ in COUNTY_SEATS}
     city = _as_multipolygon(shapely.union_all(list(cells.values())))
     features = [
-        _feature(PROVINCE_CODE, PROVINCE_NAME, JurisdictionLevel.PROVINCE, None,
-                 MultiPolygon([Polygon(ZHEJIANG_OUTLINE)])),
+        _feature(
+            PROVINCE_CODE,
+            PROVINCE_NAME,
+            JurisdictionLevel.PROVINCE,
+            None,
+            MultiPolygon([Polygon(ZHEJIANG_OUTLINE)]),
+        ),
         _feature(CITY_CODE, CITY_NAME, JurisdictionLevel.CITY, PROVINCE_CODE, city),
     ]
-    features += [_feature(code, names[code], JurisdictionLevel.COUNTY, CITY_CODE, cell)
-                 for code, cell in cells.items()]
+    features += [
+        _feature(code, names[code], JurisdictionLevel.COUNTY, CITY_CODE, cell) for code, cell in cells.items()
+    ]
     return {"type": "FeatureCollection", "features": features}
 
 
@@ -121,8 +164,13 @@ def seed_demo_jurisdictions(session: Session) -> dict[str, Jurisdiction]:
     rows: dict[str, Jurisdiction] = {}
     for level in (JurisdictionLevel.PROVINCE, JurisdictionLevel.CITY, JurisdictionLevel.COUNTY):
         features = [f for f in collection["features"] if f["properties"]["level"] == level.value]
-        report = import_boundaries(session, {"type": "FeatureCollection", "features": features},
-                                   datum=Datum.WGS84, level=level, source=DEMO_SOURCE)
+        report = import_boundaries(
+            session,
+            {"type": "FeatureCollection", "features": features},
+            datum=Datum.WGS84,
+            level=level,
+            source=DEMO_SOURCE,
+        )
         for item in report.features:
             row = session.get(Jurisdiction, item.jurisdiction_id)
             assert row is not None  # just flushed by import_boundaries

@@ -91,9 +91,15 @@ class ImportReport:
         return [f.code for f in self.features if f.repaired]
 
     def as_dict(self) -> dict[str, Any]:
-        return {"source": self.source, "datum": self.datum.value, "level": self.level.value,
-                "total_area_km2": self.total_area_km2, "created": self.created, "updated": self.updated,
-                "features": [f.as_dict() for f in self.features]}
+        return {
+            "source": self.source,
+            "datum": self.datum.value,
+            "level": self.level.value,
+            "total_area_km2": self.total_area_km2,
+            "created": self.created,
+            "updated": self.updated,
+            "features": [f.as_dict() for f in self.features],
+        }
 
     def by_code(self, code: str) -> FeatureReport:
         for report in self.features:
@@ -111,9 +117,15 @@ class _ParsedFeature:
     repaired: bool
 
 
-def import_boundaries(session: Session, geojson: dict[str, Any] | str | Path, *, datum: Datum,
-                      level: JurisdictionLevel, parent_code: str | None = None,
-                      source: str) -> ImportReport:
+def import_boundaries(
+    session: Session,
+    geojson: dict[str, Any] | str | Path,
+    *,
+    datum: Datum,
+    level: JurisdictionLevel,
+    parent_code: str | None = None,
+    source: str,
+) -> ImportReport:
     """Upsert one ``Jurisdiction`` per feature (by code), boundary converted to WGS84.
 
     ``geojson`` is a parsed FeatureCollection, its JSON text (a string starting with ``{``), or the path
@@ -132,12 +144,15 @@ def import_boundaries(session: Session, geojson: dict[str, Any] | str | Path, *,
 
     # Reads only: resolve parents, paths and existing rows before writing anything.
     parent_codes = {p.parent_code for p in parsed if p.parent_code is not None}
-    parents = {j.code: j for j in session.scalars(
-        select(Jurisdiction).where(Jurisdiction.code.in_(parent_codes)))}
+    parents = {
+        j.code: j for j in session.scalars(select(Jurisdiction).where(Jurisdiction.code.in_(parent_codes)))
+    }
     codes = [p.code for p in parsed]
     existing = {j.code: j for j in session.scalars(select(Jurisdiction).where(Jurisdiction.code.in_(codes)))}
-    paths = {feature.code: _checked_path(session, feature, parents, existing.get(feature.code), level)
-             for feature in parsed}
+    paths = {
+        feature.code: _checked_path(session, feature, parents, existing.get(feature.code), level)
+        for feature in parsed
+    }
 
     reports: list[FeatureReport] = []
     for feature in parsed:
@@ -159,37 +174,56 @@ def import_boundaries(session: Session, geojson: dict[str, Any] | str | Path, *,
         row.source = source
         session.flush()
         areas = [geodesic_area_km2(part) for part in feature.geometry.geoms]
-        reports.append(FeatureReport(
-            code=feature.code, name=feature.name, parts=len(areas),
-            small_parts=sum(1 for a in areas if a < SMALL_PART_KM2), repaired=feature.repaired,
-            area_km2=sum(areas), created=created, jurisdiction_id=row.id,
-        ))
+        reports.append(
+            FeatureReport(
+                code=feature.code,
+                name=feature.name,
+                parts=len(areas),
+                small_parts=sum(1 for a in areas if a < SMALL_PART_KM2),
+                repaired=feature.repaired,
+                area_km2=sum(areas),
+                created=created,
+                jurisdiction_id=row.id,
+            )
+        )
     return ImportReport(source=source, datum=datum, level=level, features=reports)
 
 
-def _checked_path(session: Session, feature: _ParsedFeature, parents: dict[str, Jurisdiction],
-                  row: Jurisdiction | None, level: JurisdictionLevel) -> str:
+def _checked_path(
+    session: Session,
+    feature: _ParsedFeature,
+    parents: dict[str, Jurisdiction],
+    row: Jurisdiction | None,
+    level: JurisdictionLevel,
+) -> str:
     """The feature's materialised path, after checking its parent and that every path still fits."""
     if feature.parent_code is None:
         path = f"/{feature.code}/"
     else:
         parent = parents.get(feature.parent_code)
         if parent is None:
-            raise InvalidInput("parent_code",
-                               f"feature {feature.code}: no jurisdiction {feature.parent_code}")
+            raise InvalidInput(
+                "parent_code", f"feature {feature.code}: no jurisdiction {feature.parent_code}"
+            )
         if LEVEL_RANK[_parse_level(parent.level)] >= LEVEL_RANK[level]:
-            raise InvalidInput("parent_code", f"feature {feature.code}: parent {parent.code} is a "
-                                              f"{parent.level}, not above a {level}")
+            raise InvalidInput(
+                "parent_code",
+                f"feature {feature.code}: parent {parent.code} is a {parent.level}, not above a {level}",
+            )
         path = f"{parent.path}{feature.code}/"
     longest = len(path)
     if row is not None and row.path != path:
         # Moving a unit moves its subtree: the deepest descendant's path must fit too.
-        deepest = session.scalar(select(func.max(func.length(Jurisdiction.path)))
-                                 .where(Jurisdiction.path.startswith(row.path, autoescape=True)))
+        deepest = session.scalar(
+            select(func.max(func.length(Jurisdiction.path))).where(
+                Jurisdiction.path.startswith(row.path, autoescape=True)
+            )
+        )
         longest = len(path) + (deepest or len(row.path)) - len(row.path)
     if longest > _PATH_MAX:
-        raise InvalidInput("parent_code",
-                           f"feature {feature.code}: the path would exceed {_PATH_MAX} characters")
+        raise InvalidInput(
+            "parent_code", f"feature {feature.code}: the path would exceed {_PATH_MAX} characters"
+        )
     return path
 
 
@@ -197,11 +231,12 @@ def _move_descendants(session: Session, row: Jurisdiction, new_path: str) -> Non
     # The path is denormalised: when a unit moves, its whole subtree's paths move with it.
     old_path = row.path
     descendants = session.scalars(
-        select(Jurisdiction).where(Jurisdiction.path.startswith(old_path, autoescape=True),
-                                   Jurisdiction.id != row.id)
+        select(Jurisdiction).where(
+            Jurisdiction.path.startswith(old_path, autoescape=True), Jurisdiction.id != row.id
+        )
     )
     for child in descendants:
-        child.path = new_path + child.path[len(old_path):]
+        child.path = new_path + child.path[len(old_path) :]
 
 
 # --- parsing -------------------------------------------------------------------------------------------
@@ -272,16 +307,18 @@ def _parse_feature(feature: Any, index: int, *, datum: Datum, parent_code: str |
 
     own_parent = _feature_parent(props, where)
     if parent_code is not None and own_parent is not None and own_parent != parent_code:
-        raise InvalidInput(f"{where}.parent",
-                           f"the feature says parent {own_parent}, the import says {parent_code}")
+        raise InvalidInput(
+            f"{where}.parent", f"the feature says parent {own_parent}, the import says {parent_code}"
+        )
     resolved_parent = parent_code if parent_code is not None else own_parent
     if resolved_parent == code:
         raise InvalidInput(f"{where}.parent", "a jurisdiction cannot be its own parent")
 
     raw_geometry = _build_geometry(feature.get("geometry"), datum, f"{where}.geometry")
     geometry, repaired = _clean(raw_geometry, f"{where}.geometry")
-    return _ParsedFeature(code=code, name=name.strip(), parent_code=resolved_parent, geometry=geometry,
-                          repaired=repaired)
+    return _ParsedFeature(
+        code=code, name=name.strip(), parent_code=resolved_parent, geometry=geometry, repaired=repaired
+    )
 
 
 def _feature_parent(props: dict[str, Any], where: str) -> str | None:
@@ -376,8 +413,9 @@ def _authalic(lon_lat: NDArray[np.float64]) -> NDArray[np.float64]:
     sin_phi = np.sin(np.radians(lon_lat[:, 1]))
 
     def q(s: NDArray[np.float64] | float) -> NDArray[np.float64]:
-        return np.asarray((1 - _WGS84_E2) * (s / (1 - _WGS84_E2 * s * s)
-                                              - np.log((1 - e * s) / (1 + e * s)) / (2 * e)))
+        return np.asarray(
+            (1 - _WGS84_E2) * (s / (1 - _WGS84_E2 * s * s) - np.log((1 - e * s) / (1 + e * s)) / (2 * e))
+        )
 
     q_pole = float(q(1.0))
     radius = _WGS84_A * math.sqrt(q_pole / 2.0)

@@ -87,8 +87,11 @@ class JurisdictionIndex:
             # Only for levels the exact test found nothing in: either the point is outside them (the
             # sea, another country) or it sits in a sliver along a border.
             # The prepared per-polygon distance test is ~5x faster than the tree's dwithin predicate.
-            hits += [i for i in candidates if self._ranks[i] in missing
-                     and self._geometries[i].dwithin(point, BORDER_TOLERANCE_DEG)]
+            hits += [
+                i
+                for i in candidates
+                if self._ranks[i] in missing and self._geometries[i].dwithin(point, BORDER_TOLERANCE_DEG)
+            ]
         # Most specific level first (highest rank), then the lower id.
         hits.sort(key=lambda i: (-self._ranks[i], self._ids[i]))
         return [self._ids[i] for i in hits]

@@ -45,8 +45,9 @@ def descendants(session: Session, jurisdiction_id: int) -> list[Jurisdiction]:
     """The units below this one, in path order (each parent before its children)."""
     unit = get(session, jurisdiction_id)
     rows = session.scalars(
-        select(Jurisdiction)
-        .where(Jurisdiction.path.startswith(unit.path, autoescape=True), Jurisdiction.id != unit.id)
+        select(Jurisdiction).where(
+            Jurisdiction.path.startswith(unit.path, autoescape=True), Jurisdiction.id != unit.id
+        )
     )
     # Sorted here, not in SQL: PostgreSQL's locale collation may ignore the "/" separators.
     return sorted(rows, key=lambda j: j.path)
@@ -62,8 +63,11 @@ def overlapping_jurisdiction_ids(session: Session, jurisdiction_id: int) -> list
     unit = get(session, jurisdiction_id)
     ancestor_codes = _path_codes(unit.path)
     rows = session.execute(
-        select(Jurisdiction.id, Jurisdiction.path)
-        .where(or_(Jurisdiction.code.in_(ancestor_codes),
-                   Jurisdiction.path.startswith(unit.path, autoescape=True)))
+        select(Jurisdiction.id, Jurisdiction.path).where(
+            or_(
+                Jurisdiction.code.in_(ancestor_codes),
+                Jurisdiction.path.startswith(unit.path, autoescape=True),
+            )
+        )
     )
     return [row.id for row in sorted(rows, key=lambda r: r.path)]

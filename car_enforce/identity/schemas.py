@@ -6,6 +6,7 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from car_enforce.db import RowId
 from car_enforce.identity.models import ApiKey, Organisation, OrgKind, Role, User
 
 
@@ -49,7 +50,7 @@ class OrganisationOut(BaseModel):
 class UserCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    organisation_id: int
+    organisation_id: RowId
     username: str = Field(min_length=3, max_length=64, pattern=r"^[A-Za-z0-9_.\-]+$")
     password: str = Field(min_length=10, max_length=256)
     role: Role
@@ -80,7 +81,7 @@ class UserOut(BaseModel):
 class ApiKeyCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    organisation_id: int
+    organisation_id: RowId
     name: str = Field(min_length=1, max_length=64)
     role: Role = Role.POLICE_ADAPTER
 

@@ -59,8 +59,11 @@ class Transport(Protocol):
 
 def make_client(settings: Settings) -> httpx.Client:
     """The one HTTP client deliveries share: bounded timeouts, no redirects (a webhook must not bounce us)."""
-    return httpx.Client(timeout=httpx.Timeout(settings.http_timeout_s), follow_redirects=False,
-                        headers={"User-Agent": USER_AGENT})
+    return httpx.Client(
+        timeout=httpx.Timeout(settings.http_timeout_s),
+        follow_redirects=False,
+        headers={"User-Agent": USER_AGENT},
+    )
 
 
 def _short_error(response: httpx.Response) -> str:
@@ -105,11 +108,16 @@ class SmsGateway:
 
     def send(self, message: Outgoing) -> str:
         content = json.dumps({"to": message.recipient, "text": message.body}, ensure_ascii=False).encode()
-        response = _post(self._client, self._url, content=content, headers={
-            "Content-Type": "application/json",
-            "X-Api-Key": self._api_key,
-            IDEMPOTENCY_HEADER: message.idempotency_key,
-        })
+        response = _post(
+            self._client,
+            self._url,
+            content=content,
+            headers={
+                "Content-Type": "application/json",
+                "X-Api-Key": self._api_key,
+                IDEMPOTENCY_HEADER: message.idempotency_key,
+            },
+        )
         try:
             document = response.json()
         except ValueError:
@@ -132,12 +140,17 @@ class WebhookChannel:
             raise DeliveryError("subscription has no secret", permanent=True)
         now = (self._clock or clock_mod.get_clock()).now()
         content = message.body.encode()
-        response = _post(self._client, message.recipient, content=content, headers={
-            "Content-Type": "application/json",
-            SIGNATURE_HEADER: sign(message.secret, content, int(now.timestamp())),
-            IDEMPOTENCY_HEADER: message.idempotency_key,
-            EVENT_HEADER: message.event_kind,
-        })
+        response = _post(
+            self._client,
+            message.recipient,
+            content=content,
+            headers={
+                "Content-Type": "application/json",
+                SIGNATURE_HEADER: sign(message.secret, content, int(now.timestamp())),
+                IDEMPOTENCY_HEADER: message.idempotency_key,
+                EVENT_HEADER: message.event_kind,
+            },
+        )
         return response.headers.get("X-Request-Id", "")[:128]
 
 

@@ -54,13 +54,17 @@ def backoff(attempts: int, settings: Settings, *, rng: random.Random | None = No
     return min(timedelta(seconds=jittered), MAX_BACKOFF)
 
 
-def _claim(database: Database, *, now: datetime, lease_until: datetime, limit: int,
-           report: DeliveryReport) -> list[Outgoing]:
+def _claim(
+    database: Database, *, now: datetime, lease_until: datetime, limit: int, report: DeliveryReport
+) -> list[Outgoing]:
     with database.unit_of_work() as session:
         query = (
             select(Notification)
-            .where(Notification.status == DeliveryStatus.PENDING, Notification.next_attempt_at <= now,
-                   or_(Notification.lease_until.is_(None), Notification.lease_until < now))
+            .where(
+                Notification.status == DeliveryStatus.PENDING,
+                Notification.next_attempt_at <= now,
+                or_(Notification.lease_until.is_(None), Notification.lease_until < now),
+            )
             .order_by(Notification.next_attempt_at, Notification.id)
             .limit(limit)
         )
@@ -81,9 +85,16 @@ def _claim(database: Database, *, now: datetime, lease_until: datetime, limit: i
                     continue
                 secret = found
             row.lease_until = lease_until
-            claimed.append(Outgoing(
-                notification_id=row.id, channel=Channel(row.channel), recipient=row.recipient, body=row.body,
-                event_kind=str((row.payload or {}).get("event_kind", "")), secret=secret))
+            claimed.append(
+                Outgoing(
+                    notification_id=row.id,
+                    channel=Channel(row.channel),
+                    recipient=row.recipient,
+                    body=row.body,
+                    event_kind=str((row.payload or {}).get("event_kind", "")),
+                    secret=secret,
+                )
+            )
         return claimed
 
 
@@ -92,8 +103,10 @@ def _subscription_secrets(session: Session, rows: list[Notification]) -> dict[in
     if not ids:
         return {}
     found = session.execute(
-        select(WebhookSubscription.id, WebhookSubscription.secret)
-        .where(WebhookSubscription.id.in_(ids), WebhookSubscription.active.is_(True)))
+        select(WebhookSubscription.id, WebhookSubscription.secret).where(
+            WebhookSubscription.id.in_(ids), WebhookSubscription.active.is_(True)
+        )
+    )
     return {sub_id: secret for sub_id, secret in found}
 
 
@@ -107,16 +120,26 @@ def _send(transports: Transports, message: Outgoing) -> tuple[str | None, Delive
         return None, DeliveryError(f"internal error ({type(exc).__name__})")
 
 
-def _record(database: Database, message: Outgoing, *, lease_until: datetime, provider_id: str | None,
-            error: DeliveryError | None, clk: Clock, settings: Settings, report: DeliveryReport) -> None:
+def _record(
+    database: Database,
+    message: Outgoing,
+    *,
+    lease_until: datetime,
+    provider_id: str | None,
+    error: DeliveryError | None,
+    clk: Clock,
+    settings: Settings,
+    report: DeliveryReport,
+) -> None:
     with database.unit_of_work() as session:
         row = session.execute(
             select(Notification).where(Notification.id == message.notification_id).with_for_update()
         ).scalar_one_or_none()
         if row is None or row.status != DeliveryStatus.PENDING or row.lease_until != lease_until:
             # Our lease ran out and another worker took the row over; its outcome is the one that counts.
-            log.warning("notification %s: lease lost before the outcome was recorded",
-                        message.notification_id)
+            log.warning(
+                "notification %s: lease lost before the outcome was recorded", message.notification_id
+            )
             return
         now = clk.now()
         row.attempts += 1
@@ -131,16 +154,26 @@ def _record(database: Database, message: Outgoing, *, lease_until: datetime, pro
         if error.permanent or row.attempts >= settings.notification_max_attempts:
             row.status = DeliveryStatus.FAILED
             report.failed += 1
-            log.warning("notification %s failed for good after %d attempt(s): %s", row.id, row.attempts,
-                        row.last_error)
+            log.warning(
+                "notification %s failed for good after %d attempt(s): %s",
+                row.id,
+                row.attempts,
+                row.last_error,
+            )
             return
         row.next_attempt_at = now + backoff(row.attempts, settings)
         report.retried += 1
         log.info("notification %s will be retried (attempt %d): %s", row.id, row.attempts, row.last_error)
 
 
-def deliver_due(database: Database, *, limit: int = 100, clock: Clock | None = None,
-                client: httpx.Client | None = None, settings: Settings | None = None) -> DeliveryReport:
+def deliver_due(
+    database: Database,
+    *,
+    limit: int = 100,
+    clock: Clock | None = None,
+    client: httpx.Client | None = None,
+    settings: Settings | None = None,
+) -> DeliveryReport:
     """Send up to ``limit`` due notifications once each; the scheduler calls this every few seconds."""
     settings = settings or get_settings()
     clk = clock or clock_mod.get_clock()
@@ -161,12 +194,22 @@ def deliver_due(database: Database, *, limit: int = 100, clock: Clock | None = N
         for message in claimed:
             if clk.now() + margin >= lease_until:
                 # The rest is left for the lease to release and the next run to claim.
-                log.warning("lease nearly over; %d notification(s) left for the next run",
-                            len(claimed) - claimed.index(message))
+                log.warning(
+                    "lease nearly over; %d notification(s) left for the next run",
+                    len(claimed) - claimed.index(message),
+                )
                 break
             provider_id, error = _send(transports, message)
-            _record(database, message, lease_until=lease_until, provider_id=provider_id, error=error,
-                    clk=clk, settings=settings, report=report)
+            _record(
+                database,
+                message,
+                lease_until=lease_until,
+                provider_id=provider_id,
+                error=error,
+                clk=clk,
+                settings=settings,
+                report=report,
+            )
     finally:
         if own_client:
             http.close()

@@ -37,7 +37,7 @@ def _normalise_phone(to: str) -> str:
     phone = re.sub(r"[\s-]", "", to)
     for prefix in ("+86", "0086"):
         if phone.startswith(prefix):
-            phone = phone[len(prefix):]
+            phone = phone[len(prefix) :]
     return phone
 
 
@@ -59,8 +59,9 @@ def _taken(session: Session, keys: list[str]) -> set[str]:
     return set(session.scalars(select(Notification.dedupe_key).where(Notification.dedupe_key.in_(keys))))
 
 
-def enqueue_sms(session: Session, *, event: TimelineEvent | None, to: str, body: str,
-                dedupe_key: str) -> Notification | None:
+def enqueue_sms(
+    session: Session, *, event: TimelineEvent | None, to: str, body: str, dedupe_key: str
+) -> Notification | None:
     """Queue one SMS; None (and nothing added) if ``dedupe_key`` was queued before."""
     phone = _normalise_phone(to)
     if not phone:
@@ -76,10 +77,18 @@ def enqueue_sms(session: Session, *, event: TimelineEvent | None, to: str, body:
         return None
     now = clock.now()
     notification = Notification(
-        dedupe_key=dedupe_key, event_id=event.id if event is not None else None, channel=Channel.SMS,
-        recipient=phone, body=body, payload={"event_kind": event.kind} if event is not None else {},
-        status=DeliveryStatus.PENDING, attempts=0, next_attempt_at=now, last_error="",
-        provider_message_id="", created_at=now,
+        dedupe_key=dedupe_key,
+        event_id=event.id if event is not None else None,
+        channel=Channel.SMS,
+        recipient=phone,
+        body=body,
+        payload={"event_kind": event.kind} if event is not None else {},
+        status=DeliveryStatus.PENDING,
+        attempts=0,
+        next_attempt_at=now,
+        last_error="",
+        provider_message_id="",
+        created_at=now,
     )
     return notification if _insert_once(session, notification) else None
 
@@ -102,8 +111,9 @@ def _wants(subscription: WebhookSubscription, kind: str) -> bool:
     return ALL_KINDS in kinds or kind in kinds
 
 
-def enqueue_webhooks(session: Session, *, event: TimelineEvent,
-                     organisation_ids: Iterable[int]) -> list[Notification]:
+def enqueue_webhooks(
+    session: Session, *, event: TimelineEvent, organisation_ids: Iterable[int]
+) -> list[Notification]:
     """Queue ``event`` for every active subscription of ``organisation_ids`` that asked for its kind.
 
     The caller decides which organisations may see the event; this only fans it out to their endpoints.
@@ -112,10 +122,12 @@ def enqueue_webhooks(session: Session, *, event: TimelineEvent,
     if not org_ids:
         return []
     subscriptions = [
-        sub for sub in session.scalars(
+        sub
+        for sub in session.scalars(
             select(WebhookSubscription)
             .where(WebhookSubscription.organisation_id.in_(org_ids), WebhookSubscription.active.is_(True))
-            .order_by(WebhookSubscription.id))
+            .order_by(WebhookSubscription.id)
+        )
         if _wants(sub, event.kind)
     ]
     if not subscriptions:
@@ -129,10 +141,19 @@ def enqueue_webhooks(session: Session, *, event: TimelineEvent,
         if keys[sub.id] in taken:
             continue
         notification = Notification(
-            dedupe_key=keys[sub.id], event_id=event.id, channel=Channel.WEBHOOK, recipient=sub.url,
-            subscription_id=sub.id, body=body, payload={"event_kind": event.kind},
-            status=DeliveryStatus.PENDING, attempts=0, next_attempt_at=now, last_error="",
-            provider_message_id="", created_at=now,
+            dedupe_key=keys[sub.id],
+            event_id=event.id,
+            channel=Channel.WEBHOOK,
+            recipient=sub.url,
+            subscription_id=sub.id,
+            body=body,
+            payload={"event_kind": event.kind},
+            status=DeliveryStatus.PENDING,
+            attempts=0,
+            next_attempt_at=now,
+            last_error="",
+            provider_message_id="",
+            created_at=now,
         )
         if _insert_once(session, notification):
             queued.append(notification)
@@ -173,8 +194,9 @@ def _validate_kinds(event_kinds: Iterable[str]) -> list[str]:
     return [ALL_KINDS] if ALL_KINDS in kinds else kinds
 
 
-def create_subscription(session: Session, *, organisation_id: int, url: str, event_kinds: Iterable[str],
-                        actor: Principal) -> tuple[WebhookSubscription, str]:
+def create_subscription(
+    session: Session, *, organisation_id: int, url: str, event_kinds: Iterable[str], actor: Principal
+) -> tuple[WebhookSubscription, str]:
     """Subscribe an organisation's endpoint; returns the subscription and its secret, shown only this once."""
     clean_url = _validate_url(url)
     kinds = _validate_kinds(event_kinds)
@@ -182,11 +204,22 @@ def create_subscription(session: Session, *, organisation_id: int, url: str, eve
         raise NotFound(f"organisation {organisation_id} does not exist")
     # Kept in clear, unlike API keys: the platform needs it to compute each signature.
     secret = "whsec_" + secrets.token_urlsafe(32)
-    subscription = WebhookSubscription(organisation_id=organisation_id, url=clean_url, secret=secret,
-                                       event_kinds=kinds, active=True, created_at=clock.now())
+    subscription = WebhookSubscription(
+        organisation_id=organisation_id,
+        url=clean_url,
+        secret=secret,
+        event_kinds=kinds,
+        active=True,
+        created_at=clock.now(),
+    )
     session.add(subscription)
     session.flush()
-    timeline.record(session, actor=actor, kind="webhook.subscribed",
-                    subject=f"webhook_subscription:{subscription.id}", case_id=None,
-                    data={"organisation_id": organisation_id, "url": clean_url, "event_kinds": kinds})
+    timeline.record(
+        session,
+        actor=actor,
+        kind="webhook.subscribed",
+        subject=f"webhook_subscription:{subscription.id}",
+        case_id=None,
+        data={"organisation_id": organisation_id, "url": clean_url, "event_kinds": kinds},
+    )
     return subscription, secret

@@ -49,8 +49,9 @@ def _parse(header: str) -> tuple[int, list[str]]:
     return timestamp, signatures
 
 
-def verify(secret: str, body: bytes, header: str | None, *, now: int,
-           tolerance_s: int = DEFAULT_TOLERANCE_S) -> None:
+def verify(
+    secret: str, body: bytes, header: str | None, *, now: int, tolerance_s: int = DEFAULT_TOLERANCE_S
+) -> None:
     """Raise ``InvalidSignature`` unless ``header`` signs ``body`` with ``secret`` within ``tolerance_s``."""
     if not header:
         raise InvalidSignature(f"missing {SIGNATURE_HEADER} header")

@@ -6,6 +6,7 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from car_enforce.db import RowId
 from car_enforce.vehicles.models import CaseVehicle, PlateColour, Vehicle
 
 
@@ -17,7 +18,7 @@ class VehicleCreate(BaseModel):
     plate_type: str = Field(max_length=2, examples=["02"], description="号牌种类 code: 01, 02, 51, 52, 99, …")
     vin: str | None = Field(default=None, max_length=32)
     description: str = Field(default="", max_length=256, examples=["白色大众帕萨特轿车"])
-    owner_party_id: int = Field(description="The debtor of this case who owns the car")
+    owner_party_id: RowId = Field(description="The debtor of this case who owns the car")
 
 
 class VehicleOut(BaseModel):

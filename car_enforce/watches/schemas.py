@@ -6,6 +6,7 @@ from datetime import date, datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from car_enforce.db import RowId
 from car_enforce.geo.models import Jurisdiction, JurisdictionLevel
 from car_enforce.vehicles.schemas import VehicleOut
 from car_enforce.watches.models import LiftReason, Watch, WatchStatus
@@ -14,7 +15,7 @@ from car_enforce.watches.models import LiftReason, Watch, WatchStatus
 class WatchCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    vehicle_id: int
+    vehicle_id: RowId
     ruling_number: str = Field(
         max_length=64,
         description="The seizure ruling (查封裁定) the watch rests on",
