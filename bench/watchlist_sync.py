@@ -47,7 +47,7 @@ from sqlalchemy import Connection, Date, Engine, Table, create_engine, event, in
 from car_enforce import clock, migrate
 from car_enforce.cases.id_numbers import resident_id_check_char
 from car_enforce.cases.models import EnforcementCase, Party
-from car_enforce.db import Database, make_engine
+from car_enforce.db import Base, Database, make_engine
 from car_enforce.geo.models import Jurisdiction
 from car_enforce.identity import security
 from car_enforce.identity.models import ApiKey, Organisation, User
@@ -250,13 +250,13 @@ def _issued_change(c: Car) -> Row:
 
 # The per-car tables in foreign-key order, with the row each car gives.
 BULK_TABLES = [
-    BulkTable(EnforcementCase.__table__, _case),
-    BulkTable(Party.__table__, _party),
-    BulkTable(Vehicle.__table__, _vehicle),
-    BulkTable(CaseVehicle.__table__, _case_vehicle),
-    BulkTable(Watch.__table__, _watch),
-    BulkTable(WatchlistEntry.__table__, _entry),
-    BulkTable(WatchlistChange.__table__, _issued_change),
+    BulkTable(Base.metadata.tables[EnforcementCase.__tablename__], _case),
+    BulkTable(Base.metadata.tables[Party.__tablename__], _party),
+    BulkTable(Base.metadata.tables[Vehicle.__tablename__], _vehicle),
+    BulkTable(Base.metadata.tables[CaseVehicle.__tablename__], _case_vehicle),
+    BulkTable(Base.metadata.tables[Watch.__tablename__], _watch),
+    BulkTable(Base.metadata.tables[WatchlistEntry.__tablename__], _entry),
+    BulkTable(Base.metadata.tables[WatchlistChange.__tablename__], _issued_change),
 ]
 
 

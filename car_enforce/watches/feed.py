@@ -181,7 +181,7 @@ def stream_snapshot(
             elif fmt is SnapshotFormat.GENETEC:
                 writer.writerows(_genetec_rows(rows))
             else:
-                buf.write("".join([plate + "\n" for (plate,) in rows]))
+                buf.write("".join([row[0] + "\n" for row in rows]))
             yield buf.getvalue().encode()
             buf.seek(0)
             buf.truncate()
