@@ -5,8 +5,12 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+import swagger_ui_bundle
 from fastapi import Depends, FastAPI
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import HTMLResponse
 from fastapi.routing import APIRoute
+from fastapi.staticfiles import StaticFiles
 
 from api import errors
 from api.deps import reject_unstorable_text, roles_of_route
@@ -14,7 +18,7 @@ from api.routers import admin, auth, cases, directory, police, watches
 from api.simulators import sms
 from car_enforce.db import Database, get_database, set_database
 
-PUBLIC_ROUTES = frozenset({"/api/auth/login", "/healthz"})
+PUBLIC_ROUTES = frozenset({"/api/auth/login", "/healthz", "/docs"})
 SIMULATOR_PREFIX = "/sim/"
 
 DESCRIPTION = """
@@ -61,6 +65,8 @@ def create_app(database: Database | None = None, *, with_scheduler: bool = False
         version="0.1.0",
         description=DESCRIPTION,
         lifespan=lifespan,
+        redoc_url=None,
+        docs_url=None,  # served below from the packaged Swagger UI: the docs must work with no network
         dependencies=[Depends(reject_unstorable_text)],
         # Every malformed request is answered by errors.install's renderer, not in FastAPI's own shape.
         responses=errors.responses(422),
@@ -76,6 +82,18 @@ def create_app(database: Database | None = None, *, with_scheduler: bool = False
         sms.router,
     ):
         app.include_router(router)
+
+    app.mount("/static/swagger", StaticFiles(directory=swagger_ui_bundle.swagger_ui_path), name="swagger")
+
+    @app.get("/docs", include_in_schema=False)
+    def docs() -> HTMLResponse:
+        return get_swagger_ui_html(
+            openapi_url="/openapi.json",
+            title="car-enforce API",
+            swagger_js_url="/static/swagger/swagger-ui-bundle.js",
+            swagger_css_url="/static/swagger/swagger-ui.css",
+            swagger_favicon_url="/static/swagger/favicon-32x32.png",
+        )
 
     @app.get("/healthz", tags=["health"])
     def healthz() -> dict[str, str]:
