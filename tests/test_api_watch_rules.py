@@ -268,3 +268,36 @@ def test_lift_with_unknown_reason_is_malformed(client: TestClient) -> None:
     watch = issue_watch(client, officer, case, register_vehicle(client, officer, case)["vehicle"]["id"])
     r = client.post(f"/api/watches/{watch['id']}/lift", headers=officer, json={"reason": "bored"})
     assert r.status_code == 422 and r.json()["fields"] == ["reason"]
+
+
+def test_deadline_in_a_guessed_year_is_provisional_until_the_schedule_is_loaded(client: TestClient) -> None:
+    officer = login(client, "py.officer")
+    case = open_case(client, officer)
+    vehicle_id = register_vehicle(client, officer, case)["vehicle"]["id"]
+    first = issue_watch(client, officer, case, vehicle_id, expires_on="2028-03-01")
+    assert first["expires_provisional"] is True  # 2028's holidays are not published yet
+
+    admin = login(client, "root.admin")
+    schedule = {
+        "year": 2028,
+        "source": "国务院办公厅关于2028年部分节假日安排的通知（测试）",
+        "holidays": [{"name": "元旦", "start": "2028-01-01", "end": "2028-01-03"}],
+        "workdays": [],
+    }
+    r = client.post("/api/admin/calendar-years", json=schedule, headers=admin)
+    assert r.status_code == 201, r.text
+    assert client.post("/api/admin/calendar-years", json=schedule, headers=officer).status_code == 403
+
+    client.post(f"/api/watches/{first['id']}/lift", headers=officer, json={"reason": "court_decision"})
+    second = issue_watch(client, officer, case, vehicle_id, expires_on="2028-03-01")
+    assert second["expires_provisional"] is False
+
+
+def test_bad_calendar_schedule_is_refused(client: TestClient) -> None:
+    bad = {
+        "year": 2028,
+        "source": "x",
+        "holidays": [{"name": "元旦", "start": "2029-01-01", "end": "2029-01-02"}],
+    }
+    r = client.post("/api/admin/calendar-years", json=bad, headers=login(client, "root.admin"))
+    assert r.status_code == 422 and "holidays[0]" in r.json()["detail"]
