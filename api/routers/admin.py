@@ -90,7 +90,7 @@ def create_user(body: UserCreate, session: SessionDep, admin: Admin, idem: Idemp
             case_id=None,
             data={"username": user.username, "role": user.role, "organisation_id": user.organisation_id},
         )
-        return UserOut.of(user)
+        return UserOut.model_validate(user)
 
     return idem.run(run)
 
@@ -101,19 +101,19 @@ def create_api_key(body: ApiKeyCreate, session: SessionDep, admin: Admin) -> Api
     key, secret = identity.create_api_key(
         session, organisation_id=body.organisation_id, name=body.name, role=body.role, actor=admin
     )
-    return ApiKeyCreated(**ApiKeyOut.of(key).model_dump(), secret=secret)
+    return ApiKeyCreated(**ApiKeyOut.model_validate(key).model_dump(), secret=secret)
 
 
 @router.get("/api-keys", response_model=list[ApiKeyOut])
 def list_api_keys(
     session: SessionDep, _admin: Admin, organisation_id: RowId | None = Query(None)
 ) -> list[ApiKeyOut]:
-    return [ApiKeyOut.of(k) for k in identity.list_api_keys(session, organisation_id)]
+    return [ApiKeyOut.model_validate(k) for k in identity.list_api_keys(session, organisation_id)]
 
 
 @router.post("/api-keys/{key_id}/revoke", response_model=ApiKeyOut, responses=responses(404))
 def revoke_api_key(key_id: RowId, session: SessionDep, admin: Admin) -> ApiKeyOut:
-    return ApiKeyOut.of(identity.revoke_api_key(session, key_id=key_id, actor=admin))
+    return ApiKeyOut.model_validate(identity.revoke_api_key(session, key_id=key_id, actor=admin))
 
 
 class TimelineCheckOut(BaseModel):

@@ -73,14 +73,16 @@ def register_vehicle(
     """Register a debtor's vehicle on the case."""
     case = cases.visible_case(session, officer, case_id)
     return idem.run(
-        lambda: CaseVehicleOut.of(vehicles.register_vehicle(session, actor=officer, case=case, data=body))
+        lambda: CaseVehicleOut.model_validate(
+            vehicles.register_vehicle(session, actor=officer, case=case, data=body)
+        )
     )
 
 
 @router.get("/{case_id}/vehicles", response_model=list[CaseVehicleOut], responses=responses(404))
 def case_vehicles(case_id: RowId, session: SessionDep, who: OfficerOrAdmin) -> list[CaseVehicleOut]:
     case = cases.visible_case(session, who, case_id)
-    return [CaseVehicleOut.of(link) for link in vehicles.vehicles_of_case(session, case)]
+    return [CaseVehicleOut.model_validate(link) for link in vehicles.vehicles_of_case(session, case)]
 
 
 @router.post(

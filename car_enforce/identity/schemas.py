@@ -7,7 +7,7 @@ from datetime import datetime
 from pydantic import BaseModel, ConfigDict, Field
 
 from car_enforce.db import RowId
-from car_enforce.identity.models import ApiKey, Organisation, OrgKind, Role, User
+from car_enforce.identity.models import Organisation, OrgKind, Role
 
 
 class OrganisationCreate(BaseModel):
@@ -59,23 +59,14 @@ class UserCreate(BaseModel):
 
 
 class UserOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
     id: int
     organisation_id: int
     username: str
     display_name: str
     role: Role
     active: bool
-
-    @classmethod
-    def of(cls, u: User) -> UserOut:
-        return cls(
-            id=u.id,
-            organisation_id=u.organisation_id,
-            username=u.username,
-            display_name=u.display_name,
-            role=u.role,
-            active=u.active,
-        )
 
 
 class ApiKeyCreate(BaseModel):
@@ -87,6 +78,8 @@ class ApiKeyCreate(BaseModel):
 
 
 class ApiKeyOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
     id: int
     organisation_id: int
     name: str
@@ -94,18 +87,6 @@ class ApiKeyOut(BaseModel):
     prefix: str
     created_at: datetime
     revoked_at: datetime | None
-
-    @classmethod
-    def of(cls, k: ApiKey) -> ApiKeyOut:
-        return cls(
-            id=k.id,
-            organisation_id=k.organisation_id,
-            name=k.name,
-            role=k.role,
-            prefix=k.prefix,
-            created_at=k.created_at,
-            revoked_at=k.revoked_at,
-        )
 
 
 class ApiKeyCreated(ApiKeyOut):

@@ -7,7 +7,7 @@ from datetime import datetime
 from pydantic import BaseModel, ConfigDict, Field
 
 from car_enforce.db import RowId
-from car_enforce.vehicles.models import CaseVehicle, PlateColour, Vehicle
+from car_enforce.vehicles.models import PlateColour
 
 
 class VehicleCreate(BaseModel):
@@ -22,6 +22,8 @@ class VehicleCreate(BaseModel):
 
 
 class VehicleOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
     id: int
     plate: str
     plate_as_written: str
@@ -31,33 +33,12 @@ class VehicleOut(BaseModel):
     vin_needs_review: bool
     description: str
 
-    @classmethod
-    def of(cls, v: Vehicle) -> VehicleOut:
-        return cls(
-            id=v.id,
-            plate=v.plate,
-            plate_as_written=v.plate_as_written,
-            plate_colour=v.plate_colour,
-            plate_type=v.plate_type,
-            vin=v.vin,
-            vin_needs_review=v.vin_needs_review,
-            description=v.description,
-        )
-
 
 class CaseVehicleOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
     id: int
     case_id: int
     owner_party_id: int
     registered_at: datetime
     vehicle: VehicleOut
-
-    @classmethod
-    def of(cls, link: CaseVehicle) -> CaseVehicleOut:
-        return cls(
-            id=link.id,
-            case_id=link.case_id,
-            owner_party_id=link.owner_party_id,
-            registered_at=link.registered_at,
-            vehicle=VehicleOut.of(link.vehicle),
-        )

@@ -10,13 +10,18 @@ from sqlalchemy.orm import Session
 
 from car_enforce import clock
 from car_enforce.db import Database
-from car_enforce.identity.models import User
 from car_enforce.identity.principal import Principal
 from car_enforce.notify import service as notify
 from car_enforce.timeline import service as timeline
 from car_enforce.watches import transitions
 from car_enforce.watches.models import Watch, WatchChangeKind, WatchReminder, WatchStatus
-from car_enforce.watches.service import RULE_RENEW, promote_next, publish_change, tell_applicants
+from car_enforce.watches.service import (
+    RULE_RENEW,
+    promote_next,
+    publish_change,
+    tell_applicants,
+    tell_officer,
+)
 
 SWEEPER = Principal.system("watch-sweep")
 
@@ -56,16 +61,13 @@ def lapse_expired(session: Session, today: date) -> list[int]:
             },
         )
         notify.enqueue_webhooks(session, event=event, organisation_ids=[watch.court_id])
-        officer = session.get(User, watch.officer_id)
-        if officer is not None and officer.phone:
-            notify.enqueue_sms(
-                session,
-                event=event,
-                to=officer.phone,
-                dedupe_key=f"watch-lapsed:{watch.id}",
-                body=f"【云执车】车辆{watch.vehicle.plate}的布控已于{watch.expires_on:%Y年%m月%d日}"
-                "期满未续行，已自动失效。",
-            )
+        tell_officer(
+            session,
+            event,
+            watch,
+            f"watch-lapsed:{watch.id}",
+            f"车辆{watch.vehicle.plate}的布控已于{watch.expires_on:%Y年%m月%d日}期满未续行，已自动失效。",
+        )
         tell_applicants(
             session,
             event,
@@ -119,16 +121,14 @@ def send_reminders(session: Session, today: date, thresholds: tuple[int, ...]) -
                 "expires_on": watch.expires_on,
             },
         )
-        officer = session.get(User, watch.officer_id)
-        if officer is not None and officer.phone:
-            notify.enqueue_sms(
-                session,
-                event=event,
-                to=officer.phone,
-                dedupe_key=f"watch-reminder:{watch.id}:{watch.expires_on.isoformat()}:{nearest}",
-                body=f"【云执车】您布控的车辆{watch.vehicle.plate}将于{watch.expires_on:%Y年%m月%d日}布控到期"
-                f"（还有{days_left}天），如需续行请在到期前办理续行查封。",
-            )
+        tell_officer(
+            session,
+            event,
+            watch,
+            f"watch-reminder:{watch.id}:{watch.expires_on.isoformat()}:{nearest}",
+            f"您布控的车辆{watch.vehicle.plate}将于{watch.expires_on:%Y年%m月%d日}布控到期（还有{days_left}天），"
+            "如需续行请在到期前办理续行查封。",
+        )
         notify.enqueue_webhooks(session, event=event, organisation_ids=[watch.court_id])
         sent.append((watch.id, nearest))
     return sent

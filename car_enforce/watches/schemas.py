@@ -80,7 +80,7 @@ class WatchOut(BaseModel):
             case_id=w.case_id,
             court_id=w.court_id,
             officer_id=w.officer_id,
-            vehicle=VehicleOut.of(w.vehicle),
+            vehicle=VehicleOut.model_validate(w.vehicle),
             ruling_number=w.ruling_number,
             scope=ScopeOut.of(scope),
             status=w.status,

@@ -157,6 +157,15 @@ def _watch_started_text(watch: Watch, today: date) -> str:
     )
 
 
+def tell_officer(session: Session, event: TimelineEvent, watch: Watch, dedupe_key: str, text: str) -> None:
+    """Text the officer who issued the watch; once per dedupe key, however often a sweep reruns."""
+    officer = session.get(User, watch.officer_id)
+    if officer is not None and officer.phone:
+        notify.enqueue_sms(
+            session, event=event, to=officer.phone, dedupe_key=dedupe_key, body=f"【云执车】{text}"
+        )
+
+
 def tell_applicants(session: Session, event: TimelineEvent, watch: Watch, what: str) -> None:
     """Tell each applicant (the creditors) in plain words what happened to the debtor's car."""
     case = session.get(EnforcementCase, watch.case_id)
@@ -341,16 +350,13 @@ def promote_next(session: Session, *, actor: Principal, vehicle_id: int) -> Watc
         expires_provisional=end.provisional,
     )
     tell_applicants(session, event, queued, _watch_started_text(queued, today))
-    officer = session.get(User, queued.officer_id)
-    if officer is not None and officer.phone:
-        notify.enqueue_sms(
-            session,
-            event=event,
-            to=officer.phone,
-            dedupe_key=f"watch-activated:{queued.id}",
-            body=f"【云执车】您轮候布控的车辆{queued.vehicle.plate}已于{today:%Y年%m月%d日}生效，"
-            f"有效期至{end.on:%Y年%m月%d日}。",
-        )
+    tell_officer(
+        session,
+        event,
+        queued,
+        f"watch-activated:{queued.id}",
+        f"您轮候布控的车辆{queued.vehicle.plate}已于{today:%Y年%m月%d日}生效，有效期至{end.on:%Y年%m月%d日}。",
+    )
     return queued
 
 
