@@ -201,57 +201,84 @@ def seed(session: Session) -> None:
             )
         )
     session.flush()
-    _seed_cases(session, principal_of_user(users["pingyang.officer"]))
+    _seed_cases(session, {name: principal_of_user(user) for name, user in users.items()})
 
 
-def _seed_cases(session: Session, officer: Principal) -> None:
-    case = open_case(
-        session,
-        actor=officer,
-        data=CaseCreate(
-            case_number="(2026)浙0326执1234号",
-            amount_owed_fen=38_650_000,
-            applicants=[
-                PartyIn(
-                    kind=PartyKind.COMPANY,
-                    name="温州某某小额贷款股份有限公司",
-                    id_number="91330300MA2874XX86",
-                    phone="13900000001",
-                )
-            ],
-            debtors=[
-                PartyIn(
-                    kind=PartyKind.PERSON, name="林某某", id_number="330326198808080019", phone="13900000002"
-                )
-            ],
+@dataclass(frozen=True)
+class DemoCar:
+    plate: str
+    colour: PlateColour
+    type_code: str
+    vin: str | None
+    description: str
+    scope: str
+
+
+@dataclass(frozen=True)
+class DemoCase:
+    officer: str
+    number: str
+    amount_owed_fen: int
+    applicant: PartyIn
+    debtor: PartyIn
+    cars: tuple[DemoCar, ...]
+
+
+CASES = [
+    DemoCase(
+        "pingyang.officer",
+        "(2026)浙0326执1234号",
+        38_650_000,
+        PartyIn(
+            kind=PartyKind.COMPANY,
+            name="温州某某小额贷款股份有限公司",
+            id_number="91330300MA2874XX86",
+            phone="13900000001",
         ),
-    )
-    _vehicle_and_watch(
-        session,
-        officer,
-        case,
-        "浙C12345",
-        PlateColour.BLUE,
-        "02",
-        "LSVAU218XN2183294",
-        "白色大众帕萨特轿车",
-        "330326",
-    )
-    _vehicle_and_watch(
-        session, officer, case, "浙CD12345", PlateColour.GREEN, "52", None, "蓝色比亚迪汉新能源轿车", "330300"
-    )
+        PartyIn(kind=PartyKind.PERSON, name="林某某", id_number="330326198808080019", phone="13900000002"),
+        (
+            DemoCar("浙C12345", PlateColour.BLUE, "02", "LSVAU218XN2183294", "白色大众帕萨特轿车", "330326"),
+            DemoCar("浙CD12345", PlateColour.GREEN, "52", None, "蓝色比亚迪汉新能源轿车", "330300"),
+        ),
+    ),
+    DemoCase(
+        "lucheng.officer",
+        "(2026)浙0302执567号",
+        12_800_000,
+        PartyIn(kind=PartyKind.PERSON, name="王某", id_number="330302199001011235", phone="13900000003"),
+        PartyIn(
+            kind=PartyKind.COMPANY,
+            name="温州某某贸易有限公司",
+            id_number="91330326MA2AB1234R",
+            phone="057788000000",
+        ),
+        (DemoCar("浙C8Y9Z1", PlateColour.YELLOW, "01", "LFV2A21K8G4012345", "黄色重型厢式货车", "330000"),),
+    ),
+]
+
+
+def _seed_cases(session: Session, officers: dict[str, Principal]) -> None:
+    for demo_case in CASES:
+        officer = officers[demo_case.officer]
+        case = open_case(
+            session,
+            actor=officer,
+            data=CaseCreate(
+                case_number=demo_case.number,
+                amount_owed_fen=demo_case.amount_owed_fen,
+                applicants=[demo_case.applicant],
+                debtors=[demo_case.debtor],
+            ),
+        )
+        for car in demo_case.cars:
+            _vehicle_and_watch(session, officer, case, car)
 
 
 def _vehicle_and_watch(
     session: Session,
     officer: Principal,
     case: EnforcementCase,
-    plate: str,
-    colour: PlateColour,
-    type_code: str,
-    vin: str | None,
-    description: str,
-    scope: str,
+    car: DemoCar,
 ) -> None:
     debtor = next(p for p in case.parties if p.role == "debtor")
     link = register_vehicle(
@@ -259,11 +286,11 @@ def _vehicle_and_watch(
         actor=officer,
         case=case,
         data=VehicleCreate(
-            plate=plate,
-            plate_colour=colour,
-            plate_type=type_code,
-            vin=vin,
-            description=description,
+            plate=car.plate,
+            plate_colour=car.colour,
+            plate_type=car.type_code,
+            vin=car.vin,
+            description=car.description,
             owner_party_id=debtor.id,
         ),
     )
@@ -272,6 +299,6 @@ def _vehicle_and_watch(
         actor=officer,
         case=case,
         data=WatchCreate(
-            vehicle_id=link.vehicle_id, ruling_number=f"{case.case_number}之一", scope_code=scope
+            vehicle_id=link.vehicle_id, ruling_number=f"{case.case_number}之一", scope_code=car.scope
         ),
     )

@@ -1,0 +1,37 @@
+"""The seeded demo region works as the README says: its logins, keys and watches."""
+
+from __future__ import annotations
+
+from fastapi.testclient import TestClient
+
+from api.app import create_app
+from car_enforce import demo
+from car_enforce.clock import MovableClock
+from car_enforce.db import Database
+
+
+def test_demo_region_logins_keys_and_watch_scopes(db: Database, clock: MovableClock) -> None:
+    with db.unit_of_work() as s:
+        demo.seed(s)
+        assert demo.is_seeded(s)
+    with TestClient(create_app(db)) as client:
+        for login in demo.LOGINS:
+            r = client.post(
+                "/api/auth/login", json={"username": login.username, "password": demo.DEMO_PASSWORD}
+            )
+            assert r.status_code == 200, login.username
+
+        def plates(key: str) -> list[str]:
+            r = client.get("/api/police/watchlist/snapshot", headers={"X-Api-Key": key})
+            return sorted(e["plate"] for e in r.json()["entries"])
+
+        pingyang, yueqing, city = (k.secret for k in demo.KEYS)
+        assert plates(pingyang) == ["浙C12345", "浙C8Y9Z1", "浙CD12345"]
+        assert plates(yueqing) == ["浙C8Y9Z1", "浙CD12345"]  # the county-scoped watch is Pingyang's only
+        assert plates(city) == ["浙C12345", "浙C8Y9Z1", "浙CD12345"]
+
+        token = client.post(
+            "/api/auth/login", json={"username": "lucheng.officer", "password": demo.DEMO_PASSWORD}
+        ).json()["access_token"]
+        cases = client.get("/api/cases", headers={"Authorization": f"Bearer {token}"}).json()
+        assert [c["case_number"] for c in cases] == ["(2026)浙0302执567号"]
