@@ -9,6 +9,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
+from sqlalchemy.exc import IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from car_enforce.errors import DomainError
@@ -75,6 +76,17 @@ def install(app: FastAPI) -> None:
             status_code=exc.status_code,
             headers=getattr(exc, "headers", None),
         )
+
+    @app.exception_handler(IntegrityError)
+    async def _integrity(_request: Request, exc: IntegrityError) -> JSONResponse:
+        # The services check uniqueness first; this is the race their check cannot see: a concurrent
+        # request stored the same thing a moment earlier. Nothing of this request was stored.
+        log.info("integrity conflict: %s", exc.orig)
+        body = ErrorOut(
+            error="Conflict",
+            detail="a concurrent request stored a conflicting record; read the current state and retry",
+        )
+        return JSONResponse(body.model_dump(exclude_none=True), status_code=409)
 
     @app.exception_handler(Exception)
     async def _unexpected(_request: Request, exc: Exception) -> JSONResponse:

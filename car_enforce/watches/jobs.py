@@ -17,6 +17,7 @@ from car_enforce.watches import transitions
 from car_enforce.watches.models import Watch, WatchChangeKind, WatchReminder, WatchStatus
 from car_enforce.watches.service import (
     RULE_RENEW,
+    lock_vehicle,
     promote_next,
     publish_change,
     tell_applicants,
@@ -41,7 +42,15 @@ def lapse_expired(session: Session, today: date) -> list[int]:
             .order_by(Watch.id)
         )
     )
+    lapsed: list[int] = []
     for watch in expired:
+        lock_vehicle(session, watch)
+        if (
+            not transitions.can("lapse", watch.status)
+            or watch.expires_on is None
+            or watch.expires_on >= today
+        ):
+            continue  # lifted or renewed by an officer since the sweep looked
         transitions.move(watch, "lapse", rule=RULE_RENEW)
         watch.ended_at = clock.now()
         session.flush()
@@ -75,7 +84,8 @@ def lapse_expired(session: Session, today: date) -> list[int]:
             f"对被执行人名下车辆{watch.vehicle.plate}的布控已于{watch.expires_on:%Y年%m月%d日}期满失效。",
         )
         promote_next(session, actor=SWEEPER, vehicle_id=watch.vehicle_id)
-    return [w.id for w in expired]
+        lapsed.append(watch.id)
+    return lapsed
 
 
 def send_reminders(session: Session, today: date, thresholds: tuple[int, ...]) -> list[tuple[int, int]]:

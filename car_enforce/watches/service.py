@@ -23,6 +23,7 @@ from car_enforce.identity.principal import Principal
 from car_enforce.notify import service as notify
 from car_enforce.timeline import service as timeline
 from car_enforce.timeline.models import TimelineEvent
+from car_enforce.vehicles.models import Vehicle
 from car_enforce.vehicles.service import case_vehicle
 from car_enforce.watches import transitions
 from car_enforce.watches.models import (
@@ -188,11 +189,24 @@ def _activate(session: Session, calendar: PrcCalendar, watch: Watch, start: date
     publish_change(session, watch, WatchChangeKind.ISSUED)
 
 
+def lock_vehicle(session: Session, watch_or_vehicle: Watch | int) -> None:
+    """Changes to the watches on one car happen one at a time; a watch passed in is re-read under the lock.
+
+    Two courts issuing at once, or a lift racing the lapse sweep, would otherwise both see the car free.
+    (SQLite serialises writers at BEGIN IMMEDIATE already; on PostgreSQL this is a row lock.)
+    """
+    vehicle_id = watch_or_vehicle if isinstance(watch_or_vehicle, int) else watch_or_vehicle.vehicle_id
+    session.execute(select(Vehicle.id).where(Vehicle.id == vehicle_id).with_for_update())
+    if isinstance(watch_or_vehicle, Watch):
+        session.refresh(watch_or_vehicle)
+
+
 def issue_watch(session: Session, *, actor: Principal, case: EnforcementCase, data: WatchCreate) -> Watch:
     """Put a case's vehicle under watch (布控) on a seizure ruling, for at most two years."""
     if case.status != CaseStatus.OPEN:
         raise Conflict(f"case {case.case_number} is {case.status}")
     link = case_vehicle(session, case, data.vehicle_id)
+    lock_vehicle(session, link.vehicle_id)
     ruling = _ruling_number(data.ruling_number, "ruling_number")
     scope = _scope(session, data.scope_code)
     calendar = load_calendar(session)
@@ -258,6 +272,7 @@ def issue_watch(session: Session, *, actor: Principal, case: EnforcementCase, da
 
 def renew_watch(session: Session, *, actor: Principal, watch: Watch, data: WatchRenew) -> Watch:
     """Continue a seizure (续行查封) before it ends; each renewal runs at most two years from the old end."""
+    lock_vehicle(session, watch)
     if not transitions.can("renew", watch.status) or watch.expires_on is None:
         raise transitions.WatchStateConflict(
             f"watch {watch.id} is {watch.status}; only an active watch can be renewed", rule=RULE_RENEW
@@ -300,6 +315,7 @@ def renew_watch(session: Session, *, actor: Principal, watch: Watch, data: Watch
 
 def lift_watch(session: Session, *, actor: Principal, watch: Watch, data: WatchLift) -> Watch:
     """Lift a watch (debtor paid, settlement, court decision); the next queued court's watch takes effect."""
+    lock_vehicle(session, watch)
     was_active = transitions.move(watch, "lift") == WatchStatus.ACTIVE
     watch.ended_at = clock.now()
     watch.lift_reason, watch.lift_note = data.reason, data.note.strip()

@@ -1,0 +1,91 @@
+"""Concurrent requests over real HTTP: a race never stores a duplicate and never answers 5xx."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from typing import Any
+
+import httpx
+from sqlalchemy import func, select
+
+from api.app import create_app
+from car_enforce.cases.models import EnforcementCase
+from car_enforce.clock import MovableClock
+from car_enforce.db import Database
+from car_enforce.watches.models import Watch, WatchStatus
+from tests import factories
+from tests.api_helpers import case_body, debtor_id
+from tests.factories import PASSWORD
+from tests.live import serve
+
+
+def at_once(calls: list[Callable[[], httpx.Response]]) -> list[httpx.Response]:
+    """Run the calls in threads released together; return their responses in order."""
+    barrier = threading.Barrier(len(calls))
+    results: list[Any] = [None] * len(calls)
+
+    def run(i: int) -> None:
+        barrier.wait()
+        results[i] = calls[i]()
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(len(calls))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    return results
+
+
+def token(http: httpx.Client, username: str) -> dict[str, str]:
+    r = http.post("/api/auth/login", json={"username": username, "password": PASSWORD})
+    return {"Authorization": f"Bearer {r.json()['access_token']}"}
+
+
+def test_same_idempotency_key_at_once_opens_one_case(db: Database, clock: MovableClock) -> None:
+    factories.world(db)
+    with serve(create_app(db)) as base, httpx.Client(base_url=base, timeout=30) as http:
+        headers = {**token(http, "py.officer"), "Idempotency-Key": "race-1"}
+        responses = at_once([lambda: http.post("/api/cases", json=case_body(), headers=headers)] * 4)
+    assert [r.status_code for r in responses] == [201] * 4
+    assert len({r.json()["id"] for r in responses}) == 1
+    with db.unit_of_work(read_only=True) as s:
+        assert s.scalar(select(func.count()).select_from(EnforcementCase)) == 1
+
+
+def test_two_courts_issuing_at_once_give_one_active_and_one_queued(db: Database, clock: MovableClock) -> None:
+    factories.world(db)
+    with serve(create_app(db)) as base, httpx.Client(base_url=base, timeout=30) as http:
+        calls = []
+        for username, number in (
+            ("py.officer", "(2026)浙0326执1234号"),
+            ("lc.officer", "(2026)浙0302执77号"),
+        ):
+            officer = token(http, username)
+            case = http.post("/api/cases", json=case_body(number), headers=officer).json()
+            link = http.post(
+                f"/api/cases/{case['id']}/vehicles",
+                headers=officer,
+                json={
+                    "plate": "浙C12345",
+                    "plate_colour": "blue",
+                    "plate_type": "02",
+                    "owner_party_id": debtor_id(case),
+                },
+            ).json()
+            body = {
+                "vehicle_id": link["vehicle"]["id"],
+                "ruling_number": f"{number}之一",
+                "scope_code": "330300",
+            }
+            calls.append(
+                lambda case=case, officer=officer, body=body: http.post(
+                    f"/api/cases/{case['id']}/watches", json=body, headers=officer
+                )
+            )
+        responses = at_once(calls)
+    assert sorted(r.status_code for r in responses) == [201, 201], [r.text for r in responses]
+    assert sorted(r.json()["status"] for r in responses) == ["active", "queued"]
+    with db.unit_of_work(read_only=True) as s:
+        statuses = sorted(s.scalars(select(Watch.status)))
+    assert statuses == [WatchStatus.ACTIVE, WatchStatus.QUEUED]
