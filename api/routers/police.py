@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from fastapi import APIRouter, Header, Query, Response
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel
@@ -105,18 +107,21 @@ def snapshot(
 def changes(
     session: SessionDep,
     unit: PoliceAdapter,
-    response: Response,
     after: int = Query(0, ge=0, le=2**62, description="The cursor of the last change already applied"),
     limit: int = Query(1000, ge=1, le=10000),
     if_none_match: str | None = Header(default=None),
-) -> object:
+) -> Response:
     """Entries issued, renewed, lifted or lapsed after the cursor, oldest first."""
     scope_ids = _scope_ids(session, unit)
     page = feed.changes_after(session, scope_ids, after, limit)
     tag = feed.etag("wlc", scope_ids, after, limit, page.cursor)
     if if_none_match == tag:
         return Response(status_code=304, headers={"ETag": tag})
-    response.headers["ETag"] = tag
-    return ChangesOut.model_validate(
-        {"cursor": page.cursor, "has_more": page.has_more, "changes": page.changes}
+    # The page is built from plain rows into the documented shape (ChangesOut); returning it as JSON
+    # directly skips validating a thousand entries a second time on the hot polling path.
+    document = {"cursor": page.cursor, "has_more": page.has_more, "changes": page.changes}
+    return Response(
+        json.dumps(document, ensure_ascii=False, separators=(",", ":")),
+        media_type="application/json",
+        headers={"ETag": tag},
     )
