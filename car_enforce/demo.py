@@ -11,15 +11,18 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from car_enforce import clock
 from car_enforce.cases.models import EnforcementCase, PartyKind
 from car_enforce.cases.schemas import CaseCreate, PartyIn
 from car_enforce.cases.service import open_case
 from car_enforce.geo.demo_boundaries import seed_demo_jurisdictions
-from car_enforce.identity import security
-from car_enforce.identity.models import ApiKey, Organisation, OrgKind, Role
+from car_enforce.identity.models import Organisation, OrgKind, Role
 from car_enforce.identity.principal import Principal
-from car_enforce.identity.service import create_organisation, create_user, principal_of_user
+from car_enforce.identity.service import (
+    create_api_key,
+    create_organisation,
+    create_user,
+    principal_of_user,
+)
 from car_enforce.vehicles.models import PlateColour
 from car_enforce.vehicles.schemas import VehicleCreate
 from car_enforce.vehicles.service import register_vehicle
@@ -187,18 +190,13 @@ def seed(session: Session) -> None:
 
     orgs_by_name = {o.name: o for o in session.scalars(select(Organisation))}
     for key in KEYS:
-        org = orgs_by_name[key.organisation]
-        prefix = security.prefix_of(key.secret)
-        assert prefix is not None
-        session.add(
-            ApiKey(
-                organisation_id=org.id,
-                name="demo key",
-                role=Role.POLICE_ADAPTER,
-                prefix=prefix,
-                secret_hash=security.sha256_hex(key.secret),
-                created_at=clock.now(),
-            )
+        create_api_key(
+            session,
+            organisation_id=orgs_by_name[key.organisation].id,
+            name="demo key",
+            role=Role.POLICE_ADAPTER,
+            actor=Principal.system("seed-demo"),
+            fixed_secret=key.secret,
         )
     session.flush()
     _seed_cases(session, {name: principal_of_user(user) for name, user in users.items()})

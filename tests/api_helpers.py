@@ -1,10 +1,10 @@
-"""Helpers for driving the HTTP API in tests."""
+"""Helpers for driving the HTTP API in tests: in-process (TestClient) or over real HTTP (httpx.Client)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from fastapi.testclient import TestClient
+import httpx
 
 from tests.factories import PASSWORD
 
@@ -14,7 +14,7 @@ APPLICANT_CODE = "91330300MA2874XX86"
 VIN = "LSVAU218XN2183294"
 
 
-def login(client: TestClient, username: str) -> dict[str, str]:
+def login(client: httpx.Client, username: str) -> dict[str, str]:
     r = client.post("/api/auth/login", json={"username": username, "password": PASSWORD})
     assert r.status_code == 200, r.text
     return {"Authorization": f"Bearer {r.json()['access_token']}"}
@@ -38,7 +38,7 @@ def case_body(number: str = PINGYANG_CASE, **extra: Any) -> dict[str, Any]:
     return body
 
 
-def open_case(client: TestClient, headers: dict[str, str], number: str = PINGYANG_CASE) -> dict[str, Any]:
+def open_case(client: httpx.Client, headers: dict[str, str], number: str = PINGYANG_CASE) -> dict[str, Any]:
     r = client.post("/api/cases", json=case_body(number), headers=headers)
     assert r.status_code == 201, r.text
     return dict(r.json())
@@ -49,7 +49,7 @@ def debtor_id(case: dict[str, Any]) -> int:
 
 
 def register_vehicle(
-    client: TestClient,
+    client: httpx.Client,
     headers: dict[str, str],
     case: dict[str, Any],
     plate: str = "浙C12345",
@@ -74,7 +74,7 @@ def register_vehicle(
 
 
 def issue_watch(
-    client: TestClient,
+    client: httpx.Client,
     headers: dict[str, str],
     case: dict[str, Any],
     vehicle_id: int,

@@ -6,12 +6,11 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
-from car_enforce import clock
 from car_enforce.db import Database
 from car_enforce.geo.models import Jurisdiction, JurisdictionLevel
-from car_enforce.identity import security
-from car_enforce.identity.models import ApiKey, Organisation, OrgKind, Role
-from car_enforce.identity.service import create_organisation, create_user
+from car_enforce.identity.models import Organisation, OrgKind, Role
+from car_enforce.identity.principal import Principal
+from car_enforce.identity.service import create_api_key, create_organisation, create_user
 
 PASSWORD = "correct-horse-battery"
 
@@ -100,18 +99,13 @@ def admin(session: Session, username: str = "root.admin") -> int:
 def police_key(session: Session, name: str, jurisdiction_id: int) -> str:
     """A police unit with a machine key; returns the key's secret."""
     unit = create_organisation(session, kind=OrgKind.POLICE_UNIT, name=name, jurisdiction_id=jurisdiction_id)
-    prefix, secret = security.new_api_key()
-    session.add(
-        ApiKey(
-            organisation_id=unit.id,
-            name="adapter",
-            role=Role.POLICE_ADAPTER,
-            prefix=prefix,
-            secret_hash=security.sha256_hex(secret),
-            created_at=clock.now(),
-        )
+    _, secret = create_api_key(
+        session,
+        organisation_id=unit.id,
+        name="adapter",
+        role=Role.POLICE_ADAPTER,
+        actor=Principal.system("test"),
     )
-    session.flush()
     return secret
 
 

@@ -61,11 +61,12 @@ def test_case_number_of_another_court_is_refused(client: TestClient, db: Databas
 
 
 def test_bad_debtor_id_number_is_refused_and_nothing_stored(client: TestClient, db: Database) -> None:
+    events_before = count(db, TimelineEvent)
     body = case_body()
     body["debtors"][0]["id_number"] = "330326198808080018"  # wrong check character
     r = client.post("/api/cases", json=body, headers=login(client, "py.officer"))
     assert r.status_code == 422 and "debtors[0].id_number" in r.json()["detail"]
-    assert count(db, EnforcementCase) == 0 and count(db, TimelineEvent) == 0
+    assert count(db, EnforcementCase) == 0 and count(db, TimelineEvent) == events_before
 
 
 def test_duplicate_case_is_a_conflict(client: TestClient) -> None:

@@ -17,8 +17,7 @@ from car_enforce.notify.delivery import deliver_due
 from car_enforce.settings import Settings
 from car_enforce.watches.jobs import sweep_watches
 from tests import factories
-from tests.api_helpers import PINGYANG_CASE, case_body, debtor_id
-from tests.factories import PASSWORD
+from tests.api_helpers import issue_watch, login, open_case, register_vehicle
 from tests.live import serve
 
 
@@ -28,29 +27,10 @@ def test_expiry_reminder_reaches_the_officer_through_the_sms_simulator(
     factories.world(db)
     settings = Settings(database_url=db.url)
     with serve(create_app(db)) as base, httpx.Client(base_url=base, timeout=10) as http:
-        token = http.post("/api/auth/login", json={"username": "py.officer", "password": PASSWORD}).json()
-        officer = {"Authorization": f"Bearer {token['access_token']}"}
-        case = http.post("/api/cases", json=case_body(PINGYANG_CASE), headers=officer).json()
-        link = http.post(
-            f"/api/cases/{case['id']}/vehicles",
-            headers=officer,
-            json={
-                "plate": "浙C12345",
-                "plate_colour": "blue",
-                "plate_type": "02",
-                "owner_party_id": debtor_id(case),
-            },
-        ).json()
-        watch = http.post(
-            f"/api/cases/{case['id']}/watches",
-            headers=officer,
-            json={
-                "vehicle_id": link["vehicle"]["id"],
-                "ruling_number": "(2026)浙0326执1234号之一",
-                "scope_code": "330326",
-                "expires_on": "2026-12-31",
-            },
-        ).json()
+        officer = login(http, "py.officer")
+        case = open_case(http, officer)
+        link = register_vehicle(http, officer, case, vin=None)
+        watch = issue_watch(http, officer, case, link["vehicle"]["id"], expires_on="2026-12-31")
         assert watch["status"] == "active"
 
         clock.set(datetime(2026, 12, 24, 8, tzinfo=SHANGHAI))

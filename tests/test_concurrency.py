@@ -15,8 +15,7 @@ from car_enforce.clock import MovableClock
 from car_enforce.db import Database
 from car_enforce.watches.models import Watch, WatchStatus
 from tests import factories
-from tests.api_helpers import case_body, debtor_id
-from tests.factories import PASSWORD
+from tests.api_helpers import case_body, login, open_case, register_vehicle
 from tests.live import serve
 
 
@@ -37,15 +36,10 @@ def at_once(calls: list[Callable[[], httpx.Response]]) -> list[httpx.Response]:
     return results
 
 
-def token(http: httpx.Client, username: str) -> dict[str, str]:
-    r = http.post("/api/auth/login", json={"username": username, "password": PASSWORD})
-    return {"Authorization": f"Bearer {r.json()['access_token']}"}
-
-
 def test_same_idempotency_key_at_once_opens_one_case(db: Database, clock: MovableClock) -> None:
     factories.world(db)
     with serve(create_app(db)) as base, httpx.Client(base_url=base, timeout=30) as http:
-        headers = {**token(http, "py.officer"), "Idempotency-Key": "race-1"}
+        headers = {**login(http, "py.officer"), "Idempotency-Key": "race-1"}
         responses = at_once([lambda: http.post("/api/cases", json=case_body(), headers=headers)] * 4)
     assert [r.status_code for r in responses] == [201] * 4
     assert len({r.json()["id"] for r in responses}) == 1
@@ -61,18 +55,9 @@ def test_two_courts_issuing_at_once_give_one_active_and_one_queued(db: Database,
             ("py.officer", "(2026)浙0326执1234号"),
             ("lc.officer", "(2026)浙0302执77号"),
         ):
-            officer = token(http, username)
-            case = http.post("/api/cases", json=case_body(number), headers=officer).json()
-            link = http.post(
-                f"/api/cases/{case['id']}/vehicles",
-                headers=officer,
-                json={
-                    "plate": "浙C12345",
-                    "plate_colour": "blue",
-                    "plate_type": "02",
-                    "owner_party_id": debtor_id(case),
-                },
-            ).json()
+            officer = login(http, username)
+            case = open_case(http, officer, number)
+            link = register_vehicle(http, officer, case, vin=None)
             body = {
                 "vehicle_id": link["vehicle"]["id"],
                 "ruling_number": f"{number}之一",

@@ -154,14 +154,28 @@ def authenticate_api_key(session: Session, api_key: str) -> Principal:
 
 
 def create_api_key(
-    session: Session, *, organisation_id: int, name: str, role: Role, actor: Principal
+    session: Session,
+    *,
+    organisation_id: int,
+    name: str,
+    role: Role,
+    actor: Principal,
+    fixed_secret: str | None = None,
 ) -> tuple[ApiKey, str]:
-    """Issue a machine key; the secret is returned here once and only its hash is kept."""
+    """Issue a machine key; the secret is returned here once and only its hash is kept.
+
+    ``fixed_secret`` is for the demo seed only, whose keys the README prints.
+    """
     org = session.get(Organisation, organisation_id)
     if org is None:
         raise NotFound(f"organisation {organisation_id} does not exist")
     _check_role_fits(role, org)
     prefix, secret = security.new_api_key()
+    if fixed_secret is not None:
+        fixed_prefix = security.prefix_of(fixed_secret)
+        if fixed_prefix is None:
+            raise InvalidInput("secret", "a key looks like ck_<8 hex>_<secret>")
+        prefix, secret = fixed_prefix, fixed_secret
     key = ApiKey(
         organisation_id=org.id,
         name=name,
