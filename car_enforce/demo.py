@@ -30,6 +30,7 @@ from car_enforce.watches.schemas import WatchCreate
 from car_enforce.watches.service import issue_watch
 
 DEMO_PASSWORD = "demo-password-2026"
+SEED = Principal.system("seed-demo")
 
 # (county code, short name, court name, court code, brigade name)
 COUNTIES = [
@@ -85,9 +86,12 @@ def seed(session: Session) -> None:
     places = seed_demo_jurisdictions(session)
     city = places["330300"]
 
-    operator = create_organisation(session, kind=OrgKind.PLATFORM_OPERATOR, name="云执车平台运营", code="OPS")
+    operator = create_organisation(
+        session, actor=SEED, kind=OrgKind.PLATFORM_OPERATOR, name="云执车平台运营", code="OPS"
+    )
     create_user(
         session,
+        actor=SEED,
         organisation_id=operator.id,
         username="admin",
         password=DEMO_PASSWORD,
@@ -96,6 +100,7 @@ def seed(session: Session) -> None:
     )
     intermediate = create_organisation(
         session,
+        actor=SEED,
         kind=OrgKind.COURT,
         name="温州市中级人民法院",
         code="浙03",
@@ -104,6 +109,7 @@ def seed(session: Session) -> None:
     )
     create_organisation(
         session,
+        actor=SEED,
         kind=OrgKind.POLICE_UNIT,
         name="温州市公安局交通警察支队",
         code="JJ330300",
@@ -115,6 +121,7 @@ def seed(session: Session) -> None:
         county = places[code]
         courts[code] = create_organisation(
             session,
+            actor=SEED,
             kind=OrgKind.COURT,
             name=court_name,
             code=court_code,
@@ -123,6 +130,7 @@ def seed(session: Session) -> None:
         )
         create_organisation(
             session,
+            actor=SEED,
             kind=OrgKind.POLICE_UNIT,
             name=brigade,
             code=f"JJ{code}",
@@ -131,6 +139,7 @@ def seed(session: Session) -> None:
         )
     pingyang_center = create_organisation(
         session,
+        actor=SEED,
         kind=OrgKind.AUX_CENTER,
         name="法拍车辅助事务办理中心（温州平阳站）",
         code="AUX-PY",
@@ -142,6 +151,7 @@ def seed(session: Session) -> None:
     )
     create_organisation(
         session,
+        actor=SEED,
         kind=OrgKind.AUX_CENTER,
         name="法拍车辅助事务办理中心（温州鹿城站）",
         code="AUX-LC",
@@ -153,13 +163,16 @@ def seed(session: Session) -> None:
     )
     create_organisation(
         session,
+        actor=SEED,
         kind=OrgKind.VEHICLE_REGISTRY,
         name="温州市公安局交通警察支队车辆管理所",
         code="CGS330300",
         jurisdiction_id=city.id,
         contact_phone="0577-88001111",
     )
-    create_organisation(session, kind=OrgKind.AUCTION_PLATFORM, name="司法拍卖平台（模拟）", code="AUC-SIM")
+    create_organisation(
+        session, actor=SEED, kind=OrgKind.AUCTION_PLATFORM, name="司法拍卖平台（模拟）", code="AUC-SIM"
+    )
 
     officers = {
         "pingyang.officer": (courts["330326"], "平阳执行干警", "13800000326"),
@@ -169,6 +182,7 @@ def seed(session: Session) -> None:
     users = {
         name: create_user(
             session,
+            actor=SEED,
             organisation_id=org.id,
             username=name,
             password=DEMO_PASSWORD,
@@ -180,6 +194,7 @@ def seed(session: Session) -> None:
     }
     create_user(
         session,
+        actor=SEED,
         organisation_id=pingyang_center.id,
         username="pingyang.center",
         password=DEMO_PASSWORD,
@@ -195,7 +210,7 @@ def seed(session: Session) -> None:
             organisation_id=orgs_by_name[key.organisation].id,
             name="demo key",
             role=Role.POLICE_ADAPTER,
-            actor=Principal.system("seed-demo"),
+            actor=SEED,
             fixed_secret=key.secret,
         )
     session.flush()

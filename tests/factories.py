@@ -13,6 +13,7 @@ from car_enforce.identity.principal import Principal
 from car_enforce.identity.service import create_api_key, create_organisation, create_user
 
 PASSWORD = "correct-horse-battery"
+SYSTEM = Principal.system("test")
 
 
 def box(lon0: float, lat0: float, lon1: float, lat1: float) -> str:
@@ -64,6 +65,7 @@ def region(session: Session) -> Region:
 def court(session: Session, name: str, code: str, jurisdiction_id: int) -> Organisation:
     return create_organisation(
         session,
+        actor=SYSTEM,
         kind=OrgKind.COURT,
         name=name,
         code=code,
@@ -75,6 +77,7 @@ def court(session: Session, name: str, code: str, jurisdiction_id: int) -> Organ
 def officer(session: Session, org: Organisation, username: str, phone: str = "13800000326") -> int:
     return create_user(
         session,
+        actor=SYSTEM,
         organisation_id=org.id,
         username=username,
         password=PASSWORD,
@@ -85,9 +88,10 @@ def officer(session: Session, org: Organisation, username: str, phone: str = "13
 
 
 def admin(session: Session, username: str = "root.admin") -> int:
-    ops = create_organisation(session, kind=OrgKind.PLATFORM_OPERATOR, name="运营", code="OPS")
+    ops = create_organisation(session, actor=SYSTEM, kind=OrgKind.PLATFORM_OPERATOR, name="运营", code="OPS")
     return create_user(
         session,
+        actor=SYSTEM,
         organisation_id=ops.id,
         username=username,
         password=PASSWORD,
@@ -98,13 +102,15 @@ def admin(session: Session, username: str = "root.admin") -> int:
 
 def police_key(session: Session, name: str, jurisdiction_id: int) -> str:
     """A police unit with a machine key; returns the key's secret."""
-    unit = create_organisation(session, kind=OrgKind.POLICE_UNIT, name=name, jurisdiction_id=jurisdiction_id)
+    unit = create_organisation(
+        session, actor=SYSTEM, kind=OrgKind.POLICE_UNIT, name=name, jurisdiction_id=jurisdiction_id
+    )
     _, secret = create_api_key(
         session,
         organisation_id=unit.id,
         name="adapter",
         role=Role.POLICE_ADAPTER,
-        actor=Principal.system("test"),
+        actor=SYSTEM,
     )
     return secret
 

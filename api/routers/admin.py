@@ -43,6 +43,7 @@ def create_organisation(
         jurisdiction = get_by_code(session, body.jurisdiction_code) if body.jurisdiction_code else None
         org = identity.create_organisation(
             session,
+            actor=admin,
             kind=body.kind,
             name=body.name,
             code=body.code,
@@ -51,14 +52,6 @@ def create_organisation(
             address=body.address,
             lon=body.lon,
             lat=body.lat,
-        )
-        timeline.record(
-            session,
-            actor=admin,
-            kind="organisation.created",
-            subject=f"organisation:{org.id}",
-            case_id=None,
-            data={"name": org.name, "kind": org.kind},
         )
         return OrganisationOut.of(org)
 
@@ -75,20 +68,13 @@ def create_user(body: UserCreate, session: SessionDep, admin: Admin, idem: Idemp
     def run() -> UserOut:
         user = identity.create_user(
             session,
+            actor=admin,
             organisation_id=body.organisation_id,
             username=body.username,
             password=body.password,
             role=body.role,
             display_name=body.display_name,
             phone=body.phone,
-        )
-        timeline.record(
-            session,
-            actor=admin,
-            kind="user.created",
-            subject=f"user:{user.id}",
-            case_id=None,
-            data={"username": user.username, "role": user.role, "organisation_id": user.organisation_id},
         )
         return UserOut.model_validate(user)
 

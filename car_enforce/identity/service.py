@@ -45,6 +45,7 @@ def principal_of_key(key: ApiKey) -> Principal:
 def create_organisation(
     session: Session,
     *,
+    actor: Principal,
     kind: OrgKind,
     name: str,
     code: str | None = None,
@@ -68,6 +69,14 @@ def create_organisation(
     )
     session.add(org)
     session.flush()
+    timeline.record(
+        session,
+        actor=actor,
+        kind="organisation.created",
+        subject=f"organisation:{org.id}",
+        case_id=None,
+        data={"name": org.name, "kind": org.kind},
+    )
     return org
 
 
@@ -79,6 +88,7 @@ def _check_role_fits(role: Role, org: Organisation) -> None:
 def create_user(
     session: Session,
     *,
+    actor: Principal,
     organisation_id: int,
     username: str,
     password: str,
@@ -105,6 +115,14 @@ def create_user(
     )
     session.add(user)
     session.flush()
+    timeline.record(
+        session,
+        actor=actor,
+        kind="user.created",
+        subject=f"user:{user.id}",
+        case_id=None,
+        data={"username": user.username, "role": user.role, "organisation_id": user.organisation_id},
+    )
     return user
 
 

@@ -10,7 +10,6 @@ import hashlib
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -28,35 +27,25 @@ def case_chain(case_id: int) -> str:
     return f"case:{case_id}"
 
 
-def _digest(
-    prev_hash: str,
-    *,
-    chain: str,
-    seq: int,
-    at: datetime,
-    actor: str,
-    kind: str,
-    subject: str,
-    reason: str,
-    data: dict[str, Any],
-) -> str:
+def _digest(event: TimelineEvent) -> str:
+    """The hash of an event's content, linked to the previous event's hash."""
     body = json.dumps(
         {
-            "chain": chain,
-            "seq": seq,
-            "at": at.isoformat(timespec="microseconds"),
-            "actor": actor,
-            "kind": kind,
-            "subject": subject,
-            "reason": reason,
-            "data": data,
+            "chain": event.chain,
+            "seq": event.seq,
+            "at": clock.as_utc(event.at).isoformat(timespec="microseconds"),
+            "actor": event.actor,
+            "kind": event.kind,
+            "subject": event.subject,
+            "reason": event.reason,
+            "data": event.data,
         },
         sort_keys=True,
         ensure_ascii=False,
         separators=(",", ":"),
         default=str,
     )
-    return hashlib.sha256(f"{prev_hash}|{body}".encode()).hexdigest()
+    return hashlib.sha256(f"{event.prev_hash}|{body}".encode()).hexdigest()
 
 
 def record(
@@ -78,34 +67,21 @@ def record(
         head = TimelineHead(chain=chain, seq=0, hash=GENESIS)
         session.add(head)
     payload = json.loads(json.dumps(data or {}, ensure_ascii=False, default=str))
-    at = clock.now()
-    seq = head.seq + 1
-    digest = _digest(
-        head.hash,
-        chain=chain,
-        seq=seq,
-        at=at,
-        actor=actor.label,
-        kind=kind,
-        subject=subject,
-        reason=reason,
-        data=payload,
-    )
     event = TimelineEvent(
         chain=chain,
-        seq=seq,
+        seq=head.seq + 1,
         case_id=case_id,
-        at=at,
+        at=clock.now(),
         actor=actor.label,
         kind=kind,
         subject=subject,
         reason=reason,
         data=payload,
         prev_hash=head.hash,
-        hash=digest,
     )
+    event.hash = _digest(event)
     session.add(event)
-    head.seq, head.hash = seq, digest
+    head.seq, head.hash = event.seq, event.hash
     session.flush()
     return event
 
@@ -136,17 +112,7 @@ def _verify_chain(
             )
         if ev.prev_hash != prev_hash and ev.seq == expected_seq:
             problems.append(ChainProblem(chain, ev.seq, ev.id, "does not link to the previous event"))
-        recomputed = _digest(
-            ev.prev_hash,
-            chain=ev.chain,
-            seq=ev.seq,
-            at=clock.as_utc(ev.at),
-            actor=ev.actor,
-            kind=ev.kind,
-            subject=ev.subject,
-            reason=ev.reason,
-            data=ev.data,
-        )
+        recomputed = _digest(ev)
         if recomputed != ev.hash:
             problems.append(ChainProblem(chain, ev.seq, ev.id, f"content was edited ({ev.kind})"))
         prev_hash, expected_seq = ev.hash, ev.seq + 1
