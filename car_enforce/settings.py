@@ -36,6 +36,9 @@ class Settings(BaseSettings):
 
     watch_reminder_days: tuple[int, ...] = (30, 7, 1)
 
+    # Evidence files (plate-read images, capture photos), content-addressed; never database rows.
+    evidence_dir: Path = PROJECT_ROOT / "var" / "evidence"
+
     @property
     def sms_url(self) -> str:
         return self.sms_gateway_url or f"{self.public_base_url}/sim/sms"

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import tempfile
 import uuid
 from collections.abc import Iterator
 from datetime import datetime
@@ -38,6 +39,8 @@ def _pg_url() -> str | None:
 def pytest_configure(config: pytest.Config) -> None:
     # Cheap parameters for the suite's many logins; the hashes stay real argon2id and verify the same way.
     os.environ.setdefault("CARENFORCE_PASSWORD_HASH_PROFILE", "cheapest")
+    # Evidence files of the whole run go to one temporary directory, never into the project's var/.
+    os.environ.setdefault("CARENFORCE_EVIDENCE_DIR", tempfile.mkdtemp(prefix="carenforce-evidence-"))
     get_settings.cache_clear()
 
 

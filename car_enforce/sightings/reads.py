@@ -1,0 +1,156 @@
+"""The canonical plate read: what every police adapter turns a vendor's message into.
+
+A read is one plate-reader observation of one vehicle: the text as read, the other candidate readings,
+the reader's confidence, the plate colour when the camera tells it, which camera, when, and where (with
+the datum the coordinates came in). Vendor adapters (``car_enforce.sightings.vendors``) produce these;
+the matcher and the ingest service consume them and never see a vendor's own shape.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from car_enforce import clock
+from car_enforce.errors import InvalidInput
+from car_enforce.geo.datum import Datum, parse_datum, to_wgs84, validate_coordinates
+from car_enforce.vehicles.models import PlateColour
+
+# A camera's clock may run a little fast; a read stamped further ahead than this is refused (422).
+MAX_CLOCK_SKEW = timedelta(minutes=5)
+# Reads older than this are refused: a hit on a week-old pass sends nobody to the roadside, and a
+# replayed archive must not raise alerts as if the car were there now.
+MAX_READ_AGE = timedelta(days=7)
+
+# Colour words cameras send (Hikvision ``plateColor``, Dahua, Chinese checkpoint systems) → our colour.
+# Anything else (``unknown``, ``other``, empty) means "not told", which is not the same as a colour.
+_COLOUR_WORDS: dict[str, PlateColour] = {
+    "blue": PlateColour.BLUE,
+    "蓝": PlateColour.BLUE,
+    "蓝色": PlateColour.BLUE,
+    "yellow": PlateColour.YELLOW,
+    "黄": PlateColour.YELLOW,
+    "黄色": PlateColour.YELLOW,
+    "green": PlateColour.GREEN,
+    "绿": PlateColour.GREEN,
+    "绿色": PlateColour.GREEN,
+    "newenergy": PlateColour.GREEN,
+    "yellow_green": PlateColour.YELLOW_GREEN,
+    "yellowgreen": PlateColour.YELLOW_GREEN,
+    "黄绿": PlateColour.YELLOW_GREEN,
+    "黄绿色": PlateColour.YELLOW_GREEN,
+    "white": PlateColour.WHITE,
+    "白": PlateColour.WHITE,
+    "白色": PlateColour.WHITE,
+    "black": PlateColour.BLACK,
+    "黑": PlateColour.BLACK,
+    "黑色": PlateColour.BLACK,
+}
+
+
+def colour_of(value: object) -> PlateColour | None:
+    """A camera's colour word as a plate colour; None when the camera did not tell (or said "unknown")."""
+    if not isinstance(value, str):
+        return None
+    word = value.strip().lower().replace("-", "_").replace(" ", "")
+    return _COLOUR_WORDS.get(word)
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    plate: str  # as read, not normalised
+    confidence: float | None = None  # 0–1
+
+
+@dataclass(frozen=True, slots=True)
+class Place:
+    """Where a read happened, in WGS84 (converted at the edge), with the datum it arrived in."""
+
+    lon: float
+    lat: float
+    datum_in: Datum
+
+
+@dataclass(slots=True)
+class PlateRead:
+    plate: str  # the best reading, as read
+    read_at: datetime  # timezone-aware, UTC
+    camera_id: str | None  # the vendor's camera id; None when the message does not name one
+    vendor: str  # canonical, openalpr, rekor, platerecognizer, hikvision, csv
+    candidates: tuple[Candidate, ...] = ()  # other readings, best first; may repeat ``plate``
+    confidence: float | None = None  # 0–1
+    colour: PlateColour | None = None
+    place: Place | None = None
+    # The vendor's id of this read (a uuid), when it has one: a replay of the same read is recognised by it.
+    read_key: str | None = None
+    # The vendor's id of the vehicle pass (a group of reads of one car), when it has one.
+    pass_key: str | None = None
+    # Raw evidence: the vendor's message with large base64 images cut out, and those images as bytes.
+    raw: dict[str, Any] | None = None
+    images: tuple[bytes, ...] = field(default=())
+
+    def readings(self) -> list[str]:
+        """Every text to try against the watch list: the best reading first, then the candidates."""
+        seen = [self.plate]
+        for candidate in self.candidates:
+            if candidate.plate not in seen:
+                seen.append(candidate.plate)
+        return seen
+
+
+@dataclass(frozen=True, slots=True)
+class Heartbeat:
+    """A camera saying it is alive: updates its last-seen time, stores nothing else."""
+
+    camera_id: str
+    at: datetime
+    vendor: str
+
+
+@dataclass(slots=True)
+class Parsed:
+    """What one vendor message (or one upload) carried: reads, heartbeats, or nothing at all."""
+
+    reads: list[PlateRead] = field(default_factory=list)
+    heartbeats: list[Heartbeat] = field(default_factory=list)
+
+
+def checked_confidence(value: object, field: str, *, scale: float) -> float | None:
+    """A confidence on the vendor's scale (100 or 1) as 0–1; InvalidInput when it is not a number in range."""
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        raise InvalidInput(field, f"a confidence must be a number, got {value!r}")
+    if not 0 <= value <= scale:
+        raise InvalidInput(field, f"a confidence must be between 0 and {scale:g}, got {value!r}")
+    return float(value) / scale
+
+
+def checked_time(instant: datetime, field: str) -> datetime:
+    """The read time in UTC; InvalidInput when it has no offset, lies in the future or is too old."""
+    if instant.tzinfo is None or instant.utcoffset() is None:
+        raise InvalidInput(field, f"{instant.isoformat()} has no UTC offset; send e.g. 2026-11-23T09:00:00+08:00")
+    at = clock.as_utc(instant)
+    now = clock.now()
+    if at > now + MAX_CLOCK_SKEW:
+        raise InvalidInput(
+            field,
+            f"{at.isoformat()} lies in the future (now {now.isoformat()}); check the camera's clock",
+        )
+    if at < now - MAX_READ_AGE:
+        raise InvalidInput(field, f"{at.isoformat()} is more than {MAX_READ_AGE.days} days old")
+    return at
+
+
+def checked_place(lon: object, lat: object, datum: object, field: str) -> Place:
+    """Coordinates in a declared datum, converted to WGS84; InvalidInput for a bad pair or datum."""
+    if datum is None or datum == "":
+        raise InvalidInput(
+            f"{field}.datum", "coordinates must say their datum: WGS84 (GPS) or GCJ02 (Chinese web maps)"
+        )
+    declared = parse_datum(str(datum), f"{field}.datum")
+    lon_f, lat_f = validate_coordinates(lon, lat, field)  # type: ignore[arg-type]
+    wgs_lon, wgs_lat = to_wgs84(lon_f, lat_f, declared, field)
+    return Place(lon=wgs_lon, lat=wgs_lat, datum_in=declared)
