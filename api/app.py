@@ -14,7 +14,7 @@ from fastapi.staticfiles import StaticFiles
 
 from api import errors
 from api.deps import reject_unstorable_text, roles_of_route
-from api.routers import admin, auth, cases, directory, police, watches
+from api.routers import admin, alerts, auth, cases, directory, police, reads, watches
 from api.simulators import sms
 from car_enforce.db import Database, get_database, set_database
 
@@ -77,6 +77,8 @@ def create_app(database: Database | None = None, *, with_scheduler: bool = False
         cases.router,
         watches.router,
         police.router,
+        reads.router,
+        alerts.router,
         directory.router,
         admin.router,
         sms.router,

@@ -6,13 +6,14 @@ a worker. Rebuild it after importing boundaries; it holds no database state.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterable
 
 import numpy as np
 import shapely
 from shapely import Point, STRtree
 from shapely.geometry.base import BaseGeometry
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from car_enforce.errors import InvalidInput
@@ -99,3 +100,41 @@ class JurisdictionIndex:
     def most_specific(self, lon: float, lat: float, datum: Datum | str = Datum.WGS84) -> int | None:
         found = self.covering(lon, lat, datum)
         return found[0] if found else None
+
+
+# One index per process, rebuilt when the stored boundaries change. Building costs tens of milliseconds
+# and parsing every WKT; a cheap fingerprint query tells whether another process (or an import in this
+# one) changed them since.
+_cached: tuple[tuple[object, ...], JurisdictionIndex] | None = None
+_cache_lock = threading.Lock()
+
+
+def _fingerprint(session: Session) -> tuple[object, ...]:
+    row = session.execute(
+        select(
+            func.count(Jurisdiction.id),
+            func.max(Jurisdiction.id),
+            func.coalesce(func.sum(func.length(Jurisdiction.boundary_wkt)), 0),
+        )
+    ).one()
+    return tuple(row)
+
+
+def cached_index(session: Session) -> JurisdictionIndex:
+    """The process's index over the stored boundaries, rebuilt only when they have changed."""
+    global _cached
+    fingerprint = _fingerprint(session)
+    current = _cached
+    if current is not None and current[0] == fingerprint:
+        return current[1]
+    with _cache_lock:
+        if _cached is None or _cached[0] != fingerprint:
+            _cached = (fingerprint, JurisdictionIndex.load(session))
+        return _cached[1]
+
+
+def invalidate_cached_index() -> None:
+    """Forget the process's index (after an import in this process; other processes see the fingerprint)."""
+    global _cached
+    with _cache_lock:
+        _cached = None

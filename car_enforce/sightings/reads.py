@@ -131,7 +131,8 @@ def checked_confidence(value: object, field: str, *, scale: float) -> float | No
 def checked_time(instant: datetime, field: str) -> datetime:
     """The read time in UTC; InvalidInput when it has no offset, lies in the future or is too old."""
     if instant.tzinfo is None or instant.utcoffset() is None:
-        raise InvalidInput(field, f"{instant.isoformat()} has no UTC offset; send e.g. 2026-11-23T09:00:00+08:00")
+        example = "2026-11-23T09:00:00+08:00"
+        raise InvalidInput(field, f"{instant.isoformat()} has no UTC offset; send e.g. {example}")
     at = clock.as_utc(instant)
     now = clock.now()
     if at > now + MAX_CLOCK_SKEW:

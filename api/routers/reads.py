@@ -1,0 +1,226 @@
+"""Plate reads in: the canonical batch, and each vendor's own message at its own endpoint, unchanged.
+
+Every endpoint answers with the same summary (reads, matches, alerts). A message received before (the
+same bytes from the same unit) is answered with its first result and changes nothing, which is what
+cameras that push once and never retry (Hikvision), and webhooks that retry on timeouts (Rekor), need.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.security import HTTPBasic, HTTPBasicCredentials
+from pydantic import ValidationError
+from sqlalchemy.orm import Session
+from starlette.datastructures import UploadFile
+
+from api.deps import Allow, PoliceAdapter, SessionDep, _request_body
+from api.errors import responses
+from car_enforce.db import get_database
+from car_enforce.errors import InvalidInput, Unauthenticated
+from car_enforce.identity import service as identity
+from car_enforce.identity.models import Role
+from car_enforce.identity.principal import Principal
+from car_enforce.sightings import ingest as ingesting
+from car_enforce.sightings import vendors
+from car_enforce.sightings.index import index_of
+from car_enforce.sightings.reads import Parsed
+from car_enforce.sightings.schemas import BATCH_ADAPTER, IngestOut, ReadBatchIn, canonical_reads
+
+router = APIRouter(prefix="/api/police", tags=["police: reads"], responses=responses(401, 403, 422))
+Body = Annotated[bytes, Depends(_request_body)]
+MAX_UPLOAD_BYTES = 20 * 1024 * 1024
+
+
+class AllowDevice(Allow):
+    """A police unit's key from a device that cannot always set a header.
+
+    Besides ``X-Api-Key`` and ``Authorization: Bearer``, a camera may send the key as the password of
+    HTTP Basic authentication (the only credential many camera firmwares can be configured with), and a
+    Rekor agent may carry it in its ``custom_data`` field, which echoes what the operator typed.
+    """
+
+    def __call__(  # type: ignore[override]
+        self,
+        request: Request,
+        session: SessionDep,
+        body: Body,
+        basic: Annotated[HTTPBasicCredentials | None, Depends(HTTPBasic(auto_error=False))],
+    ) -> Principal:
+        api_key = request.headers.get("x-api-key")
+        authorization = request.headers.get("authorization", "")
+        if api_key:
+            principal = identity.authenticate_api_key(session, api_key)
+        elif authorization.lower().startswith("bearer "):
+            credential = authorization[7:].strip()
+            if credential.startswith("ck_"):
+                principal = identity.authenticate_api_key(session, credential)
+            else:
+                principal = identity.authenticate_token(session, credential)
+        elif basic is not None and basic.password:
+            principal = identity.authenticate_api_key(session, basic.password)
+        else:
+            key = _rekor_key(body)
+            if key is None:
+                raise Unauthenticated(
+                    "send the unit's key as 'X-Api-Key', 'Authorization: Bearer', the HTTP Basic password, "
+                    "or (Rekor) in custom_data"
+                )
+            principal = identity.authenticate_api_key(session, key)
+        return super().__call__(principal)
+
+
+def _rekor_key(body: bytes) -> str | None:
+    try:
+        return vendors.rekor_key(json.loads(body))
+    except ValueError:
+        return None
+
+
+Device = Annotated[Principal, Depends(AllowDevice(Role.POLICE_ADAPTER))]
+
+
+def _ingest(session: Session, unit: Principal, parsed: Parsed, body: bytes) -> IngestOut:
+    result = ingesting.ingest(
+        session,
+        unit=unit,
+        parsed=parsed,
+        digest=ingesting.body_digest(body),
+        index=index_of(get_database()),
+    )
+    return IngestOut(**result.as_dict())
+
+
+def _json(body: bytes, field: str = "body") -> Any:
+    try:
+        return json.loads(body)
+    except (ValueError, RecursionError) as exc:
+        raise InvalidInput(field, f"is not valid JSON: {exc}") from None
+
+
+def _body_doc(**media: Any) -> dict[str, Any]:
+    """The request body as the OpenAPI document shows it (these routes read the raw body themselves)."""
+    return {"requestBody": {"required": True, "content": media}}
+
+
+_OBJECT: dict[str, Any] = {"schema": {"type": "object"}}
+_FORM: dict[str, Any] = {"schema": {"type": "object", "additionalProperties": True}}
+_TEXT: dict[str, Any] = {"schema": {"type": "string"}}
+
+
+@router.post(
+    "/reads",
+    response_model=IngestOut,
+    openapi_extra=_body_doc(**{"application/json": {"schema": {"$ref": "#/components/schemas/ReadBatchIn"}}}),
+)
+def post_reads(session: SessionDep, unit: PoliceAdapter, body: Body) -> IngestOut:
+    """Up to 5,000 plate reads at once, matched against the watch list; only matches are stored."""
+    document = _json(body)
+    try:
+        batch = BATCH_ADAPTER.validate_python(document)
+    except ValidationError as exc:
+        raise RequestValidationError(
+            [{**e, "loc": ("body", *e["loc"])} for e in exc.errors(include_url=False)]
+        ) from None
+    return _ingest(session, unit, canonical_reads(batch, document["reads"]), body)
+
+
+@router.post(
+    "/adapters/openalpr", response_model=IngestOut, openapi_extra=_body_doc(**{"application/json": _OBJECT})
+)
+def post_openalpr(session: SessionDep, unit: Device, body: Body) -> IngestOut:
+    """OpenALPR ``alprd`` results and heartbeats, as the daemon posts them."""
+    return _ingest(session, unit, vendors.parse_openalpr(_json(body)), body)
+
+
+@router.post(
+    "/adapters/rekor", response_model=IngestOut, openapi_extra=_body_doc(**{"application/json": _OBJECT})
+)
+def post_rekor(session: SessionDep, unit: Device, body: Body) -> IngestOut:
+    """Rekor Scout webhooks: ``alpr_group``, ``alpr_alert``, ``vehicle`` and ``heartbeat``."""
+    return _ingest(session, unit, vendors.parse_rekor(_json(body)), body)
+
+
+async def _form(request: Request) -> dict[str, Any]:
+    """The multipart form's fields: text as str, files as bytes (read here, in the event loop)."""
+    content_type = request.headers.get("content-type", "")
+    if not content_type.startswith("multipart/form-data"):
+        return {}
+    try:
+        form = await request.form(max_part_size=MAX_UPLOAD_BYTES)
+    except Exception as exc:  # Starlette raises its own MultiPartException for a broken form
+        raise InvalidInput("body", f"is not a valid multipart form: {exc}") from None
+    fields: dict[str, Any] = {}
+    for name, value in form.multi_items():
+        if isinstance(value, UploadFile):
+            fields.setdefault(name, []).append((value.filename or "", await value.read()))
+        else:
+            fields[name] = value
+    return fields
+
+
+Form = Annotated[dict[str, Any], Depends(_form)]
+
+
+@router.post(
+    "/adapters/platerecognizer",
+    response_model=IngestOut,
+    openapi_extra=_body_doc(**{"application/json": _OBJECT, "multipart/form-data": _FORM}),
+)
+def post_platerecognizer(session: SessionDep, unit: Device, body: Body, form: Form) -> IngestOut:
+    """Plate Recognizer Snapshot (JSON, or multipart ``json`` + ``upload``) and Stream webhooks."""
+    if form:
+        if "json" not in form or not isinstance(form["json"], str):
+            raise InvalidInput("json", "the multipart form needs a 'json' field holding the result")
+        uploads = form.get("upload") or []
+        image = uploads[0][1] if uploads else None
+        parsed = vendors.parse_platerecognizer_multipart(form["json"], image)
+    else:
+        parsed = vendors.parse_platerecognizer(_json(body))
+    return _ingest(session, unit, parsed, body)
+
+
+@router.post(
+    "/adapters/hikvision",
+    response_model=IngestOut,
+    openapi_extra=_body_doc(**{"multipart/form-data": _FORM, "application/xml": _TEXT}),
+)
+def post_hikvision(session: SessionDep, unit: Device, body: Body, form: Form) -> IngestOut:
+    """Hikvision ISAPI ANPR pushes: multipart with ``anpr.xml`` and JPEG parts, or a bare XML body."""
+    if form:
+        xml: bytes | None = None
+        images: list[bytes] = []
+        for name, value in form.items():
+            for filename, data in value if isinstance(value, list) else [("", value.encode())]:
+                if filename.lower().endswith(".xml") or name.lower().endswith(".xml") or name == "anpr":
+                    xml = xml or data
+                elif data[:3] == b"\xff\xd8\xff":
+                    images.append(data)
+        if xml is None:
+            raise InvalidInput("anpr.xml", "the multipart push has no anpr.xml part")
+        parsed = vendors.parse_hikvision(xml, images)
+    else:
+        parsed = vendors.parse_hikvision(body, [])
+    return _ingest(session, unit, parsed, body)
+
+
+@router.post(
+    "/adapters/csv",
+    response_model=IngestOut,
+    openapi_extra=_body_doc(**{"text/csv": _TEXT, "multipart/form-data": _FORM}),
+)
+def post_csv(session: SessionDep, unit: Device, body: Body, form: Form) -> IngestOut:
+    """A CSV of reads (the platform's columns, or Plate Recognizer Stream's CSV), as a body or a ``file``."""
+    data = body
+    if form:
+        files = form.get("file")
+        if not files or not isinstance(files, list):
+            raise InvalidInput("file", "the multipart form needs a 'file' part holding the CSV")
+        data = files[0][1]
+    return _ingest(session, unit, vendors.parse_csv(data), body)
+
+
+__all__ = ["ReadBatchIn", "router"]

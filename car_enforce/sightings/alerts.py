@@ -1,0 +1,299 @@
+"""Alert verbs: raise one per (watch, vehicle pass), route it, confirm or reject a possible hit, close.
+
+A hit is routed at once: to the police unit whose area covers the place of the read (the boundaries'
+index), and to the officer of the watch. A possible hit (a match only through look-alike characters) goes
+to the officer alone, who confirms it (then it is routed like a hit) or rejects it. Never an automatic
+seizure on a look-alike (FORMATS.md).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy import or_, select, text
+from sqlalchemy.orm import Session
+
+from car_enforce import clock
+from car_enforce.errors import NotFound
+from car_enforce.geo.index import cached_index
+from car_enforce.geo.service import overlapping_jurisdiction_ids
+from car_enforce.identity.models import Organisation, OrgKind, Role
+from car_enforce.identity.principal import Principal
+from car_enforce.notify import service as notify
+from car_enforce.sightings import transitions
+from car_enforce.sightings.index import Match
+from car_enforce.sightings.matching import MatchKind
+from car_enforce.sightings.models import Alert, AlertDispatch, AlertKind, AlertStatus, Camera
+from car_enforce.sightings.reads import PlateRead
+from car_enforce.timeline import service as timeline
+from car_enforce.timeline.models import TimelineEvent
+from car_enforce.watches.models import Watch
+from car_enforce.watches.service import tell_officer
+
+# Reads of one watched car at one camera within this window are one pass: one alert, not one per frame.
+RETRIGGER_WINDOW = timedelta(minutes=10)
+
+
+@dataclass(frozen=True, slots=True)
+class Where:
+    lon: float | None
+    lat: float | None
+
+
+def place_of(read: PlateRead, camera: Camera) -> Where:
+    """The read's own coordinates, else where the camera is registered to stand, else unknown."""
+    if read.place is not None:
+        return Where(read.place.lon, read.place.lat)
+    return Where(camera.lon, camera.lat)
+
+
+def _open_pass(
+    session: Session, watch: Watch, camera: Camera, read: PlateRead, kind: MatchKind
+) -> Alert | None:
+    """The alert this read belongs to: the same vendor pass, or the same camera within the window."""
+    statuses = [AlertStatus.PENDING, AlertStatus.OPEN, AlertStatus.CLOSED]
+    if kind is MatchKind.POSSIBLE:
+        statuses.append(AlertStatus.REJECTED)  # a rejected look-alike stays rejected for its pass
+    same_pass = [Alert.pass_key == read.pass_key] if read.pass_key else []
+    nearby = (
+        (Alert.camera_id == camera.id)
+        & (Alert.last_read_at >= read.read_at - RETRIGGER_WINDOW)
+        & (Alert.first_read_at <= read.read_at + RETRIGGER_WINDOW)
+    )
+    return session.scalar(
+        select(Alert)
+        .where(Alert.watch_id == watch.id, Alert.status.in_(statuses), or_(nearby, *same_pass))
+        .order_by(Alert.last_read_at.desc())
+        .limit(1)
+    )
+
+
+def attach(
+    session: Session, *, actor: Principal, watch: Watch, camera: Camera, read: PlateRead, match: Match
+) -> Alert:
+    """The alert for this read of a watched car: the pass's existing one, or a new one, raised and routed."""
+    alert = _open_pass(session, watch, camera, read, match.kind)
+    if alert is None:
+        where = place_of(read, camera)
+        hit = match.kind is MatchKind.HIT
+        alert = Alert(
+            watch_id=watch.id,
+            case_id=watch.case_id,
+            kind=AlertKind.HIT if hit else AlertKind.POSSIBLE,
+            status=AlertStatus.OPEN if hit else AlertStatus.PENDING,
+            plate=watch.vehicle.plate,
+            plate_colour=watch.vehicle.plate_colour,
+            reporter_id=camera.organisation_id,
+            camera_id=camera.id,
+            pass_key=read.pass_key,
+            first_read_at=read.read_at,
+            last_read_at=read.read_at,
+            sightings=1,
+            lon=where.lon,
+            lat=where.lat,
+            created_at=clock.now(),
+        )
+        session.add(alert)
+        session.flush()
+        if hit:
+            _route(session, actor, alert, watch, camera)
+        else:
+            _ask_officer(session, actor, alert, watch, camera, match)
+        return alert
+    alert.sightings += 1
+    alert.first_read_at = min(alert.first_read_at, read.read_at)
+    alert.last_read_at = max(alert.last_read_at, read.read_at)
+    if (
+        match.kind is MatchKind.HIT
+        and alert.kind == AlertKind.POSSIBLE
+        and transitions.can("upgrade", alert.status)
+    ):
+        transitions.move(alert, "upgrade")
+        alert.kind = AlertKind.HIT
+        _route(session, actor, alert, watch, camera)
+    session.flush()
+    return alert
+
+
+def _police_unit_for(session: Session, covering: Sequence[int]) -> Organisation | None:
+    """The police unit of the most specific area covering the place (a brigade before its detachment)."""
+    if not covering:
+        return None
+    units = session.scalars(
+        select(Organisation).where(
+            Organisation.kind == OrgKind.POLICE_UNIT, Organisation.jurisdiction_id.in_(covering)
+        )
+    ).all()
+    rank = {jurisdiction_id: i for i, jurisdiction_id in enumerate(covering)}
+    return min(units, key=lambda u: (rank[u.jurisdiction_id or 0], u.id), default=None)
+
+
+def _lock_dispatch_feed(session: Session) -> None:
+    # As for the watch-list feed: dispatches must commit in seq order, or a unit polling "after N" could
+    # miss one that commits late (SQLite serialises writers already).
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(7302)"))
+
+
+def _route(session: Session, actor: Principal, alert: Alert, watch: Watch, camera: Camera) -> None:
+    """Send an open alert to the police unit of the place and to the watch's officer."""
+    reporter = session.get(Organisation, camera.organisation_id)
+    assert reporter is not None
+    covering: list[int] = []
+    if alert.lon is not None and alert.lat is not None:
+        covering = cached_index(session).covering(alert.lon, alert.lat)
+    unit = _police_unit_for(session, covering) or reporter
+    alert.jurisdiction_id = covering[0] if covering else None
+    alert.routed_unit_id = unit.id
+    if covering:
+        alert.in_scope = watch.scope_jurisdiction_id in covering
+    else:  # no place known: judge by the reporting unit's own area
+        area = reporter.jurisdiction_id
+        alert.in_scope = area is not None and watch.scope_jurisdiction_id in overlapping_jurisdiction_ids(
+            session, area
+        )
+    _lock_dispatch_feed(session)
+    session.add(AlertDispatch(alert_id=alert.id, organisation_id=unit.id, at=clock.now()))
+    session.flush()
+    event = _event(session, actor, alert, "alert.raised", unit=unit.name, camera=camera.external_id)
+    notify.enqueue_webhooks(session, event=event, organisation_ids=[watch.court_id, unit.id])
+    seen = clock.local(alert.first_read_at)
+    where = f"{unit.name}辖区" if covering else f"{reporter.name}的卡口"
+    action = "已通知该单位依法扣押" if alert.in_scope else "该地点不在布控范围内，已告知当地交警"
+    tell_officer(
+        session,
+        event,
+        watch,
+        f"alert:{alert.id}:open",
+        f"您布控的车辆{alert.plate}于{seen:%m月%d日%H:%M}在{where}被识别，{action}。",
+    )
+
+
+def _ask_officer(
+    session: Session, actor: Principal, alert: Alert, watch: Watch, camera: Camera, match: Match
+) -> None:
+    event = _event(session, actor, alert, "alert.possible", reading=match.reading, camera=camera.external_id)
+    notify.enqueue_webhooks(session, event=event, organisation_ids=[watch.court_id])
+    seen = clock.local(alert.first_read_at)
+    tell_officer(
+        session,
+        event,
+        watch,
+        f"alert:{alert.id}:pending",
+        f"疑似识别到您布控的车辆{alert.plate}（识别为{match.reading}，{seen:%m月%d日%H:%M}），请登录平台核对确认。",
+    )
+
+
+def _event(session: Session, actor: Principal, alert: Alert, kind: str, **data: object) -> TimelineEvent:
+    return timeline.record(
+        session,
+        actor=actor,
+        kind=kind,
+        subject=f"alert:{alert.id}",
+        case_id=alert.case_id,
+        data={
+            "alert_id": alert.id,
+            "watch_id": alert.watch_id,
+            "plate": alert.plate,
+            "kind": alert.kind,
+            "status": alert.status,
+            "read_at": alert.first_read_at.isoformat(),
+            "lon": alert.lon,
+            "lat": alert.lat,
+            "in_scope": alert.in_scope,
+            **data,
+        },
+    )
+
+
+# --- the officer's verbs ----------------------------------------------------------------------------
+
+
+def visible_alert(session: Session, actor: Principal, alert_id: int) -> Alert:
+    """An alert the caller may see: the watch's court, the unit it was routed to or reported it, an admin."""
+    alert = session.get(Alert, alert_id)
+    if alert is not None and actor.role != Role.ADMIN:
+        watch = session.get(Watch, alert.watch_id)
+        allowed = {alert.reporter_id, alert.routed_unit_id, watch.court_id if watch else None}
+        if actor.organisation_id not in allowed:
+            alert = None
+    if alert is None:
+        raise NotFound(f"alert {alert_id} does not exist")
+    return alert
+
+
+def locked_watch(session: Session, watch_id: int) -> Watch | None:
+    """The watch re-read under a row lock: alerts of one watch are raised and decided one at a time."""
+    return session.scalar(
+        select(Watch)
+        .where(Watch.id == watch_id)
+        .with_for_update(of=Watch)
+        .execution_options(populate_existing=True)
+    )
+
+
+def _decide(session: Session, actor: Principal, alert: Alert, verb: str, note: str) -> Watch:
+    watch = locked_watch(session, alert.watch_id)
+    if watch is None or watch.court_id != actor.organisation_id:
+        raise NotFound(f"alert {alert.id} does not exist")
+    transitions.move(alert, verb)
+    alert.decided_at = clock.now()
+    alert.decided_by = actor.label
+    alert.decision_note = note.strip()
+    session.flush()
+    return watch
+
+
+def confirm(session: Session, *, actor: Principal, alert: Alert, note: str) -> Alert:
+    """The officer has looked: it is the watched car. From here it is routed like a hit."""
+    watch = _decide(session, actor, alert, "confirm", note)
+    camera = session.get(Camera, alert.camera_id)
+    assert camera is not None
+    _route(session, actor, alert, watch, camera)
+    return alert
+
+
+def reject(session: Session, *, actor: Principal, alert: Alert, note: str) -> Alert:
+    """The officer has looked: another car. Later look-alike reads of the same pass stay with this one."""
+    _decide(session, actor, alert, "reject", note)
+    _event(session, actor, alert, "alert.rejected", note=alert.decision_note)
+    return alert
+
+
+def close_alerts_of_watch(session: Session, *, actor: Principal, watch_id: int, reason: str) -> list[Alert]:
+    """Close the watch's open and pending alerts (the car was captured, or the watch ended)."""
+    alerts = session.scalars(
+        select(Alert).where(
+            Alert.watch_id == watch_id, Alert.status.in_([AlertStatus.OPEN, AlertStatus.PENDING])
+        )
+    ).all()
+    for alert in alerts:
+        transitions.move(alert, "close")
+        alert.decided_at, alert.decided_by, alert.decision_note = clock.now(), actor.label, reason
+    session.flush()
+    return list(alerts)
+
+
+def alerts_of_court(
+    session: Session, court_id: int, *, status: AlertStatus | None, limit: int, offset: int
+) -> list[Alert]:
+    query = select(Alert).join(Watch, Watch.id == Alert.watch_id).where(Watch.court_id == court_id)
+    if status is not None:
+        query = query.where(Alert.status == status)
+    return list(session.scalars(query.order_by(Alert.id.desc()).limit(limit).offset(offset)))
+
+
+def dispatches_after(
+    session: Session, unit_id: int, after: int, limit: int
+) -> list[tuple[AlertDispatch, Alert]]:
+    """The alerts routed to a unit after a cursor, oldest first."""
+    rows = session.execute(
+        select(AlertDispatch, Alert)
+        .join(Alert, Alert.id == AlertDispatch.alert_id)
+        .where(AlertDispatch.organisation_id == unit_id, AlertDispatch.seq > after)
+        .order_by(AlertDispatch.seq)
+        .limit(limit)
+    ).all()
+    return [(dispatch, alert) for dispatch, alert in rows]

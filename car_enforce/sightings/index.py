@@ -1,0 +1,224 @@
+"""The active watch list held in memory for matching, kept current from the change feed's cursor.
+
+Each server process holds one index. It loads the police watch list (``watchlist_entry``) and the feed
+cursor from one read snapshot, then, before every batch it matches, applies the changes committed after
+its cursor (``watchlist_change``, which commits in ``seq`` order). Every process therefore matches a
+batch against every change committed before the batch began, however many processes there are, and
+no process needs another's memory.
+
+Layout, for a million entries in a few hundred megabytes:
+
+- ``_exact``: plate key → packed ``watch_id << 3 | colour code`` (an int), or a tuple of them when the
+  same characters are watched in several colours (different cars);
+- ``_folded``: folded key → the plate key(s) that fold to it, only for plates that hold a look-alike
+  letter. A plate without one (浙C12345) is its own folded key and is found through ``_exact``.
+"""
+
+from __future__ import annotations
+
+import threading
+import weakref
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from car_enforce.db import Database
+from car_enforce.sightings.matching import (
+    CODE_COLOURS,
+    COLOUR_CODES,
+    MAX_EQUIVALENT_CHARS,
+    MatchKind,
+    differences,
+    fold,
+    plate_key,
+    plate_of,
+)
+from car_enforce.vehicles.models import PlateColour
+from car_enforce.watches.models import WatchChangeKind, WatchlistChange, WatchlistEntry
+
+_ADDING = frozenset({WatchChangeKind.ISSUED, WatchChangeKind.RENEWED})
+LOAD_CHUNK = 20_000
+
+
+@dataclass(frozen=True, slots=True)
+class Match:
+    watch_id: int
+    plate: str  # the watched plate, normal form
+    colour: PlateColour | None
+    kind: MatchKind
+    reading: str  # the reading (as read) that matched
+    equivalent_chars: int  # how many characters matched only through look-alikes
+
+
+def _rank(m: Match) -> tuple[int, int]:
+    return (0 if m.kind is MatchKind.HIT else 1, m.equivalent_chars)
+
+
+def _pack(watch_id: int, colour: PlateColour | str | None) -> int:
+    return watch_id << 3 | COLOUR_CODES[PlateColour(colour) if colour else None]
+
+
+def _values(slot: int | tuple[int, ...] | None) -> tuple[int, ...]:
+    if slot is None:
+        return ()
+    return slot if isinstance(slot, tuple) else (slot,)
+
+
+class WatchIndex:
+    def __init__(self) -> None:
+        self._exact: dict[str, int | tuple[int, ...]] = {}
+        self._folded: dict[str, str | tuple[str, ...]] = {}
+        self.cursor = 0
+        self.loaded = False
+        self._lock = threading.Lock()
+
+    def __len__(self) -> int:
+        return sum(len(_values(slot)) for slot in self._exact.values())
+
+    # --- building ---------------------------------------------------------------------------------
+
+    def add(self, watch_id: int, plate: str, colour: PlateColour | str | None) -> None:
+        key = plate_key(plate)
+        if key is None:
+            return
+        packed = _pack(watch_id, colour)
+        present = _values(self._exact.get(key))
+        if packed in present:
+            return
+        if present:
+            self._exact[key] = (*present, packed)
+            return
+        self._exact[key] = packed
+        folded = fold(key)
+        if folded != key:
+            keys = self._folded.get(folded)
+            if keys is None:
+                self._folded[folded] = key
+            elif isinstance(keys, str):
+                self._folded[folded] = (keys, key)
+            else:
+                self._folded[folded] = (*keys, key)
+
+    def remove(self, watch_id: int, plate: str) -> None:
+        key = plate_key(plate)
+        if key is None or key not in self._exact:
+            return
+        remaining = tuple(v for v in _values(self._exact[key]) if v >> 3 != watch_id)
+        if remaining:
+            self._exact[key] = remaining if len(remaining) > 1 else remaining[0]
+            return
+        del self._exact[key]
+        folded = fold(key)
+        keys = self._folded.get(folded)
+        if keys is None:
+            return
+        left = tuple(k for k in ((keys,) if isinstance(keys, str) else keys) if k != key)
+        if not left:
+            del self._folded[folded]
+        else:
+            self._folded[folded] = left if len(left) > 1 else left[0]
+
+    def apply(self, changes: Iterable[tuple[int, str, int, str, str]]) -> None:
+        """Apply change-feed rows ``(seq, kind, watch_id, plate, colour)`` in order."""
+        for seq, kind, watch_id, plate, colour in changes:
+            if kind in _ADDING:
+                self.add(watch_id, plate, colour)
+            else:  # lifted, lapsed, fulfilled, and any removal a later issue adds
+                self.remove(watch_id, plate)
+            self.cursor = seq
+
+    # --- keeping current --------------------------------------------------------------------------
+
+    def load(self, session: Session) -> None:
+        """Fill from the watch list and take the cursor, both from the session's one read snapshot."""
+        cursor = session.execute(select(func.coalesce(func.max(WatchlistChange.seq), 0))).scalar_one()
+        columns = (WatchlistEntry.watch_id, WatchlistEntry.plate, WatchlistEntry.plate_colour)
+        rows = session.execute(select(*columns).execution_options(yield_per=LOAD_CHUNK))
+        for watch_id, plate, colour in rows:
+            self.add(watch_id, plate, colour)
+        self.cursor = int(cursor)
+        self.loaded = True
+
+    def refresh(self, session: Session) -> int:
+        """Load on first use, then apply every change committed after the cursor; returns how many."""
+        with self._lock:
+            if not self.loaded:
+                self.load(session)
+                return 0
+            rows = session.execute(
+                select(
+                    WatchlistChange.seq,
+                    WatchlistChange.kind,
+                    WatchlistChange.watch_id,
+                    WatchlistChange.plate,
+                    WatchlistChange.plate_colour,
+                )
+                .where(WatchlistChange.seq > self.cursor)
+                .order_by(WatchlistChange.seq)
+            ).all()
+            self.apply(rows)
+            return len(rows)
+
+    # --- matching ---------------------------------------------------------------------------------
+
+    def _entries(self, key: str) -> Iterator[tuple[int, PlateColour | None]]:
+        for packed in _values(self._exact.get(key)):
+            yield packed >> 3, CODE_COLOURS[packed & 7]
+
+    def match_reading(self, reading: str, colour: PlateColour | None) -> list[Match]:
+        """Hits and possible hits for one reading; a colour the camera told must agree, never folded."""
+        key = plate_key(reading)
+        if key is None:
+            return []
+        found: list[Match] = []
+        exact = self._exact.get(key)
+        if exact is not None:
+            found += self._found(key, reading, colour, MatchKind.HIT, 0)
+        folded = fold(key)
+        near = self._folded.get(folded)
+        candidates = [] if near is None else [near] if isinstance(near, str) else list(near)
+        if folded != key and folded in self._exact:
+            candidates.append(folded)
+        for candidate in candidates:
+            if candidate == key or len(candidate) != len(key):
+                continue
+            count = differences(key, candidate)
+            if count <= MAX_EQUIVALENT_CHARS:
+                found += self._found(candidate, reading, colour, MatchKind.POSSIBLE, count)
+        return found
+
+    def _found(
+        self, key: str, reading: str, colour: PlateColour | None, kind: MatchKind, count: int
+    ) -> list[Match]:
+        entries = [(w, c) for w, c in self._entries(key) if colour is None or c is None or c == colour]
+        # The camera did not tell the colour and these characters are watched in several colours: they
+        # are different cars, so each is only a possible hit until a person looks.
+        if kind is MatchKind.HIT and colour is None and len(entries) > 1:
+            kind = MatchKind.POSSIBLE
+        plate = plate_of(key)
+        return [Match(w, plate, c, kind, reading, count) for w, c in entries]
+
+    def match(self, readings: Iterable[str], colour: PlateColour | None) -> list[Match]:
+        """The best match per watch over every reading of one read: a hit beats a possible hit."""
+        best: dict[int, Match] = {}
+        for reading in readings:
+            for m in self.match_reading(reading, colour):
+                held = best.get(m.watch_id)
+                if held is None or _rank(m) < _rank(held):
+                    best[m.watch_id] = m
+        return list(best.values())
+
+
+_indexes: weakref.WeakKeyDictionary[Database, WatchIndex] = weakref.WeakKeyDictionary()
+_indexes_lock = threading.Lock()
+
+
+def index_of(database: Database) -> WatchIndex:
+    """This process's index of a database (one per process and database; each keeps itself current)."""
+    index = _indexes.get(database)
+    if index is None:
+        with _indexes_lock:
+            index = _indexes.setdefault(database, WatchIndex())
+    return index

@@ -1,0 +1,182 @@
+"""Ingest: a police unit's reads, matched against the watch list, stored only where they matched.
+
+One message (a vendor webhook, a camera push, a batch of up to 5,000 reads) is one call, in the
+request's transaction:
+
+1. a message whose body was received before from the same unit is answered with the first result;
+2. the process's watch index catches up with the change feed;
+3. cameras are known (or created) and their last-seen time moves forward;
+4. every reading of every read is matched; reads that match nothing are only counted per camera and hour;
+5. a read that matched is kept as a sighting (its images as evidence files) and joins the alert of its
+   pass, which is raised and routed when new (``alerts.attach``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import Counter
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from car_enforce import clock, evidence
+from car_enforce.errors import Forbidden
+from car_enforce.identity.principal import Principal
+from car_enforce.sightings import alerts
+from car_enforce.sightings.cameras import camera_ids, count_reads, hour_of
+from car_enforce.sightings.index import Match, WatchIndex
+from car_enforce.sightings.models import AlertKind, Camera, ReadBatch, Sighting
+from car_enforce.sightings.reads import Parsed, PlateRead
+from car_enforce.watches.models import WatchStatus
+
+MAX_BATCH = 5000
+
+
+@dataclass
+class IngestResult:
+    reads: int = 0
+    matched: int = 0  # reads that matched at least one watch
+    hits: int = 0  # sightings stored as exact hits
+    possible_hits: int = 0  # sightings stored as look-alike matches
+    duplicates: int = 0  # reads already stored from an earlier message
+    heartbeats: int = 0
+    alerts: list[int] = field(default_factory=list)  # alerts raised or joined by this message
+    replayed: bool = False  # the same body was received before: this is its first answer
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def body_digest(body: bytes) -> str:
+    return hashlib.sha256(body).hexdigest()
+
+
+def read_key_of(read: PlateRead) -> str:
+    """The read's identity: the vendor's id, or a digest of what it says (camera, time, plate)."""
+    if read.read_key:
+        key = f"{read.vendor}:{read.read_key}"
+        if len(key) <= 160:
+            return key
+    said = f"{read.vendor}|{read.camera_id or ''}|{read.read_at.isoformat()}|{read.plate}"
+    return f"{read.vendor}:sha256:{hashlib.sha256(said.encode()).hexdigest()}"
+
+
+def _claim(session: Session, organisation_id: int, digest: str) -> tuple[ReadBatch | None, ReadBatch | None]:
+    """(the new batch row, None), or (None, the earlier batch with the same body)."""
+    batch = ReadBatch(organisation_id=organisation_id, digest=digest, received_at=clock.now(), result={})
+    try:
+        with session.begin_nested():
+            session.add(batch)
+    except IntegrityError:
+        earlier = session.scalar(
+            select(ReadBatch).where(ReadBatch.organisation_id == organisation_id, ReadBatch.digest == digest)
+        )
+        return None, earlier
+    return batch, None
+
+
+def ingest(
+    session: Session, *, unit: Principal, parsed: Parsed, digest: str, index: WatchIndex
+) -> IngestResult:
+    """Match and store one message of a police unit; a re-post of the same body changes nothing."""
+    if unit.organisation_id is None:
+        raise Forbidden("reads come from a police unit's key")
+    org_id = unit.organisation_id
+    batch, earlier = _claim(session, org_id, digest)
+    if earlier is not None:
+        return IngestResult(**{**earlier.result, "replayed": True})
+    assert batch is not None
+    index.refresh(session)
+
+    seen: dict[str, tuple[str, datetime]] = {}
+    for read in parsed.reads:
+        _saw(seen, read.camera_id or "", read.vendor, read.read_at)
+    for beat in parsed.heartbeats:
+        _saw(seen, beat.camera_id, beat.vendor, beat.at)
+    ids = camera_ids(session, org_id, seen)
+
+    result = IngestResult(reads=len(parsed.reads), heartbeats=len(parsed.heartbeats))
+    reads: Counter[tuple[int, datetime]] = Counter()
+    matched: Counter[tuple[int, datetime]] = Counter()
+    found: list[tuple[PlateRead, int, list[Match]]] = []
+    for read in parsed.reads:
+        camera_id = ids[read.camera_id or ""]
+        slot = (camera_id, hour_of(read.read_at))
+        reads[slot] += 1
+        matches = index.match(read.readings(), read.colour)
+        if matches:
+            matched[slot] += 1
+            found.append((read, camera_id, matches))
+    count_reads(session, {slot: (n, matched[slot]) for slot, n in reads.items()})
+    result.matched = len(found)
+
+    for read, camera_id, matches in found:
+        camera = session.get(Camera, camera_id)
+        assert camera is not None
+        for match in matches:
+            _keep(session, unit, camera, read, match, result)
+    batch.result = result.as_dict()
+    session.flush()
+    return result
+
+
+def _saw(seen: dict[str, tuple[str, datetime]], camera: str, vendor: str, at: datetime) -> None:
+    held = seen.get(camera)
+    if held is None or held[1] < at:
+        seen[camera] = (vendor, at)
+
+
+def _keep(
+    session: Session, unit: Principal, camera: Camera, read: PlateRead, match: Match, result: IngestResult
+) -> None:
+    """Store one matched read as a sighting and attach it to its alert."""
+    # The watch row is locked: two batches carrying reads of one pass must not raise two alerts.
+    watch = alerts.locked_watch(session, match.watch_id)
+    if watch is None or watch.status != WatchStatus.ACTIVE:
+        return  # ended since the index last caught up: nothing to stop any more
+    key = read_key_of(read)
+    exists = session.scalar(
+        select(Sighting.id).where(
+            Sighting.reporter_id == camera.organisation_id,
+            Sighting.read_key == key,
+            Sighting.watch_id == watch.id,
+        )
+    )
+    if exists is not None:
+        result.duplicates += 1
+        return
+    alert = alerts.attach(session, actor=unit, watch=watch, camera=camera, read=read, match=match)
+    images = [evidence.store(image, field="image") for image in read.images]
+    session.add(
+        Sighting(
+            alert_id=alert.id,
+            watch_id=watch.id,
+            reporter_id=camera.organisation_id,
+            camera_id=camera.id,
+            read_key=key,
+            vendor=read.vendor,
+            kind=AlertKind(match.kind.value),
+            reading=match.reading[:64],
+            plate_read=read.plate[:64],
+            equivalent_chars=match.equivalent_chars,
+            confidence=read.confidence,
+            colour_read=read.colour,
+            read_at=read.read_at,
+            lon=read.place.lon if read.place else None,
+            lat=read.place.lat if read.place else None,
+            datum_in=read.place.datum_in if read.place else None,
+            raw=read.raw,
+            images=images,
+            received_at=clock.now(),
+        )
+    )
+    if match.kind.value == AlertKind.HIT:
+        result.hits += 1
+    else:
+        result.possible_hits += 1
+    if alert.id not in result.alerts:
+        result.alerts.append(alert.id)

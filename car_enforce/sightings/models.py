@@ -1,0 +1,149 @@
+"""Cameras, read counts, stored sightings (reads that matched) and the alerts they raise.
+
+Reads that match nothing are never stored, only counted per camera and hour (privacy: a plate reader
+sees every car on the road; the platform keeps only what concerns a court's watch).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import JSON, BigInteger, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from car_enforce.db import Base, UTCDateTime
+
+
+class AlertKind(StrEnum):
+    HIT = "hit"  # an exact match: routed to the police at once
+    POSSIBLE = "possible"  # a match only through look-alike characters: an officer confirms or rejects
+
+
+class AlertStatus(StrEnum):
+    PENDING = "pending"  # a possible hit waiting for the officer
+    OPEN = "open"  # a hit (or a confirmed possible hit), routed to the police unit of the place
+    REJECTED = "rejected"  # the officer saw it was another car
+    CLOSED = "closed"  # the car was captured or the watch ended
+
+
+class Camera(Base):
+    """A plate reader of a police unit, known by the id the unit's own system gives it."""
+
+    __tablename__ = "police_camera"
+    __table_args__ = (UniqueConstraint("organisation_id", "external_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"))
+    external_id: Mapped[str] = mapped_column(String(128))  # "" for reads that name no camera
+    vendor: Mapped[str] = mapped_column(String(32))
+    name: Mapped[str] = mapped_column(String(128), default="")
+    # Where it stands (WGS84), for vendors whose reads carry no coordinates; the datum it was given in.
+    lon: Mapped[float | None]
+    lat: Mapped[float | None]
+    datum_in: Mapped[str | None] = mapped_column(String(8))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    last_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # None: registered, never heard
+
+
+class ReadCount(Base):
+    """How many reads a camera sent in one hour, and how many matched: the only trace of the others."""
+
+    __tablename__ = "read_count"
+
+    camera_id: Mapped[int] = mapped_column(ForeignKey("police_camera.id"), primary_key=True)
+    hour: Mapped[datetime] = mapped_column(UTCDateTime, primary_key=True)
+    reads: Mapped[int] = mapped_column(Integer, default=0)
+    matched: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class ReadBatch(Base):
+    """One message or batch as received, by the digest of its body: a re-post is answered, not redone."""
+
+    __tablename__ = "read_batch"
+    __table_args__ = (UniqueConstraint("organisation_id", "digest"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"))
+    digest: Mapped[str] = mapped_column(String(64))
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    result: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+
+class Alert(Base):
+    """One alert per (watch, vehicle pass): every read of the pass is a sighting attached to it."""
+
+    __tablename__ = "alert"
+    __table_args__ = (
+        Index("ix_alert_watch_id_camera_id_last_read_at", "watch_id", "camera_id", "last_read_at"),
+        Index("ix_alert_watch_id_pass_key", "watch_id", "pass_key"),
+        Index("ix_alert_case_id_status", "case_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    watch_id: Mapped[int] = mapped_column(ForeignKey("watch.id"))
+    case_id: Mapped[int] = mapped_column(ForeignKey("enforcement_case.id"))
+    kind: Mapped[AlertKind] = mapped_column(String(16))
+    status: Mapped[AlertStatus] = mapped_column(String(16))
+    plate: Mapped[str] = mapped_column(String(16))  # the watched plate, normal form
+    plate_colour: Mapped[str] = mapped_column(String(16))
+    reporter_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"))
+    camera_id: Mapped[int] = mapped_column(ForeignKey("police_camera.id"))
+    pass_key: Mapped[str | None] = mapped_column(String(160))
+    first_read_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    last_read_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    sightings: Mapped[int] = mapped_column(Integer, default=0)
+    lon: Mapped[float | None]  # WGS84: the read's place, else the camera's
+    lat: Mapped[float | None]
+    jurisdiction_id: Mapped[int | None] = mapped_column(ForeignKey("jurisdiction.id"))
+    # The police unit whose area covers the place (else the reporting unit); None until it is routed.
+    routed_unit_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id"))
+    # Whether the place lies inside the watch's scope: outside it the police are told, not asked to stop.
+    in_scope: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    decided_by: Mapped[str] = mapped_column(String(96), default="")
+    decision_note: Mapped[str] = mapped_column(Text, default="")
+
+
+class Sighting(Base):
+    """A read that matched a watch, kept whole as evidence (images as files, referenced by digest)."""
+
+    __tablename__ = "sighting"
+    __table_args__ = (UniqueConstraint("reporter_id", "read_key", "watch_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    alert_id: Mapped[int] = mapped_column(ForeignKey("alert.id"), index=True)
+    watch_id: Mapped[int] = mapped_column(ForeignKey("watch.id"))
+    reporter_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"))
+    camera_id: Mapped[int] = mapped_column(ForeignKey("police_camera.id"))
+    read_key: Mapped[str] = mapped_column(String(160))
+    vendor: Mapped[str] = mapped_column(String(32))
+    kind: Mapped[AlertKind] = mapped_column(String(16))
+    reading: Mapped[str] = mapped_column(String(64))  # the text that matched, as read
+    plate_read: Mapped[str] = mapped_column(String(64))  # the reader's best reading, as read
+    equivalent_chars: Mapped[int] = mapped_column(Integer, default=0)
+    confidence: Mapped[float | None]
+    colour_read: Mapped[str | None] = mapped_column(String(16))
+    read_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    lon: Mapped[float | None]
+    lat: Mapped[float | None]
+    datum_in: Mapped[str | None] = mapped_column(String(8))
+    raw: Mapped[Any] = mapped_column(JSON, nullable=True)
+    images: Mapped[list[str]] = mapped_column(JSON, default=list)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class AlertDispatch(Base):
+    """The police side's alert feed: an alert routed to a unit, in commit order of ``seq``."""
+
+    __tablename__ = "alert_dispatch"
+    __table_args__ = (Index("ix_alert_dispatch_organisation_id_seq", "organisation_id", "seq"),)
+
+    seq: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer(), "sqlite"), primary_key=True, autoincrement=True
+    )
+    alert_id: Mapped[int] = mapped_column(ForeignKey("alert.id"))
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"))
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
