@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 import swagger_ui_bundle
 from fastapi import Depends, FastAPI
@@ -43,6 +44,19 @@ def _document_roles(app: FastAPI) -> None:
         line = f"**Who may call:** {who}."
         if line not in (route.description or ""):
             route.description = f"{route.description or ''}\n\n{line}".strip()
+
+
+def _publish_components(app: FastAPI, components: dict[str, Any]) -> None:
+    """Add schemas that routes refer to but FastAPI does not generate (the msgspec-decoded read batch)."""
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            document = generate()
+            document.setdefault("components", {}).setdefault("schemas", {}).update(components)
+        return app.openapi_schema or generate()
+
+    app.openapi = openapi  # type: ignore[method-assign]
 
 
 def create_app(database: Database | None = None, *, with_scheduler: bool = False) -> FastAPI:
@@ -102,4 +116,5 @@ def create_app(database: Database | None = None, *, with_scheduler: bool = False
         return {"status": "ok"}
 
     _document_roles(app)
+    _publish_components(app, reads.BATCH_COMPONENTS)
     return app

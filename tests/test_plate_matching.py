@@ -1,4 +1,4 @@
-"""Matching reads against the watch list: exact hits, look-alike possible hits, never the province or colour."""
+"""Matching reads against the watch list: exact hits, look-alike possible hits, never province or colour."""
 
 from __future__ import annotations
 
@@ -127,7 +127,7 @@ def test_change_feed_rows_are_applied_in_order() -> None:
 def test_keys_are_compact_and_round_trip() -> None:
     key = plate_key("浙c 1o345")
     assert key is not None and plate_of(key) == "浙C10345"
-    assert key.isascii() is False and max(map(ord, key)) < 256  # one byte per character
+    assert key == plate_key("浙Ｃ·１Ｏ３４５")  # the general path gives the same key as the fast one
     assert sys.getsizeof(key) < sys.getsizeof("浙C10345")
-    assert fold(key)[0] == key[0]
+    assert fold(key)[:3] == key[:3]  # the province is never folded
     assert classify(key, key) is MatchKind.HIT

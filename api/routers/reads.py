@@ -11,9 +11,7 @@ import json
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
-from fastapi.exceptions import RequestValidationError
 from fastapi.security import HTTPBasic, HTTPBasicCredentials
-from pydantic import ValidationError
 from sqlalchemy.orm import Session
 from starlette.datastructures import UploadFile
 
@@ -28,7 +26,7 @@ from car_enforce.sightings import ingest as ingesting
 from car_enforce.sightings import vendors
 from car_enforce.sightings.index import index_of
 from car_enforce.sightings.reads import Parsed
-from car_enforce.sightings.schemas import BATCH_ADAPTER, IngestOut, ReadBatchIn, canonical_reads
+from car_enforce.sightings.schemas import IngestOut, batch_schema, canonical_reads, decode_batch
 
 router = APIRouter(prefix="/api/police", tags=["police: reads"], responses=responses(401, 403, 422))
 Body = Annotated[bytes, Depends(_request_body)]
@@ -76,7 +74,7 @@ class AllowDevice(Allow):
 def _rekor_key(body: bytes) -> str | None:
     try:
         return vendors.rekor_key(json.loads(body))
-    except ValueError:
+    except (ValueError, RecursionError):
         return None
 
 
@@ -111,21 +109,17 @@ _FORM: dict[str, Any] = {"schema": {"type": "object", "additionalProperties": Tr
 _TEXT: dict[str, Any] = {"schema": {"type": "string"}}
 
 
+BATCH_SCHEMA, BATCH_COMPONENTS = batch_schema()
+
+
 @router.post(
     "/reads",
     response_model=IngestOut,
-    openapi_extra=_body_doc(**{"application/json": {"schema": {"$ref": "#/components/schemas/ReadBatchIn"}}}),
+    openapi_extra=_body_doc(**{"application/json": {"schema": BATCH_SCHEMA}}),
 )
 def post_reads(session: SessionDep, unit: PoliceAdapter, body: Body) -> IngestOut:
     """Up to 5,000 plate reads at once, matched against the watch list; only matches are stored."""
-    document = _json(body)
-    try:
-        batch = BATCH_ADAPTER.validate_python(document)
-    except ValidationError as exc:
-        raise RequestValidationError(
-            [{**e, "loc": ("body", *e["loc"])} for e in exc.errors(include_url=False)]
-        ) from None
-    return _ingest(session, unit, canonical_reads(batch, document["reads"]), body)
+    return _ingest(session, unit, canonical_reads(decode_batch(body)), body)
 
 
 @router.post(
@@ -176,7 +170,7 @@ def post_platerecognizer(session: SessionDep, unit: Device, body: Body, form: Fo
         if "json" not in form or not isinstance(form["json"], str):
             raise InvalidInput("json", "the multipart form needs a 'json' field holding the result")
         uploads = form.get("upload") or []
-        image = uploads[0][1] if uploads else None
+        image = (uploads[0][1] if isinstance(uploads, list) else uploads.encode()) if uploads else None
         parsed = vendors.parse_platerecognizer_multipart(form["json"], image)
     else:
         parsed = vendors.parse_platerecognizer(_json(body))
@@ -221,6 +215,3 @@ def post_csv(session: SessionDep, unit: Device, body: Body, form: Form) -> Inges
             raise InvalidInput("file", "the multipart form needs a 'file' part holding the CSV")
         data = files[0][1]
     return _ingest(session, unit, vendors.parse_csv(data), body)
-
-
-__all__ = ["ReadBatchIn", "router"]

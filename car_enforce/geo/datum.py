@@ -94,6 +94,10 @@ def gcj02_to_wgs84(lon: float, lat: float) -> tuple[float, float]:
 
 def validate_coordinates(lon: float, lat: float, field: str = "coordinates") -> tuple[float, float]:
     """The pair as floats, or InvalidInput if it is not a finite longitude/latitude."""
+    # The common case first: two floats in range (NaN fails the comparisons, infinity the bounds). Plate
+    # reads arrive at tens of thousands a second, each with a position.
+    if type(lon) is float and type(lat) is float and -180.0 <= lon <= 180.0 and -90.0 <= lat <= 90.0:
+        return lon, lat
     # Numbers only: a string that happens to parse is a malformed payload, and True is not 1 degree.
     for value in (lon, lat):
         if isinstance(value, bool) or not isinstance(value, numbers.Real):
@@ -108,7 +112,13 @@ def validate_coordinates(lon: float, lat: float, field: str = "coordinates") -> 
     return lon_f, lat_f
 
 
+_DATUMS: dict[str, Datum] = {d.value: d for d in Datum}
+
+
 def parse_datum(value: Datum | str, field: str = "datum") -> Datum:
+    known = _DATUMS.get(value)  # a plain lookup: every plate read passes here
+    if known is not None:
+        return known
     try:
         return Datum(value)
     except ValueError:

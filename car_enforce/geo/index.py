@@ -7,7 +7,10 @@ a worker. Rebuild it after importing boundaries; it holds no database state.
 from __future__ import annotations
 
 import threading
+import time
+import weakref
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 import numpy as np
 import shapely
@@ -103,9 +106,20 @@ class JurisdictionIndex:
 
 
 # One index per process, rebuilt when the stored boundaries change. Building costs tens of milliseconds
-# and parsing every WKT; a cheap fingerprint query tells whether another process (or an import in this
-# one) changed them since.
-_cached: tuple[tuple[object, ...], JurisdictionIndex] | None = None
+# and parses every WKT; a cheap fingerprint query, asked at most every few seconds, tells whether another
+# process (or an import in this one) changed them since. Boundaries change a few times a year; hits are
+# routed many times a minute.
+RECHECK_S = 10.0
+
+
+@dataclass
+class _Cached:
+    fingerprint: tuple[object, ...]
+    checked_at: float
+    index: JurisdictionIndex
+
+
+_cached: weakref.WeakKeyDictionary[object, _Cached] = weakref.WeakKeyDictionary()  # per engine
 _cache_lock = threading.Lock()
 
 
@@ -121,20 +135,23 @@ def _fingerprint(session: Session) -> tuple[object, ...]:
 
 
 def cached_index(session: Session) -> JurisdictionIndex:
-    """The process's index over the stored boundaries, rebuilt only when they have changed."""
-    global _cached
+    """The process's index over the database's stored boundaries, rebuilt when they have changed."""
+    bind = session.get_bind()
+    engine = getattr(bind, "engine", bind)
+    current = _cached.get(engine)
+    if current is not None and time.monotonic() - current.checked_at < RECHECK_S:
+        return current.index
     fingerprint = _fingerprint(session)
-    current = _cached
-    if current is not None and current[0] == fingerprint:
-        return current[1]
     with _cache_lock:
-        if _cached is None or _cached[0] != fingerprint:
-            _cached = (fingerprint, JurisdictionIndex.load(session))
-        return _cached[1]
+        current = _cached.get(engine)
+        if current is None or current.fingerprint != fingerprint:
+            current = _Cached(fingerprint, time.monotonic(), JurisdictionIndex.load(session))
+            _cached[engine] = current
+        current.checked_at = time.monotonic()
+        return current.index
 
 
 def invalidate_cached_index() -> None:
-    """Forget the process's index (after an import in this process; other processes see the fingerprint)."""
-    global _cached
+    """Forget every index of this process (after an import here: the next lookup rebuilds)."""
     with _cache_lock:
-        _cached = None
+        _cached.clear()

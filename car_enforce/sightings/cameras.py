@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import threading
+import weakref
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from sqlalchemy import case, or_, select
+from sqlalchemy import bindparam, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from car_enforce import clock
+from car_enforce.db import UTCDateTime
 from car_enforce.errors import InvalidInput
 from car_enforce.sightings.models import Camera, ReadCount
 from car_enforce.sightings.reads import Place
@@ -22,44 +25,91 @@ def _insert(session: Session):  # type: ignore[no-untyped-def]
     return postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
 
 
+# Statements with named parameters, run with a list of rows (executemany): compiled once per dialect and
+# cached, where a multi-row VALUES clause would be compiled afresh for every batch of reads.
+_SEEN = (
+    update(Camera)
+    .where(
+        Camera.id == bindparam("camera_id"),
+        or_(Camera.last_seen_at.is_(None), Camera.last_seen_at < bindparam("seen_at", type_=UTCDateTime)),
+    )
+    .values(last_seen_at=bindparam("seen_at", type_=UTCDateTime))
+)
+
+
+# Per process and database: each camera's id (it never changes) and the last-seen time this process last
+# wrote for it. Last-seen times are kept to the minute, so a busy camera's row is written once a minute
+# rather than with every batch; several processes each write theirs, and the newest wins.
+LAST_SEEN_PRECISION = timedelta(minutes=1)
+_known: weakref.WeakKeyDictionary[object, dict[tuple[int, str], int]] = weakref.WeakKeyDictionary()
+_written: weakref.WeakKeyDictionary[object, dict[int, datetime]] = weakref.WeakKeyDictionary()
+_cache_lock = threading.Lock()
+
+
+def _caches(session: Session) -> tuple[dict[tuple[int, str], int], dict[int, datetime]]:
+    bind = session.get_bind()
+    engine = getattr(bind, "engine", bind)
+    with _cache_lock:
+        return _known.setdefault(engine, {}), _written.setdefault(engine, {})
+
+
 def camera_ids(
     session: Session, organisation_id: int, seen: Mapping[str, tuple[str, datetime]]
 ) -> dict[str, int]:
     """Ids of the unit's cameras in ``seen`` (external id → (vendor, newest time)); new ones are created.
 
-    One statement for the whole batch: a camera is created on its first message and its last-seen time
-    only ever moves forward, whatever order concurrent batches commit in.
+    A camera is created on its first message, and its last-seen time only ever moves forward, whatever
+    order concurrent batches commit in.
     """
     if not seen:
         return {}
     for external_id in seen:
         if len(external_id) > MAX_CAMERA_ID:
             raise InvalidInput("camera_id", f"longer than {MAX_CAMERA_ID} characters")
-    insert = _insert(session)
-    statement = insert(Camera).values(
-        [
-            {
-                "organisation_id": organisation_id,
-                "external_id": external_id,
-                "vendor": vendor,
-                "name": "",
-                "created_at": at,
-                "last_seen_at": at,
-            }
-            for external_id, (vendor, at) in sorted(seen.items())
-        ]
-    )
-    newer = statement.excluded.last_seen_at
-    statement = statement.on_conflict_do_update(
-        index_elements=[Camera.organisation_id, Camera.external_id],
-        set_={
-            "last_seen_at": case(
-                (or_(Camera.last_seen_at.is_(None), newer > Camera.last_seen_at), newer),
-                else_=Camera.last_seen_at,
+    known, written = _caches(session)
+    ids = {name: known[(organisation_id, name)] for name in seen if (organisation_id, name) in known}
+    missing = [name for name in seen if name not in ids]
+    if missing:
+        ids |= _ids(session, organisation_id, missing)
+        new = [name for name in missing if name not in ids]
+        if new:
+            insert = _insert(session)
+            statement = insert(Camera).on_conflict_do_nothing(
+                index_elements=[Camera.organisation_id, Camera.external_id]
             )
-        },
-    ).returning(Camera.external_id, Camera.id)
-    return {external_id: camera_id for external_id, camera_id in session.execute(statement)}
+            now = clock.now()
+            rows = [
+                {
+                    "organisation_id": organisation_id,
+                    "external_id": name,
+                    "vendor": seen[name][0],
+                    "name": "",
+                    "created_at": now,
+                }
+                for name in sorted(new)
+            ]
+            session.execute(statement, rows)
+            ids |= _ids(session, organisation_id, new)
+    stale = {
+        ids[name]: at
+        for name, (_, at) in sorted(seen.items())
+        if (last := written.get(ids[name])) is None or at - last >= LAST_SEEN_PRECISION
+    }
+    if stale:
+        session.connection().execute(_SEEN, [{"camera_id": c, "seen_at": at} for c, at in stale.items()])
+    for name, camera_id in ids.items():
+        known[(organisation_id, name)] = camera_id
+    written.update(stale)
+    return ids
+
+
+def _ids(session: Session, organisation_id: int, external_ids: list[str]) -> dict[str, int]:
+    rows = session.execute(
+        select(Camera.external_id, Camera.id).where(
+            Camera.organisation_id == organisation_id, Camera.external_id.in_(external_ids)
+        )
+    )
+    return {external_id: camera_id for external_id, camera_id in rows}
 
 
 def count_reads(session: Session, counts: Mapping[tuple[int, datetime], tuple[int, int]]) -> None:
@@ -67,12 +117,7 @@ def count_reads(session: Session, counts: Mapping[tuple[int, datetime], tuple[in
     if not counts:
         return
     insert = _insert(session)
-    statement = insert(ReadCount).values(
-        [
-            {"camera_id": camera_id, "hour": hour, "reads": reads, "matched": matched}
-            for (camera_id, hour), (reads, matched) in sorted(counts.items())
-        ]
-    )
+    statement = insert(ReadCount)
     statement = statement.on_conflict_do_update(
         index_elements=[ReadCount.camera_id, ReadCount.hour],
         set_={
@@ -80,7 +125,13 @@ def count_reads(session: Session, counts: Mapping[tuple[int, datetime], tuple[in
             "matched": ReadCount.matched + statement.excluded.matched,
         },
     )
-    session.execute(statement)
+    session.connection().execute(
+        statement,
+        [
+            {"camera_id": camera_id, "hour": hour, "reads": reads, "matched": matched}
+            for (camera_id, hour), (reads, matched) in sorted(counts.items())
+        ],
+    )
 
 
 def hour_of(instant: datetime) -> datetime:

@@ -16,18 +16,19 @@ from __future__ import annotations
 import hashlib
 from collections import Counter
 from dataclasses import asdict, dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
+import msgspec
+from sqlalchemy import select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from car_enforce import clock, evidence
 from car_enforce.errors import Forbidden
 from car_enforce.identity.principal import Principal
 from car_enforce.sightings import alerts
-from car_enforce.sightings.cameras import camera_ids, count_reads, hour_of
+from car_enforce.sightings.cameras import camera_ids, count_reads
 from car_enforce.sightings.index import Match, WatchIndex
 from car_enforce.sightings.models import AlertKind, Camera, ReadBatch, Sighting
 from car_enforce.sightings.reads import Parsed, PlateRead
@@ -65,18 +66,16 @@ def read_key_of(read: PlateRead) -> str:
     return f"{read.vendor}:sha256:{hashlib.sha256(said.encode()).hexdigest()}"
 
 
-def _claim(session: Session, organisation_id: int, digest: str) -> tuple[ReadBatch | None, ReadBatch | None]:
-    """(the new batch row, None), or (None, the earlier batch with the same body)."""
-    batch = ReadBatch(organisation_id=organisation_id, digest=digest, received_at=clock.now(), result={})
-    try:
-        with session.begin_nested():
-            session.add(batch)
-    except IntegrityError:
-        earlier = session.scalar(
-            select(ReadBatch).where(ReadBatch.organisation_id == organisation_id, ReadBatch.digest == digest)
-        )
-        return None, earlier
-    return batch, None
+def _claim(session: Session, organisation_id: int, digest: str) -> int | None:
+    """The new batch row's id, or None when the same body was received from this unit before."""
+    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    statement = (
+        insert(ReadBatch)
+        .values(organisation_id=organisation_id, digest=digest, received_at=clock.now(), result={})
+        .on_conflict_do_nothing(index_elements=[ReadBatch.organisation_id, ReadBatch.digest])
+        .returning(ReadBatch.id)
+    )
+    return session.execute(statement).scalar_one_or_none()
 
 
 def ingest(
@@ -86,48 +85,55 @@ def ingest(
     if unit.organisation_id is None:
         raise Forbidden("reads come from a police unit's key")
     org_id = unit.organisation_id
-    batch, earlier = _claim(session, org_id, digest)
-    if earlier is not None:
-        return IngestResult(**{**earlier.result, "replayed": True})
-    assert batch is not None
+    batch_id = _claim(session, org_id, digest)
+    if batch_id is None:  # a concurrent twin waited on the unique index and now sees the first answer
+        earlier = session.scalar(
+            select(ReadBatch.result).where(ReadBatch.organisation_id == org_id, ReadBatch.digest == digest)
+        )
+        return IngestResult(**{**(earlier or {}), "replayed": True})
     index.refresh(session)
 
-    seen: dict[str, tuple[str, datetime]] = {}
+    # One pass over the reads: the newest time per camera, counts per (camera, hour), and the matches.
+    newest: dict[str, datetime] = {}
+    vendors: dict[str, str] = {}
+    slots: Counter[tuple[str, int]] = Counter()
+    matched_slots: Counter[tuple[str, int]] = Counter()
+    found: list[tuple[PlateRead, list[Match]]] = []
+    match = index.match
     for read in parsed.reads:
-        _saw(seen, read.camera_id or "", read.vendor, read.read_at)
-    for beat in parsed.heartbeats:
-        _saw(seen, beat.camera_id, beat.vendor, beat.at)
-    ids = camera_ids(session, org_id, seen)
-
-    result = IngestResult(reads=len(parsed.reads), heartbeats=len(parsed.heartbeats))
-    reads: Counter[tuple[int, datetime]] = Counter()
-    matched: Counter[tuple[int, datetime]] = Counter()
-    found: list[tuple[PlateRead, int, list[Match]]] = []
-    for read in parsed.reads:
-        camera_id = ids[read.camera_id or ""]
-        slot = (camera_id, hour_of(read.read_at))
-        reads[slot] += 1
-        matches = index.match(read.readings(), read.colour)
+        camera, at = read.camera_id or "", read.read_at
+        held = newest.get(camera)
+        if held is None or held < at:
+            newest[camera] = at
+        slot = (camera, int(at.timestamp()) // 3600)
+        slots[slot] += 1
+        matches = match(read.readings(), read.colour)
         if matches:
-            matched[slot] += 1
-            found.append((read, camera_id, matches))
-    count_reads(session, {slot: (n, matched[slot]) for slot, n in reads.items()})
-    result.matched = len(found)
+            matched_slots[slot] += 1
+            found.append((read, matches))
+    if parsed.reads:  # one message, one vendor
+        vendors = dict.fromkeys(newest, parsed.reads[0].vendor)
+    for beat in parsed.heartbeats:
+        if beat.camera_id not in newest or newest[beat.camera_id] < beat.at:
+            newest[beat.camera_id] = beat.at
+        vendors.setdefault(beat.camera_id, beat.vendor)
+    ids = camera_ids(session, org_id, {camera: (vendors[camera], at) for camera, at in newest.items()})
+    count_reads(
+        session,
+        {
+            (ids[camera], datetime.fromtimestamp(hour * 3600, UTC)): (n, matched_slots[(camera, hour)])
+            for (camera, hour), n in slots.items()
+        },
+    )
 
-    for read, camera_id, matches in found:
-        camera = session.get(Camera, camera_id)
-        assert camera is not None
-        for match in matches:
-            _keep(session, unit, camera, read, match, result)
-    batch.result = result.as_dict()
-    session.flush()
+    result = IngestResult(reads=len(parsed.reads), heartbeats=len(parsed.heartbeats), matched=len(found))
+    for read, matches in found:
+        camera_row = session.get(Camera, ids[read.camera_id or ""])
+        assert camera_row is not None
+        for m in matches:
+            _keep(session, unit, camera_row, read, m, result)
+    session.execute(update(ReadBatch).where(ReadBatch.id == batch_id).values(result=result.as_dict()))
     return result
-
-
-def _saw(seen: dict[str, tuple[str, datetime]], camera: str, vendor: str, at: datetime) -> None:
-    held = seen.get(camera)
-    if held is None or held[1] < at:
-        seen[camera] = (vendor, at)
 
 
 def _keep(
@@ -169,7 +175,7 @@ def _keep(
             lon=read.place.lon if read.place else None,
             lat=read.place.lat if read.place else None,
             datum_in=read.place.datum_in if read.place else None,
-            raw=read.raw,
+            raw=msgspec.to_builtins(read.raw),
             images=images,
             received_at=clock.now(),
         )

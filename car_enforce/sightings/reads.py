@@ -11,7 +11,9 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Annotated, Any
+
+import msgspec
 
 from car_enforce import clock
 from car_enforce.errors import InvalidInput
@@ -58,14 +60,14 @@ def colour_of(value: object) -> PlateColour | None:
     return _COLOUR_WORDS.get(word)
 
 
-@dataclass(frozen=True, slots=True)
-class Candidate:
-    plate: str  # as read, not normalised
-    confidence: float | None = None  # 0–1
+class Candidate(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """Another reading of the same plate. A msgspec struct: the canonical batch decodes straight into it."""
+
+    plate: Annotated[str, msgspec.Meta(max_length=32)]  # as read, not normalised
+    confidence: Annotated[float, msgspec.Meta(ge=0, le=1)] | None = None  # 0–1
 
 
-@dataclass(frozen=True, slots=True)
-class Place:
+class Place(msgspec.Struct, frozen=True):
     """Where a read happened, in WGS84 (converted at the edge), with the datum it arrived in."""
 
     lon: float
@@ -73,8 +75,9 @@ class Place:
     datum_in: Datum
 
 
-@dataclass(slots=True)
-class PlateRead:
+class PlateRead(msgspec.Struct):
+    """One read. A msgspec struct rather than a dataclass: built for every read, it must cost little."""
+
     plate: str  # the best reading, as read
     read_at: datetime  # timezone-aware, UTC
     camera_id: str | None  # the vendor's camera id; None when the message does not name one
@@ -87,9 +90,10 @@ class PlateRead:
     read_key: str | None = None
     # The vendor's id of the vehicle pass (a group of reads of one car), when it has one.
     pass_key: str | None = None
-    # Raw evidence: the vendor's message with large base64 images cut out, and those images as bytes.
-    raw: dict[str, Any] | None = None
-    images: tuple[bytes, ...] = field(default=())
+    # Raw evidence: the vendor's message with large base64 images cut out (anything ``msgspec.to_builtins``
+    # turns into JSON), and those images as bytes. Only kept for reads that match.
+    raw: Any = None
+    images: tuple[bytes, ...] = ()
 
     def readings(self) -> list[str]:
         """Every text to try against the watch list: the best reading first, then the candidates."""
@@ -153,5 +157,5 @@ def checked_place(lon: object, lat: object, datum: object, field: str) -> Place:
         )
     declared = parse_datum(str(datum), f"{field}.datum")
     lon_f, lat_f = validate_coordinates(lon, lat, field)  # type: ignore[arg-type]
-    wgs_lon, wgs_lat = to_wgs84(lon_f, lat_f, declared, field)
+    wgs_lon, wgs_lat = (lon_f, lat_f) if declared is Datum.WGS84 else to_wgs84(lon_f, lat_f, declared, field)
     return Place(lon=wgs_lon, lat=wgs_lat, datum_in=declared)

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Any, Literal
+import re
+from datetime import UTC, datetime
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
+import msgspec
+from pydantic import BaseModel, ConfigDict, Field
 
 from car_enforce import clock
 from car_enforce.errors import InvalidInput
 from car_enforce.sightings.ingest import MAX_BATCH
 from car_enforce.sightings.models import Alert, Camera, Sighting
 from car_enforce.sightings.reads import (
+    MAX_CLOCK_SKEW,
+    MAX_READ_AGE,
     Candidate,
     Parsed,
     PlateRead,
@@ -21,68 +25,103 @@ from car_enforce.sightings.reads import (
 )
 
 Datum = Literal["WGS84", "GCJ02"]
+_Text128 = Annotated[str, msgspec.Meta(max_length=128)]
 
 
-class CandidateIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+# The canonical batch is decoded with msgspec rather than pydantic: it is the platform's hottest payload
+# (5,000 reads a request, 50,000 reads a second), and msgspec decodes and checks it in one pass at a
+# fraction of the cost. Its JSON schema is published in the OpenAPI document all the same.
+class ReadIn(msgspec.Struct, forbid_unknown_fields=True):
+    """One plate read."""
 
-    plate: str = Field(max_length=32)
-    confidence: float | None = Field(default=None, ge=0, le=1)
-
-
-class ReadIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    plate: str = Field(max_length=32, description="The best reading, as read (any case, separators allowed)")
-    candidates: list[CandidateIn] = Field(default_factory=list, max_length=20, description="Other readings")
-    confidence: float | None = Field(default=None, ge=0, le=1)
-    colour: str | None = Field(
-        default=None, max_length=16, description="Plate colour if the camera tells it: blue, yellow, green, …"
+    plate: Annotated[str, msgspec.Meta(max_length=32, description="The best reading, as read")]
+    read_at: Annotated[
+        datetime, msgspec.Meta(description="With its UTC offset; at most 5 minutes ahead, at most 7 days old")
+    ]
+    candidates: Annotated[list[Candidate], msgspec.Meta(max_length=20, description="Other readings")] = []
+    confidence: Annotated[float, msgspec.Meta(ge=0, le=1)] | None = None
+    colour: (
+        Annotated[
+            str,
+            msgspec.Meta(max_length=16, description="Plate colour if the camera tells it: blue, yellow, …"),
+        ]
+        | None
+    ) = None
+    camera_id: _Text128 | None = None
+    lon: Annotated[float, msgspec.Meta(ge=-180, le=180)] | None = None
+    lat: Annotated[float, msgspec.Meta(ge=-90, le=90)] | None = None
+    datum: (
+        Annotated[Datum, msgspec.Meta(description="Required with coordinates: WGS84 (GPS) or GCJ02")] | None
+    ) = None
+    read_id: Annotated[_Text128, msgspec.Meta(description="The sender's id of this read")] | None = None
+    pass_id: Annotated[_Text128, msgspec.Meta(description="The sender's id of the vehicle pass")] | None = (
+        None
     )
-    camera_id: str | None = Field(default=None, max_length=128)
-    read_at: datetime = Field(description="With its UTC offset; at most 5 minutes ahead, at most 7 days old")
-    lon: float | None = None
-    lat: float | None = None
-    datum: Datum | None = Field(default=None, description="Required with coordinates: WGS84 (GPS) or GCJ02")
-    read_id: str | None = Field(default=None, max_length=128, description="The sender's id of this read")
-    pass_id: str | None = Field(
-        default=None, max_length=128, description="The sender's id of the vehicle pass"
+
+
+class ReadBatchIn(msgspec.Struct, forbid_unknown_fields=True):
+    """Up to 5,000 plate reads."""
+
+    reads: Annotated[list[ReadIn], msgspec.Meta(min_length=1, max_length=MAX_BATCH)]
+
+
+_DECODER = msgspec.json.Decoder(ReadBatchIn)
+_WHERE = re.compile(r" - at `\$\.?(.*)`$")
+
+
+def batch_schema() -> tuple[dict[str, Any], dict[str, Any]]:
+    """(the request body's schema, the components it refers to) for the OpenAPI document."""
+    (schema,), components = msgspec.json.schema_components(
+        [ReadBatchIn], ref_template="#/components/schemas/{name}"
     )
+    return schema, components
 
 
-class ReadBatchIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+def decode_batch(body: bytes) -> ReadBatchIn:
+    """The batch, or InvalidInput naming the first bad field (``reads[3].read_at``)."""
+    try:
+        return _DECODER.decode(body)
+    except msgspec.ValidationError as exc:
+        message = str(exc)
+        where = _WHERE.search(message)
+        raise InvalidInput(where.group(1) if where else "body", _WHERE.sub("", message)) from None
+    except msgspec.DecodeError as exc:
+        raise InvalidInput("body", f"is not valid JSON: {exc}") from None
 
-    reads: list[ReadIn] = Field(min_length=1, max_length=MAX_BATCH)
 
-
-BATCH_ADAPTER: TypeAdapter[ReadBatchIn] = TypeAdapter(ReadBatchIn)
-
-
-def canonical_reads(batch: ReadBatchIn, documents: list[Any]) -> Parsed:
-    """The batch's reads in canonical form; ``documents`` are the reads as sent, kept as raw evidence."""
+def canonical_reads(batch: ReadBatchIn) -> Parsed:
+    """The batch's reads in canonical form, each checked; the first bad one refuses the whole batch."""
+    now = clock.now()
+    latest, earliest = now + MAX_CLOCK_SKEW, now - MAX_READ_AGE
     reads: list[PlateRead] = []
-    for i, (item, document) in enumerate(zip(batch.reads, documents, strict=True)):
-        where = f"reads[{i}]"
-        colour = colour_of(item.colour)
-        if item.colour and colour is None and item.colour.strip().lower() not in ("unknown", "other", ""):
-            raise InvalidInput(f"{where}.colour", f"{item.colour!r} is not a plate colour")
+    for i, item in enumerate(batch.reads):
+        at = item.read_at
+        # The common case costs two comparisons; anything unusual goes through the full check and its message.
+        if at.tzinfo is None or not earliest <= at <= latest:
+            at = checked_time(at, f"reads[{i}].read_at")
+        elif at.tzinfo is not UTC:
+            at = at.astimezone(UTC)
+        colour = None
+        if item.colour is not None:
+            colour = colour_of(item.colour)
+            if colour is None and item.colour.strip().lower() not in ("unknown", "other", ""):
+                raise InvalidInput(f"reads[{i}].colour", f"{item.colour!r} is not a plate colour")
         place = None
-        if item.lon is not None or item.lat is not None:
-            place = checked_place(item.lon, item.lat, item.datum, where)
+        if item.lon is not None or item.lat is not None or item.datum is not None:
+            place = checked_place(item.lon, item.lat, item.datum, f"reads[{i}]")
         reads.append(
             PlateRead(
                 plate=item.plate,
-                read_at=checked_time(item.read_at, f"{where}.read_at"),
+                read_at=at,
                 camera_id=item.camera_id,
                 vendor="canonical",
-                candidates=tuple(Candidate(c.plate, c.confidence) for c in item.candidates),
+                candidates=tuple(item.candidates),
                 confidence=item.confidence,
                 colour=colour,
                 place=place,
                 read_key=item.read_id,
                 pass_key=item.pass_id,
-                raw=document,
+                raw=item,
             )
         )
     return Parsed(reads=reads)

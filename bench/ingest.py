@@ -1,0 +1,396 @@
+"""Sighting-ingest benchmark (DESIGN §8): plate reads matched per second through the HTTP batch endpoint.
+
+Fills a fresh database with ``--entries`` active watches (``world.py``), starts the real server (one
+uvicorn process) on loopback, and posts ``--reads`` canonical reads in batches of ``--batch`` with
+``--hit-rate`` of them exact hits on watched cars (each on a different car, so every hit raises, routes and
+notifies a new alert). Every read carries two further candidate readings, as plate readers send them; the
+other reads are plates of the same city that match nothing, not even through look-alike characters.
+
+The floor is the same parse-and-match work in this process: decoding each batch's JSON, validating it
+into canonical reads, and matching every reading against an index loaded from the same database. The
+figures:
+
+- ``reads_per_s``: reads through HTTP, from the first request to the last answer;
+- ``floor_reads_per_s`` and ``ratio`` (HTTP over floor);
+- ``hit_to_alert_p99_ms``: for the batches carrying a hit, from sending the batch to holding the answer
+  that names the alert, which is committed (stored and routed) by then;
+- ``index_rss_mb``: what the in-memory index of all entries adds to a process's resident memory.
+
+Targets (issue): at least 50,000 reads/s, ratio at least 0.5, hit-to-alert p99 under 200 ms, index under
+400 MB for 1,000,000 entries. The last line of output is one JSON object.
+
+    .venv/bin/python bench/ingest.py --entries 20000 --reads 100000
+    .venv/bin/python bench/ingest.py --database-url postgresql+psycopg://postgres@127.0.0.1:5432/postgres
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import json
+import math
+import queue
+import random
+import shutil
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+import psutil
+from sqlalchemy import event, make_url, update
+
+# The shared world (database fill, server) sits beside this script.
+from world import (
+    CITY_ID,
+    COUNTY_ID,
+    OTHER_COUNTY_ID,
+    PROVINCE_ID,
+    Server,
+    create_database,
+    fill,
+    free_port,
+    log,
+    plate_of,
+    proc_status_kib,
+)
+
+from car_enforce import migrate
+from car_enforce.db import Database, make_engine
+from car_enforce.geo.models import Jurisdiction
+from car_enforce.sightings.index import WatchIndex
+from car_enforce.sightings.schemas import canonical_reads, decode_batch
+
+TARGET_READS_PER_S = 50_000.0
+TARGET_RATIO = 0.5
+TARGET_HIT_P99_MS = 200.0
+TARGET_INDEX_MB = 400.0
+CAMERAS = 200
+# Rough boxes (WGS84) so that hits are routed by the real boundary index: reads fall inside 平阳.
+BOXES = {
+    PROVINCE_ID: (118.0, 27.0, 123.0, 31.2),
+    CITY_ID: (119.6, 27.0, 121.3, 28.6),
+    COUNTY_ID: (120.2, 27.5, 120.7, 27.8),
+    OTHER_COUNTY_ID: (120.8, 28.0, 121.3, 28.5),
+}
+
+
+def box_wkt(lon0: float, lat0: float, lon1: float, lat1: float) -> str:
+    return f"MULTIPOLYGON((({lon0} {lat0}, {lon1} {lat0}, {lon1} {lat1}, {lon0} {lat1}, {lon0} {lat0})))"
+
+
+# ---------------------------------------------------------------------------------------------------------
+# The reads
+
+
+@dataclass(frozen=True)
+class Batch:
+    body: bytes
+    reads: int
+    hits: int
+
+
+def quiet_plates(index: WatchIndex, start: int, count: int) -> tuple[list[str], int]:
+    """``count`` plates of the same city that match no entry (not even as look-alikes), from car ``start`` on."""
+    plates: list[str] = []
+    i = start
+    while len(plates) < count:
+        plate = plate_of(i)[0]
+        i += 1
+        if not index.match_reading(plate, None):
+            plates.append(plate)
+    return plates, i
+
+
+def make_batches(index: WatchIndex, n_entries: int, n_reads: int, size: int, hit_rate: float) -> list[Batch]:
+    """The request bodies, serialised before the clock starts: the client's JSON work is not measured."""
+    rng = random.Random(20261123)
+    n_hits = round(n_reads * hit_rate)
+    hit_positions = set(rng.sample(range(n_reads), n_hits))
+    hit_cars = rng.sample(range(1, n_entries + 1), min(n_hits, n_entries))
+    plates, _ = quiet_plates(index, n_entries + 1, n_hits * 2 + (n_reads - n_hits) * 3)
+    now = datetime.now(UTC) - timedelta(seconds=30)
+    batches: list[Batch] = []
+    reads: list[dict[str, Any]] = []
+    hits = 0
+    quiet = iter(plates)
+    for position in range(n_reads):
+        if position in hit_positions:
+            best = plate_of(hit_cars[hits % len(hit_cars)])[0]
+            candidates = [next(quiet), next(quiet)]
+            hits += 1
+        else:
+            best, *candidates = next(quiet), next(quiet), next(quiet)
+        lon0, lat0, lon1, lat1 = BOXES[COUNTY_ID]
+        reads.append(
+            {
+                "plate": best,
+                "candidates": [{"plate": c, "confidence": 0.61} for c in candidates],
+                "confidence": 0.93,
+                "camera_id": f"cam-{position % CAMERAS:03d}",
+                "read_at": (now + timedelta(microseconds=position)).isoformat(),
+                "lon": round(lon0 + (lon1 - lon0) * rng.random(), 6),
+                "lat": round(lat0 + (lat1 - lat0) * rng.random(), 6),
+                "datum": "WGS84",
+                "read_id": f"r{position}",
+            }
+        )
+        if len(reads) == size or position == n_reads - 1:
+            body = json.dumps({"reads": reads}, ensure_ascii=False).encode()
+            batch_hits = sum(1 for r in reads if int(r["read_id"][1:]) in hit_positions)
+            batches.append(Batch(body=body, reads=len(reads), hits=batch_hits))
+            reads = []
+    return batches
+
+
+# ---------------------------------------------------------------------------------------------------------
+# The floor: the same parse-and-match work in this process
+
+
+def floor(index: WatchIndex, batches: Sequence[Batch]) -> tuple[float, int]:
+    """Seconds to decode, validate and match every batch, and how many reads matched."""
+    matched = 0
+    started = time.perf_counter()
+    for batch in batches:
+        parsed = canonical_reads(decode_batch(batch.body))
+        for read in parsed.reads:
+            if index.match(read.readings(), read.colour):
+                matched += 1
+    return time.perf_counter() - started, matched
+
+
+def load_index(url: str) -> tuple[WatchIndex, float, float]:
+    """The index as a server process loads it; (index, seconds, resident megabytes it added)."""
+    gc.collect()
+    process = psutil.Process()
+    before = process.memory_info().rss
+    database = Database(url)
+    started = time.perf_counter()
+    index = WatchIndex()
+    with database.session(read_only=True) as session:
+        index.load(session)
+    seconds = time.perf_counter() - started
+    database.dispose()
+    gc.collect()
+    return index, seconds, (process.memory_info().rss - before) / 2**20
+
+
+# ---------------------------------------------------------------------------------------------------------
+# The police client
+
+
+@dataclass
+class Posted:
+    seconds: float
+    reads: int
+    matched: int
+    hits: int
+    alerts: int
+    hit_latencies_ms: list[float]
+
+
+def post_all(base: str, api_key: str, batches: Sequence[Batch], clients: int) -> Posted:
+    """Post every batch from ``clients`` threads with keep-alive connections; fail loudly on any error."""
+    work: queue.Queue[Batch | None] = queue.Queue()
+    for batch in batches:
+        work.put(batch)
+    for _ in range(clients):
+        work.put(None)
+    lock = threading.Lock()
+    totals = Posted(seconds=0.0, reads=0, matched=0, hits=0, alerts=0, hit_latencies_ms=[])
+    errors: list[str] = []
+    headers = {"X-Api-Key": api_key, "Content-Type": "application/json"}
+
+    def run() -> None:
+        with httpx.Client(base_url=base, timeout=60.0, headers=headers) as client:
+            while (batch := work.get()) is not None:
+                sent = time.perf_counter()
+                r = client.post("/api/police/reads", content=batch.body)
+                elapsed_ms = (time.perf_counter() - sent) * 1000
+                if r.status_code != 200:
+                    errors.append(f"{r.status_code}: {r.text[:300]}")
+                    return
+                result = r.json()
+                with lock:
+                    totals.reads += result["reads"]
+                    totals.matched += result["matched"]
+                    totals.hits += result["hits"]
+                    totals.alerts += len(result["alerts"])
+                    if batch.hits:
+                        totals.hit_latencies_ms.append(elapsed_ms)
+
+    threads = [threading.Thread(target=run, name=f"client-{i}") for i in range(clients)]
+    started = time.perf_counter()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    totals.seconds = time.perf_counter() - started
+    if errors:
+        raise RuntimeError(f"{len(errors)} batches failed; first: {errors[0]}")
+    return totals
+
+
+def percentile(values: Sequence[float], q: float) -> float:
+    ordered = sorted(values)
+    if not ordered:
+        return math.nan
+    return ordered[min(len(ordered) - 1, math.ceil(q * len(ordered)) - 1)]
+
+
+# ---------------------------------------------------------------------------------------------------------
+
+
+def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--entries", type=int, default=1_000_000, help="active watches (default 1,000,000)")
+    parser.add_argument("--reads", type=int, default=1_000_000, help="reads to post (default 1,000,000)")
+    parser.add_argument("--batch", type=int, default=1000, help="reads per request (default 1,000)")
+    parser.add_argument("--hit-rate", type=float, default=0.001, help="share of exact hits (default 0.1%%)")
+    parser.add_argument("--clients", type=int, default=2, help="concurrent client connections (default 2)")
+    parser.add_argument(
+        "--database-url",
+        default=None,
+        help="a PostgreSQL server URL (a fresh database bench_<random> is created on it and dropped after); "
+        "default: a fresh SQLite file in a temporary directory",
+    )
+    parser.add_argument("--port", type=int, default=None, help="the server's port (default: a free one)")
+    parser.add_argument("--chunk", type=int, default=20_000, help="cars per bulk-insert transaction")
+    return parser.parse_args(argv)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parse_args(argv)
+    workdir = Path(tempfile.mkdtemp(prefix="bench-ingest-"))
+    db = create_database(args.database_url, workdir)
+    server: Server | None = None
+    try:
+        log(
+            f"database: {db.kind} ({'a temporary file' if db.kind == 'sqlite' else make_url(db.url).database})"
+        )
+        migrate.upgrade(db.url)
+        engine = make_engine(db.url)
+        if db.kind == "sqlite":
+
+            @event.listens_for(engine, "connect")
+            def _bulk_pragmas(dbapi_conn: Any, _record: Any) -> None:
+                cursor = dbapi_conn.cursor()
+                cursor.execute("PRAGMA synchronous=OFF")
+                cursor.close()
+
+        now = datetime.now(UTC)
+        started = time.perf_counter()
+        log(f"filling {args.entries:,} active watches ...")
+        world = fill(engine, db.kind, args.entries, args.chunk, now.date(), now)
+        with engine.begin() as conn:
+            for jurisdiction_id, box in BOXES.items():
+                conn.execute(
+                    update(Jurisdiction)
+                    .where(Jurisdiction.id == jurisdiction_id)
+                    .values(boundary_wkt=box_wkt(*box))
+                )
+        engine.dispose()
+        fill_s = time.perf_counter() - started
+        log(f"  filled in {fill_s:.1f} s")
+
+        index, index_load_s, index_mb = load_index(db.url)
+        log(f"index of {len(index):,} entries loaded in {index_load_s:.1f} s, adding {index_mb:.0f} MB RSS")
+        batches = make_batches(index, args.entries, args.reads, args.batch, args.hit_rate)
+        n_reads = sum(b.reads for b in batches)
+        n_hits = sum(b.hits for b in batches)
+        log(f"{len(batches):,} batches of {args.batch:,}: {n_reads:,} reads, {n_hits:,} hits")
+
+        floor_s, floor_matched = floor(index, batches)
+        floor_rate = n_reads / floor_s
+        log(f"floor (in-process parse and match): {floor_s:.2f} s, {floor_rate:,.0f} reads/s")
+        if floor_matched != n_hits:
+            raise RuntimeError(f"the floor matched {floor_matched} reads, expected {n_hits}")
+        del index
+        gc.collect()
+
+        port = args.port or free_port()
+        server = Server(db.url, port, workdir / "server.log")
+        server.wait_ready()
+        # The server loads its own index on the first batch; a warm-up batch of reads that match nothing
+        # keeps that load out of the measurement (a restarted worker pays it once, not per read).
+        warm = json.dumps(
+            {"reads": [{"plate": "沪A00000", "read_at": datetime.now(UTC).isoformat(), "camera_id": "warm"}]}
+        )
+        started = time.perf_counter()
+        r = httpx.post(
+            f"{server.base}/api/police/reads", content=warm, headers={"X-Api-Key": world.api_key}, timeout=300
+        )
+        r.raise_for_status()
+        log(
+            f"server pid {server.pid} on {server.base}: index loaded by the first batch in {time.perf_counter() - started:.1f} s"
+        )
+        rss_before_kib = proc_status_kib(server.pid, "VmRSS")
+
+        posted = post_all(server.base, world.api_key, batches, args.clients)
+        rate = posted.reads / posted.seconds
+        hit_p99 = percentile(posted.hit_latencies_ms, 0.99)
+        log(
+            f"HTTP: {posted.reads:,} reads in {posted.seconds:.2f} s = {rate:,.0f} reads/s; "
+            f"{posted.hits:,} hits, {posted.alerts:,} alerts; hit batches p50 "
+            f"{percentile(posted.hit_latencies_ms, 0.5):.1f} ms, p99 {hit_p99:.1f} ms"
+        )
+        if posted.hits != n_hits or posted.matched != n_hits:
+            raise RuntimeError(
+                f"the server matched {posted.matched} reads and stored {posted.hits} hits, expected {n_hits}"
+            )
+        server_rss_mb = proc_status_kib(server.pid, "VmHWM") / 1024
+        server.stop()
+        server = None
+
+        ratio = rate / floor_rate
+        checks = [
+            ("reads/s", rate, TARGET_READS_PER_S, ">="),
+            ("ratio to floor", ratio, TARGET_RATIO, ">="),
+            ("hit-to-alert p99 ms", hit_p99, TARGET_HIT_P99_MS, "<"),
+            ("index MB", index_mb, TARGET_INDEX_MB, "<"),
+        ]
+        met = True
+        for name, value, target, op in checks:
+            ok = value >= target if op == ">=" else value < target
+            met = met and ok
+            log(f"  {'ok  ' if ok else 'MISS'} {name}: {value:,.2f} (target {op} {target:,.0f})")
+        result = {
+            "watch_entries": args.entries,
+            "reads": posted.reads,
+            "reads_per_s": round(rate),
+            "floor_reads_per_s": round(floor_rate),
+            "ratio": round(ratio, 3),
+            "hit_to_alert_p99_ms": round(hit_p99, 1),
+            "index_rss_mb": round(index_mb, 1),
+            "hits": posted.hits,
+            "alerts": posted.alerts,
+            "hit_to_alert_p50_ms": round(percentile(posted.hit_latencies_ms, 0.5), 1),
+            "batch": args.batch,
+            "clients": args.clients,
+            "server_rss_before_mb": round(rss_before_kib / 1024, 1),
+            "server_peak_rss_mb": round(server_rss_mb, 1),
+            "index_load_s": round(index_load_s, 2),
+            "fill_s": round(fill_s, 1),
+            "database": db.kind,
+            "targets_met": met,
+        }
+        print(json.dumps(result), flush=True)
+        return 0
+    finally:
+        if server is not None:
+            log(f"server log tail:\n{server.log_tail()}")
+            server.stop()
+        db.cleanup()
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
