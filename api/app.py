@@ -16,6 +16,7 @@ from fastapi.staticfiles import StaticFiles
 from api import errors
 from api.deps import reject_unstorable_text, roles_of_route
 from api.routers import admin, alerts, auth, cases, directory, police, reads, watches
+from api.routers import captures as captures_router
 from api.simulators import sms
 from car_enforce.db import Database, get_database, set_database
 
@@ -98,6 +99,7 @@ def create_app(database: Database | None = None, *, with_scheduler: bool = False
         sms.router,
     ):
         app.include_router(router)
+    app.include_router(captures_router.router)
 
     app.mount("/static/swagger", StaticFiles(directory=swagger_ui_bundle.swagger_ui_path), name="swagger")
 

@@ -97,7 +97,7 @@ class Batch:
 
 
 def quiet_plates(index: WatchIndex, start: int, count: int) -> tuple[list[str], int]:
-    """``count`` plates of the same city that match no entry (not even as look-alikes), from car ``start`` on."""
+    """``count`` plates of the city that match no entry, not even as look-alikes, from car ``start`` on."""
     plates: list[str] = []
     i = start
     while len(plates) < count:
@@ -273,9 +273,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     db = create_database(args.database_url, workdir)
     server: Server | None = None
     try:
-        log(
-            f"database: {db.kind} ({'a temporary file' if db.kind == 'sqlite' else make_url(db.url).database})"
-        )
+        where = "a temporary file" if db.kind == "sqlite" else make_url(db.url).database
+        log(f"database: {db.kind} ({where})")
         migrate.upgrade(db.url)
         engine = make_engine(db.url)
         if db.kind == "sqlite":
@@ -330,7 +329,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
         r.raise_for_status()
         log(
-            f"server pid {server.pid} on {server.base}: index loaded by the first batch in {time.perf_counter() - started:.1f} s"
+            f"server pid {server.pid} on {server.base}: "
+            f"index loaded by the first batch in {time.perf_counter() - started:.1f} s"
         )
         rss_before_kib = proc_status_kib(server.pid, "VmRSS")
 

@@ -225,6 +225,7 @@ class DemoCar:
     vin: str | None
     description: str
     scope: str
+    vehicle_type: str  # 车辆类型 as on the registration (GA 802)
 
 
 @dataclass(frozen=True)
@@ -250,8 +251,18 @@ CASES = [
         ),
         PartyIn(kind=PartyKind.PERSON, name="林某某", id_number="330326198808080019", phone="13900000002"),
         (
-            DemoCar("浙C12345", PlateColour.BLUE, "02", "LSVAU218XN2183294", "白色大众帕萨特轿车", "330326"),
-            DemoCar("浙CD12345", PlateColour.GREEN, "52", None, "蓝色比亚迪汉新能源轿车", "330300"),
+            DemoCar(
+                "浙C12345",
+                PlateColour.BLUE,
+                "02",
+                "LSVAU218XN2183294",
+                "白色大众帕萨特轿车",
+                "330326",
+                "小型轿车",
+            ),
+            DemoCar(
+                "浙CD12345", PlateColour.GREEN, "52", None, "蓝色比亚迪汉新能源轿车", "330300", "小型轿车"
+            ),
         ),
     ),
     DemoCase(
@@ -265,7 +276,17 @@ CASES = [
             id_number="91330326MA2AB1234R",
             phone="057788000000",
         ),
-        (DemoCar("浙C8Y9Z1", PlateColour.YELLOW, "01", "LFV2A21K8G4012345", "黄色重型厢式货车", "330000"),),
+        (
+            DemoCar(
+                "浙C8Y9Z1",
+                PlateColour.YELLOW,
+                "01",
+                "LFV2A21K8G4012345",
+                "黄色重型厢式货车",
+                "330000",
+                "重型厢式货车",
+            ),
+        ),
     ),
 ]
 
@@ -304,6 +325,7 @@ def _vehicle_and_watch(
             plate_type=car.type_code,
             vin=car.vin,
             description=car.description,
+            vehicle_type=car.vehicle_type,
             owner_party_id=debtor.id,
         ),
     )

@@ -56,19 +56,19 @@ def register_vehicle(
     vin: str | None = VIN,
     colour: str = "blue",
     type_code: str = "02",
+    vehicle_type: str | None = None,
 ) -> dict[str, Any]:
-    r = client.post(
-        f"/api/cases/{case['id']}/vehicles",
-        headers=headers,
-        json={
-            "plate": plate,
-            "plate_colour": colour,
-            "plate_type": type_code,
-            "vin": vin,
-            "description": "白色大众帕萨特轿车",
-            "owner_party_id": debtor_id(case),
-        },
-    )
+    body: dict[str, Any] = {
+        "plate": plate,
+        "plate_colour": colour,
+        "plate_type": type_code,
+        "vin": vin,
+        "description": "白色大众帕萨特轿车",
+        "owner_party_id": debtor_id(case),
+    }
+    if vehicle_type is not None:
+        body["vehicle_type"] = vehicle_type
+    r = client.post(f"/api/cases/{case['id']}/vehicles", headers=headers, json=body)
     assert r.status_code == 201, r.text
     return dict(r.json())
 

@@ -144,3 +144,80 @@ def world(database: Database) -> World:
             city_key=police_key(s, "温州市公安局交通警察支队", r.city),
             hangzhou_key=police_key(s, "杭州市公安局交通警察支队", r.other_city),
         )
+
+
+def center(
+    session: Session,
+    name: str,
+    code: str,
+    jurisdiction_id: int | None,
+    lon: float | None,
+    lat: float | None,
+    *,
+    staff_username: str | None = None,
+    staff_phone: str = "",
+) -> Organisation:
+    """An auxiliary center (WGS84 position), with one staff login when a username is given."""
+    org = create_organisation(
+        session,
+        actor=SYSTEM,
+        kind=OrgKind.AUX_CENTER,
+        name=name,
+        code=code,
+        jurisdiction_id=jurisdiction_id,
+        contact_phone="0577-63600000",
+        address=f"{name}地址",
+        lon=lon,
+        lat=lat,
+    )
+    if staff_username is not None:
+        create_user(
+            session,
+            actor=SYSTEM,
+            organisation_id=org.id,
+            username=staff_username,
+            password=PASSWORD,
+            role=Role.CENTER_STAFF,
+            display_name=staff_username,
+            phone=staff_phone,
+        )
+    return org
+
+
+PINGYANG_CENTER = "法拍车辅助事务办理中心（温州平阳站）"
+PINGYANG_CENTER_AT = (120.5605, 27.6715)
+HANGZHOU_CENTER = "法拍车辅助事务办理中心（杭州站）"
+HANGZHOU_CENTER_AT = (120.1551, 30.2741)
+
+
+@dataclass
+class Centers:
+    pingyang: int
+    hangzhou: int
+
+
+def centers(database: Database, region: Region) -> Centers:
+    """Two centers: Pingyang's, designated for 平阳 (staff py.center), and Hangzhou's (staff hz.center).
+
+    乐清 has no center of its own, nor has 温州 city: a capture there goes to the nearest one.
+    """
+    with database.unit_of_work() as s:
+        py = center(
+            s,
+            PINGYANG_CENTER,
+            "AUX-PY",
+            region.pingyang,
+            *PINGYANG_CENTER_AT,
+            staff_username="py.center",
+            staff_phone="13800000999",
+        )
+        hz = center(
+            s,
+            HANGZHOU_CENTER,
+            "AUX-HZ",
+            region.other_city,
+            *HANGZHOU_CENTER_AT,
+            staff_username="hz.center",
+            staff_phone="13800000571",
+        )
+        return Centers(pingyang=py.id, hangzhou=hz.id)

@@ -17,7 +17,7 @@ from car_enforce.notify.delivery import deliver_due
 from car_enforce.settings import Settings
 from car_enforce.watches.jobs import sweep_watches
 from tests import factories
-from tests.api_helpers import issue_watch, login, open_case, register_vehicle
+from tests.api_helpers import DEBTOR_ID, issue_watch, login, open_case, register_vehicle
 from tests.live import serve
 
 
@@ -46,6 +46,59 @@ def test_expiry_reminder_reaches_the_officer_through_the_sms_simulator(
         texts = [m["text"] for m in inbox]
         assert len(texts) == 1
         assert "浙C12345" in texts[0] and "2026年12月31日" in texts[0] and "还有7天" in texts[0]
+
+
+def test_a_capture_reaches_the_officer_and_the_applicant_through_the_sms_simulator(
+    db: Database, clock: MovableClock
+) -> None:
+    world = factories.world(db)
+    centers = factories.centers(db, world.region)
+    settings = Settings(database_url=db.url)
+    with serve(create_app(db)) as base, httpx.Client(base_url=base, timeout=10) as http:
+        officer = login(http, "py.officer")
+        case = open_case(http, officer)
+        link = register_vehicle(http, officer, case, vehicle_type="小型轿车")
+        watch = issue_watch(http, officer, case, link["vehicle"]["id"])
+        deliver_due(db, settings=settings.model_copy(update={"sms_gateway_url": f"{base}/sim/sms"}))
+
+        clock.set(datetime(2026, 11, 25, 15, 10, tzinfo=SHANGHAI))
+        r = http.post(
+            "/api/police/captures",
+            headers={"X-Api-Key": world.pingyang_key},
+            json={
+                "report_number": "PY-KY-20261125-0003",
+                "plate": "浙C12345",
+                "plate_colour": "blue",
+                "watch_id": watch["id"],
+                "captured_at": "2026-11-25T14:55:00+08:00",
+                "place": {"lon": 120.45, "lat": 27.65, "datum": "WGS84", "address": "平阳县昆阳镇万全大道"},
+                "officers": [{"name": "陈警官", "badge_number": "033261"}],
+                "handover": {"registration_certificate": True, "keys": 1, "belongings": []},
+            },
+        )
+        assert r.status_code == 201, r.text
+        assert r.json()["status"] == "in_transit" and r.json()["destination"]["id"] == centers.pingyang
+
+        sms_settings = settings.model_copy(update={"sms_gateway_url": f"{base}/sim/sms"})
+        assert deliver_due(db, settings=sms_settings).sent == 3  # the officer, the applicant, the center
+
+        def inbox(phone: str) -> list[str]:
+            messages = http.get(
+                "/sim/sms/messages", params={"to": phone}, headers={"X-Api-Key": settings.sms_gateway_key}
+            ).json()
+            return [m["text"] for m in messages]
+
+        [to_officer] = [t for t in inbox("13800000326") if "扣押" in t]
+        assert to_officer.startswith(f"【云执车】您布控的车辆浙C12345已被扣押至{factories.PINGYANG_CENTER}")
+        assert "11月25日14:55" in to_officer and "钥匙1把" in to_officer
+        to_applicant = inbox("13900000001")[-1]
+        assert to_applicant.startswith(
+            "【平阳县人民法院】您申请执行的(2026)浙0326执1234号一案，本院于11月25日"
+        )
+        assert "依法扣押被执行人林某某名下的小型轿车" in to_applicant
+        assert factories.PINGYANG_CENTER in to_applicant and "处置变现" in to_applicant
+        for text in (to_officer, to_applicant):
+            assert DEBTOR_ID not in text and "13900000002" not in text
 
 
 def test_every_route_states_who_may_call_it() -> None:

@@ -10,6 +10,7 @@ import httpx
 from sqlalchemy import func, select
 
 from api.app import create_app
+from car_enforce.captures.models import Capture
 from car_enforce.cases.models import EnforcementCase
 from car_enforce.clock import MovableClock
 from car_enforce.db import Database
@@ -74,3 +75,45 @@ def test_two_courts_issuing_at_once_give_one_active_and_one_queued(db: Database,
     with db.unit_of_work(read_only=True) as s:
         statuses = sorted(s.scalars(select(Watch.status)))
     assert statuses == [WatchStatus.ACTIVE, WatchStatus.QUEUED]
+
+
+def _capture_report(number: str) -> dict[str, Any]:
+    return {
+        "report_number": number,
+        "plate": "浙C12345",
+        "captured_at": "2026-11-23T08:40:00+08:00",
+        "place": {"lon": 120.45, "lat": 27.65, "datum": "WGS84"},
+        "officers": [{"name": "陈警官", "badge_number": "033261"}],
+        "handover": {"registration_certificate": True, "keys": 2},
+    }
+
+
+def test_a_capture_report_sent_at_once_and_a_second_unit_racing_it_store_one_capture(
+    db: Database, clock: MovableClock
+) -> None:
+    world = factories.world(db)
+    factories.centers(db, world.region)
+    with serve(create_app(db)) as base, httpx.Client(base_url=base, timeout=30) as http:
+        officer = login(http, "py.officer")
+        case = open_case(http, officer)
+        link = register_vehicle(http, officer, case)
+        body = {
+            "vehicle_id": link["vehicle"]["id"],
+            "ruling_number": f"{case['case_number']}之一",
+            "scope_code": "330300",
+        }
+        assert http.post(f"/api/cases/{case['id']}/watches", json=body, headers=officer).status_code == 201
+        same = {"X-Api-Key": world.pingyang_key}
+        other = {"X-Api-Key": world.city_key}
+        responses = at_once(
+            [lambda: http.post("/api/police/captures", json=_capture_report("PY-1"), headers=same)] * 3
+            + [lambda: http.post("/api/police/captures", json=_capture_report("WZ-9"), headers=other)]
+        )
+    codes = [r.status_code for r in responses]
+    assert all(c in (200, 201, 409) for c in codes), [r.text for r in responses]
+    assert codes.count(201) == 1
+    ids = {r.json()["id"] for r in responses if r.status_code in (200, 201)}
+    assert len(ids) == 1
+    with db.unit_of_work(read_only=True) as s:
+        assert s.scalar(select(func.count()).select_from(Capture)) == 1
+        assert sorted(s.scalars(select(Watch.status))) == [WatchStatus.FULFILLED]

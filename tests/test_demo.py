@@ -35,3 +35,25 @@ def test_demo_region_logins_keys_and_watch_scopes(db: Database, clock: MovableCl
         ).json()["access_token"]
         cases = client.get("/api/cases", headers={"Authorization": f"Bearer {token}"}).json()
         assert [c["case_number"] for c in cases] == ["(2026)浙0302执567号"]
+
+
+def test_a_demo_capture_in_pingyang_goes_to_the_pingyang_station(db: Database, clock: MovableClock) -> None:
+    with db.unit_of_work() as s:
+        demo.seed(s)
+    with TestClient(create_app(db)) as client:
+        r = client.post(
+            "/api/police/captures",
+            headers={"X-Api-Key": demo.KEYS[0].secret},
+            json={
+                "report_number": "DEMO-1",
+                "plate": "浙C12345",
+                "captured_at": clock.now().isoformat(),
+                "place": {"lon": 120.5644, "lat": 27.6693, "datum": "GCJ02", "address": "平阳县昆阳镇"},
+                "officers": [{"name": "陈警官", "badge_number": "033261"}],
+                "handover": {"registration_certificate": True, "keys": 2},
+            },
+        )
+        assert r.status_code == 201, r.text
+        capture = r.json()
+        assert capture["destination"]["name"] == "法拍车辅助事务办理中心（温州平阳站）"
+        assert capture["designated"] is True and capture["vehicle"]["vehicle_type"] == "小型轿车"

@@ -17,16 +17,17 @@ ALL = list(WatchStatus)
         ("renew", {WatchStatus.ACTIVE}),
         ("lift", {WatchStatus.ACTIVE, WatchStatus.QUEUED}),
         ("lapse", {WatchStatus.ACTIVE}),
+        ("fulfil", {WatchStatus.ACTIVE, WatchStatus.QUEUED}),
     ],
 )
 def test_each_verb_starts_only_from_its_statuses(verb: str, allowed: set[WatchStatus]) -> None:
     assert {s for s in ALL if can(verb, s)} == allowed
 
 
-@pytest.mark.parametrize("status", [WatchStatus.LIFTED, WatchStatus.LAPSED])
+@pytest.mark.parametrize("status", [WatchStatus.LIFTED, WatchStatus.LAPSED, WatchStatus.FULFILLED])
 def test_an_ended_watch_cannot_move_again(status: WatchStatus) -> None:
     watch = Watch(id=7, status=status)
-    for verb in ("activate", "renew", "lift", "lapse"):
+    for verb in ("activate", "renew", "lift", "lapse", "fulfil"):
         with pytest.raises(WatchStateConflict, match="watch 7 is"):
             move(watch, verb)
     assert watch.status == status

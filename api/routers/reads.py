@@ -68,7 +68,7 @@ class AllowDevice(Allow):
                     "or (Rekor) in custom_data"
                 )
             principal = identity.authenticate_api_key(session, key)
-        return super().__call__(principal)
+        return self.check(principal)
 
 
 def _rekor_key(body: bytes) -> str | None:

@@ -8,6 +8,8 @@ seizure on a look-alike (FORMATS.md).
 
 from __future__ import annotations
 
+import time
+import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
@@ -117,17 +119,47 @@ def attach(
     return alert
 
 
-def _police_unit_for(session: Session, covering: Sequence[int]) -> Organisation | None:
-    """The police unit of the most specific area covering the place (a brigade before its detachment)."""
-    if not covering:
-        return None
-    units = session.scalars(
-        select(Organisation).where(
-            Organisation.kind == OrgKind.POLICE_UNIT, Organisation.jurisdiction_id.in_(covering)
+@dataclass(frozen=True, slots=True)
+class Unit:
+    id: int
+    name: str
+    jurisdiction_id: int | None
+
+
+# The police units of each database, read once every UNITS_TTL_S per process: routing a hit must not
+# query for them every time, and units are created a few times a year.
+UNITS_TTL_S = 30.0
+_units: weakref.WeakKeyDictionary[object, tuple[float, dict[int, Unit]]] = weakref.WeakKeyDictionary()
+
+
+def police_units(session: Session) -> dict[int, Unit]:
+    """Every police unit by organisation id (cached per process for UNITS_TTL_S seconds)."""
+    bind = session.get_bind()
+    engine = getattr(bind, "engine", bind)
+    cached = _units.get(engine)
+    if cached is not None and time.monotonic() - cached[0] < UNITS_TTL_S:
+        return cached[1]
+    rows = session.execute(
+        select(Organisation.id, Organisation.name, Organisation.jurisdiction_id).where(
+            Organisation.kind == OrgKind.POLICE_UNIT
         )
-    ).all()
+    )
+    units = {row.id: Unit(row.id, row.name, row.jurisdiction_id) for row in rows}
+    _units[engine] = (time.monotonic(), units)
+    return units
+
+
+def _police_unit_for(units: dict[int, Unit], covering: Sequence[int]) -> Unit | None:
+    """The police unit of the most specific area covering the place (a brigade before its detachment)."""
     rank = {jurisdiction_id: i for i, jurisdiction_id in enumerate(covering)}
-    return min(units, key=lambda u: (rank[u.jurisdiction_id or 0], u.id), default=None)
+    inside = [u for u in units.values() if u.jurisdiction_id in rank]
+    return min(inside, key=lambda u: (rank[u.jurisdiction_id or 0], u.id), default=None)
+
+
+def _unit_row(session: Session, organisation_id: int) -> dict[int, Unit]:
+    org = session.get(Organisation, organisation_id)
+    assert org is not None
+    return {org.id: Unit(org.id, org.name, org.jurisdiction_id)}
 
 
 def _lock_dispatch_feed(session: Session) -> None:
@@ -139,12 +171,15 @@ def _lock_dispatch_feed(session: Session) -> None:
 
 def _route(session: Session, actor: Principal, alert: Alert, watch: Watch, camera: Camera) -> None:
     """Send an open alert to the police unit of the place and to the watch's officer."""
-    reporter = session.get(Organisation, camera.organisation_id)
-    assert reporter is not None
+    units = police_units(session)
+    reporter = units.get(camera.organisation_id)
+    if reporter is None:  # a unit created since the cache was read
+        units = {**units, **_unit_row(session, camera.organisation_id)}
+        reporter = units[camera.organisation_id]
     covering: list[int] = []
     if alert.lon is not None and alert.lat is not None:
         covering = cached_index(session).covering(alert.lon, alert.lat)
-    unit = _police_unit_for(session, covering) or reporter
+    unit = _police_unit_for(units, covering) or reporter
     alert.jurisdiction_id = covering[0] if covering else None
     alert.routed_unit_id = unit.id
     if covering:

@@ -33,6 +33,8 @@ class Vehicle(Base):
     # A non-Chinese VIN whose check digit fails is kept, flagged for a person to review (GB 16735).
     vin_needs_review: Mapped[bool] = mapped_column(default=False)
     description: Mapped[str] = mapped_column(String(256), default="")
+    # The registered vehicle type (GA 802 车辆类型, e.g. 小型轿车); empty when the officer did not give it.
+    vehicle_type: Mapped[str] = mapped_column(String(32), default="", server_default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 

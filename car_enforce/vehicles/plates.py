@@ -209,6 +209,15 @@ PLATE_TYPES: Final[dict[str, PlateTypeRule]] = {
     "99": PlateTypeRule("其他号牌 (other)", frozenset(), frozenset(), ANY_SUFFIX),
 }
 
+
+def plate_type_category(type_code: str) -> str | None:
+    """The Chinese category name of a 号牌种类 code (02 → 小型汽车); None for 99 and unknown codes."""
+    rule = PLATE_TYPES.get(type_code.strip().zfill(2))
+    if rule is None or not rule.kinds:
+        return None
+    return rule.name.split(" (")[0]
+
+
 # Whatever the type code (99 included), a new-energy shape is printed in one colour only.
 SHAPE_COLOURS: Final[dict[PlateKind, PlateColour]] = {
     "nev_small": PlateColour.GREEN,

@@ -18,6 +18,12 @@ class VehicleCreate(BaseModel):
     plate_type: str = Field(max_length=2, examples=["02"], description="号牌种类 code: 01, 02, 51, 52, 99, …")
     vin: str | None = Field(default=None, max_length=32)
     description: str = Field(default="", max_length=256, examples=["白色大众帕萨特轿车"])
+    vehicle_type: str = Field(
+        default="",
+        max_length=32,
+        examples=["小型轿车"],
+        description="车辆类型 as on the registration (GA 802), told to the applicants",
+    )
     owner_party_id: RowId = Field(description="The debtor of this case who owns the car")
 
 
@@ -32,6 +38,7 @@ class VehicleOut(BaseModel):
     vin: str | None
     vin_needs_review: bool
     description: str
+    vehicle_type: str
 
 
 class CaseVehicleOut(BaseModel):

@@ -45,6 +45,7 @@ def register_vehicle(
             vin=vin.vin if vin else None,
             vin_needs_review=vin.needs_review if vin else False,
             description=data.description.strip(),
+            vehicle_type=data.vehicle_type.strip(),
             created_at=clock.now(),
         )
         session.add(vehicle)
@@ -53,6 +54,8 @@ def register_vehicle(
         raise Conflict(f"plate {info.plate} is registered with another VIN; check the VIN")
     elif vin is not None and vehicle.vin is None:
         vehicle.vin, vehicle.vin_needs_review = vin.vin, vin.needs_review
+    if not vehicle.vehicle_type and data.vehicle_type.strip():
+        vehicle.vehicle_type = data.vehicle_type.strip()  # a later case may know what an earlier one did not
 
     existing = session.scalar(
         select(CaseVehicle).where(CaseVehicle.case_id == case.id, CaseVehicle.vehicle_id == vehicle.id)

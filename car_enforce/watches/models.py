@@ -17,6 +17,9 @@ class WatchStatus(StrEnum):
     ACTIVE = "active"
     LIFTED = "lifted"
     LAPSED = "lapsed"
+    # The car was captured (扣押) on this watch: the watch has done its job and leaves the police list,
+    # while the seizure in the registry stays until the car is sold or released.
+    FULFILLED = "fulfilled"
 
 
 class LiftReason(StrEnum):
@@ -30,6 +33,7 @@ class WatchChangeKind(StrEnum):
     RENEWED = "renewed"
     LIFTED = "lifted"
     LAPSED = "lapsed"
+    FULFILLED = "fulfilled"  # the car was captured: off the list
 
 
 _ACTIVE = text("status = 'active'")

@@ -316,6 +316,11 @@ def renew_watch(session: Session, *, actor: Principal, watch: Watch, data: Watch
 def lift_watch(session: Session, *, actor: Principal, watch: Watch, data: WatchLift) -> Watch:
     """Lift a watch (debtor paid, settlement, court decision); the next queued court's watch takes effect."""
     lock_vehicle(session, watch)
+    if watch.status == WatchStatus.FULFILLED:
+        raise transitions.WatchStateConflict(
+            f"watch {watch.id} was fulfilled by a capture: the car is seized and on its way to or at an "
+            "auxiliary center; it is released through the capture, not by lifting the watch"
+        )
     was_active = transitions.move(watch, "lift") == WatchStatus.ACTIVE
     watch.ended_at = clock.now()
     watch.lift_reason, watch.lift_note = data.reason, data.note.strip()
@@ -334,6 +339,22 @@ def lift_watch(session: Session, *, actor: Principal, watch: Watch, data: WatchL
     if was_active:
         promote_next(session, actor=actor, vehicle_id=watch.vehicle_id)
     return watch
+
+
+def fulfil_watch(
+    session: Session, *, actor: Principal, watch: Watch, capture_id: int, reason: str = ""
+) -> TimelineEvent:
+    """A capture fulfils the watch: it leaves the police list; the seizure in the registry stays.
+
+    The caller holds the vehicle's lock (``lock_vehicle``). Other courts' queued watches stay queued: the
+    car is seized, so none of them takes effect now.
+    """
+    was_active = transitions.move(watch, "fulfil") == WatchStatus.ACTIVE
+    watch.ended_at = clock.now()
+    session.flush()
+    if was_active:  # a queued watch was never on the list
+        publish_change(session, watch, WatchChangeKind.FULFILLED)
+    return _event(session, actor, watch, "watch.fulfilled", reason=reason, capture_id=capture_id)
 
 
 def promote_next(session: Session, *, actor: Principal, vehicle_id: int) -> Watch | None:
@@ -393,4 +414,4 @@ def scope_of(session: Session, watch: Watch) -> Jurisdiction:
     return scope
 
 
-__all__ = ["LiftReason", "issue_watch", "lift_watch", "promote_next", "renew_watch"]
+__all__ = ["LiftReason", "fulfil_watch", "issue_watch", "lift_watch", "promote_next", "renew_watch"]

@@ -11,6 +11,8 @@ TRANSITIONS: dict[str, tuple[frozenset[WatchStatus], WatchStatus]] = {
     "renew": (frozenset({WatchStatus.ACTIVE}), WatchStatus.ACTIVE),
     "lift": (frozenset({WatchStatus.ACTIVE, WatchStatus.QUEUED}), WatchStatus.LIFTED),
     "lapse": (frozenset({WatchStatus.ACTIVE}), WatchStatus.LAPSED),
+    # A capture fulfils the active watch, or a queued one when no watch is active.
+    "fulfil": (frozenset({WatchStatus.ACTIVE, WatchStatus.QUEUED}), WatchStatus.FULFILLED),
 }
 
 

@@ -1,0 +1,85 @@
+"""Captures (扣押): police units report them; the court, the receiving center and the unit follow them."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Body, Depends, Query, Response
+
+from api.deps import Allow, IdempotencyDep, PoliceAdapter, SessionDep
+from api.errors import responses
+from car_enforce.captures import service as captures
+from car_enforce.captures.models import CaptureStatus
+from car_enforce.captures.schemas import ArrivalIn, CaptureOut, CaptureReport
+from car_enforce.db import MAX_ROW_ID, RowId
+from car_enforce.identity.models import Role
+from car_enforce.identity.principal import Principal
+
+router = APIRouter(tags=["captures"], responses=responses(401, 403))
+Follower = Annotated[
+    Principal, Depends(Allow(Role.OFFICER, Role.CENTER_STAFF, Role.POLICE_ADAPTER, Role.ADMIN))
+]
+Receiver = Annotated[Principal, Depends(Allow(Role.CENTER_STAFF, Role.POLICE_ADAPTER))]
+
+
+@router.post(
+    "/api/police/captures",
+    status_code=201,
+    response_model=CaptureOut,
+    responses={
+        200: {"model": CaptureOut, "description": "A replay: the capture first reported"},
+        **responses(409, 422),
+    },
+)
+def report_capture(
+    body: CaptureReport, session: SessionDep, unit: PoliceAdapter, response: Response
+) -> CaptureOut:
+    """Report a capture (扣押). The car goes to the center designated for the place, else the nearest one.
+
+    The watch it fulfils leaves the watch list. `report_number` is the unit's own number for the report:
+    sending the same report again returns the first capture (200) and changes nothing; the same number
+    with different content is a 409. Photos: JPEG or PNG, at most 12, 5 MiB each.
+    """
+    capture, created = captures.report_capture(session, actor=unit, data=body)
+    if not created:
+        response.status_code = 200
+    return CaptureOut.of(capture)
+
+
+@router.get("/api/captures", response_model=list[CaptureOut])
+def list_captures(
+    session: SessionDep,
+    who: Follower,
+    status: CaptureStatus | None = None,
+    limit: int = Query(50, ge=1, le=500),
+    offset: int = Query(0, ge=0, le=MAX_ROW_ID),
+) -> list[CaptureOut]:
+    """The captures of the caller's court, center or police unit (all of them for an admin), newest first."""
+    found = captures.list_captures(session, who, status=status, limit=limit, offset=offset)
+    return [CaptureOut.of(c) for c in found]
+
+
+@router.get("/api/captures/{capture_id}", response_model=CaptureOut, responses=responses(404))
+def get_capture(capture_id: RowId, session: SessionDep, who: Follower) -> CaptureOut:
+    return CaptureOut.of(captures.visible_capture(session, who, capture_id))
+
+
+@router.post(
+    "/api/captures/{capture_id}/arrive", response_model=CaptureOut, responses=responses(404, 409, 422)
+)
+def arrive(
+    capture_id: RowId,
+    session: SessionDep,
+    who: Receiver,
+    idem: IdempotencyDep,
+    body: Annotated[ArrivalIn | None, Body()] = None,
+) -> object:
+    """The car reached its center. Recorded once: a second arrival is a 409 (an `Idempotency-Key` retry
+    gets the first answer)."""
+    capture = captures.visible_capture(session, who, capture_id)
+
+    def run() -> CaptureOut:
+        arrived = captures.record_arrival(session, actor=who, capture=capture, data=body or ArrivalIn())
+        return CaptureOut.of(arrived)
+
+    return idem.run(run, status_code=200)

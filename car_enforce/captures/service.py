@@ -1,0 +1,530 @@
+"""Capture verbs: a police unit reports a seized car (扣押); the car arrives at its auxiliary center.
+
+A report is checked whole before anything is written: a malformed field is a 422, a car with no watch or
+no center to take it is a 409, and in both cases nothing is stored. The report number is the report's
+identity: the same report again returns the first capture and changes nothing.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from car_enforce import clock, evidence
+from car_enforce.captures import transitions
+from car_enforce.captures.destination import Destination, area_of, destination_for, expected_arrival
+from car_enforce.captures.models import Capture, CapturePhoto, CaptureStatus
+from car_enforce.captures.schemas import MAX_PHOTO_BYTES, ArrivalIn, CaptureReport
+from car_enforce.cases.models import EnforcementCase, Party
+from car_enforce.errors import Conflict, Forbidden, InvalidInput, NotFound
+from car_enforce.geo.models import Jurisdiction
+from car_enforce.identity.models import Organisation, Role, User
+from car_enforce.identity.principal import Principal
+from car_enforce.notify import service as notify
+from car_enforce.sightings.reads import Place, checked_place, checked_time
+from car_enforce.timeline import service as timeline
+from car_enforce.timeline.models import TimelineEvent
+from car_enforce.vehicles.models import CaseVehicle, PlateColour, Vehicle
+from car_enforce.vehicles.plates import normalise_plate, plate_type_category
+from car_enforce.vehicles.vin import check_vin
+from car_enforce.watches import service as watches
+from car_enforce.watches.models import Watch, WatchStatus
+
+PHOTO_KINDS = frozenset({"jpg", "png"})
+RULE_CAPTURE = "查封规定 Art. 26: a capture acts on the first court's seizure; later courts' seizures queue"
+
+
+@dataclass(frozen=True, slots=True)
+class _Photo:
+    caption: str
+    data: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class _Checked:
+    """A report after every field was checked: what is stored, in the platform's normal forms."""
+
+    number: str
+    digest: str
+    plate: str | None
+    plate_colour: PlateColour | None
+    vin: str | None
+    captured_at: datetime
+    departed_at: datetime
+    place: Place
+    address: str
+    officers: list[dict[str, str]]
+    belongings: list[str]
+    notes: str
+    photos: list[_Photo]
+
+
+def _digest(data: CaptureReport) -> str:
+    document = json.dumps(data.model_dump(mode="json"), sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(document.encode()).hexdigest()
+
+
+def _photo(index: int, caption: str, content: str) -> _Photo:
+    field = f"photos[{index}].content_base64"
+    try:
+        data = base64.b64decode("".join(content.split()), validate=True)
+    except (binascii.Error, ValueError):
+        raise InvalidInput(field, "is not valid base64") from None
+    if len(data) > MAX_PHOTO_BYTES:
+        raise InvalidInput(field, f"the photo is {len(data)} bytes; at most {MAX_PHOTO_BYTES} are accepted")
+    if evidence.kind_of(data) not in PHOTO_KINDS:
+        raise InvalidInput(field, "is not a JPEG or PNG image")
+    return _Photo(caption=caption.strip(), data=data)
+
+
+def _check(data: CaptureReport) -> _Checked:
+    """Every field of the report in its normal form; InvalidInput (422) naming the first bad field."""
+    now = clock.now()
+    captured_at = checked_time(data.captured_at, "captured_at")
+    departed_at = checked_time(data.departed_at, "departed_at") if data.departed_at else max(now, captured_at)
+    if departed_at < captured_at:
+        raise InvalidInput(
+            "departed_at", f"{departed_at.isoformat()} is before the capture ({captured_at.isoformat()})"
+        )
+    officers = [{"name": o.name.strip(), "badge_number": o.badge_number.strip()} for o in data.officers]
+    for i, officer in enumerate(officers):
+        for key, value in officer.items():
+            if not value:
+                raise InvalidInput(f"officers[{i}].{key}", "is empty")
+    plate = data.plate.strip() if data.plate else ""
+    vin = data.vin.strip() if data.vin else ""
+    return _Checked(
+        number=data.report_number.strip(),
+        digest=_digest(data),
+        plate=normalise_plate(plate, "plate") if plate else None,
+        plate_colour=data.plate_colour,
+        vin=check_vin(vin, "vin").vin if vin else None,
+        captured_at=captured_at,
+        departed_at=departed_at,
+        place=checked_place(data.place.lon, data.place.lat, data.place.datum, "place"),
+        address=data.place.address.strip(),
+        officers=officers,
+        belongings=[b.strip() for b in data.handover.belongings if b.strip()],
+        notes=data.handover.notes.strip(),
+        photos=[_photo(i, p.caption, p.content_base64) for i, p in enumerate(data.photos)],
+    )
+
+
+def _described(plate: str | None, vin: str | None) -> str:
+    return " / ".join(x for x in (f"plate {plate}" if plate else "", f"VIN {vin}" if vin else "") if x)
+
+
+def _find_vehicle(
+    session: Session, plate: str | None, colour: PlateColour | None, vin: str | None
+) -> Vehicle:
+    """The car the report names, by plate (and colour) and/or VIN; Conflict when none or they disagree."""
+    by_plate: Vehicle | None = None
+    if plate is not None:
+        carrying = list(session.scalars(select(Vehicle).where(Vehicle.plate == plate).order_by(Vehicle.id)))
+        if colour is not None:
+            by_plate = next((v for v in carrying if v.plate_colour == colour), None)
+            if by_plate is None and carrying and vin is None:
+                known = ", ".join(v.plate_colour for v in carrying)
+                raise Conflict(
+                    f"plate {plate} is on the platform as a {known} plate, not {colour}; no watch matches"
+                )
+        elif len(carrying) == 1:
+            by_plate = carrying[0]
+        elif len(carrying) > 1:
+            known = ", ".join(v.plate_colour for v in carrying)
+            raise Conflict(f"several vehicles carry plate {plate} ({known}); give plate_colour")
+    by_vin = session.scalar(select(Vehicle).where(Vehicle.vin == vin)) if vin is not None else None
+    if by_plate is not None and by_vin is not None and by_plate.id != by_vin.id:
+        raise Conflict(f"plate {plate} and VIN {vin} belong to different vehicles; check both")
+    if by_plate is not None and vin is not None and by_plate.vin not in (None, vin):
+        raise Conflict(f"plate {plate} is registered with another VIN than {vin}; check both")
+    # A debtor hiding a car may put other plates on it: the VIN, when it matches, names the car.
+    found = by_vin or by_plate
+    if found is None:
+        raise Conflict(f"no watch matches {_described(plate, vin)}: the vehicle is not on the platform")
+    return found
+
+
+def _replayed(capture: Capture, digest: str) -> Capture:
+    if capture.report_digest != digest:
+        raise Conflict(
+            f"report number {capture.report_number} was used for capture {capture.id} with different "
+            "content; a new report needs a new number"
+        )
+    return capture
+
+
+def _by_number(session: Session, organisation_id: int, number: str) -> Capture | None:
+    return session.scalar(
+        select(Capture).where(
+            Capture.reporter_organisation_id == organisation_id, Capture.report_number == number
+        )
+    )
+
+
+def _watch_to_fulfil(session: Session, vehicle: Vehicle) -> tuple[Watch, list[Watch]]:
+    """The active watch on the car, else the earliest queued one; and the queued watches that stay."""
+    live = list(
+        session.scalars(
+            select(Watch)
+            .where(Watch.vehicle_id == vehicle.id, Watch.status.in_([WatchStatus.ACTIVE, WatchStatus.QUEUED]))
+            .order_by(Watch.issued_at, Watch.id)
+        )
+    )
+    if not live:
+        raise Conflict(f"no watch matches plate {vehicle.plate}: it has no active or queued watch")
+    first = next((w for w in live if w.status == WatchStatus.ACTIVE), live[0])
+    return first, [w for w in live if w.id != first.id]
+
+
+def vehicle_type_of(vehicle: Vehicle) -> str:
+    """The vehicle type as the registration says (小型轿车), else the plate type's category (小型汽车)."""
+    return vehicle.vehicle_type or plate_type_category(vehicle.plate_type) or "机动车"
+
+
+def _md(instant: datetime) -> str:
+    local = clock.local(instant)
+    return f"{local.month}月{local.day}日"
+
+
+def _md_hm(instant: datetime) -> str:
+    return f"{_md(instant)}{clock.local(instant):%H:%M}"
+
+
+def report_capture(session: Session, *, actor: Principal, data: CaptureReport) -> tuple[Capture, bool]:
+    """Record a police unit's capture of a watched car; (capture, False) for a replay of the same report."""
+    if actor.organisation_id is None:
+        raise Forbidden("only a police unit's key can report a capture")
+    number = data.report_number.strip()
+    earlier = _by_number(session, actor.organisation_id, number)
+    if earlier is not None:  # before the checks: a retry days later is still the same report
+        return _replayed(earlier, _digest(data)), False
+    if not number:
+        raise InvalidInput("report_number", "is empty")
+    checked = _check(data)
+    vehicle = _find_vehicle(session, checked.plate, checked.plate_colour, checked.vin)
+    watches.lock_vehicle(session, vehicle.id)
+    # Under the lock: a concurrent copy of this report may have committed while this one waited.
+    earlier = _by_number(session, actor.organisation_id, number)
+    if earlier is not None:
+        return _replayed(earlier, checked.digest), False
+    held = session.scalar(
+        select(Capture).where(Capture.vehicle_id == vehicle.id, Capture.status.in_(transitions.HELD))
+    )
+    if held is not None:
+        raise Conflict(
+            f"{vehicle.plate} was captured already (capture {held.id}, reported by {held.reporter.name}, "
+            f"{held.status})"
+        )
+    watch, queued = _watch_to_fulfil(session, vehicle)
+    if data.watch_id is not None:
+        named = session.get(Watch, data.watch_id)
+        if named is None or named.vehicle_id != vehicle.id:
+            raise Conflict(
+                f"watch {data.watch_id} is not a watch on {vehicle.plate}; check the plate and the id"
+            )
+    area = area_of(session, checked.place.lon, checked.place.lat)
+    destination = destination_for(session, checked.place.lon, checked.place.lat, area)
+    if destination is None:
+        raise Conflict("no auxiliary center is on record to take the car; an administrator must add one")
+
+    # Everything is checked: from here on the report is stored.
+    photos = [
+        (p, evidence.store(p.data, field=f"photos[{i}].content_base64")) for i, p in enumerate(checked.photos)
+    ]
+    capture = Capture(
+        reporter_organisation_id=actor.organisation_id,
+        report_number=checked.number,
+        reported_by=actor.label,
+        report_digest=checked.digest,
+        reported_at=clock.now(),
+        vehicle_id=vehicle.id,
+        watch_id=watch.id,
+        case_id=watch.case_id,
+        court_id=watch.court_id,
+        plate_reported=data.plate.strip() if data.plate else None,
+        vin_reported=checked.vin,
+        captured_at=checked.captured_at,
+        lon=checked.place.lon,
+        lat=checked.place.lat,
+        datum_in=checked.place.datum_in,
+        address=checked.address,
+        jurisdiction_id=area[0] if area else None,
+        officers=checked.officers,
+        registration_certificate=data.handover.registration_certificate,
+        keys=data.handover.keys,
+        belongings=checked.belongings,
+        handover_notes=checked.notes,
+        status=CaptureStatus.IN_TRANSIT,
+        destination_center_id=destination.center_id,
+        designated=destination.designated,
+        distance_km=destination.distance_km,
+        departed_at=checked.departed_at,
+        expected_arrival_at=expected_arrival(checked.departed_at, destination.distance_km),
+    )
+    session.add(capture)
+    session.flush()
+    for position, (photo, ref) in enumerate(photos):
+        session.add(
+            CapturePhoto(
+                capture_id=capture.id,
+                position=position,
+                caption=photo.caption,
+                evidence_ref=ref,
+                size_bytes=len(photo.data),
+            )
+        )
+    session.flush()
+    session.refresh(capture)  # the photos, the vehicle and the center, as the response shows them
+
+    event = _reported_event(session, actor, capture, watch, destination, area)
+    watches.fulfil_watch(session, actor=actor, watch=watch, capture_id=capture.id, reason="车辆已被扣押")
+    _tell_of_capture(session, event, capture, watch)
+    for other in queued:
+        _tell_queued_court(session, actor, capture, other, watch)
+    return capture, True
+
+
+def _reported_event(
+    session: Session,
+    actor: Principal,
+    capture: Capture,
+    watch: Watch,
+    destination: Destination,
+    area: list[int],
+) -> TimelineEvent:
+    jurisdiction = session.get(Jurisdiction, area[0]) if area else None
+    event = timeline.record(
+        session,
+        actor=actor,
+        kind="capture.reported",
+        subject=f"capture:{capture.id}",
+        case_id=watch.case_id,
+        data={
+            "capture_id": capture.id,
+            "report_number": capture.report_number,
+            "reporter_organisation_id": capture.reporter_organisation_id,
+            "watch_id": watch.id,
+            "plate": capture.vehicle.plate,
+            "captured_at": capture.captured_at,
+            "place": {
+                "lon": capture.lon,
+                "lat": capture.lat,
+                "datum_in": capture.datum_in,
+                "address": capture.address,
+                "jurisdiction": jurisdiction.code if jurisdiction else None,
+            },
+            "officers": capture.officers,
+            "handover": {
+                "registration_certificate": capture.registration_certificate,
+                "keys": capture.keys,
+                "belongings": capture.belongings,
+            },
+            "photos": [p.evidence_ref for p in capture.photos],
+            "status": capture.status,
+            "destination_center_id": destination.center_id,
+            "destination": capture.destination.name,
+            "designated": destination.designated,
+            "distance_km": destination.distance_km,
+            "departed_at": capture.departed_at,
+            "expected_arrival_at": capture.expected_arrival_at,
+        },
+    )
+    notify.enqueue_webhooks(session, event=event, organisation_ids=[watch.court_id, destination.center_id])
+    return event
+
+
+def _debtor_name(session: Session, capture: Capture) -> str:
+    owner = session.scalar(
+        select(Party)
+        .join(CaseVehicle, CaseVehicle.owner_party_id == Party.id)
+        .where(CaseVehicle.case_id == capture.case_id, CaseVehicle.vehicle_id == capture.vehicle_id)
+    )
+    return owner.name if owner is not None else ""
+
+
+def _tell_of_capture(session: Session, event: TimelineEvent, capture: Capture, watch: Watch) -> None:
+    """The officer, each applicant and the receiving center's staff, each in their own words."""
+    case = session.get(EnforcementCase, capture.case_id)
+    assert case is not None
+    plate, center = capture.vehicle.plate, capture.destination.name
+    where = capture.address or f"东经{capture.lon:.4f}° 北纬{capture.lat:.4f}°"
+    certificate = "行驶证已移交" if capture.registration_certificate else "行驶证未移交"
+    watches.tell_officer(
+        session,
+        event,
+        watch,
+        f"capture-officer:{capture.id}",
+        f"您布控的车辆{plate}已被扣押至{center}，正在运送途中。扣押时间{_md_hm(capture.captured_at)}，"
+        f"地点{where}，扣押单位{capture.reporter.name}；{certificate}，钥匙{capture.keys}把。"
+        f"案号{case.case_number}。",
+    )
+    watches.tell_applicants(
+        session,
+        event,
+        watch,
+        f"本院于{_md(capture.captured_at)}依法扣押被执行人{_debtor_name(session, capture)}名下的"
+        f"{vehicle_type_of(capture.vehicle)}，车辆送往{center}。"
+        "如被执行人不履行债务，本院将依法对扣押财产进行处置变现。",
+    )
+    eta = (
+        f"预计{_md_hm(capture.expected_arrival_at)}前后到达（距离约{capture.distance_km:.0f}公里）"
+        if capture.expected_arrival_at is not None and capture.distance_km is not None
+        else "请做好接收准备"
+    )
+    staff = session.scalars(
+        select(User).where(
+            User.organisation_id == capture.destination_center_id,
+            User.role == Role.CENTER_STAFF,
+            User.active.is_(True),
+            User.phone != "",
+        )
+    )
+    for user in staff:
+        notify.enqueue_sms(
+            session,
+            event=event,
+            to=user.phone,
+            dedupe_key=f"capture-center:{capture.id}:{user.id}",
+            body=f"【云执车】车辆{plate}正由{capture.reporter.name}送往本中心，{eta}。扣押记录{capture.id}。",
+        )
+
+
+def _tell_queued_court(
+    session: Session, actor: Principal, capture: Capture, queued: Watch, fulfilled: Watch
+) -> None:
+    """A court queued behind the capture's watch learns the car is seized; its watch stays queued."""
+    first_court = session.get(Organisation, fulfilled.court_id)
+    assert first_court is not None
+    event = timeline.record(
+        session,
+        actor=actor,
+        kind="watch.vehicle_captured",
+        subject=f"watch:{queued.id}",
+        case_id=queued.case_id,
+        reason=RULE_CAPTURE,
+        data={
+            "watch_id": queued.id,
+            "plate": capture.vehicle.plate,
+            "status": queued.status,
+            "capture_id": capture.id,
+            "first_court": first_court.name,
+        },
+    )
+    notify.enqueue_webhooks(session, event=event, organisation_ids=[queued.court_id])
+    watches.tell_officer(
+        session,
+        event,
+        queued,
+        f"capture-queued:{capture.id}:{queued.id}",
+        f"您轮候布控的车辆{capture.vehicle.plate}已于{_md(capture.captured_at)}被{first_court.name}扣押，"
+        f"送往{capture.destination.name}；您的布控仍在轮候。",
+    )
+
+
+def _may_record_arrival(actor: Principal, capture: Capture) -> bool:
+    if actor.role == Role.CENTER_STAFF:
+        return actor.organisation_id == capture.destination_center_id
+    if actor.role == Role.POLICE_ADAPTER:
+        return actor.organisation_id == capture.reporter_organisation_id
+    return False
+
+
+def record_arrival(session: Session, *, actor: Principal, capture: Capture, data: ArrivalIn) -> Capture:
+    """The car reached its center: the transport leg ends. Only the center or the reporting unit say so."""
+    if not _may_record_arrival(actor, capture):
+        raise Forbidden(
+            f"only the staff of {capture.destination.name} or the reporting unit record the arrival"
+        )
+    # One arrival per capture, even when the center and the unit press at the same moment.
+    session.execute(select(Capture.id).where(Capture.id == capture.id).with_for_update())
+    session.refresh(capture)
+    if not transitions.can("arrive", capture.status):
+        raise transitions.CaptureStateConflict(
+            f"capture {capture.id} is {capture.status} since "
+            f"{clock.local(capture.arrived_at).isoformat() if capture.arrived_at else '?'}; "
+            "an arrival is recorded once"
+        )
+    arrived_at = checked_time(data.arrived_at, "arrived_at") if data.arrived_at else clock.now()
+    if arrived_at < capture.departed_at:
+        raise InvalidInput(
+            "arrived_at",
+            f"{arrived_at.isoformat()} is before the car left "
+            f"({clock.as_utc(capture.departed_at).isoformat()})",
+        )
+    transitions.move(capture, "arrive")
+    capture.arrived_at, capture.arrival_recorded_by = arrived_at, actor.label
+    session.flush()
+    event = timeline.record(
+        session,
+        actor=actor,
+        kind="capture.arrived",
+        subject=f"capture:{capture.id}",
+        case_id=capture.case_id,
+        data={
+            "capture_id": capture.id,
+            "plate": capture.vehicle.plate,
+            "status": capture.status,
+            "destination_center_id": capture.destination_center_id,
+            "departed_at": capture.departed_at,
+            "arrived_at": arrived_at,
+        },
+    )
+    notify.enqueue_webhooks(
+        session, event=event, organisation_ids=[capture.court_id, capture.destination_center_id]
+    )
+    watch = session.get(Watch, capture.watch_id)
+    assert watch is not None
+    watches.tell_officer(
+        session,
+        event,
+        watch,
+        f"capture-arrived:{capture.id}",
+        f"被扣押车辆{capture.vehicle.plate}已于{_md_hm(arrived_at)}送达{capture.destination.name}。",
+    )
+    return capture
+
+
+def _sees(actor: Principal, capture: Capture) -> bool:
+    if actor.role == Role.ADMIN:
+        return True
+    if actor.role == Role.OFFICER:
+        return capture.court_id == actor.organisation_id
+    if actor.role == Role.CENTER_STAFF:
+        return capture.destination_center_id == actor.organisation_id
+    if actor.role == Role.POLICE_ADAPTER:
+        return capture.reporter_organisation_id == actor.organisation_id
+    return False
+
+
+def visible_capture(session: Session, actor: Principal, capture_id: int) -> Capture:
+    """The capture if the caller's work involves it; NotFound otherwise (its existence is not told)."""
+    capture = session.get(Capture, capture_id)
+    if capture is None or not _sees(actor, capture):
+        raise NotFound(f"capture {capture_id} does not exist")
+    return capture
+
+
+def list_captures(
+    session: Session, actor: Principal, *, status: CaptureStatus | None, limit: int, offset: int
+) -> list[Capture]:
+    """The captures the caller's work involves, newest first."""
+    query = select(Capture)
+    if actor.role == Role.OFFICER:
+        query = query.where(Capture.court_id == actor.organisation_id)
+    elif actor.role == Role.CENTER_STAFF:
+        query = query.where(Capture.destination_center_id == actor.organisation_id)
+    elif actor.role == Role.POLICE_ADAPTER:
+        query = query.where(Capture.reporter_organisation_id == actor.organisation_id)
+    elif actor.role != Role.ADMIN:
+        return []
+    if status is not None:
+        query = query.where(Capture.status == status)
+    return list(session.scalars(query.order_by(Capture.id.desc()).limit(limit).offset(offset)))
