@@ -59,7 +59,26 @@ def test_a_capture_reaches_the_officer_and_the_applicant_through_the_sms_simulat
         case = open_case(http, officer)
         link = register_vehicle(http, officer, case, vehicle_type="小型轿车")
         watch = issue_watch(http, officer, case, link["vehicle"]["id"])
-        deliver_due(db, settings=settings.model_copy(update={"sms_gateway_url": f"{base}/sim/sms"}))
+        sms_settings = settings.model_copy(update={"sms_gateway_url": f"{base}/sim/sms"})
+        deliver_due(db, settings=sms_settings)
+
+        # A checkpoint camera of the city detachment reads the car inside Pingyang: a hit, routed to the
+        # Pingyang brigade, and the officer is told.
+        clock.set(datetime(2026, 11, 25, 14, 31, tzinfo=SHANGHAI))
+        read = {
+            "plate": "浙C12345",
+            "read_at": "2026-11-25T14:30:12+08:00",
+            "camera_id": "G104-K23",
+            "lon": 120.45,
+            "lat": 27.65,
+            "datum": "WGS84",
+        }
+        r = http.post("/api/police/reads", headers={"X-Api-Key": world.city_key}, json={"reads": [read]})
+        assert r.status_code == 200 and r.json()["hits"] == 1, r.text
+        feed = http.get("/api/police/alerts", headers={"X-Api-Key": world.pingyang_key}).json()
+        [dispatch] = feed["dispatches"]
+        assert dispatch["alert"]["plate"] == "浙C12345" and dispatch["court"]["name"] == "平阳县人民法院"
+        assert deliver_due(db, settings=sms_settings).sent == 1  # the officer's hit text
 
         clock.set(datetime(2026, 11, 25, 15, 10, tzinfo=SHANGHAI))
         r = http.post(
@@ -79,8 +98,10 @@ def test_a_capture_reaches_the_officer_and_the_applicant_through_the_sms_simulat
         assert r.status_code == 201, r.text
         assert r.json()["status"] == "in_transit" and r.json()["destination"]["id"] == centers.pingyang
 
-        sms_settings = settings.model_copy(update={"sms_gateway_url": f"{base}/sim/sms"})
         assert deliver_due(db, settings=sms_settings).sent == 3  # the officer, the applicant, the center
+        officer = login(http, "py.officer")  # two days on: yesterday's token has expired
+        alert = http.get(f"/api/alerts/{dispatch['alert']['id']}", headers=officer).json()
+        assert alert["status"] == "closed"  # the car is held: nobody is sent after it any more
 
         def inbox(phone: str) -> list[str]:
             messages = http.get(
@@ -88,7 +109,9 @@ def test_a_capture_reaches_the_officer_and_the_applicant_through_the_sms_simulat
             ).json()
             return [m["text"] for m in messages]
 
-        [to_officer] = [t for t in inbox("13800000326") if "扣押" in t]
+        [hit_text] = [t for t in inbox("13800000326") if "被识别" in t]
+        assert "平阳县公安局交通警察大队辖区" in hit_text and "11月25日14:30" in hit_text
+        [to_officer] = [t for t in inbox("13800000326") if "扣押至" in t]
         assert to_officer.startswith(f"【云执车】您布控的车辆浙C12345已被扣押至{factories.PINGYANG_CENTER}")
         assert "11月25日14:55" in to_officer and "钥匙1把" in to_officer
         to_applicant = inbox("13900000001")[-1]

@@ -142,7 +142,10 @@ def list_cameras(session: SessionDep, unit: PoliceAdapter) -> list[CameraOut]:
 
 
 @router.put(
-    "/api/police/cameras/{external_id}", response_model=CameraOut, tags=["police"], responses=responses(422)
+    "/api/police/cameras/{external_id:path}",
+    response_model=CameraOut,
+    tags=["police"],
+    responses=responses(422),
 )
 def place_camera(
     body: CameraIn,

@@ -28,6 +28,7 @@ from car_enforce.geo.models import Jurisdiction
 from car_enforce.identity.models import Organisation, Role, User
 from car_enforce.identity.principal import Principal
 from car_enforce.notify import service as notify
+from car_enforce.sightings import alerts
 from car_enforce.sightings.reads import Place, checked_place, checked_time
 from car_enforce.timeline import service as timeline
 from car_enforce.timeline.models import TimelineEvent
@@ -286,6 +287,9 @@ def report_capture(session: Session, *, actor: Principal, data: CaptureReport) -
 
     event = _reported_event(session, actor, capture, watch, destination, area)
     watches.fulfil_watch(session, actor=actor, watch=watch, capture_id=capture.id, reason="车辆已被扣押")
+    alerts.close_alerts_of_watch(
+        session, actor=actor, watch_id=watch.id, reason=f"车辆已被扣押（扣押#{capture.id}）"
+    )
     _tell_of_capture(session, event, capture, watch)
     for other in queued:
         _tell_queued_court(session, actor, capture, other, watch)

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import hashlib
+import re
 import secrets
 from functools import lru_cache
+from typing import Any
 
 from argon2 import PasswordHasher, profiles
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -61,3 +63,34 @@ def prefix_of(api_key: str) -> str | None:
     if len(parts) < 3 or parts[0] != API_KEY_PREFIX:
         return None
     return f"{parts[0]}_{parts[1]}"
+
+
+# A key as it may appear inside text a machine sent (a webhook's free-text field, say).
+_KEY_IN_TEXT = re.compile(rf"(?<![A-Za-z0-9_-])({API_KEY_PREFIX}_[0-9a-f]{{8}})_[A-Za-z0-9_-]+")
+
+
+def redact_keys(document: Any) -> Any:
+    """A copy of a JSON-like document in which every API key is cut to its prefix (``ck_1a2b3c4d_…``).
+
+    Evidence keeps what a device sent, but a key is a secret the platform only ever stores hashed.
+    """
+
+    def redact(text: str) -> str:
+        return _KEY_IN_TEXT.sub(r"\1_…", text) if API_KEY_PREFIX in text else text
+
+    root: list[Any] = [document]
+    stack: list[tuple[list[Any] | dict[Any, Any], Any]] = [(root, 0)]
+    while stack:  # iterative: a hostile document may nest deeper than the recursion limit
+        parent, slot = stack.pop()
+        value = parent[slot]
+        if isinstance(value, str):
+            parent[slot] = redact(value)
+        elif isinstance(value, dict):
+            copy = {redact(k) if isinstance(k, str) else k: v for k, v in value.items()}
+            parent[slot] = copy
+            stack.extend((copy, k) for k in copy)
+        elif isinstance(value, list):
+            items = list(value)
+            parent[slot] = items
+            stack.extend((items, i) for i in range(len(items)))
+    return root[0]

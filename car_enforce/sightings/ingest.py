@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session
 from car_enforce import clock, evidence
 from car_enforce.errors import Forbidden
 from car_enforce.identity.principal import Principal
+from car_enforce.identity.security import redact_keys
 from car_enforce.sightings import alerts
 from car_enforce.sightings.cameras import camera_ids, count_reads
 from car_enforce.sightings.index import Match, WatchIndex
@@ -175,7 +176,7 @@ def _keep(
             lon=read.place.lon if read.place else None,
             lat=read.place.lat if read.place else None,
             datum_in=read.place.datum_in if read.place else None,
-            raw=msgspec.to_builtins(read.raw),
+            raw=redact_keys(msgspec.to_builtins(read.raw)),
             images=images,
             received_at=clock.now(),
         )

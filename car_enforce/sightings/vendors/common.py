@@ -29,6 +29,8 @@ _IMAGE_KINDS = frozenset({"jpg", "png"})
 MAX_CAMERA_ID = 128
 MAX_KEY = 160
 MAX_PLATE = 64
+# Vendor messages nest a few levels; anything far deeper is hostile, and walking it would exhaust the stack.
+MAX_DEPTH = 64
 
 # A millisecond epoch of any date after 1973 is above this; a second epoch stays below it until year 5138.
 _EPOCH_UNIT_SPLIT = 1e11
@@ -217,11 +219,13 @@ def strip_images(document: object) -> tuple[object, tuple[bytes, ...]]:
     """
     images: list[bytes] = []
 
-    def walk(value: object) -> object:
+    def walk(value: object, depth: int = 0) -> object:
+        if depth > MAX_DEPTH:
+            raise InvalidInput(BODY, f"nests deeper than {MAX_DEPTH} levels; no vendor message does")
         if isinstance(value, dict):
-            return {key: walk(item) for key, item in value.items()}
+            return {key: walk(item, depth + 1) for key, item in value.items()}
         if isinstance(value, list):
-            return [walk(item) for item in value]
+            return [walk(item, depth + 1) for item in value]
         if isinstance(value, str):
             data = _image_bytes(value)
             if data is not None:

@@ -11,7 +11,7 @@ from car_enforce import clock
 from car_enforce.errors import InvalidInput
 from car_enforce.evidence import kind_of
 from car_enforce.sightings.reads import Heartbeat, Parsed, PlateRead, checked_confidence, colour_of
-from car_enforce.sightings.vendors.common import bounded_camera, content_key, iso_time
+from car_enforce.sightings.vendors.common import MAX_DEPTH, bounded_camera, content_key, iso_time
 from car_enforce.vehicles.plates import is_placeholder
 
 VENDOR = "hikvision"
@@ -142,12 +142,14 @@ def _text(element: ET.Element, name: str) -> str | None:
     return None if child is None else (child.text or "")
 
 
-def _as_dict(element: ET.Element) -> dict[str, Any]:
+def _as_dict(element: ET.Element, depth: int = 0) -> dict[str, Any]:
     """The element's children by local name (repeats become lists); leaves become their text."""
+    if depth > MAX_DEPTH:
+        raise InvalidInput(FIELD, f"nests deeper than {MAX_DEPTH} levels; no camera push does")
     out: dict[str, Any] = {f"@{key}": value for key, value in element.attrib.items()}
     for child in element:
         name = _local(child.tag)
-        value: Any = _as_dict(child) if len(child) else (child.text or "").strip()
+        value: Any = _as_dict(child, depth + 1) if len(child) else (child.text or "").strip()
         if name in out:
             existing = out[name]
             out[name] = [*existing, value] if isinstance(existing, list) else [existing, value]
