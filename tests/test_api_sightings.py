@@ -17,6 +17,7 @@ from car_enforce.db import Database
 from car_enforce.geo.datum import wgs84_to_gcj02
 from car_enforce.identity.models import Organisation
 from car_enforce.notify.models import Channel, Notification
+from car_enforce.sightings.jobs import sweep_read_batches
 from car_enforce.sightings.models import Alert, AlertDispatch, Camera, ReadBatch, ReadCount, Sighting
 from car_enforce.timeline.models import TimelineEvent
 from tests import factories
@@ -336,3 +337,16 @@ def test_cameras_are_known_from_their_reads_and_placed_by_their_unit(
     assert [(c["external_id"], c["name"]) for c in cameras] == [("gate-3", "乐清 104国道卡口")]
     assert cameras[0]["last_seen_at"] is not None
     assert client.get("/api/police/cameras", headers=key(world.pingyang_key)).json() == []
+
+
+def test_received_messages_are_forgotten_once_a_re_post_would_be_refused_anyway(
+    client: TestClient, world: factories.World, db: Database, clock: MovableClock
+) -> None:
+    body = {"reads": [read("浙C99999")]}
+    assert client.post("/api/police/reads", json=body, headers=key(world.pingyang_key)).status_code == 200
+    clock.advance(timedelta(days=7, hours=23))
+    assert sweep_read_batches(db) == 0
+    clock.advance(timedelta(hours=2))
+    assert sweep_read_batches(db) == 1 and count(db, ReadBatch) == 0
+    again = client.post("/api/police/reads", json=body, headers=key(world.pingyang_key))
+    assert again.status_code == 422 and again.json()["fields"] == ["reads[0].read_at"]
