@@ -86,6 +86,9 @@ def ingest(
     if unit.organisation_id is None:
         raise Forbidden("reads come from a police unit's key")
     org_id = unit.organisation_id
+    if not parsed.reads:  # a heartbeat, or a pass without a plate: nothing to remember it by
+        camera_ids(session, org_id, {beat.camera_id: (beat.vendor, beat.at) for beat in parsed.heartbeats})
+        return IngestResult(heartbeats=len(parsed.heartbeats))
     batch_id = _claim(session, org_id, digest)
     if batch_id is None:  # a concurrent twin waited on the unique index and now sees the first answer
         earlier = session.scalar(
