@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -19,6 +20,7 @@ from api.routers import admin, alerts, auth, cases, directory, police, reads, wa
 from api.routers import captures as captures_router
 from api.simulators import sms
 from car_enforce.db import Database, get_database, set_database
+from car_enforce.sightings.index import warm_index
 
 PUBLIC_ROUTES = frozenset({"/api/auth/login", "/healthz", "/docs"})
 SIMULATOR_PREFIX = "/sim/"
@@ -66,6 +68,11 @@ def create_app(database: Database | None = None, *, with_scheduler: bool = False
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        # The watch index loads in the background from a read snapshot, so that the first police batch
+        # finds it ready instead of loading a million entries inside its own write transaction.
+        threading.Thread(
+            target=warm_index, args=(get_database(),), name="warm-watch-index", daemon=True
+        ).start()
         scheduler = None
         if with_scheduler:
             from api.scheduler import start_scheduler

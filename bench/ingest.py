@@ -361,7 +361,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         for name, value, target, op in checks:
             ok = value >= target if op == ">=" else value < target
             met = met and ok
-            log(f"  {'ok  ' if ok else 'MISS'} {name}: {value:,.2f} (target {op} {target:,.0f})")
+            log(f"  {'ok  ' if ok else 'MISS'} {name}: {value:,.2f} (target {op} {target:,g})")
         result = {
             "watch_entries": args.entries,
             "reads": posted.reads,

@@ -18,6 +18,7 @@ lookup per reading: the folded key is absent.
 
 from __future__ import annotations
 
+import logging
 import threading
 import weakref
 from collections.abc import Iterable, Iterator
@@ -44,6 +45,7 @@ from car_enforce.sightings.matching import (
 from car_enforce.vehicles.models import PlateColour
 from car_enforce.watches.models import WatchChangeKind, WatchlistChange, WatchlistEntry
 
+log = logging.getLogger(__name__)
 _ADDING = frozenset({WatchChangeKind.ISSUED, WatchChangeKind.RENEWED})
 LOAD_CHUNK = 20_000
 
@@ -235,3 +237,12 @@ def index_of(database: Database) -> WatchIndex:
         with _indexes_lock:
             index = _indexes.setdefault(database, WatchIndex())
     return index
+
+
+def warm_index(database: Database) -> None:
+    """Load this process's index of ``database`` from a read-only snapshot (a server's start-up)."""
+    try:
+        with database.session(read_only=True) as session:
+            index_of(database).refresh(session)
+    except Exception:  # the first batch loads it instead; a failed warm-up must not stop the server
+        log.exception("warming the watch index failed")

@@ -1,0 +1,128 @@
+"""Who is told what when a car is captured: the officer, the applicants, the center, queued courts.
+
+Plain words for people (an SMS each), built from the capture; never a debtor's ID number or phone.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from car_enforce import clock
+from car_enforce.captures.models import Capture
+from car_enforce.cases.models import EnforcementCase, Party
+from car_enforce.identity.models import Organisation, Role, User
+from car_enforce.identity.principal import Principal
+from car_enforce.notify import service as notify
+from car_enforce.timeline import service as timeline
+from car_enforce.timeline.models import TimelineEvent
+from car_enforce.vehicles.models import CaseVehicle, Vehicle
+from car_enforce.vehicles.plates import plate_type_category
+from car_enforce.watches import service as watches
+from car_enforce.watches.models import Watch
+
+RULE_CAPTURE = "查封规定 Art. 26: a capture acts on the first court's seizure; later courts' seizures queue"
+
+
+def vehicle_type_of(vehicle: Vehicle) -> str:
+    """The vehicle type as the registration says (小型轿车), else the plate type's category (小型汽车)."""
+    return vehicle.vehicle_type or plate_type_category(vehicle.plate_type) or "机动车"
+
+
+def md(instant: datetime) -> str:
+    local = clock.local(instant)
+    return f"{local.month}月{local.day}日"
+
+
+def md_hm(instant: datetime) -> str:
+    return f"{md(instant)}{clock.local(instant):%H:%M}"
+
+
+def debtor_name(session: Session, capture: Capture) -> str:
+    owner = session.scalar(
+        select(Party)
+        .join(CaseVehicle, CaseVehicle.owner_party_id == Party.id)
+        .where(CaseVehicle.case_id == capture.case_id, CaseVehicle.vehicle_id == capture.vehicle_id)
+    )
+    return owner.name if owner is not None else ""
+
+
+def tell_of_capture(session: Session, event: TimelineEvent, capture: Capture, watch: Watch) -> None:
+    """The officer, each applicant and the receiving center's staff, each in their own words."""
+    case = session.get(EnforcementCase, capture.case_id)
+    assert case is not None
+    plate, center = capture.vehicle.plate, capture.destination.name
+    where = capture.address or f"东经{capture.lon:.4f}° 北纬{capture.lat:.4f}°"
+    certificate = "行驶证已移交" if capture.registration_certificate else "行驶证未移交"
+    watches.tell_officer(
+        session,
+        event,
+        watch,
+        f"capture-officer:{capture.id}",
+        f"您布控的车辆{plate}已被扣押至{center}，正在运送途中。扣押时间{md_hm(capture.captured_at)}，"
+        f"地点{where}，扣押单位{capture.reporter.name}；{certificate}，钥匙{capture.keys}把。"
+        f"案号{case.case_number}。",
+    )
+    watches.tell_applicants(
+        session,
+        event,
+        watch,
+        f"本院于{md(capture.captured_at)}依法扣押被执行人{debtor_name(session, capture)}名下的"
+        f"{vehicle_type_of(capture.vehicle)}，车辆送往{center}。"
+        "如被执行人不履行债务，本院将依法对扣押财产进行处置变现。",
+    )
+    eta = (
+        f"预计{md_hm(capture.expected_arrival_at)}前后到达（距离约{capture.distance_km:.0f}公里）"
+        if capture.expected_arrival_at is not None and capture.distance_km is not None
+        else "请做好接收准备"
+    )
+    staff = session.scalars(
+        select(User).where(
+            User.organisation_id == capture.destination_center_id,
+            User.role == Role.CENTER_STAFF,
+            User.active.is_(True),
+            User.phone != "",
+        )
+    )
+    for user in staff:
+        notify.enqueue_sms(
+            session,
+            event=event,
+            to=user.phone,
+            dedupe_key=f"capture-center:{capture.id}:{user.id}",
+            body=f"【云执车】车辆{plate}正由{capture.reporter.name}送往本中心，{eta}。扣押记录{capture.id}。",
+        )
+
+
+def tell_queued_court(
+    session: Session, actor: Principal, capture: Capture, queued: Watch, fulfilled: Watch
+) -> None:
+    """A court queued behind the capture's watch learns the car is seized; its watch stays queued."""
+    first_court = session.get(Organisation, fulfilled.court_id)
+    assert first_court is not None
+    event = timeline.record(
+        session,
+        actor=actor,
+        kind="watch.vehicle_captured",
+        subject=f"watch:{queued.id}",
+        case_id=queued.case_id,
+        reason=RULE_CAPTURE,
+        data={
+            "watch_id": queued.id,
+            "plate": capture.vehicle.plate,
+            "status": queued.status,
+            "capture_id": capture.id,
+            "first_court": first_court.name,
+        },
+    )
+    notify.enqueue_webhooks(session, event=event, organisation_ids=[queued.court_id])
+    watches.tell_officer(
+        session,
+        event,
+        queued,
+        f"capture-queued:{capture.id}:{queued.id}",
+        f"您轮候布控的车辆{capture.vehicle.plate}已于{md(capture.captured_at)}被{first_court.name}扣押，"
+        f"送往{capture.destination.name}；您的布控仍在轮候。",
+    )
