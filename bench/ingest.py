@@ -334,9 +334,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
         rss_before_kib = proc_status_kib(server.pid, "VmRSS")
 
+        server_process = psutil.Process(server.pid)
+        cpu_before = server_process.cpu_times()
         posted = post_all(server.base, world.api_key, batches, args.clients)
+        cpu_after = server_process.cpu_times()
+        server_cpu_s = (cpu_after.user - cpu_before.user) + (cpu_after.system - cpu_before.system)
         rate = posted.reads / posted.seconds
         hit_p99 = percentile(posted.hit_latencies_ms, 0.99)
+        log(
+            f"server CPU {server_cpu_s:.2f} s for {posted.seconds:.2f} s of posting "
+            f"({server_cpu_s / len(batches) * 1000:.1f} ms per batch)"
+        )
         log(
             f"HTTP: {posted.reads:,} reads in {posted.seconds:.2f} s = {rate:,.0f} reads/s; "
             f"{posted.hits:,} hits, {posted.alerts:,} alerts; hit batches p50 "
@@ -375,6 +383,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "hit_to_alert_p50_ms": round(percentile(posted.hit_latencies_ms, 0.5), 1),
             "batch": args.batch,
             "clients": args.clients,
+            "server_cpu_s": round(server_cpu_s, 2),
             "server_rss_before_mb": round(rss_before_kib / 1024, 1),
             "server_peak_rss_mb": round(server_rss_mb, 1),
             "index_load_s": round(index_load_s, 2),

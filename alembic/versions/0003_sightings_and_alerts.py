@@ -2,7 +2,7 @@
 
 Revision ID: 0003
 Revises: 0002
-Create Date: 2026-11-21 23:41:03.246671
+Create Date: 2026-11-22 00:17:41.628516
 """
 
 from collections.abc import Sequence
@@ -48,11 +48,11 @@ def upgrade() -> None:
     )
     op.create_table('read_count',
     sa.Column('camera_id', sa.Integer(), nullable=False),
-    sa.Column('hour', car_enforce.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('epoch_hour', sa.Integer(), autoincrement=False, nullable=False),
     sa.Column('reads', sa.Integer(), nullable=False),
     sa.Column('matched', sa.Integer(), nullable=False),
     sa.ForeignKeyConstraint(['camera_id'], ['police_camera.id'], name=op.f('fk_read_count_camera_id_police_camera')),
-    sa.PrimaryKeyConstraint('camera_id', 'hour', name=op.f('pk_read_count'))
+    sa.PrimaryKeyConstraint('camera_id', 'epoch_hour', name=op.f('pk_read_count'))
     )
     op.create_table('alert',
     sa.Column('id', sa.Integer(), nullable=False),

@@ -15,7 +15,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from car_enforce import clock
@@ -41,16 +41,20 @@ def _normalise_phone(to: str) -> str:
     return phone
 
 
-def _insert_once(session: Session, notification: Notification) -> bool:
-    """Add ``notification`` unless its dedupe key is taken; False when it was."""
-    # The SAVEPOINT confines a unique-key collision with a concurrent transaction to this one row: the
-    # caller's state change and its timeline event stay in the outer transaction and still commit.
-    try:
-        with session.begin_nested():
-            session.add(notification)
-    except IntegrityError:
-        return False
-    return True
+def _insert_once(session: Session, values: dict[str, Any]) -> Notification | None:
+    """Insert a notification unless its dedupe key is taken (then None), in one statement.
+
+    ON CONFLICT DO NOTHING confines a collision with a concurrent transaction to this one row: the
+    caller's state change and its timeline event stay in the outer transaction and still commit.
+    """
+    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    statement = (
+        insert(Notification)
+        .values(**values)
+        .on_conflict_do_nothing(index_elements=[Notification.dedupe_key])
+        .returning(Notification)
+    )
+    return session.scalars(statement).one_or_none()
 
 
 def _taken(session: Session, keys: list[str]) -> set[str]:
@@ -72,25 +76,24 @@ def enqueue_sms(
         raise InvalidInput("body", f"longer than {MAX_SMS_CHARS} characters")
     if not dedupe_key or len(dedupe_key) > 160:
         raise InvalidInput("dedupe_key", "must be 1 to 160 characters")
-    # The cheap check serves a rerun sweep or a retried request; _insert_once covers the concurrent race.
-    if _taken(session, [dedupe_key]):
-        return None
     now = clock.now()
-    notification = Notification(
-        dedupe_key=dedupe_key,
-        event_id=event.id if event is not None else None,
-        channel=Channel.SMS,
-        recipient=phone,
-        body=body,
-        payload={"event_kind": event.kind} if event is not None else {},
-        status=DeliveryStatus.PENDING,
-        attempts=0,
-        next_attempt_at=now,
-        last_error="",
-        provider_message_id="",
-        created_at=now,
+    return _insert_once(
+        session,
+        {
+            "dedupe_key": dedupe_key,
+            "event_id": event.id if event is not None else None,
+            "channel": Channel.SMS,
+            "recipient": phone,
+            "body": body,
+            "payload": {"event_kind": event.kind} if event is not None else {},
+            "status": DeliveryStatus.PENDING,
+            "attempts": 0,
+            "next_attempt_at": now,
+            "last_error": "",
+            "provider_message_id": "",
+            "created_at": now,
+        },
     )
-    return notification if _insert_once(session, notification) else None
 
 
 def event_document(event: TimelineEvent) -> dict[str, Any]:
@@ -140,22 +143,25 @@ def enqueue_webhooks(
     for sub in subscriptions:
         if keys[sub.id] in taken:
             continue
-        notification = Notification(
-            dedupe_key=keys[sub.id],
-            event_id=event.id,
-            channel=Channel.WEBHOOK,
-            recipient=sub.url,
-            subscription_id=sub.id,
-            body=body,
-            payload={"event_kind": event.kind},
-            status=DeliveryStatus.PENDING,
-            attempts=0,
-            next_attempt_at=now,
-            last_error="",
-            provider_message_id="",
-            created_at=now,
+        notification = _insert_once(
+            session,
+            {
+                "dedupe_key": keys[sub.id],
+                "event_id": event.id,
+                "channel": Channel.WEBHOOK,
+                "recipient": sub.url,
+                "subscription_id": sub.id,
+                "body": body,
+                "payload": {"event_kind": event.kind},
+                "status": DeliveryStatus.PENDING,
+                "attempts": 0,
+                "next_attempt_at": now,
+                "last_error": "",
+                "provider_message_id": "",
+                "created_at": now,
+            },
         )
-        if _insert_once(session, notification):
+        if notification is not None:
             queued.append(notification)
     return queued
 

@@ -7,14 +7,14 @@ import weakref
 from collections.abc import Mapping
 from datetime import datetime, timedelta
 
-from sqlalchemy import bindparam, or_, select, update
+from sqlalchemy import bindparam, or_, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from car_enforce import clock
 from car_enforce.db import UTCDateTime
 from car_enforce.errors import InvalidInput
-from car_enforce.sightings.models import Camera, ReadCount
+from car_enforce.sightings.models import Camera
 from car_enforce.sightings.reads import Place
 
 MAX_CAMERA_ID = 128
@@ -112,30 +112,43 @@ def _ids(session: Session, organisation_id: int, external_ids: list[str]) -> dic
     return {external_id: camera_id for external_id, camera_id in rows}
 
 
-def count_reads(session: Session, counts: Mapping[tuple[int, datetime], tuple[int, int]]) -> None:
-    """Add (reads, matched) to each (camera, hour): the only record kept of reads that matched nothing."""
+_COUNT_ARRAYS = text(
+    "INSERT INTO read_count (camera_id, epoch_hour, reads, matched) "
+    "SELECT * FROM unnest(CAST(:cameras AS integer[]), CAST(:hours AS integer[]), "
+    "CAST(:reads AS integer[]), CAST(:matched AS integer[])) "
+    "ON CONFLICT (camera_id, epoch_hour) DO UPDATE SET reads = read_count.reads + excluded.reads, "
+    "matched = read_count.matched + excluded.matched"
+)
+_COUNT_ROW = (
+    "INSERT INTO read_count (camera_id, epoch_hour, reads, matched) VALUES (?, ?, ?, ?) "
+    "ON CONFLICT (camera_id, epoch_hour) DO UPDATE SET reads = read_count.reads + excluded.reads, "
+    "matched = read_count.matched + excluded.matched"
+)
+
+
+def count_reads(session: Session, counts: Mapping[tuple[int, int], tuple[int, int]]) -> None:
+    """Add (reads, matched) to each (camera, epoch hour): the only record kept of reads that matched nothing.
+
+    Runs with every batch of reads, so it is one statement per batch on PostgreSQL (over arrays) and one
+    driver-level executemany of plain integers on SQLite.
+    """
     if not counts:
         return
-    insert = _insert(session)
-    statement = insert(ReadCount)
-    statement = statement.on_conflict_do_update(
-        index_elements=[ReadCount.camera_id, ReadCount.hour],
-        set_={
-            "reads": ReadCount.reads + statement.excluded.reads,
-            "matched": ReadCount.matched + statement.excluded.matched,
-        },
-    )
-    session.connection().execute(
-        statement,
-        [
-            {"camera_id": camera_id, "hour": hour, "reads": reads, "matched": matched}
-            for (camera_id, hour), (reads, matched) in sorted(counts.items())
-        ],
-    )
-
-
-def hour_of(instant: datetime) -> datetime:
-    return instant.replace(minute=0, second=0, microsecond=0)
+    rows = sorted(counts.items())
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(
+            _COUNT_ARRAYS,
+            {
+                "cameras": [camera_id for (camera_id, _), _ in rows],
+                "hours": [hour for (_, hour), _ in rows],
+                "reads": [reads for _, (reads, _) in rows],
+                "matched": [matched for _, (_, matched) in rows],
+            },
+        )
+    else:
+        session.connection().exec_driver_sql(
+            _COUNT_ROW, [(camera_id, hour, reads, matched) for (camera_id, hour), (reads, matched) in rows]
+        )
 
 
 def place_camera(

@@ -16,7 +16,7 @@ from __future__ import annotations
 import hashlib
 from collections import Counter
 from dataclasses import asdict, dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 import msgspec
@@ -124,10 +124,7 @@ def ingest(
     ids = camera_ids(session, org_id, {camera: (vendors[camera], at) for camera, at in newest.items()})
     count_reads(
         session,
-        {
-            (ids[camera], datetime.fromtimestamp(hour * 3600, UTC)): (n, matched_slots[(camera, hour)])
-            for (camera, hour), n in slots.items()
-        },
+        {(ids[camera], hour): (n, matched_slots[(camera, hour)]) for (camera, hour), n in slots.items()},
     )
 
     result = IngestResult(reads=len(parsed.reads), heartbeats=len(parsed.heartbeats), matched=len(found))

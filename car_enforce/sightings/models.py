@@ -53,7 +53,9 @@ class ReadCount(Base):
     __tablename__ = "read_count"
 
     camera_id: Mapped[int] = mapped_column(ForeignKey("police_camera.id"), primary_key=True)
-    hour: Mapped[datetime] = mapped_column(UTCDateTime, primary_key=True)
+    # Whole hours since 1970-01-01 00:00 UTC (hour × 3600 is the Unix time it starts): a plain integer,
+    # because this table is upserted with every batch of reads.
+    epoch_hour: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     reads: Mapped[int] = mapped_column(Integer, default=0)
     matched: Mapped[int] = mapped_column(Integer, default=0)
 
