@@ -5,8 +5,8 @@ request's transaction:
 
 1. a message whose body was received before from the same unit is answered with the first result;
 2. the process's watch index catches up with the change feed;
-3. cameras are known (or created) and their last-seen time moves forward;
-4. every reading of every read is matched; reads that match nothing are only counted per camera and hour;
+3. every reading of every read is matched; reads that match nothing are only counted per camera and hour;
+4. cameras are known (or created) and their last-seen time moves forward;
 5. a read that matched is kept as a sighting (its images as evidence files) and joins the alert of its
    pass, which is raised and routed when new (``alerts.attach``).
 """
@@ -25,7 +25,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from car_enforce import clock, evidence
-from car_enforce.errors import Forbidden
+from car_enforce.errors import Forbidden, InvalidInput
 from car_enforce.identity.principal import Principal
 from car_enforce.identity.security import redact_keys
 from car_enforce.sightings import alerts
@@ -86,6 +86,8 @@ def ingest(
     if unit.organisation_id is None:
         raise Forbidden("reads come from a police unit's key")
     org_id = unit.organisation_id
+    if len(parsed.reads) > MAX_BATCH:
+        raise InvalidInput("reads", f"{len(parsed.reads)} reads in one message; send at most {MAX_BATCH}")
     if not parsed.reads:  # a heartbeat, or a pass without a plate: nothing to remember it by
         camera_ids(session, org_id, {beat.camera_id: (beat.vendor, beat.at) for beat in parsed.heartbeats})
         return IngestResult(heartbeats=len(parsed.heartbeats))
