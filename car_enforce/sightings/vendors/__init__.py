@@ -4,16 +4,15 @@ Pure functions: no database, no HTTP. A malformed message raises ``InvalidInput`
 (or CSV ``row N.column``, or ``anpr.xml``) of the bad value.
 """
 
+from car_enforce.sightings.vendors.common import strip_images
 from car_enforce.sightings.vendors.csvfile import parse_csv
 from car_enforce.sightings.vendors.hikvision import parse_hikvision
+from car_enforce.sightings.vendors.openalpr import parse_openalpr
 from car_enforce.sightings.vendors.platerecognizer import (
     parse_platerecognizer,
     parse_platerecognizer_multipart,
 )
 from car_enforce.sightings.vendors.rekor import parse_rekor, rekor_key
-
-from car_enforce.sightings.vendors.common import strip_images
-from car_enforce.sightings.vendors.openalpr import parse_openalpr
 
 __all__ = [
     "parse_csv",
