@@ -60,14 +60,14 @@ def colour_of(value: object) -> PlateColour | None:
     return _COLOUR_WORDS.get(word)
 
 
-class Candidate(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+class Candidate(msgspec.Struct, frozen=True, forbid_unknown_fields=True, gc=False):
     """Another reading of the same plate. A msgspec struct: the canonical batch decodes straight into it."""
 
     plate: Annotated[str, msgspec.Meta(max_length=32)]  # as read, not normalised
     confidence: Annotated[float, msgspec.Meta(ge=0, le=1)] | None = None  # 0–1
 
 
-class Place(msgspec.Struct, frozen=True):
+class Place(msgspec.Struct, frozen=True, gc=False):
     """Where a read happened, in WGS84 (converted at the edge), with the datum it arrived in."""
 
     lon: float
@@ -75,8 +75,12 @@ class Place(msgspec.Struct, frozen=True):
     datum_in: Datum
 
 
-class PlateRead(msgspec.Struct):
-    """One read. A msgspec struct rather than a dataclass: built for every read, it must cost little."""
+class PlateRead(msgspec.Struct, gc=False):
+    """One read. A msgspec struct rather than a dataclass: built for every read, it must cost little.
+
+    ``gc=False`` on this and the other read structs: they never form reference cycles, so the cyclic
+    collector need not track the thousands a batch creates.
+    """
 
     plate: str  # the best reading, as read
     read_at: datetime  # timezone-aware, UTC
