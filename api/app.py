@@ -62,7 +62,11 @@ def _publish_components(app: FastAPI, components: dict[str, Any]) -> None:
     app.openapi = openapi  # type: ignore[method-assign]
 
 
-def create_app(database: Database | None = None, *, with_scheduler: bool = False) -> FastAPI:
+def create_app(
+    database: Database | None = None, *, with_scheduler: bool = False, server_process: bool = False
+) -> FastAPI:
+    """The app. ``server_process``: this process only serves it (``carenforce serve``), so once the watch
+    index is warm, what is alive is frozen out of the garbage collector's full sweeps."""
     if database is not None:
         set_database(database)
 

@@ -83,7 +83,7 @@ def serve(
 
     settings = get_settings()
     uvicorn.run(
-        create_app(with_scheduler=scheduler and settings.run_scheduler),
+        create_app(with_scheduler=scheduler and settings.run_scheduler, server_process=True),
         host=host or settings.host,
         port=port or settings.port,
         log_level="info",

@@ -240,15 +240,19 @@ def index_of(database: Database) -> WatchIndex:
     return index
 
 
-def warm_index(database: Database) -> None:
-    """Load this process's index of ``database`` from a read-only snapshot (a server's start-up)."""
+def warm_index(database: Database, *, freeze: bool = False) -> None:
+    """Load this process's index of ``database`` from a read-only snapshot (a server's start-up).
+
+    ``freeze``: then move everything alive out of the cyclic collector's reach (``gc.freeze``). Only for
+    a process that does nothing but serve: its two index dictionaries hold a million entries each, and
+    every full collection would otherwise walk them. (A test process keeps creating and dropping apps.)
+    """
     try:
         with database.session(read_only=True) as session:
             index_of(database).refresh(session)
     except Exception:  # the first batch loads it instead; a failed warm-up must not stop the server
         log.exception("warming the watch index failed")
         return
-    # Everything alive now (the index, the app, the mappers) lives as long as the process: moving it out
-    # of the collector's reach spares every full collection a walk over millions of objects.
-    gc.collect()
-    gc.freeze()
+    if freeze:  # the index, the app and the mappers live as long as the process
+        gc.collect()
+        gc.freeze()
