@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from car_enforce.captures.models import Capture, CaptureStatus
+from car_enforce.captures.models import CaptureStatus
 from car_enforce.errors import Conflict
+from car_enforce.status_machine import StatusMachine
 
 # verb -> (statuses it may start from, status it leads to)
 TRANSITIONS: dict[str, tuple[frozenset[CaptureStatus], CaptureStatus]] = {
@@ -18,18 +19,6 @@ class CaptureStateConflict(Conflict):
     pass
 
 
-def can(verb: str, status: CaptureStatus | str) -> bool:
-    return status in TRANSITIONS[verb][0]
-
-
-def move(capture: Capture, verb: str) -> CaptureStatus:
-    """Check the guard and set the new status; the previous status is returned."""
-    sources, target = TRANSITIONS[verb]
-    if capture.status not in sources:
-        allowed = " or ".join(sorted(sources))
-        raise CaptureStateConflict(
-            f"capture {capture.id} is {capture.status}; only a capture that is {allowed} can {verb}"
-        )
-    previous = CaptureStatus(capture.status)
-    capture.status = target
-    return previous
+MACHINE = StatusMachine("capture", TRANSITIONS, CaptureStatus, CaptureStateConflict)
+can = MACHINE.can
+move = MACHINE.move

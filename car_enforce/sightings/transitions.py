@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from car_enforce.errors import Conflict
-from car_enforce.sightings.models import Alert, AlertStatus
+from car_enforce.sightings.models import AlertStatus
+from car_enforce.status_machine import StatusMachine
 
 # verb -> (statuses it may start from, status it leads to)
 TRANSITIONS: dict[str, tuple[frozenset[AlertStatus], AlertStatus]] = {
@@ -19,18 +20,6 @@ class AlertStateConflict(Conflict):
     pass
 
 
-def can(verb: str, status: AlertStatus | str) -> bool:
-    return status in TRANSITIONS[verb][0]
-
-
-def move(alert: Alert, verb: str) -> AlertStatus:
-    """Check the guard and set the new status; the previous status is returned."""
-    sources, target = TRANSITIONS[verb]
-    if alert.status not in sources:
-        allowed = " or ".join(sorted(sources))
-        raise AlertStateConflict(
-            f"alert {alert.id} is {alert.status}; only an alert that is {allowed} can {verb}"
-        )
-    previous = AlertStatus(alert.status)
-    alert.status = target
-    return previous
+MACHINE = StatusMachine("alert", TRANSITIONS, AlertStatus, AlertStateConflict)
+can = MACHINE.can
+move = MACHINE.move

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from car_enforce.errors import Conflict
-from car_enforce.watches.models import Watch, WatchStatus
+from car_enforce.status_machine import StatusMachine
+from car_enforce.watches.models import WatchStatus
 
 # verb -> (statuses it may start from, status it leads to)
 TRANSITIONS: dict[str, tuple[frozenset[WatchStatus], WatchStatus]] = {
@@ -20,18 +21,6 @@ class WatchStateConflict(Conflict):
     pass
 
 
-def can(verb: str, status: WatchStatus | str) -> bool:
-    return status in TRANSITIONS[verb][0]
-
-
-def move(watch: Watch, verb: str, *, rule: str | None = None) -> WatchStatus:
-    """Check the guard and set the new status; the previous status is returned."""
-    sources, target = TRANSITIONS[verb]
-    if watch.status not in sources:
-        allowed = " or ".join(sorted(sources))
-        raise WatchStateConflict(
-            f"watch {watch.id} is {watch.status}; only a watch that is {allowed} can {verb}", rule=rule
-        )
-    previous = WatchStatus(watch.status)
-    watch.status = target
-    return previous
+MACHINE = StatusMachine("watch", TRANSITIONS, WatchStatus, WatchStateConflict)
+can = MACHINE.can
+move = MACHINE.move
