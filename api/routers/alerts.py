@@ -13,7 +13,7 @@ from api.errors import responses
 from car_enforce import evidence
 from car_enforce.db import RowId
 from car_enforce.errors import Forbidden, NotFound
-from car_enforce.identity.models import Organisation, Role
+from car_enforce.identity.models import Role
 from car_enforce.identity.principal import Principal
 from car_enforce.sightings import alerts, cameras
 from car_enforce.sightings.models import AlertStatus, Sighting
@@ -29,7 +29,6 @@ from car_enforce.sightings.schemas import (
     DispatchOut,
     SightingOut,
 )
-from car_enforce.watches.models import Watch
 
 router = APIRouter(tags=["alerts"], responses=responses(401, 403))
 Viewer = Annotated[Principal, Depends(Allow(Role.OFFICER, Role.POLICE_ADAPTER, Role.ADMIN))]
@@ -116,21 +115,16 @@ def police_alerts(
     """Alerts routed to this unit (hits in its area, confirmed possible hits), oldest first after a cursor."""
     assert unit.organisation_id is not None
     rows = alerts.dispatches_after(session, unit.organisation_id, after, limit)
-    out = []
-    for dispatch, alert in rows:
-        watch = session.get(Watch, alert.watch_id)
-        assert watch is not None
-        court = session.get(Organisation, watch.court_id)
-        assert court is not None
-        out.append(
-            DispatchOut(
-                seq=dispatch.seq,
-                alert=AlertOut.of(alert),
-                court=CourtContact(name=court.name, phone=court.contact_phone),
-                description=watch.vehicle.description,
-            )
+    out = [
+        DispatchOut(
+            seq=row.seq,
+            alert=AlertOut.of(row.alert),
+            court=CourtContact(name=row.court_name, phone=row.court_phone),
+            description=row.description,
         )
-    return DispatchesOut(cursor=rows[-1][0].seq if rows else after, dispatches=out)
+        for row in rows
+    ]
+    return DispatchesOut(cursor=rows[-1].seq if rows else after, dispatches=out)
 
 
 @router.get("/api/police/cameras", response_model=list[CameraOut], tags=["police"])

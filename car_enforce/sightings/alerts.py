@@ -31,6 +31,7 @@ from car_enforce.sightings.models import Alert, AlertDispatch, AlertKind, AlertS
 from car_enforce.sightings.reads import PlateRead
 from car_enforce.timeline import service as timeline
 from car_enforce.timeline.models import TimelineEvent
+from car_enforce.vehicles.models import Vehicle
 from car_enforce.watches.models import Watch
 from car_enforce.watches.service import tell_officer
 
@@ -320,15 +321,27 @@ def alerts_of_court(
     return list(session.scalars(query.order_by(Alert.id.desc()).limit(limit).offset(offset)))
 
 
-def dispatches_after(
-    session: Session, unit_id: int, after: int, limit: int
-) -> list[tuple[AlertDispatch, Alert]]:
-    """The alerts routed to a unit after a cursor, oldest first."""
+@dataclass(frozen=True, slots=True)
+class Dispatched:
+    """An alert as a police unit receives it: with the court to call and the car's description."""
+
+    seq: int
+    alert: Alert
+    court_name: str
+    court_phone: str
+    description: str
+
+
+def dispatches_after(session: Session, unit_id: int, after: int, limit: int) -> list[Dispatched]:
+    """The alerts routed to a unit after a cursor, oldest first (one query, whatever the page size)."""
     rows = session.execute(
-        select(AlertDispatch, Alert)
+        select(AlertDispatch.seq, Alert, Organisation.name, Organisation.contact_phone, Vehicle.description)
         .join(Alert, Alert.id == AlertDispatch.alert_id)
+        .join(Watch, Watch.id == Alert.watch_id)
+        .join(Organisation, Organisation.id == Watch.court_id)
+        .join(Vehicle, Vehicle.id == Watch.vehicle_id)
         .where(AlertDispatch.organisation_id == unit_id, AlertDispatch.seq > after)
         .order_by(AlertDispatch.seq)
         .limit(limit)
     ).all()
-    return [(dispatch, alert) for dispatch, alert in rows]
+    return [Dispatched(*row) for row in rows]
