@@ -17,6 +17,7 @@ from car_enforce.db import Database
 from car_enforce.geo.datum import wgs84_to_gcj02
 from car_enforce.identity.models import Organisation
 from car_enforce.notify.models import Channel, Notification
+from car_enforce.sightings.cameras import camera_ids, count_reads
 from car_enforce.sightings.jobs import sweep_read_batches
 from car_enforce.sightings.models import Alert, AlertDispatch, Camera, ReadBatch, ReadCount, Sighting
 from car_enforce.timeline.models import TimelineEvent
@@ -350,3 +351,18 @@ def test_received_messages_are_forgotten_once_a_re_post_would_be_refused_anyway(
     assert sweep_read_batches(db) == 1 and count(db, ReadBatch) == 0
     again = client.post("/api/police/reads", json=body, headers=key(world.pingyang_key))
     assert again.status_code == 422 and again.json()["fields"] == ["reads[0].read_at"]
+
+
+def test_a_camera_created_by_a_rolled_back_batch_is_not_remembered(
+    db: Database, world: factories.World, clock: MovableClock
+) -> None:
+    unit = org_id(db, PINGYANG_BRIGADE)
+    seen = {"new-gate": ("canonical", clock_mod.now())}
+    with db.session() as session:
+        camera_ids(session, unit, seen)
+        session.rollback()  # say the batch failed after its cameras were written
+    with db.unit_of_work() as session:
+        ids = camera_ids(session, unit, seen)
+        count_reads(session, {(ids["new-gate"], 493_000): (5, 0)})  # would break the foreign key
+    with db.session(read_only=True) as session:
+        assert session.scalar(select(Camera.external_id).where(Camera.id == ids["new-gate"])) == "new-gate"

@@ -14,6 +14,7 @@ from car_enforce.captures.models import Capture
 from car_enforce.cases.models import EnforcementCase
 from car_enforce.clock import MovableClock
 from car_enforce.db import Database
+from car_enforce.sightings.models import Alert, AlertDispatch, ReadCount, Sighting
 from car_enforce.watches.models import Watch, WatchStatus
 from tests import factories
 from tests.api_helpers import case_body, login, open_case, register_vehicle
@@ -117,3 +118,66 @@ def test_a_capture_report_sent_at_once_and_a_second_unit_racing_it_store_one_cap
     with db.unit_of_work(read_only=True) as s:
         assert s.scalar(select(func.count()).select_from(Capture)) == 1
         assert sorted(s.scalars(select(Watch.status))) == [WatchStatus.FULFILLED]
+
+
+def _watched_car(http: httpx.Client) -> None:
+    officer = login(http, "py.officer")
+    case = open_case(http, officer)
+    link = register_vehicle(http, officer, case)
+    r = http.post(
+        f"/api/cases/{case['id']}/watches",
+        headers=officer,
+        json={
+            "vehicle_id": link["vehicle"]["id"],
+            "ruling_number": f"{case['case_number']}之一",
+            "scope_code": "330326",
+        },
+    )
+    assert r.status_code == 201, r.text
+
+
+def _read(read_id: str, second: int) -> dict[str, Any]:
+    return {
+        "plate": "浙C12345",
+        "read_at": f"2026-11-23T08:59:{second:02d}+08:00",
+        "camera_id": "gate-1",
+        "lon": 120.45,
+        "lat": 27.65,
+        "datum": "WGS84",
+        "read_id": read_id,
+    }
+
+
+def test_reads_of_one_pass_sent_at_once_raise_one_alert(db: Database, clock: MovableClock) -> None:
+    world = factories.world(db)
+    with serve(create_app(db)) as base, httpx.Client(base_url=base, timeout=30) as http:
+        _watched_car(http)
+        key = {"X-Api-Key": world.pingyang_key}
+        calls = [
+            (lambda i=i: http.post("/api/police/reads", headers=key, json={"reads": [_read(f"f{i}", i)]}))
+            for i in range(6)
+        ]
+        responses = at_once(calls)
+    assert [r.status_code for r in responses] == [200] * 6, [
+        r.text for r in responses if r.status_code != 200
+    ]
+    assert len({alert for r in responses for alert in r.json()["alerts"]}) == 1
+    with db.unit_of_work(read_only=True) as s:
+        assert s.scalar(select(func.count()).select_from(Alert)) == 1
+        assert s.scalar(select(Alert.sightings)) == 6
+        assert s.scalar(select(func.count()).select_from(AlertDispatch)) == 1
+
+
+def test_one_batch_posted_at_once_is_ingested_once(db: Database, clock: MovableClock) -> None:
+    world = factories.world(db)
+    with serve(create_app(db)) as base, httpx.Client(base_url=base, timeout=30) as http:
+        _watched_car(http)
+        body = {"reads": [_read("only", 1), {**_read("other", 2), "plate": "浙C99999"}]}
+        key = {"X-Api-Key": world.pingyang_key}
+        responses = at_once([lambda: http.post("/api/police/reads", headers=key, json=body)] * 4)
+    assert [r.status_code for r in responses] == [200] * 4
+    assert sorted(r.json()["replayed"] for r in responses) == [False, True, True, True]
+    assert len({tuple(r.json()["alerts"]) for r in responses}) == 1
+    with db.unit_of_work(read_only=True) as s:
+        assert s.scalar(select(func.count()).select_from(Sighting)) == 1
+        assert s.scalar(select(func.sum(ReadCount.reads))) == 2

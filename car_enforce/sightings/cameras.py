@@ -70,7 +70,12 @@ def camera_ids(
     ids = {name: known[(organisation_id, name)] for name in seen if (organisation_id, name) in known}
     missing = [name for name in seen if name not in ids]
     if missing:
-        ids |= _ids(session, organisation_id, missing)
+        # Only rows read before this transaction wrote any are committed, so only they may be remembered:
+        # an id created here would be unknown to every other transaction until (and unless) this commits.
+        committed = _ids(session, organisation_id, missing)
+        for name, camera_id in committed.items():
+            known[(organisation_id, name)] = camera_id
+        ids |= committed
         new = [name for name in missing if name not in ids]
         if new:
             insert = _insert(session)
@@ -97,9 +102,7 @@ def camera_ids(
     }
     if stale:
         session.connection().execute(_SEEN, [{"camera_id": c, "seen_at": at} for c, at in stale.items()])
-    for name, camera_id in ids.items():
-        known[(organisation_id, name)] = camera_id
-    written.update(stale)
+    written.update(stale)  # a rolled-back write only delays the next one by LAST_SEEN_PRECISION
     return ids
 
 
