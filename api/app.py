@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -13,6 +13,7 @@ from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse
 from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
+from starlette.routing import BaseRoute
 
 from api import errors
 from api.deps import reject_unstorable_text, roles_of_route
@@ -34,9 +35,13 @@ Money is in fen; instants are UTC; plates are compared in normal form.
 """
 
 
-def _document_roles(app: FastAPI) -> None:
-    """Write each route's allowed roles into its OpenAPI description, from the guards it really uses."""
-    for route in app.routes:
+def _document_roles(routes: Iterable[BaseRoute]) -> None:
+    """Write each route's allowed roles into its OpenAPI description, from the guards it really uses.
+
+    Called on each router before it is included: FastAPI (0.16x) keeps an included router as one entry
+    of ``app.routes`` and builds its effective routes, descriptions included, from the router's own.
+    """
+    for route in routes:
         if not isinstance(route, APIRoute):
             continue
         roles = roles_of_route(route.dependant)
@@ -108,9 +113,10 @@ def create_app(
         directory.router,
         admin.router,
         sms.router,
+        captures_router.router,
     ):
+        _document_roles(router.routes)
         app.include_router(router)
-    app.include_router(captures_router.router)
 
     app.mount("/static/swagger", StaticFiles(directory=swagger_ui_bundle.swagger_ui_path), name="swagger")
 
@@ -128,6 +134,6 @@ def create_app(
     def healthz() -> dict[str, str]:
         return {"status": "ok"}
 
-    _document_roles(app)
+    _document_roles(app.router.routes)  # the app's own routes (/healthz)
     _publish_components(app, reads.BATCH_COMPONENTS)
     return app
