@@ -549,3 +549,31 @@ def test_a_fulfilled_watch_is_never_lapsed_reminded_or_lifted(
         report_ = sweep_watches(db)
         assert report_.lapsed == [] and report_.reminded == []
     assert watch_status(db, car.watch["id"]) == WatchStatus.FULFILLED
+
+
+def test_a_watch_issued_after_the_capture_queues_behind_the_held_car(
+    client: TestClient, world: factories.World, db: Database
+) -> None:
+    car = watched_car(client)
+    assert (
+        client.post("/api/police/captures", json=report(), headers=police(world.pingyang_key)).status_code
+        == 201
+    )
+    lucheng = login(client, "lc.officer")
+    other_case = open_case(client, lucheng, number="(2026)浙0302执567号")
+    link = register_vehicle(client, lucheng, other_case)
+    late = issue_watch(client, lucheng, other_case, link["vehicle"]["id"], scope="330300")
+    assert late["status"] == "queued"  # nobody is sent after a car the platform already holds
+    snapshot = client.get("/api/police/watchlist/snapshot", headers=police(world.city_key)).json()
+    assert snapshot["entries"] == []
+    # The court whose watch was fulfilled cannot watch the same car again.
+    again = client.post(
+        f"/api/cases/{car.case['id']}/watches",
+        headers=car.officer,
+        json={
+            "vehicle_id": late["vehicle"]["id"],
+            "ruling_number": f"{car.case['case_number']}之二",
+            "scope_code": "330326",
+        },
+    )
+    assert again.status_code == 409 and "held for it already" in again.json()["detail"]

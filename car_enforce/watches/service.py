@@ -213,21 +213,25 @@ def issue_watch(session: Session, *, actor: Principal, case: EnforcementCase, da
     today = clock.today_local()
     end = _end_of_term(calendar, today, data.expires_on, "expires_on")
 
+    # A fulfilled watch holds the car (it was captured for that court): later courts queue behind it as
+    # behind an active one, and the police are never asked to stop a car the platform already has.
+    holding = (WatchStatus.ACTIVE, WatchStatus.FULFILLED)
     live = list(
         session.scalars(
             select(Watch).where(
-                Watch.vehicle_id == link.vehicle_id,
-                Watch.status.in_([WatchStatus.ACTIVE, WatchStatus.QUEUED]),
+                Watch.vehicle_id == link.vehicle_id, Watch.status.in_([*holding, WatchStatus.QUEUED])
             )
         )
     )
     own = next((w for w in live if w.court_id == case.court_id), None)
     if own is not None:
-        raise Conflict(
-            f"this court already has a {own.status} watch (id {own.id}) on {link.vehicle.plate}; "
-            "renew or lift it instead"
+        advice = (
+            "the car is held for it already" if own.status == WatchStatus.FULFILLED else "renew or lift it"
         )
-    first = next((w for w in live if w.status == WatchStatus.ACTIVE), None)
+        raise Conflict(
+            f"this court already has a {own.status} watch (id {own.id}) on {link.vehicle.plate}; {advice}"
+        )
+    first = next((w for w in live if w.status in holding), None)
     assert actor.user_id is not None
     watch = Watch(
         case_id=case.id,
