@@ -46,14 +46,14 @@ def get_session(request: Request) -> Iterator[Session]:
 # "function" scope: the commit happens before the response leaves, so a 2xx means it is stored.
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 
-_bearer = HTTPBearer(auto_error=False, description="A token from POST /api/auth/login")
-_api_key = APIKeyHeader(name="X-Api-Key", auto_error=False, description="A machine client's API key")
+bearer_scheme = HTTPBearer(auto_error=False, description="A token from POST /api/auth/login")
+api_key_scheme = APIKeyHeader(name="X-Api-Key", auto_error=False, description="A machine client's API key")
 
 
 def get_principal(
     session: SessionDep,
-    bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
-    api_key: Annotated[str | None, Depends(_api_key)],
+    bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)],
+    api_key: Annotated[str | None, Depends(api_key_scheme)],
 ) -> Principal:
     if api_key:
         return identity.authenticate_api_key(session, api_key)

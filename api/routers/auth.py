@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 
 from fastapi import APIRouter, Depends
-from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from fastapi.security import HTTPAuthorizationCredentials
 from pydantic import BaseModel, ConfigDict, Field
 
-from api.deps import AnyUser, SessionDep
+from api.deps import AnyUser, SessionDep, bearer_scheme
 from api.errors import responses
 from car_enforce.identity import service as identity
 from car_enforce.identity.models import OrgKind, Role
@@ -53,12 +53,11 @@ def login(body: LoginIn, session: SessionDep) -> TokenOut:
     return TokenOut(access_token=token, expires_at=row.expires_at)
 
 
-_bearer = HTTPBearer(auto_error=False)
-
-
 @router.post("/logout", status_code=204, responses=responses(401))
 def logout(
-    session: SessionDep, _me: AnyUser, credentials: HTTPAuthorizationCredentials | None = Depends(_bearer)
+    session: SessionDep,
+    _me: AnyUser,
+    credentials: HTTPAuthorizationCredentials | None = Depends(bearer_scheme),
 ) -> None:
     if credentials is not None:
         identity.logout(session, credentials.credentials)

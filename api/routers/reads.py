@@ -11,11 +11,19 @@ import json
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
-from fastapi.security import HTTPBasic, HTTPBasicCredentials
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBasic, HTTPBasicCredentials
 from sqlalchemy.orm import Session
 from starlette.datastructures import UploadFile
 
-from api.deps import Allow, PoliceAdapter, SessionDep, _request_body
+from api.deps import (
+    Allow,
+    PoliceAdapter,
+    SessionDep,
+    _request_body,
+    api_key_scheme,
+    bearer_scheme,
+    get_principal,
+)
 from api.errors import responses
 from car_enforce.db import get_database
 from car_enforce.errors import InvalidInput, Unauthenticated
@@ -43,21 +51,14 @@ class AllowDevice(Allow):
 
     def __call__(  # type: ignore[override]
         self,
-        request: Request,
         session: SessionDep,
         body: Body,
+        bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)],
+        api_key: Annotated[str | None, Depends(api_key_scheme)],
         basic: Annotated[HTTPBasicCredentials | None, Depends(HTTPBasic(auto_error=False))],
     ) -> Principal:
-        api_key = request.headers.get("x-api-key")
-        authorization = request.headers.get("authorization", "")
-        if api_key:
-            principal = identity.authenticate_api_key(session, api_key)
-        elif authorization.lower().startswith("bearer "):
-            credential = authorization[7:].strip()
-            if credential.startswith("ck_"):
-                principal = identity.authenticate_api_key(session, credential)
-            else:
-                principal = identity.authenticate_token(session, credential)
+        if api_key or bearer is not None:
+            principal = get_principal(session, bearer, api_key)
         elif basic is not None and basic.password:
             principal = identity.authenticate_api_key(session, basic.password)
         else:
