@@ -10,10 +10,11 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 from pydantic import Field
 from sqlalchemy import DateTime, Engine, MetaData, create_engine, event
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
@@ -172,3 +173,17 @@ def get_database() -> Database:
 def set_database(database: Database | None) -> None:
     global _database
     _database = database
+
+
+M = TypeVar("M", bound=Base)
+
+
+def insert_once(session: Session, model: type[M], values: dict[str, Any], unique: list[str]) -> M | None:
+    """Insert a row unless one with the same ``unique`` columns exists (then None), in one statement.
+
+    ON CONFLICT DO NOTHING confines a collision with a concurrent transaction to this one row: the
+    caller's other changes stay in the outer transaction and still commit.
+    """
+    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    statement = insert(model).values(**values).on_conflict_do_nothing(index_elements=unique).returning(model)
+    return session.scalars(statement).one_or_none()

@@ -4,10 +4,13 @@ from car_enforce import idempotency, lease
 from car_enforce.calendar import models as calendar_models
 from car_enforce.captures import models as captures_models
 from car_enforce.cases import models as cases_models
+from car_enforce.custody import models as custody_models
 from car_enforce.geo import models as geo_models
 from car_enforce.identity import models as identity_models
+from car_enforce.inventory import models as inventory_models
 from car_enforce.notify import models as notify_models
 from car_enforce.sightings import models as sightings_models
+from car_enforce.stages import models as stages_models
 from car_enforce.timeline import models as timeline_models
 from car_enforce.vehicles import models as vehicles_models
 from car_enforce.watches import models as watches_models
@@ -16,12 +19,15 @@ __all__ = [
     "calendar_models",
     "captures_models",
     "cases_models",
+    "custody_models",
     "geo_models",
     "idempotency",
     "identity_models",
+    "inventory_models",
     "lease",
     "notify_models",
     "sightings_models",
+    "stages_models",
     "timeline_models",
     "vehicles_models",
     "watches_models",

@@ -16,6 +16,10 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, make_url, text
+
+import api.simulators.models  # noqa: F401  (every table is on the metadata, so truncation reaches it)
+import car_enforce.models  # noqa: F401
+import valuation.models  # noqa: F401
 from sqlalchemy.engine import URL
 
 from car_enforce import clock as clock_mod

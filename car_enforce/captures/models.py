@@ -6,17 +6,20 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from car_enforce.db import Base, UTCDateTime
 from car_enforce.identity.models import Organisation
+from car_enforce.photos import PhotoColumns
 from car_enforce.vehicles.models import Vehicle
 
 
 class CaptureStatus(StrEnum):
     IN_TRANSIT = "in_transit"  # seized at the roadside, on its way to the center
-    ARRIVED = "arrived"  # at the center's gate; taking it into custody (入库) is the next stage's verb
+    ARRIVED = "arrived"  # at the center's gate, not yet taken into custody
+    IN_CUSTODY = "in_custody"  # taken in (入库): the custody record holds the car from here
+    RELEASED = "released"  # left the center on a court release order (出库)
 
 
 class Capture(Base):
@@ -70,15 +73,11 @@ class Capture(Base):
     photos: Mapped[list[CapturePhoto]] = relationship(order_by="CapturePhoto.position", lazy="selectin")
 
 
-class CapturePhoto(Base):
-    """A photo of the capture: a reference to the evidence file, never the bytes."""
+class CapturePhoto(PhotoColumns, Base):
+    """A photo of the capture."""
 
     __tablename__ = "capture_photo"
     __table_args__ = (UniqueConstraint("capture_id", "position"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     capture_id: Mapped[int] = mapped_column(ForeignKey("capture.id"))
-    position: Mapped[int] = mapped_column(Integer)
-    caption: Mapped[str] = mapped_column(String(200), default="")
-    evidence_ref: Mapped[str] = mapped_column(String(80))  # sha256:<hex>.<jpg|png>
-    size_bytes: Mapped[int]

@@ -9,13 +9,8 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from car_enforce.captures.models import Capture, CaptureStatus
 from car_enforce.db import RowId
+from car_enforce.photos import MAX_PHOTOS, PhotoIn, PhotoOut
 from car_enforce.vehicles.models import PlateColour
-
-# A phone photo of a few megapixels is well under this; anything larger is a scan or a video still
-# that belongs elsewhere. Base64 grows the bytes by a third.
-MAX_PHOTO_BYTES = 5 * 1024 * 1024
-MAX_PHOTOS = 12
-_MAX_PHOTO_BASE64 = (MAX_PHOTO_BYTES + 2) // 3 * 4
 
 
 class PlaceIn(BaseModel):
@@ -53,16 +48,6 @@ class HandoverIn(BaseModel):
         examples=[["雨伞一把"]],
     )
     notes: str = Field(default="", max_length=1000)
-
-
-class PhotoIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    caption: str = Field(default="", max_length=200, examples=["车辆左前方"])
-    content_base64: str = Field(
-        max_length=_MAX_PHOTO_BASE64,
-        description=f"A JPEG or PNG, base64-encoded; at most {MAX_PHOTO_BYTES // (1024 * 1024)} MiB decoded",
-    )
 
 
 class CaptureReport(BaseModel):
@@ -133,12 +118,6 @@ class HandoverOut(BaseModel):
     notes: str
 
 
-class PhotoOut(BaseModel):
-    caption: str
-    evidence_ref: str
-    size_bytes: int
-
-
 class CaptureVehicleOut(BaseModel):
     id: int
     plate: str
@@ -206,10 +185,7 @@ class CaptureOut(BaseModel):
                 belongings=list(c.belongings),
                 notes=c.handover_notes,
             ),
-            photos=[
-                PhotoOut(caption=p.caption, evidence_ref=p.evidence_ref, size_bytes=p.size_bytes)
-                for p in c.photos
-            ],
+            photos=[PhotoOut.of(p) for p in c.photos],
             status=c.status,
             destination=CenterOut(
                 id=center.id, name=center.name, address=center.address, contact_phone=center.contact_phone

@@ -7,8 +7,6 @@ identity: the same report again returns the first capture and changes nothing.
 
 from __future__ import annotations
 
-import base64
-import binascii
 import hashlib
 import json
 from dataclasses import dataclass
@@ -17,16 +15,17 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from car_enforce import clock, evidence
+from car_enforce import clock
 from car_enforce.captures import notices, transitions
 from car_enforce.captures.destination import Destination, area_of, destination_for, expected_arrival
 from car_enforce.captures.models import Capture, CapturePhoto, CaptureStatus
-from car_enforce.captures.schemas import MAX_PHOTO_BYTES, ArrivalIn, CaptureReport
+from car_enforce.captures.schemas import ArrivalIn, CaptureReport
 from car_enforce.errors import Conflict, Forbidden, InvalidInput, NotFound
 from car_enforce.geo.models import Jurisdiction
 from car_enforce.identity.models import Role
 from car_enforce.identity.principal import Principal
 from car_enforce.notify import service as notify
+from car_enforce.photos import CheckedPhoto, checked_photo
 from car_enforce.sightings import alerts
 from car_enforce.sightings.reads import Place, checked_place, checked_time
 from car_enforce.timeline import service as timeline
@@ -36,14 +35,6 @@ from car_enforce.vehicles.plates import normalise_plate
 from car_enforce.vehicles.vin import check_vin
 from car_enforce.watches import service as watches
 from car_enforce.watches.models import Watch, WatchStatus
-
-PHOTO_KINDS = frozenset({"jpg", "png"})
-
-
-@dataclass(frozen=True, slots=True)
-class _Photo:
-    caption: str
-    data: bytes
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,25 +53,12 @@ class _Checked:
     officers: list[dict[str, str]]
     belongings: list[str]
     notes: str
-    photos: list[_Photo]
+    photos: list[CheckedPhoto]
 
 
 def _digest(data: CaptureReport) -> str:
     document = json.dumps(data.model_dump(mode="json"), sort_keys=True, ensure_ascii=False)
     return hashlib.sha256(document.encode()).hexdigest()
-
-
-def _photo(index: int, caption: str, content: str) -> _Photo:
-    field = f"photos[{index}].content_base64"
-    try:
-        data = base64.b64decode("".join(content.split()), validate=True)
-    except (binascii.Error, ValueError):
-        raise InvalidInput(field, "is not valid base64") from None
-    if len(data) > MAX_PHOTO_BYTES:
-        raise InvalidInput(field, f"the photo is {len(data)} bytes; at most {MAX_PHOTO_BYTES} are accepted")
-    if evidence.kind_of(data) not in PHOTO_KINDS:
-        raise InvalidInput(field, "is not a JPEG or PNG image")
-    return _Photo(caption=caption.strip(), data=data)
 
 
 def _check(data: CaptureReport) -> _Checked:
@@ -112,7 +90,10 @@ def _check(data: CaptureReport) -> _Checked:
         officers=officers,
         belongings=[b.strip() for b in data.handover.belongings if b.strip()],
         notes=data.handover.notes.strip(),
-        photos=[_photo(i, p.caption, p.content_base64) for i, p in enumerate(data.photos)],
+        photos=[
+            checked_photo(f"photos[{i}].content_base64", p.caption, p.content_base64)
+            for i, p in enumerate(data.photos)
+        ],
     )
 
 
@@ -221,9 +202,7 @@ def report_capture(session: Session, *, actor: Principal, data: CaptureReport) -
         raise Conflict("no auxiliary center is on record to take the car; an administrator must add one")
 
     # Everything is checked: from here on the report is stored.
-    photos = [
-        (p, evidence.store(p.data, field=f"photos[{i}].content_base64")) for i, p in enumerate(checked.photos)
-    ]
+    photos = [(p, p.store()) for p in checked.photos]
     capture = Capture(
         reporter_organisation_id=actor.organisation_id,
         report_number=checked.number,

@@ -1,4 +1,4 @@
-"""The capture's status machine as a table: the transport leg now, custody (入库) in the next stage."""
+"""The capture's status machine as a table: the transport leg, then custody (入库) until release (出库)."""
 
 from __future__ import annotations
 
@@ -9,10 +9,14 @@ from car_enforce.status_machine import StatusMachine
 # verb -> (statuses it may start from, status it leads to)
 TRANSITIONS: dict[str, tuple[frozenset[CaptureStatus], CaptureStatus]] = {
     "arrive": (frozenset({CaptureStatus.IN_TRANSIT}), CaptureStatus.ARRIVED),
+    "take_in": (frozenset({CaptureStatus.ARRIVED}), CaptureStatus.IN_CUSTODY),
+    "release": (frozenset({CaptureStatus.IN_CUSTODY}), CaptureStatus.RELEASED),
 }
 
 # A car in a capture with one of these statuses is held by the platform: it cannot be captured again.
-HELD: frozenset[CaptureStatus] = frozenset({CaptureStatus.IN_TRANSIT, CaptureStatus.ARRIVED})
+HELD: frozenset[CaptureStatus] = frozenset(
+    {CaptureStatus.IN_TRANSIT, CaptureStatus.ARRIVED, CaptureStatus.IN_CUSTODY}
+)
 
 
 class CaptureStateConflict(Conflict):

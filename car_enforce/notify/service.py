@@ -15,10 +15,10 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from sqlalchemy import select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from car_enforce import clock
+from car_enforce.db import insert_once
 from car_enforce.errors import InvalidInput, NotFound
 from car_enforce.identity.models import Organisation
 from car_enforce.identity.principal import Principal
@@ -41,22 +41,6 @@ def _normalise_phone(to: str) -> str:
     return phone
 
 
-def _insert_once(session: Session, values: dict[str, Any]) -> Notification | None:
-    """Insert a notification unless its dedupe key is taken (then None), in one statement.
-
-    ON CONFLICT DO NOTHING confines a collision with a concurrent transaction to this one row: the
-    caller's state change and its timeline event stay in the outer transaction and still commit.
-    """
-    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
-    statement = (
-        insert(Notification)
-        .values(**values)
-        .on_conflict_do_nothing(index_elements=[Notification.dedupe_key])
-        .returning(Notification)
-    )
-    return session.scalars(statement).one_or_none()
-
-
 def _taken(session: Session, keys: list[str]) -> set[str]:
     if not keys:
         return set()
@@ -77,8 +61,9 @@ def enqueue_sms(
     if not dedupe_key or len(dedupe_key) > 160:
         raise InvalidInput("dedupe_key", "must be 1 to 160 characters")
     now = clock.now()
-    return _insert_once(
+    return insert_once(
         session,
+        Notification,
         {
             "dedupe_key": dedupe_key,
             "event_id": event.id if event is not None else None,
@@ -93,6 +78,7 @@ def enqueue_sms(
             "provider_message_id": "",
             "created_at": now,
         },
+        ["dedupe_key"],
     )
 
 
@@ -143,8 +129,9 @@ def enqueue_webhooks(
     for sub in subscriptions:
         if keys[sub.id] in taken:
             continue
-        notification = _insert_once(
+        notification = insert_once(
             session,
+            Notification,
             {
                 "dedupe_key": keys[sub.id],
                 "event_id": event.id,
@@ -160,6 +147,7 @@ def enqueue_webhooks(
                 "provider_message_id": "",
                 "created_at": now,
             },
+            ["dedupe_key"],
         )
         if notification is not None:
             queued.append(notification)

@@ -20,6 +20,9 @@ class WatchStatus(StrEnum):
     # The car was captured (扣押) on this watch: the watch has done its job and leaves the police list,
     # while the seizure in the registry stays until the car is sold or released.
     FULFILLED = "fulfilled"
+    # The court let the car go (sold and handed over, or returned to its owner): the seizure has ended
+    # (查封规定 Art. 27 for a sale).
+    RELEASED = "released"
 
 
 class LiftReason(StrEnum):

@@ -14,6 +14,9 @@ TRANSITIONS: dict[str, tuple[frozenset[WatchStatus], WatchStatus]] = {
     "lapse": (frozenset({WatchStatus.ACTIVE}), WatchStatus.LAPSED),
     # A capture fulfils the active watch, or a queued one when no watch is active.
     "fulfil": (frozenset({WatchStatus.ACTIVE, WatchStatus.QUEUED}), WatchStatus.FULFILLED),
+    # The car leaves custody on the court's order: the fulfilled watch ends; a sale also ends the
+    # queued watches of other courts, whose seizures lapse with it (查封规定 Art. 27).
+    "release": (frozenset({WatchStatus.FULFILLED, WatchStatus.QUEUED}), WatchStatus.RELEASED),
 }
 
 
