@@ -16,12 +16,11 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, make_url, text
+from sqlalchemy.engine import URL
 
 import api.simulators.models  # noqa: F401  (every table is on the metadata, so truncation reaches it)
 import car_enforce.models  # noqa: F401
 import valuation.models  # noqa: F401
-from sqlalchemy.engine import URL
-
 from car_enforce import clock as clock_mod
 from car_enforce import migrate
 from car_enforce.clock import SHANGHAI, MovableClock
