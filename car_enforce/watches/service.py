@@ -346,9 +346,12 @@ def lift_watch(session: Session, *, actor: Principal, watch: Watch, data: WatchL
 
 
 def fulfil_watch(
-    session: Session, *, actor: Principal, watch: Watch, capture_id: int, reason: str = ""
+    session: Session, *, actor: Principal, watch: Watch, capture_id: int | None, reason: str = ""
 ) -> TimelineEvent:
     """A capture fulfils the watch: it leaves the police list; the seizure in the registry stays.
+
+    ``capture_id`` is None when the car was found in a center's yard rather than on the road (an
+    imported inventory).
 
     The caller holds the vehicle's lock (``lock_vehicle``). Other courts' queued watches stay queued: the
     car is seized, so none of them takes effect now.
@@ -359,6 +362,54 @@ def fulfil_watch(
     if was_active:  # a queued watch was never on the list
         publish_change(session, watch, WatchChangeKind.FULFILLED)
     return _event(session, actor, watch, "watch.fulfilled", reason=reason, capture_id=capture_id)
+
+
+RULE_SALE = "查封规定 Art. 27: a sale ends the seizure; queued seizures of the sold car end with it"
+
+
+def release_held_car(
+    session: Session, *, actor: Principal, watch: Watch | None, vehicle_id: int, sold: bool, reason: str
+) -> list[Watch]:
+    """The car leaves custody on the court's order: the fulfilled watch that held it ends.
+
+    Sold: the queued watches of other courts end too (their seizures lapse with the sale; those courts
+    share in the proceeds instead). Returned to the owner: the earliest queued watch takes effect, so the
+    police look for the car again on that court's behalf (查封规定 Art. 26). The caller holds the
+    vehicle's lock.
+    """
+    ended: list[Watch] = []
+    if (
+        watch is not None
+        and transitions.can("release", watch.status)
+        and watch.status == WatchStatus.FULFILLED
+    ):
+        transitions.move(watch, "release")
+        session.flush()
+        _event(session, actor, watch, "watch.released", reason=reason)
+        ended.append(watch)
+    if not sold:
+        promote_next(session, actor=actor, vehicle_id=vehicle_id)
+        return ended
+    queued = session.scalars(
+        select(Watch)
+        .where(Watch.vehicle_id == vehicle_id, Watch.status == WatchStatus.QUEUED)
+        .order_by(Watch.issued_at, Watch.id)
+    )
+    for other in queued:
+        transitions.move(other, "release", rule=RULE_SALE)
+        other.ended_at = clock.now()
+        session.flush()
+        event = _event(session, actor, other, "watch.released", reason=RULE_SALE)
+        tell_officer(
+            session,
+            event,
+            other,
+            f"watch-released-sold:{other.id}",
+            f"您轮候布控的车辆{other.vehicle.plate}已被拍卖成交并交付买受人，轮候布控随之终结；"
+            "如需参与分配，请与首先查封法院联系。",
+        )
+        ended.append(other)
+    return ended
 
 
 def promote_next(session: Session, *, actor: Principal, vehicle_id: int) -> Watch | None:
@@ -418,4 +469,12 @@ def scope_of(session: Session, watch: Watch) -> Jurisdiction:
     return scope
 
 
-__all__ = ["LiftReason", "fulfil_watch", "issue_watch", "lift_watch", "promote_next", "renew_watch"]
+__all__ = [
+    "LiftReason",
+    "fulfil_watch",
+    "issue_watch",
+    "lift_watch",
+    "promote_next",
+    "release_held_car",
+    "renew_watch",
+]

@@ -1,0 +1,268 @@
+"""Leaving the center (出库): the court issues a release order, the center's gate executes it.
+
+The car never leaves without an order of the court that holds it: to the buyer after the sale ruling,
+or back to the owner when the debtor pays. The person at the gate must carry the ID number the order
+names; the order keeps only its digest and a masked form.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from car_enforce import clock
+from car_enforce.captures import transitions as capture_transitions
+from car_enforce.captures.models import Capture
+from car_enforce.cases.id_numbers import check_credit_code, check_resident_id, mask_id_number
+from car_enforce.custody.models import (
+    Custody,
+    CustodyEventKind,
+    CustodyStatus,
+    ReleaseKind,
+    ReleaseOrder,
+    ReleaseOrderStatus,
+)
+from car_enforce.custody.schemas import ReleaseIn, ReleaseOrderIn
+from car_enforce.custody.service import append_link, lock_custody
+from car_enforce.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound
+from car_enforce.identity.models import Role
+from car_enforce.identity.principal import Principal
+from car_enforce.identity.security import sha256_hex
+from car_enforce.notify import service as notify
+from car_enforce.sightings.reads import checked_time
+from car_enforce.timeline import service as timeline
+from car_enforce.watches import service as watches
+from car_enforce.watches.models import Watch
+
+RULE_RELEASE = "查封规定 Art. 6, 10: the court controls the seized car; only its order lets the car go"
+KIND_TEXT = {ReleaseKind.SALE_HANDOVER: "拍卖成交交付买受人", ReleaseKind.RETURN_TO_OWNER: "解除扣押发还"}
+
+
+def _identity(raw: str, field: str) -> str:
+    """A resident ID (GB 11643) or, for a company, a unified social credit code (GB 32100)."""
+    try:
+        return check_resident_id(raw, field)
+    except InvalidInput as as_person:
+        try:
+            return check_credit_code(raw, field)
+        except InvalidInput:
+            raise as_person from None
+
+
+def _issued_order(session: Session, custody: Custody) -> ReleaseOrder | None:
+    return session.scalar(
+        select(ReleaseOrder).where(
+            ReleaseOrder.custody_id == custody.id, ReleaseOrder.status == ReleaseOrderStatus.ISSUED
+        )
+    )
+
+
+def issue_order(
+    session: Session, *, actor: Principal, custody: Custody, data: ReleaseOrderIn
+) -> ReleaseOrder:
+    """The court orders the car released to a named person; one open order per custody at a time."""
+    if actor.role != Role.OFFICER or actor.organisation_id != custody.court_id:
+        raise Forbidden(f"only {custody.court.name}, which holds the car, orders its release")
+    lock_custody(session, custody)
+    if custody.status != CustodyStatus.IN_CUSTODY:
+        raise Conflict(f"custody {custody.id} is {custody.status}: the car has left the center")
+    open_order = _issued_order(session, custody)
+    if open_order is not None:
+        raise Conflict(
+            f"release order {open_order.id} ({open_order.document_number}) is open for this car; "
+            "revoke it before issuing another"
+        )
+    id_number = _identity(data.recipient_id_number, "recipient_id_number")
+    document = data.document_number.strip()
+    name = data.recipient_name.strip()
+    if not document:
+        raise InvalidInput("document_number", "is empty")
+    if not name:
+        raise InvalidInput("recipient_name", "is empty")
+    order = ReleaseOrder(
+        custody_id=custody.id,
+        court_id=custody.court_id,
+        kind=data.kind,
+        document_number=document,
+        recipient_name=name,
+        recipient_id_digest=sha256_hex(id_number),
+        recipient_id_masked=mask_id_number(id_number),
+        status=ReleaseOrderStatus.ISSUED,
+        issued_at=clock.now(),
+        issued_by=actor.label,
+        notes=data.notes.strip(),
+    )
+    session.add(order)
+    session.flush()
+    event = timeline.record(
+        session,
+        actor=actor,
+        kind="custody.release_ordered",
+        subject=f"custody:{custody.id}",
+        case_id=custody.case_id,
+        reason=RULE_RELEASE,
+        data={
+            "custody_id": custody.id,
+            "order_id": order.id,
+            "kind": order.kind,
+            "document_number": order.document_number,
+            "recipient_id_masked": order.recipient_id_masked,
+        },
+    )
+    notify.enqueue_webhooks(session, event=event, organisation_ids=[custody.court_id, custody.center_id])
+    return order
+
+
+def orders_of(session: Session, custody: Custody) -> list[ReleaseOrder]:
+    return list(
+        session.scalars(
+            select(ReleaseOrder).where(ReleaseOrder.custody_id == custody.id).order_by(ReleaseOrder.id)
+        )
+    )
+
+
+def visible_order(session: Session, actor: Principal, order_id: int) -> ReleaseOrder:
+    order = session.get(ReleaseOrder, order_id)
+    custody = session.get(Custody, order.custody_id) if order is not None else None
+    seen = custody is not None and (
+        actor.role == Role.ADMIN
+        or (actor.role == Role.OFFICER and actor.organisation_id == custody.court_id)
+        or (actor.role == Role.CENTER_STAFF and actor.organisation_id == custody.center_id)
+    )
+    if order is None or not seen:
+        raise NotFound(f"release order {order_id} does not exist")
+    return order
+
+
+def revoke_order(session: Session, *, actor: Principal, order: ReleaseOrder, reason: str) -> ReleaseOrder:
+    if actor.role != Role.OFFICER or actor.organisation_id != order.court_id:
+        raise Forbidden("only the court that issued the order revokes it")
+    custody = session.get(Custody, order.custody_id)
+    assert custody is not None
+    lock_custody(session, custody)
+    session.refresh(order)
+    if order.status != ReleaseOrderStatus.ISSUED:
+        raise Conflict(f"release order {order.id} is {order.status}; only an issued order can be revoked")
+    order.status = ReleaseOrderStatus.REVOKED
+    session.flush()
+    timeline.record(
+        session,
+        actor=actor,
+        kind="custody.release_revoked",
+        subject=f"custody:{custody.id}",
+        case_id=custody.case_id,
+        reason=reason.strip(),
+        data={"custody_id": custody.id, "order_id": order.id},
+    )
+    return order
+
+
+class NoReleaseOrder(Conflict):
+    pass
+
+
+class WrongRecipient(DomainError):
+    status_code = 403
+
+
+def release(session: Session, *, actor: Principal, custody: Custody, data: ReleaseIn) -> Custody:
+    """The car leaves the center on the court's order, to the person the order names (出库)."""
+    if actor.role != Role.CENTER_STAFF or actor.organisation_id != custody.center_id:
+        raise Forbidden(f"only the staff of {custody.center.name} let the car out of its gate")
+    watches.lock_vehicle(session, custody.vehicle_id)
+    lock_custody(session, custody)
+    if custody.status != CustodyStatus.IN_CUSTODY:
+        raise Conflict(f"custody {custody.id} is {custody.status}: the car has left the center already")
+    order = session.get(ReleaseOrder, data.order_id)
+    if order is None or order.custody_id != custody.id or order.status != ReleaseOrderStatus.ISSUED:
+        open_order = _issued_order(session, custody)
+        hint = f"; the open order is {open_order.id}" if open_order else "; the court has issued none"
+        raise NoReleaseOrder(
+            f"no issued release order {data.order_id} for custody {custody.id}{hint}. "
+            "The car leaves only on the order of the court that holds it",
+            rule=RULE_RELEASE,
+        )
+    presented = _identity(data.recipient_id_number, "recipient_id_number")
+    if sha256_hex(presented) != order.recipient_id_digest:
+        raise WrongRecipient(
+            f"the ID number presented is not the one release order {order.id} names "
+            f"({order.recipient_id_masked}); the car stays"
+        )
+    if data.keys_handed > custody.keys_received:
+        raise InvalidInput(
+            "keys_handed", f"{data.keys_handed} keys; only {custody.keys_received} came with the car"
+        )
+    now = clock.now()
+    at = checked_time(data.at, "at") if data.at is not None else now
+    if at < custody.taken_in_at:
+        raise InvalidInput("at", f"{at.isoformat()} is before the car was taken in")
+
+    recipient = f"{KIND_TEXT[order.kind]} {order.recipient_id_masked}"
+    append_link(
+        session,
+        custody,
+        CustodyEventKind.RELEASE,
+        actor=actor,
+        at=at,
+        from_place=custody.bay,
+        to_place="出库",
+        keys_from=custody.keys_held_by or None,
+        keys_to=recipient if data.keys_handed else None,
+        keys_count=data.keys_handed,
+        notes=data.notes.strip() or f"依{order.document_number}出库",
+    )
+    custody.status = CustodyStatus.RELEASED
+    custody.released_at = at
+    custody.keys_held_by = recipient if data.keys_handed else custody.keys_held_by
+    order.status, order.executed_at = ReleaseOrderStatus.EXECUTED, at
+    if custody.capture_id is not None:
+        capture = session.get(Capture, custody.capture_id)
+        assert capture is not None
+        capture_transitions.move(capture, "release")
+    session.flush()
+    event = timeline.record(
+        session,
+        actor=actor,
+        kind="custody.released",
+        subject=f"custody:{custody.id}",
+        case_id=custody.case_id,
+        reason=RULE_RELEASE,
+        data={
+            "custody_id": custody.id,
+            "order_id": order.id,
+            "kind": order.kind,
+            "document_number": order.document_number,
+            "released_at": at,
+            "keys_handed": data.keys_handed,
+        },
+    )
+    notify.enqueue_webhooks(session, event=event, organisation_ids=[custody.court_id, custody.center_id])
+    watch = session.get(Watch, custody.watch_id) if custody.watch_id else None
+    watches.release_held_car(
+        session,
+        actor=actor,
+        watch=watch,
+        vehicle_id=custody.vehicle_id,
+        sold=order.kind == ReleaseKind.SALE_HANDOVER,
+        reason=f"车辆已依{order.document_number}出库（{KIND_TEXT[order.kind]}）",
+    )
+    if watch is not None:
+        when = f"{clock.local(at):%m月%d日}"
+        watches.tell_officer(
+            session,
+            event,
+            watch,
+            f"custody-released:{custody.id}",
+            f"车辆{custody.vehicle.plate}已于{when}依{order.document_number}从{custody.center.name}出库"
+            f"（{KIND_TEXT[order.kind]}）。",
+        )
+        watches.tell_applicants(
+            session,
+            event,
+            watch,
+            f"被执行人名下车辆{custody.vehicle.plate}已于{when}{KIND_TEXT[order.kind]}。",
+        )
+    return custody
+
+
+__all__ = ["NoReleaseOrder", "WrongRecipient", "issue_order", "release", "revoke_order", "visible_order"]

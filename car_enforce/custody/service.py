@@ -1,0 +1,457 @@
+"""Custody verbs: open a custody (intake of an arrived capture, or an imported car), sign the seizure
+record, and who may see a custody.
+
+An intake is checked whole before anything is written: a capture that has not arrived, or a car already
+in custody, is a 409; a malformed field or a missing photo is a 422; in each case nothing is stored.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from car_enforce import clock
+from car_enforce.captures import transitions as capture_transitions
+from car_enforce.captures.models import Capture, CaptureStatus
+from car_enforce.custody import costs
+from car_enforce.custody.models import (
+    Custody,
+    CustodyEvent,
+    CustodyEventKind,
+    CustodyPhoto,
+    CustodySource,
+    CustodyStatus,
+    VehicleClass,
+)
+from car_enforce.custody.schemas import PAPER_NAMES, IntakeIn, SignatureIn, SignerRole
+from car_enforce.errors import Conflict, Forbidden, InvalidInput, NotFound
+from car_enforce.identity.models import Role
+from car_enforce.identity.principal import Principal
+from car_enforce.notify import service as notify
+from car_enforce.photos import CheckedPhoto, checked_photo
+from car_enforce.sightings.reads import checked_time
+from car_enforce.stages.models import Stage
+from car_enforce.stages.service import reach
+from car_enforce.timeline import service as timeline
+from car_enforce.timeline.models import TimelineEvent
+from car_enforce.vehicles.models import PlateColour, Vehicle
+from car_enforce.watches import service as watches
+from car_enforce.watches.models import Watch
+
+# The four sides of the car at least: what a dispute about a scratch needs (入库拍照).
+MIN_INTAKE_PHOTOS = 4
+NEV_COLOURS = frozenset({PlateColour.GREEN, PlateColour.YELLOW_GREEN})
+RULE_RECORD = "查封规定 Art. 18: the record names times, place, property, custodian, and is signed"
+
+
+def vehicle_class_of(vehicle: Vehicle) -> VehicleClass:
+    """The tariff class by 号牌种类: 01/51 large vehicles, 02/52 small ones, anything else other."""
+    if vehicle.plate_type in ("01", "51"):
+        return VehicleClass.LARGE
+    if vehicle.plate_type in ("02", "52"):
+        return VehicleClass.SMALL
+    return VehicleClass.OTHER
+
+
+@dataclass(frozen=True, slots=True)
+class IntakeDetails:
+    """The state of the car when it came in, checked and in normal form."""
+
+    bay: str
+    keys_received: int
+    custodian_name: str
+    odometer_km: int | None = None
+    fuel_percent: int | None = None
+    charge_percent: int | None = None
+    papers: list[str] = field(default_factory=list)
+    belongings: list[dict[str, Any]] = field(default_factory=list)
+    condition_notes: str = ""
+    signatures: list[dict[str, Any]] = field(default_factory=list)
+    photos: list[CheckedPhoto] = field(default_factory=list)
+
+
+def _open_custody_of(session: Session, vehicle_id: int) -> Custody | None:
+    return session.scalar(
+        select(Custody).where(Custody.vehicle_id == vehicle_id, Custody.status == CustodyStatus.IN_CUSTODY)
+    )
+
+
+def append_link(
+    session: Session,
+    custody: Custody,
+    kind: CustodyEventKind,
+    *,
+    actor: Principal,
+    at: datetime,
+    request_key: str | None = None,
+    **values: Any,
+) -> CustodyEvent:
+    """Add the next link of the custody chain; the caller holds the custody's row lock."""
+    last = session.scalar(select(func.max(CustodyEvent.seq)).where(CustodyEvent.custody_id == custody.id))
+    link = CustodyEvent(
+        custody_id=custody.id,
+        seq=(last or 0) + 1,
+        kind=kind,
+        at=at,
+        recorded_by=actor.label,
+        request_key=request_key,
+        notes=values.pop("notes", ""),
+        **values,
+    )
+    session.add(link)
+    session.flush()
+    return link
+
+
+def open_custody(
+    session: Session,
+    *,
+    actor: Principal,
+    source: CustodySource,
+    vehicle: Vehicle,
+    center_id: int,
+    court_id: int,
+    case_id: int,
+    watch_id: int | None,
+    capture_id: int | None,
+    taken_in_at: datetime,
+    storage_from: date,
+    details: IntakeDetails,
+) -> Custody:
+    """Create the custody, its photos, the first link of its chain and its timeline event.
+
+    The caller holds the vehicle's lock (``watches.lock_vehicle``); Conflict when the car is in custody
+    already, here or at another center.
+    """
+    held = _open_custody_of(session, vehicle.id)
+    if held is not None:
+        raise Conflict(f"{vehicle.plate} is in custody already (custody {held.id} at {held.center.name})")
+    refs = [p.store() for p in details.photos]  # everything is checked: files go to the store now
+    custody = Custody(
+        source=source,
+        capture_id=capture_id,
+        vehicle_id=vehicle.id,
+        center_id=center_id,
+        court_id=court_id,
+        case_id=case_id,
+        watch_id=watch_id,
+        status=CustodyStatus.IN_CUSTODY,
+        vehicle_class=vehicle_class_of(vehicle),
+        taken_in_at=taken_in_at,
+        taken_in_by=actor.label,
+        custodian_name=details.custodian_name,
+        storage_from=storage_from,
+        bay=details.bay,
+        odometer_km=details.odometer_km,
+        fuel_percent=details.fuel_percent,
+        charge_percent=details.charge_percent,
+        keys_received=details.keys_received,
+        keys_held_by=f"{details.custodian_name}（钥匙柜）" if details.keys_received else "",
+        papers=details.papers,
+        belongings=details.belongings,
+        condition_notes=details.condition_notes,
+        signatures=details.signatures,
+    )
+    session.add(custody)
+    session.flush()
+    for position, (photo, ref) in enumerate(zip(details.photos, refs, strict=True)):
+        session.add(
+            CustodyPhoto(
+                custody_id=custody.id,
+                position=position,
+                caption=photo.caption,
+                evidence_ref=ref,
+                size_bytes=len(photo.data),
+            )
+        )
+    append_link(
+        session,
+        custody,
+        CustodyEventKind.INTAKE,
+        actor=actor,
+        at=taken_in_at,
+        to_place=details.bay,
+        keys_to=custody.keys_held_by or None,
+        keys_count=details.keys_received,
+        notes="入库" if source == CustodySource.CAPTURE else "自原系统导入",
+    )
+    session.refresh(custody)
+    return custody
+
+
+def _intake_details(data: IntakeIn, vehicle: Vehicle, actor: Principal, now: datetime) -> IntakeDetails:
+    if data.fuel_percent is None and data.charge_percent is None:
+        raise InvalidInput("fuel_percent", "give the fuel level, or charge_percent for a new-energy car")
+    if vehicle.plate_colour in NEV_COLOURS and data.charge_percent is None:
+        raise InvalidInput(
+            "charge_percent", f"{vehicle.plate} is a new-energy car: record its battery charge"
+        )
+    if len(set(data.papers)) != len(data.papers):
+        raise InvalidInput("papers", "lists a paper twice")
+    if len(data.photos) < MIN_INTAKE_PHOTOS:
+        raise InvalidInput(
+            "photos",
+            f"{len(data.photos)} given; at least {MIN_INTAKE_PHOTOS} (front, rear, both sides) are required",
+        )
+    photos = [
+        checked_photo(f"photos[{i}].content_base64", p.caption, p.content_base64)
+        for i, p in enumerate(data.photos)
+    ]
+    custodian = data.custodian_name.strip()
+    if not custodian:
+        raise InvalidInput("custodian_name", "is empty")
+    return IntakeDetails(
+        bay=data.bay.strip(),
+        keys_received=data.keys_received,
+        custodian_name=custodian,
+        odometer_km=data.odometer_km,
+        fuel_percent=data.fuel_percent,
+        charge_percent=data.charge_percent,
+        papers=[str(p) for p in data.papers],
+        belongings=[b.model_dump() for b in data.belongings],
+        condition_notes=data.condition_notes.strip(),
+        # The custodian signs the record at intake; the officer adds a signature later (sign_record).
+        signatures=[
+            {
+                "role": SignerRole.CUSTODIAN,
+                "name": custodian,
+                "signed_at": now.isoformat(),
+                "recorded_by": actor.label,
+            }
+        ],
+        photos=photos,
+    )
+
+
+def take_in(session: Session, *, actor: Principal, capture: Capture, data: IntakeIn) -> Custody:
+    """Take an arrived capture into the center's custody (入库); only the destination center's staff."""
+    if actor.role != Role.CENTER_STAFF or actor.organisation_id != capture.destination_center_id:
+        raise Forbidden(f"only the staff of {capture.destination.name} take this car in")
+    watches.lock_vehicle(session, capture.vehicle_id)
+    session.refresh(capture)
+    if capture.status != CaptureStatus.ARRIVED:
+        if capture.status == CaptureStatus.IN_TRANSIT:
+            raise capture_transitions.CaptureStateConflict(
+                f"capture {capture.id} has not arrived: record its arrival first "
+                f"(POST /api/captures/{capture.id}/arrive)"
+            )
+        raise capture_transitions.CaptureStateConflict(
+            f"capture {capture.id} is {capture.status}: it was taken in already"
+        )
+    now = clock.now()
+    taken_in_at = checked_time(data.taken_in_at, "taken_in_at") if data.taken_in_at else now
+    assert capture.arrived_at is not None
+    if taken_in_at < capture.arrived_at:
+        raise InvalidInput(
+            "taken_in_at",
+            f"{taken_in_at.isoformat()} is before the arrival "
+            f"({clock.as_utc(capture.arrived_at).isoformat()})",
+        )
+    details = _intake_details(data, capture.vehicle, actor, now)
+    storage_from = clock.local(taken_in_at).date()
+    # The towing tariff is looked up before anything is written: no tariff, nothing stored.
+    costs.tariff_on(session, capture.destination_center_id, vehicle_class_of(capture.vehicle), storage_from)
+
+    custody = open_custody(
+        session,
+        actor=actor,
+        source=CustodySource.CAPTURE,
+        vehicle=capture.vehicle,
+        center_id=capture.destination_center_id,
+        court_id=capture.court_id,
+        case_id=capture.case_id,
+        watch_id=capture.watch_id,
+        capture_id=capture.id,
+        taken_in_at=taken_in_at,
+        storage_from=storage_from,
+        details=details,
+    )
+    capture_transitions.move(capture, "take_in")
+    towing = costs.charge_towing(session, actor=actor, custody=custody, distance_km=capture.distance_km)
+    reach(session, capture_id=capture.id, stage=Stage.INTAKE, at=taken_in_at)
+    event = timeline.record(
+        session,
+        actor=actor,
+        kind="custody.taken_in",
+        subject=f"custody:{custody.id}",
+        case_id=custody.case_id,
+        data={
+            "custody_id": custody.id,
+            "capture_id": capture.id,
+            "plate": capture.vehicle.plate,
+            "center_id": custody.center_id,
+            "bay": custody.bay,
+            "taken_in_at": taken_in_at,
+            "odometer_km": custody.odometer_km,
+            "fuel_percent": custody.fuel_percent,
+            "charge_percent": custody.charge_percent,
+            "keys_received": custody.keys_received,
+            "papers": custody.papers,
+            "belongings": custody.belongings,
+            "photos": [p.evidence_ref for p in custody.photos],
+            "towing_fen": towing.amount_fen,
+        },
+    )
+    notify.enqueue_webhooks(session, event=event, organisation_ids=[custody.court_id, custody.center_id])
+    _tell_taken_in(session, event, custody, capture)
+    return custody
+
+
+def _tell_taken_in(session: Session, event: TimelineEvent, custody: Custody, capture: Capture) -> None:
+    watch = session.get(Watch, capture.watch_id)
+    assert watch is not None
+    when = f"{clock.local(custody.taken_in_at):%m月%d日}"
+    watches.tell_officer(
+        session,
+        event,
+        watch,
+        f"custody-taken-in:{custody.id}",
+        f"被扣押车辆{custody.vehicle.plate}已于{when}入库{custody.center.name}（车位{custody.bay}），"
+        "待检测、询价后依法处置。",
+    )
+    watches.tell_applicants(
+        session,
+        event,
+        watch,
+        f"被执行人名下车辆{custody.vehicle.plate}已于{when}入库保管，法院将依法检测、确定参考价后拍卖。"
+        "保管、检测等费用由被执行人负担，从变价款中优先支付。",
+    )
+
+
+def sign_record(session: Session, *, actor: Principal, custody: Custody, data: SignatureIn) -> Custody:
+    """Add a signature to the seizure record: officers of the court sign as officer, the center's staff
+    as custodian or for a witness present (查封规定 Art. 18); one signature per role and name."""
+    if data.role == SignerRole.OFFICER:
+        allowed = actor.role == Role.OFFICER and actor.organisation_id == custody.court_id
+    else:
+        allowed = actor.role == Role.CENTER_STAFF and actor.organisation_id == custody.center_id
+    if not allowed:
+        raise Forbidden(
+            f"a {data.role} signature is recorded by "
+            f"{'the court' if data.role == SignerRole.OFFICER else 'the center'} holding the car"
+        )
+    session.execute(select(Custody.id).where(Custody.id == custody.id).with_for_update())
+    session.refresh(custody)
+    name = data.name.strip()
+    if not name:
+        raise InvalidInput("name", "is empty")
+    if any(s["role"] == data.role and s["name"] == name for s in custody.signatures):
+        return custody  # signed already: a retry changes nothing
+    custody.signatures = [
+        *custody.signatures,
+        {"role": data.role, "name": name, "signed_at": clock.now().isoformat(), "recorded_by": actor.label},
+    ]
+    session.flush()
+    timeline.record(
+        session,
+        actor=actor,
+        kind="custody.record_signed",
+        subject=f"custody:{custody.id}",
+        case_id=custody.case_id,
+        reason=RULE_RECORD,
+        data={"custody_id": custody.id, "role": data.role, "name": name},
+    )
+    return custody
+
+
+def seizure_record(session: Session, custody: Custody) -> dict[str, Any]:
+    """The seizure record (扣押笔录) produced from the capture and the intake (查封规定 Art. 18)."""
+    capture = session.get(Capture, custody.capture_id) if custody.capture_id else None
+    signed = {s["role"] for s in custody.signatures}
+    missing = [r for r in (SignerRole.OFFICER, SignerRole.CUSTODIAN) if r not in signed]
+    vehicle = custody.vehicle
+    kind = vehicle.vehicle_type or "机动车"
+    place = (
+        capture.address if capture and capture.address else (custody.center.address or custody.center.name)
+    )
+    papers = [PAPER_NAMES.get(p, p) for p in custody.papers]  # type: ignore[call-overload]
+    started = capture.captured_at if capture else None
+    lines = [
+        "扣押笔录",
+        f"执行措施开始时间：{_local(started) if started else '（导入，无扣押记录）'}",
+        f"执行措施完成时间：{_local(custody.taken_in_at)}",
+        f"财产所在地：{place}；现存放于{custody.center.name}（车位{custody.bay}）",
+        f"财产种类、数量：{kind}一辆，号牌{vehicle.plate}"
+        + (f"，车辆识别代号{vehicle.vin}" if vehicle.vin else ""),
+        f"随车钥匙{custody.keys_received}把；随车证件：{'、'.join(papers) or '无'}",
+        "随车物品：" + ("；".join(f"{b['item']}×{b['quantity']}" for b in custody.belongings) or "无"),
+        f"保管人：{custody.custodian_name}（{custody.center.name}）",
+        f"车况：{custody.condition_notes or '见入库照片'}",
+        "签名：" + "；".join(f"{_signer(s['role'])} {s['name']}" for s in custody.signatures),
+    ]
+    if missing:
+        lines.append("待签名：" + "、".join(_signer(r) for r in missing))
+    return {
+        "custody_id": custody.id,
+        "started_at": started,
+        "completed_at": custody.taken_in_at,
+        "place": place,
+        "property_kind": kind,
+        "quantity": 1,
+        "plate": vehicle.plate,
+        "vin": vehicle.vin,
+        "custodian": custody.custodian_name,
+        "custodian_organisation": custody.center.name,
+        "keys": custody.keys_received,
+        "papers": papers,
+        "belongings": custody.belongings,
+        "condition_notes": custody.condition_notes,
+        "signatures": custody.signatures,
+        "missing_signatures": missing,
+        "text": "\n".join(lines),
+    }
+
+
+def _local(instant: datetime) -> str:
+    return f"{clock.local(instant):%Y年%m月%d日 %H:%M}"
+
+
+def _signer(role: str) -> str:
+    return {"officer": "执行人员", "custodian": "保管人", "witness": "到场人员"}.get(role, role)
+
+
+def _sees(actor: Principal, custody: Custody) -> bool:
+    if actor.role == Role.ADMIN:
+        return True
+    if actor.role == Role.OFFICER:
+        return custody.court_id == actor.organisation_id
+    if actor.role == Role.CENTER_STAFF:
+        return custody.center_id == actor.organisation_id
+    return False
+
+
+def visible_custody(session: Session, actor: Principal, custody_id: int) -> Custody:
+    """The custody if the caller's work involves it (its court, its center, an admin); NotFound otherwise."""
+    custody = session.get(Custody, custody_id)
+    if custody is None or not _sees(actor, custody):
+        raise NotFound(f"custody {custody_id} does not exist")
+    return custody
+
+
+def lock_custody(session: Session, custody: Custody) -> None:
+    """Changes to one custody happen one at a time; the custody is re-read under the lock."""
+    session.execute(select(Custody.id).where(Custody.id == custody.id).with_for_update())
+    session.refresh(custody)
+
+
+def custody_of_capture(session: Session, capture_id: int) -> Custody | None:
+    return session.scalar(select(Custody).where(Custody.capture_id == capture_id))
+
+
+def list_custody(
+    session: Session, actor: Principal, *, status: CustodyStatus | None, limit: int, offset: int
+) -> list[Custody]:
+    query = select(Custody)
+    if actor.role == Role.OFFICER:
+        query = query.where(Custody.court_id == actor.organisation_id)
+    elif actor.role == Role.CENTER_STAFF:
+        query = query.where(Custody.center_id == actor.organisation_id)
+    elif actor.role != Role.ADMIN:
+        return []
+    if status is not None:
+        query = query.where(Custody.status == status)
+    return list(session.scalars(query.order_by(Custody.id.desc()).limit(limit).offset(offset)))

@@ -1,0 +1,128 @@
+"""A center's tariff (storage per day, towing, inspection, per vehicle class) and charges by hand."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from car_enforce import clock
+from car_enforce.custody import costs
+from car_enforce.custody.models import CenterTariff, Custody, CustodyCharge, CustodyStatus
+from car_enforce.custody.schemas import ChargeIn, TariffIn
+from car_enforce.errors import Conflict, Forbidden, InvalidInput, NotFound
+from car_enforce.identity.models import Organisation, OrgKind, Role
+from car_enforce.identity.principal import Principal
+from car_enforce.notify import service as notify
+from car_enforce.timeline import service as timeline
+
+
+def center_of(session: Session, center_id: int) -> Organisation:
+    """The auxiliary center by id; NotFound for any other organisation."""
+    center = session.get(Organisation, center_id)
+    if center is None or center.kind != OrgKind.AUX_CENTER:
+        raise NotFound(f"center {center_id} does not exist")
+    return center
+
+
+def _may_set(actor: Principal, center: Organisation) -> None:
+    if actor.role == Role.ADMIN:
+        return
+    if actor.role == Role.CENTER_STAFF and actor.organisation_id == center.id:
+        return
+    raise Forbidden(f"only the staff of {center.name} or an administrator set its tariff")
+
+
+def set_tariff(session: Session, *, actor: Principal, center: Organisation, data: TariffIn) -> CenterTariff:
+    """Prices from a day on; never for a day already past, since stored days were priced by the old ones."""
+    _may_set(actor, center)
+    today = clock.today_local()
+    if data.effective_from < today:
+        raise InvalidInput(
+            "effective_from",
+            f"{data.effective_from.isoformat()} is in the past (today is {today.isoformat()}); "
+            "days already stored keep the prices they were stored at",
+        )
+    values = data.model_dump()
+    tariff = session.scalar(
+        select(CenterTariff)
+        .where(
+            CenterTariff.center_id == center.id,
+            CenterTariff.vehicle_class == data.vehicle_class,
+            CenterTariff.effective_from == data.effective_from,
+        )
+        .with_for_update()
+    )
+    if tariff is None:
+        tariff = CenterTariff(center_id=center.id, created_at=clock.now(), created_by=actor.label, **values)
+        session.add(tariff)
+    else:  # a price for a day still to come may be corrected
+        for key, value in values.items():
+            setattr(tariff, key, value)
+        tariff.created_at, tariff.created_by = clock.now(), actor.label
+    session.flush()
+    event = timeline.record(
+        session,
+        actor=actor,
+        kind="custody.tariff_set",
+        subject=f"organisation:{center.id}",
+        case_id=None,
+        data={"center_id": center.id, **data.model_dump(mode="json")},
+    )
+    notify.enqueue_webhooks(session, event=event, organisation_ids=[center.id])
+    return tariff
+
+
+def tariffs_of(session: Session, center: Organisation) -> list[CenterTariff]:
+    return list(
+        session.scalars(
+            select(CenterTariff)
+            .where(CenterTariff.center_id == center.id)
+            .order_by(CenterTariff.vehicle_class, CenterTariff.effective_from)
+        )
+    )
+
+
+def add_charge(
+    session: Session, *, actor: Principal, custody: Custody, data: ChargeIn
+) -> tuple[CustodyCharge, bool]:
+    """A cost the tariff does not cover, posted by the center once per its own ``charge_key``."""
+    if actor.role != Role.CENTER_STAFF or actor.organisation_id != custody.center_id:
+        raise Forbidden(f"only the staff of {custody.center.name} post its charges")
+    if custody.status != CustodyStatus.IN_CUSTODY:
+        raise Conflict(f"custody {custody.id} is {custody.status}: its statement is closed")
+    description = data.description.strip()
+    if not description:
+        raise InvalidInput("description", "is empty")
+    charge, created = costs.post_charge(
+        session,
+        actor=actor,
+        custody=custody,
+        kind=data.kind,
+        amount_fen=data.amount_fen,
+        description=description,
+        basis={"charge_key": data.charge_key},
+        dedupe_key=f"center:{data.charge_key}",
+    )
+    if not created:
+        if (charge.kind, charge.amount_fen, charge.description) != (data.kind, data.amount_fen, description):
+            raise Conflict(
+                f"charge key {data.charge_key!r} was used for charge {charge.id} "
+                f"({charge.amount_fen} fen, {charge.description}); a new charge needs a new key"
+            )
+        return charge, False
+    event = timeline.record(
+        session,
+        actor=actor,
+        kind="custody.charged",
+        subject=f"custody:{custody.id}",
+        case_id=custody.case_id,
+        data={
+            "custody_id": custody.id,
+            "charge_id": charge.id,
+            "kind": charge.kind,
+            "amount_fen": charge.amount_fen,
+            "description": charge.description,
+        },
+    )
+    notify.enqueue_webhooks(session, event=event, organisation_ids=[custody.court_id, custody.center_id])
+    return charge, True
