@@ -10,6 +10,7 @@ $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[dev]'
+	scripts/install-cjk-font.sh
 	touch $(STAMP)
 
 ## Install, migrate the SQLite database under var/, seed the demo region if empty, and serve on 127.0.0.1:8000.

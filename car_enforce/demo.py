@@ -11,9 +11,13 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from car_enforce import clock
 from car_enforce.cases.models import EnforcementCase, PartyKind
 from car_enforce.cases.schemas import CaseCreate, PartyIn
 from car_enforce.cases.service import open_case
+from car_enforce.custody.models import VehicleClass
+from car_enforce.custody.schemas import TariffIn
+from car_enforce.custody.tariffs import set_tariff
 from car_enforce.geo.demo_boundaries import seed_demo_jurisdictions
 from car_enforce.identity.models import Organisation, OrgKind, Role
 from car_enforce.identity.principal import Principal
@@ -89,7 +93,7 @@ def seed(session: Session) -> None:
     operator = create_organisation(
         session, actor=SEED, kind=OrgKind.PLATFORM_OPERATOR, name="云执车平台运营", code="OPS"
     )
-    create_user(
+    admin = create_user(
         session,
         actor=SEED,
         organisation_id=operator.id,
@@ -149,7 +153,7 @@ def seed(session: Session) -> None:
         lon=120.5605,
         lat=27.6715,
     )
-    create_organisation(
+    lucheng_center = create_organisation(
         session,
         actor=SEED,
         kind=OrgKind.AUX_CENTER,
@@ -214,7 +218,39 @@ def seed(session: Session) -> None:
             fixed_secret=key.secret,
         )
     session.flush()
+    for center in (pingyang_center, lucheng_center):
+        for vehicle_class, prices in DEMO_TARIFF.items():
+            set_tariff(
+                session,
+                actor=principal_of_user(admin),
+                center=center,
+                data=TariffIn(vehicle_class=vehicle_class, effective_from=clock.today_local(), **prices),
+            )
     _seed_cases(session, {name: principal_of_user(user) for name, user in users.items()})
+
+
+# The demo centers' prices in fen (illustrative: each center sets its own): storage a day, a tow's base
+# fee and its fee per kilometre, an inspection.
+DEMO_TARIFF: dict[VehicleClass, dict[str, int]] = {
+    VehicleClass.SMALL: {
+        "storage_daily_fen": 3000,
+        "towing_base_fen": 30000,
+        "towing_per_km_fen": 800,
+        "inspection_fen": 50000,
+    },
+    VehicleClass.LARGE: {
+        "storage_daily_fen": 6000,
+        "towing_base_fen": 80000,
+        "towing_per_km_fen": 1500,
+        "inspection_fen": 80000,
+    },
+    VehicleClass.OTHER: {
+        "storage_daily_fen": 2000,
+        "towing_base_fen": 20000,
+        "towing_per_km_fen": 500,
+        "inspection_fen": 30000,
+    },
+}
 
 
 @dataclass(frozen=True)
