@@ -253,7 +253,9 @@ def test_a_new_energy_car_needs_its_charge_level(
     set_tariff(client, staff, centers.pingyang, TODAY)
     officer = login(client, "py.officer")
     case = open_case(client, officer)
-    link = register_vehicle(client, officer, case, plate="浙CD12345", vin=None, colour="green", type_code="52")
+    link = register_vehicle(
+        client, officer, case, plate="浙CD12345", vin=None, colour="green", type_code="52"
+    )
     issue_watch(client, officer, case, link["vehicle"]["id"], scope="330326")
     capture = client.post(
         "/api/police/captures",

@@ -84,7 +84,8 @@ def test_the_expected_arrival_allows_for_roads_and_a_slow_tow() -> None:
 
 def test_the_transport_leg_arrives_once_and_holds_the_car_throughout() -> None:
     assert can("arrive", CaptureStatus.IN_TRANSIT) and not can("arrive", CaptureStatus.ARRIVED)
-    assert set(CaptureStatus) <= HELD  # no status yet lets the car go
+    # Only the release (出库, on a court order) lets the car go: every status before it holds the car.
+    assert set(CaptureStatus) - HELD == {CaptureStatus.RELEASED}
     capture = Capture(id=5, status=CaptureStatus.ARRIVED)
     with pytest.raises(CaptureStateConflict, match="capture 5 is arrived"):
         move(capture, "arrive")
