@@ -1,0 +1,410 @@
+"""Stage clocks through the HTTP API and the sweep, on SQLite and PostgreSQL, under a moved clock.
+
+Conftest's START is Monday 23 November 2026, 09:00 in Wenzhou; the report says the car was captured at
+08:40 that day. With the default targets intake is due Tuesday 24, inspection Thursday 26, the reference
+price Friday 27 and the listing Monday 30 November.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from datetime import datetime
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import func, select
+
+from api.app import create_app
+from car_enforce.captures.models import Capture, CaptureStatus
+from car_enforce.clock import SHANGHAI, MovableClock
+from car_enforce.db import Database
+from car_enforce.notify import service as notify
+from car_enforce.notify.models import Channel, Notification
+from car_enforce.stages import service as stages
+from car_enforce.stages.jobs import sweep_stage_clocks
+from car_enforce.stages.models import Stage, StageTarget, StageWarning
+from car_enforce.timeline.models import TimelineEvent
+from tests import factories
+from tests.api_helpers import login
+from tests.test_api_captures import CENTER_STAFF_PHONE, OFFICER_PHONE, police, report, watched_car
+
+INSPECTION_WARNING = "【云执车】偏离预警：扣押车辆浙C12345应于11月26日前完成检测，现已超期1个工作日。"
+
+
+@pytest.fixture
+def world(db: Database, clock: MovableClock) -> factories.World:
+    return factories.world(db)
+
+
+@pytest.fixture
+def centers(db: Database, world: factories.World) -> factories.Centers:
+    return factories.centers(db, world.region)
+
+
+@pytest.fixture
+def client(db: Database, world: factories.World, centers: factories.Centers) -> Iterator[TestClient]:
+    with TestClient(create_app(db)) as c:
+        yield c
+
+
+def at(clock: MovableClock, instant: str) -> None:
+    clock.set(datetime.fromisoformat(instant).replace(tzinfo=SHANGHAI))
+
+
+def captured(client: TestClient, world: factories.World) -> int:
+    """A watched car captured in Pingyang at 08:40 on Monday 23 November; the capture's id."""
+    watched_car(client)
+    r = client.post("/api/police/captures", json=report(), headers=police(world.pingyang_key))
+    assert r.status_code == 201, r.text
+    return int(r.json()["id"])
+
+
+def reach(db: Database, capture_id: int, stage: Stage, instant: str) -> None:
+    # The stage verbs (intake, inspection…) call this; the clocks only need the instant recorded.
+    with db.unit_of_work() as s:
+        assert stages.reach(
+            s,
+            capture_id=capture_id,
+            stage=stage,
+            at=datetime.fromisoformat(instant).replace(tzinfo=SHANGHAI),
+        )
+
+
+def subscribe(db: Database, organisation_id: int) -> None:
+    with db.unit_of_work() as s:
+        notify.create_subscription(
+            s,
+            organisation_id=organisation_id,
+            url="https://hooks.example.com/stages",
+            event_kinds=["stage.deviation"],
+            actor=factories.SYSTEM,
+        )
+
+
+def warnings(db: Database, capture_id: int) -> dict[Stage, int]:
+    with db.unit_of_work(read_only=True) as s:
+        rows = s.execute(
+            select(StageWarning.stage, func.count())
+            .where(StageWarning.capture_id == capture_id)
+            .group_by(StageWarning.stage)
+        )
+        return {Stage(stage): n for stage, n in rows}
+
+
+def deviation_events(db: Database) -> list[dict[str, Any]]:
+    with db.unit_of_work(read_only=True) as s:
+        events = s.scalars(
+            select(TimelineEvent).where(TimelineEvent.kind == "stage.deviation").order_by(TimelineEvent.id)
+        )
+        return [{"subject": e.subject, "case_id": e.case_id, **e.data} for e in events]
+
+
+def messages(db: Database, channel: Channel, recipient: str | None = None) -> list[str]:
+    with db.unit_of_work(read_only=True) as s:
+        query = select(Notification.body).where(Notification.channel == channel)
+        if recipient is not None:
+            query = query.where(Notification.recipient == recipient)
+        return list(s.scalars(query.order_by(Notification.id)))
+
+
+def targets(response: Any) -> dict[str, tuple[int, bool]]:
+    return {t["stage"]: (t["working_days"], t["is_default"]) for t in response.json()["stages"]}
+
+
+# --- Court targets ---------------------------------------------------------------------------------
+
+
+def test_a_court_without_targets_of_its_own_has_the_defaults(
+    client: TestClient, world: factories.World
+) -> None:
+    r = client.get(f"/api/courts/{world.pingyang_court}/stage-targets", headers=login(client, "py.officer"))
+    assert r.status_code == 200, r.text
+    assert r.json()["court_id"] == world.pingyang_court
+    assert targets(r) == {
+        "intake": (1, True),
+        "inspection": (3, True),
+        "reference_price": (4, True),
+        "listing": (5, True),
+    }
+    assert all(t["updated_by"] is None for t in r.json()["stages"])
+
+
+def test_an_officer_sets_the_courts_targets_once_however_often_sent(
+    client: TestClient, world: factories.World, db: Database
+) -> None:
+    officer = login(client, "py.officer")
+    url = f"/api/courts/{world.pingyang_court}/stage-targets"
+    body = {"intake": 2, "inspection": 2, "reference_price": 6, "listing": 8}
+    r = client.put(url, json=body, headers=officer)
+    assert r.status_code == 200, r.text
+    assert targets(r) == {
+        "intake": (2, False),
+        "inspection": (2, False),
+        "reference_price": (6, False),
+        "listing": (8, False),
+    }
+    first = r.json()
+    assert {t["updated_by"] for t in first["stages"]} == {"user:py.officer"}
+    assert {t["updated_at"] for t in first["stages"]} == {"2026-11-23T01:00:00Z"}
+    assert client.get(url, headers=officer).json() == first
+
+    with db.unit_of_work(read_only=True) as s:
+        [event] = s.scalars(select(TimelineEvent).where(TimelineEvent.kind == "stages.targets_set"))
+        assert event.case_id is None and event.subject == f"court:{world.pingyang_court}"
+        assert event.data["targets"] == body
+
+    assert client.put(url, json=body, headers=officer).json() == first  # the same PUT changes nothing
+    with db.unit_of_work(read_only=True) as s:
+        assert s.scalar(select(func.count()).where(TimelineEvent.kind == "stages.targets_set")) == 1
+
+    back = client.put(url, json={"listing": 8}, headers=officer)  # the others follow the default again
+    assert back.status_code == 200, back.text
+    assert targets(back) == {
+        "intake": (1, True),
+        "inspection": (3, True),
+        "reference_price": (4, True),
+        "listing": (8, False),
+    }
+    with db.unit_of_work(read_only=True) as s:
+        assert s.scalar(select(func.count()).select_from(StageTarget)) == 1
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"inspection": 0}, "inspection"),
+        ({"listing": 61}, "listing"),
+        ({"listing": 5.5}, "listing"),
+        ({"intake": "2"}, "intake"),
+        ({"intake": True}, "intake"),
+        ({"intake": 4}, "inspection"),  # 4 > the default 3 of inspection: inspection would come sooner
+        ({"intake": 2, "inspection": 5, "reference_price": 4, "listing": 9}, "reference_price"),
+        ({"listing": 2}, "listing"),
+        ({"inspectoin": 3}, "inspectoin"),
+    ],
+)
+def test_bad_targets_are_refused_naming_the_field(
+    client: TestClient, world: factories.World, db: Database, body: dict[str, Any], field: str
+) -> None:
+    r = client.put(
+        f"/api/courts/{world.pingyang_court}/stage-targets", json=body, headers=login(client, "py.officer")
+    )
+    assert r.status_code == 422, r.text
+    assert r.json()["fields"] == [field]
+    with db.unit_of_work(read_only=True) as s:
+        assert s.scalar(select(func.count()).select_from(StageTarget)) == 0
+
+
+def test_only_the_courts_officers_and_admins_see_and_set_its_targets(
+    client: TestClient, world: factories.World, centers: factories.Centers, db: Database
+) -> None:
+    url = f"/api/courts/{world.pingyang_court}/stage-targets"
+    other = login(client, "lc.officer")
+    assert client.get(url, headers=other).status_code == 403
+    assert client.put(url, json={"listing": 9}, headers=other).status_code == 403
+    assert client.get(url, headers=login(client, "py.center")).status_code == 403
+    assert client.get(url, headers=police(world.pingyang_key)).status_code == 403
+    admin = login(client, "root.admin")
+    r = client.put(url, json={"listing": 9}, headers=admin)
+    assert r.status_code == 200, r.text
+    assert targets(r)["listing"] == (9, False)
+    assert client.get(url, headers=admin).json()["stages"][3]["updated_by"] == "user:root.admin"
+    # Not a court: a center's id, and an id nobody has.
+    assert client.get(f"/api/courts/{centers.pingyang}/stage-targets", headers=admin).status_code == 404
+    assert client.put("/api/courts/99999/stage-targets", json={}, headers=admin).status_code == 404
+    with db.unit_of_work(read_only=True) as s:
+        assert s.scalar(select(func.count()).select_from(StageTarget)) == 1
+
+
+# --- The sweep -------------------------------------------------------------------------------------
+
+
+def test_an_uninspected_car_is_warned_once_per_stage_however_often_the_sweep_runs(
+    client: TestClient,
+    world: factories.World,
+    centers: factories.Centers,
+    db: Database,
+    clock: MovableClock,
+) -> None:
+    subscribe(db, world.pingyang_court)
+    subscribe(db, centers.pingyang)
+    capture_id = captured(client, world)
+    reach(db, capture_id, Stage.INTAKE, "2026-11-24T10:00:00")  # in time: never warned
+
+    for moment in ("2026-11-23T18:00:00", "2026-11-25T09:00:00", "2026-11-26T23:59:00"):
+        at(clock, moment)
+        assert sweep_stage_clocks(db) == []  # nothing is late up to the end of the due day
+    at(clock, "2026-11-27T00:05:00")
+    assert sweep_stage_clocks(db) == [(capture_id, Stage.INSPECTION)]
+    assert sweep_stage_clocks(db) == []
+    at(clock, "2026-11-27T15:00:00")
+    assert sweep_stage_clocks(db) == []
+    at(clock, "2026-11-28T08:00:00")  # a Saturday: the reference price was due on Friday
+    assert sweep_stage_clocks(db) == [(capture_id, Stage.REFERENCE_PRICE)]
+    at(clock, "2026-12-01T08:00:00")
+    assert sweep_stage_clocks(db) == [(capture_id, Stage.LISTING)]
+    at(clock, "2026-12-15T08:00:00")
+    assert sweep_stage_clocks(db) == []
+    assert sweep_stage_clocks(db) == []
+
+    assert warnings(db, capture_id) == {Stage.INSPECTION: 1, Stage.REFERENCE_PRICE: 1, Stage.LISTING: 1}
+    events = deviation_events(db)
+    assert [e["stage"] for e in events] == ["inspection", "reference_price", "listing"]
+    inspection = events[0]
+    assert inspection["subject"] == f"capture:{capture_id}" and inspection["case_id"] is not None
+    assert inspection["due_on"] == "2026-11-26" and inspection["provisional"] is False
+    assert inspection["target_working_days"] == 3
+    assert inspection["working_days_elapsed"] == 4  # 24, 25, 26, 27 November
+    assert inspection["working_days_late"] == 1
+
+    to_officer = [t for t in messages(db, Channel.SMS, OFFICER_PHONE) if "偏离预警" in t]
+    assert to_officer[0] == INSPECTION_WARNING
+    assert len(to_officer) == 3 and sum("检测" in t for t in to_officer) == 1
+    assert "11月27日前完成参考价确定，现已超期" in to_officer[1]  # Saturday: no working day late yet
+    to_center = [t for t in messages(db, Channel.SMS, CENTER_STAFF_PHONE) if "偏离预警" in t]
+    assert to_center == to_officer
+    # Hangzhou's staff have nothing to do with this car.
+    assert not [t for t in messages(db, Channel.SMS, "13800000571") if "偏离预警" in t]
+    hooks = messages(db, Channel.WEBHOOK)
+    assert len(hooks) == 6 and all('"kind":"stage.deviation"' in h for h in hooks)  # court and center
+
+
+def test_a_stage_reached_in_time_is_not_warned(
+    client: TestClient, world: factories.World, db: Database, clock: MovableClock
+) -> None:
+    capture_id = captured(client, world)
+    reach(db, capture_id, Stage.INTAKE, "2026-11-23T15:00:00")
+    reach(db, capture_id, Stage.INSPECTION, "2026-11-26T17:30:00")  # on its due day
+    at(clock, "2026-11-27T09:00:00")
+    assert sweep_stage_clocks(db) == []
+    at(clock, "2026-11-30T09:00:00")
+    assert sweep_stage_clocks(db) == [(capture_id, Stage.REFERENCE_PRICE)]
+    assert warnings(db, capture_id) == {Stage.REFERENCE_PRICE: 1}
+    assert [e["stage"] for e in deviation_events(db)] == ["reference_price"]
+
+
+def test_a_later_stage_is_warned_even_when_an_earlier_one_is_not_reached(
+    client: TestClient, world: factories.World, db: Database, clock: MovableClock
+) -> None:
+    capture_id = captured(client, world)
+    at(clock, "2026-12-02T09:00:00")  # the sweep did not run for a week: every stage is late at once
+    assert sweep_stage_clocks(db) == [(capture_id, stage) for stage in Stage]
+    assert sweep_stage_clocks(db) == []
+    assert warnings(db, capture_id) == dict.fromkeys(Stage, 1)
+    texts = [t for t in messages(db, Channel.SMS, OFFICER_PHONE) if "偏离预警" in t]
+    assert len(texts) == 4 and "现已超期6个工作日" in texts[0]  # intake due 24 November
+
+
+def test_the_courts_own_targets_move_the_due_days(
+    client: TestClient, world: factories.World, db: Database, clock: MovableClock
+) -> None:
+    officer = login(client, "py.officer")
+    body = {"intake": 5, "inspection": 6, "reference_price": 6, "listing": 10}
+    r = client.put(f"/api/courts/{world.pingyang_court}/stage-targets", json=body, headers=officer)
+    assert r.status_code == 200, r.text
+    capture_id = captured(client, world)
+    at(clock, "2026-11-30T09:00:00")  # every default would be late by now; none of the court's is
+    assert sweep_stage_clocks(db) == []
+    at(clock, "2026-12-01T09:00:00")
+    assert sweep_stage_clocks(db) == [(capture_id, Stage.INTAKE)]
+    with db.unit_of_work(read_only=True) as s:
+        warning = s.scalars(select(StageWarning)).one()
+        assert warning.target_working_days == 5 and str(warning.due_on) == "2026-11-30"
+
+
+def test_a_released_capture_is_not_warned(
+    client: TestClient, world: factories.World, db: Database, clock: MovableClock
+) -> None:
+    capture_id = captured(client, world)
+    with db.unit_of_work() as s:
+        # The release verb belongs to custody; the sweep only looks at the capture's status.
+        capture = s.get(Capture, capture_id)
+        assert capture is not None
+        capture.status = CaptureStatus.RELEASED
+    at(clock, "2026-12-15T09:00:00")
+    assert sweep_stage_clocks(db) == []
+    assert warnings(db, capture_id) == {}
+    assert deviation_events(db) == []
+    view = client.get(f"/api/captures/{capture_id}/stages", headers=login(client, "py.officer")).json()
+    assert view["running"] is False
+
+
+def test_two_sweeps_at_once_raise_one_warning_each(
+    client: TestClient, world: factories.World, db: Database, clock: MovableClock
+) -> None:
+    capture_id = captured(client, world)
+    at(clock, "2026-11-27T09:00:00")
+    results: list[list[tuple[int, Stage]]] = []
+    errors: list[BaseException] = []
+    start = threading.Barrier(2)
+
+    def run() -> None:
+        try:
+            start.wait()
+            results.append(sweep_stage_clocks(db))
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert sorted(results, key=len) == [[], [(capture_id, Stage.INTAKE), (capture_id, Stage.INSPECTION)]]
+    assert warnings(db, capture_id) == {Stage.INTAKE: 1, Stage.INSPECTION: 1}
+    assert len(deviation_events(db)) == 2
+    assert len([t for t in messages(db, Channel.SMS, OFFICER_PHONE) if "偏离预警" in t]) == 2
+
+
+# --- The clock view --------------------------------------------------------------------------------
+
+
+def test_the_clock_of_a_capture_shows_the_numbers(
+    client: TestClient, world: factories.World, db: Database, clock: MovableClock
+) -> None:
+    capture_id = captured(client, world)
+    reach(db, capture_id, Stage.INTAKE, "2026-11-25T10:00:00")  # a day late
+    at(clock, "2026-11-27T09:00:00")
+    sweep_stage_clocks(db)
+    at(clock, "2026-11-27T10:00:00")
+    r = client.get(f"/api/captures/{capture_id}/stages", headers=login(client, "py.officer"))
+    assert r.status_code == 200, r.text
+    view = r.json()
+    assert view["captured_on"] == "2026-11-23" and view["as_of"] == "2026-11-27" and view["running"]
+    assert view["plate"] == "浙C12345"
+    rows = {s["stage"]: s for s in view["stages"]}
+    assert list(rows) == ["intake", "inspection", "reference_price", "listing"]
+
+    intake = rows["intake"]
+    assert intake["status"] == "reached_late" and intake["due_on"] == "2026-11-24"
+    assert intake["reached_at"] == "2026-11-25T02:00:00Z"
+    assert (intake["working_days_used"], intake["working_days_late"]) == (2, 1)
+    assert intake["warning_raised_at"] is None  # reached before the sweep saw it late
+
+    inspection = rows["inspection"]
+    assert inspection["status"] == "late" and inspection["due_on"] == "2026-11-26"
+    assert inspection["target_working_days"] == 3 and inspection["target_is_default"] is True
+    assert inspection["due_provisional"] is False and inspection["reached_at"] is None
+    assert (inspection["working_days_used"], inspection["working_days_late"]) == (4, 1)
+    assert inspection["warning_raised_at"] == "2026-11-27T01:00:00Z"
+
+    assert rows["reference_price"]["status"] == "pending"  # due today
+    assert rows["reference_price"]["warning_raised_at"] is None
+    assert rows["listing"]["due_on"] == "2026-11-30" and rows["listing"]["status"] == "pending"
+
+
+def test_the_clock_is_seen_by_those_who_see_the_capture(
+    client: TestClient, world: factories.World, db: Database
+) -> None:
+    capture_id = captured(client, world)
+    url = f"/api/captures/{capture_id}/stages"
+    assert client.get(url, headers=login(client, "py.center")).status_code == 200
+    assert client.get(url, headers=police(world.pingyang_key)).status_code == 200
+    assert client.get(url, headers=login(client, "root.admin")).status_code == 200
+    assert client.get(url, headers=login(client, "lc.officer")).status_code == 404
+    assert client.get(url, headers=login(client, "hz.center")).status_code == 404
+    assert client.get(url, headers=police(world.yueqing_key)).status_code == 404
+    assert client.get("/api/captures/99999/stages", headers=login(client, "py.officer")).status_code == 404
