@@ -31,6 +31,7 @@ _DESCRIPTIONS = {
     404: "Not found (or not visible to the caller)",
     409: "Conflicts with the current state",
     422: "Malformed payload: a field is missing or not valid",
+    503: "A part the platform needs is missing on this machine; the detail says which",
 }
 
 

@@ -50,5 +50,11 @@ class Forbidden(DomainError):
     status_code = 403
 
 
+class Unavailable(DomainError):
+    """A part the platform needs is missing on this machine (a font, a service): say what to install."""
+
+    status_code = 503
+
+
 class IdempotencyKeyReused(Conflict):
     pass

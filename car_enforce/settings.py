@@ -39,6 +39,10 @@ class Settings(BaseSettings):
     # Evidence files (plate-read images, capture photos), content-addressed; never database rows.
     evidence_dir: Path = PROJECT_ROOT / "var" / "evidence"
 
+    # A CJK font (TTF, OTF or a TTC's first face) embedded in PDF reports; None: look in the usual
+    # system places (Debian: fonts-wqy-microhei). Without one a report PDF is refused, never garbled.
+    report_font_path: Path | None = None
+
     @property
     def sms_url(self) -> str:
         return self.sms_gateway_url or f"{self.public_base_url}/sim/sms"
