@@ -19,6 +19,10 @@ from api import errors
 from api.deps import reject_unstorable_text, roles_of_route
 from api.routers import admin, alerts, auth, cases, directory, police, reads, watches
 from api.routers import captures as captures_router
+from api.routers import custody as custody_router
+from api.routers import inspections as inspections_router
+from api.routers import inventory as inventory_router
+from api.routers import stages as stages_router
 from api.simulators import sms
 from car_enforce.db import Database, get_database, set_database
 from car_enforce.sightings.index import warm_index
@@ -114,6 +118,10 @@ def create_app(
         admin.router,
         sms.router,
         captures_router.router,
+        inventory_router.router,
+        custody_router.router,
+        inspections_router.router,
+        stages_router.router,
     ):
         _document_roles(router.routes)
         app.include_router(router)

@@ -122,7 +122,8 @@ def open_custody(
     storage_from: date,
     details: IntakeDetails,
 ) -> Custody:
-    """Create the custody, its photos, the first link of its chain and its timeline event.
+    """Create the custody, its photos and the first link of its chain; the caller records the timeline
+    event that says why (an intake, an import).
 
     The caller holds the vehicle's lock (``watches.lock_vehicle``); Conflict when the car is in custody
     already, here or at another center.
