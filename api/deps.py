@@ -14,6 +14,7 @@ from pydantic import BaseModel
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
+from starlette.datastructures import UploadFile
 
 from car_enforce import clock
 from car_enforce.db import get_database
@@ -202,15 +203,51 @@ class Idempotency:
         return result
 
 
-async def _request_body(request: Request) -> bytes:
+async def request_body(request: Request) -> bytes:
     return await request.body()
+
+
+RawBody = Annotated[bytes, Depends(request_body)]
+MAX_UPLOAD_BYTES = 20 * 1024 * 1024
+
+
+async def multipart_form(request: Request) -> dict[str, Any]:
+    """The multipart form's fields: text as str, files as [(filename, bytes)] read here, in the event
+    loop; empty when the body is not a multipart form."""
+    if not request.headers.get("content-type", "").startswith("multipart/form-data"):
+        return {}
+    try:
+        form = await request.form(max_part_size=MAX_UPLOAD_BYTES)
+    except Exception as exc:  # Starlette raises its own MultiPartException for a broken form
+        raise InvalidInput("body", f"is not a valid multipart form: {exc}") from None
+    fields: dict[str, Any] = {}
+    for name, value in form.multi_items():
+        if isinstance(value, UploadFile):
+            fields.setdefault(name, []).append((value.filename or "", await value.read()))
+        else:
+            fields[name] = value
+    return fields
+
+
+MultipartForm = Annotated[dict[str, Any], Depends(multipart_form)]
+
+
+def file_or_body(body: bytes, form: dict[str, Any], what: str) -> tuple[str, bytes]:
+    """(file name, bytes) of the form's ``file`` part, or ("", the body) when the body is the file."""
+    if not form:
+        return "", body
+    files = form.get("file")
+    if not files or not isinstance(files, list):
+        raise InvalidInput("file", f"the multipart form needs a 'file' part holding {what}")
+    name, data = files[0]
+    return str(name), bytes(data)
 
 
 def get_idempotency(
     request: Request,
     session: SessionDep,
     principal: Annotated[Principal, Depends(get_principal)],
-    body: Annotated[bytes, Depends(_request_body)],
+    body: RawBody,
     idempotency_key: Annotated[
         str | None, Header(alias="Idempotency-Key", description="Makes a retry return the first result")
     ] = None,

@@ -3,14 +3,11 @@ that could not be matched to a court's car."""
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Path, Query, Request, Response
-from pydantic import BaseModel, ConfigDict, Field
-from starlette.datastructures import UploadFile
+from fastapi import APIRouter, Depends, Path, Query, Response
 
-from api.deps import Allow, SessionDep, _request_body
+from api.deps import MAX_UPLOAD_BYTES, Allow, MultipartForm, RawBody, SessionDep, file_or_body
 from api.errors import responses
 from car_enforce.custody import tariffs
 from car_enforce.db import RowId
@@ -18,124 +15,16 @@ from car_enforce.errors import InvalidInput
 from car_enforce.identity.models import Role
 from car_enforce.identity.principal import Principal
 from car_enforce.inventory import service
-from car_enforce.inventory.models import InventoryImport, InventoryRow, RowOutcome
+from car_enforce.inventory.models import RowOutcome
+from car_enforce.inventory.schemas import DismissIn, InventoryImportOut, InventoryRowOut, ResolveIn
 
 router = APIRouter(tags=["inventory"], responses=responses(401, 403))
 Staff = Annotated[Principal, Depends(Allow(Role.CENTER_STAFF, Role.ADMIN))]
-Body = Annotated[bytes, Depends(_request_body)]
 Line = Annotated[
     int, Path(ge=1, le=10_000_000, description="The row's line in the file, as a spreadsheet shows it")
 ]
-MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 
 
-class InventoryRowOut(BaseModel):
-    line: int
-    stock_number: str
-    plate: str | None
-    vin: str | None
-    outcome: RowOutcome
-    reason: str = Field(description="Why the row needed review, in plain words; empty for a match")
-    dismissal_reason: str | None
-    vehicle_id: int | None
-    custody_id: int | None
-    values: dict[str, Any] = Field(description="The parsed row: impound_at (UTC), money in fen, keys …")
-    raw: dict[str, str] = Field(description="The row's non-empty cells as written, by column")
-    decided_at: datetime | None
-    decided_by: str | None
-
-    @classmethod
-    def of(cls, row: InventoryRow) -> InventoryRowOut:
-        return cls(
-            line=row.line,
-            stock_number=row.stock_number,
-            plate=row.plate,
-            vin=row.vin,
-            outcome=row.outcome,
-            reason=row.reason,
-            dismissal_reason=service.dismissal_reason(row),
-            vehicle_id=row.vehicle_id,
-            custody_id=row.custody_id,
-            values=row.values,
-            raw=row.raw,
-            decided_at=row.decided_at,
-            decided_by=row.decided_by,
-        )
-
-
-class CountsOut(BaseModel):
-    matched: int
-    review: int
-    resolved: int
-    dismissed: int
-
-
-class InventoryImportOut(BaseModel):
-    id: int
-    center_id: int
-    file_name: str
-    file_digest: str
-    file_ref: str
-    metadata_lines: list[str]
-    imported_at: datetime
-    imported_by: str
-    counts: CountsOut
-    rows: list[InventoryRowOut] = Field(description="Review rows first, then the others, each by line")
-
-    @classmethod
-    def of(cls, imp: InventoryImport, rows: list[InventoryRow]) -> InventoryImportOut:
-        counts = service.counts_of(imp)
-        return cls(
-            id=imp.id,
-            center_id=imp.center_id,
-            file_name=imp.file_name,
-            file_digest=imp.file_digest,
-            file_ref=imp.file_ref,
-            metadata_lines=imp.metadata_lines,
-            imported_at=imp.imported_at,
-            imported_by=imp.imported_by,
-            counts=CountsOut(
-                matched=counts.matched,
-                review=counts.review,
-                resolved=counts.resolved,
-                dismissed=counts.dismissed,
-            ),
-            rows=[InventoryRowOut.of(r) for r in rows],
-        )
-
-
-class ResolveIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    vehicle_id: RowId
-    post_charges: bool = Field(
-        True,
-        description="Post the export's carried-over charges; false when the reviewer does not trust them "
-        "(the center then posts what is owed at POST /api/custody/{id}/charges)",
-    )
-
-
-class DismissIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    reason: str = Field(min_length=1, max_length=service.MAX_DISMISS_REASON)
-
-
-async def _uploaded(request: Request) -> tuple[bytes, str] | None:
-    """The multipart form's ``file`` part (its bytes and name), or None when the body is the CSV itself."""
-    if not request.headers.get("content-type", "").startswith("multipart/form-data"):
-        return None
-    try:
-        form = await request.form(max_part_size=MAX_UPLOAD_BYTES)
-    except Exception as exc:  # Starlette raises its own MultiPartException for a broken form
-        raise InvalidInput("body", f"is not a valid multipart form: {exc}") from None
-    upload = form.get("file")
-    if not isinstance(upload, UploadFile):
-        raise InvalidInput("file", "the multipart form needs a 'file' part holding the CSV export")
-    return await upload.read(), upload.filename or ""
-
-
-Upload = Annotated[tuple[bytes, str] | None, Depends(_uploaded)]
 _CSV_BODY: dict[str, Any] = {
     "requestBody": {
         "required": True,
@@ -167,8 +56,8 @@ def import_inventory(
     center_id: RowId,
     session: SessionDep,
     who: Staff,
-    body: Body,
-    upload: Upload,
+    body: RawBody,
+    form: MultipartForm,
     response: Response,
     file_name: Annotated[str, Query(max_length=200, description="The file's name, for a raw body")] = "",
 ) -> InventoryImportOut:
@@ -180,7 +69,8 @@ def import_inventory(
     carried-over charges; every other row is listed for review with its reason. The same file again
     returns the first import (200) and changes nothing. A file that is not such an export is a 422.
     """
-    data, name = upload if upload is not None else (body, file_name)
+    name, data = file_or_body(body, form, "the CSV export")
+    name = name or file_name
     if len(data) > MAX_UPLOAD_BYTES:
         raise InvalidInput("file", f"is larger than {MAX_UPLOAD_BYTES // (1024 * 1024)} MiB")
     center = tariffs.center_of(session, center_id)

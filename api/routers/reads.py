@@ -10,18 +10,19 @@ from __future__ import annotations
 import json
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBasic, HTTPBasicCredentials
 from sqlalchemy.orm import Session
-from starlette.datastructures import UploadFile
 
 from api.deps import (
     Allow,
+    MultipartForm,
     PoliceAdapter,
+    RawBody,
     SessionDep,
-    _request_body,
     api_key_scheme,
     bearer_scheme,
+    file_or_body,
     get_principal,
 )
 from api.errors import responses
@@ -37,8 +38,6 @@ from car_enforce.sightings.reads import Parsed
 from car_enforce.sightings.schemas import IngestOut, batch_schema, canonical_reads, decode_batch
 
 router = APIRouter(prefix="/api/police", tags=["police: reads"], responses=responses(401, 403, 422))
-Body = Annotated[bytes, Depends(_request_body)]
-MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 
 
 class AllowDevice(Allow):
@@ -52,7 +51,7 @@ class AllowDevice(Allow):
     def __call__(  # type: ignore[override]
         self,
         session: SessionDep,
-        body: Body,
+        body: RawBody,
         bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)],
         api_key: Annotated[str | None, Depends(api_key_scheme)],
         basic: Annotated[HTTPBasicCredentials | None, Depends(HTTPBasic(auto_error=False))],
@@ -118,7 +117,7 @@ BATCH_SCHEMA, BATCH_COMPONENTS = batch_schema()
     response_model=IngestOut,
     openapi_extra=_body_doc(**{"application/json": {"schema": BATCH_SCHEMA}}),
 )
-def post_reads(session: SessionDep, unit: PoliceAdapter, body: Body) -> IngestOut:
+def post_reads(session: SessionDep, unit: PoliceAdapter, body: RawBody) -> IngestOut:
     """Up to 5,000 plate reads at once, matched against the watch list; only matches are stored."""
     return _ingest(session, unit, canonical_reads(decode_batch(body)), body)
 
@@ -126,7 +125,7 @@ def post_reads(session: SessionDep, unit: PoliceAdapter, body: Body) -> IngestOu
 @router.post(
     "/adapters/openalpr", response_model=IngestOut, openapi_extra=_body_doc(**{"application/json": _OBJECT})
 )
-def post_openalpr(session: SessionDep, unit: Device, body: Body) -> IngestOut:
+def post_openalpr(session: SessionDep, unit: Device, body: RawBody) -> IngestOut:
     """OpenALPR ``alprd`` results and heartbeats, as the daemon posts them."""
     return _ingest(session, unit, vendors.parse_openalpr(_json(body)), body)
 
@@ -134,30 +133,9 @@ def post_openalpr(session: SessionDep, unit: Device, body: Body) -> IngestOut:
 @router.post(
     "/adapters/rekor", response_model=IngestOut, openapi_extra=_body_doc(**{"application/json": _OBJECT})
 )
-def post_rekor(session: SessionDep, unit: Device, body: Body) -> IngestOut:
+def post_rekor(session: SessionDep, unit: Device, body: RawBody) -> IngestOut:
     """Rekor Scout webhooks: ``alpr_group``, ``alpr_alert``, ``vehicle`` and ``heartbeat``."""
     return _ingest(session, unit, vendors.parse_rekor(_json(body)), body)
-
-
-async def _form(request: Request) -> dict[str, Any]:
-    """The multipart form's fields: text as str, files as bytes (read here, in the event loop)."""
-    content_type = request.headers.get("content-type", "")
-    if not content_type.startswith("multipart/form-data"):
-        return {}
-    try:
-        form = await request.form(max_part_size=MAX_UPLOAD_BYTES)
-    except Exception as exc:  # Starlette raises its own MultiPartException for a broken form
-        raise InvalidInput("body", f"is not a valid multipart form: {exc}") from None
-    fields: dict[str, Any] = {}
-    for name, value in form.multi_items():
-        if isinstance(value, UploadFile):
-            fields.setdefault(name, []).append((value.filename or "", await value.read()))
-        else:
-            fields[name] = value
-    return fields
-
-
-Form = Annotated[dict[str, Any], Depends(_form)]
 
 
 @router.post(
@@ -165,7 +143,7 @@ Form = Annotated[dict[str, Any], Depends(_form)]
     response_model=IngestOut,
     openapi_extra=_body_doc(**{"application/json": _OBJECT, "multipart/form-data": _FORM}),
 )
-def post_platerecognizer(session: SessionDep, unit: Device, body: Body, form: Form) -> IngestOut:
+def post_platerecognizer(session: SessionDep, unit: Device, body: RawBody, form: MultipartForm) -> IngestOut:
     """Plate Recognizer Snapshot (JSON, or multipart ``json`` + ``upload``) and Stream webhooks."""
     if form:
         if "json" not in form or not isinstance(form["json"], str):
@@ -183,7 +161,7 @@ def post_platerecognizer(session: SessionDep, unit: Device, body: Body, form: Fo
     response_model=IngestOut,
     openapi_extra=_body_doc(**{"multipart/form-data": _FORM, "application/xml": _TEXT}),
 )
-def post_hikvision(session: SessionDep, unit: Device, body: Body, form: Form) -> IngestOut:
+def post_hikvision(session: SessionDep, unit: Device, body: RawBody, form: MultipartForm) -> IngestOut:
     """Hikvision ISAPI ANPR pushes: multipart with ``anpr.xml`` and JPEG parts, or a bare XML body."""
     if form:
         xml: bytes | None = None
@@ -207,12 +185,7 @@ def post_hikvision(session: SessionDep, unit: Device, body: Body, form: Form) ->
     response_model=IngestOut,
     openapi_extra=_body_doc(**{"text/csv": _TEXT, "multipart/form-data": _FORM}),
 )
-def post_csv(session: SessionDep, unit: Device, body: Body, form: Form) -> IngestOut:
+def post_csv(session: SessionDep, unit: Device, body: RawBody, form: MultipartForm) -> IngestOut:
     """A CSV of reads (the platform's columns, or Plate Recognizer Stream's CSV), as a body or a ``file``."""
-    data = body
-    if form:
-        files = form.get("file")
-        if not files or not isinstance(files, list):
-            raise InvalidInput("file", "the multipart form needs a 'file' part holding the CSV")
-        data = files[0][1]
+    _, data = file_or_body(body, form, "the CSV")
     return _ingest(session, unit, vendors.parse_csv(data), body)

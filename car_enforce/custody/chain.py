@@ -28,14 +28,22 @@ def _guard(actor: Principal, custody: Custody) -> None:
         raise Conflict(f"custody {custody.id} is {custody.status}: the car has left the center")
 
 
-def _replayed(session: Session, custody: Custody, request_key: str | None) -> CustodyEvent | None:
-    if request_key is None:
-        return None
-    return session.scalar(
-        select(CustodyEvent).where(
-            CustodyEvent.custody_id == custody.id, CustodyEvent.request_key == request_key
+def _begin(
+    session: Session, actor: Principal, custody: Custody, request_key: str | None
+) -> CustodyEvent | None:
+    """Take the custody's lock; the link an earlier request with the same key made, if any."""
+    _guard(actor, custody)
+    lock_custody(session, custody)
+    if request_key is not None:
+        earlier = session.scalar(
+            select(CustodyEvent).where(
+                CustodyEvent.custody_id == custody.id, CustodyEvent.request_key == request_key
+            )
         )
-    )
+        if earlier is not None:
+            return earlier
+    _guard(actor, custody)  # re-checked under the lock: a release may have just committed
+    return None
 
 
 def _when(at: datetime | None, custody: Custody) -> datetime:
@@ -50,12 +58,9 @@ def move_car(
     session: Session, *, actor: Principal, custody: Custody, data: MoveIn, request_key: str | None
 ) -> CustodyEvent:
     """The car moves to another place in the center (a bay, the inspection lane, the wash bay)."""
-    _guard(actor, custody)
-    lock_custody(session, custody)
-    earlier = _replayed(session, custody, request_key)
+    earlier = _begin(session, actor, custody, request_key)
     if earlier is not None:
         return earlier
-    _guard(actor, custody)  # re-checked under the lock: a release may have just committed
     to_place = data.to_place.strip()
     if to_place == custody.bay:
         raise Conflict(f"the car is at {to_place} already")
@@ -79,12 +84,9 @@ def pass_keys(
     session: Session, *, actor: Principal, custody: Custody, data: KeysIn, request_key: str | None
 ) -> CustodyEvent:
     """The keys pass from whoever holds them now to another hand (an inspector, back to the key safe)."""
-    _guard(actor, custody)
-    lock_custody(session, custody)
-    earlier = _replayed(session, custody, request_key)
+    earlier = _begin(session, actor, custody, request_key)
     if earlier is not None:
         return earlier
-    _guard(actor, custody)
     if custody.keys_received == 0:
         raise Conflict(f"no keys came with {custody.vehicle.plate}")
     if data.count > custody.keys_received:

@@ -23,7 +23,7 @@ from car_enforce.custody.models import (
     ReleaseOrderStatus,
 )
 from car_enforce.custody.schemas import ReleaseIn, ReleaseOrderIn
-from car_enforce.custody.service import append_link, lock_custody
+from car_enforce.custody.service import append_link, lock_custody, sees
 from car_enforce.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound
 from car_enforce.identity.models import Role
 from car_enforce.identity.principal import Principal
@@ -124,12 +124,7 @@ def orders_of(session: Session, custody: Custody) -> list[ReleaseOrder]:
 def visible_order(session: Session, actor: Principal, order_id: int) -> ReleaseOrder:
     order = session.get(ReleaseOrder, order_id)
     custody = session.get(Custody, order.custody_id) if order is not None else None
-    seen = custody is not None and (
-        actor.role == Role.ADMIN
-        or (actor.role == Role.OFFICER and actor.organisation_id == custody.court_id)
-        or (actor.role == Role.CENTER_STAFF and actor.organisation_id == custody.center_id)
-    )
-    if order is None or not seen:
+    if order is None or custody is None or not sees(actor, custody):
         raise NotFound(f"release order {order_id} does not exist")
     return order
 

@@ -8,7 +8,6 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from car_enforce import clock
 from car_enforce.cases.id_numbers import mask_name
 from car_enforce.custody.costs import Statement
 from car_enforce.custody.models import (
@@ -396,7 +395,3 @@ class SeizureRecordOut(BaseModel):
     signatures: list[dict[str, Any]]
     missing_signatures: list[SignerRole]
     text: str = Field(description="The record written out in Chinese")
-
-
-def local_text(instant: datetime) -> str:
-    return f"{clock.local(instant):%Y年%m月%d日 %H:%M}"

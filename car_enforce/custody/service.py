@@ -415,7 +415,8 @@ def _signer(role: str) -> str:
     return {"officer": "执行人员", "custodian": "保管人", "witness": "到场人员"}.get(role, role)
 
 
-def _sees(actor: Principal, custody: Custody) -> bool:
+def sees(actor: Principal, custody: Custody) -> bool:
+    """Whether the caller's work involves the custody: its court, its center, an admin."""
     if actor.role == Role.ADMIN:
         return True
     if actor.role == Role.OFFICER:
@@ -428,7 +429,7 @@ def _sees(actor: Principal, custody: Custody) -> bool:
 def visible_custody(session: Session, actor: Principal, custody_id: int) -> Custody:
     """The custody if the caller's work involves it (its court, its center, an admin); NotFound otherwise."""
     custody = session.get(Custody, custody_id)
-    if custody is None or not _sees(actor, custody):
+    if custody is None or not sees(actor, custody):
         raise NotFound(f"custody {custody_id} does not exist")
     return custody
 

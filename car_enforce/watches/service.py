@@ -378,11 +378,7 @@ def release_held_car(
     vehicle's lock.
     """
     ended: list[Watch] = []
-    if (
-        watch is not None
-        and transitions.can("release", watch.status)
-        and watch.status == WatchStatus.FULFILLED
-    ):
+    if watch is not None and watch.status == WatchStatus.FULFILLED:
         transitions.move(watch, "release")
         session.flush()
         _event(session, actor, watch, "watch.released", reason=reason)
