@@ -252,18 +252,7 @@ class CustodyEventOut(BaseModel):
 
     @classmethod
     def of(cls, e: CustodyEvent) -> CustodyEventOut:
-        return cls(
-            seq=e.seq,
-            kind=e.kind,
-            at=e.at,
-            recorded_by=e.recorded_by,
-            from_place=e.from_place,
-            to_place=e.to_place,
-            keys_from=e.keys_from,
-            keys_to=e.keys_to,
-            keys_count=e.keys_count,
-            notes=e.notes,
-        )
+        return cls.model_validate(e, from_attributes=True)
 
 
 class ReleaseOrderOut(BaseModel):
@@ -357,17 +346,7 @@ class StatementOut(BaseModel):
             as_of=s.as_of,
             running=custody.status == CustodyStatus.IN_CUSTODY,
             charges=[ChargeOut.of(c) for c in s.charges],
-            storage=[
-                StorageSpanOut(
-                    first_day=x.first_day,
-                    last_day=x.last_day,
-                    days=x.days,
-                    daily_fen=x.daily_fen,
-                    amount_fen=x.amount_fen,
-                    tariff_id=x.tariff_id,
-                )
-                for x in s.storage
-            ],
+            storage=[StorageSpanOut.model_validate(x, from_attributes=True) for x in s.storage],
             storage_days=sum(x.days for x in s.storage),
             storage_fen=s.storage_fen,
             total_fen=total,
