@@ -10,6 +10,7 @@ from car_enforce.identity import models as identity_models
 from car_enforce.inventory import models as inventory_models
 from car_enforce.notify import models as notify_models
 from car_enforce.sightings import models as sightings_models
+from car_enforce.sightings.viid import models as viid_models
 from car_enforce.stages import models as stages_models
 from car_enforce.timeline import models as timeline_models
 from car_enforce.vehicles import models as vehicles_models
@@ -30,5 +31,6 @@ __all__ = [
     "stages_models",
     "timeline_models",
     "vehicles_models",
+    "viid_models",
     "watches_models",
 ]

@@ -16,6 +16,9 @@ from car_enforce.vehicles.models import Vehicle
 
 
 class CaptureStatus(StrEnum):
+    # Reported at a place that cannot be right (far outside the reporting unit's area, or far from every
+    # center): no tow is billed until the unit or the court confirms or corrects the place.
+    HELD = "held"
     IN_TRANSIT = "in_transit"  # seized at the roadside, on its way to the center
     ARRIVED = "arrived"  # at the center's gate, not yet taken into custody
     IN_CUSTODY = "in_custody"  # taken in (入库): the custody record holds the car from here
@@ -66,6 +69,11 @@ class Capture(Base):
     expected_arrival_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     arrived_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     arrival_recorded_by: Mapped[str | None] = mapped_column(String(96))
+    # Why the capture was held for a check of its place (empty when it was not), and who confirmed or
+    # corrected the place, when.
+    hold_reason: Mapped[str] = mapped_column(Text, default="", server_default="")
+    place_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    place_confirmed_by: Mapped[str | None] = mapped_column(String(96))
 
     vehicle: Mapped[Vehicle] = relationship(lazy="joined")
     destination: Mapped[Organisation] = relationship(foreign_keys=[destination_center_id], lazy="joined")

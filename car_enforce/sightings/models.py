@@ -11,6 +11,7 @@ from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import JSON, BigInteger, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import false as sa_false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from car_enforce.db import Base, UTCDateTime
@@ -26,6 +27,9 @@ class AlertStatus(StrEnum):
     OPEN = "open"  # a hit (or a confirmed possible hit), routed to the police unit of the place
     REJECTED = "rejected"  # the officer saw it was another car
     CLOSED = "closed"  # the car was captured or the watch ended
+    # Reported after the live window (a camera's buffer, a retransmission): on the watch's record and told
+    # to the officer ("seen at … on …"), never dispatched: nobody is sent to where the car was days ago.
+    LATE = "late"
 
 
 class Camera(Base):
@@ -45,6 +49,13 @@ class Camera(Base):
     datum_in: Mapped[str | None] = mapped_column(String(8))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     last_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # None: registered, never heard
+    # How far the camera's clock was off (its stamp minus the receipt time, seconds) when a read was last
+    # found skewed, and when; cleared by the next read whose stamp is believable. Shown to the owning unit.
+    clock_skew_s: Mapped[int | None] = mapped_column(BigInteger)
+    clock_skew_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # How the camera's position is known: "given" (registered or sent with reads) or "division" (the
+    # administrative division in its GA/T 1400 device code: the area's representative point, approximate).
+    place_source: Mapped[str | None] = mapped_column(String(16))
 
 
 class ReadCount(Base):
@@ -107,6 +118,26 @@ class Alert(Base):
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     decided_by: Mapped[str] = mapped_column(String(96), default="")
     decision_note: Mapped[str] = mapped_column(Text, default="")
+    # When the officer was told of this alert: at once (the first alert of a run of passes), or in the
+    # digest that gathered it (``digest_id``); None while it waits for the next digest.
+    told_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    digest_id: Mapped[int | None] = mapped_column(ForeignKey("alert_digest.id"))
+
+
+class AlertDigest(Base):
+    """One message to an officer gathering the passes of a watched car since the last one it was told of."""
+
+    __tablename__ = "alert_digest"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    watch_id: Mapped[int] = mapped_column(ForeignKey("watch.id"), index=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("enforcement_case.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    alerts: Mapped[int] = mapped_column(Integer)
+    first_read_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    last_read_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # The route, oldest first: [{"alert_id", "read_at", "lon", "lat", "camera"}] (WGS84).
+    route: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
 
 
 class Sighting(Base):
@@ -135,6 +166,17 @@ class Sighting(Base):
     raw: Mapped[Any] = mapped_column(JSON, nullable=True)
     images: Mapped[list[str]] = mapped_column(JSON, default=list)
     received_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # The camera's own stamp when it could not be believed (far ahead, or years back after a power cut):
+    # kept as evidence, while ``read_at`` is the receipt time.
+    camera_read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    clock_skewed: Mapped[bool] = mapped_column(default=False, server_default=sa_false())
+    # Received after the live window (buffered, or resent): a sighting on the record, not a dispatch.
+    late: Mapped[bool] = mapped_column(default=False, server_default=sa_false())
+    # The sender said it was sent again from its buffer (Hikvision isDataRetransmission, GA/T 1400 resends).
+    retransmitted: Mapped[bool] = mapped_column(default=False, server_default=sa_false())
+    # The colour written into the plate text (蓝浙C12345), when there was one; it differs from
+    # ``colour_read`` only when the camera's colour field said otherwise (the field decides).
+    colour_in_text: Mapped[str | None] = mapped_column(String(16))
 
 
 class AlertDispatch(Base):
