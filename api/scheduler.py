@@ -17,7 +17,7 @@ from car_enforce import lease
 from car_enforce.db import Database
 from car_enforce.notify.delivery import deliver_due
 from car_enforce.settings import get_settings
-from car_enforce.sightings.jobs import sweep_read_batches
+from car_enforce.sightings.jobs import send_alert_digests, sweep_read_batches
 from car_enforce.stages.jobs import sweep_stage_clocks
 from car_enforce.watches.jobs import sweep_watches
 
@@ -35,6 +35,7 @@ def jobs(database: Database) -> dict[str, tuple[Callable[[], object], int]]:
     settings = get_settings()
     return {
         "deliver-notifications": (lambda: deliver_due(database), 5),
+        "send-alert-digests": (lambda: send_alert_digests(database), 60),
         "sweep-watches": (lambda: sweep_watches(database, settings.watch_reminder_days), 600),
         "sweep-stage-clocks": (lambda: sweep_stage_clocks(database), 600),
         "sweep-read-batches": (lambda: sweep_read_batches(database), 3600),

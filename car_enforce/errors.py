@@ -40,6 +40,7 @@ class InvalidInput(DomainError):
     def __init__(self, field: str, detail: str, *, rule: str | None = None) -> None:
         super().__init__(f"{field}: {detail}", rule=rule)
         self.field = field
+        self.reason = detail  # without the field, for answers that list it beside the field
 
 
 class Unauthenticated(DomainError):
@@ -58,3 +59,14 @@ class Unavailable(DomainError):
 
 class IdempotencyKeyReused(Conflict):
     pass
+
+
+class PayloadTooLarge(DomainError):
+    """The request body is larger than the platform accepts at this address; it was not parsed."""
+
+    status_code = 413
+
+
+class CursorBeyondEnd(Conflict):
+    """A feed cursor past the newest entry: it was never handed out by this feed (a restored database,
+    another platform), so the client's state cannot be continued and must be resynchronised."""

@@ -265,22 +265,21 @@ def test_every_server_process_follows_the_change_feed(
         second_db.dispose()
 
 
-@pytest.mark.parametrize(
-    ("change", "field"),
-    [
-        ({"read_at": "2026-11-23T12:00:00+08:00"}, "reads[1].read_at"),  # three hours ahead
-        ({"read_at": "2026-11-23T09:00:00"}, "reads[1].read_at"),  # no offset
-        ({"read_at": "2026-11-01T09:00:00+08:00"}, "reads[1].read_at"),  # three weeks old
-        ({"lon": 200.0}, "reads[1]"),
-        ({"datum": None}, "reads[1].datum"),
-        ({"datum": "BD09"}, "reads[1].datum"),
-        ({"colour": "purple"}, "reads[1].colour"),
-        ({"plate": 12345}, "reads[1].plate"),
-        ({"confidence": 1.5}, "reads[1].confidence"),
-        ({"surprise": 1}, "reads[1]"),  # the detail names the unknown field
-    ],
-)
-def test_a_bad_read_refuses_the_whole_batch_and_stores_nothing(
+BAD_READS = [
+    ({"read_at": "2026-11-23T09:00:00"}, "reads[1].read_at"),  # no offset
+    ({"read_at": "soon"}, "reads[1].read_at"),
+    ({"lon": 200.0}, "reads[1]"),
+    ({"datum": None}, "reads[1].datum"),
+    ({"datum": "BD09"}, "reads[1].datum"),
+    ({"colour": "purple"}, "reads[1].colour"),
+    ({"plate": 12345}, "reads[1].plate"),
+    ({"confidence": 1.5}, "reads[1].confidence"),
+    ({"surprise": 1}, "reads[1]"),  # the detail names the unknown field
+]
+
+
+@pytest.mark.parametrize(("change", "field"), BAD_READS)
+def test_a_bad_read_is_rejected_alone_and_the_good_reads_hit_is_taken(
     client: TestClient,
     world: factories.World,
     watched: dict[str, Any],
@@ -288,12 +287,33 @@ def test_a_bad_read_refuses_the_whole_batch_and_stores_nothing(
     change: dict[str, Any],
     field: str,
 ) -> None:
-    bad = read("浙C99999") | change
-    r = client.post(
-        "/api/police/reads", json={"reads": [read("浙C12345"), bad]}, headers=key(world.pingyang_key)
-    )
+    bad = read("浙C99999", read_id="bad-1") | change
+    body = post(client, world.pingyang_key, read("浙C12345"), bad)
+    assert (body["reads"], body["hits"]) == (1, 1)
+    (rejected,) = body["rejected"]
+    assert rejected["index"] == 1
+    assert rejected["field"].startswith(field) and rejected["detail"]
+    assert count(db, Sighting) == count(db, Alert) == 1
+    # the same body again is its first answer, rejection included, and changes nothing
+    again = post(client, world.pingyang_key, read("浙C12345"), bad)
+    assert again["replayed"] and again["rejected"] == body["rejected"]
+    assert count(db, Sighting) == count(db, Alert) == 1
+
+
+@pytest.mark.parametrize(("change", "field"), BAD_READS[:3])
+def test_a_batch_of_only_bad_reads_is_refused_and_stores_nothing(
+    client: TestClient,
+    world: factories.World,
+    watched: dict[str, Any],
+    db: Database,
+    change: dict[str, Any],
+    field: str,
+) -> None:
+    bad = read("浙C12345") | change
+    r = client.post("/api/police/reads", json={"reads": [bad, bad]}, headers=key(world.pingyang_key))
     assert r.status_code == 422, r.text
-    assert field in r.json()["fields"][0]
+    assert r.json()["fields"][0].startswith(field.replace("[1]", "[0]"))
+    assert "1 more" in r.json()["detail"]
     assert count(db, Sighting) == count(db, Alert) == count(db, ReadCount) == count(db, ReadBatch) == 0
     assert count(db, Camera) == 0
 
@@ -340,17 +360,19 @@ def test_cameras_are_known_from_their_reads_and_placed_by_their_unit(
     assert client.get("/api/police/cameras", headers=key(world.pingyang_key)).json() == []
 
 
-def test_received_messages_are_forgotten_once_a_re_post_would_be_refused_anyway(
-    client: TestClient, world: factories.World, db: Database, clock: MovableClock
+def test_received_messages_are_forgotten_after_eight_days_and_a_late_re_post_raises_nothing_twice(
+    client: TestClient, world: factories.World, watched: dict[str, Any], db: Database, clock: MovableClock
 ) -> None:
-    body = {"reads": [read("浙C99999")]}
-    assert client.post("/api/police/reads", json=body, headers=key(world.pingyang_key)).status_code == 200
+    body = {"reads": [read("浙C12345")]}
+    assert client.post("/api/police/reads", json=body, headers=key(world.pingyang_key)).json()["hits"] == 1
     clock.advance(timedelta(days=7, hours=23))
     assert sweep_read_batches(db) == 0
     clock.advance(timedelta(hours=2))
     assert sweep_read_batches(db) == 1 and count(db, ReadBatch) == 0
     again = client.post("/api/police/reads", json=body, headers=key(world.pingyang_key))
-    assert again.status_code == 422 and again.json()["fields"] == ["reads[0].read_at"]
+    assert again.status_code == 200 and not again.json()["replayed"]
+    assert again.json()["duplicates"] == 1  # matched again, but the sighting is unique by its read key
+    assert count(db, Sighting) == count(db, Alert) == 1
 
 
 def test_a_camera_created_by_a_rolled_back_batch_is_not_remembered(

@@ -92,10 +92,9 @@ def test_iso_time_offsets_and_the_shanghai_default(clock: MovableClock) -> None:
     assert iso_time("2026-11-23 08:58:00", "t", naive_zone="shanghai") == expected
     with pytest.raises(InvalidInput, match="no UTC offset"):
         iso_time("2026-11-23 08:58:00", "t")
-    with pytest.raises(InvalidInput, match="future"):
-        iso_time("2026-11-23T09:30:00+08:00", "t")
-    with pytest.raises(InvalidInput, match="days old"):
-        iso_time("2026-11-01T09:00:00+08:00", "t")
+    # A camera's stamp is converted, never judged here: ingest decides what a stamp far off means.
+    assert iso_time("2031-11-23T09:30:00+08:00", "t") == datetime(2031, 11, 23, 1, 30, tzinfo=UTC)
+    assert iso_time("2000-01-01T08:00:00+08:00", "t") == datetime(2000, 1, 1, tzinfo=UTC)
 
 
 def test_gps_zero_zero_and_missing_mean_no_place() -> None:
@@ -130,9 +129,8 @@ def test_values_too_long_to_store(clock: MovableClock) -> None:
     }
     (read,) = parse_openalpr(doc).reads
     assert read.read_key is not None and read.read_key.startswith("sha256:") and len(read.read_key) <= 160
-    with pytest.raises(InvalidInput) as err:
-        parse_openalpr({**doc, "results": [{"plate": "浙" * 65}]})
-    assert err.value.field == "results[0].plate"
+    (rejected,) = parse_openalpr({**doc, "results": [{"plate": "浙" * 65}]}).rejected
+    assert rejected.field == "results[0].plate"
     with pytest.raises(InvalidInput) as err:
         parse_openalpr({**doc, "camera_id": "c" * 129})
     assert err.value.field == "camera_id"

@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-import copy
 from datetime import UTC, timedelta
 from typing import Any
 
 import pytest
 
 from car_enforce.clock import MovableClock
-from car_enforce.errors import InvalidInput
 from car_enforce.sightings.reads import Candidate
 from car_enforce.sightings.vendors import parse_openalpr
 from tests.conftest import START
+from tests.vendor_helpers import bad_field
 
 SEEN = START - timedelta(seconds=42)
 
@@ -161,13 +160,10 @@ def _drop(key: str) -> dict[str, Any]:
         (_set(("results", 0, "candidates", 1, "plate"), ["浙C"]), "results[0].candidates[1].plate"),
         (_drop("epoch_time"), "epoch_time"),
         (_set(("epoch_time",), int(SEEN.timestamp() * 1000)), "epoch_time"),  # milliseconds
-        (_set(("epoch_time",), int((START + timedelta(hours=1)).timestamp())), "epoch_time"),
         (_set(("camera_id",), {"id": 1}), "camera_id"),
         (_set(("data_type",), "alpr_group"), "data_type"),
         ({"data_type": "heartbeat"}, "camera_id"),
     ],
 )
 def test_malformed_payloads_name_the_field(clock: MovableClock, payload: Any, field: str) -> None:
-    with pytest.raises(InvalidInput) as err:
-        parse_openalpr(copy.deepcopy(payload))
-    assert err.value.field == field
+    assert bad_field(parse_openalpr, payload) == field

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -14,6 +13,7 @@ from car_enforce.errors import InvalidInput
 from car_enforce.sightings.reads import Candidate
 from car_enforce.sightings.vendors import parse_platerecognizer, parse_platerecognizer_multipart
 from tests.conftest import START
+from tests.vendor_helpers import bad_field
 
 UPLOAD = b"\xff\xd8\xff\xe0" + bytes(range(256)) * 8 + b"\xff\xd9"
 LOCAL_SEEN = (START - timedelta(minutes=2)).astimezone(SHANGHAI)  # 08:58 Shanghai
@@ -167,14 +167,11 @@ def _snap(change: Any) -> dict[str, Any]:
         ),
         (_snap(lambda d: d["data"].pop("timestamp")), "data.timestamp"),
         (_snap(lambda d: d["data"].update(timestamp="yesterday")), "data.timestamp"),
-        (_snap(lambda d: d["data"].update(timestamp="2026-11-23T10:00:00+08:00")), "data.timestamp"),
         (_snap(lambda d: d["data"].update(camera_id=["gate"])), "data.camera_id"),
     ],
 )
 def test_malformed_payloads_name_the_field(clock: MovableClock, payload: Any, field: str) -> None:
-    with pytest.raises(InvalidInput) as err:
-        parse_platerecognizer(copy.deepcopy(payload))
-    assert err.value.field == field
+    assert bad_field(parse_platerecognizer, payload) == field
 
 
 def test_multipart_errors(clock: MovableClock) -> None:

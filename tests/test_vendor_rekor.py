@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import base64
-import copy
 import json
 from datetime import UTC, timedelta
 from typing import Any
@@ -11,11 +10,11 @@ from typing import Any
 import pytest
 
 from car_enforce.clock import MovableClock
-from car_enforce.errors import InvalidInput
 from car_enforce.geo.datum import Datum
 from car_enforce.sightings.reads import Candidate
 from car_enforce.sightings.vendors import parse_rekor, rekor_key
 from tests.conftest import START
+from tests.vendor_helpers import bad_field
 
 FIRST_SEEN = START - timedelta(seconds=20, milliseconds=250)
 LAST_SEEN = START - timedelta(seconds=17)
@@ -269,7 +268,6 @@ def _alert_with(change: Any) -> dict[str, Any]:
         (_with(lambda d: d.update(epoch_start=int(FIRST_SEEN.timestamp()))), "epoch_start"),  # seconds
         (_with(lambda d: d.update(epoch_start="1795385780750")), "epoch_start"),
         (_with(lambda d: (d.pop("epoch_start"), d.pop("epoch_end"))), "epoch_end"),
-        (_with(lambda d: d.update(epoch_start=ms(START - timedelta(days=8)))), "epoch_start"),
         (_with(lambda d: d.update(gps_latitude="27.99")), "gps_latitude"),
         (_with(lambda d: d.update(gps_longitude=200.0)), "gps_longitude"),
         (_with(lambda d: d.update(camera_id=[1])), "camera_id"),
@@ -284,6 +282,4 @@ def _alert_with(change: Any) -> dict[str, Any]:
     ],
 )
 def test_malformed_payloads_name_the_field(clock: MovableClock, payload: Any, field: str) -> None:
-    with pytest.raises(InvalidInput) as err:
-        parse_rekor(copy.deepcopy(payload))
-    assert err.value.field == field
+    assert bad_field(parse_rekor, payload) == field

@@ -3,7 +3,13 @@
 A hit is routed at once: to the police unit whose area covers the place of the read (the boundaries'
 index), and to the officer of the watch. A possible hit (a match only through look-alike characters) goes
 to the officer alone, who confirms it (then it is routed like a hit) or rejects it. Never an automatic
-seizure on a look-alike (FORMATS.md).
+seizure on a look-alike (FORMATS.md). A late read (a camera's buffer, a retransmission) is put on the
+watch's record and told to the officer, never routed: nobody is sent to where the car was days ago.
+
+The officer is not sent one text per camera: a car driving past eleven cameras in two minutes gives one
+text for the first alert, and the following ones wait for a digest (``send_digest``), at most one every
+DIGEST_EVERY per car. A more urgent alert than any the officer heard of recently (a live hit after a late
+sighting) is told at once. The police unit's feed still gets every routed alert.
 """
 
 from __future__ import annotations
@@ -37,6 +43,10 @@ from car_enforce.watches.service import tell_officer
 
 # Reads of one watched car at one camera within this window are one pass: one alert, not one per frame.
 RETRIGGER_WINDOW = timedelta(minutes=10)
+# An officer told of a car within this time is not texted again for an alert no more urgent: it waits for
+# the digest. A digest goes out once the oldest alert waiting for it has waited DIGEST_EVERY.
+QUIET = timedelta(minutes=30)
+DIGEST_EVERY = timedelta(minutes=10)
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,6 +69,8 @@ def _open_pass(
     statuses = [AlertStatus.PENDING, AlertStatus.OPEN, AlertStatus.CLOSED]
     if kind is MatchKind.POSSIBLE:
         statuses.append(AlertStatus.REJECTED)  # a rejected look-alike stays rejected for its pass
+    if read.late:
+        statuses.append(AlertStatus.LATE)  # a live read never joins a late alert: it must be dispatched
     same_pass = [Alert.pass_key == read.pass_key] if read.pass_key else []
     nearby = (
         (Alert.camera_id == camera.id)
@@ -81,11 +93,12 @@ def attach(
     if alert is None:
         where = place_of(read, camera)
         hit = match.kind is MatchKind.HIT
+        status = AlertStatus.LATE if read.late else AlertStatus.OPEN if hit else AlertStatus.PENDING
         alert = Alert(
             watch_id=watch.id,
             case_id=watch.case_id,
             kind=AlertKind.HIT if hit else AlertKind.POSSIBLE,
-            status=AlertStatus.OPEN if hit else AlertStatus.PENDING,
+            status=status,
             plate=watch.vehicle.plate,
             plate_colour=watch.vehicle.plate_colour,
             reporter_id=camera.organisation_id,
@@ -100,7 +113,9 @@ def attach(
         )
         session.add(alert)
         session.flush()
-        if hit:
+        if read.late:
+            _tell_late(session, actor, alert, watch, camera, read)
+        elif hit:
             _route(session, actor, alert, watch, camera)
         else:
             _ask_officer(session, actor, alert, watch, camera, match)
@@ -110,6 +125,7 @@ def attach(
     alert.last_read_at = max(alert.last_read_at, read.read_at)
     if (
         match.kind is MatchKind.HIT
+        and not read.late  # an exact read from the buffer settles nothing about where the car is now
         and alert.kind == AlertKind.POSSIBLE
         and transitions.can("upgrade", alert.status)
     ):
@@ -170,8 +186,13 @@ def _lock_dispatch_feed(session: Session) -> None:
         session.execute(text("SELECT pg_advisory_xact_lock(7302)"))
 
 
-def _route(session: Session, actor: Principal, alert: Alert, watch: Watch, camera: Camera) -> None:
-    """Send an open alert to the police unit of the place and to the watch's officer."""
+def _route(
+    session: Session, actor: Principal, alert: Alert, watch: Watch, camera: Camera, *, gather: bool = True
+) -> None:
+    """Send an open alert to the police unit of the place and to the watch's officer.
+
+    ``gather``: the officer's text may wait for the digest (False when the officer just confirmed it).
+    """
     units = police_units(session)
     reporter = units.get(camera.organisation_id)
     if reporter is None:  # a unit created since the cache was read
@@ -198,13 +219,12 @@ def _route(session: Session, actor: Principal, alert: Alert, watch: Watch, camer
     seen = clock.local(alert.first_read_at)
     where = f"{unit.name}辖区" if covering else f"{reporter.name}的卡口"
     action = "已通知该单位依法扣押" if alert.in_scope else "该地点不在布控范围内，已告知当地交警"
-    tell_officer(
-        session,
-        event,
-        watch,
-        f"alert:{alert.id}:open",
-        f"您布控的车辆{alert.plate}于{seen:%m月%d日%H:%M}在{where}被识别，{action}。",
-    )
+    text = f"您布控的车辆{alert.plate}于{seen:%m月%d日%H:%M}在{where}被识别，{action}。"
+    if gather:
+        _tell_or_gather(session, event, watch, alert, f"alert:{alert.id}:open", text)
+    else:
+        alert.told_at = clock.now()
+        tell_officer(session, event, watch, f"alert:{alert.id}:open", text)
 
 
 def _ask_officer(
@@ -213,13 +233,67 @@ def _ask_officer(
     event = _event(session, actor, alert, "alert.possible", reading=match.reading, camera=camera.external_id)
     notify.enqueue_webhooks(session, event=event, organisation_ids=[watch.court_id])
     seen = clock.local(alert.first_read_at)
-    tell_officer(
+    _tell_or_gather(
         session,
         event,
         watch,
+        alert,
         f"alert:{alert.id}:pending",
         f"疑似识别到您布控的车辆{alert.plate}（识别为{match.reading}，{seen:%m月%d日%H:%M}），请登录平台核对确认。",
     )
+
+
+def _tell_late(
+    session: Session, actor: Principal, alert: Alert, watch: Watch, camera: Camera, read: PlateRead
+) -> None:
+    """A sighting reported after the fact: on the record and told to the officer, dispatched to nobody."""
+    reporter = session.get(Organisation, camera.organisation_id)
+    event = _event(
+        session,
+        actor,
+        alert,
+        "alert.late",
+        camera=camera.external_id,
+        retransmitted=read.retransmitted,
+        received_at=clock.now().isoformat(),
+    )
+    notify.enqueue_webhooks(session, event=event, organisation_ids=[watch.court_id])
+    seen = clock.local(alert.first_read_at)
+    where = f"{reporter.name}的卡口" if reporter is not None else "卡口"
+    _tell_or_gather(
+        session,
+        event,
+        watch,
+        alert,
+        f"alert:{alert.id}:late",
+        f"您布控的车辆{alert.plate}曾于{seen:%m月%d日%H:%M}在{where}被识别（设备事后补传的记录，"
+        "不是车辆现在的位置，未派警），请登录平台查看。",
+    )
+
+
+# How urgent an alert is for the officer: a live hit, then a look-alike to confirm, then a late sighting.
+def _urgency(status: str, kind: str) -> int:
+    if status == AlertStatus.LATE:
+        return 0
+    return 2 if kind == AlertKind.HIT else 1
+
+
+def _tell_or_gather(
+    session: Session, event: TimelineEvent, watch: Watch, alert: Alert, dedupe_key: str, text: str
+) -> None:
+    """Text the officer now, unless they were told of this car recently of something at least as urgent:
+    then the alert waits (``told_at`` stays empty) for the watch's next digest."""
+    now = clock.now()
+    recent = session.execute(
+        select(Alert.status, Alert.kind).where(
+            Alert.watch_id == watch.id, Alert.id != alert.id, Alert.told_at >= now - QUIET
+        )
+    ).all()
+    urgency = _urgency(alert.status, alert.kind)
+    if any(_urgency(status, kind) >= urgency for status, kind in recent):
+        return
+    alert.told_at = now
+    tell_officer(session, event, watch, dedupe_key, text)
 
 
 def _event(session: Session, actor: Principal, alert: Alert, kind: str, **data: object) -> TimelineEvent:
@@ -287,7 +361,7 @@ def confirm(session: Session, *, actor: Principal, alert: Alert, note: str) -> A
     watch = _decide(session, actor, alert, "confirm", note)
     camera = session.get(Camera, alert.camera_id)
     assert camera is not None
-    _route(session, actor, alert, watch, camera)
+    _route(session, actor, alert, watch, camera, gather=False)
     return alert
 
 
@@ -345,3 +419,9 @@ def dispatches_after(session: Session, unit_id: int, after: int, limit: int) -> 
         .limit(limit)
     ).all()
     return [Dispatched(*row) for row in rows]
+
+
+def newest_dispatch_seq(session: Session) -> int:
+    """The newest dispatch to any unit: no cursor of the alert feed beyond it was ever handed out."""
+    newest = session.scalar(select(AlertDispatch.seq).order_by(AlertDispatch.seq.desc()).limit(1))
+    return int(newest or 0)

@@ -15,7 +15,7 @@ from car_enforce import clock
 from car_enforce.db import UTCDateTime
 from car_enforce.errors import InvalidInput
 from car_enforce.sightings.models import Camera
-from car_enforce.sightings.reads import Place
+from car_enforce.sightings.reads import Place, PlateRead
 
 MAX_CAMERA_ID = 128
 
@@ -154,6 +154,26 @@ def count_reads(session: Session, counts: Mapping[tuple[int, int], tuple[int, in
         )
 
 
+def flag_skewed_clocks(session: Session, reads: Mapping[int, PlateRead], now: datetime) -> None:
+    """Record on each camera how far its clock was off (its stamp minus the receipt time, in seconds).
+
+    Shown to the unit that owns the camera, so someone resets it; the reads themselves were kept.
+    """
+    session.connection().execute(
+        update(Camera)
+        .where(Camera.id == bindparam("camera_id"))
+        .values(clock_skew_s=bindparam("skew_s"), clock_skew_at=bindparam("at", type_=UTCDateTime)),
+        [
+            {
+                "camera_id": camera_id,
+                "skew_s": int((read.camera_read_at - now).total_seconds()) if read.camera_read_at else 0,
+                "at": now,
+            }
+            for camera_id, read in sorted(reads.items())
+        ],
+    )
+
+
 def place_camera(
     session: Session, *, organisation_id: int, external_id: str, name: str, place: Place | None, vendor: str
 ) -> Camera:
@@ -176,6 +196,7 @@ def place_camera(
     camera.name = name.strip()
     if place is not None:
         camera.lon, camera.lat, camera.datum_in = place.lon, place.lat, place.datum_in
+        camera.place_source = "given"
     session.flush()
     return camera
 

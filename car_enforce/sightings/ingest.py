@@ -5,10 +5,14 @@ request's transaction:
 
 1. a message whose body was received before from the same unit is answered with the first result;
 2. the process's watch index catches up with the change feed;
-3. every reading of every read is matched; reads that match nothing are only counted per camera and hour;
-4. cameras are known (or created) and their last-seen time moves forward;
-5. a read that matched is kept as a sighting (its images as evidence files) and joins the alert of its
+3. each read's time is judged against the receipt time (``reads.judged``): a camera clock far off is
+   recorded, not refused, and a read older than the live window is late;
+4. every reading of every read is matched; reads that match nothing are only counted per camera and hour;
+5. cameras are known (or created), their last-seen time moves forward, a skewed clock is flagged;
+6. a read that matched is kept as a sighting (its images as evidence files) and joins the alert of its
    pass, which is raised and routed when new (``alerts.attach``).
+
+Records the adapter could not read (``Parsed.rejected``) are listed in the answer; the others are taken.
 """
 
 from __future__ import annotations
@@ -29,10 +33,10 @@ from car_enforce.errors import Forbidden, InvalidInput
 from car_enforce.identity.principal import Principal
 from car_enforce.identity.security import redact_keys
 from car_enforce.sightings import alerts
-from car_enforce.sightings.cameras import camera_ids, count_reads
+from car_enforce.sightings.cameras import camera_ids, count_reads, flag_skewed_clocks
 from car_enforce.sightings.index import Match, WatchIndex
 from car_enforce.sightings.models import AlertKind, Camera, ReadBatch, Sighting
-from car_enforce.sightings.reads import Parsed, PlateRead
+from car_enforce.sightings.reads import Parsed, PlateRead, judged
 from car_enforce.watches.models import WatchStatus
 
 MAX_BATCH = 5000
@@ -46,7 +50,11 @@ class IngestResult:
     possible_hits: int = 0  # sightings stored as look-alike matches
     duplicates: int = 0  # reads already stored from an earlier message
     heartbeats: int = 0
+    late: int = 0  # matched reads received after the live window: on record, not dispatched
+    clock_skewed: int = 0  # reads whose camera stamp was not believed (the receipt time was used)
     alerts: list[int] = field(default_factory=list)  # alerts raised or joined by this message
+    # Records of the message that could not be read, each with its position, field and reason.
+    rejected: list[dict[str, Any]] = field(default_factory=list)
     replayed: bool = False  # the same body was received before: this is its first answer
 
     def as_dict(self) -> dict[str, Any]:
@@ -88,9 +96,10 @@ def ingest(
     org_id = unit.organisation_id
     if len(parsed.reads) > MAX_BATCH:
         raise InvalidInput("reads", f"{len(parsed.reads)} reads in one message; send at most {MAX_BATCH}")
+    rejected = [asdict(r) for r in parsed.rejected]
     if not parsed.reads:  # a heartbeat, or a pass without a plate: nothing to remember it by
         camera_ids(session, org_id, {beat.camera_id: (beat.vendor, beat.at) for beat in parsed.heartbeats})
-        return IngestResult(heartbeats=len(parsed.heartbeats))
+        return IngestResult(heartbeats=len(parsed.heartbeats), rejected=rejected)
     batch_id = _claim(session, org_id, digest)
     if batch_id is None:  # a concurrent twin waited on the unique index and now sees the first answer
         earlier = session.scalar(
@@ -105,9 +114,14 @@ def ingest(
     slots: Counter[tuple[str, int]] = Counter()
     matched_slots: Counter[tuple[str, int]] = Counter()
     found: list[tuple[PlateRead, list[Match]]] = []
+    skewed: dict[str, PlateRead] = {}
     match = index.match
+    now = clock.now()
     for read in parsed.reads:
+        judged(read, now)
         camera, at = read.camera_id or "", read.read_at
+        if read.camera_read_at is not None:
+            skewed[camera] = read
         held = newest.get(camera)
         if held is None or held < at:
             newest[camera] = at
@@ -128,8 +142,16 @@ def ingest(
         session,
         {(ids[camera], hour): (n, matched_slots[(camera, hour)]) for (camera, hour), n in slots.items()},
     )
+    if skewed:
+        flag_skewed_clocks(session, {ids[camera]: read for camera, read in skewed.items()}, now)
 
-    result = IngestResult(reads=len(parsed.reads), heartbeats=len(parsed.heartbeats), matched=len(found))
+    result = IngestResult(
+        reads=len(parsed.reads),
+        heartbeats=len(parsed.heartbeats),
+        matched=len(found),
+        clock_skewed=sum(1 for read in parsed.reads if read.camera_read_at is not None),
+        rejected=rejected,
+    )
     for read, matches in found:
         camera_row = session.get(Camera, ids[read.camera_id or ""])
         assert camera_row is not None
@@ -170,7 +192,7 @@ def _keep(
             vendor=read.vendor,
             kind=AlertKind(match.kind.value),
             reading=match.reading[:64],
-            plate_read=read.plate[:64],
+            plate_read=(read.plate_as_read or read.plate)[:64],
             equivalent_chars=match.equivalent_chars,
             confidence=read.confidence,
             colour_read=read.colour,
@@ -181,8 +203,15 @@ def _keep(
             raw=redact_keys(msgspec.to_builtins(read.raw)),
             images=images,
             received_at=clock.now(),
+            camera_read_at=read.camera_read_at,
+            clock_skewed=read.camera_read_at is not None,
+            late=read.late,
+            retransmitted=read.retransmitted,
+            colour_in_text=read.colour_in_text,
         )
     )
+    if read.late:
+        result.late += 1
     if match.kind.value == AlertKind.HIT:
         result.hits += 1
     else:

@@ -1,4 +1,4 @@
-"""What the scheduler sweeps for sightings: the record of received messages, once it can no longer matter."""
+"""What the scheduler sweeps for sightings: officers' digests, and the record of received messages."""
 
 from __future__ import annotations
 
@@ -8,13 +8,15 @@ from sqlalchemy import delete
 
 from car_enforce import clock
 from car_enforce.db import Database
+from car_enforce.identity.principal import Principal
+from car_enforce.sightings import digests
 from car_enforce.sightings.models import ReadBatch
-from car_enforce.sightings.reads import MAX_READ_AGE
 
-# A message is remembered (by its digest) so that a re-post changes nothing. Reads older than
-# MAX_READ_AGE are refused anyway, so a re-post of a message received before this is refused too; a
-# day's margin covers camera clocks and the sweep's own interval.
-KEEP_BATCHES = MAX_READ_AGE + timedelta(days=1)
+# A message is remembered (by its digest) so that a re-post is answered, not redone. Senders re-post
+# within seconds to hours (a timeout, a flaky link), not weeks; a message re-posted after this is matched
+# again, but each sighting is unique by its read key, so it raises nothing twice (only the per-hour read
+# counts see it again).
+KEEP_BATCHES = timedelta(days=8)
 
 
 def sweep_read_batches(database: Database) -> int:
@@ -22,3 +24,19 @@ def sweep_read_batches(database: Database) -> int:
     with database.unit_of_work() as session:
         result = session.execute(delete(ReadBatch).where(ReadBatch.received_at < clock.now() - KEEP_BATCHES))
         return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+DIGESTER = Principal.system("alert-digest")
+
+
+def send_alert_digests(database: Database) -> list[int]:
+    """Send each due digest in its own transaction; returns the digests' ids."""
+    with database.unit_of_work() as session:
+        due = digests.due_watches(session)
+    sent: list[int] = []
+    for watch_id in due:
+        with database.unit_of_work() as session:
+            digest = digests.send_digest(session, actor=DIGESTER, watch_id=watch_id)
+            if digest is not None:
+                sent.append(digest.id)
+    return sent

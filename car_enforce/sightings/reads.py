@@ -19,11 +19,19 @@ from car_enforce import clock
 from car_enforce.errors import InvalidInput
 from car_enforce.geo.datum import Datum, parse_datum, to_wgs84, validate_coordinates
 from car_enforce.vehicles.models import PlateColour
+from car_enforce.vehicles.plates import COLOUR_INITIALS, split_colour_prefix
 
-# A camera's clock may run a little fast; a read stamped further ahead than this is refused (422).
+# A camera's clock may run a little fast. A read stamped further ahead than this is not refused (the push
+# is never retried, so refusing it loses the hit): its stamp is kept as evidence and the receipt time
+# becomes the read time (``judged``).
 MAX_CLOCK_SKEW = timedelta(minutes=5)
-# Reads older than this are refused: a hit on a week-old pass sends nobody to the roadside, and a
-# replayed archive must not raise alerts as if the car were there now.
+# Reads received longer than this after they were taken are late (a camera's buffer, a retransmission):
+# kept on the watch's record and told to the officer, never dispatched to the police of the place.
+LIVE_WINDOW = timedelta(minutes=30)
+# A stamp older than this cannot be a buffered read (camera buffers hold days, not months): it is a clock
+# reset after a power cut (2000-01-01) or a clock never set, and is judged like a stamp in the future.
+MAX_BUFFER_AGE = timedelta(days=30)
+# Kept for the strict check of times people report (captures, custody): not a read's limit any more.
 MAX_READ_AGE = timedelta(days=7)
 
 # Colour words cameras send (Hikvision ``plateColor``, Dahua, Chinese checkpoint systems) → our colour.
@@ -39,8 +47,11 @@ _COLOUR_WORDS: dict[str, PlateColour] = {
     "绿": PlateColour.GREEN,
     "绿色": PlateColour.GREEN,
     "newenergy": PlateColour.GREEN,
+    "newenergygreen": PlateColour.GREEN,  # Hikvision plateColor
+    "shadowgreen": PlateColour.GREEN,  # Dahua PlateColor: the gradient green of small new-energy plates
     "yellow_green": PlateColour.YELLOW_GREEN,
     "yellowgreen": PlateColour.YELLOW_GREEN,
+    "newenergyyellowgreen": PlateColour.YELLOW_GREEN,  # Hikvision plateColor
     "黄绿": PlateColour.YELLOW_GREEN,
     "黄绿色": PlateColour.YELLOW_GREEN,
     "white": PlateColour.WHITE,
@@ -49,6 +60,10 @@ _COLOUR_WORDS: dict[str, PlateColour] = {
     "black": PlateColour.BLACK,
     "黑": PlateColour.BLACK,
     "黑色": PlateColour.BLACK,
+    # Dahua PlateColor names some plates by background and text: the ordinary yellow, blue and black plates.
+    "yellowbottomblacktext": PlateColour.YELLOW,
+    "bluebottomwhitetext": PlateColour.BLUE,
+    "blackbottomwhitetext": PlateColour.BLACK,
 }
 
 
@@ -98,6 +113,37 @@ class PlateRead(msgspec.Struct, gc=False):
     # turns into JSON), and those images as bytes. Only kept for reads that match.
     raw: Any = None
     images: tuple[bytes, ...] = ()
+    # The sender said this read comes again from its buffer (isDataRetransmission, a GA/T 1400 resend).
+    retransmitted: bool = False
+    # The colour written into the plate text (蓝浙C12345) and the text as read with it, set by
+    # ``__post_init__``, which leaves ``plate`` without it.
+    colour_in_text: PlateColour | None = None
+    plate_as_read: str | None = None
+    # Set by ``judged``: the camera's own stamp when it was not believed (``read_at`` is then the receipt
+    # time), and whether the read arrived after the live window.
+    camera_read_at: datetime | None = None
+    late: bool = False
+
+    def __post_init__(self) -> None:
+        # Checkpoint firmware writes the plate colour into the plate text (蓝浙C12345): the prefix is the
+        # colour, the rest the plate. The colour field decides when it names a colour (a conflict stays
+        # on record in ``colour_in_text``); the prefix decides when the field said nothing. Every adapter
+        # builds its reads through here, so none can forget it; one character test in the common case.
+        if self.plate[:1] in COLOUR_INITIALS:
+            colour, plate = split_colour_prefix(self.plate)
+            if colour is not None:
+                self.plate_as_read, self.plate, self.colour_in_text = self.plate, plate, colour
+                if self.colour is None:
+                    self.colour = colour
+        if self.candidates and any(c.plate[:1] in COLOUR_INITIALS for c in self.candidates):
+            self.candidates = tuple(
+                Candidate(plate=split_colour_prefix(c.plate)[1], confidence=c.confidence)
+                for c in self.candidates
+            )
+
+    @property
+    def clock_skewed(self) -> bool:
+        return self.camera_read_at is not None
 
     def readings(self) -> list[str]:
         """Every text to try against the watch list: the best reading first, then the candidates."""
@@ -117,12 +163,23 @@ class Heartbeat:
     vendor: str
 
 
+@dataclass(frozen=True, slots=True)
+class Rejected:
+    """One record of a batch or push that could not be taken, with why; the others are taken."""
+
+    index: int  # its position in the message (0-based)
+    field: str  # the path of the bad value: ``reads[3].read_at``
+    detail: str
+    record_id: str | None = None  # the sender's id of the record, when it has one (GA/T 1400)
+
+
 @dataclass(slots=True)
 class Parsed:
-    """What one vendor message (or one upload) carried: reads, heartbeats, or nothing at all."""
+    """What one vendor message (or one upload) carried: reads, heartbeats, rejected records, or nothing."""
 
     reads: list[PlateRead] = field(default_factory=list)
     heartbeats: list[Heartbeat] = field(default_factory=list)
+    rejected: list[Rejected] = field(default_factory=list)
 
 
 def checked_confidence(value: object, field: str, *, scale: float) -> float | None:
@@ -136,8 +193,36 @@ def checked_confidence(value: object, field: str, *, scale: float) -> float | No
     return float(value) / scale
 
 
+def read_time(instant: datetime, field: str) -> datetime:
+    """A camera's stamp in UTC; InvalidInput only when it has no offset.
+
+    Never refused for being far ahead or far back: ``judged`` decides what such a stamp means.
+    """
+    if instant.tzinfo is None or instant.utcoffset() is None:
+        example = "2026-11-23T09:00:00+08:00"
+        raise InvalidInput(field, f"{instant.isoformat()} has no UTC offset; send e.g. {example}")
+    return clock.as_utc(instant)
+
+
+def judged(read: PlateRead, now: datetime) -> PlateRead:
+    """The read with its time judged against the receipt time ``now``.
+
+    - stamped more than MAX_CLOCK_SKEW ahead, or more than MAX_BUFFER_AGE back: the camera's clock is
+      wrong; its stamp is kept in ``camera_read_at`` and the receipt time becomes the read time;
+    - stamped more than LIVE_WINDOW back: late (buffered or resent), a sighting but not a dispatch;
+    - otherwise live.
+    """
+    at = read.read_at
+    if at > now + MAX_CLOCK_SKEW or at < now - MAX_BUFFER_AGE:
+        read.camera_read_at, read.read_at = at, now
+    elif at < now - LIVE_WINDOW:
+        read.late = True
+    return read
+
+
 def checked_time(instant: datetime, field: str) -> datetime:
-    """The read time in UTC; InvalidInput when it has no offset, lies in the future or is too old."""
+    """An instant a person reports, in UTC; InvalidInput when it has no offset, lies in the future or is
+    too old (captures, custody: a person can correct it, unlike a camera's push)."""
     if instant.tzinfo is None or instant.utcoffset() is None:
         example = "2026-11-23T09:00:00+08:00"
         raise InvalidInput(field, f"{instant.isoformat()} has no UTC offset; send e.g. {example}")

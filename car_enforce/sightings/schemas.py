@@ -14,15 +14,15 @@ from car_enforce.errors import InvalidInput
 from car_enforce.sightings.ingest import MAX_BATCH
 from car_enforce.sightings.models import Alert, Camera, Sighting
 from car_enforce.sightings.reads import (
-    MAX_CLOCK_SKEW,
-    MAX_READ_AGE,
     Candidate,
     Parsed,
     PlateRead,
+    Rejected,
     checked_place,
-    checked_time,
     colour_of,
+    read_time,
 )
+from car_enforce.sightings.vendors.encoding import utf8
 
 Datum = Literal["WGS84", "GCJ02"]
 _Text128 = Annotated[str, msgspec.Meta(max_length=128)]
@@ -34,9 +34,18 @@ _Text128 = Annotated[str, msgspec.Meta(max_length=128)]
 class ReadIn(msgspec.Struct, forbid_unknown_fields=True, gc=False):
     """One plate read."""
 
-    plate: Annotated[str, msgspec.Meta(max_length=32, description="The best reading, as read")]
+    plate: Annotated[
+        str,
+        msgspec.Meta(
+            max_length=32, description="The best reading, as read; a colour prefix (蓝浙C12345) is the colour"
+        ),
+    ]
     read_at: Annotated[
-        datetime, msgspec.Meta(description="With its UTC offset; at most 5 minutes ahead, at most 7 days old")
+        datetime,
+        msgspec.Meta(
+            description="With its UTC offset. A stamp far ahead or years back is not refused: it is kept as "
+            "evidence and the receipt time is used (the camera is flagged); an old one is a late sighting"
+        ),
     ]
     candidates: Annotated[list[Candidate], msgspec.Meta(max_length=20, description="Other readings")] = []
     confidence: Annotated[float, msgspec.Meta(ge=0, le=1)] | None = None
@@ -57,15 +66,26 @@ class ReadIn(msgspec.Struct, forbid_unknown_fields=True, gc=False):
     pass_id: Annotated[_Text128, msgspec.Meta(description="The sender's id of the vehicle pass")] | None = (
         None
     )
+    retransmitted: Annotated[
+        bool, msgspec.Meta(description="Sent again from the sender's buffer (not a live pass)")
+    ] = False
 
 
 class ReadBatchIn(msgspec.Struct, forbid_unknown_fields=True):
-    """Up to 5,000 plate reads."""
+    """Up to 5,000 plate reads. A read with a bad field is rejected alone; the others are taken."""
 
     reads: Annotated[list[ReadIn], msgspec.Meta(min_length=1, max_length=MAX_BATCH)]
 
 
+class _LooseBatch(msgspec.Struct, forbid_unknown_fields=True):
+    """The batch's envelope with each read left undecoded: the way to find which reads are bad."""
+
+    reads: Annotated[list[msgspec.Raw], msgspec.Meta(min_length=1, max_length=MAX_BATCH)]
+
+
 _DECODER = msgspec.json.Decoder(ReadBatchIn)
+_LOOSE = msgspec.json.Decoder(_LooseBatch)
+_READ = msgspec.json.Decoder(ReadIn)
 _WHERE = re.compile(r" - at `\$\.?(.*)`$")
 
 
@@ -77,54 +97,95 @@ def batch_schema() -> tuple[dict[str, Any], dict[str, Any]]:
     return schema, components
 
 
-def decode_batch(body: bytes) -> ReadBatchIn:
-    """The batch, or InvalidInput naming the first bad field (``reads[3].read_at``)."""
+def _invalid(exc: msgspec.ValidationError, prefix: str = "") -> InvalidInput:
+    message = str(exc)
+    where = _WHERE.search(message)
+    field = f"{prefix}{'.' if prefix and where and where.group(1) else ''}{where.group(1)}" if where else ""
+    return InvalidInput(field or prefix or "body", _WHERE.sub("", message))
+
+
+def decode_batch(body: bytes, charset: str | None = None) -> tuple[list[tuple[int, ReadIn]], list[Rejected]]:
+    """The batch's reads by position, and the reads that could not be decoded, each with its error.
+
+    The whole batch is refused (InvalidInput) only when its envelope is wrong: not JSON, no ``reads``
+    array, too many reads. The common case (every read good) decodes in one pass.
+    """
+    if charset is not None and charset.lower() not in ("utf-8", "utf8"):
+        body = utf8(body, charset=charset)
     try:
-        return _DECODER.decode(body)
-    except msgspec.ValidationError as exc:
-        message = str(exc)
-        where = _WHERE.search(message)
-        raise InvalidInput(where.group(1) if where else "body", _WHERE.sub("", message)) from None
+        try:
+            return list(enumerate(_DECODER.decode(body).reads)), []
+        except UnicodeDecodeError:  # GBK from a Chinese platform that did not say so
+            body = utf8(body)
+            return list(enumerate(_DECODER.decode(body).reads)), []
+    except msgspec.ValidationError:
+        pass
     except msgspec.DecodeError as exc:
         raise InvalidInput("body", f"is not valid JSON: {exc}") from None
+    try:
+        loose = _LOOSE.decode(body)
+    except msgspec.ValidationError as exc:
+        raise _invalid(exc) from None
+    reads: list[tuple[int, ReadIn]] = []
+    rejected: list[Rejected] = []
+    for i, raw in enumerate(loose.reads):
+        try:
+            reads.append((i, _READ.decode(raw)))
+        except msgspec.ValidationError as exc:
+            error = _invalid(exc, f"reads[{i}]")
+            rejected.append(Rejected(index=i, field=error.field, detail=error.reason))
+    return reads, rejected
 
 
-def canonical_reads(batch: ReadBatchIn) -> Parsed:
-    """The batch's reads in canonical form, each checked; the first bad one refuses the whole batch."""
-    now = clock.now()
-    latest, earliest = now + MAX_CLOCK_SKEW, now - MAX_READ_AGE
+def canonical_reads(decoded: tuple[list[tuple[int, ReadIn]], list[Rejected]]) -> Parsed:
+    """The batch's reads in canonical form, each checked; a bad read is rejected alone."""
+    items, rejected = decoded
+    rejected = list(rejected)
     reads: list[PlateRead] = []
-    for i, item in enumerate(batch.reads):
-        at = item.read_at
-        # The common case costs two comparisons; anything unusual goes through the full check and its message.
-        if at.tzinfo is None or not earliest <= at <= latest:
-            at = checked_time(at, f"reads[{i}].read_at")
-        elif at.tzinfo is not UTC:
-            at = at.astimezone(UTC)
-        colour = None
-        if item.colour is not None:
-            colour = colour_of(item.colour)
-            if colour is None and item.colour.strip().lower() not in ("unknown", "other", ""):
-                raise InvalidInput(f"reads[{i}].colour", f"{item.colour!r} is not a plate colour")
-        place = None
-        if item.lon is not None or item.lat is not None or item.datum is not None:
-            place = checked_place(item.lon, item.lat, item.datum, f"reads[{i}]")
-        reads.append(
-            PlateRead(
-                plate=item.plate,
-                read_at=at,
-                camera_id=item.camera_id,
-                vendor="canonical",
-                candidates=tuple(item.candidates),
-                confidence=item.confidence,
-                colour=colour,
-                place=place,
-                read_key=item.read_id,
-                pass_key=item.pass_id,
-                raw=item,
-            )
-        )
-    return Parsed(reads=reads)
+    for i, item in items:
+        try:
+            reads.append(_canonical(i, item))
+        except InvalidInput as exc:
+            rejected.append(Rejected(index=i, field=exc.field, detail=exc.reason, record_id=item.read_id))
+    rejected.sort(key=lambda r: r.index)
+    return Parsed(reads=reads, rejected=rejected)
+
+
+def _canonical(i: int, item: ReadIn) -> PlateRead:
+    at = item.read_at
+    if at.tzinfo is None:
+        at = read_time(at, f"reads[{i}].read_at")  # refuses it, saying why
+    elif at.tzinfo is not UTC:
+        at = at.astimezone(UTC)
+    colour = None
+    if item.colour is not None:
+        colour = colour_of(item.colour)
+        if colour is None and item.colour.strip().lower() not in ("unknown", "other", ""):
+            raise InvalidInput(f"reads[{i}].colour", f"{item.colour!r} is not a plate colour")
+    place = None
+    if item.lon is not None or item.lat is not None or item.datum is not None:
+        place = checked_place(item.lon, item.lat, item.datum, f"reads[{i}]")
+    return PlateRead(
+        plate=item.plate,
+        read_at=at,
+        camera_id=item.camera_id,
+        vendor="canonical",
+        candidates=tuple(item.candidates),
+        confidence=item.confidence,
+        colour=colour,
+        place=place,
+        read_key=item.read_id,
+        pass_key=item.pass_id,
+        raw=item,
+        retransmitted=item.retransmitted,
+    )
+
+
+class RejectedOut(BaseModel):
+    index: int = Field(description="The record's position in the message, from 0")
+    field: str = Field(description="The bad value's path, e.g. reads[3].read_at")
+    detail: str
+    record_id: str | None = Field(default=None, description="The sender's id of the record, if it has one")
 
 
 class IngestOut(BaseModel):
@@ -134,7 +195,10 @@ class IngestOut(BaseModel):
     possible_hits: int
     duplicates: int = Field(description="Matched reads already received in an earlier message")
     heartbeats: int
+    late: int = Field(description="Matched reads received after the live window: on record, not dispatched")
+    clock_skewed: int = Field(description="Reads whose camera clock was far off: the receipt time was used")
     alerts: list[int] = Field(description="Alerts raised or joined by this message")
+    rejected: list[RejectedOut] = Field(description="Records that could not be read; the others were taken")
     replayed: bool = Field(description="The same body was received before; this is its first answer")
 
 
@@ -155,7 +219,13 @@ class CameraOut(BaseModel):
     name: str
     lon: float | None
     lat: float | None
+    place_source: str | None = Field(description="given, or division: placed from its GA/T 1400 device code")
     last_seen_at: datetime | None
+    clock_skew_s: int | None = Field(
+        description="How far its clock was off (its stamp minus the receipt time, seconds) when last found "
+        "skewed; those reads were taken at their receipt time"
+    )
+    clock_skew_at: datetime | None = Field(description="When a skewed stamp was last received")
 
     @classmethod
     def of(cls, camera: Camera) -> CameraOut:
@@ -166,7 +236,10 @@ class CameraOut(BaseModel):
             name=camera.name,
             lon=camera.lon,
             lat=camera.lat,
+            place_source=camera.place_source,
             last_seen_at=camera.last_seen_at,
+            clock_skew_s=camera.clock_skew_s,
+            clock_skew_at=camera.clock_skew_at,
         )
 
 
@@ -227,6 +300,11 @@ class SightingOut(BaseModel):
     lon: float | None
     lat: float | None
     datum_in: str | None
+    camera_read_at: datetime | None = Field(description="The camera's own stamp, when it was not believed")
+    clock_skewed: bool
+    late: bool = Field(description="Received after the live window: on record, not dispatched")
+    retransmitted: bool
+    colour_in_text: str | None = Field(description="The colour written into the plate text (蓝浙C12345)")
     images: list[str] = Field(description="Evidence references; fetch each under the alert's evidence path")
 
     @classmethod
@@ -244,6 +322,11 @@ class SightingOut(BaseModel):
             lon=s.lon,
             lat=s.lat,
             datum_in=s.datum_in,
+            camera_read_at=s.camera_read_at,
+            clock_skewed=s.clock_skewed,
+            late=s.late,
+            retransmitted=s.retransmitted,
+            colour_in_text=s.colour_in_text,
             images=list(s.images or []),
         )
 

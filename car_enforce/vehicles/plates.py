@@ -83,6 +83,42 @@ def _clean(raw: str) -> str:
     return _SEPARATORS.sub("", _to_half_width(raw)).upper()
 
 
+# Colour words Chinese checkpoint firmware and platforms write in front of the plate (FORMATS.md):
+# 蓝浙C12345, 黄绿浙C12345D, 蓝牌浙C12345, 蓝色-浙C12345. Longest first, so 黄绿 is not read as 黄.
+# 渐变绿 (the gradient green of small new-energy plates) and 黄绿双拼 are how some platforms name them.
+_COLOUR_PREFIXES: Final[tuple[tuple[str, PlateColour], ...]] = (
+    ("黄绿双拼", PlateColour.YELLOW_GREEN),
+    ("渐变绿", PlateColour.GREEN),
+    ("黄绿", PlateColour.YELLOW_GREEN),
+    ("蓝", PlateColour.BLUE),
+    ("黄", PlateColour.YELLOW),
+    ("绿", PlateColour.GREEN),
+    ("白", PlateColour.WHITE),
+    ("黑", PlateColour.BLACK),
+)
+COLOUR_INITIALS: Final = frozenset(word[0] for word, _ in _COLOUR_PREFIXES)
+_PREFIX_TAIL = re.compile(r"[牌色]*[\s:：·•‧∙・.\-‐‑‒–—_|/\\()（）\[\]【】]*")
+
+
+def split_colour_prefix(text: str) -> tuple[PlateColour | None, str]:
+    """(the colour written in front of the plate, the plate without it); (None, text) when there is none.
+
+    黑 is both a colour and a province (黑龙江): ``黑A12345`` is a Heilongjiang plate, ``黑黑A12345`` a black
+    one. A prefix is only taken when a province character follows it.
+    """
+    stripped = text.lstrip()
+    if stripped[:1] not in COLOUR_INITIALS:
+        return None, text
+    for word, colour in _COLOUR_PREFIXES:
+        if stripped.startswith(word):
+            rest = stripped[len(word) :]
+            tail = _PREFIX_TAIL.match(rest)
+            rest = rest[tail.end() :] if tail else rest
+            if rest and rest[0] in PROVINCES:
+                return colour, rest
+    return None, text
+
+
 def is_placeholder(raw: str) -> bool:
     """True for the "no plate" values readers and exports send: NOPLATE, 0, 00, 000, empty, 无车牌 …
 

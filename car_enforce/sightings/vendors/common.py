@@ -13,7 +13,7 @@ from typing import Any, Literal
 from car_enforce.clock import SHANGHAI
 from car_enforce.errors import InvalidInput
 from car_enforce.evidence import kind_of
-from car_enforce.sightings.reads import Candidate, Place, checked_confidence, checked_place, checked_time
+from car_enforce.sightings.reads import Candidate, Place, checked_confidence, checked_place, read_time
 from car_enforce.vehicles.plates import is_placeholder
 
 # Path used when the message itself (not one of its fields) is the wrong shape.
@@ -112,7 +112,7 @@ def bounded_camera(camera: str, path: str) -> str:
 
 
 def epoch_time(value: object, path: str, *, unit: Literal["s", "ms"]) -> datetime:
-    """A Unix epoch in the vendor's unit as an aware UTC instant, checked against the clock."""
+    """A Unix epoch in the vendor's unit as an aware UTC instant (the camera's stamp, judged at ingest)."""
     if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
         raise InvalidInput(path, f"an epoch time must be a number, got {value!r}")
     # Seconds and milliseconds are the classic mix-up between OpenALPR and Rekor: say which it looks like.
@@ -125,7 +125,7 @@ def epoch_time(value: object, path: str, *, unit: Literal["s", "ms"]) -> datetim
         instant = datetime.fromtimestamp(seconds, UTC)
     except (OverflowError, OSError, ValueError):
         raise InvalidInput(path, f"{value!r} is not a valid epoch time") from None
-    return checked_time(instant, path)
+    return read_time(instant, path)
 
 
 def iso_time(value: object, path: str, *, naive_zone: Literal["shanghai"] | None = None) -> datetime:
@@ -141,7 +141,7 @@ def iso_time(value: object, path: str, *, naive_zone: Literal["shanghai"] | None
         raise InvalidInput(path, f"{value!r} is not an ISO 8601 time") from None
     if instant.tzinfo is None and naive_zone == "shanghai":
         instant = instant.replace(tzinfo=SHANGHAI)
-    return checked_time(instant, path)
+    return read_time(instant, path)
 
 
 def candidates_of(

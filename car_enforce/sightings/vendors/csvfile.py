@@ -21,11 +21,13 @@ from car_enforce.sightings.reads import (
     Parsed,
     Place,
     PlateRead,
+    Rejected,
     checked_confidence,
     checked_place,
     colour_of,
 )
 from car_enforce.sightings.vendors.common import bounded_camera, candidates_of, content_key, iso_time
+from car_enforce.sightings.vendors.encoding import decode_text
 from car_enforce.vehicles.plates import is_placeholder
 
 VENDOR = "csv"
@@ -55,12 +57,12 @@ _UNTOLD_COLOURS = frozenset({"", "unknown", "other"})
 Row = dict[str, str]
 
 
-def parse_csv(data: bytes) -> Parsed:
-    """An uploaded CSV (UTF-8, BOM and CRLF tolerated) as reads; placeholder plates are skipped."""
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise InvalidInput("file", "must be UTF-8 text (save it as 'CSV UTF-8')") from None
+def parse_csv(data: bytes, *, charset: str | None = None) -> Parsed:
+    """An uploaded CSV as reads; placeholder plates are skipped, a row with a bad cell is rejected alone.
+
+    UTF-8 (BOM and CRLF tolerated), or GBK/GB18030 as a Chinese spreadsheet saves "CSV".
+    """
+    text = decode_text(data, "file", charset=charset)
     reader = csv.reader(io.StringIO(text, newline=""))
     try:
         header = next(reader, None)
@@ -83,6 +85,7 @@ def parse_csv(data: bytes) -> Parsed:
         )
 
     reads: list[PlateRead] = []
+    rejected: list[Rejected] = []
     number = 1
     while True:
         number += 1
@@ -94,13 +97,19 @@ def parse_csv(data: bytes) -> Parsed:
             raise InvalidInput(f"row {number}", f"is not valid CSV: {exc}") from None
         if not any(cell.strip() for cell in cells):
             continue
-        if len(cells) > len(columns):
-            raise InvalidInput(f"row {number}", f"has {len(cells)} cells, the header names {len(columns)}")
-        row = {name: (cells[i].strip() if i < len(cells) else "") for i, name in enumerate(columns)}
-        read = parse_row(row, number)
+        try:
+            if len(cells) > len(columns):
+                raise InvalidInput(
+                    f"row {number}", f"has {len(cells)} cells, the header names {len(columns)}"
+                )
+            row = {name: (cells[i].strip() if i < len(cells) else "") for i, name in enumerate(columns)}
+            read = parse_row(row, number)
+        except InvalidInput as exc:
+            rejected.append(Rejected(index=number - 2, field=exc.field, detail=exc.reason))
+            continue
         if read is not None:
             reads.append(read)
-    return Parsed(reads=reads)
+    return Parsed(reads=reads, rejected=rejected)
 
 
 def _canonical_row(row: Row, number: int) -> PlateRead | None:

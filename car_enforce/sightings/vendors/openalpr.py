@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import copy
+from datetime import datetime
 from typing import Any
 
 from car_enforce import clock
 from car_enforce.errors import InvalidInput
-from car_enforce.sightings.reads import Heartbeat, Parsed, PlateRead, checked_confidence
+from car_enforce.sightings.reads import Heartbeat, Parsed, PlateRead, Rejected, checked_confidence
 from car_enforce.sightings.vendors.common import (
     BODY,
     as_object,
@@ -43,46 +44,63 @@ def parse_openalpr(document: object) -> Parsed:
             f"{kind!r} is not an alprd message (alpr_results or heartbeat); "
             "agent groups and alerts go to the Rekor adapter",
         )
-    return Parsed(reads=_results(doc, images))
+    return _results(doc, images)
 
 
-def _results(doc: dict[str, Any], images: tuple[bytes, ...]) -> list[PlateRead]:
+def _results(doc: dict[str, Any], images: tuple[bytes, ...]) -> Parsed:
     read_at = epoch_time(required(doc, "epoch_time", ""), "epoch_time", unit="s")
     camera_id = camera_text(doc.get("camera_id"), "camera_id")
     uuid = optional_text(doc.get("uuid"), "uuid")
-    reads: list[PlateRead] = []
-    # Each result is a different plate in the same frame (two cars), so each is its own read.
+    parsed = Parsed()
+    # Each result is a different plate in the same frame (two cars), so each is its own read, and a bad
+    # one is rejected alone.
     for index, item in enumerate(optional_list(doc, "results", "")):
-        path = join("results", index)
-        result = as_object(item, path)
-        plate = plate_text(required(result, "plate", path), join(path, "plate"))
-        confidence = checked_confidence(result.get("confidence"), join(path, "confidence"), scale=100)
-        candidates = candidates_of(
-            items_of(result, "candidates", path),
-            plate_key="plate",
-            confidence_key="confidence",
-            scale=100,
-        )
-        if not worth_a_read(plate, candidates):
+        try:
+            read = _result(doc, images, index, item, read_at, camera_id, uuid)
+        except InvalidInput as exc:
+            parsed.rejected.append(Rejected(index=index, field=exc.field, detail=exc.reason))
             continue
-        if uuid:
-            key = vendor_key(f"{uuid}:{index}")
-        else:
-            key = content_key(VENDOR, camera_id, read_at.isoformat(), index, plate)
-        reads.append(
-            PlateRead(
-                plate=plate,
-                read_at=read_at,
-                camera_id=camera_id,
-                vendor=VENDOR,
-                candidates=tuple(candidates),
-                confidence=confidence,
-                read_key=key,
-                raw=copy.deepcopy(doc),  # each read owns its evidence
-                images=images,
-            )
-        )
-    return reads
+        if read is not None:
+            parsed.reads.append(read)
+    return parsed
+
+
+def _result(
+    doc: dict[str, Any],
+    images: tuple[bytes, ...],
+    index: int,
+    item: object,
+    read_at: datetime,
+    camera_id: str | None,
+    uuid: str | None,
+) -> PlateRead | None:
+    path = join("results", index)
+    result = as_object(item, path)
+    plate = plate_text(required(result, "plate", path), join(path, "plate"))
+    confidence = checked_confidence(result.get("confidence"), join(path, "confidence"), scale=100)
+    candidates = candidates_of(
+        items_of(result, "candidates", path),
+        plate_key="plate",
+        confidence_key="confidence",
+        scale=100,
+    )
+    if not worth_a_read(plate, candidates):
+        return None
+    if uuid:
+        key = vendor_key(f"{uuid}:{index}")
+    else:
+        key = content_key(VENDOR, camera_id, read_at.isoformat(), index, plate)
+    return PlateRead(
+        plate=plate,
+        read_at=read_at,
+        camera_id=camera_id,
+        vendor=VENDOR,
+        candidates=tuple(candidates),
+        confidence=confidence,
+        read_key=key,
+        raw=copy.deepcopy(doc),  # each read owns its evidence
+        images=images,
+    )
 
 
 def heartbeats_of(doc: dict[str, Any], vendor: str) -> list[Heartbeat]:

@@ -9,7 +9,7 @@ from typing import Any
 from car_enforce import clock
 from car_enforce.errors import InvalidInput
 from car_enforce.evidence import kind_of
-from car_enforce.sightings.reads import Heartbeat, Parsed, PlateRead, checked_confidence
+from car_enforce.sightings.reads import Heartbeat, Parsed, PlateRead, Rejected, checked_confidence
 from car_enforce.sightings.vendors.common import (
     BODY,
     as_object,
@@ -63,7 +63,7 @@ def parse_platerecognizer(document: object, image: bytes | None = None) -> Parse
         if kind_of(image) not in ("jpg", "png"):
             raise InvalidInput("upload", "is not a JPEG or PNG image")
         images = (image, *embedded)
-    return Parsed(reads=_reads(doc, data, camera_id, images))
+    return _reads(doc, data, camera_id, images)
 
 
 def parse_platerecognizer_multipart(json_text: str, image: bytes | None) -> Parsed:
@@ -77,24 +77,28 @@ def parse_platerecognizer_multipart(json_text: str, image: bytes | None) -> Pars
 
 def _reads(
     doc: dict[str, Any], data: dict[str, Any], camera_id: str | None, images: tuple[bytes, ...]
-) -> list[PlateRead]:
+) -> Parsed:
     # Snapshot on-premise and Stream stamp local time without an offset; the platform's cameras are in
     # Chinese deployments, so a bare timestamp is Asia/Shanghai. One with an offset or Z says so itself.
     read_at = iso_time(required(data, "timestamp", "data"), "data.timestamp", naive_zone="shanghai")
     filename = optional_text(data.get("filename"), "data.filename")
-    reads: list[PlateRead] = []
+    parsed = Parsed()
     for index, (item, path) in enumerate(items_of(data, "results", "data")):
-        result = as_object(item, path)
-        plate = plate_text(required(result, "plate", path), join(path, "plate"))
-        confidence = checked_confidence(result.get("score"), join(path, "score"), scale=1)
-        # dscore (how sure it is that a plate is there at all) stays in raw; it is not the reading's.
-        checked_confidence(result.get("dscore"), join(path, "dscore"), scale=1)
-        candidates = candidates_of(
-            items_of(result, "candidates", path), plate_key="plate", confidence_key="score", scale=1
-        )
+        try:
+            result = as_object(item, path)
+            plate = plate_text(required(result, "plate", path), join(path, "plate"))
+            confidence = checked_confidence(result.get("score"), join(path, "score"), scale=1)
+            # dscore (how sure it is that a plate is there at all) stays in raw; it is not the reading's.
+            checked_confidence(result.get("dscore"), join(path, "dscore"), scale=1)
+            candidates = candidates_of(
+                items_of(result, "candidates", path), plate_key="plate", confidence_key="score", scale=1
+            )
+        except InvalidInput as exc:  # one bad plate of the frame; the others are taken
+            parsed.rejected.append(Rejected(index=index, field=exc.field, detail=exc.reason))
+            continue
         if not worth_a_read(plate, candidates):
             continue
-        reads.append(
+        parsed.reads.append(
             PlateRead(
                 plate=plate,
                 read_at=read_at,
@@ -108,4 +112,4 @@ def _reads(
                 images=images,
             )
         )
-    return reads
+    return parsed
