@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBasic, HTTPBasicCredentials
 from sqlalchemy.orm import Session
 
@@ -36,6 +36,7 @@ from car_enforce.sightings import vendors
 from car_enforce.sightings.index import index_of
 from car_enforce.sightings.reads import Parsed
 from car_enforce.sightings.schemas import IngestOut, batch_schema, canonical_reads, decode_batch
+from car_enforce.sightings.vendors.encoding import charset_of, decode_text
 
 router = APIRouter(prefix="/api/police", tags=["police: reads"], responses=responses(401, 403, 422))
 
@@ -82,6 +83,12 @@ Device = Annotated[Principal, Depends(AllowDevice(Role.POLICE_ADAPTER))]
 
 
 def _ingest(session: Session, unit: Principal, parsed: Parsed, body: bytes) -> IngestOut:
+    # A record with a bad field is listed in the answer and the others are taken; a message none of whose
+    # records could be read is refused whole, and stores nothing.
+    if parsed.rejected and not parsed.reads and not parsed.heartbeats:
+        first, more = parsed.rejected[0], len(parsed.rejected) - 1
+        also = f" (and {more} more records rejected)" if more else ""
+        raise InvalidInput(first.field, first.detail + also)
     result = ingesting.ingest(
         session,
         unit=unit,
@@ -92,11 +99,19 @@ def _ingest(session: Session, unit: Principal, parsed: Parsed, body: bytes) -> I
     return IngestOut(**result.as_dict())
 
 
-def _json(body: bytes, field: str = "body") -> Any:
+def _json(body: bytes, charset: str | None, field: str = "body") -> Any:
+    """The JSON document of a body in UTF-8, or in GBK/GB18030 as Chinese platforms send it."""
     try:
-        return json.loads(body)
+        return json.loads(decode_text(body, field, charset=charset))
     except (ValueError, RecursionError) as exc:
         raise InvalidInput(field, f"is not valid JSON: {exc}") from None
+
+
+async def _charset(request: Request) -> str | None:
+    return charset_of(request.headers.get("content-type"))
+
+
+Charset = Annotated[str | None, Depends(_charset)]
 
 
 def _body_doc(**media: Any) -> dict[str, Any]:
@@ -117,25 +132,32 @@ BATCH_SCHEMA, BATCH_COMPONENTS = batch_schema()
     response_model=IngestOut,
     openapi_extra=_body_doc(**{"application/json": {"schema": BATCH_SCHEMA}}),
 )
-def post_reads(session: SessionDep, unit: PoliceAdapter, body: RawBody) -> IngestOut:
-    """Up to 5,000 plate reads at once, matched against the watch list; only matches are stored."""
-    return _ingest(session, unit, canonical_reads(decode_batch(body)), body)
+def post_reads(session: SessionDep, unit: PoliceAdapter, body: RawBody, charset: Charset) -> IngestOut:
+    """Up to 5,000 plate reads at once, matched against the watch list; only matches are stored.
+
+    UTF-8 JSON (GBK/GB18030 taken too, declared by ``charset=`` or not). A read with a bad field is
+    listed under ``rejected`` and the others are taken. Key: ``X-Api-Key`` or ``Authorization: Bearer``.
+    """
+    return _ingest(session, unit, canonical_reads(decode_batch(body, charset)), body)
 
 
 @router.post(
     "/adapters/openalpr", response_model=IngestOut, openapi_extra=_body_doc(**{"application/json": _OBJECT})
 )
-def post_openalpr(session: SessionDep, unit: Device, body: RawBody) -> IngestOut:
-    """OpenALPR ``alprd`` results and heartbeats, as the daemon posts them."""
-    return _ingest(session, unit, vendors.parse_openalpr(_json(body)), body)
+def post_openalpr(session: SessionDep, unit: Device, body: RawBody, charset: Charset) -> IngestOut:
+    """OpenALPR ``alprd`` results and heartbeats, as the daemon posts them (key: header or Basic password)."""
+    return _ingest(session, unit, vendors.parse_openalpr(_json(body, charset)), body)
 
 
 @router.post(
     "/adapters/rekor", response_model=IngestOut, openapi_extra=_body_doc(**{"application/json": _OBJECT})
 )
-def post_rekor(session: SessionDep, unit: Device, body: RawBody) -> IngestOut:
-    """Rekor Scout webhooks: ``alpr_group``, ``alpr_alert``, ``vehicle`` and ``heartbeat``."""
-    return _ingest(session, unit, vendors.parse_rekor(_json(body)), body)
+def post_rekor(session: SessionDep, unit: Device, body: RawBody, charset: Charset) -> IngestOut:
+    """Rekor Scout webhooks: ``alpr_group``, ``alpr_alert``, ``vehicle`` and ``heartbeat``.
+
+    Key: a header, the HTTP Basic password, or ``custom_data`` (what the operator typed into the agent).
+    """
+    return _ingest(session, unit, vendors.parse_rekor(_json(body, charset)), body)
 
 
 @router.post(
@@ -143,8 +165,13 @@ def post_rekor(session: SessionDep, unit: Device, body: RawBody) -> IngestOut:
     response_model=IngestOut,
     openapi_extra=_body_doc(**{"application/json": _OBJECT, "multipart/form-data": _FORM}),
 )
-def post_platerecognizer(session: SessionDep, unit: Device, body: RawBody, form: MultipartForm) -> IngestOut:
-    """Plate Recognizer Snapshot (JSON, or multipart ``json`` + ``upload``) and Stream webhooks."""
+def post_platerecognizer(
+    session: SessionDep, unit: Device, body: RawBody, form: MultipartForm, charset: Charset
+) -> IngestOut:
+    """Plate Recognizer Snapshot (JSON, or multipart ``json`` + ``upload``) and Stream webhooks.
+
+    Key: a header or the HTTP Basic password.
+    """
     if form:
         if "json" not in form or not isinstance(form["json"], str):
             raise InvalidInput("json", "the multipart form needs a 'json' field holding the result")
@@ -152,7 +179,7 @@ def post_platerecognizer(session: SessionDep, unit: Device, body: RawBody, form:
         image = (uploads[0][1] if isinstance(uploads, list) else uploads.encode()) if uploads else None
         parsed = vendors.parse_platerecognizer_multipart(form["json"], image)
     else:
-        parsed = vendors.parse_platerecognizer(_json(body))
+        parsed = vendors.parse_platerecognizer(_json(body, charset))
     return _ingest(session, unit, parsed, body)
 
 
@@ -162,7 +189,11 @@ def post_platerecognizer(session: SessionDep, unit: Device, body: RawBody, form:
     openapi_extra=_body_doc(**{"multipart/form-data": _FORM, "application/xml": _TEXT}),
 )
 def post_hikvision(session: SessionDep, unit: Device, body: RawBody, form: MultipartForm) -> IngestOut:
-    """Hikvision ISAPI ANPR pushes: multipart with ``anpr.xml`` and JPEG parts, or a bare XML body."""
+    """Hikvision ISAPI ANPR pushes: multipart with ``anpr.xml`` and JPEG parts, or a bare XML body.
+
+    The XML is decoded by its declaration (GB2312/GBK from Chinese firmware). Key: a header or the HTTP
+    Basic password (the only credential many cameras can be configured with).
+    """
     if form:
         xml: bytes | None = None
         images: list[bytes] = []
@@ -185,7 +216,25 @@ def post_hikvision(session: SessionDep, unit: Device, body: RawBody, form: Multi
     response_model=IngestOut,
     openapi_extra=_body_doc(**{"text/csv": _TEXT, "multipart/form-data": _FORM}),
 )
-def post_csv(session: SessionDep, unit: Device, body: RawBody, form: MultipartForm) -> IngestOut:
-    """A CSV of reads (the platform's columns, or Plate Recognizer Stream's CSV), as a body or a ``file``."""
+def post_csv(
+    session: SessionDep, unit: Device, body: RawBody, form: MultipartForm, charset: Charset
+) -> IngestOut:
+    """A CSV of reads (the platform's columns, or Plate Recognizer Stream's CSV), as a body or a ``file``.
+
+    UTF-8 (with or without BOM) or GBK/GB18030 as Chinese spreadsheets save it. A row with a bad cell is
+    listed under ``rejected`` and the other rows are taken. Key: a header or the HTTP Basic password.
+    """
     _, data = file_or_body(body, form, "the CSV")
-    return _ingest(session, unit, vendors.parse_csv(data), body)
+    return _ingest(session, unit, vendors.parse_csv(data, charset=None if form else charset), body)
+
+
+@router.post(
+    "/adapters/dahua", response_model=IngestOut, openapi_extra=_body_doc(**{"application/json": _OBJECT})
+)
+def post_dahua(session: SessionDep, unit: Device, body: RawBody, charset: Charset) -> IngestOut:
+    """Dahua ITC ``TrafficJunction``/``TrafficGate`` events (``client.notifyEventStream`` with its
+    ``eventList``, an ``Events`` list, or one event), UTF-8 or GBK; a bad event is rejected alone.
+
+    Key: a header or the HTTP Basic password.
+    """
+    return _ingest(session, unit, vendors.parse_dahua(_json(body, charset)), body)

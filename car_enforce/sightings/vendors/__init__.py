@@ -6,6 +6,7 @@ Pure functions: no database, no HTTP. A malformed message raises ``InvalidInput`
 
 from car_enforce.sightings.vendors.common import strip_images
 from car_enforce.sightings.vendors.csvfile import parse_csv
+from car_enforce.sightings.vendors.dahua import parse_dahua
 from car_enforce.sightings.vendors.hikvision import parse_hikvision
 from car_enforce.sightings.vendors.openalpr import parse_openalpr
 from car_enforce.sightings.vendors.platerecognizer import (
@@ -16,6 +17,7 @@ from car_enforce.sightings.vendors.rekor import parse_rekor, rekor_key
 
 __all__ = [
     "parse_csv",
+    "parse_dahua",
     "parse_hikvision",
     "parse_openalpr",
     "parse_platerecognizer",
