@@ -25,8 +25,11 @@ from car_enforce.identity.service import (
     create_api_key,
     create_organisation,
     create_user,
+    principal_of_key,
     principal_of_user,
 )
+from car_enforce.sightings.viid.schemas import ViidAccountIn
+from car_enforce.sightings.viid.service import create_account as create_viid_account
 from car_enforce.vehicles.models import PlateColour
 from car_enforce.vehicles.schemas import VehicleCreate
 from car_enforce.vehicles.service import register_vehicle
@@ -79,6 +82,16 @@ KEYS = [
     DemoKey("乐清市公安局交通警察大队", "ck_d0330382_demo-yueqing-brigade-key-00000000000000"),
     DemoKey("温州市公安局交通警察支队", "ck_d0330300_demo-wenzhou-detachment-key-00000000000"),
 ]
+
+
+@dataclass(frozen=True)
+class DemoViidAccount:
+    organisation: str
+    username: str  # its Digest password is the organisation's demo key
+
+
+# A GA/T 1400 account for the Pingyang brigade's checkpoints (README: "GA/T 1400 checkpoints").
+VIID_ACCOUNT = DemoViidAccount("平阳县公安局交通警察大队", "pingyang-viid")
 
 
 def is_seeded(session: Session) -> bool:
@@ -209,7 +222,7 @@ def seed(session: Session) -> None:
 
     orgs_by_name = {o.name: o for o in session.scalars(select(Organisation))}
     for key in KEYS:
-        create_api_key(
+        row, _ = create_api_key(
             session,
             organisation_id=orgs_by_name[key.organisation].id,
             name="demo key",
@@ -217,6 +230,13 @@ def seed(session: Session) -> None:
             actor=SEED,
             fixed_secret=key.secret,
         )
+        if key.organisation == VIID_ACCOUNT.organisation:
+            create_viid_account(
+                session,
+                unit=principal_of_key(row),
+                secret=key.secret,
+                data=ViidAccountIn(username=VIID_ACCOUNT.username, colour_table="gat1400"),
+            )
     session.flush()
     for center in (pingyang_center, lucheng_center):
         for vehicle_class, prices in DEMO_TARIFF.items():
