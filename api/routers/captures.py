@@ -10,7 +10,7 @@ from api.deps import Allow, IdempotencyDep, PoliceAdapter, SessionDep
 from api.errors import responses
 from car_enforce.captures import service as captures
 from car_enforce.captures.models import CaptureStatus
-from car_enforce.captures.schemas import ArrivalIn, CaptureOut, CaptureReport
+from car_enforce.captures.schemas import ArrivalIn, CaptureOut, CaptureReport, PlaceConfirmationIn
 from car_enforce.db import MAX_ROW_ID, RowId
 from car_enforce.identity.models import Role
 from car_enforce.identity.principal import Principal
@@ -20,6 +20,7 @@ Follower = Annotated[
     Principal, Depends(Allow(Role.OFFICER, Role.CENTER_STAFF, Role.POLICE_ADAPTER, Role.ADMIN))
 ]
 Receiver = Annotated[Principal, Depends(Allow(Role.CENTER_STAFF, Role.POLICE_ADAPTER))]
+Confirmer = Annotated[Principal, Depends(Allow(Role.OFFICER, Role.POLICE_ADAPTER))]
 
 
 @router.post(
@@ -39,6 +40,10 @@ def report_capture(
     The watch it fulfils leaves the watch list. `report_number` is the unit's own number for the report:
     sending the same report again returns the first capture (200) and changes nothing; the same number
     with different content is a 409. Photos: JPEG or PNG, at most 12, 5 MiB each.
+
+    A place far outside the unit's area or far from the center is a slip of the coordinates: the capture
+    is stored as `held` with its `hold_reason` (which names the limit passed), no tow distance is counted
+    and the center is not told until the place is confirmed or corrected (`/confirm-place`).
     """
     capture, created = captures.report_capture(session, actor=unit, data=body)
     if not created:
@@ -81,5 +86,25 @@ def arrive(
     def run() -> CaptureOut:
         arrived = captures.record_arrival(session, actor=who, capture=capture, data=body or ArrivalIn())
         return CaptureOut.of(arrived)
+
+    return idem.run(run, status_code=200)
+
+
+@router.post(
+    "/api/captures/{capture_id}/confirm-place",
+    response_model=CaptureOut,
+    responses=responses(404, 409, 422),
+)
+def confirm_place(
+    capture_id: RowId, body: PlaceConfirmationIn, session: SessionDep, who: Confirmer, idem: IdempotencyDep
+) -> object:
+    """Confirm the place of a held capture as reported (`as_reported` with a `note` why it is right), or
+    correct it (`place`). The center and the distance are worked out again from the place, the capture goes
+    in transit and the center is told. By the reporting unit or an officer of the watch's court; once: a
+    capture no longer held is a 409 (an `Idempotency-Key` retry gets the first answer)."""
+    capture = captures.visible_capture(session, who, capture_id)
+
+    def run() -> CaptureOut:
+        return CaptureOut.of(captures.confirm_place(session, actor=who, capture=capture, data=body))
 
     return idem.run(run, status_code=200)

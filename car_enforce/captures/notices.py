@@ -1,5 +1,8 @@
 """Who is told what when a car is captured: the officer, the applicants, the center, queued courts.
 
+A capture held for its place tells only the officer (and the reporting unit, by the answer and its
+webhooks); the applicants and the center hear of it once the place is confirmed.
+
 Plain words for people (an SMS each), built from the capture; never a debtor's ID number or phone.
 """
 
@@ -11,7 +14,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from car_enforce import clock
-from car_enforce.captures.models import Capture
+from car_enforce.captures.destination import PlaceCheck
+from car_enforce.captures.models import Capture, CaptureStatus
 from car_enforce.cases.models import EnforcementCase, Party
 from car_enforce.identity.models import Organisation, Role, User
 from car_enforce.identity.principal import Principal
@@ -49,12 +53,39 @@ def debtor_name(session: Session, capture: Capture) -> str:
     return owner.name if owner is not None else ""
 
 
+def where_of(capture: Capture) -> str:
+    return capture.address or coordinates_of(capture)
+
+
+def coordinates_of(capture: Capture) -> str:
+    return f"东经{capture.lon:.4f}° 北纬{capture.lat:.4f}°"
+
+
+def tell_of_hold(
+    session: Session, event: TimelineEvent, capture: Capture, watch: Watch, check: PlaceCheck
+) -> None:
+    """The officer learns the car is seized but its place is in doubt, and who can settle it."""
+    case = session.get(EnforcementCase, capture.case_id)
+    assert case is not None
+    # The coordinates, not the address: the address is usually right, the coordinates are in doubt.
+    watches.tell_officer(
+        session,
+        event,
+        watch,
+        f"capture-held:{capture.id}",
+        f"您布控的车辆{capture.vehicle.plate}已于{md_hm(capture.captured_at)}被{capture.reporter.name}扣押，"
+        f"但报告的扣押地点（{coordinates_of(capture)}）{check.reason_zh}，疑为坐标有误。"
+        "暂不计拖车里程、不通知辅助中心，请扣押单位或您确认或更正扣押地点"
+        f"（扣押记录{capture.id}）。案号{case.case_number}。",
+    )
+
+
 def tell_of_capture(session: Session, event: TimelineEvent, capture: Capture, watch: Watch) -> None:
     """The officer, each applicant and the receiving center's staff, each in their own words."""
     case = session.get(EnforcementCase, capture.case_id)
     assert case is not None
     plate, center = capture.vehicle.plate, capture.destination.name
-    where = capture.address or f"东经{capture.lon:.4f}° 北纬{capture.lat:.4f}°"
+    where = where_of(capture)
     certificate = "行驶证已移交" if capture.registration_certificate else "行驶证未移交"
     watches.tell_officer(
         session,
@@ -118,11 +149,13 @@ def tell_queued_court(
         },
     )
     notify.enqueue_webhooks(session, event=event, organisation_ids=[queued.court_id])
+    # A held capture's center is not known until its place is confirmed.
+    going = "扣押地点待核实" if capture.status == CaptureStatus.HELD else f"送往{capture.destination.name}"
     watches.tell_officer(
         session,
         event,
         queued,
         f"capture-queued:{capture.id}:{queued.id}",
         f"您轮候布控的车辆{capture.vehicle.plate}已于{md(capture.captured_at)}被{first_court.name}扣押，"
-        f"送往{capture.destination.name}；您的布控仍在轮候。",
+        f"{going}；您的布控仍在轮候。",
     )

@@ -79,6 +79,32 @@ class CaptureReport(BaseModel):
         return self
 
 
+class PlaceConfirmationIn(BaseModel):
+    """The place of a held capture: confirmed as reported (with a note why it is right), or corrected."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    as_reported: bool = Field(
+        default=False, description="The place as reported is right; `note` says why. Or give `place`"
+    )
+    place: PlaceIn | None = Field(
+        default=None,
+        description="The corrected place, checked like a report's; without an address the reported one stays",
+    )
+    note: str = Field(default="", max_length=1000, examples=["在新疆执行押送任务时扣押，地点无误"])
+
+    @model_validator(mode="after")
+    def _one_way(self) -> PlaceConfirmationIn:
+        if self.as_reported == (self.place is not None):
+            raise ValueError(
+                "either confirm the place as reported (as_reported: true, with a note why it is right) "
+                "or give the corrected place"
+            )
+        if self.as_reported and not self.note.strip():
+            raise ValueError("a place confirmed as reported needs a note saying why it is right")
+        return self
+
+
 class ArrivalIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -142,11 +168,20 @@ class CaptureOut(BaseModel):
     handover: HandoverOut
     photos: list[PhotoOut]
     status: CaptureStatus
-    destination: CenterOut
+    hold_reason: str = Field(
+        description="Why the place was held for confirmation (kept once confirmed); empty if never held"
+    )
+    place_confirmed_at: datetime | None
+    place_confirmed_by: str | None
+    destination: CenterOut = Field(
+        description="The center the car goes to; while held, the one the reported place would lead to"
+    )
     designated: bool = Field(
         description="The center designated for the place, rather than merely the nearest"
     )
-    distance_km: float | None
+    distance_km: float | None = Field(
+        description="Geodesic km to the center, billed at intake; null while the place is held"
+    )
     departed_at: datetime
     expected_arrival_at: datetime | None
     arrived_at: datetime | None
@@ -187,6 +222,9 @@ class CaptureOut(BaseModel):
             ),
             photos=[PhotoOut.of(p) for p in c.photos],
             status=c.status,
+            hold_reason=c.hold_reason,
+            place_confirmed_at=c.place_confirmed_at,
+            place_confirmed_by=c.place_confirmed_by,
             destination=CenterOut(
                 id=center.id, name=center.name, address=center.address, contact_phone=center.contact_phone
             ),

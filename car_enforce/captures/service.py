@@ -3,6 +3,9 @@
 A report is checked whole before anything is written: a malformed field is a 422, a car with no watch or
 no center to take it is a 409, and in both cases nothing is stored. The report number is the report's
 identity: the same report again returns the first capture and changes nothing.
+
+A report whose place cannot be right (far outside the unit's area, or far from the center) is stored
+but held: no transport leg, no tow distance, the center not told, until ``confirm_place``.
 """
 
 from __future__ import annotations
@@ -17,12 +20,19 @@ from sqlalchemy.orm import Session
 
 from car_enforce import clock
 from car_enforce.captures import notices, transitions
-from car_enforce.captures.destination import Destination, area_of, destination_for, expected_arrival
+from car_enforce.captures.destination import (
+    Destination,
+    PlaceCheck,
+    area_of,
+    check_place,
+    destination_for,
+    expected_arrival,
+)
 from car_enforce.captures.models import Capture, CapturePhoto, CaptureStatus
-from car_enforce.captures.schemas import ArrivalIn, CaptureReport
+from car_enforce.captures.schemas import ArrivalIn, CaptureReport, PlaceConfirmationIn
 from car_enforce.errors import Conflict, Forbidden, InvalidInput, NotFound
 from car_enforce.geo.models import Jurisdiction
-from car_enforce.identity.models import Role
+from car_enforce.identity.models import Organisation, Role
 from car_enforce.identity.principal import Principal
 from car_enforce.notify import service as notify
 from car_enforce.photos import CheckedPhoto, checked_photo
@@ -200,6 +210,15 @@ def report_capture(session: Session, *, actor: Principal, data: CaptureReport) -
     destination = destination_for(session, checked.place.lon, checked.place.lat, area)
     if destination is None:
         raise Conflict("no auxiliary center is on record to take the car; an administrator must add one")
+    unit = session.get(Organisation, actor.organisation_id)
+    assert unit is not None
+    check = check_place(
+        session, unit=unit, lon=checked.place.lon, lat=checked.place.lat, area=area, destination=destination
+    )
+    # A doubtful place is stored (the report is evidence, the car is seized) but starts no transport leg:
+    # a distance measured from it would be billed to the debtor at intake.
+    doubtful = check.doubtful
+    distance = None if doubtful else destination.distance_km
 
     # Everything is checked: from here on the report is stored.
     photos = [(p, p.store()) for p in checked.photos]
@@ -226,12 +245,13 @@ def report_capture(session: Session, *, actor: Principal, data: CaptureReport) -
         keys=data.handover.keys,
         belongings=checked.belongings,
         handover_notes=checked.notes,
-        status=CaptureStatus.IN_TRANSIT,
+        status=CaptureStatus.HELD if doubtful else CaptureStatus.IN_TRANSIT,
         destination_center_id=destination.center_id,
         designated=destination.designated,
-        distance_km=destination.distance_km,
+        distance_km=distance,
         departed_at=checked.departed_at,
-        expected_arrival_at=expected_arrival(checked.departed_at, destination.distance_km),
+        expected_arrival_at=expected_arrival(checked.departed_at, distance),
+        hold_reason=check.reason,
     )
     session.add(capture)
     session.flush()
@@ -248,12 +268,15 @@ def report_capture(session: Session, *, actor: Principal, data: CaptureReport) -
     session.flush()
     session.refresh(capture)  # the photos, the vehicle and the center, as the response shows them
 
-    event = _reported_event(session, actor, capture, watch, destination, area)
+    event = _reported_event(session, actor, capture, watch, destination, area, check)
     watches.fulfil_watch(session, actor=actor, watch=watch, capture_id=capture.id, reason="车辆已被扣押")
     alerts.close_alerts_of_watch(
         session, actor=actor, watch_id=watch.id, reason=f"车辆已被扣押（扣押#{capture.id}）"
     )
-    notices.tell_of_capture(session, event, capture, watch)
+    if doubtful:
+        notices.tell_of_hold(session, event, capture, watch, check)
+    else:
+        notices.tell_of_capture(session, event, capture, watch)
     for other in queued:
         notices.tell_queued_court(session, actor, capture, other, watch)
     return capture, True
@@ -266,14 +289,21 @@ def _reported_event(
     watch: Watch,
     destination: Destination,
     area: list[int],
+    check: PlaceCheck,
 ) -> TimelineEvent:
-    jurisdiction = session.get(Jurisdiction, area[0]) if area else None
+    """The report on the timeline: ``capture.reported``, or ``capture.held`` when its place is in doubt.
+
+    A held report has its own kind so that nobody acting on ``capture.reported`` (a center's yard system
+    expecting the car) acts on it; the center hears of it with ``capture.place_confirmed``.
+    """
+    held = capture.status == CaptureStatus.HELD
     event = timeline.record(
         session,
         actor=actor,
-        kind="capture.reported",
+        kind="capture.held" if held else "capture.reported",
         subject=f"capture:{capture.id}",
         case_id=watch.case_id,
+        reason=capture.hold_reason,
         data={
             "capture_id": capture.id,
             "report_number": capture.report_number,
@@ -281,13 +311,7 @@ def _reported_event(
             "watch_id": watch.id,
             "plate": capture.vehicle.plate,
             "captured_at": capture.captured_at,
-            "place": {
-                "lon": capture.lon,
-                "lat": capture.lat,
-                "datum_in": capture.datum_in,
-                "address": capture.address,
-                "jurisdiction": jurisdiction.code if jurisdiction else None,
-            },
+            "place": _place_data(session, capture),
             "officers": capture.officers,
             "handover": {
                 "registration_certificate": capture.registration_certificate,
@@ -299,13 +323,28 @@ def _reported_event(
             "destination_center_id": destination.center_id,
             "destination": capture.destination.name,
             "designated": destination.designated,
-            "distance_km": destination.distance_km,
+            "distance_km": capture.distance_km,
             "departed_at": capture.departed_at,
             "expected_arrival_at": capture.expected_arrival_at,
+            "hold_reason": capture.hold_reason,
+            "place_check": check.as_data(),
         },
     )
-    notify.enqueue_webhooks(session, event=event, organisation_ids=[watch.court_id, destination.center_id])
+    # A held capture goes to the reporting unit, whose place is in doubt, and not yet to the center.
+    told = capture.reporter_organisation_id if held else destination.center_id
+    notify.enqueue_webhooks(session, event=event, organisation_ids=[watch.court_id, told])
     return event
+
+
+def _place_data(session: Session, capture: Capture) -> dict[str, object]:
+    jurisdiction = session.get(Jurisdiction, capture.jurisdiction_id) if capture.jurisdiction_id else None
+    return {
+        "lon": capture.lon,
+        "lat": capture.lat,
+        "datum_in": capture.datum_in,
+        "address": capture.address,
+        "jurisdiction": jurisdiction.code if jurisdiction else None,
+    }
 
 
 def _may_record_arrival(actor: Principal, capture: Capture) -> bool:
@@ -325,6 +364,12 @@ def record_arrival(session: Session, *, actor: Principal, capture: Capture, data
     # One arrival per capture, even when the center and the unit press at the same moment.
     session.execute(select(Capture.id).where(Capture.id == capture.id).with_for_update())
     session.refresh(capture)
+    if capture.status == CaptureStatus.HELD:
+        raise transitions.CaptureStateConflict(
+            f"capture {capture.id} is held for a check of its place ({capture.hold_reason}); its arrival is "
+            "recorded once the reporting unit or the court's officer confirms or corrects the place: "
+            f"POST /api/captures/{capture.id}/confirm-place"
+        )
     if not transitions.can("arrive", capture.status):
         raise transitions.CaptureStateConflict(
             f"capture {capture.id} is {capture.status} since "
@@ -371,13 +416,109 @@ def record_arrival(session: Session, *, actor: Principal, capture: Capture, data
     return capture
 
 
+def _may_confirm_place(actor: Principal, capture: Capture) -> bool:
+    if actor.role == Role.OFFICER:
+        return actor.organisation_id == capture.court_id
+    if actor.role == Role.POLICE_ADAPTER:
+        return actor.organisation_id == capture.reporter_organisation_id
+    return False
+
+
+def confirm_place(
+    session: Session, *, actor: Principal, capture: Capture, data: PlaceConfirmationIn
+) -> Capture:
+    """Confirm or correct a held capture's place: the transport leg starts and the center is told."""
+    if not _may_confirm_place(actor, capture):
+        raise Forbidden(
+            f"only {capture.reporter.name} or an officer of the court of the watch confirm the place"
+        )
+    # One confirmation per capture, even when the unit and the officer press at the same moment.
+    session.execute(select(Capture.id).where(Capture.id == capture.id).with_for_update())
+    session.refresh(capture)
+    if not transitions.can("confirm_place", capture.status):
+        confirmed = (
+            f"; its place was confirmed by {capture.place_confirmed_by} at "
+            f"{clock.local(capture.place_confirmed_at).isoformat()}"
+            if capture.place_confirmed_at is not None
+            else "; its place was never held"
+        )
+        raise transitions.CaptureStateConflict(
+            f"capture {capture.id} is {capture.status}{confirmed}: only a held capture's place is confirmed"
+        )
+    before = _place_data(session, capture)
+    if data.place is None:
+        lon, lat, datum_in, address = capture.lon, capture.lat, capture.datum_in, capture.address
+    else:
+        place = checked_place(data.place.lon, data.place.lat, data.place.datum, "place")
+        # A slip of the coordinates rarely comes with a wrong address: without a new one, it stays.
+        address = data.place.address.strip() or capture.address
+        lon, lat, datum_in = place.lon, place.lat, place.datum_in.value
+    area = area_of(session, lon, lat)
+    destination = destination_for(session, lon, lat, area)
+    if destination is None:
+        raise Conflict("no auxiliary center is on record to take the car; an administrator must add one")
+    # Measured again for the record only: a person has vouched for this place, so it is not held twice.
+    check = check_place(session, unit=capture.reporter, lon=lon, lat=lat, area=area, destination=destination)
+
+    now = clock.now()
+    transitions.move(capture, "confirm_place")
+    capture.lon, capture.lat, capture.datum_in, capture.address = lon, lat, datum_in, address
+    capture.jurisdiction_id = area[0] if area else None
+    capture.destination_center_id = destination.center_id
+    capture.designated = destination.designated
+    capture.distance_km = destination.distance_km
+    # The tow may have left long before the place was confirmed: the center is never given a time past.
+    expected = expected_arrival(capture.departed_at, destination.distance_km)
+    capture.expected_arrival_at = max(expected, now) if expected is not None else None
+    capture.place_confirmed_at, capture.place_confirmed_by = now, actor.label
+    session.flush()
+    session.expire(capture, ["destination"])  # the center may have changed with the place
+
+    event = timeline.record(
+        session,
+        actor=actor,
+        kind="capture.place_confirmed",
+        subject=f"capture:{capture.id}",
+        case_id=capture.case_id,
+        reason=data.note.strip(),
+        data={
+            "capture_id": capture.id,
+            "plate": capture.vehicle.plate,
+            "status": capture.status,
+            "confirmed_by": actor.label,
+            "as_reported": data.place is None,
+            "note": data.note.strip(),
+            "hold_reason": capture.hold_reason,
+            "reported_place": before,
+            "place": _place_data(session, capture),
+            "place_check": check.as_data(),
+            "destination_center_id": capture.destination_center_id,
+            "destination": capture.destination.name,
+            "designated": capture.designated,
+            "distance_km": capture.distance_km,
+            "departed_at": capture.departed_at,
+            "expected_arrival_at": capture.expected_arrival_at,
+        },
+    )
+    notify.enqueue_webhooks(
+        session,
+        event=event,
+        organisation_ids=[capture.court_id, capture.destination_center_id, capture.reporter_organisation_id],
+    )
+    watch = session.get(Watch, capture.watch_id)
+    assert watch is not None
+    notices.tell_of_capture(session, event, capture, watch)
+    return capture
+
+
 def _sees(actor: Principal, capture: Capture) -> bool:
     if actor.role == Role.ADMIN:
         return True
     if actor.role == Role.OFFICER:
         return capture.court_id == actor.organisation_id
     if actor.role == Role.CENTER_STAFF:
-        return capture.destination_center_id == actor.organisation_id
+        # A held capture's center is only the one its doubtful place leads to: not told, not shown.
+        return capture.destination_center_id == actor.organisation_id and capture.status != CaptureStatus.HELD
     if actor.role == Role.POLICE_ADAPTER:
         return capture.reporter_organisation_id == actor.organisation_id
     return False
@@ -399,7 +540,9 @@ def list_captures(
     if actor.role == Role.OFFICER:
         query = query.where(Capture.court_id == actor.organisation_id)
     elif actor.role == Role.CENTER_STAFF:
-        query = query.where(Capture.destination_center_id == actor.organisation_id)
+        query = query.where(
+            Capture.destination_center_id == actor.organisation_id, Capture.status != CaptureStatus.HELD
+        )
     elif actor.role == Role.POLICE_ADAPTER:
         query = query.where(Capture.reporter_organisation_id == actor.organisation_id)
     elif actor.role != Role.ADMIN:

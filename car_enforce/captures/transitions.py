@@ -8,14 +8,17 @@ from car_enforce.status_machine import StatusMachine
 
 # verb -> (statuses it may start from, status it leads to)
 TRANSITIONS: dict[str, tuple[frozenset[CaptureStatus], CaptureStatus]] = {
+    # A capture held for its place starts its transport leg only once the place is confirmed or corrected.
+    "confirm_place": (frozenset({CaptureStatus.HELD}), CaptureStatus.IN_TRANSIT),
     "arrive": (frozenset({CaptureStatus.IN_TRANSIT}), CaptureStatus.ARRIVED),
     "take_in": (frozenset({CaptureStatus.ARRIVED}), CaptureStatus.IN_CUSTODY),
     "release": (frozenset({CaptureStatus.IN_CUSTODY}), CaptureStatus.RELEASED),
 }
 
 # A car in a capture with one of these statuses is held by the platform: it cannot be captured again.
+# A capture held for its place counts: the car is seized, only the report's coordinates are in doubt.
 HELD: frozenset[CaptureStatus] = frozenset(
-    {CaptureStatus.IN_TRANSIT, CaptureStatus.ARRIVED, CaptureStatus.IN_CUSTODY}
+    {CaptureStatus.HELD, CaptureStatus.IN_TRANSIT, CaptureStatus.ARRIVED, CaptureStatus.IN_CUSTODY}
 )
 
 

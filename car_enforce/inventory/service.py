@@ -234,10 +234,15 @@ def _take_in(
     capture = session.scalar(
         select(Capture).where(
             Capture.vehicle_id == vehicle.id,
-            Capture.status.in_([CaptureStatus.IN_TRANSIT, CaptureStatus.ARRIVED]),
+            Capture.status.in_([CaptureStatus.HELD, CaptureStatus.IN_TRANSIT, CaptureStatus.ARRIVED]),
         )
     )
     if capture is not None:
+        if capture.status == CaptureStatus.HELD:
+            raise Conflict(
+                f"{vehicle.plate} was captured by the police (capture {capture.id}), held until its "
+                "reported place is confirmed: take it in through the capture once it is"
+            )
         raise Conflict(
             f"{vehicle.plate} was captured by the police (capture {capture.id}) and is "
             f"{'on its way to' if capture.status == CaptureStatus.IN_TRANSIT else 'at the gate of'} "

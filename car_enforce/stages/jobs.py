@@ -154,13 +154,16 @@ def _warn(session: Session, calendar: PrcCalendar, today: date, capture_id: int,
             savepoint.rollback()
             return False
     text = warning_text(plate, stage, late.due, late.working_days_late)
-    notify.enqueue_webhooks(
-        session, event=event, organisation_ids=[capture.court_id, capture.destination_center_id]
-    )
+    # A capture held for a check of its place is at no center yet: the one its coordinates point to is
+    # not told that the car stands in its yard.
+    held = capture.status == CaptureStatus.HELD
+    told = [capture.court_id] if held else [capture.court_id, capture.destination_center_id]
+    notify.enqueue_webhooks(session, event=event, organisation_ids=told)
     watch = session.get(Watch, capture.watch_id)
     assert watch is not None
     tell_officer(session, event, watch, f"stage-deviation:{capture.id}:{stage.value}", text)
-    _tell_center_staff(session, event, capture, stage, text)
+    if not held:
+        _tell_center_staff(session, event, capture, stage, text)
     return True
 
 
