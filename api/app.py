@@ -15,7 +15,7 @@ from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
 from starlette.routing import BaseRoute
 
-from api import errors
+from api import errors, limits
 from api.deps import reject_unstorable_text, roles_of_route
 from api.routers import admin, alerts, auth, cases, directory, police, reads, watches
 from api.routers import captures as captures_router
@@ -23,6 +23,7 @@ from api.routers import custody as custody_router
 from api.routers import inspections as inspections_router
 from api.routers import inventory as inventory_router
 from api.routers import stages as stages_router
+from api.routers import viid as viid_router
 from api.simulators import sms
 from car_enforce.db import Database, get_database, set_database
 from car_enforce.sightings.index import warm_index
@@ -107,6 +108,7 @@ def create_app(
         responses=errors.responses(422),
     )
     errors.install(app)
+    app.add_middleware(limits.BodyLimit)  # oversized bodies: 413 before anything reads them
     for router in (
         auth.router,
         cases.router,
@@ -122,6 +124,7 @@ def create_app(
         custody_router.router,
         inspections_router.router,
         stages_router.router,
+        viid_router.router,
     ):
         _document_roles(router.routes)
         app.include_router(router)

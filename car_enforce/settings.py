@@ -36,12 +36,26 @@ class Settings(BaseSettings):
 
     watch_reminder_days: tuple[int, ...] = (30, 7, 1)
 
+    # Request bodies past these sizes are refused (413) before anything reads or parses them. The
+    # default holds the largest document the API accepts elsewhere: twelve 5 MiB photos are 80 MiB of
+    # base64 (a capture report, an intake, an inspection), and a multipart part may hold 20 MiB.
+    max_body_bytes: int = Field(default=96 * 1024 * 1024, ge=1024)
+    # The camera feeds (/api/police/ but the capture report, /VIID/): a 5,000-read batch is ~2 MiB, and
+    # ~37 MiB with every field at its longest in \u escapes; a GA/T 1400 push of 100 records with a
+    # 100 KB image each is ~13 MiB (~26 MiB with a second image per record).
+    max_feed_body_bytes: int = Field(default=48 * 1024 * 1024, ge=1024)
+
     # Evidence files (plate-read images, capture photos), content-addressed; never database rows.
     evidence_dir: Path = PROJECT_ROOT / "var" / "evidence"
 
     # A CJK font (TTF, OTF or a TTC's first face) embedded in PDF reports; None: look in the usual
     # system places (Debian: fonts-wqy-microhei). Without one a report PDF is refused, never garbled.
     report_font_path: Path | None = None
+
+    # The HMAC key of GA/T 1400 Digest nonces (a nonce is its issue time and this key's MAC, so any worker
+    # checks a nonce another issued). The default only suits a single development machine: production
+    # sets CARENFORCE_VIID_NONCE_SECRET to a long random value shared by all its workers.
+    viid_nonce_secret: str = "carenforce-development-viid-nonce-secret"
 
     @property
     def sms_url(self) -> str:

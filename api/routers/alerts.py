@@ -9,10 +9,10 @@ from fastapi.responses import Response
 from sqlalchemy import select
 
 from api.deps import Allow, IdempotencyDep, Officer, PoliceAdapter, SessionDep
-from api.errors import responses
+from api.errors import ErrorOut, responses
 from car_enforce import evidence
 from car_enforce.db import RowId
-from car_enforce.errors import Forbidden, NotFound
+from car_enforce.errors import CursorBeyondEnd, Forbidden, NotFound
 from car_enforce.identity.models import Role
 from car_enforce.identity.principal import Principal
 from car_enforce.sightings import alerts, cameras
@@ -105,16 +105,40 @@ def reject_alert(
     )
 
 
-@router.get("/api/police/alerts", response_model=DispatchesOut, tags=["police"])
+@router.get(
+    "/api/police/alerts",
+    response_model=DispatchesOut,
+    tags=["police"],
+    responses={
+        409: {
+            "model": ErrorOut,
+            "description": "The cursor is beyond the newest dispatch (CursorBeyondEnd): take the feed again "
+            "from 0, or from the newest cursor the detail names",
+        }
+    },
+)
 def police_alerts(
     session: SessionDep,
     unit: PoliceAdapter,
     after: int = Query(0, ge=0, le=2**62, description="The cursor of the last alert already taken"),
     limit: int = Query(100, ge=1, le=1000),
 ) -> DispatchesOut:
-    """Alerts routed to this unit (hits in its area, confirmed possible hits), oldest first after a cursor."""
+    """Alerts routed to this unit (hits in its area, confirmed possible hits), oldest first after a cursor.
+
+    A cursor beyond the newest dispatch was never handed out by this platform (its database was restored,
+    or the cursor is another platform's): 409, and the detail says where to start again.
+    """
     assert unit.organisation_id is not None
     rows = alerts.dispatches_after(session, unit.organisation_id, after, limit)
+    # Only an empty page can hide a cursor beyond the end, so a page with alerts costs no extra query.
+    if not rows and after > (newest := alerts.newest_dispatch_seq(session)):
+        raise CursorBeyondEnd(
+            f"after={after} is beyond the newest alert dispatch of this platform (cursor {newest}); it was "
+            "not handed out here (a restored database, or another platform's cursor), and polling with it "
+            "would never bring another alert: take the feed again from after=0 to receive every alert routed "
+            "to this unit (recognise those already handled by alert id), or from after="
+            f"{newest} to receive only alerts routed from now on"
+        )
     out = [
         DispatchOut(
             seq=row.seq,

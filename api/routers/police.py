@@ -10,10 +10,10 @@ from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
 from api.deps import PoliceAdapter, SessionDep
-from api.errors import responses
+from api.errors import ErrorOut, responses
 from car_enforce import clock
 from car_enforce.db import get_database
-from car_enforce.errors import Forbidden
+from car_enforce.errors import CursorBeyondEnd, Forbidden
 from car_enforce.geo.service import overlapping_jurisdiction_ids
 from car_enforce.identity.principal import Principal
 from car_enforce.watches import feed
@@ -102,7 +102,16 @@ def snapshot(
 
 
 @router.get(
-    "/changes", response_model=ChangesOut, responses={304: {"description": "No change since the ETag"}}
+    "/changes",
+    response_model=ChangesOut,
+    responses={
+        304: {"description": "No change since the ETag"},
+        409: {
+            "model": ErrorOut,
+            "description": "The cursor is beyond the newest change (CursorBeyondEnd): resynchronise from "
+            "the snapshot",
+        },
+    },
 )
 def changes(
     session: SessionDep,
@@ -111,9 +120,21 @@ def changes(
     limit: int = Query(1000, ge=1, le=10000),
     if_none_match: str | None = Header(default=None),
 ) -> Response:
-    """Entries issued, renewed, lifted or lapsed after the cursor, oldest first."""
+    """Entries issued, renewed, lifted or lapsed after the cursor, oldest first.
+
+    A cursor beyond the newest change was never handed out by this platform (its database was restored,
+    or the cursor is another platform's): 409, and the client reloads the snapshot.
+    """
     scope_ids = _scope_ids(session, unit)
     page = feed.changes_after(session, scope_ids, after, limit)
+    # Only an empty page can hide a cursor beyond the end, so a page with changes costs no extra query.
+    if not page.changes and after > (newest := feed.newest_seq(session)):
+        raise CursorBeyondEnd(
+            f"after={after} is beyond the newest change of this platform's watch list (cursor {newest}); "
+            "it was not handed out here (a restored database, or another platform's cursor), so the list "
+            f"held cannot be brought up to date: replace it with GET {router.prefix}/snapshot and resume "
+            "the change feed from that snapshot's X-Watchlist-Cursor"
+        )
     tag = feed.etag("wlc", scope_ids, after, limit, page.cursor)
     if if_none_match == tag:
         return Response(status_code=304, headers={"ETag": tag})

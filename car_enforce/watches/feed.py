@@ -96,6 +96,15 @@ def cursor_of(connection: Connection | Session, scope_ids: Sequence[int]) -> int
     )
 
 
+def newest_seq(session: Session) -> int:
+    """The newest change of the whole feed, whatever its area: no cursor beyond it was ever handed out.
+
+    Not the scope's newest: a unit whose area was redrawn may rightly hold a cursor past its new area's.
+    """
+    newest = session.scalar(select(WatchlistChange.seq).order_by(WatchlistChange.seq.desc()).limit(1))
+    return int(newest or 0)
+
+
 def etag(kind: str, scope_ids: Sequence[int], *parts: object) -> str:
     scope_key = hashlib.sha256(",".join(map(str, sorted(scope_ids))).encode()).hexdigest()[:12]
     return '"' + "-".join([kind, scope_key, *map(str, parts)]) + '"'
