@@ -14,7 +14,10 @@ figures:
 - ``floor_reads_per_s`` and ``ratio`` (HTTP over floor);
 - ``hit_to_alert_p99_ms``: for the batches carrying a hit, from sending the batch to holding the answer
   that names the alert, which is committed (stored and routed) by then;
-- ``index_rss_mb``: what the in-memory index of all entries adds to a process's resident memory.
+- ``index_rss_mb``: what the in-memory index of all entries adds to a process's resident memory;
+- ``gat1400_reads_per_s``: the same kind of reads pushed by a registered GA/T 1400 checkpoint device
+  (``POST /VIID/MotorVehicles``, ``--gat-records`` records a push, ``--gat-reads`` in all, the same hit
+  rate on other cars), beside the canonical batch's, and ``gat1400_share`` (GA/T 1400 over canonical).
 
 Targets (issue): at least 50,000 reads/s, ratio at least 0.5, hit-to-alert p99 under 200 ms, index under
 400 MB for 1,000,000 entries. The last line of output is one JSON object.
@@ -41,10 +44,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import httpx
 import psutil
-from sqlalchemy import event, make_url, update
+from sqlalchemy import event, func, make_url, select, update
 
 # The shared world (database fill, server) sits beside this script.
 from world import (
@@ -65,6 +69,7 @@ from car_enforce import migrate
 from car_enforce.db import Database, make_engine
 from car_enforce.geo.models import Jurisdiction
 from car_enforce.sightings.index import WatchIndex
+from car_enforce.sightings.models import Sighting
 from car_enforce.sightings.schemas import canonical_reads, decode_batch
 
 TARGET_READS_PER_S = 50_000.0
@@ -147,6 +152,115 @@ def make_batches(index: WatchIndex, n_entries: int, n_reads: int, size: int, hit
             batches.append(Batch(body=body, reads=len(reads), hits=batch_hits))
             reads = []
     return batches
+
+
+# ---------------------------------------------------------------------------------------------------------
+# GA/T 1400: a checkpoint device's pushes
+
+GAT_DEVICE = "33032600001190000001"  # 330326: 平阳县
+GAT_COLOURS = {"blue": "5", "yellow": "6", "green": "9"}  # GA/T 1400 colour codes
+COLOUR_WORDS = {"blue": "蓝", "yellow": "黄", "green": "绿"}
+GAT_USER = "bench-checkpoints"
+
+
+def make_pushes(
+    index: WatchIndex, n_entries: int, n_reads: int, size: int, hit_rate: float, first_plate: int
+) -> list[Batch]:
+    """Push bodies of ``size`` MotorVehicleObject records, hits on other cars than the canonical run's."""
+    rng = random.Random(20261128)
+    n_hits = round(n_reads * hit_rate)
+    hit_positions = set(rng.sample(range(n_reads), n_hits))
+    hit_cars = rng.sample(range(1, n_entries + 1), min(n_hits, n_entries))
+    plates, _ = quiet_plates(index, first_plate, n_reads - n_hits)
+    quiet = iter(plates)
+    passed = datetime.now(ZoneInfo("Asia/Shanghai")) - timedelta(seconds=30)
+    lon0, lat0, lon1, lat1 = BOXES[COUNTY_ID]
+    pushes: list[Batch] = []
+    records: list[dict[str, Any]] = []
+    hits = batch_hits = 0
+    for position in range(n_reads):
+        if position in hit_positions:
+            plate, colour, plate_class = plate_of(hit_cars[hits % len(hit_cars)])
+            hits += 1
+            batch_hits += 1
+        else:
+            plate, colour, plate_class = next(quiet), "blue", "02"
+        records.append(
+            {
+                "MotorVehicleID": f"{GAT_DEVICE}02{passed:%Y%m%d%H%M%S}{position:020d}",
+                "DeviceID": GAT_DEVICE,
+                "TollgateID": "33032600001210000001",
+                "HasPlate": "1",
+                "PlateClass": plate_class.lstrip("0"),  # unpadded, as checkpoints send it
+                "PlateColor": GAT_COLOURS[colour],
+                # half with the colour written in front, as checkpoint firmware does
+                "PlateNo": f"{COLOUR_WORDS[colour]}{plate}" if position % 2 else plate,
+                "PlateReliability": "93",
+                "PassTime": f"{passed:%Y%m%d%H%M%S}",
+                "Longitude": str(round(lon0 + (lon1 - lon0) * rng.random(), 6)),
+                "Latitude": str(round(lat0 + (lat1 - lat0) * rng.random(), 6)),
+            }
+        )
+        if len(records) == size or position == n_reads - 1:
+            document = {"MotorVehicleListObject": {"MotorVehicleObject": records}}
+            body = json.dumps(document, ensure_ascii=False).encode()
+            pushes.append(Batch(body=body, reads=len(records), hits=batch_hits))
+            records, batch_hits = [], 0
+    return pushes
+
+
+def register_device(base: str, api_key: str) -> None:
+    """A 视图库 account on the unit's key, and the device registered through it with HTTP Digest."""
+    r = httpx.post(
+        f"{base}/api/police/viid-accounts",
+        json={"username": GAT_USER, "colour_table": "gat1400"},
+        headers={"X-Api-Key": api_key},
+        timeout=60,
+    )
+    r.raise_for_status()
+    r = httpx.post(
+        f"{base}/VIID/System/Register",
+        json={"RegisterObject": {"DeviceID": GAT_DEVICE}},
+        auth=httpx.DigestAuth(GAT_USER, api_key),
+        timeout=60,
+    )
+    r.raise_for_status()
+
+
+def push_all(base: str, pushes: Sequence[Batch], clients: int) -> tuple[float, int, int]:
+    """Post every push from ``clients`` threads; (seconds, records answered 0, records of watched cars)."""
+    work: queue.Queue[Batch | None] = queue.Queue()
+    for push in pushes:
+        work.put(push)
+    for _ in range(clients):
+        work.put(None)
+    lock = threading.Lock()
+    counts = [0, 0]
+    errors: list[str] = []
+    headers = {"User-Identify": GAT_DEVICE, "Content-Type": "application/VIID+JSON"}
+
+    def run() -> None:
+        with httpx.Client(base_url=base, timeout=60.0, headers=headers) as client:
+            while (push := work.get()) is not None:
+                r = client.post("/VIID/MotorVehicles", content=push.body)
+                answers = r.json()["ResponseStatusListObject"]["ResponseStatusObject"] if r.is_success else []
+                if len(answers) != push.reads or any(a["StatusCode"] != 0 for a in answers):
+                    errors.append(f"{r.status_code}: {r.text[:300]}")
+                    return
+                with lock:
+                    counts[0] += len(answers)
+                    counts[1] += push.hits
+
+    threads = [threading.Thread(target=run, name=f"device-{i}") for i in range(clients)]
+    started = time.perf_counter()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    seconds = time.perf_counter() - started
+    if errors:
+        raise RuntimeError(f"{len(errors)} pushes failed; first: {errors[0]}")
+    return seconds, counts[0], counts[1]
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -264,6 +378,10 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument("--port", type=int, default=None, help="the server's port (default: a free one)")
     parser.add_argument("--chunk", type=int, default=20_000, help="cars per bulk-insert transaction")
+    parser.add_argument(
+        "--gat-reads", type=int, default=100_000, help="reads pushed through GA/T 1400 (default 100,000)"
+    )
+    parser.add_argument("--gat-records", type=int, default=100, help="records a GA/T 1400 push (default 100)")
     return parser.parse_args(argv)
 
 
@@ -303,6 +421,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         index, index_load_s, index_mb = load_index(db.url)
         log(f"index of {len(index):,} entries loaded in {index_load_s:.1f} s, adding {index_mb:.0f} MB RSS")
         batches = make_batches(index, args.entries, args.reads, args.batch, args.hit_rate)
+        # Quiet plates for the pushes start past the ones the batches use (three a read at most).
+        after = args.entries + 3 * args.reads + 1
+        pushes = make_pushes(index, args.entries, args.gat_reads, args.gat_records, args.hit_rate, after)
         n_reads = sum(b.reads for b in batches)
         n_hits = sum(b.hits for b in batches)
         log(f"{len(batches):,} batches of {args.batch:,}: {n_reads:,} reads, {n_hits:,} hits")
@@ -354,6 +475,22 @@ def main(argv: Sequence[str] | None = None) -> int:
             raise RuntimeError(
                 f"the server matched {posted.matched} reads and stored {posted.hits} hits, expected {n_hits}"
             )
+        register_device(server.base, world.api_key)
+        gat_s, gat_reads, gat_hits = push_all(server.base, pushes, args.clients)
+        gat_rate = gat_reads / gat_s
+        log(
+            f"GA/T 1400: {gat_reads:,} records in {len(pushes):,} pushes of {args.gat_records} "
+            f"in {gat_s:.2f} s = {gat_rate:,.0f} reads/s ({gat_rate / rate:.2f} of the canonical batch's), "
+            f"{gat_hits} hits"
+        )
+        counting = Database(db.url)
+        with counting.session(read_only=True) as session:
+            gat_stored = session.scalar(
+                select(func.count()).select_from(Sighting).where(Sighting.vendor == "gat1400")
+            )
+        counting.dispose()
+        if gat_stored != gat_hits:
+            raise RuntimeError(f"the GA/T 1400 pushes stored {gat_stored} sightings, expected {gat_hits}")
         server_rss_mb = proc_status_kib(server.pid, "VmHWM") / 1024
         server.stop()
         server = None
@@ -380,6 +517,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             "index_rss_mb": round(index_mb, 1),
             "hits": posted.hits,
             "alerts": posted.alerts,
+            "gat1400_reads_per_s": round(gat_rate),
+            "gat1400_share": round(gat_rate / rate, 3),
+            "gat1400_records_per_push": args.gat_records,
             "hit_to_alert_p50_ms": round(percentile(posted.hit_latencies_ms, 0.5), 1),
             "batch": args.batch,
             "clients": args.clients,
