@@ -13,6 +13,7 @@ from car_enforce.vehicles.plates import (
     is_placeholder,
     normalise_plate,
     parse_plate,
+    split_colour_prefix,
 )
 
 C = PlateColour
@@ -187,3 +188,34 @@ def test_type_table_is_data_with_the_codes_of_rules_md() -> None:
         assert code in PLATE_TYPES
     assert PLATE_TYPES["51"].colours == {PlateColour.YELLOW_GREEN}
     assert PLATE_TYPES["52"].colours == {PlateColour.GREEN}
+
+
+@pytest.mark.parametrize(
+    ("text", "colour", "plate"),
+    [
+        ("蓝浙C12345", PlateColour.BLUE, "浙C12345"),
+        ("黄浙C8Y9Z1", PlateColour.YELLOW, "浙C8Y9Z1"),
+        ("绿浙CD12345", PlateColour.GREEN, "浙CD12345"),
+        ("渐变绿浙CD12345", PlateColour.GREEN, "浙CD12345"),
+        ("黄绿浙C12345D", PlateColour.YELLOW_GREEN, "浙C12345D"),
+        ("黄绿双拼浙C12345D", PlateColour.YELLOW_GREEN, "浙C12345D"),
+        ("白浙C1234警", PlateColour.WHITE, "浙C1234警"),
+        ("黑粤Z1234港", PlateColour.BLACK, "粤Z1234港"),
+        ("蓝牌浙C12345", PlateColour.BLUE, "浙C12345"),
+        ("黄色浙C8Y9Z1", PlateColour.YELLOW, "浙C8Y9Z1"),
+        ("蓝-浙C12345", PlateColour.BLUE, "浙C12345"),
+        ("蓝 浙C12345", PlateColour.BLUE, "浙C12345"),
+        ("绿_浙CD12345", PlateColour.GREEN, "浙CD12345"),
+        ("白·浙C1234警", PlateColour.WHITE, "浙C1234警"),
+        ("黑牌：粤Z1234港", PlateColour.BLACK, "粤Z1234港"),
+        ("黄绿牌-浙C12345D", PlateColour.YELLOW_GREEN, "浙C12345D"),
+        ("黑黑A12345", PlateColour.BLACK, "黑A12345"),  # a black plate of Heilongjiang
+    ],
+)
+def test_the_colour_written_in_front_of_a_plate(text: str, colour: PlateColour, plate: str) -> None:
+    assert split_colour_prefix(text) == (colour, plate)
+
+
+@pytest.mark.parametrize("text", ["浙C12345", "黑A12345", "蓝牌", "黑", "蓝", "", "NOPLATE", "蓝天白云"])
+def test_no_colour_in_front_when_no_plate_follows(text: str) -> None:
+    assert split_colour_prefix(text) == (None, text)
