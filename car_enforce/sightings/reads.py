@@ -129,17 +129,13 @@ class PlateRead(msgspec.Struct, gc=False):
         # colour, the rest the plate. The colour field decides when it names a colour (a conflict stays
         # on record in ``colour_in_text``); the prefix decides when the field said nothing. Every adapter
         # builds its reads through here, so none can forget it; one character test in the common case.
+        # (Candidates lose theirs in ``readings``, which walks them anyway.)
         if self.plate[:1] in COLOUR_INITIALS:
             colour, plate = split_colour_prefix(self.plate)
             if colour is not None:
                 self.plate_as_read, self.plate, self.colour_in_text = self.plate, plate, colour
                 if self.colour is None:
                     self.colour = colour
-        if self.candidates and any(c.plate[:1] in COLOUR_INITIALS for c in self.candidates):
-            self.candidates = tuple(
-                Candidate(plate=split_colour_prefix(c.plate)[1], confidence=c.confidence)
-                for c in self.candidates
-            )
 
     @property
     def clock_skewed(self) -> bool:
@@ -149,8 +145,11 @@ class PlateRead(msgspec.Struct, gc=False):
         """Every text to try against the watch list: the best reading first, then the candidates."""
         seen = [self.plate]
         for candidate in self.candidates:
-            if candidate.plate not in seen:
-                seen.append(candidate.plate)
+            text = candidate.plate
+            if text[:1] in COLOUR_INITIALS:  # 蓝浙C12345: the colour is the best reading's to tell
+                text = split_colour_prefix(text)[1]
+            if text not in seen:
+                seen.append(text)
         return seen
 
 
