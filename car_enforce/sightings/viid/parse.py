@@ -160,12 +160,22 @@ def pass_time(value: object, path: str) -> datetime:
     found = _PASS_TIME.fullmatch(text)
     if found is None:
         raise InvalidInput(path, f"expected YYYYMMDDhhmmss (Beijing time), got {value!r}")
+    digits, millis = found.group(1), int(found.group(2) or 0)
     try:
-        local = datetime.strptime(found.group(1), "%Y%m%d%H%M%S")
+        # Sliced rather than strptime: a push carries a hundred of these, and strptime costs ten times more.
+        local = datetime(
+            int(digits[:4]),
+            int(digits[4:6]),
+            int(digits[6:8]),
+            int(digits[8:10]),
+            int(digits[10:12]),
+            int(digits[12:14]),
+            millis * 1000,
+            tzinfo=SHANGHAI,
+        )
     except ValueError:
         raise InvalidInput(path, f"{value!r} is not a valid date and time") from None
-    millis = int(found.group(2) or 0)
-    return read_time(local.replace(microsecond=millis * 1000, tzinfo=SHANGHAI), path)
+    return read_time(local, path)
 
 
 def flag(value: object, path: str) -> bool | None:
