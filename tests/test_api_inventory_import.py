@@ -339,6 +339,22 @@ def test_a_car_captured_and_on_its_way_goes_to_review(
     assert count(db, Custody) == 0
 
 
+def test_a_car_whose_capture_is_held_for_its_place_goes_to_review(
+    client: TestClient, db: Database, centers: factories.Centers, world: factories.World
+) -> None:
+    court_with_cars(client, (PLATE_A, VIN_A))
+    slipped = report() | {"place": {"lon": 102.45, "lat": 27.65, "datum": "WGS84", "address": "平阳县"}}
+    captured = client.post("/api/police/captures", json=slipped, headers=police(world.pingyang_key))
+    assert captured.status_code == 201 and captured.json()["status"] == "held", captured.text
+    rows = rows_by_line(upload(client, centers.pingyang, login(client, "py.center")).json())
+    assert rows[4]["outcome"] == "review"
+    assert rows[4]["reason"] == (
+        f"{PLATE_A} was captured by the police (capture {captured.json()['id']}), held until its reported "
+        "place is confirmed: take it in through the capture once it is"
+    )
+    assert count(db, Custody) == 0
+
+
 def test_plate_and_vin_naming_different_cars_go_to_review(
     client: TestClient, centers: factories.Centers
 ) -> None:
