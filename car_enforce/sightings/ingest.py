@@ -114,7 +114,8 @@ def ingest(
     slots: Counter[tuple[str, int]] = Counter()
     matched_slots: Counter[tuple[str, int]] = Counter()
     found: list[tuple[PlateRead, list[Match]]] = []
-    skewed: dict[str, PlateRead] = {}
+    skewed: dict[str, PlateRead] = {}  # the last skewed read of each camera
+    n_skewed = 0
     match = index.match
     now = clock.now()
     for read in parsed.reads:
@@ -122,6 +123,7 @@ def ingest(
         camera, at = read.camera_id or "", read.read_at
         if read.camera_read_at is not None:
             skewed[camera] = read
+            n_skewed += 1
         held = newest.get(camera)
         if held is None or held < at:
             newest[camera] = at
@@ -149,7 +151,7 @@ def ingest(
         reads=len(parsed.reads),
         heartbeats=len(parsed.heartbeats),
         matched=len(found),
-        clock_skewed=sum(1 for read in parsed.reads if read.camera_read_at is not None),
+        clock_skewed=n_skewed,
         rejected=rejected,
     )
     for read, matches in found:

@@ -25,7 +25,7 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from car_enforce import clock
-from car_enforce.db import get_database
+from car_enforce.db import get_database, insert_once
 from car_enforce.errors import (
     Conflict,
     DomainError,
@@ -113,20 +113,24 @@ def create_account(session: Session, *, unit: Principal, secret: str, data: Viid
     key = session.get(ApiKey, unit.id)
     if key is None or not hmac.compare_digest(key.secret_hash, security.sha256_hex(secret)):
         raise Unauthenticated("send the key the account is for in X-Api-Key")
-    if session.scalar(select(ViidAccount.id).where(ViidAccount.username == data.username)) is not None:
-        raise Conflict(f"the GA/T 1400 account {data.username!r} exists already; choose another user name")
-    account = ViidAccount(
-        organisation_id=unit.organisation_id,
-        api_key_id=key.id,
-        username=data.username,
-        realm=REALM,
-        ha1=digest.ha1(data.username, REALM, secret),
-        colour_table=data.colour_table,
-        created_at=clock.now(),
-        created_by=unit.label,
+    # One statement: two units asking for one name at once get one account and a 409, never a 500.
+    account = insert_once(
+        session,
+        ViidAccount,
+        {
+            "organisation_id": unit.organisation_id,
+            "api_key_id": key.id,
+            "username": data.username,
+            "realm": REALM,
+            "ha1": digest.ha1(data.username, REALM, secret),
+            "colour_table": data.colour_table,
+            "created_at": clock.now(),
+            "created_by": unit.label,
+        },
+        ["username"],
     )
-    session.add(account)
-    session.flush()
+    if account is None:
+        raise Conflict(f"the GA/T 1400 account {data.username!r} exists already; choose another user name")
     timeline.record(
         session,
         actor=unit,
@@ -261,22 +265,32 @@ def register(session: Session, *, caller: Caller, device_id: str, peer: str) -> 
     """
     organisation_id = caller.account.organisation_id
     now = clock.now()
-    device = session.scalar(select(ViidDevice).where(ViidDevice.device_id == device_id))
-    if device is None:
-        device = ViidDevice(
-            device_id=device_id,
-            organisation_id=organisation_id,
-            account_id=caller.account.id,
-            peer=peer,
-            registered_at=now,
+    # A device that registers twice at once (a retry racing its first attempt) makes one row, not a 500.
+    device = insert_once(
+        session,
+        ViidDevice,
+        {
+            "device_id": device_id,
+            "organisation_id": organisation_id,
+            "account_id": caller.account.id,
+            "peer": peer,
+            "registered_at": now,
+        },
+        ["device_id"],
+    )
+    if device is None:  # registered before: by this unit it registers again, by another it is refused
+        device = session.scalar(
+            select(ViidDevice)
+            .where(ViidDevice.device_id == device_id)
+            .with_for_update()
+            .execution_options(populate_existing=True)
         )
-        session.add(device)
-    elif device.organisation_id != organisation_id:
-        raise Conflict(f"device {device_id} is registered by another police unit")
-    else:
+        assert device is not None  # the row the insert collided with
+        if device.organisation_id != organisation_id:
+            raise Conflict(f"device {device_id} is registered by another police unit")
         device.account_id, device.peer = caller.account.id, peer
         device.registered_at, device.unregistered_at = now, None
-    session.flush()
+        session.flush()
     _seen(session, organisation_id, device_id, now)
     return device
 
