@@ -160,11 +160,17 @@ def test_a_new_energy_plate_with_its_colour_written_in_front(
 
 
 def test_a_heilongjiang_plate_is_not_a_black_one(
-    client: TestClient, world: factories.World, watched: dict[str, Any], db: Database
+    client: TestClient, world: factories.World, db: Database
 ) -> None:
-    # 黑 is a colour and a province: 黑A12345 is read as the Heilongjiang plate it is, and matches nothing.
-    result = post(client, world.pingyang_key, read("黑A12345"), read("黑黑A12345", camera="cam-2"))
-    assert result["matched"] == 0 and nothing_kept(db)
+    # 黑 is a colour and a province: a watched blue Heilongjiang car read as 黑A12345 is a hit (its 黑 is
+    # the province, not a colour), and read as 黑黑A12345 it is a black plate, another car.
+    officer = login(client, "py.officer")
+    case = open_case(client, officer)
+    link = register_vehicle(client, officer, case, plate="黑A12345", vin=None)
+    issue_watch(client, officer, case, link["vehicle"]["id"])
+    assert post(client, world.pingyang_key, read("黑A12345"))["hits"] == 1
+    assert post(client, world.pingyang_key, read("黑黑A12345", camera="cam-2"))["matched"] == 0
+    assert post(client, world.pingyang_key, read("蓝黑A12345", camera="cam-3"))["hits"] == 1
 
 
 # --- what Chinese devices encode in ----------------------------------------------------------------
