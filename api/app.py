@@ -17,7 +17,7 @@ from starlette.routing import BaseRoute
 
 from api import errors, limits
 from api.deps import reject_unstorable_text, roles_of_route
-from api.routers import admin, alerts, auth, cases, directory, police, reads, watches
+from api.routers import admin, alerts, auth, cases, directory, health, police, reads, watches
 from api.routers import captures as captures_router
 from api.routers import custody as custody_router
 from api.routers import inspections as inspections_router
@@ -28,7 +28,7 @@ from api.simulators import sms
 from car_enforce.db import Database, get_database, set_database
 from car_enforce.sightings.index import warm_index
 
-PUBLIC_ROUTES = frozenset({"/api/auth/login", "/healthz", "/docs"})
+PUBLIC_ROUTES = frozenset({"/api/auth/login", "/healthz", "/readyz", "/docs"})
 SIMULATOR_PREFIX = "/sim/"
 
 DESCRIPTION = """
@@ -73,26 +73,40 @@ def _publish_components(app: FastAPI, components: dict[str, Any]) -> None:
 
 
 def create_app(
-    database: Database | None = None, *, with_scheduler: bool = False, server_process: bool = False
+    database: Database | None = None,
+    *,
+    with_scheduler: bool = False,
+    server_process: bool = False,
+    takes_reads: bool = True,
 ) -> FastAPI:
     """The app. ``server_process``: this process only serves it (``carenforce serve``), so once the watch
-    index is warm, what is alive is frozen out of the garbage collector's full sweeps."""
+    index is warm, what is alive is frozen out of the garbage collector's full sweeps. ``takes_reads``:
+    False for a process that a load balancer never sends plate reads (one serving pages, say): it does
+    not load the watch index at start, and is ready as soon as its database answers."""
     if database is not None:
         set_database(database)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         # The watch index loads in the background from a read snapshot, so that the first police batch
-        # finds it ready instead of loading a million entries inside its own write transaction.
-        threading.Thread(
-            target=warm_index, args=(get_database(),), name="warm-watch-index", daemon=True
-        ).start()
+        # finds it ready instead of loading a million entries inside its own write transaction; /readyz
+        # says when it is.
+        stop = threading.Event()
+        if takes_reads:
+            threading.Thread(
+                target=warm_index,
+                args=(get_database(),),
+                kwargs={"freeze": server_process, "stop": stop},
+                name="warm-watch-index",
+                daemon=True,
+            ).start()
         scheduler = None
         if with_scheduler:
             from api.scheduler import start_scheduler
 
             scheduler = start_scheduler(get_database())
         yield
+        stop.set()
         if scheduler is not None:
             scheduler.shutdown(wait=False)
 
@@ -107,9 +121,11 @@ def create_app(
         # Every malformed request is answered by errors.install's renderer, not in FastAPI's own shape.
         responses=errors.responses(422),
     )
+    app.state.takes_reads = takes_reads
     errors.install(app)
     app.add_middleware(limits.BodyLimit)  # oversized bodies: 413 before anything reads them
     for router in (
+        health.router,
         auth.router,
         cases.router,
         watches.router,
@@ -141,10 +157,6 @@ def create_app(
             swagger_favicon_url="/static/swagger/favicon-32x32.png",
         )
 
-    @app.get("/healthz", tags=["health"])
-    def healthz() -> dict[str, str]:
-        return {"status": "ok"}
-
-    _document_roles(app.router.routes)  # the app's own routes (/healthz)
+    _document_roles(app.router.routes)  # the app's own routes
     _publish_components(app, reads.BATCH_COMPONENTS)
     return app

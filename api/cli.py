@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 import typer
@@ -15,6 +16,13 @@ calendar_app = typer.Typer(help="Official holiday schedules.", no_args_is_help=T
 app.add_typer(db_app, name="db")
 app.add_typer(timeline_app, name="timeline")
 app.add_typer(calendar_app, name="calendar")
+
+
+def _log_to_stderr() -> None:
+    """The platform's own INFO lines (the index warm-up, the scheduler) beside uvicorn's, in its format."""
+    logging.basicConfig(level=logging.INFO, format="%(levelname)-9s %(name)s: %(message)s")
+    for chatty in ("apscheduler", "httpx", "httpcore"):  # a line per job run and per outbound request
+        logging.getLogger(chatty).setLevel(logging.WARNING)
 
 
 def _ensure_sqlite_dir(url: str) -> None:
@@ -61,7 +69,7 @@ def print_logins() -> None:
     from car_enforce import demo
 
     base = get_settings().public_base_url
-    typer.echo(f"\nAPI docs: {base}/docs    health: {base}/healthz")
+    typer.echo(f"\nAPI docs: {base}/docs    health: {base}/healthz    ready: {base}/readyz")
     typer.echo(f"Demo logins (password {demo.DEMO_PASSWORD!r}) — POST {base}/api/auth/login:")
     for login in demo.LOGINS:
         typer.echo(f"  {login.username:<18} {login.role:<14} {login.who}")
@@ -75,15 +83,25 @@ def serve(
     host: str | None = None,
     port: int | None = None,
     scheduler: bool = typer.Option(True, help="Run the scheduled sweeps in this process"),
+    reads: bool = typer.Option(
+        True,
+        help="This process takes plate reads, so it loads the watch index at start and is ready "
+        "(/readyz) once it is loaded; --no-reads for a process the load balancer sends no reads",
+    ),
 ) -> None:
     """Serve the API, its docs, the simulators and (by default) the scheduler."""
     import uvicorn
 
     from api.app import create_app
 
+    _log_to_stderr()
     settings = get_settings()
     uvicorn.run(
-        create_app(with_scheduler=scheduler and settings.run_scheduler, server_process=True),
+        create_app(
+            with_scheduler=scheduler and settings.run_scheduler,
+            server_process=True,
+            takes_reads=reads and settings.takes_reads,
+        ),
         host=host or settings.host,
         port=port or settings.port,
         log_level="info",
@@ -96,6 +114,7 @@ def scheduler_cmd() -> None:
     from api.scheduler import run_forever
     from car_enforce.db import get_database
 
+    _log_to_stderr()
     run_forever(get_database())
 
 

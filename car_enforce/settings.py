@@ -25,6 +25,9 @@ class Settings(BaseSettings):
     token_ttl_hours: int = 12
     password_hash_profile: Literal["rfc9106_low_memory", "cheapest"] = "rfc9106_low_memory"
     run_scheduler: bool = True
+    # Whether `serve` takes plate reads (loads the watch index at start; see /readyz). False for a
+    # process that a load balancer sends no reads: it saves the index's memory and start-up time.
+    takes_reads: bool = True
 
     # Outside services: each defaults to the built-in simulator served by the platform itself.
     sms_gateway_url: str = ""  # empty: http://<host>:<port>/sim/sms

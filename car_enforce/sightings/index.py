@@ -21,13 +21,17 @@ from __future__ import annotations
 import gc
 import logging
 import threading
+import time
 import weakref
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from car_enforce import memory
 from car_enforce.db import Database
 from car_enforce.sightings.matching import (
     BYTE_SEPARATORS,
@@ -61,6 +65,21 @@ class Match:
     equivalent_chars: int  # how many characters matched only through look-alikes
 
 
+class IndexState(StrEnum):
+    COLD = "cold"  # nothing loaded yet: the first batch (or the warm-up) loads it
+    LOADING = "loading"
+    READY = "ready"
+    FAILED = "failed"  # the last load failed; the warm-up tries again, and so does every batch
+
+
+@dataclass(frozen=True, slots=True)
+class IndexStatus:
+    state: IndexState
+    loaded_rows: int  # watch-list rows read so far while loading; all of them once ready
+    seconds: float | None  # of the load: so far while loading, in all once ready
+    error: str | None = None
+
+
 def _rank(m: Match) -> tuple[int, int]:
     return (0 if m.kind is MatchKind.HIT else 1, m.equivalent_chars)
 
@@ -82,6 +101,10 @@ class WatchIndex:
         self.cursor = 0
         self.loaded = False
         self._lock = threading.Lock()
+        self._load_started: float | None = None
+        self._load_seconds: float | None = None
+        self._loaded_rows = 0
+        self._error: str | None = None
 
     def __len__(self) -> int:
         return sum(len(_values(slot)) for slot in self._exact.values())
@@ -141,13 +164,61 @@ class WatchIndex:
 
     def load(self, session: Session) -> None:
         """Fill from the watch list and take the cursor, both from the session's one read snapshot."""
-        cursor = session.execute(select(func.coalesce(func.max(WatchlistChange.seq), 0))).scalar_one()
-        columns = (WatchlistEntry.watch_id, WatchlistEntry.plate, WatchlistEntry.plate_colour)
-        rows = session.execute(select(*columns).execution_options(yield_per=LOAD_CHUNK))
-        for watch_id, plate, colour in rows:
-            self.add(watch_id, plate, colour)
+        self._exact, self._folded = {}, {}  # a load that failed half-way left a part: start afresh
+        self._load_started, self._loaded_rows, self._error = time.monotonic(), 0, None
+        try:
+            cursor = session.execute(select(func.coalesce(func.max(WatchlistChange.seq), 0))).scalar_one()
+            # The driver's own rows, without SQLAlchemy's per-row processing: the three columns are an
+            # integer and two strings, and a million rows load in about a fifth less time this way.
+            result = session.connection().exec_driver_sql(
+                f"SELECT watch_id, plate, plate_colour FROM {WatchlistEntry.__tablename__}",
+                execution_options={"stream_results": True, "max_row_buffer": LOAD_CHUNK},
+            )
+            while rows := result.fetchmany(LOAD_CHUNK):
+                self._add_rows(rows)
+                self._loaded_rows += len(rows)
+        except Exception as exc:
+            self._exact, self._folded = {}, {}
+            first_line = str(exc).splitlines()[0] if str(exc) else ""  # not the SQL that SQLAlchemy appends
+            self._error = f"{type(exc).__name__}: {first_line}"
+            raise
+        finally:
+            self._load_seconds = time.monotonic() - self._load_started
         self.cursor = int(cursor)
         self.loaded = True
+
+    def _add_rows(self, rows: Iterable[Any]) -> None:
+        """``add`` for a load's rows, with its lookups bound once: a load adds a million of them."""
+        exact, folded_keys, codes = self._exact, self._folded, COLOUR_CODES
+        for watch_id, plate, colour in rows:
+            key = plate_key(plate)
+            if key is None:
+                continue
+            packed = watch_id << 3 | codes[colour or None]  # a StrEnum member hashes as its text
+            present = exact.get(key)
+            if present is not None:  # the same characters watched again (another colour, another watch)
+                self.add(watch_id, plate, colour)
+                continue
+            exact[key] = packed
+            folded = key.translate(FOLD_TABLE)
+            keys = folded_keys.get(folded)
+            if keys is None:
+                folded_keys[folded] = key
+            elif isinstance(keys, bytes):
+                folded_keys[folded] = (keys, key)
+            else:
+                folded_keys[folded] = (*keys, key)
+
+    def status(self) -> IndexStatus:
+        """Where this index stands, for readiness: loading, ready, or failed (and why)."""
+        if self.loaded:
+            return IndexStatus(IndexState.READY, self._loaded_rows, self._load_seconds)
+        if self._error is not None:
+            return IndexStatus(IndexState.FAILED, 0, self._load_seconds, self._error)
+        if self._load_started is not None:
+            elapsed = time.monotonic() - self._load_started
+            return IndexStatus(IndexState.LOADING, self._loaded_rows, elapsed)
+        return IndexStatus(IndexState.COLD, 0, None)
 
     def refresh(self, session: Session) -> int:
         """Load on first use, then apply every change committed after the cursor; returns how many."""
@@ -240,19 +311,47 @@ def index_of(database: Database) -> WatchIndex:
     return index
 
 
-def warm_index(database: Database, *, freeze: bool = False) -> None:
+def warm_index(
+    database: Database,
+    *,
+    freeze: bool = False,
+    stop: threading.Event | None = None,
+    retry_s: tuple[float, float] = (1.0, 30.0),
+) -> bool:
     """Load this process's index of ``database`` from a read-only snapshot (a server's start-up).
+
+    A failed load (the database not up yet) is tried again after ``retry_s[0]`` seconds, doubling up to
+    ``retry_s[1]``, until it succeeds or ``stop`` is set; meanwhile the process is not ready, and a batch
+    that arrives loads the index itself. Returns whether the index is loaded.
 
     ``freeze``: then move everything alive out of the cyclic collector's reach (``gc.freeze``). Only for
     a process that does nothing but serve: its two index dictionaries hold a million entries each, and
     every full collection would otherwise walk them. (A test process keeps creating and dropping apps.)
     """
-    try:
-        with database.session(read_only=True) as session:
-            index_of(database).refresh(session)
-    except Exception:  # the first batch loads it instead; a failed warm-up must not stop the server
-        log.exception("warming the watch index failed")
-        return
+    stop = stop or threading.Event()
+    index = index_of(database)
+    delay, longest = retry_s
+    rss_before = memory.rss_bytes()
+    while not stop.is_set():
+        try:
+            with database.session(read_only=True) as session:
+                index.refresh(session)
+            break
+        except Exception:  # the first batch loads it instead; a failed warm-up must not stop the server
+            log.exception("warming the watch index failed; trying again in %.0f s", delay)
+            stop.wait(delay)
+            delay = min(delay * 2, longest)
+    else:
+        return False
+    status = index.status()
+    rss_after = memory.rss_bytes()
+    log.info(
+        "watch index warm: %s entries in %.1f s, resident memory %s",
+        f"{status.loaded_rows:,}",
+        status.seconds or 0.0,
+        memory.describe_growth(rss_before, rss_after),
+    )
     if freeze:  # the index, the app and the mappers live as long as the process
         gc.collect()
         gc.freeze()
+    return True
