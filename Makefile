@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint serve clean
+.PHONY: run test lint bench serve clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -23,6 +23,10 @@ run: $(STAMP)
 ## Lint, type-check and run every test (PostgreSQL too when TEST_DATABASE_URL is set).
 test: $(STAMP) lint
 	$(BIN)/pytest -q -p no:cacheprovider
+
+## Every benchmark at a reduced scale (a few minutes): one line each with its ratios to their floors and targets.
+bench: $(STAMP)
+	$(BIN)/python bench/run.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

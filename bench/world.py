@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import json
 import os
 import re
 import secrets
@@ -533,10 +534,30 @@ class RssSampler:
             self._stop.wait(self.interval)
 
 
-class Server:
-    """The real server in a subprocess: ``python -m api serve --no-scheduler``, one uvicorn process."""
+@dataclass(frozen=True)
+class Readiness:
+    healthz_s: float  # from start to the first answer of /healthz
+    ready_s: float  # from start to the first 200 of /readyz (= healthz_s where the server has none)
+    has_readyz: bool
+    body: dict[str, Any]  # the /readyz answer that said ready (empty without one)
 
-    def __init__(self, url: str, port: int, log_path: Path) -> None:
+
+class Server:
+    """The real server in a subprocess: ``python -m api serve --no-scheduler``, one uvicorn process.
+
+    ``extra`` adds options to ``serve`` (``--no-reads``); ``command`` replaces ``serve`` altogether (the
+    stand-alone ``scheduler``, which answers no HTTP).
+    """
+
+    def __init__(
+        self,
+        url: str,
+        port: int,
+        log_path: Path,
+        *,
+        extra: Sequence[str] = (),
+        command: Sequence[str] | None = None,
+    ) -> None:
         self.base = f"http://127.0.0.1:{port}"
         self.log_path = log_path
         env = {
@@ -545,19 +566,11 @@ class Server:
             "CARENFORCE_RUN_SCHEDULER": "false",
             "PYTHONUNBUFFERED": "1",
         }
+        serve = ["serve", "--no-scheduler", "--host", "127.0.0.1", "--port", str(port), *extra]
         self._log = open(log_path, "wb")  # noqa: SIM115 (closed in stop())
+        self.started = time.perf_counter()
         self.proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "api",
-                "serve",
-                "--no-scheduler",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(port),
-            ],
+            [sys.executable, "-m", "api", *(command or serve)],
             cwd=PROJECT_ROOT,
             env=env,
             stdout=self._log,
@@ -568,16 +581,38 @@ class Server:
     def pid(self) -> int:
         return self.proc.pid
 
-    def wait_ready(self, timeout: float = 60.0) -> None:
+    def wait_healthy(self, timeout: float = 60.0) -> float:
+        """Seconds from start until ``/healthz`` answers (the process is up, not necessarily ready)."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
                 raise RuntimeError(f"the server exited with {self.proc.returncode}:\n{self.log_tail()}")
             with contextlib.suppress(httpx.HTTPError):
                 if httpx.get(f"{self.base}/healthz", timeout=1.0).status_code == 200:
-                    return
-            time.sleep(0.1)
+                    return time.perf_counter() - self.started
+            time.sleep(0.02)
         raise RuntimeError(f"the server did not answer /healthz in {timeout:.0f} s:\n{self.log_tail()}")
+
+    def wait_ready(self, timeout: float = 300.0) -> Readiness:
+        """Wait until ``/readyz`` says ready (the watch index loaded), as a load balancer would.
+
+        A server from before ``/readyz`` existed (a before-and-after run) answers it 404: then ready is
+        healthy, and what it still loads in the background is measured with the traffic.
+        """
+        healthz_s = self.wait_healthy(min(timeout, 60.0))
+        deadline = time.monotonic() + timeout
+        with httpx.Client(base_url=self.base, timeout=5.0) as client:
+            while time.monotonic() < deadline:
+                if self.proc.poll() is not None:
+                    raise RuntimeError(f"the server exited with {self.proc.returncode}:\n{self.log_tail()}")
+                with contextlib.suppress(httpx.HTTPError):
+                    r = client.get("/readyz")
+                    if r.status_code == 404:
+                        return Readiness(healthz_s, healthz_s, False, {})
+                    if r.status_code == 200:
+                        return Readiness(healthz_s, time.perf_counter() - self.started, True, r.json())
+                time.sleep(0.02)
+        raise RuntimeError(f"the server was not ready in {timeout:.0f} s:\n{self.log_tail()}")
 
     def log_tail(self, lines: int = 30) -> str:
         self._log.flush()
@@ -592,3 +627,50 @@ class Server:
                 self.proc.kill()
                 self.proc.wait()
         self._log.close()
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Targets and the result line
+
+
+@dataclass(frozen=True)
+class Check:
+    """One figure against its target: ``op`` is ">=" (at least) or "<" (under)."""
+
+    name: str
+    value: float
+    op: str
+    target: float
+    unit: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return self.value >= self.target if self.op == ">=" else self.value < self.target
+
+    def __str__(self) -> str:
+        figure = f"{self.value:,.3g}" if abs(self.value) < 10 else f"{self.value:,.0f}"
+        unit = f" {self.unit}" if self.unit else ""
+        return f"{self.name} {figure}{unit} ({self.op} {self.target:g})"
+
+
+def report(bench: str, line: str, checks: Sequence[Check], figures: dict[str, Any]) -> None:
+    """Print each check, then the one-JSON-object last line that ``bench/run.py`` reads."""
+    for check in checks:
+        log(f"  {'ok  ' if check.ok else 'MISS'} {check}")
+    summary = {
+        "bench": bench,
+        "line": line,
+        "checks": [
+            {"name": c.name, "value": c.value, "op": c.op, "target": c.target, "ok": c.ok} for c in checks
+        ],
+    }
+    result = {**figures, "targets_met": all(c.ok for c in checks), "summary": summary}
+    print(json.dumps(result, ensure_ascii=False), flush=True)
+
+
+def scale_args(parser: Any) -> None:
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help="the reduced scale of `make bench` (its own targets): a regression guard of a few minutes",
+    )
