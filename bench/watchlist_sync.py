@@ -189,13 +189,19 @@ class Delta:
     kinds: dict[str, int]
 
 
-def time_delta(base: str, api_key: str, cursor: int, expected: int, runs: int) -> Delta:
+def time_delta(
+    base: str, api_key: str, cursor: int, expected: int, runs: int, floor: DeltaFloor
+) -> tuple[Delta, Floor]:
+    """The delta over HTTP, each request right after one run of its floor, so that whatever else the
+    machine does at that moment weighs on both alike."""
     params: dict[str, str | int] = {"after": cursor, "limit": max(expected, 1)}
     headers = {"X-Api-Key": api_key}
     timings: list[float] = []
+    floor_timings: list[float] = []
     body: dict[str, Any] = {}
     with httpx.Client(base_url=base, timeout=30.0) as client:
         for run in range(DELTA_WARMUP + runs):
+            floor_s = floor.once()
             started = time.perf_counter()
             response = client.get("/api/police/watchlist/changes", params=params, headers=headers)
             elapsed = time.perf_counter() - started
@@ -204,6 +210,7 @@ def time_delta(base: str, api_key: str, cursor: int, expected: int, runs: int) -
             body = response.json()
             if run >= DELTA_WARMUP:
                 timings.append(elapsed * 1000)
+                floor_timings.append(floor_s)
     changes = body["changes"]
     if len(changes) != expected or body["has_more"] is not False:
         raise AssertionError(
@@ -215,9 +222,10 @@ def time_delta(base: str, api_key: str, cursor: int, expected: int, runs: int) -
         kinds[change["kind"]] = kinds.get(change["kind"], 0) + 1
     timings.sort()
     p95 = timings[min(len(timings) - 1, math.ceil(0.95 * len(timings)) - 1)]
-    return Delta(
+    delta = Delta(
         median_ms=statistics.median(timings), p95_ms=p95, min_ms=timings[0], changes=len(changes), kinds=kinds
     )
+    return delta, Floor(statistics.median(floor_timings), floor.rows, floor.bytes)
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -284,58 +292,58 @@ def snapshot_floor(url: str, kind: str, scope: Sequence[int]) -> Floor:
     return Floor(time.perf_counter() - started, rows, size)
 
 
-def delta_floor(url: str, kind: str, scope: Sequence[int], cursor_at: int, limit: int, runs: int) -> Floor:
-    """The delta's changes read with the driver and written as JSON, median of ``runs``."""
-    engine = make_engine(url)
-    raw = engine.raw_connection()
-    mark = "%s" if kind == "postgresql" else "?"
-    sql = (
-        "SELECT seq, kind, at, watch_id, plate, plate_colour, vin, description, court_name, court_phone, "
-        f"starts_on, expires_on FROM watchlist_change WHERE scope_jurisdiction_id IN "
-        f"({', '.join([mark] * len(scope))}) AND seq > {mark} ORDER BY seq LIMIT {mark}"
-    )
-    timings: list[float] = []
-    rows = size = 0
-    try:
-        for run in range(DELTA_WARMUP + runs):
-            started = time.perf_counter()
-            cursor = raw.cursor()
-            cursor.execute(sql, [*scope, cursor_at, limit + 1])
-            found = cursor.fetchall()
-            cursor.close()
-            raw.rollback()
-            page = found[:limit]
-            changes = [
-                {
-                    "seq": seq,
-                    "kind": what,
-                    "at": str(at),
-                    "watch_id": wid,
-                    "entry": {
-                        "plate": plate,
-                        "plate_colour": colour,
-                        "vin": vin,
-                        "description": description,
-                        "court": {"name": court, "phone": phone},
-                        "starts_on": str(starts),
-                        "expires_on": str(expires),
-                    },
-                }
-                for seq, what, at, wid, plate, colour, vin, description, court, phone, starts, expires in page
-            ]
-            document = {
-                "cursor": changes[-1]["seq"] if changes else cursor_at,
-                "has_more": len(found) > limit,
+class DeltaFloor:
+    """The delta's changes read with the driver and written as the same JSON, one run at a time."""
+
+    def __init__(self, url: str, kind: str, scope: Sequence[int], cursor_at: int, limit: int) -> None:
+        self._engine = make_engine(url)
+        self._raw = self._engine.raw_connection()
+        mark = "%s" if kind == "postgresql" else "?"
+        self._sql = (
+            "SELECT seq, kind, at, watch_id, plate, plate_colour, vin, description, court_name, court_phone, "
+            f"starts_on, expires_on FROM watchlist_change WHERE scope_jurisdiction_id IN "
+            f"({', '.join([mark] * len(scope))}) AND seq > {mark} ORDER BY seq LIMIT {mark}"
+        )
+        self._params = [*scope, cursor_at, limit + 1]
+        self._cursor_at, self._limit = cursor_at, limit
+        self.rows = self.bytes = 0
+
+    def once(self) -> float:
+        started = time.perf_counter()
+        cursor = self._raw.cursor()
+        cursor.execute(self._sql, self._params)
+        found = cursor.fetchall()
+        cursor.close()
+        self._raw.rollback()
+        page = found[: self._limit]
+        changes = [
+            {
+                "seq": seq,
+                "kind": what,
+                "at": str(at),
+                "watch_id": wid,
+                "entry": {
+                    "plate": plate,
+                    "plate_colour": colour,
+                    "vin": vin,
+                    "description": description,
+                    "court": {"name": court, "phone": phone},
+                    "starts_on": str(starts),
+                    "expires_on": str(expires),
+                },
             }
-            body = json.dumps({**document, "changes": changes}, ensure_ascii=False, separators=(",", ":"))
-            size = len(body.encode())
-            if run >= DELTA_WARMUP:
-                timings.append(time.perf_counter() - started)
-            rows = len(changes)
-    finally:
-        raw.close()
-        engine.dispose()
-    return Floor(statistics.median(timings), rows, size)
+            for seq, what, at, wid, plate, colour, vin, description, court, phone, starts, expires in page
+        ]
+        cursor_at = changes[-1]["seq"] if changes else self._cursor_at
+        document = {"cursor": cursor_at, "has_more": len(found) > self._limit, "changes": changes}
+        body = json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode()
+        seconds = time.perf_counter() - started
+        self.rows, self.bytes = len(changes), len(body)
+        return seconds
+
+    def close(self) -> None:
+        self._raw.close()
+        self._engine.dispose()
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -429,6 +437,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             f"cursor {snap.cursor}"
         )
         log(f"  header {snap.header!r}; first plate {snap.first_plate!r}")
+        # The floor once more, now that the server has streamed: the mean of the two is the floor, so that
+        # a moment of other work on the machine weighs on floor and HTTP alike.
+        floor_after = snapshot_floor(db.url, db.kind, scope)
+        floor = Floor((floor.seconds + floor_after.seconds) / 2, floor.rows, floor.bytes)
+        log(f"snapshot floor again: {floor_after.seconds:.2f} s; mean floor {floor.seconds:.2f} s")
         log(
             f"  server RSS sampled every 50 ms: peak {sampler.peak_kib / 1024:.0f} MB "
             f"({sampler.samples} samples)"
@@ -447,17 +460,22 @@ def main(argv: Sequence[str] | None = None) -> int:
         changes_s, made = make_changes(db.url, args.entries, args.changes)
         log(f"made {args.changes:,} changes through the service layer in {changes_s:.2f} s: {made}")
 
-        delta = time_delta(server.base, world.api_key, snap.cursor, args.changes, args.delta_runs)
+        floor_of_delta = DeltaFloor(db.url, db.kind, scope, snap.cursor, args.changes)
+        try:
+            delta, dfloor = time_delta(
+                server.base, world.api_key, snap.cursor, args.changes, args.delta_runs, floor_of_delta
+            )
+        finally:
+            floor_of_delta.close()
         log(
             f"delta: {delta.changes:,} changes {delta.kinds}; {args.delta_runs} runs: median "
             f"{delta.median_ms:.1f} ms, p95 {delta.p95_ms:.1f} ms, min {delta.min_ms:.1f} ms"
         )
         if delta.kinds != made:
             raise AssertionError(f"the delta's kinds {delta.kinds} differ from the changes made {made}")
-        dfloor = delta_floor(db.url, db.kind, scope, snap.cursor, args.changes, args.delta_runs)
         log(
-            f"delta floor (driver rows written as JSON in this process): {dfloor.rows:,} changes, "
-            f"median {dfloor.seconds * 1000:.1f} ms"
+            f"delta floor (driver rows written as JSON in this process, each run just before a request): "
+            f"{dfloor.rows:,} changes, median {dfloor.seconds * 1000:.1f} ms"
         )
         if dfloor.rows != delta.changes:
             raise AssertionError(

@@ -113,9 +113,10 @@ class WatchIndex:
 
     def add(self, watch_id: int, plate: str, colour: PlateColour | str | None) -> None:
         key = plate_key(plate)
-        if key is None:
-            return
-        packed = _pack(watch_id, colour)
+        if key is not None:
+            self._put(key, _pack(watch_id, colour))
+
+    def _put(self, key: bytes, packed: int) -> None:
         present = _values(self._exact.get(key))
         if packed in present:
             return
@@ -189,25 +190,11 @@ class WatchIndex:
 
     def _add_rows(self, rows: Iterable[Any]) -> None:
         """``add`` for a load's rows, with its lookups bound once: a load adds a million of them."""
-        exact, folded_keys, codes = self._exact, self._folded, COLOUR_CODES
+        put, codes = self._put, COLOUR_CODES
         for watch_id, plate, colour in rows:
             key = plate_key(plate)
-            if key is None:
-                continue
-            packed = watch_id << 3 | codes[colour or None]  # a StrEnum member hashes as its text
-            present = exact.get(key)
-            if present is not None:  # the same characters watched again (another colour, another watch)
-                self.add(watch_id, plate, colour)
-                continue
-            exact[key] = packed
-            folded = key.translate(FOLD_TABLE)
-            keys = folded_keys.get(folded)
-            if keys is None:
-                folded_keys[folded] = key
-            elif isinstance(keys, bytes):
-                folded_keys[folded] = (keys, key)
-            else:
-                folded_keys[folded] = (*keys, key)
+            if key is not None:
+                put(key, watch_id << 3 | codes[colour or None])  # a StrEnum member hashes as its text
 
     def status(self) -> IndexStatus:
         """Where this index stands, for readiness: loading, ready, or failed (and why)."""
