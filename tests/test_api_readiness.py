@@ -140,7 +140,7 @@ def test_a_failed_warm_up_is_reported_and_tried_again_until_it_loads(tmp_path: P
         r = client.get("/readyz")
         assert r.status_code == 503
         index = r.json()["checks"]["watch_index"]
-        assert index["state"] == "failed" and "no such table" in index["error"]
+        assert index["state"] == "failed" and index["error"] == "OperationalError"
         assert "loading the watch index failed" in r.json()["detail"]
 
         Base.metadata.create_all(database.engine)  # the database comes up: the next try loads
@@ -169,7 +169,7 @@ def test_a_database_that_does_not_answer_is_not_ready(tmp_path: Path) -> None:
     try:
         r = TestClient(create_app(database, takes_reads=False)).get("/readyz")
         assert r.status_code == 503
-        assert r.json()["checks"]["database"].startswith("OperationalError")
+        assert r.json()["checks"]["database"] == "OperationalError"  # the message, with paths, is logged
         assert "the database does not answer" in r.json()["detail"]
     finally:
         database.dispose()

@@ -7,6 +7,8 @@ milliseconds rather than waiting for a million entries to load.
 
 from __future__ import annotations
 
+import logging
+import time
 from typing import Any, Literal
 
 from fastapi import APIRouter, Request
@@ -18,6 +20,7 @@ from car_enforce.db import get_database
 from car_enforce.sightings.index import IndexState, index_of
 
 router = APIRouter(tags=["health"])
+log = logging.getLogger(__name__)
 RETRY_AFTER_S = 1
 
 
@@ -34,7 +37,7 @@ class IndexCheck(BaseModel):
 
 
 class Checks(BaseModel):
-    database: str  # "ok", or why not
+    database: str  # "ok", or the kind of failure (its message, which may name hosts, is only logged)
     watch_index: IndexCheck
 
 
@@ -55,9 +58,19 @@ def _database_check() -> str:
     try:
         with get_database().session(read_only=True) as session:
             session.execute(text("SELECT 1"))
-    except Exception as exc:  # the answer names the failure; the process itself stays up
-        return f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}".strip()
+    except Exception as exc:  # the process stays up; a probe every second logs at most once a minute
+        _log_sparingly(f"readiness: the database does not answer: {exc}")
+        return type(exc).__name__
     return "ok"
+
+
+_last_logged = [float("-inf")]
+
+
+def _log_sparingly(message: str) -> None:
+    if time.monotonic() - _last_logged[0] >= 60:
+        _last_logged[0] = time.monotonic()
+        log.warning(message)
 
 
 def _index_check(takes_reads: bool) -> IndexCheck:

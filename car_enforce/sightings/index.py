@@ -180,8 +180,7 @@ class WatchIndex:
                 self._loaded_rows += len(rows)
         except Exception as exc:
             self._exact, self._folded = {}, {}
-            first_line = str(exc).splitlines()[0] if str(exc) else ""  # not the SQL that SQLAlchemy appends
-            self._error = f"{type(exc).__name__}: {first_line}"
+            self._error = type(exc).__name__  # its message (names, addresses) goes to the log, not to /readyz
             raise
         finally:
             self._load_seconds = time.monotonic() - self._load_started
