@@ -1,0 +1,119 @@
+"""The inspection report printed as a PDF (A4, the CJK font embedded): the ``Report`` of ``report.py``.
+
+Imported only when a report is printed (``report.render_pdf``), so that processes that never print one do
+not hold the PDF library in memory.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from fpdf import FPDF, FontFace, XPos, YPos
+from fpdf.enums import TextEmphasis
+
+from car_enforce import clock
+from valuation.inspection.report import Report
+
+
+# fpdf2 subsets the parsed font in place when it writes a document, so the parse (most of the ~0.3 s)
+# cannot be shared between documents. A recorded inspection never changes, though: for the same report
+# data the first PDF is still right, so a lot page asking for it again is answered from here.
+@lru_cache(maxsize=32)
+def render(report: Report, font_path: str, face: int) -> bytes:
+    pdf = _ReportPdf(report)
+    pdf.add_font("cjk", fname=font_path, collection_font_number=face)
+    pdf.set_font("cjk", size=10)
+    pdf.add_page()
+    pdf.write_report()
+    return bytes(pdf.output())
+
+
+_LINE = 6.0
+# One regular face only: a bold face would be a second font to parse and embed.
+_HEADINGS = FontFace(emphasis=TextEmphasis.NONE, fill_color=(235, 235, 235))
+
+
+class _ReportPdf(FPDF):
+    def __init__(self, report: Report) -> None:
+        super().__init__(orientation="portrait", unit="mm", format="A4")
+        self.report = report
+        self.set_auto_page_break(auto=True, margin=15)
+        self.set_title(report.title)
+        self.set_creator("car-enforce")
+        self.set_creation_date(clock.now())  # the platform's clock, which a test or a simulation moves
+
+    def footer(self) -> None:
+        self.set_y(-12)
+        self.set_font("cjk", size=8)
+        self.cell(0, 5, f"检测报告 #{self.report.inspection_id}  第{self.page_no()}页", align="C")
+
+    def _heading(self, text: str) -> None:
+        self.ln(2)
+        self.set_font("cjk", size=12)
+        self.cell(0, 8, text, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        self.set_font("cjk", size=10)
+
+    def _line(self, text: str, size: float = 10) -> None:
+        self.set_font("cjk", size=size)
+        self.multi_cell(0, _LINE, text, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        self.set_font("cjk", size=10)
+
+    def write_report(self) -> None:
+        r = self.report
+        self.set_font("cjk", size=16)
+        self.cell(0, 10, r.title, align="C", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        self.set_font("cjk", size=10)
+        with self.table(
+            col_widths=(26, 69, 26, 69),
+            first_row_as_headings=False,
+            line_height=_LINE,
+            headings_style=_HEADINGS,
+        ) as t:
+            for left, right in (
+                (("号牌号码", r.plate), ("车辆识别代号", r.vin)),
+                (("车辆类型", r.vehicle_type), ("车辆描述", r.vehicle_description)),
+                (("检测机构", r.center), ("检测日期", r.inspected_on)),
+                (("检测人员", r.inspector), ("表显里程", r.odometer)),
+            ):
+                t.row([*left, *right])
+        self.ln(3)
+        self.set_font("cjk", size=14)
+        self.cell(0, 9, f"{r.grade_line}    总分：{r.score}分", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        self.set_font("cjk", size=10)
+        self._line(f"事故车：{r.accident}")
+        self._line(f"水泡：{r.flood}")
+        self._line(f"火烧：{r.fire}")
+
+        self._heading("分项得分")
+        with self.table(col_widths=(90, 50, 50), line_height=_LINE, headings_style=_HEADINGS) as t:
+            t.row(["检查项目", "得分", "满分"])
+            for s in r.sections:
+                t.row([s.name, str(s.score), str(s.points)])
+            t.row(["合计", str(r.score), str(sum(s.points for s in r.sections))])
+
+        for s in r.sections:
+            self._heading(f"{s.name}（{s.score}/{s.points}分）")
+            with self.table(
+                col_widths=(15, 85, 15, 15, 60), line_height=_LINE, headings_style=_HEADINGS
+            ) as t:
+                t.row(["代码", "项目", "满分", "得分", "备注"])
+                for i in s.items:
+                    t.row([i.code, i.name, str(i.points), str(i.score), i.notes])
+
+        self._heading("缺陷记录")
+        if r.defects:
+            with self.table(col_widths=(20, 45, 35, 90), line_height=_LINE, headings_style=_HEADINGS) as t:
+                t.row(["类别", "部位", "缺陷", "说明及照片"])
+                for d in r.defects:
+                    where = f"{d.point_code} {d.point_name}".strip() or "—"
+                    photos = "\n".join(d.photos)
+                    t.row(
+                        [d.target, where, f"{d.defect_code} {d.defect_name}", f"{d.notes}\n{photos}".strip()]
+                    )
+        else:
+            self._line("未发现缺陷。")
+        if r.summary:
+            self._heading("检测结论")
+            self._line(r.summary)
+        self.ln(2)
+        self._line(f"检测依据：{r.standard}（检查表版本 {r.checklist_version}）", size=8)
