@@ -52,17 +52,16 @@ from zoneinfo import ZoneInfo
 
 import httpx
 import psutil
-from sqlalchemy import event, func, make_url, select, update
+from sqlalchemy import event, func, make_url, select
 
 # The shared world (database fill, server) sits beside this script.
 from world import (
-    CITY_ID,
+    BOXES,
     COUNTY_ID,
-    OTHER_COUNTY_ID,
-    PROVINCE_ID,
     Check,
     Server,
     create_database,
+    draw_boundaries,
     fill,
     free_port,
     log,
@@ -74,7 +73,6 @@ from world import (
 
 from car_enforce import migrate
 from car_enforce.db import Database, make_engine
-from car_enforce.geo.models import Jurisdiction
 from car_enforce.sightings.index import WatchIndex
 from car_enforce.sightings.models import AlertKind, Sighting
 from car_enforce.sightings.schemas import canonical_reads, decode_batch
@@ -88,19 +86,6 @@ TARGETS = {
 QUICK = {"entries": 100_000, "reads": 200_000, "gat_reads": 20_000}
 FULL = {"entries": 1_000_000, "reads": 1_000_000, "gat_reads": 100_000}
 CAMERAS = 200
-# Rough boxes (WGS84) so that hits are routed by the real boundary index: reads fall inside 平阳.
-BOXES = {
-    PROVINCE_ID: (118.0, 27.0, 123.0, 31.2),
-    CITY_ID: (119.6, 27.0, 121.3, 28.6),
-    COUNTY_ID: (120.2, 27.5, 120.7, 27.8),
-    OTHER_COUNTY_ID: (120.8, 28.0, 121.3, 28.5),
-}
-
-
-def box_wkt(lon0: float, lat0: float, lon1: float, lat1: float) -> str:
-    return f"MULTIPOLYGON((({lon0} {lat0}, {lon1} {lat0}, {lon1} {lat1}, {lon0} {lat1}, {lon0} {lat0})))"
-
-
 # ---------------------------------------------------------------------------------------------------------
 # The reads
 
@@ -423,13 +408,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         started = time.perf_counter()
         log(f"filling {args.entries:,} active watches ...")
         world = fill(engine, db.kind, args.entries, args.chunk, now.date(), now)
-        with engine.begin() as conn:
-            for jurisdiction_id, box in BOXES.items():
-                conn.execute(
-                    update(Jurisdiction)
-                    .where(Jurisdiction.id == jurisdiction_id)
-                    .values(boundary_wkt=box_wkt(*box))
-                )
+        draw_boundaries(engine)
         engine.dispose()
         fill_s = time.perf_counter() - started
         log(f"  filled in {fill_s:.1f} s")

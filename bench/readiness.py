@@ -39,15 +39,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
-import psutil
-from ingest import BOXES, box_wkt, quiet_plates
-from sqlalchemy import update
+from ingest import load_index, quiet_plates
 
 # The shared world (database fill, server) sits beside this script.
 from world import (
     Check,
     Server,
     create_database,
+    draw_boundaries,
     fill,
     free_port,
     log,
@@ -58,8 +57,7 @@ from world import (
 )
 
 from car_enforce import migrate
-from car_enforce.db import Database, make_engine
-from car_enforce.geo.models import Jurisdiction
+from car_enforce.db import make_engine
 from car_enforce.sightings.index import WatchIndex
 
 # Set from measured runs on this machine kind (bench/README.md): a little under the lowest of them.
@@ -89,22 +87,6 @@ class Probe:
         warming = [s.seconds for s in self.samples if s.sent < ready_at]
         ready = [s.seconds for s in self.samples if s.sent >= ready_at]
         return warming, ready
-
-
-def load_floor(url: str) -> tuple[WatchIndex, float, float]:
-    """The index loaded in this process from the same database; (index, seconds, megabytes added)."""
-    gc.collect()
-    process = psutil.Process()
-    before = process.memory_info().rss
-    database = Database(url)
-    index = WatchIndex()
-    started = time.perf_counter()
-    with database.session(read_only=True) as session:
-        index.load(session)
-    seconds = time.perf_counter() - started
-    database.dispose()
-    gc.collect()
-    return index, seconds, (process.memory_info().rss - before) / 2**20
 
 
 def batch_bodies(index: WatchIndex, n_entries: int, count: int, size: int) -> list[bytes]:
@@ -212,16 +194,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         engine = make_engine(db.url)
         now = datetime.now(UTC)
         world = fill(engine, db.kind, args.entries, args.chunk, now.date(), now)
-        with engine.begin() as conn:  # boundaries, so that the probe's hits are routed as in ingest.py
-            for jurisdiction_id, box in BOXES.items():
-                conn.execute(
-                    update(Jurisdiction)
-                    .where(Jurisdiction.id == jurisdiction_id)
-                    .values(boundary_wkt=box_wkt(*box))
-                )
+        draw_boundaries(engine)  # so that the probe's hits are routed as in ingest.py
         engine.dispose()
 
-        index, floor_s, floor_mb = load_floor(db.url)
+        index, floor_s, floor_mb = load_index(db.url)  # the floor
         log(
             f"floor: this process loads the index of {len(index):,} entries in {floor_s:.2f} s "
             f"(+{floor_mb:.0f} MB)"

@@ -67,6 +67,7 @@ from car_enforce.geo.service import overlapping_jurisdiction_ids
 from car_enforce.identity.models import User
 from car_enforce.identity.service import principal_of_user
 from car_enforce.watches import service as watches
+from car_enforce.watches.feed import COLOUR_NAMES
 from car_enforce.watches.models import LiftReason, Watch
 from car_enforce.watches.schemas import WatchLift, WatchRenew
 
@@ -79,14 +80,6 @@ TARGETS = {
 QUICK = {"entries": 100_000, "changes": 1000}
 DELTA_RUNS = 20
 DELTA_WARMUP = 3
-COLOUR_WORDS = {
-    "blue": "蓝",
-    "yellow": "黄",
-    "green": "绿",
-    "yellow_green": "黄绿",
-    "white": "白",
-    "black": "黑",
-}
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -277,7 +270,7 @@ def snapshot_floor(url: str, kind: str, scope: Sequence[int]) -> Floor:
         writer.writerow(["Plate Number", "Description", "Match Strategy"])
         while chunk := cursor.fetchmany(5000):
             writer.writerows(
-                (plate, f"{COLOUR_WORDS[colour]}牌 {what} · 布控#{wid} · {court} {phone}", "lenient")
+                (plate, f"{COLOUR_NAMES[colour]}牌 {what} · 布控#{wid} · {court} {phone}", "lenient")
                 for wid, plate, colour, what, court, phone in chunk
             )
             size += len(sink.getvalue().encode())

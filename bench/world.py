@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from sqlalchemy import Connection, Date, Engine, Table, create_engine, insert, make_url, text
+from sqlalchemy import Connection, Date, Engine, Table, create_engine, insert, make_url, text, update
 
 from car_enforce.cases.id_numbers import resident_id_check_char
 from car_enforce.cases.models import EnforcementCase, Party
@@ -483,6 +483,30 @@ def check_sample(engine: Engine, n: int) -> None:
         for table in ("watch", "watchlist_entry", "watchlist_change", "vehicle"):
             count = conn.execute(text(f"SELECT count(*) FROM {table}")).scalar_one()
             assert count == n, f"{table} has {count} rows, expected {n}"
+
+
+# Rough boxes (WGS84) so that hits are routed by the real boundary index: reads fall inside 平阳.
+BOXES = {
+    PROVINCE_ID: (118.0, 27.0, 123.0, 31.2),
+    CITY_ID: (119.6, 27.0, 121.3, 28.6),
+    COUNTY_ID: (120.2, 27.5, 120.7, 27.8),
+    OTHER_COUNTY_ID: (120.8, 28.0, 121.3, 28.5),
+}
+
+
+def box_wkt(lon0: float, lat0: float, lon1: float, lat1: float) -> str:
+    return f"MULTIPOLYGON((({lon0} {lat0}, {lon1} {lat0}, {lon1} {lat1}, {lon0} {lat1}, {lon0} {lat0})))"
+
+
+def draw_boundaries(engine: Engine) -> None:
+    """Give the world's jurisdictions their boxes, for benches whose reads raise and route alerts."""
+    with engine.begin() as conn:
+        for jurisdiction_id, box in BOXES.items():
+            conn.execute(
+                update(Jurisdiction)
+                .where(Jurisdiction.id == jurisdiction_id)
+                .values(boundary_wkt=box_wkt(*box))
+            )
 
 
 # ---------------------------------------------------------------------------------------------------------
