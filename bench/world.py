@@ -35,6 +35,7 @@ from car_enforce.db import Base
 from car_enforce.geo.models import Jurisdiction
 from car_enforce.identity import security
 from car_enforce.identity.models import ApiKey, Organisation, User
+from car_enforce.sightings.matching import folded_text
 from car_enforce.vehicles.models import CaseVehicle, PlateColour, Vehicle
 from car_enforce.vehicles.vin import TRANSLITERATION, WEIGHTS
 from car_enforce.watches.models import Watch, WatchlistChange, WatchlistEntry
@@ -220,6 +221,11 @@ def _entry(c: Car) -> Row:
             "starts_on": c.starts_on, "expires_on": c.expires_on}  # fmt: skip
 
 
+def _listed(c: Car) -> Row:
+    """The entry as the watch-list table holds it: with its folded key (watches.service sets it too)."""
+    return {**_entry(c), "folded_key": folded_text(c.plate)}
+
+
 def _issued_change(c: Car) -> Row:
     return {"seq": c.i, "kind": "issued", "at": c.issued_at, **_entry(c)}
 
@@ -231,7 +237,7 @@ BULK_TABLES = [
     BulkTable(Base.metadata.tables[Vehicle.__tablename__], _vehicle),
     BulkTable(Base.metadata.tables[CaseVehicle.__tablename__], _case_vehicle),
     BulkTable(Base.metadata.tables[Watch.__tablename__], _watch),
-    BulkTable(Base.metadata.tables[WatchlistEntry.__tablename__], _entry),
+    BulkTable(Base.metadata.tables[WatchlistEntry.__tablename__], _listed),
     BulkTable(Base.metadata.tables[WatchlistChange.__tablename__], _issued_change),
 ]
 
@@ -483,6 +489,10 @@ def check_sample(engine: Engine, n: int) -> None:
         for table in ("watch", "watchlist_entry", "watchlist_change", "vehicle"):
             count = conn.execute(text(f"SELECT count(*) FROM {table}")).scalar_one()
             assert count == n, f"{table} has {count} rows, expected {n}"
+        unkeyed = conn.execute(
+            text("SELECT count(*) FROM watchlist_entry WHERE folded_key IS NULL")
+        ).scalar_one()
+        assert unkeyed == 0, f"{unkeyed} watch-list entries have no folded key"
 
 
 # Rough boxes (WGS84) so that hits are routed by the real boundary index: reads fall inside 平阳.

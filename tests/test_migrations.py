@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -37,3 +38,20 @@ def test_constraints_follow_the_naming_convention() -> None:
         for constraint in table.constraints:
             assert constraint.name, f"unnamed constraint on {table.name}"
             assert str(constraint.name).startswith(("pk_", "fk_", "uq_", "ck_")), constraint.name
+
+
+def test_existing_watch_list_entries_get_their_folded_key(tmp_path: Path) -> None:
+    """0006 computes the folded key of entries written before it (look-alikes fold: O→0, S→5, B→8)."""
+    path = tmp_path / "old.db"
+    migrate.upgrade(f"sqlite:///{path}", "0005")
+    with sqlite3.connect(path) as raw:  # foreign keys are not enforced on a bare connection
+        raw.executemany(
+            "INSERT INTO watchlist_entry (watch_id, scope_jurisdiction_id, plate, plate_colour, vin, "
+            "description, court_name, court_phone, starts_on, expires_on) "
+            "VALUES (?, 1, ?, 'blue', NULL, '', '', '', '2026-11-01', '2027-11-01')",
+            [(1, "浙CS8B0O"), (2, "NOPLATE")],
+        )
+    migrate.upgrade(f"sqlite:///{path}")
+    with sqlite3.connect(path) as raw:
+        keys = raw.execute("SELECT watch_id, folded_key FROM watchlist_entry ORDER BY watch_id").fetchall()
+    assert keys == [(1, "浙C58800"), (2, None)]

@@ -206,6 +206,30 @@ class WatchIndex:
             return IndexStatus(IndexState.LOADING, self._loaded_rows, elapsed)
         return IndexStatus(IndexState.COLD, 0, None)
 
+    def for_batch(self, session: Session, readings: Iterable[str]) -> WatchIndex:
+        """The index to match one batch against, current as of the batch's transaction.
+
+        Once loaded, this index, brought up to date. Before that (the process is starting, or takes no
+        reads and was sent some anyway), a small index of only the entries the batch's ``readings`` could
+        match, found by their folded keys in one indexed query: the batch never waits for a million
+        entries to load, and is matched by the same rules. ``readings`` is only read in that case.
+        """
+        if self.loaded:
+            self.refresh(session)
+            return self
+        keys = {key.translate(FOLD_TABLE).decode() for r in readings if (key := plate_key(r)) is not None}
+        small = WatchIndex()
+        if keys:
+            small._add_rows(
+                session.execute(
+                    select(WatchlistEntry.watch_id, WatchlistEntry.plate, WatchlistEntry.plate_colour).where(
+                        WatchlistEntry.folded_key.in_(sorted(keys))
+                    )
+                )
+            )
+        small.loaded = True
+        return small
+
     def refresh(self, session: Session) -> int:
         """Load on first use, then apply every change committed after the cursor; returns how many."""
         with self._lock:

@@ -106,7 +106,8 @@ def ingest(
             select(ReadBatch.result).where(ReadBatch.organisation_id == org_id, ReadBatch.digest == digest)
         )
         return IngestResult(**{**(earlier or {}), "replayed": True})
-    index.refresh(session)
+    # The generator is only walked while the index is not loaded yet (see WatchIndex.for_batch).
+    index = index.for_batch(session, (reading for read in parsed.reads for reading in read.readings()))
 
     # One pass over the reads: the newest time per camera, counts per (camera, hour), and the matches.
     newest: dict[str, datetime] = {}

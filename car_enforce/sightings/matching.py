@@ -95,6 +95,13 @@ def fold(key: bytes) -> bytes:
     return key.translate(FOLD_TABLE)  # the province's UTF-8 bytes are all above 0x7F: left alone
 
 
+def folded_text(plate: str) -> str | None:
+    """The folded key of a plate as text (``watchlist_entry.folded_key``): every plate a read of it could
+    match has the same one. None if it cannot be a plate."""
+    key = plate_key(plate)
+    return None if key is None else fold(key).decode()
+
+
 def plate_of(key: bytes) -> str:
     """The plate in normal form (浙C10345) for a key (川O1234警 comes back as 川01234警)."""
     return key.decode()

@@ -21,6 +21,7 @@ from car_enforce.geo.models import Jurisdiction, JurisdictionLevel
 from car_enforce.identity.models import Organisation, Role, User
 from car_enforce.identity.principal import Principal
 from car_enforce.notify import service as notify
+from car_enforce.sightings.matching import folded_text  # a pure rule of plates; no service of sightings
 from car_enforce.timeline import service as timeline
 from car_enforce.timeline.models import TimelineEvent
 from car_enforce.vehicles.models import Vehicle
@@ -118,7 +119,7 @@ def publish_change(session: Session, watch: Watch, kind: WatchChangeKind) -> Non
     if kind in (WatchChangeKind.ISSUED, WatchChangeKind.RENEWED):
         entry = session.get(WatchlistEntry, watch.id)
         if entry is None:
-            session.add(WatchlistEntry(**values))
+            session.add(WatchlistEntry(**values, folded_key=folded_text(str(values["plate"]))))
         else:
             entry.expires_on = watch.expires_on  # type: ignore[assignment]
     else:
