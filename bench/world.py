@@ -35,8 +35,8 @@ from car_enforce.db import Base
 from car_enforce.geo.models import Jurisdiction
 from car_enforce.identity import security
 from car_enforce.identity.models import ApiKey, Organisation, User
-from car_enforce.sightings.matching import folded_text
 from car_enforce.vehicles.models import CaseVehicle, PlateColour, Vehicle
+from car_enforce.vehicles.plate_keys import folded_text
 from car_enforce.vehicles.vin import TRANSLITERATION, WEIGHTS
 from car_enforce.watches.models import Watch, WatchlistChange, WatchlistEntry
 

@@ -7,8 +7,9 @@ import sys
 import pytest
 
 from car_enforce.sightings.index import WatchIndex
-from car_enforce.sightings.matching import MatchKind, classify, fold, plate_key, plate_of
+from car_enforce.sightings.matching import MatchKind, classify
 from car_enforce.vehicles.models import PlateColour
+from car_enforce.vehicles.plate_keys import fold, plate_key, plate_of
 
 BLUE = PlateColour.BLUE
 YELLOW = PlateColour.YELLOW

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-from car_enforce.sightings.matching import folded_text
+from car_enforce.vehicles.plate_keys import folded_text
 
 revision: str = "0006"
 down_revision: str | None = "0005"

@@ -34,20 +34,22 @@ from sqlalchemy.orm import Session
 from car_enforce import memory
 from car_enforce.db import Database
 from car_enforce.sightings.matching import (
-    BYTE_SEPARATORS,
-    BYTE_TABLE,
     CODE_COLOURS,
     COLOUR_CODES,
-    FOLD_TABLE,
     MAX_EQUIVALENT_CHARS,
-    READ_TABLE,
     MatchKind,
     differences,
+)
+from car_enforce.vehicles.models import PlateColour
+from car_enforce.vehicles.plate_keys import (
+    BYTE_SEPARATORS,
+    BYTE_TABLE,
+    FOLD_TABLE,
+    READ_TABLE,
     fold,
     plate_key,
     plate_of,
 )
-from car_enforce.vehicles.models import PlateColour
 from car_enforce.watches.models import WatchChangeKind, WatchlistChange, WatchlistEntry
 
 log = logging.getLogger(__name__)

@@ -130,7 +130,7 @@ class WatchlistEntry(Base):
     court_phone: Mapped[str] = mapped_column(String(32))
     starts_on: Mapped[date] = mapped_column(Date)
     expires_on: Mapped[date] = mapped_column(Date)
-    # The plate with look-alike characters folded (sightings.matching.folded_text): a batch that arrives
+    # The plate with look-alike characters folded (vehicles.plate_keys.folded_text): a batch that arrives
     # before its process has loaded the watch index finds the entries it could match with one indexed query.
     folded_key: Mapped[str | None] = mapped_column(String(16), index=True)
 

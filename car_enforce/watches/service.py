@@ -21,10 +21,10 @@ from car_enforce.geo.models import Jurisdiction, JurisdictionLevel
 from car_enforce.identity.models import Organisation, Role, User
 from car_enforce.identity.principal import Principal
 from car_enforce.notify import service as notify
-from car_enforce.sightings.matching import folded_text  # a pure rule of plates; no service of sightings
 from car_enforce.timeline import service as timeline
 from car_enforce.timeline.models import TimelineEvent
 from car_enforce.vehicles.models import Vehicle
+from car_enforce.vehicles.plate_keys import folded_text
 from car_enforce.vehicles.service import case_vehicle
 from car_enforce.watches import transitions
 from car_enforce.watches.models import (
