@@ -89,7 +89,8 @@ def test_readiness_shows_the_load_as_it_goes(
         assert proceed.wait(10)
 
     monkeypatch.setattr(WatchIndex, "_add_rows", slow_second_chunk)
-    warming = threading.Thread(target=warm_index, args=(other_process,))
+    stop = threading.Event()
+    warming = threading.Thread(target=warm_index, args=(other_process,), kwargs={"stop": stop})
     warming.start()
     try:
         assert reached.wait(10)
@@ -98,7 +99,9 @@ def test_readiness_shows_the_load_as_it_goes(
         assert r.json()["checks"]["watch_index"]["state"] == "loading"
     finally:
         proceed.set()
+        stop.set()
         warming.join(10)
+        assert not warming.is_alive()
     assert index_of(other_process).status().state is IndexState.READY
     assert index_of(other_process).status().loaded_rows == 2
 
@@ -118,7 +121,8 @@ def test_a_batch_sent_while_the_index_loads_is_matched_without_waiting_for_it(
             assert proceed.wait(20)
 
     monkeypatch.setattr(WatchIndex, "_add_rows", held_load)
-    warming = threading.Thread(target=warm_index, args=(other_process,))
+    stop = threading.Event()
+    warming = threading.Thread(target=warm_index, args=(other_process,), kwargs={"stop": stop})
     warming.start()
     try:
         assert reached.wait(10)
@@ -131,7 +135,9 @@ def test_a_batch_sent_while_the_index_loads_is_matched_without_waiting_for_it(
         assert index_of(other_process).status().state is IndexState.LOADING  # nothing waited for it
     finally:
         proceed.set()
+        stop.set()
         warming.join(10)
+        assert not warming.is_alive()
     assert index_of(other_process).status().state is IndexState.READY
 
 

@@ -55,6 +55,7 @@ from car_enforce.watches.models import WatchChangeKind, WatchlistChange, Watchli
 log = logging.getLogger(__name__)
 _ADDING = frozenset({WatchChangeKind.ISSUED, WatchChangeKind.RENEWED})
 LOAD_CHUNK = 20_000
+KEYS_PER_QUERY = 10_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,10 +69,10 @@ class Match:
 
 
 class IndexState(StrEnum):
-    COLD = "cold"  # nothing loaded yet: the first batch (or the warm-up) loads it
+    COLD = "cold"  # nothing loaded yet (batches are matched through the database meanwhile)
     LOADING = "loading"
     READY = "ready"
-    FAILED = "failed"  # the last load failed; the warm-up tries again, and so does every batch
+    FAILED = "failed"  # the last load failed; the warm-up tries again
 
 
 @dataclass(frozen=True, slots=True)
@@ -221,11 +222,13 @@ class WatchIndex:
             return self
         keys = {key.translate(FOLD_TABLE).decode() for r in readings if (key := plate_key(r)) is not None}
         small = WatchIndex()
-        if keys:
+        ordered = sorted(keys)
+        for start in range(0, len(ordered), KEYS_PER_QUERY):  # a driver takes at most 65,535 parameters
+            chunk = ordered[start : start + KEYS_PER_QUERY]
             small._add_rows(
                 session.execute(
                     select(WatchlistEntry.watch_id, WatchlistEntry.plate, WatchlistEntry.plate_colour).where(
-                        WatchlistEntry.folded_key.in_(sorted(keys))
+                        WatchlistEntry.folded_key.in_(chunk)
                     )
                 )
             )
@@ -334,7 +337,7 @@ def warm_index(
 
     A failed load (the database not up yet) is tried again after ``retry_s[0]`` seconds, doubling up to
     ``retry_s[1]``, until it succeeds or ``stop`` is set; meanwhile the process is not ready, and a batch
-    that arrives loads the index itself. Returns whether the index is loaded.
+    that arrives is matched through the database (``for_batch``). Returns whether the index is loaded.
 
     ``freeze``: then move everything alive out of the cyclic collector's reach (``gc.freeze``). Only for
     a process that does nothing but serve: its two index dictionaries hold a million entries each, and
