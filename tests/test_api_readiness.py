@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -74,34 +75,40 @@ def test_a_process_that_takes_reads_is_ready_once_its_watch_index_is_loaded(
     assert client.get("/healthz").status_code == 200
 
 
-def test_readiness_shows_the_load_as_it_goes(
-    other_process: Database, monkeypatch: pytest.MonkeyPatch
-) -> None:
+@contextmanager
+def load_held_half_way(database: Database, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """The warm-up of ``database``'s index, held after its first row until the block ends; then finished."""
     monkeypatch.setattr(index_mod, "LOAD_CHUNK", 1)
-    reached, proceed = threading.Event(), threading.Event()
+    reached, proceed, stop = threading.Event(), threading.Event(), threading.Event()
     add_rows = WatchIndex._add_rows
+    loader = index_of(database)
 
-    def slow_second_chunk(self: WatchIndex, rows: Iterable[Any]) -> None:
+    def held(self: WatchIndex, rows: Iterable[Any]) -> None:
         add_rows(self, rows)
-        if reached.is_set():
-            return
-        reached.set()  # the first row is in; hold the load until the test has looked
-        assert proceed.wait(10)
+        if self is loader and not reached.is_set():
+            reached.set()
+            assert proceed.wait(20)
 
-    monkeypatch.setattr(WatchIndex, "_add_rows", slow_second_chunk)
-    stop = threading.Event()
-    warming = threading.Thread(target=warm_index, args=(other_process,), kwargs={"stop": stop})
+    monkeypatch.setattr(WatchIndex, "_add_rows", held)
+    warming = threading.Thread(target=warm_index, args=(database,), kwargs={"stop": stop})
     warming.start()
     try:
         assert reached.wait(10)
-        r = TestClient(create_app(other_process)).get("/readyz")
-        assert r.status_code == 503
-        assert r.json()["checks"]["watch_index"]["state"] == "loading"
+        yield
     finally:
         proceed.set()
         stop.set()
         warming.join(10)
         assert not warming.is_alive()
+
+
+def test_readiness_shows_the_load_as_it_goes(
+    other_process: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with load_held_half_way(other_process, monkeypatch):
+        r = TestClient(create_app(other_process)).get("/readyz")
+        assert r.status_code == 503
+        assert r.json()["checks"]["watch_index"]["state"] == "loading"
     assert index_of(other_process).status().state is IndexState.READY
     assert index_of(other_process).status().loaded_rows == 2
 
@@ -109,23 +116,7 @@ def test_readiness_shows_the_load_as_it_goes(
 def test_a_batch_sent_while_the_index_loads_is_matched_without_waiting_for_it(
     other_process: Database, world: factories.World, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(index_mod, "LOAD_CHUNK", 1)
-    reached, proceed = threading.Event(), threading.Event()
-    add_rows = WatchIndex._add_rows
-    loader = index_of(other_process)
-
-    def held_load(self: WatchIndex, rows: Iterable[Any]) -> None:
-        add_rows(self, rows)
-        if self is loader and not reached.is_set():
-            reached.set()  # one row in: the load stays half-done until the batches are answered
-            assert proceed.wait(20)
-
-    monkeypatch.setattr(WatchIndex, "_add_rows", held_load)
-    stop = threading.Event()
-    warming = threading.Thread(target=warm_index, args=(other_process,), kwargs={"stop": stop})
-    warming.start()
-    try:
-        assert reached.wait(10)
+    with load_held_half_way(other_process, monkeypatch):
         client = TestClient(create_app(other_process))
         exact = post(client, world.pingyang_key, read("浙C12345", camera="cam-1"))
         assert (exact["hits"], exact["possible_hits"]) == (1, 0)
@@ -133,11 +124,6 @@ def test_a_batch_sent_while_the_index_loads_is_matched_without_waiting_for_it(
         assert (look_alike["hits"], look_alike["possible_hits"]) == (0, 1)
         assert post(client, world.pingyang_key, read("浙C99999", camera="cam-3"))["matched"] == 0
         assert index_of(other_process).status().state is IndexState.LOADING  # nothing waited for it
-    finally:
-        proceed.set()
-        stop.set()
-        warming.join(10)
-        assert not warming.is_alive()
     assert index_of(other_process).status().state is IndexState.READY
 
 
