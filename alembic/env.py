@@ -4,8 +4,8 @@ import api.simulators.models  # noqa: F401
 import car_enforce.models  # noqa: F401  (registers every table on the metadata)
 import valuation.models  # noqa: F401
 from alembic import context
-from car_enforce.db import Base, make_engine
-from car_enforce.settings import get_settings
+from car_enforce.core.db import Base, make_engine
+from car_enforce.core.settings import get_settings
 
 config = context.config
 target_metadata = Base.metadata

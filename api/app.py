@@ -25,7 +25,7 @@ from api.routers import inventory as inventory_router
 from api.routers import stages as stages_router
 from api.routers import viid as viid_router
 from api.simulators import sms
-from car_enforce.db import Database, get_database, set_database
+from car_enforce.core.db import Database, get_database, set_database
 from car_enforce.sightings.index import warm_index
 
 PUBLIC_ROUTES = frozenset({"/api/auth/login", "/healthz", "/readyz", "/docs"})

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import typer
 
-from car_enforce.settings import PROJECT_ROOT, get_settings
+from car_enforce.core.settings import PROJECT_ROOT, get_settings
 
 app = typer.Typer(help="The vehicle seizure and judicial auction platform.", no_args_is_help=True)
 db_app = typer.Typer(help="Database migrations.", no_args_is_help=True)
@@ -33,7 +33,7 @@ def _ensure_sqlite_dir(url: str) -> None:
 @db_app.command("upgrade")
 def db_upgrade(revision: str = "head") -> None:
     """Apply the migrations (alembic upgrade)."""
-    from car_enforce import migrate
+    from car_enforce.core import migrate
 
     url = get_settings().database_url
     _ensure_sqlite_dir(url)
@@ -44,7 +44,7 @@ def db_upgrade(revision: str = "head") -> None:
 @db_app.command("check")
 def db_check() -> None:
     """Fail if the models and the migrations disagree."""
-    from car_enforce import migrate
+    from car_enforce.core import migrate
 
     migrate.check(get_settings().database_url)
     typer.echo("models and migrations agree")
@@ -53,8 +53,8 @@ def db_check() -> None:
 @app.command("seed-demo")
 def seed_demo(force: bool = typer.Option(False, help="Seed even if the database has data")) -> None:
     """Seed the demo region (Wenzhou) if the database is empty, and print the demo logins."""
-    from car_enforce import demo
-    from car_enforce.db import get_database
+    from api.demo import seed as demo
+    from car_enforce.core.db import get_database
 
     with get_database().unit_of_work() as session:
         if demo.is_seeded(session) and not force:
@@ -66,7 +66,7 @@ def seed_demo(force: bool = typer.Option(False, help="Seed even if the database 
 
 
 def print_logins() -> None:
-    from car_enforce import demo
+    from api.demo import seed as demo
 
     base = get_settings().public_base_url
     typer.echo(f"\nAPI docs: {base}/docs    health: {base}/healthz    ready: {base}/readyz")
@@ -112,7 +112,7 @@ def serve(
 def scheduler_cmd() -> None:
     """Run only the scheduled sweeps (one process; a database lease keeps a second one idle)."""
     from api.scheduler import run_forever
-    from car_enforce.db import get_database
+    from car_enforce.core.db import get_database
 
     _log_to_stderr()
     run_forever(get_database())
@@ -121,8 +121,8 @@ def scheduler_cmd() -> None:
 @timeline_app.command("verify")
 def timeline_verify(chain: str | None = typer.Option(None, help="One chain, e.g. case:12")) -> None:
     """Recompute every hash chain; exit 1 and name each edited or deleted event."""
-    from car_enforce.db import get_database
-    from car_enforce.timeline.service import verify
+    from car_enforce.core.db import get_database
+    from car_enforce.core.timeline.service import verify
 
     with get_database().unit_of_work(read_only=True) as session:
         problems = verify(session, chain=chain)
@@ -136,10 +136,10 @@ def timeline_verify(chain: str | None = typer.Option(None, help="One chain, e.g.
 @calendar_app.command("load")
 def calendar_load(file: Path) -> None:
     """Load a year's official holiday schedule (JSON) published by the State Council."""
-    from car_enforce.calendar.schedule import parse_schedule
-    from car_enforce.calendar.service import load_official_year
-    from car_enforce.db import get_database
-    from car_enforce.identity.principal import Principal
+    from car_enforce.core.calendar.schedule import parse_schedule
+    from car_enforce.core.calendar.service import load_official_year
+    from car_enforce.core.db import get_database
+    from car_enforce.core.identity.principal import Principal
 
     schedule = parse_schedule(file.read_text(encoding="utf-8"))
     with get_database().unit_of_work() as session:

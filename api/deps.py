@@ -16,13 +16,13 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from starlette.datastructures import UploadFile
 
-from car_enforce import clock
-from car_enforce.db import get_database
-from car_enforce.errors import Forbidden, IdempotencyKeyReused, InvalidInput, Unauthenticated
-from car_enforce.idempotency import IdempotencyRecord
-from car_enforce.identity import service as identity
-from car_enforce.identity.models import Role
-from car_enforce.identity.principal import Principal
+from car_enforce.core import clock
+from car_enforce.core.db import get_database
+from car_enforce.core.errors import Forbidden, IdempotencyKeyReused, InvalidInput, Unauthenticated
+from car_enforce.core.idempotency import IdempotencyRecord
+from car_enforce.core.identity import service as identity
+from car_enforce.core.identity.models import Role
+from car_enforce.core.identity.principal import Principal
 
 _READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 

@@ -12,7 +12,7 @@ from pydantic import BaseModel
 from sqlalchemy.exc import IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from car_enforce.errors import DomainError
+from car_enforce.core.errors import DomainError
 
 log = logging.getLogger(__name__)
 

@@ -11,8 +11,8 @@ from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.errors import ErrorOut
-from car_enforce.errors import PayloadTooLarge
-from car_enforce.settings import get_settings
+from car_enforce.core.errors import PayloadTooLarge
+from car_enforce.core.settings import get_settings
 
 # The camera feeds: the canonical batch, the vendor adapters, GA/T 1400 (视图库) devices.
 FEED_PREFIXES = ("/api/police/", "/VIID/")

@@ -13,10 +13,10 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
 
-from car_enforce import lease
-from car_enforce.db import Database
-from car_enforce.notify.delivery import deliver_due
-from car_enforce.settings import get_settings
+from car_enforce.core import lease
+from car_enforce.core.db import Database
+from car_enforce.core.notify.delivery import deliver_due
+from car_enforce.core.settings import get_settings
 from car_enforce.sightings.jobs import send_alert_digests, sweep_read_batches
 from car_enforce.stages.jobs import sweep_stage_clocks
 from car_enforce.watches.jobs import sweep_watches

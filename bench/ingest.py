@@ -71,8 +71,8 @@ from world import (
     scale_args,
 )
 
-from car_enforce import migrate
-from car_enforce.db import Database, make_engine
+from car_enforce.core import migrate
+from car_enforce.core.db import Database, make_engine
 from car_enforce.sightings.index import WatchIndex
 from car_enforce.sightings.models import AlertKind, Sighting
 from car_enforce.sightings.schemas import canonical_reads, decode_batch

@@ -56,8 +56,8 @@ from world import (
     scale_args,
 )
 
-from car_enforce import migrate
-from car_enforce.db import make_engine
+from car_enforce.core import migrate
+from car_enforce.core.db import make_engine
 from car_enforce.sightings.index import WatchIndex
 
 # Set from measured runs on this machine kind (bench/README.md): a little under the lowest of them.

@@ -61,11 +61,11 @@ from world import (
     scale_args,
 )
 
-from car_enforce import clock, migrate
-from car_enforce.db import Database, make_engine
-from car_enforce.geo.service import overlapping_jurisdiction_ids
-from car_enforce.identity.models import User
-from car_enforce.identity.service import principal_of_user
+from car_enforce.core import clock, migrate
+from car_enforce.core.db import Database, make_engine
+from car_enforce.core.geo.service import overlapping_jurisdiction_ids
+from car_enforce.core.identity.models import User
+from car_enforce.core.identity.service import principal_of_user
 from car_enforce.watches import service as watches
 from car_enforce.watches.feed import COLOUR_NAMES
 from car_enforce.watches.models import LiftReason, Watch

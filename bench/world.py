@@ -31,10 +31,10 @@ from sqlalchemy import Connection, Date, Engine, Table, create_engine, insert, m
 
 from car_enforce.cases.id_numbers import resident_id_check_char
 from car_enforce.cases.models import EnforcementCase, Party
-from car_enforce.db import Base
-from car_enforce.geo.models import Jurisdiction
-from car_enforce.identity import security
-from car_enforce.identity.models import ApiKey, Organisation, User
+from car_enforce.core.db import Base
+from car_enforce.core.geo.models import Jurisdiction
+from car_enforce.core.identity import security
+from car_enforce.core.identity.models import ApiKey, Organisation, User
 from car_enforce.vehicles.models import CaseVehicle, PlateColour, Vehicle
 from car_enforce.vehicles.plate_keys import folded_text
 from car_enforce.vehicles.vin import TRANSLITERATION, WEIGHTS

@@ -1,18 +1,18 @@
 """Imports every ORM model so that the metadata is complete (Alembic, ``create_all`` in tools)."""
 
-from car_enforce import idempotency, lease
-from car_enforce.calendar import models as calendar_models
 from car_enforce.captures import models as captures_models
 from car_enforce.cases import models as cases_models
+from car_enforce.core import idempotency, lease
+from car_enforce.core.calendar import models as calendar_models
+from car_enforce.core.geo import models as geo_models
+from car_enforce.core.identity import models as identity_models
+from car_enforce.core.notify import models as notify_models
+from car_enforce.core.timeline import models as timeline_models
 from car_enforce.custody import models as custody_models
-from car_enforce.geo import models as geo_models
-from car_enforce.identity import models as identity_models
 from car_enforce.inventory import models as inventory_models
-from car_enforce.notify import models as notify_models
 from car_enforce.sightings import models as sightings_models
 from car_enforce.sightings.viid import models as viid_models
 from car_enforce.stages import models as stages_models
-from car_enforce.timeline import models as timeline_models
 from car_enforce.vehicles import models as vehicles_models
 from car_enforce.watches import models as watches_models
 

@@ -21,11 +21,11 @@ from sqlalchemy.engine import URL
 import api.simulators.models  # noqa: F401  (every table is on the metadata, so truncation reaches it)
 import car_enforce.models  # noqa: F401
 import valuation.models  # noqa: F401
-from car_enforce import clock as clock_mod
-from car_enforce import migrate
-from car_enforce.clock import SHANGHAI, MovableClock
-from car_enforce.db import Base, Database, set_database
-from car_enforce.settings import get_settings
+from car_enforce.core import clock as clock_mod
+from car_enforce.core import migrate
+from car_enforce.core.clock import SHANGHAI, MovableClock
+from car_enforce.core.db import Base, Database, set_database
+from car_enforce.core.settings import get_settings
 
 SHARED = Path(os.environ.get("CARENFORCE_SHARED_DIR", Path(__file__).resolve().parents[2] / "shared"))
 START = datetime(2026, 11, 23, 9, 0, tzinfo=SHANGHAI)  # a Monday morning in Wenzhou

@@ -6,11 +6,11 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
-from car_enforce.db import Database
-from car_enforce.geo.models import Jurisdiction, JurisdictionLevel
-from car_enforce.identity.models import Organisation, OrgKind, Role
-from car_enforce.identity.principal import Principal
-from car_enforce.identity.service import create_api_key, create_organisation, create_user
+from car_enforce.core.db import Database
+from car_enforce.core.geo.models import Jurisdiction, JurisdictionLevel
+from car_enforce.core.identity.models import Organisation, OrgKind, Role
+from car_enforce.core.identity.principal import Principal
+from car_enforce.core.identity.service import create_api_key, create_organisation, create_user
 
 PASSWORD = "correct-horse-battery"
 SYSTEM = Principal.system("test")

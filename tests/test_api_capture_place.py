@@ -23,11 +23,11 @@ from car_enforce.captures.destination import (
     PlaceCheck,
     km_outside,
 )
-from car_enforce.clock import MovableClock
-from car_enforce.db import Database
-from car_enforce.identity.models import OrgKind, Role
-from car_enforce.identity.service import create_api_key, create_organisation
-from car_enforce.timeline.models import TimelineEvent
+from car_enforce.core.clock import MovableClock
+from car_enforce.core.db import Database
+from car_enforce.core.identity.models import OrgKind, Role
+from car_enforce.core.identity.service import create_api_key, create_organisation
+from car_enforce.core.timeline.models import TimelineEvent
 from tests import factories
 from tests.api_helpers import login
 from tests.custody_helpers import intake_body, set_tariff
@@ -388,7 +388,7 @@ def test_a_held_captures_stage_warning_goes_to_the_officer_not_to_a_center(
 ) -> None:
     from datetime import datetime
 
-    from car_enforce.clock import SHANGHAI
+    from car_enforce.core.clock import SHANGHAI
     from car_enforce.stages.jobs import sweep_stage_clocks
 
     watched_car(client)

@@ -15,10 +15,10 @@ from sqlalchemy import func, select
 
 from api.app import create_app
 from car_enforce.captures.models import Capture, CapturePhoto
-from car_enforce.clock import SHANGHAI, MovableClock
-from car_enforce.db import Database
-from car_enforce.notify.models import Channel, Notification
-from car_enforce.timeline.models import TimelineEvent
+from car_enforce.core.clock import SHANGHAI, MovableClock
+from car_enforce.core.db import Database
+from car_enforce.core.notify.models import Channel, Notification
+from car_enforce.core.timeline.models import TimelineEvent
 from car_enforce.watches.jobs import sweep_watches
 from car_enforce.watches.models import Watch, WatchStatus
 from tests import factories

@@ -16,13 +16,13 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 from api.app import create_app
-from car_enforce import clock as clock_mod
-from car_enforce.clock import MovableClock
-from car_enforce.db import Database
-from car_enforce.notify.models import Channel, Notification
+from car_enforce.core import clock as clock_mod
+from car_enforce.core.clock import MovableClock
+from car_enforce.core.db import Database
+from car_enforce.core.notify.models import Channel, Notification
+from car_enforce.core.timeline.models import TimelineEvent
 from car_enforce.sightings.jobs import send_alert_digests
 from car_enforce.sightings.models import Alert, AlertDigest, AlertDispatch, ReadCount, Sighting
-from car_enforce.timeline.models import TimelineEvent
 from tests import factories
 from tests.api_helpers import issue_watch, login, open_case, register_vehicle
 from tests.test_api_vendor_adapters import HITS, Message, send

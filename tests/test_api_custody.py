@@ -13,11 +13,11 @@ from sqlalchemy import func, select
 
 from api.app import create_app
 from car_enforce.captures.models import Capture
-from car_enforce.clock import MovableClock
+from car_enforce.core.clock import MovableClock
+from car_enforce.core.db import Database
+from car_enforce.core.timeline.models import TimelineEvent
 from car_enforce.custody.models import Custody, CustodyCharge, CustodyEvent, CustodyPhoto
-from car_enforce.db import Database
 from car_enforce.stages.models import Stage, StageReached
-from car_enforce.timeline.models import TimelineEvent
 from tests import factories
 from tests.api_helpers import issue_watch, login, open_case, register_vehicle
 from tests.custody_helpers import InCustody, arrived_capture, intake_body, set_tariff, taken_in

@@ -13,9 +13,9 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.app import create_app
-from car_enforce import clock as clock_mod
-from car_enforce.clock import MovableClock
-from car_enforce.db import Database
+from car_enforce.core import clock as clock_mod
+from car_enforce.core.clock import MovableClock
+from car_enforce.core.db import Database
 from tests import factories
 from tests.api_helpers import PINGYANG_CASE, issue_watch, login, open_case, register_vehicle
 

@@ -31,10 +31,10 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from api.app import PUBLIC_ROUTES, SIMULATOR_PREFIX, create_app
-from car_enforce import demo
-from car_enforce.clock import MovableClock
-from car_enforce.db import Database
-from car_enforce.settings import get_settings
+from api.demo import seed as demo
+from car_enforce.core.clock import MovableClock
+from car_enforce.core.db import Database
+from car_enforce.core.settings import get_settings
 from tests import live
 
 # Examples per operation, caller and mode: about 30 operations x 3 callers, plus the simulators' 3 x 1.

@@ -18,16 +18,16 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 from api.app import create_app
-from car_enforce import evidence
-from car_enforce.clock import MovableClock
+from car_enforce.core.clock import MovableClock
+from car_enforce.core.db import Database
+from car_enforce.core.errors import NotFound
+from car_enforce.core.files import evidence
+from car_enforce.core.notify import service as notify
+from car_enforce.core.notify.models import Channel, Notification
+from car_enforce.core.settings import get_settings
+from car_enforce.core.timeline.models import TimelineEvent
 from car_enforce.custody.models import ChargeKind, CustodyCharge
-from car_enforce.db import Database
-from car_enforce.errors import NotFound
-from car_enforce.notify import service as notify
-from car_enforce.notify.models import Channel, Notification
-from car_enforce.settings import get_settings
 from car_enforce.stages.models import Stage, StageReached
-from car_enforce.timeline.models import TimelineEvent
 from tests import factories
 from tests.api_helpers import DEBTOR_ID, login
 from tests.custody_helpers import InCustody, taken_in

@@ -19,12 +19,12 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 from api.app import create_app
-from car_enforce import evidence
-from car_enforce.clock import MovableClock, as_utc
+from car_enforce.core.clock import MovableClock, as_utc
+from car_enforce.core.db import Database
+from car_enforce.core.files import evidence
+from car_enforce.core.timeline.models import TimelineEvent
 from car_enforce.custody.models import Custody, CustodyCharge, CustodyEvent
-from car_enforce.db import Database
 from car_enforce.inventory.models import InventoryImport, InventoryRow
-from car_enforce.timeline.models import TimelineEvent
 from tests import factories
 from tests.api_helpers import issue_watch, login, open_case, register_vehicle
 from tests.test_api_captures import police, report, watch_status

@@ -25,11 +25,11 @@ from starlette.types import Message
 from api.app import create_app
 from api.deps import MAX_UPLOAD_BYTES
 from api.limits import BodyLimit
-from car_enforce import clock as clock_mod
-from car_enforce.clock import MovableClock
-from car_enforce.db import Database
-from car_enforce.photos import MAX_PHOTO_BYTES, MAX_PHOTOS
-from car_enforce.settings import Settings, get_settings
+from car_enforce.core import clock as clock_mod
+from car_enforce.core.clock import MovableClock
+from car_enforce.core.db import Database
+from car_enforce.core.files.photos import MAX_PHOTO_BYTES, MAX_PHOTOS
+from car_enforce.core.settings import Settings, get_settings
 from car_enforce.sightings.ingest import MAX_BATCH
 from car_enforce.sightings.models import Camera, ReadBatch, Sighting
 from car_enforce.sightings.schemas import decode_batch

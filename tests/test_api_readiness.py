@@ -17,8 +17,8 @@ from typer.testing import CliRunner
 from api import cli
 from api.app import create_app
 from api.scheduler import jobs
-from car_enforce.clock import MovableClock
-from car_enforce.db import Base, Database
+from car_enforce.core.clock import MovableClock
+from car_enforce.core.db import Base, Database
 from car_enforce.sightings import index as index_mod
 from car_enforce.sightings.index import IndexState, WatchIndex, index_of, warm_index
 from tests import factories

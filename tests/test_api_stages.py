@@ -18,14 +18,14 @@ from sqlalchemy import func, select
 
 from api.app import create_app
 from car_enforce.captures.models import Capture, CaptureStatus
-from car_enforce.clock import SHANGHAI, MovableClock
-from car_enforce.db import Database
-from car_enforce.notify import service as notify
-from car_enforce.notify.models import Channel, Notification
+from car_enforce.core.clock import SHANGHAI, MovableClock
+from car_enforce.core.db import Database
+from car_enforce.core.notify import service as notify
+from car_enforce.core.notify.models import Channel, Notification
+from car_enforce.core.timeline.models import TimelineEvent
 from car_enforce.stages import service as stages
 from car_enforce.stages.jobs import sweep_stage_clocks
 from car_enforce.stages.models import Stage, StageTarget, StageWarning
-from car_enforce.timeline.models import TimelineEvent
 from tests import factories
 from tests.api_helpers import login
 from tests.test_api_captures import CENTER_STAFF_PHONE, OFFICER_PHONE, police, report, watched_car

@@ -20,10 +20,10 @@ from httpx import Response
 from sqlalchemy import func, select
 
 from api.app import create_app
-from car_enforce import clock as clock_mod
-from car_enforce.clock import MovableClock
-from car_enforce.db import Database
-from car_enforce.identity.models import Organisation
+from car_enforce.core import clock as clock_mod
+from car_enforce.core.clock import MovableClock
+from car_enforce.core.db import Database
+from car_enforce.core.identity.models import Organisation
 from car_enforce.sightings.models import Alert, Camera, ReadBatch, ReadCount, Sighting
 from tests import factories
 from tests.api_helpers import issue_watch, login, open_case, register_vehicle

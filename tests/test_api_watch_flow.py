@@ -11,9 +11,9 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from api.app import create_app
-from car_enforce.clock import MovableClock
-from car_enforce.db import Database
-from car_enforce.notify.models import Channel, Notification
+from car_enforce.core.clock import MovableClock
+from car_enforce.core.db import Database
+from car_enforce.core.notify.models import Channel, Notification
 from tests import factories
 from tests.api_helpers import issue_watch, login, open_case, register_vehicle
 

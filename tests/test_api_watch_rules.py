@@ -11,9 +11,9 @@ from sqlalchemy import func, select
 
 from api.app import create_app
 from car_enforce.cases.models import EnforcementCase
-from car_enforce.clock import MovableClock
-from car_enforce.db import Database
-from car_enforce.timeline.models import TimelineEvent
+from car_enforce.core.clock import MovableClock
+from car_enforce.core.db import Database
+from car_enforce.core.timeline.models import TimelineEvent
 from car_enforce.vehicles.models import Vehicle
 from car_enforce.watches.models import Watch, WatchlistChange
 from tests import factories

@@ -10,11 +10,11 @@ from fastapi.routing import APIRoute, iter_route_contexts
 
 from api.app import PUBLIC_ROUTES, create_app
 from api.deps import roles_of_route
-from car_enforce import lease
-from car_enforce.clock import SHANGHAI, MovableClock
-from car_enforce.db import Database
-from car_enforce.notify.delivery import deliver_due
-from car_enforce.settings import Settings
+from car_enforce.core import lease
+from car_enforce.core.clock import SHANGHAI, MovableClock
+from car_enforce.core.db import Database
+from car_enforce.core.notify.delivery import deliver_due
+from car_enforce.core.settings import Settings
 from car_enforce.watches.jobs import sweep_watches
 from tests import factories
 from tests.api_helpers import DEBTOR_ID, issue_watch, login, open_case, register_vehicle

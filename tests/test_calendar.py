@@ -10,14 +10,14 @@ import chinese_calendar
 import pytest
 from sqlalchemy import func, select
 
-from car_enforce.calendar.models import CalendarDay, CalendarYear
-from car_enforce.calendar.schedule import YearSchedule, parse_schedule
-from car_enforce.calendar.service import Deadline, PrcCalendar, load_calendar, load_official_year
-from car_enforce.db import Database
-from car_enforce.errors import InvalidInput
-from car_enforce.identity.principal import Principal
-from car_enforce.timeline import service as timeline
-from car_enforce.timeline.models import TimelineEvent
+from car_enforce.core.calendar.models import CalendarDay, CalendarYear
+from car_enforce.core.calendar.schedule import YearSchedule, parse_schedule
+from car_enforce.core.calendar.service import Deadline, PrcCalendar, load_calendar, load_official_year
+from car_enforce.core.db import Database
+from car_enforce.core.errors import InvalidInput
+from car_enforce.core.identity.principal import Principal
+from car_enforce.core.timeline import service as timeline
+from car_enforce.core.timeline.models import TimelineEvent
 
 FIXTURES = Path(__file__).parent / "calendar_fixtures"
 ADMIN = Principal.system("test")

@@ -17,8 +17,8 @@ from car_enforce.captures.destination import (
 )
 from car_enforce.captures.models import Capture, CaptureStatus
 from car_enforce.captures.transitions import HELD, CaptureStateConflict, can, move
-from car_enforce.db import Database
-from car_enforce.geo.index import invalidate_cached_index
+from car_enforce.core.db import Database
+from car_enforce.core.geo.index import invalidate_cached_index
 from tests import factories
 
 COUNTY, CITY, PROVINCE, OTHER_COUNTY = 3, 2, 1, 4

@@ -6,10 +6,10 @@ from datetime import datetime
 
 import pytest
 
-from car_enforce import clock
 from car_enforce.cases.case_number import ENFORCEMENT_KINDS, CaseNumber, parse_case_number
-from car_enforce.clock import SHANGHAI, MovableClock
-from car_enforce.errors import InvalidInput
+from car_enforce.core import clock
+from car_enforce.core.clock import SHANGHAI, MovableClock
+from car_enforce.core.errors import InvalidInput
 
 
 def parse(raw: str) -> CaseNumber:

@@ -12,8 +12,8 @@ from sqlalchemy import func, select
 from api.app import create_app
 from car_enforce.captures.models import Capture
 from car_enforce.cases.models import EnforcementCase
-from car_enforce.clock import MovableClock
-from car_enforce.db import Database
+from car_enforce.core.clock import MovableClock
+from car_enforce.core.db import Database
 from car_enforce.sightings.models import Alert, AlertDispatch, ReadCount, Sighting
 from car_enforce.watches.models import Watch, WatchStatus
 from tests import factories

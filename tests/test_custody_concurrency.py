@@ -8,9 +8,9 @@ import httpx
 from sqlalchemy import func, select
 
 from api.app import create_app
-from car_enforce.clock import MovableClock
+from car_enforce.core.clock import MovableClock
+from car_enforce.core.db import Database
 from car_enforce.custody.models import Custody, CustodyCharge, CustodyEvent, CustodyEventKind
-from car_enforce.db import Database
 from tests import factories
 from tests.api_helpers import login
 from tests.custody_helpers import arrived_capture, intake_body, set_tariff, taken_in

@@ -15,8 +15,8 @@ from pypdf import PdfReader
 from sqlalchemy import select
 
 from api.app import create_app
-from car_enforce.clock import MovableClock
-from car_enforce.db import Database
+from car_enforce.core.clock import MovableClock
+from car_enforce.core.db import Database
 from car_enforce.stages.jobs import sweep_stage_clocks
 from car_enforce.stages.models import StageWarning
 from tests import factories

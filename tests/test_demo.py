@@ -5,9 +5,9 @@ from __future__ import annotations
 from fastapi.testclient import TestClient
 
 from api.app import create_app
-from car_enforce import demo
-from car_enforce.clock import MovableClock
-from car_enforce.db import Database
+from api.demo import seed as demo
+from car_enforce.core.clock import MovableClock
+from car_enforce.core.db import Database
 
 
 def test_demo_region_logins_keys_and_watch_scopes(db: Database, clock: MovableClock) -> None:

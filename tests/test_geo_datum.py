@@ -7,8 +7,8 @@ import math
 import pytest
 from geopy.distance import geodesic
 
-from car_enforce.errors import InvalidInput
-from car_enforce.geo.datum import (
+from car_enforce.core.errors import InvalidInput
+from car_enforce.core.geo.datum import (
     Datum,
     gcj02_to_wgs84,
     out_of_china,

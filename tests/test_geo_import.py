@@ -15,11 +15,11 @@ from shapely.geometry import MultiPolygon
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from car_enforce.db import Database
-from car_enforce.errors import InvalidInput
-from car_enforce.geo.datum import Datum
-from car_enforce.geo.importer import ImportReport, geodesic_area_km2, import_boundaries
-from car_enforce.geo.models import Jurisdiction, JurisdictionLevel
+from car_enforce.core.db import Database
+from car_enforce.core.errors import InvalidInput
+from car_enforce.core.geo.datum import Datum
+from car_enforce.core.geo.importer import ImportReport, geodesic_area_km2, import_boundaries
+from car_enforce.core.geo.models import Jurisdiction, JurisdictionLevel
 
 ZHEJIANG_FILE = "zhejiang_330000_cities.geojson"
 WENZHOU_FILE = "wenzhou_330300_counties.geojson"

@@ -12,14 +12,14 @@ from shapely.geometry import LineString, MultiPolygon, Point, Polygon
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from car_enforce.db import Database
-from car_enforce.errors import InvalidInput, NotFound
-from car_enforce.geo import demo_boundaries as demo
-from car_enforce.geo import service
-from car_enforce.geo.datum import Datum, to_wgs84, wgs84_to_gcj02
-from car_enforce.geo.importer import import_boundaries
-from car_enforce.geo.index import JurisdictionIndex
-from car_enforce.geo.models import Jurisdiction, JurisdictionLevel
+from car_enforce.core.db import Database
+from car_enforce.core.errors import InvalidInput, NotFound
+from car_enforce.core.geo import demo_boundaries as demo
+from car_enforce.core.geo import service
+from car_enforce.core.geo.datum import Datum, to_wgs84, wgs84_to_gcj02
+from car_enforce.core.geo.importer import import_boundaries
+from car_enforce.core.geo.index import JurisdictionIndex
+from car_enforce.core.geo.models import Jurisdiction, JurisdictionLevel
 
 # County seats as DataV publishes them (GCJ-02), from SHARED/geo/README.md.
 README_SEATS_GCJ02 = {

@@ -13,7 +13,7 @@ from car_enforce.cases.id_numbers import (
     mask_name,
     mask_phone,
 )
-from car_enforce.errors import InvalidInput
+from car_enforce.core.errors import InvalidInput
 
 TODAY = date(2026, 11, 23)
 

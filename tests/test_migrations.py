@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import inspect
 
-from car_enforce import migrate
-from car_enforce.db import Base, make_engine
+from car_enforce.core import migrate
+from car_enforce.core.db import Base, make_engine
 
 
 def _check(url: str) -> None:

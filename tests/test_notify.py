@@ -21,19 +21,19 @@ from starlette.responses import Response
 import api.simulators.models  # noqa: F401  (registers the simulator tables for the fixtures)
 from api.simulators import sms as sms_simulator
 from api.simulators.models import SimFailureMode
-from car_enforce import clock as clock_mod
-from car_enforce.clock import MovableClock
-from car_enforce.db import Database
-from car_enforce.errors import InvalidInput
-from car_enforce.identity.models import Organisation, OrgKind
-from car_enforce.identity.principal import Principal
-from car_enforce.notify import service
-from car_enforce.notify.delivery import DeliveryReport, backoff, deliver_due
-from car_enforce.notify.models import Channel, DeliveryStatus, Notification, WebhookSubscription
-from car_enforce.notify.signing import SIGNATURE_HEADER, InvalidSignature, sign, verify
-from car_enforce.settings import Settings, get_settings
-from car_enforce.timeline import service as timeline
-from car_enforce.timeline.models import TimelineEvent
+from car_enforce.core import clock as clock_mod
+from car_enforce.core.clock import MovableClock
+from car_enforce.core.db import Database
+from car_enforce.core.errors import InvalidInput
+from car_enforce.core.identity.models import Organisation, OrgKind
+from car_enforce.core.identity.principal import Principal
+from car_enforce.core.notify import service
+from car_enforce.core.notify.delivery import DeliveryReport, backoff, deliver_due
+from car_enforce.core.notify.models import Channel, DeliveryStatus, Notification, WebhookSubscription
+from car_enforce.core.notify.signing import SIGNATURE_HEADER, InvalidSignature, sign, verify
+from car_enforce.core.settings import Settings, get_settings
+from car_enforce.core.timeline import service as timeline
+from car_enforce.core.timeline.models import TimelineEvent
 from tests import live
 
 GATEWAY_KEY = "test-gateway-key"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from car_enforce.errors import InvalidInput
+from car_enforce.core.errors import InvalidInput
 from car_enforce.vehicles.models import PlateColour
 from car_enforce.vehicles.plates import (
     PLATE_TYPES,

@@ -7,8 +7,8 @@ from datetime import date, datetime
 import chinese_calendar
 import pytest
 
-from car_enforce.calendar.service import Deadline, PrcCalendar
-from car_enforce.errors import InvalidInput
+from car_enforce.core.calendar.service import Deadline, PrcCalendar
+from car_enforce.core.errors import InvalidInput
 from car_enforce.stages.models import Stage
 from car_enforce.stages.service import DEFAULT_TARGETS
 from car_enforce.stages.timing import (

@@ -12,11 +12,11 @@ from fastapi.testclient import TestClient
 from sqlalchemy import text
 
 from api.app import create_app
-from car_enforce.clock import MovableClock
-from car_enforce.db import Database
-from car_enforce.identity.principal import Principal
-from car_enforce.settings import PROJECT_ROOT
-from car_enforce.timeline import service as timeline
+from car_enforce.core.clock import MovableClock
+from car_enforce.core.db import Database
+from car_enforce.core.identity.principal import Principal
+from car_enforce.core.settings import PROJECT_ROOT
+from car_enforce.core.timeline import service as timeline
 from tests import factories
 from tests.api_helpers import issue_watch, login, open_case, register_vehicle
 

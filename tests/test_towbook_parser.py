@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from car_enforce.errors import InvalidInput
+from car_enforce.core.errors import InvalidInput
 from car_enforce.inventory.towbook import (
     TowbookExport,
     TowbookRow,

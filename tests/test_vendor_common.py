@@ -8,8 +8,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from car_enforce.clock import MovableClock
-from car_enforce.errors import InvalidInput
+from car_enforce.core.clock import MovableClock
+from car_enforce.core.errors import InvalidInput
 from car_enforce.sightings.reads import Candidate
 from car_enforce.sightings.vendors.common import (
     best_first,

@@ -6,8 +6,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from car_enforce.clock import MovableClock
-from car_enforce.geo.datum import Datum, gcj02_to_wgs84
+from car_enforce.core.clock import MovableClock
+from car_enforce.core.geo.datum import Datum, gcj02_to_wgs84
 from car_enforce.sightings.reads import Candidate
 from car_enforce.sightings.vendors import parse_csv
 from car_enforce.vehicles.models import PlateColour

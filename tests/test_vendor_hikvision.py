@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 
-from car_enforce.clock import MovableClock
-from car_enforce.errors import InvalidInput
-from car_enforce.geo.datum import Datum
+from car_enforce.core.clock import MovableClock
+from car_enforce.core.errors import InvalidInput
+from car_enforce.core.geo.datum import Datum
 from car_enforce.sightings.vendors import parse_hikvision
 from car_enforce.vehicles.models import PlateColour
 

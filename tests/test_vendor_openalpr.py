@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from car_enforce.clock import MovableClock
+from car_enforce.core.clock import MovableClock
 from car_enforce.sightings.reads import Candidate
 from car_enforce.sightings.vendors import parse_openalpr
 from tests.conftest import START

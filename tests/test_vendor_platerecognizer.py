@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from car_enforce.clock import SHANGHAI, MovableClock
-from car_enforce.errors import InvalidInput
+from car_enforce.core.clock import SHANGHAI, MovableClock
+from car_enforce.core.errors import InvalidInput
 from car_enforce.sightings.reads import Candidate
 from car_enforce.sightings.vendors import parse_platerecognizer, parse_platerecognizer_multipart
 from tests.conftest import START

@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
-from car_enforce.clock import MovableClock
-from car_enforce.geo.datum import Datum
+from car_enforce.core.clock import MovableClock
+from car_enforce.core.geo.datum import Datum
 from car_enforce.sightings.reads import Candidate
 from car_enforce.sightings.vendors import parse_rekor, rekor_key
 from tests.conftest import START

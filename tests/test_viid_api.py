@@ -18,13 +18,13 @@ import shapely
 from sqlalchemy import func, select
 
 from api.app import create_app
-from car_enforce.clock import MovableClock
-from car_enforce.db import Database
-from car_enforce.errors import Conflict
-from car_enforce.geo.models import Jurisdiction
-from car_enforce.identity.models import ApiKey, Organisation
-from car_enforce.identity.principal import Principal
-from car_enforce.identity.service import revoke_api_key
+from car_enforce.core.clock import MovableClock
+from car_enforce.core.db import Database
+from car_enforce.core.errors import Conflict
+from car_enforce.core.geo.models import Jurisdiction
+from car_enforce.core.identity.models import ApiKey, Organisation
+from car_enforce.core.identity.principal import Principal
+from car_enforce.core.identity.service import revoke_api_key
 from car_enforce.sightings.cameras import place_camera
 from car_enforce.sightings.models import Alert, Camera, Sighting
 from car_enforce.sightings.reads import Place

@@ -9,9 +9,9 @@ from typing import Any
 
 import pytest
 
-from car_enforce.clock import SHANGHAI
-from car_enforce.errors import InvalidInput
-from car_enforce.geo.datum import Datum
+from car_enforce.core.clock import SHANGHAI
+from car_enforce.core.errors import InvalidInput
+from car_enforce.core.geo.datum import Datum
 from car_enforce.sightings.reads import Parsed
 from car_enforce.sightings.viid import codes
 from car_enforce.sightings.viid.parse import RECORDS, Push, parse_motor_vehicles

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import pytest
 
-from car_enforce.errors import InvalidInput
+from car_enforce.core.errors import InvalidInput
 from car_enforce.vehicles.vin import VinCheck, check_vin, normalise_vin, vin_check_digit
 
 # The textbook example (Wikipedia, "Vehicle identification number", check digit section): check digit X.

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 
-import car_enforce.db
+import car_enforce.core.db
 
 revision: str = '0001'
 down_revision: str | None = None
@@ -24,7 +24,7 @@ def upgrade() -> None:
     op.create_table('calendar_year',
     sa.Column('year', sa.Integer(), autoincrement=False, nullable=False),
     sa.Column('source', sa.String(length=256), nullable=False),
-    sa.Column('loaded_at', car_enforce.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('loaded_at', car_enforce.core.db.UTCDateTime(timezone=True), nullable=False),
     sa.Column('loaded_by', sa.String(length=96), nullable=False),
     sa.PrimaryKeyConstraint('year', name=op.f('pk_calendar_year'))
     )
@@ -37,7 +37,7 @@ def upgrade() -> None:
     sa.Column('request_hash', sa.String(length=64), nullable=False),
     sa.Column('status_code', sa.Integer(), nullable=False),
     sa.Column('response', sa.JSON(), nullable=False),
-    sa.Column('created_at', car_enforce.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', car_enforce.core.db.UTCDateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_idempotency_record')),
     sa.UniqueConstraint('principal', 'key', name=op.f('uq_idempotency_record_principal_key'))
     )
@@ -61,7 +61,7 @@ def upgrade() -> None:
     op.create_table('scheduler_lease',
     sa.Column('name', sa.String(length=64), nullable=False),
     sa.Column('holder', sa.String(length=128), nullable=False),
-    sa.Column('expires_at', car_enforce.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('expires_at', car_enforce.core.db.UTCDateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('name', name=op.f('pk_scheduler_lease'))
     )
     op.create_table('sim_failure_mode',
@@ -69,7 +69,7 @@ def upgrade() -> None:
     sa.Column('mode', sa.String(length=16), nullable=False),
     sa.Column('remaining', sa.Integer(), nullable=False),
     sa.Column('delay_s', sa.Double(), nullable=False),
-    sa.Column('updated_at', car_enforce.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', car_enforce.core.db.UTCDateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('simulator', name=op.f('pk_sim_failure_mode'))
     )
     op.create_table('sim_sms_message',
@@ -78,7 +78,7 @@ def upgrade() -> None:
     sa.Column('idempotency_key', sa.String(length=128), nullable=True),
     sa.Column('phone', sa.String(length=16), nullable=False),
     sa.Column('text', sa.Text(), nullable=False),
-    sa.Column('received_at', car_enforce.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('received_at', car_enforce.core.db.UTCDateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_sim_sms_message')),
     sa.UniqueConstraint('idempotency_key', name=op.f('uq_sim_sms_message_idempotency_key')),
     sa.UniqueConstraint('message_id', name=op.f('uq_sim_sms_message_message_id'))
@@ -101,7 +101,7 @@ def upgrade() -> None:
     sa.Column('vin', sa.String(length=17), nullable=True),
     sa.Column('vin_needs_review', sa.Boolean(), nullable=False),
     sa.Column('description', sa.String(length=256), nullable=False),
-    sa.Column('created_at', car_enforce.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', car_enforce.core.db.UTCDateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_vehicle')),
     sa.UniqueConstraint('plate', 'plate_colour', name=op.f('uq_vehicle_plate_plate_colour')),
     sa.UniqueConstraint('vin', name=op.f('uq_vehicle_vin'))
@@ -147,7 +147,7 @@ def upgrade() -> None:
     sa.Column('password_hash', sa.String(length=256), nullable=False),
     sa.Column('phone', sa.String(length=32), nullable=False),
     sa.Column('active', sa.Boolean(), nullable=False),
-    sa.Column('created_at', car_enforce.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', car_enforce.core.db.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['organisation_id'], ['organisation.id'], name=op.f('fk_app_user_organisation_id_organisation')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_app_user')),
     sa.UniqueConstraint('username', name=op.f('uq_app_user_username'))
@@ -162,7 +162,7 @@ def upgrade() -> None:
     sa.Column('secret', sa.String(length=128), nullable=False),
     sa.Column('event_kinds', sa.JSON(), nullable=False),
     sa.Column('active', sa.Boolean(), nullable=False),
-    sa.Column('created_at', car_enforce.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', car_enforce.core.db.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['organisation_id'], ['organisation.id'], name=op.f('fk_webhook_subscription_organisation_id_organisation')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_webhook_subscription'))
     )
@@ -176,10 +176,10 @@ def upgrade() -> None:
     sa.Column('role', sa.String(length=32), nullable=False),
     sa.Column('prefix', sa.String(length=16), nullable=False),
     sa.Column('secret_hash', sa.String(length=64), nullable=False),
-    sa.Column('created_at', car_enforce.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', car_enforce.core.db.UTCDateTime(timezone=True), nullable=False),
     sa.Column('created_by_id', sa.Integer(), nullable=True),
-    sa.Column('revoked_at', car_enforce.db.UTCDateTime(timezone=True), nullable=True),
-    sa.Column('last_used_at', car_enforce.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('revoked_at', car_enforce.core.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('last_used_at', car_enforce.core.db.UTCDateTime(timezone=True), nullable=True),
     sa.ForeignKeyConstraint(['created_by_id'], ['app_user.id'], name=op.f('fk_api_key_created_by_id_app_user')),
     sa.ForeignKeyConstraint(['organisation_id'], ['organisation.id'], name=op.f('fk_api_key_organisation_id_organisation')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_api_key')),
@@ -192,9 +192,9 @@ def upgrade() -> None:
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('user_id', sa.Integer(), nullable=False),
     sa.Column('token_hash', sa.String(length=64), nullable=False),
-    sa.Column('created_at', car_enforce.db.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('expires_at', car_enforce.db.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('revoked_at', car_enforce.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('created_at', car_enforce.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('expires_at', car_enforce.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('revoked_at', car_enforce.core.db.UTCDateTime(timezone=True), nullable=True),
     sa.ForeignKeyConstraint(['user_id'], ['app_user.id'], name=op.f('fk_auth_token_user_id_app_user')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_auth_token')),
     sa.UniqueConstraint('token_hash', name=op.f('uq_auth_token_token_hash'))
@@ -209,7 +209,7 @@ def upgrade() -> None:
     sa.Column('officer_id', sa.Integer(), nullable=True),
     sa.Column('amount_owed_fen', sa.BigInteger(), nullable=False),
     sa.Column('status', sa.String(length=16), nullable=False),
-    sa.Column('opened_at', car_enforce.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('opened_at', car_enforce.core.db.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['court_id'], ['organisation.id'], name=op.f('fk_enforcement_case_court_id_organisation')),
     sa.ForeignKeyConstraint(['officer_id'], ['app_user.id'], name=op.f('fk_enforcement_case_officer_id_app_user')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_enforcement_case')),
@@ -238,7 +238,7 @@ def upgrade() -> None:
     sa.Column('chain', sa.String(length=32), nullable=False),
     sa.Column('seq', sa.Integer(), nullable=False),
     sa.Column('case_id', sa.Integer(), nullable=True),
-    sa.Column('at', car_enforce.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('at', car_enforce.core.db.UTCDateTime(timezone=True), nullable=False),
     sa.Column('actor', sa.String(length=96), nullable=False),
     sa.Column('kind', sa.String(length=64), nullable=False),
     sa.Column('subject', sa.String(length=64), nullable=False),
@@ -263,11 +263,11 @@ def upgrade() -> None:
     sa.Column('scope_jurisdiction_id', sa.Integer(), nullable=False),
     sa.Column('status', sa.String(length=16), nullable=False),
     sa.Column('term_days', sa.Integer(), nullable=False),
-    sa.Column('issued_at', car_enforce.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('issued_at', car_enforce.core.db.UTCDateTime(timezone=True), nullable=False),
     sa.Column('starts_on', sa.Date(), nullable=True),
     sa.Column('expires_on', sa.Date(), nullable=True),
     sa.Column('expires_provisional', sa.Boolean(), nullable=False),
-    sa.Column('ended_at', car_enforce.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('ended_at', car_enforce.core.db.UTCDateTime(timezone=True), nullable=True),
     sa.Column('lift_reason', sa.String(length=32), nullable=True),
     sa.Column('lift_note', sa.Text(), nullable=False),
     sa.ForeignKeyConstraint(['case_id'], ['enforcement_case.id'], name=op.f('fk_watch_case_id_enforcement_case')),
@@ -288,7 +288,7 @@ def upgrade() -> None:
     sa.Column('case_id', sa.Integer(), nullable=False),
     sa.Column('vehicle_id', sa.Integer(), nullable=False),
     sa.Column('owner_party_id', sa.Integer(), nullable=False),
-    sa.Column('registered_at', car_enforce.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('registered_at', car_enforce.core.db.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['case_id'], ['enforcement_case.id'], name=op.f('fk_case_vehicle_case_id_enforcement_case')),
     sa.ForeignKeyConstraint(['owner_party_id'], ['case_party.id'], name=op.f('fk_case_vehicle_owner_party_id_case_party')),
     sa.ForeignKeyConstraint(['vehicle_id'], ['vehicle.id'], name=op.f('fk_case_vehicle_vehicle_id_vehicle')),
@@ -310,12 +310,12 @@ def upgrade() -> None:
     sa.Column('payload', sa.JSON(), nullable=False),
     sa.Column('status', sa.String(length=16), nullable=False),
     sa.Column('attempts', sa.Integer(), nullable=False),
-    sa.Column('next_attempt_at', car_enforce.db.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('lease_until', car_enforce.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('next_attempt_at', car_enforce.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('lease_until', car_enforce.core.db.UTCDateTime(timezone=True), nullable=True),
     sa.Column('last_error', sa.Text(), nullable=False),
     sa.Column('provider_message_id', sa.String(length=128), nullable=False),
-    sa.Column('created_at', car_enforce.db.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('sent_at', car_enforce.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('created_at', car_enforce.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('sent_at', car_enforce.core.db.UTCDateTime(timezone=True), nullable=True),
     sa.ForeignKeyConstraint(['event_id'], ['timeline_event.id'], name=op.f('fk_notification_event_id_timeline_event')),
     sa.ForeignKeyConstraint(['subscription_id'], ['webhook_subscription.id'], name=op.f('fk_notification_subscription_id_webhook_subscription')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_notification')),
@@ -330,7 +330,7 @@ def upgrade() -> None:
     sa.Column('watch_id', sa.Integer(), nullable=False),
     sa.Column('expires_on', sa.Date(), nullable=False),
     sa.Column('days_before', sa.Integer(), nullable=False),
-    sa.Column('sent_at', car_enforce.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('sent_at', car_enforce.core.db.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['watch_id'], ['watch.id'], name=op.f('fk_watch_reminder_watch_id_watch')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_watch_reminder')),
     sa.UniqueConstraint('watch_id', 'expires_on', 'days_before', name=op.f('uq_watch_reminder_watch_id_expires_on_days_before'))
@@ -339,7 +339,7 @@ def upgrade() -> None:
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('watch_id', sa.Integer(), nullable=False),
     sa.Column('ruling_number', sa.String(length=64), nullable=False),
-    sa.Column('renewed_at', car_enforce.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('renewed_at', car_enforce.core.db.UTCDateTime(timezone=True), nullable=False),
     sa.Column('previous_expires_on', sa.Date(), nullable=False),
     sa.Column('new_expires_on', sa.Date(), nullable=False),
     sa.ForeignKeyConstraint(['watch_id'], ['watch.id'], name=op.f('fk_watch_renewal_watch_id_watch')),
@@ -352,7 +352,7 @@ def upgrade() -> None:
     sa.Column('seq', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
     sa.Column('watch_id', sa.Integer(), nullable=False),
     sa.Column('kind', sa.String(length=16), nullable=False),
-    sa.Column('at', car_enforce.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('at', car_enforce.core.db.UTCDateTime(timezone=True), nullable=False),
     sa.Column('scope_jurisdiction_id', sa.Integer(), nullable=False),
     sa.Column('plate', sa.String(length=16), nullable=False),
     sa.Column('plate_colour', sa.String(length=16), nullable=False),

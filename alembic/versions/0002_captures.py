@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 
-import car_enforce.db
+import car_enforce.core.db
 
 revision: str = '0002'
 down_revision: str | None = '0001'
@@ -27,14 +27,14 @@ def upgrade() -> None:
     sa.Column('report_number', sa.String(length=64), nullable=False),
     sa.Column('reported_by', sa.String(length=96), nullable=False),
     sa.Column('report_digest', sa.String(length=64), nullable=False),
-    sa.Column('reported_at', car_enforce.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('reported_at', car_enforce.core.db.UTCDateTime(timezone=True), nullable=False),
     sa.Column('vehicle_id', sa.Integer(), nullable=False),
     sa.Column('watch_id', sa.Integer(), nullable=False),
     sa.Column('case_id', sa.Integer(), nullable=False),
     sa.Column('court_id', sa.Integer(), nullable=False),
     sa.Column('plate_reported', sa.String(length=32), nullable=True),
     sa.Column('vin_reported', sa.String(length=17), nullable=True),
-    sa.Column('captured_at', car_enforce.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('captured_at', car_enforce.core.db.UTCDateTime(timezone=True), nullable=False),
     sa.Column('lon', sa.Double(), nullable=False),
     sa.Column('lat', sa.Double(), nullable=False),
     sa.Column('datum_in', sa.String(length=8), nullable=False),
@@ -49,9 +49,9 @@ def upgrade() -> None:
     sa.Column('destination_center_id', sa.Integer(), nullable=False),
     sa.Column('designated', sa.Boolean(), nullable=False),
     sa.Column('distance_km', sa.Double(), nullable=True),
-    sa.Column('departed_at', car_enforce.db.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('expected_arrival_at', car_enforce.db.UTCDateTime(timezone=True), nullable=True),
-    sa.Column('arrived_at', car_enforce.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('departed_at', car_enforce.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('expected_arrival_at', car_enforce.core.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('arrived_at', car_enforce.core.db.UTCDateTime(timezone=True), nullable=True),
     sa.Column('arrival_recorded_by', sa.String(length=96), nullable=True),
     sa.ForeignKeyConstraint(['case_id'], ['enforcement_case.id'], name=op.f('fk_capture_case_id_enforcement_case')),
     sa.ForeignKeyConstraint(['court_id'], ['organisation.id'], name=op.f('fk_capture_court_id_organisation')),

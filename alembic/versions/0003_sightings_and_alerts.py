@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 
-import car_enforce.db
+import car_enforce.core.db
 
 revision: str = '0003'
 down_revision: str | None = '0002'
@@ -30,8 +30,8 @@ def upgrade() -> None:
     sa.Column('lon', sa.Double(), nullable=True),
     sa.Column('lat', sa.Double(), nullable=True),
     sa.Column('datum_in', sa.String(length=8), nullable=True),
-    sa.Column('created_at', car_enforce.db.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('last_seen_at', car_enforce.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('created_at', car_enforce.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('last_seen_at', car_enforce.core.db.UTCDateTime(timezone=True), nullable=True),
     sa.ForeignKeyConstraint(['organisation_id'], ['organisation.id'], name=op.f('fk_police_camera_organisation_id_organisation')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_police_camera')),
     sa.UniqueConstraint('organisation_id', 'external_id', name=op.f('uq_police_camera_organisation_id_external_id'))
@@ -40,7 +40,7 @@ def upgrade() -> None:
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('organisation_id', sa.Integer(), nullable=False),
     sa.Column('digest', sa.String(length=64), nullable=False),
-    sa.Column('received_at', car_enforce.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('received_at', car_enforce.core.db.UTCDateTime(timezone=True), nullable=False),
     sa.Column('result', sa.JSON(), nullable=False),
     sa.ForeignKeyConstraint(['organisation_id'], ['organisation.id'], name=op.f('fk_read_batch_organisation_id_organisation')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_read_batch')),
@@ -65,16 +65,16 @@ def upgrade() -> None:
     sa.Column('reporter_id', sa.Integer(), nullable=False),
     sa.Column('camera_id', sa.Integer(), nullable=False),
     sa.Column('pass_key', sa.String(length=160), nullable=True),
-    sa.Column('first_read_at', car_enforce.db.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('last_read_at', car_enforce.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('first_read_at', car_enforce.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('last_read_at', car_enforce.core.db.UTCDateTime(timezone=True), nullable=False),
     sa.Column('sightings', sa.Integer(), nullable=False),
     sa.Column('lon', sa.Double(), nullable=True),
     sa.Column('lat', sa.Double(), nullable=True),
     sa.Column('jurisdiction_id', sa.Integer(), nullable=True),
     sa.Column('routed_unit_id', sa.Integer(), nullable=True),
     sa.Column('in_scope', sa.Boolean(), nullable=False),
-    sa.Column('created_at', car_enforce.db.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('decided_at', car_enforce.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('created_at', car_enforce.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('decided_at', car_enforce.core.db.UTCDateTime(timezone=True), nullable=True),
     sa.Column('decided_by', sa.String(length=96), nullable=False),
     sa.Column('decision_note', sa.Text(), nullable=False),
     sa.ForeignKeyConstraint(['camera_id'], ['police_camera.id'], name=op.f('fk_alert_camera_id_police_camera')),
@@ -94,7 +94,7 @@ def upgrade() -> None:
     sa.Column('seq', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
     sa.Column('alert_id', sa.Integer(), nullable=False),
     sa.Column('organisation_id', sa.Integer(), nullable=False),
-    sa.Column('at', car_enforce.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('at', car_enforce.core.db.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['alert_id'], ['alert.id'], name=op.f('fk_alert_dispatch_alert_id_alert')),
     sa.ForeignKeyConstraint(['organisation_id'], ['organisation.id'], name=op.f('fk_alert_dispatch_organisation_id_organisation')),
     sa.PrimaryKeyConstraint('seq', name=op.f('pk_alert_dispatch'))
@@ -116,13 +116,13 @@ def upgrade() -> None:
     sa.Column('equivalent_chars', sa.Integer(), nullable=False),
     sa.Column('confidence', sa.Double(), nullable=True),
     sa.Column('colour_read', sa.String(length=16), nullable=True),
-    sa.Column('read_at', car_enforce.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('read_at', car_enforce.core.db.UTCDateTime(timezone=True), nullable=False),
     sa.Column('lon', sa.Double(), nullable=True),
     sa.Column('lat', sa.Double(), nullable=True),
     sa.Column('datum_in', sa.String(length=8), nullable=True),
     sa.Column('raw', sa.JSON(), nullable=True),
     sa.Column('images', sa.JSON(), nullable=False),
-    sa.Column('received_at', car_enforce.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('received_at', car_enforce.core.db.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['alert_id'], ['alert.id'], name=op.f('fk_sighting_alert_id_alert')),
     sa.ForeignKeyConstraint(['camera_id'], ['police_camera.id'], name=op.f('fk_sighting_camera_id_police_camera')),
     sa.ForeignKeyConstraint(['reporter_id'], ['organisation.id'], name=op.f('fk_sighting_reporter_id_organisation')),

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 
-import car_enforce.db
+import car_enforce.core.db
 
 revision: str = '0005'
 down_revision: str | None = '0004'
@@ -29,7 +29,7 @@ def upgrade() -> None:
     sa.Column('realm', sa.String(length=64), nullable=False),
     sa.Column('ha1', sa.String(length=32), nullable=False),
     sa.Column('colour_table', sa.String(length=16), nullable=False),
-    sa.Column('created_at', car_enforce.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', car_enforce.core.db.UTCDateTime(timezone=True), nullable=False),
     sa.Column('created_by', sa.String(length=96), nullable=False),
     sa.ForeignKeyConstraint(['api_key_id'], ['api_key.id'], name=op.f('fk_viid_account_api_key_id_api_key')),
     sa.ForeignKeyConstraint(['organisation_id'], ['organisation.id'], name=op.f('fk_viid_account_organisation_id_organisation')),
@@ -43,10 +43,10 @@ def upgrade() -> None:
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('watch_id', sa.Integer(), nullable=False),
     sa.Column('case_id', sa.Integer(), nullable=False),
-    sa.Column('created_at', car_enforce.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', car_enforce.core.db.UTCDateTime(timezone=True), nullable=False),
     sa.Column('alerts', sa.Integer(), nullable=False),
-    sa.Column('first_read_at', car_enforce.db.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('last_read_at', car_enforce.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('first_read_at', car_enforce.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('last_read_at', car_enforce.core.db.UTCDateTime(timezone=True), nullable=False),
     sa.Column('route', sa.JSON(), nullable=False),
     sa.ForeignKeyConstraint(['case_id'], ['enforcement_case.id'], name=op.f('fk_alert_digest_case_id_enforcement_case')),
     sa.ForeignKeyConstraint(['watch_id'], ['watch.id'], name=op.f('fk_alert_digest_watch_id_watch')),
@@ -61,9 +61,9 @@ def upgrade() -> None:
     sa.Column('organisation_id', sa.Integer(), nullable=False),
     sa.Column('account_id', sa.Integer(), nullable=False),
     sa.Column('peer', sa.String(length=64), nullable=False),
-    sa.Column('registered_at', car_enforce.db.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('keepalive_at', car_enforce.db.UTCDateTime(timezone=True), nullable=True),
-    sa.Column('unregistered_at', car_enforce.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('registered_at', car_enforce.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('keepalive_at', car_enforce.core.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('unregistered_at', car_enforce.core.db.UTCDateTime(timezone=True), nullable=True),
     sa.ForeignKeyConstraint(['account_id'], ['viid_account.id'], name=op.f('fk_viid_device_account_id_viid_account')),
     sa.ForeignKeyConstraint(['organisation_id'], ['organisation.id'], name=op.f('fk_viid_device_organisation_id_organisation')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_viid_device')),
@@ -73,7 +73,7 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_viid_device_organisation_id'), ['organisation_id'], unique=False)
 
     with op.batch_alter_table('alert', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('told_at', car_enforce.db.UTCDateTime(timezone=True), nullable=True))
+        batch_op.add_column(sa.Column('told_at', car_enforce.core.db.UTCDateTime(timezone=True), nullable=True))
         batch_op.add_column(sa.Column('digest_id', sa.Integer(), nullable=True))
         batch_op.create_foreign_key(batch_op.f('fk_alert_digest_id_alert_digest'), 'alert_digest', ['digest_id'], ['id'])
         batch_op.create_index(batch_op.f('ix_alert_told_at'), ['told_at'], unique=False)
@@ -82,16 +82,16 @@ def upgrade() -> None:
 
     with op.batch_alter_table('capture', schema=None) as batch_op:
         batch_op.add_column(sa.Column('hold_reason', sa.Text(), server_default='', nullable=False))
-        batch_op.add_column(sa.Column('place_confirmed_at', car_enforce.db.UTCDateTime(timezone=True), nullable=True))
+        batch_op.add_column(sa.Column('place_confirmed_at', car_enforce.core.db.UTCDateTime(timezone=True), nullable=True))
         batch_op.add_column(sa.Column('place_confirmed_by', sa.String(length=96), nullable=True))
 
     with op.batch_alter_table('police_camera', schema=None) as batch_op:
         batch_op.add_column(sa.Column('clock_skew_s', sa.BigInteger(), nullable=True))
-        batch_op.add_column(sa.Column('clock_skew_at', car_enforce.db.UTCDateTime(timezone=True), nullable=True))
+        batch_op.add_column(sa.Column('clock_skew_at', car_enforce.core.db.UTCDateTime(timezone=True), nullable=True))
         batch_op.add_column(sa.Column('place_source', sa.String(length=16), nullable=True))
 
     with op.batch_alter_table('sighting', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('camera_read_at', car_enforce.db.UTCDateTime(timezone=True), nullable=True))
+        batch_op.add_column(sa.Column('camera_read_at', car_enforce.core.db.UTCDateTime(timezone=True), nullable=True))
         batch_op.add_column(sa.Column('clock_skewed', sa.Boolean(), server_default=sa.false(), nullable=False))
         batch_op.add_column(sa.Column('late', sa.Boolean(), server_default=sa.false(), nullable=False))
         batch_op.add_column(sa.Column('retransmitted', sa.Boolean(), server_default=sa.false(), nullable=False))

@@ -10,16 +10,16 @@ from sqlalchemy import select
 
 from api.deps import Admin, IdempotencyDep, SessionDep
 from api.errors import responses
-from car_enforce.calendar.schedule import YearSchedule, parse_schedule
-from car_enforce.calendar.service import load_official_year
-from car_enforce.db import RowId
-from car_enforce.geo.datum import Datum
-from car_enforce.geo.importer import import_boundaries
-from car_enforce.geo.models import JurisdictionLevel
-from car_enforce.geo.service import get_by_code
-from car_enforce.identity import service as identity
-from car_enforce.identity.models import Organisation
-from car_enforce.identity.schemas import (
+from car_enforce.core.calendar.schedule import YearSchedule, parse_schedule
+from car_enforce.core.calendar.service import load_official_year
+from car_enforce.core.db import RowId
+from car_enforce.core.geo.datum import Datum
+from car_enforce.core.geo.importer import import_boundaries
+from car_enforce.core.geo.models import JurisdictionLevel
+from car_enforce.core.geo.service import get_by_code
+from car_enforce.core.identity import service as identity
+from car_enforce.core.identity.models import Organisation
+from car_enforce.core.identity.schemas import (
     ApiKeyCreate,
     ApiKeyCreated,
     ApiKeyOut,
@@ -28,7 +28,7 @@ from car_enforce.identity.schemas import (
     UserCreate,
     UserOut,
 )
-from car_enforce.timeline import service as timeline
+from car_enforce.core.timeline import service as timeline
 
 router = APIRouter(prefix="/api/admin", tags=["admin"], responses=responses(401, 403))
 

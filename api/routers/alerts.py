@@ -10,11 +10,11 @@ from sqlalchemy import select
 
 from api.deps import Allow, IdempotencyDep, Officer, PoliceAdapter, SessionDep
 from api.errors import ErrorOut, responses
-from car_enforce import evidence
-from car_enforce.db import RowId
-from car_enforce.errors import CursorBeyondEnd, Forbidden, NotFound
-from car_enforce.identity.models import Role
-from car_enforce.identity.principal import Principal
+from car_enforce.core.db import RowId
+from car_enforce.core.errors import CursorBeyondEnd, Forbidden, NotFound
+from car_enforce.core.files import evidence
+from car_enforce.core.identity.models import Role
+from car_enforce.core.identity.principal import Principal
 from car_enforce.sightings import alerts, cameras
 from car_enforce.sightings.models import AlertStatus, Sighting
 from car_enforce.sightings.reads import checked_place

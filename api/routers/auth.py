@@ -10,9 +10,9 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from api.deps import AnyUser, SessionDep, bearer_scheme
 from api.errors import responses
-from car_enforce.identity import service as identity
-from car_enforce.identity.models import OrgKind, Role
-from car_enforce.settings import get_settings
+from car_enforce.core.identity import service as identity
+from car_enforce.core.identity.models import OrgKind, Role
+from car_enforce.core.settings import get_settings
 
 router = APIRouter(prefix="/api/auth", tags=["auth"])
 

@@ -11,9 +11,9 @@ from api.errors import responses
 from car_enforce.captures import service as captures
 from car_enforce.captures.models import CaptureStatus
 from car_enforce.captures.schemas import ArrivalIn, CaptureOut, CaptureReport, PlaceConfirmationIn
-from car_enforce.db import MAX_ROW_ID, RowId
-from car_enforce.identity.models import Role
-from car_enforce.identity.principal import Principal
+from car_enforce.core.db import MAX_ROW_ID, RowId
+from car_enforce.core.identity.models import Role
+from car_enforce.core.identity.principal import Principal
 
 router = APIRouter(tags=["captures"], responses=responses(401, 403))
 Follower = Annotated[

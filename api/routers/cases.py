@@ -10,10 +10,10 @@ from api.deps import Allow, IdempotencyDep, Officer, SessionDep
 from api.errors import responses
 from car_enforce.cases import service as cases
 from car_enforce.cases.schemas import CaseCreate, CaseOut, TimelineEventOut
-from car_enforce.db import MAX_ROW_ID, RowId
-from car_enforce.identity.models import Role
-from car_enforce.identity.principal import Principal
-from car_enforce.timeline import service as timeline
+from car_enforce.core.db import MAX_ROW_ID, RowId
+from car_enforce.core.identity.models import Role
+from car_enforce.core.identity.principal import Principal
+from car_enforce.core.timeline import service as timeline
 from car_enforce.vehicles import service as vehicles
 from car_enforce.vehicles.schemas import CaseVehicleOut, VehicleCreate
 from car_enforce.watches import service as watches

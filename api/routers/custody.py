@@ -10,6 +10,9 @@ from fastapi import APIRouter, Body, Depends, Header, Query, Response
 from api.deps import Allow, AnyUser, IdempotencyDep, Officer, SessionDep
 from api.errors import responses
 from car_enforce.captures import service as captures
+from car_enforce.core.db import MAX_ROW_ID, RowId
+from car_enforce.core.identity.models import Role
+from car_enforce.core.identity.principal import Principal
 from car_enforce.custody import chain, costs, release, service, tariffs
 from car_enforce.custody.models import CustodyStatus
 from car_enforce.custody.schemas import (
@@ -29,9 +32,6 @@ from car_enforce.custody.schemas import (
     TariffIn,
     TariffOut,
 )
-from car_enforce.db import MAX_ROW_ID, RowId
-from car_enforce.identity.models import Role
-from car_enforce.identity.principal import Principal
 
 router = APIRouter(tags=["custody"], responses=responses(401, 403))
 Staff = Annotated[Principal, Depends(Allow(Role.CENTER_STAFF))]

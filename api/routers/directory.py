@@ -10,10 +10,10 @@ from sqlalchemy import select
 
 from api.deps import Allow, AnyUser, SessionDep
 from api.errors import responses
-from car_enforce.geo.models import Jurisdiction, JurisdictionLevel
-from car_enforce.identity.models import Role
-from car_enforce.identity.principal import Principal
-from car_enforce.notify import service as notify
+from car_enforce.core.geo.models import Jurisdiction, JurisdictionLevel
+from car_enforce.core.identity.models import Role
+from car_enforce.core.identity.principal import Principal
+from car_enforce.core.notify import service as notify
 
 router = APIRouter(prefix="/api", tags=["directory"], responses=responses(401, 403))
 

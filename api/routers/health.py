@@ -16,7 +16,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from sqlalchemy import text
 
-from car_enforce.db import get_database
+from car_enforce.core.db import get_database
 from car_enforce.sightings.index import IndexState, index_of
 
 router = APIRouter(tags=["health"])

@@ -9,10 +9,10 @@ from fastapi.responses import HTMLResponse
 
 from api.deps import Allow, AnyUser, SessionDep
 from api.errors import responses
+from car_enforce.core.db import RowId
+from car_enforce.core.identity.models import Role
+from car_enforce.core.identity.principal import Principal
 from car_enforce.custody import service as custody_service
-from car_enforce.db import RowId
-from car_enforce.identity.models import Role
-from car_enforce.identity.principal import Principal
 from valuation.inspection import report, service
 from valuation.inspection.checklist import Checklist, checklist
 from valuation.inspection.schemas import InspectionIn, InspectionOut

@@ -9,11 +9,11 @@ from fastapi import APIRouter, Depends, Path, Query, Response
 
 from api.deps import MAX_UPLOAD_BYTES, Allow, MultipartForm, RawBody, SessionDep, file_or_body
 from api.errors import responses
+from car_enforce.core.db import RowId
+from car_enforce.core.errors import InvalidInput
+from car_enforce.core.identity.models import Role
+from car_enforce.core.identity.principal import Principal
 from car_enforce.custody import tariffs
-from car_enforce.db import RowId
-from car_enforce.errors import InvalidInput
-from car_enforce.identity.models import Role
-from car_enforce.identity.principal import Principal
 from car_enforce.inventory import service
 from car_enforce.inventory.models import RowOutcome
 from car_enforce.inventory.schemas import DismissIn, InventoryImportOut, InventoryRowOut, ResolveIn

@@ -11,11 +11,11 @@ from sqlalchemy.orm import Session
 
 from api.deps import PoliceAdapter, SessionDep
 from api.errors import ErrorOut, responses
-from car_enforce import clock
-from car_enforce.db import get_database
-from car_enforce.errors import CursorBeyondEnd, Forbidden
-from car_enforce.geo.service import overlapping_jurisdiction_ids
-from car_enforce.identity.principal import Principal
+from car_enforce.core import clock
+from car_enforce.core.db import get_database
+from car_enforce.core.errors import CursorBeyondEnd, Forbidden
+from car_enforce.core.geo.service import overlapping_jurisdiction_ids
+from car_enforce.core.identity.principal import Principal
 from car_enforce.watches import feed
 
 router = APIRouter(prefix="/api/police/watchlist", tags=["police"], responses=responses(401, 403))

@@ -26,11 +26,11 @@ from api.deps import (
     get_principal,
 )
 from api.errors import responses
-from car_enforce.db import get_database
-from car_enforce.errors import InvalidInput, Unauthenticated
-from car_enforce.identity import service as identity
-from car_enforce.identity.models import Role
-from car_enforce.identity.principal import Principal
+from car_enforce.core.db import get_database
+from car_enforce.core.errors import InvalidInput, Unauthenticated
+from car_enforce.core.identity import service as identity
+from car_enforce.core.identity.models import Role
+from car_enforce.core.identity.principal import Principal
 from car_enforce.sightings import ingest as ingesting
 from car_enforce.sightings import vendors
 from car_enforce.sightings.index import index_of

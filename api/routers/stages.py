@@ -9,9 +9,9 @@ from fastapi import APIRouter, Depends
 from api.deps import Allow, SessionDep
 from api.errors import responses
 from car_enforce.captures import service as captures
-from car_enforce.db import RowId
-from car_enforce.identity.models import Role
-from car_enforce.identity.principal import Principal
+from car_enforce.core.db import RowId
+from car_enforce.core.identity.models import Role
+from car_enforce.core.identity.principal import Principal
 from car_enforce.stages import service as stages
 from car_enforce.stages.schemas import CaptureStagesOut, StageTargetsIn, StageTargetsOut
 

@@ -19,8 +19,8 @@ from starlette.concurrency import run_in_threadpool
 
 from api.deps import Allow, PoliceAdapter, RawBody, SessionDep, api_key_scheme, bearer_scheme
 from api.errors import responses
-from car_enforce.errors import DomainError, Unauthenticated
-from car_enforce.identity.models import Role
+from car_enforce.core.errors import DomainError, Unauthenticated
+from car_enforce.core.identity.models import Role
 from car_enforce.sightings.vendors.encoding import charset_of
 from car_enforce.sightings.viid import service as viid
 from car_enforce.sightings.viid.schemas import (

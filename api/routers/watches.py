@@ -8,9 +8,9 @@ from fastapi import APIRouter, Depends
 
 from api.deps import Allow, IdempotencyDep, Officer, SessionDep
 from api.errors import responses
-from car_enforce.db import RowId
-from car_enforce.identity.models import Role
-from car_enforce.identity.principal import Principal
+from car_enforce.core.db import RowId
+from car_enforce.core.identity.models import Role
+from car_enforce.core.identity.principal import Principal
 from car_enforce.watches import service as watches
 from car_enforce.watches.schemas import WatchLift, WatchOut, WatchRenew
 

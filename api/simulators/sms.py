@@ -25,10 +25,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from api.simulators.models import SimFailureMode, SimSmsMessage
-from car_enforce import clock
-from car_enforce.db import get_database
-from car_enforce.errors import Conflict, DomainError, Unauthenticated
-from car_enforce.settings import Settings, get_settings
+from car_enforce.core import clock
+from car_enforce.core.db import get_database
+from car_enforce.core.errors import Conflict, DomainError, Unauthenticated
+from car_enforce.core.settings import Settings, get_settings
 
 SIMULATOR = "sms"
 MAX_TEXT_CHARS = 1000

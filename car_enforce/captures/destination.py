@@ -23,10 +23,10 @@ from shapely.ops import nearest_points
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from car_enforce.geo.index import cached_index
-from car_enforce.geo.models import Jurisdiction
-from car_enforce.geo.service import ancestors_and_self, descendants
-from car_enforce.identity.models import Organisation, OrgKind
+from car_enforce.core.geo.index import cached_index
+from car_enforce.core.geo.models import Jurisdiction
+from car_enforce.core.geo.service import ancestors_and_self, descendants
+from car_enforce.core.identity.models import Organisation, OrgKind
 
 # Roads are longer than the geodesic, and a tow truck is slower than a car; the estimate is for the
 # center's staff to expect the car, not a promise.

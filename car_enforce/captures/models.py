@@ -9,9 +9,9 @@ from typing import Any
 from sqlalchemy import JSON, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from car_enforce.db import Base, UTCDateTime
-from car_enforce.identity.models import Organisation
-from car_enforce.photos import PhotoColumns
+from car_enforce.core.db import Base, UTCDateTime
+from car_enforce.core.files.photos import PhotoColumns
+from car_enforce.core.identity.models import Organisation
 from car_enforce.vehicles.models import Vehicle
 
 
@@ -69,6 +69,8 @@ class Capture(Base):
     expected_arrival_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     arrived_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     arrival_recorded_by: Mapped[str | None] = mapped_column(String(96))
+    # When the car left the center on a release order: the stage clocks stop on that day.
+    released_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Why the capture was held for a check of its place (empty when it was not), and who confirmed or
     # corrected the place, when.
     hold_reason: Mapped[str] = mapped_column(Text, default="", server_default="")

@@ -13,15 +13,15 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from car_enforce import clock
 from car_enforce.captures.destination import PlaceCheck
 from car_enforce.captures.models import Capture, CaptureStatus
 from car_enforce.cases.models import EnforcementCase, Party
-from car_enforce.identity.models import Organisation, Role, User
-from car_enforce.identity.principal import Principal
-from car_enforce.notify import service as notify
-from car_enforce.timeline import service as timeline
-from car_enforce.timeline.models import TimelineEvent
+from car_enforce.core import clock
+from car_enforce.core.identity.models import Organisation, Role, User
+from car_enforce.core.identity.principal import Principal
+from car_enforce.core.notify import service as notify
+from car_enforce.core.timeline import service as timeline
+from car_enforce.core.timeline.models import TimelineEvent
 from car_enforce.vehicles.models import CaseVehicle, Vehicle
 from car_enforce.vehicles.plates import plate_type_category
 from car_enforce.watches import service as watches

@@ -8,8 +8,8 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from car_enforce.captures.models import Capture, CaptureStatus
-from car_enforce.db import RowId
-from car_enforce.photos import MAX_PHOTOS, PhotoIn, PhotoOut
+from car_enforce.core.db import RowId
+from car_enforce.core.files.photos import MAX_PHOTOS, PhotoIn, PhotoOut
 from car_enforce.vehicles.models import PlateColour
 
 

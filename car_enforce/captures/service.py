@@ -18,7 +18,6 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from car_enforce import clock
 from car_enforce.captures import notices, transitions
 from car_enforce.captures.destination import (
     Destination,
@@ -30,16 +29,17 @@ from car_enforce.captures.destination import (
 )
 from car_enforce.captures.models import Capture, CapturePhoto, CaptureStatus
 from car_enforce.captures.schemas import ArrivalIn, CaptureReport, PlaceConfirmationIn
-from car_enforce.errors import Conflict, Forbidden, InvalidInput, NotFound
-from car_enforce.geo.models import Jurisdiction
-from car_enforce.identity.models import Organisation, Role
-from car_enforce.identity.principal import Principal
-from car_enforce.notify import service as notify
-from car_enforce.photos import CheckedPhoto, checked_photo
+from car_enforce.core import clock
+from car_enforce.core.errors import Conflict, Forbidden, InvalidInput, NotFound
+from car_enforce.core.files.photos import CheckedPhoto, checked_photo
+from car_enforce.core.geo.models import Jurisdiction
+from car_enforce.core.identity.models import Organisation, Role
+from car_enforce.core.identity.principal import Principal
+from car_enforce.core.notify import service as notify
+from car_enforce.core.timeline import service as timeline
+from car_enforce.core.timeline.models import TimelineEvent
 from car_enforce.sightings import alerts
 from car_enforce.sightings.reads import Place, checked_place, checked_time
-from car_enforce.timeline import service as timeline
-from car_enforce.timeline.models import TimelineEvent
 from car_enforce.vehicles.models import PlateColour, Vehicle
 from car_enforce.vehicles.plates import normalise_plate
 from car_enforce.vehicles.vin import check_vin

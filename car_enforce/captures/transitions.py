@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from car_enforce.captures.models import CaptureStatus
-from car_enforce.errors import Conflict
-from car_enforce.status_machine import StatusMachine
+from car_enforce.core.errors import Conflict
+from car_enforce.core.status_machine import StatusMachine
 
 # verb -> (statuses it may start from, status it leads to)
 TRANSITIONS: dict[str, tuple[frozenset[CaptureStatus], CaptureStatus]] = {

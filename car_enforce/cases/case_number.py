@@ -24,8 +24,8 @@ import re
 from dataclasses import dataclass
 from typing import Final
 
-from car_enforce import clock
-from car_enforce.errors import InvalidInput
+from car_enforce.core import clock
+from car_enforce.core.errors import InvalidInput
 
 RULE_CASE_NUMBER = "SPC 案号规定 (法〔2015〕137号)"
 

@@ -23,8 +23,8 @@ import re
 from datetime import date
 from typing import Final
 
-from car_enforce import clock
-from car_enforce.errors import InvalidInput
+from car_enforce.core import clock
+from car_enforce.core.errors import InvalidInput
 
 RULE_RESIDENT_ID = "GB 11643"
 RULE_CREDIT_CODE = "GB 32100"

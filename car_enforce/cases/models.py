@@ -8,8 +8,8 @@ from enum import StrEnum
 from sqlalchemy import BigInteger, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from car_enforce.db import Base, UTCDateTime
-from car_enforce.identity.models import Organisation
+from car_enforce.core.db import Base, UTCDateTime
+from car_enforce.core.identity.models import Organisation
 
 
 class CaseStatus(StrEnum):

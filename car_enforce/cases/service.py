@@ -7,15 +7,15 @@ import re
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from car_enforce import clock
 from car_enforce.cases.case_number import parse_case_number
 from car_enforce.cases.id_numbers import check_credit_code, check_resident_id
 from car_enforce.cases.models import CaseStatus, EnforcementCase, Party, PartyKind, PartyRole
 from car_enforce.cases.schemas import CaseCreate, PartyIn
-from car_enforce.errors import Conflict, InvalidInput, NotFound
-from car_enforce.identity.models import Organisation, OrgKind, Role
-from car_enforce.identity.principal import Principal
-from car_enforce.timeline import service as timeline
+from car_enforce.core import clock
+from car_enforce.core.errors import Conflict, InvalidInput, NotFound
+from car_enforce.core.identity.models import Organisation, OrgKind, Role
+from car_enforce.core.identity.principal import Principal
+from car_enforce.core.timeline import service as timeline
 
 _PHONE = re.compile(r"^(1[3-9]\d{9}|0\d{2,3}-?\d{7,8})$")
 

@@ -11,13 +11,13 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from car_enforce import clock
+from car_enforce.core import clock
+from car_enforce.core.errors import Conflict, Forbidden, InvalidInput
+from car_enforce.core.identity.models import Role
+from car_enforce.core.identity.principal import Principal
 from car_enforce.custody.models import Custody, CustodyEvent, CustodyEventKind, CustodyStatus
 from car_enforce.custody.schemas import KeysIn, MoveIn
 from car_enforce.custody.service import append_link, lock_custody
-from car_enforce.errors import Conflict, Forbidden, InvalidInput
-from car_enforce.identity.models import Role
-from car_enforce.identity.principal import Principal
 from car_enforce.sightings.reads import checked_time
 
 

@@ -15,7 +15,10 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from car_enforce import clock
+from car_enforce.core import clock
+from car_enforce.core.db import insert_once
+from car_enforce.core.errors import Conflict
+from car_enforce.core.identity.principal import Principal
 from car_enforce.custody.models import (
     CenterTariff,
     ChargeKind,
@@ -24,9 +27,6 @@ from car_enforce.custody.models import (
     CustodyStatus,
     VehicleClass,
 )
-from car_enforce.db import insert_once
-from car_enforce.errors import Conflict
-from car_enforce.identity.principal import Principal
 
 
 def tariff_on(session: Session, center_id: int, vehicle_class: VehicleClass, day: date) -> CenterTariff:

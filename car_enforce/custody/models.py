@@ -21,9 +21,9 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from car_enforce.db import Base, UTCDateTime
-from car_enforce.identity.models import Organisation
-from car_enforce.photos import PhotoColumns
+from car_enforce.core.db import Base, UTCDateTime
+from car_enforce.core.files.photos import PhotoColumns
+from car_enforce.core.identity.models import Organisation
 from car_enforce.vehicles.models import Vehicle
 
 

@@ -10,10 +10,16 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from car_enforce import clock
 from car_enforce.captures import transitions as capture_transitions
 from car_enforce.captures.models import Capture
 from car_enforce.cases.id_numbers import check_credit_code, check_resident_id, mask_id_number
+from car_enforce.core import clock
+from car_enforce.core.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound
+from car_enforce.core.identity.models import Role
+from car_enforce.core.identity.principal import Principal
+from car_enforce.core.identity.security import sha256_hex
+from car_enforce.core.notify import service as notify
+from car_enforce.core.timeline import service as timeline
 from car_enforce.custody.models import (
     Custody,
     CustodyEventKind,
@@ -24,13 +30,7 @@ from car_enforce.custody.models import (
 )
 from car_enforce.custody.schemas import ReleaseIn, ReleaseOrderIn
 from car_enforce.custody.service import append_link, lock_custody, sees
-from car_enforce.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound
-from car_enforce.identity.models import Role
-from car_enforce.identity.principal import Principal
-from car_enforce.identity.security import sha256_hex
-from car_enforce.notify import service as notify
 from car_enforce.sightings.reads import checked_time
-from car_enforce.timeline import service as timeline
 from car_enforce.watches import service as watches
 from car_enforce.watches.models import Watch
 
@@ -214,6 +214,7 @@ def release(session: Session, *, actor: Principal, custody: Custody, data: Relea
         capture = session.get(Capture, custody.capture_id)
         assert capture is not None
         capture_transitions.move(capture, "release")
+        capture.released_at = at
     session.flush()
     event = timeline.record(
         session,

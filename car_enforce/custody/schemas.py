@@ -9,6 +9,8 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from car_enforce.cases.id_numbers import mask_name
+from car_enforce.core.db import RowId
+from car_enforce.core.files.photos import MAX_PHOTOS, PhotoIn, PhotoOut
 from car_enforce.custody.costs import Statement
 from car_enforce.custody.models import (
     CenterTariff,
@@ -24,8 +26,6 @@ from car_enforce.custody.models import (
     ReleaseOrderStatus,
     VehicleClass,
 )
-from car_enforce.db import RowId
-from car_enforce.photos import MAX_PHOTOS, PhotoIn, PhotoOut
 
 MAX_FEN = 10**12  # ten billion yuan: beyond any real charge, well inside BIGINT
 

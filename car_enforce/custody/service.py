@@ -14,9 +14,16 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from car_enforce import clock
 from car_enforce.captures import transitions as capture_transitions
 from car_enforce.captures.models import Capture, CaptureStatus
+from car_enforce.core import clock
+from car_enforce.core.errors import Conflict, Forbidden, InvalidInput, NotFound
+from car_enforce.core.files.photos import CheckedPhoto, checked_photo
+from car_enforce.core.identity.models import Role
+from car_enforce.core.identity.principal import Principal
+from car_enforce.core.notify import service as notify
+from car_enforce.core.timeline import service as timeline
+from car_enforce.core.timeline.models import TimelineEvent
 from car_enforce.custody import costs
 from car_enforce.custody.models import (
     Custody,
@@ -28,16 +35,9 @@ from car_enforce.custody.models import (
     VehicleClass,
 )
 from car_enforce.custody.schemas import PAPER_NAMES, IntakeIn, SignatureIn, SignerRole
-from car_enforce.errors import Conflict, Forbidden, InvalidInput, NotFound
-from car_enforce.identity.models import Role
-from car_enforce.identity.principal import Principal
-from car_enforce.notify import service as notify
-from car_enforce.photos import CheckedPhoto, checked_photo
 from car_enforce.sightings.reads import checked_time
 from car_enforce.stages.models import Stage
 from car_enforce.stages.service import reach
-from car_enforce.timeline import service as timeline
-from car_enforce.timeline.models import TimelineEvent
 from car_enforce.vehicles.models import PlateColour, Vehicle
 from car_enforce.watches import service as watches
 from car_enforce.watches.models import Watch

@@ -5,15 +5,15 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from car_enforce import clock
+from car_enforce.core import clock
+from car_enforce.core.errors import Conflict, Forbidden, InvalidInput, NotFound
+from car_enforce.core.identity.models import Organisation, OrgKind, Role
+from car_enforce.core.identity.principal import Principal
+from car_enforce.core.notify import service as notify
+from car_enforce.core.timeline import service as timeline
 from car_enforce.custody import costs
 from car_enforce.custody.models import CenterTariff, Custody, CustodyCharge, CustodyStatus
 from car_enforce.custody.schemas import ChargeIn, TariffIn
-from car_enforce.errors import Conflict, Forbidden, InvalidInput, NotFound
-from car_enforce.identity.models import Organisation, OrgKind, Role
-from car_enforce.identity.principal import Principal
-from car_enforce.notify import service as notify
-from car_enforce.timeline import service as timeline
 
 
 def center_of(session: Session, center_id: int) -> Organisation:

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import JSON, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from car_enforce.db import Base, UTCDateTime
+from car_enforce.core.db import Base, UTCDateTime
 
 
 class RowOutcome(StrEnum):

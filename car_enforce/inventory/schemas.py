@@ -7,7 +7,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from car_enforce.db import RowId
+from car_enforce.core.db import RowId
 from car_enforce.inventory import service
 from car_enforce.inventory.models import InventoryImport, InventoryRow, RowOutcome
 

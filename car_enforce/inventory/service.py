@@ -16,19 +16,20 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from car_enforce import clock, evidence
 from car_enforce.captures.models import Capture, CaptureStatus
+from car_enforce.core import clock
+from car_enforce.core.db import insert_once
+from car_enforce.core.errors import Conflict, Forbidden, InvalidInput, NotFound
+from car_enforce.core.files import evidence
+from car_enforce.core.identity.models import Organisation, Role
+from car_enforce.core.identity.principal import Principal
+from car_enforce.core.notify import service as notify
+from car_enforce.core.timeline import service as timeline
 from car_enforce.custody import costs
 from car_enforce.custody.models import ChargeKind, Custody, CustodySource, CustodyStatus
 from car_enforce.custody.service import IntakeDetails, open_custody
-from car_enforce.db import insert_once
-from car_enforce.errors import Conflict, Forbidden, InvalidInput, NotFound
-from car_enforce.identity.models import Organisation, Role
-from car_enforce.identity.principal import Principal
 from car_enforce.inventory.models import InventoryImport, InventoryRow, RowOutcome
 from car_enforce.inventory.towbook import TowbookRow, parse_towbook
-from car_enforce.notify import service as notify
-from car_enforce.timeline import service as timeline
 from car_enforce.vehicles.models import Vehicle
 from car_enforce.watches import service as watches
 from car_enforce.watches.models import Watch, WatchStatus

@@ -19,8 +19,8 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any, Final, Literal
 
-from car_enforce.clock import SHANGHAI
-from car_enforce.errors import InvalidInput
+from car_enforce.core.clock import SHANGHAI
+from car_enforce.core.errors import InvalidInput
 from car_enforce.vehicles.plates import is_placeholder, normalise_plate
 from car_enforce.vehicles.vin import check_vin
 

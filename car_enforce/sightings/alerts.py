@@ -23,20 +23,20 @@ from datetime import timedelta
 from sqlalchemy import or_, select, text
 from sqlalchemy.orm import Session
 
-from car_enforce import clock
-from car_enforce.errors import NotFound
-from car_enforce.geo.index import cached_index
-from car_enforce.geo.service import overlapping_jurisdiction_ids
-from car_enforce.identity.models import Organisation, OrgKind, Role
-from car_enforce.identity.principal import Principal
-from car_enforce.notify import service as notify
+from car_enforce.core import clock
+from car_enforce.core.errors import NotFound
+from car_enforce.core.geo.index import cached_index
+from car_enforce.core.geo.service import overlapping_jurisdiction_ids
+from car_enforce.core.identity.models import Organisation, OrgKind, Role
+from car_enforce.core.identity.principal import Principal
+from car_enforce.core.notify import service as notify
+from car_enforce.core.timeline import service as timeline
+from car_enforce.core.timeline.models import TimelineEvent
 from car_enforce.sightings import transitions
 from car_enforce.sightings.index import Match
 from car_enforce.sightings.matching import MatchKind
 from car_enforce.sightings.models import Alert, AlertDispatch, AlertKind, AlertStatus, Camera
 from car_enforce.sightings.reads import PlateRead
-from car_enforce.timeline import service as timeline
-from car_enforce.timeline.models import TimelineEvent
 from car_enforce.vehicles.models import Vehicle
 from car_enforce.watches.models import Watch
 from car_enforce.watches.service import tell_officer

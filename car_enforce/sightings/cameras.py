@@ -11,9 +11,9 @@ from sqlalchemy import bindparam, or_, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from car_enforce import clock
-from car_enforce.db import UTCDateTime
-from car_enforce.errors import InvalidInput
+from car_enforce.core import clock
+from car_enforce.core.db import UTCDateTime
+from car_enforce.core.errors import InvalidInput
 from car_enforce.sightings.models import Camera
 from car_enforce.sightings.reads import Place, PlateRead
 

@@ -13,13 +13,13 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from car_enforce import clock
-from car_enforce.identity.models import Organisation
-from car_enforce.identity.principal import Principal
-from car_enforce.notify import service as notify
+from car_enforce.core import clock
+from car_enforce.core.identity.models import Organisation
+from car_enforce.core.identity.principal import Principal
+from car_enforce.core.notify import service as notify
+from car_enforce.core.timeline import service as timeline
 from car_enforce.sightings.alerts import DIGEST_EVERY, locked_watch
 from car_enforce.sightings.models import Alert, AlertDigest, AlertKind, AlertStatus, Camera
-from car_enforce.timeline import service as timeline
 from car_enforce.watches.models import Watch
 from car_enforce.watches.service import tell_officer
 

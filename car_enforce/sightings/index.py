@@ -31,8 +31,8 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from car_enforce import memory
-from car_enforce.db import Database
+from car_enforce.core import memory
+from car_enforce.core.db import Database
 from car_enforce.sightings.matching import (
     CODE_COLOURS,
     COLOUR_CODES,

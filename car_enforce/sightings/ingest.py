@@ -28,10 +28,11 @@ from sqlalchemy import select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from car_enforce import clock, evidence
-from car_enforce.errors import Forbidden, InvalidInput
-from car_enforce.identity.principal import Principal
-from car_enforce.identity.security import redact_keys
+from car_enforce.core import clock
+from car_enforce.core.errors import Forbidden, InvalidInput
+from car_enforce.core.files import evidence
+from car_enforce.core.identity.principal import Principal
+from car_enforce.core.identity.security import redact_keys
 from car_enforce.sightings import alerts
 from car_enforce.sightings.cameras import camera_ids, count_reads, flag_skewed_clocks
 from car_enforce.sightings.index import Match, WatchIndex

@@ -6,9 +6,9 @@ from datetime import timedelta
 
 from sqlalchemy import delete
 
-from car_enforce import clock
-from car_enforce.db import Database
-from car_enforce.identity.principal import Principal
+from car_enforce.core import clock
+from car_enforce.core.db import Database
+from car_enforce.core.identity.principal import Principal
 from car_enforce.sightings import digests
 from car_enforce.sightings.models import ReadBatch
 

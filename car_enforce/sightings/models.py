@@ -14,7 +14,7 @@ from sqlalchemy import JSON, BigInteger, ForeignKey, Index, Integer, String, Tex
 from sqlalchemy import false as sa_false
 from sqlalchemy.orm import Mapped, mapped_column
 
-from car_enforce.db import Base, UTCDateTime
+from car_enforce.core.db import Base, UTCDateTime
 
 
 class AlertKind(StrEnum):

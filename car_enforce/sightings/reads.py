@@ -15,9 +15,9 @@ from typing import Annotated, Any
 
 import msgspec
 
-from car_enforce import clock
-from car_enforce.errors import InvalidInput
-from car_enforce.geo.datum import Datum, parse_datum, to_wgs84, validate_coordinates
+from car_enforce.core import clock
+from car_enforce.core.errors import InvalidInput
+from car_enforce.core.geo.datum import Datum, parse_datum, to_wgs84, validate_coordinates
 from car_enforce.vehicles.models import PlateColour
 from car_enforce.vehicles.plates import COLOUR_INITIALS, split_colour_prefix
 

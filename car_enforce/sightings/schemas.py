@@ -9,8 +9,8 @@ from typing import Annotated, Any, Literal
 import msgspec
 from pydantic import BaseModel, ConfigDict, Field
 
-from car_enforce import clock
-from car_enforce.errors import InvalidInput
+from car_enforce.core import clock
+from car_enforce.core.errors import InvalidInput
 from car_enforce.sightings.ingest import MAX_BATCH
 from car_enforce.sightings.models import Alert, Camera, Sighting
 from car_enforce.sightings.reads import (

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from car_enforce.errors import Conflict
+from car_enforce.core.errors import Conflict
+from car_enforce.core.status_machine import StatusMachine
 from car_enforce.sightings.models import AlertStatus
-from car_enforce.status_machine import StatusMachine
 
 # verb -> (statuses it may start from, status it leads to)
 TRANSITIONS: dict[str, tuple[frozenset[AlertStatus], AlertStatus]] = {

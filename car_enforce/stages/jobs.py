@@ -8,19 +8,19 @@ from datetime import date, datetime, time, timedelta
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
-from car_enforce import clock
-from car_enforce.calendar.service import PrcCalendar, load_calendar
 from car_enforce.captures.models import Capture, CaptureStatus
-from car_enforce.clock import SHANGHAI
-from car_enforce.db import Database, insert_once
-from car_enforce.identity.models import Role, User
-from car_enforce.identity.principal import Principal
-from car_enforce.notify import service as notify
+from car_enforce.core import clock
+from car_enforce.core.calendar.service import PrcCalendar, load_calendar
+from car_enforce.core.clock import SHANGHAI
+from car_enforce.core.db import Database, insert_once
+from car_enforce.core.identity.models import Role, User
+from car_enforce.core.identity.principal import Principal
+from car_enforce.core.notify import service as notify
+from car_enforce.core.timeline import service as timeline
+from car_enforce.core.timeline.models import TimelineEvent
 from car_enforce.stages.models import Stage, StageReached, StageWarning
 from car_enforce.stages.service import targets_by_court
 from car_enforce.stages.timing import STAGE_ORDER, StageClock, is_late, local_day, stage_clock, warning_text
-from car_enforce.timeline import service as timeline
-from car_enforce.timeline.models import TimelineEvent
 from car_enforce.watches.models import Watch
 from car_enforce.watches.service import tell_officer
 

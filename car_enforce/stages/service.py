@@ -10,17 +10,16 @@ from datetime import date, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from car_enforce import clock
-from car_enforce.calendar.service import PrcCalendar, load_calendar
 from car_enforce.captures.models import Capture, CaptureStatus
-from car_enforce.custody.models import Custody
-from car_enforce.db import insert_once
-from car_enforce.errors import Forbidden, NotFound
-from car_enforce.identity.models import Organisation, OrgKind, Role
-from car_enforce.identity.principal import Principal
+from car_enforce.core import clock
+from car_enforce.core.calendar.service import PrcCalendar, load_calendar
+from car_enforce.core.db import insert_once
+from car_enforce.core.errors import Forbidden, NotFound
+from car_enforce.core.identity.models import Organisation, OrgKind, Role
+from car_enforce.core.identity.principal import Principal
+from car_enforce.core.timeline import service as timeline
 from car_enforce.stages.models import Stage, StageReached, StageTarget, StageWarning
 from car_enforce.stages.timing import STAGE_ORDER, StageClock, check_targets, local_day, stage_clocks
-from car_enforce.timeline import service as timeline
 
 # The seed story: inspected, priced and listed within five working days of the seizure (云执车, Pingyang).
 # A court that has set no target of its own is held to these, counted after the capture day.
@@ -177,11 +176,11 @@ class CaptureClock:
     warned_at: dict[Stage, datetime]
 
 
-def _stopped_on(session: Session, capture: Capture, today: date) -> date:
+def _stopped_on(capture: Capture, today: date) -> date:
     """The local day a released capture's clocks stopped (its release), else today."""
     if capture.status != CaptureStatus.RELEASED:
         return today
-    released_at = session.scalar(select(Custody.released_at).where(Custody.capture_id == capture.id))
+    released_at = capture.released_at
     return min(today, local_day(released_at)) if released_at is not None else today
 
 
@@ -190,7 +189,7 @@ def capture_clock(
 ) -> CaptureClock:
     """Each stage of the capture: target, due day, reached or not, and how many working days it took."""
     calendar = calendar or load_calendar(session)
-    as_of = _stopped_on(session, capture, today or clock.today_local())
+    as_of = _stopped_on(capture, today or clock.today_local())
     targets = court_targets(session, capture.court_id)
     reached_at = {
         Stage(row.stage): row.reached_at

@@ -11,9 +11,9 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
 
-from car_enforce import clock
-from car_enforce.calendar.service import Deadline, PrcCalendar
-from car_enforce.errors import InvalidInput
+from car_enforce.core import clock
+from car_enforce.core.calendar.service import Deadline, PrcCalendar
+from car_enforce.core.errors import InvalidInput
 from car_enforce.stages.models import Stage
 
 # The order a car goes through the stages; a court's targets may not ask for a later stage sooner.

@@ -26,7 +26,7 @@ import re
 from dataclasses import dataclass
 from typing import Final, Literal
 
-from car_enforce.errors import InvalidInput
+from car_enforce.core.errors import InvalidInput
 from car_enforce.vehicles.models import PlateColour
 
 RULE_PLATE = "GA 36"

@@ -6,7 +6,7 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from car_enforce.db import RowId
+from car_enforce.core.db import RowId
 from car_enforce.vehicles.models import PlateColour
 
 

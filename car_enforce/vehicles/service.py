@@ -5,12 +5,12 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from car_enforce import clock
 from car_enforce.cases.models import EnforcementCase
 from car_enforce.cases.service import debtor_of
-from car_enforce.errors import Conflict, NotFound
-from car_enforce.identity.principal import Principal
-from car_enforce.timeline import service as timeline
+from car_enforce.core import clock
+from car_enforce.core.errors import Conflict, NotFound
+from car_enforce.core.identity.principal import Principal
+from car_enforce.core.timeline import service as timeline
 from car_enforce.vehicles.models import CaseVehicle, Vehicle
 from car_enforce.vehicles.plates import check_colour_and_type, parse_plate
 from car_enforce.vehicles.schemas import VehicleCreate

@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass
 from typing import Final
 
-from car_enforce.errors import InvalidInput
+from car_enforce.core.errors import InvalidInput
 
 RULE_VIN = "GB 16735"
 

@@ -8,11 +8,11 @@ from datetime import date, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from car_enforce import clock
-from car_enforce.db import Database
-from car_enforce.identity.principal import Principal
-from car_enforce.notify import service as notify
-from car_enforce.timeline import service as timeline
+from car_enforce.core import clock
+from car_enforce.core.db import Database
+from car_enforce.core.identity.principal import Principal
+from car_enforce.core.notify import service as notify
+from car_enforce.core.timeline import service as timeline
 from car_enforce.watches import transitions
 from car_enforce.watches.models import Watch, WatchChangeKind, WatchReminder, WatchStatus
 from car_enforce.watches.service import (

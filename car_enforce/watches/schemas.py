@@ -6,8 +6,8 @@ from datetime import date, datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from car_enforce.db import RowId
-from car_enforce.geo.models import Jurisdiction, JurisdictionLevel
+from car_enforce.core.db import RowId
+from car_enforce.core.geo.models import Jurisdiction, JurisdictionLevel
 from car_enforce.vehicles.schemas import VehicleOut
 from car_enforce.watches.models import LiftReason, Watch, WatchStatus
 

@@ -12,17 +12,17 @@ from datetime import date, timedelta
 from sqlalchemy import delete, select, text
 from sqlalchemy.orm import Session
 
-from car_enforce import clock
-from car_enforce.calendar.service import Deadline, PrcCalendar, load_calendar
 from car_enforce.cases.case_number import parse_case_number
 from car_enforce.cases.models import CaseStatus, EnforcementCase, PartyRole
-from car_enforce.errors import Conflict, InvalidInput, NotFound, RuleViolation
-from car_enforce.geo.models import Jurisdiction, JurisdictionLevel
-from car_enforce.identity.models import Organisation, Role, User
-from car_enforce.identity.principal import Principal
-from car_enforce.notify import service as notify
-from car_enforce.timeline import service as timeline
-from car_enforce.timeline.models import TimelineEvent
+from car_enforce.core import clock
+from car_enforce.core.calendar.service import Deadline, PrcCalendar, load_calendar
+from car_enforce.core.errors import Conflict, InvalidInput, NotFound, RuleViolation
+from car_enforce.core.geo.models import Jurisdiction, JurisdictionLevel
+from car_enforce.core.identity.models import Organisation, Role, User
+from car_enforce.core.identity.principal import Principal
+from car_enforce.core.notify import service as notify
+from car_enforce.core.timeline import service as timeline
+from car_enforce.core.timeline.models import TimelineEvent
 from car_enforce.vehicles.models import Vehicle
 from car_enforce.vehicles.plate_keys import folded_text
 from car_enforce.vehicles.service import case_vehicle

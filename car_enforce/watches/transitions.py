@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from car_enforce.errors import Conflict
-from car_enforce.status_machine import StatusMachine
+from car_enforce.core.errors import Conflict
+from car_enforce.core.status_machine import StatusMachine
 from car_enforce.watches.models import WatchStatus
 
 # verb -> (statuses it may start from, status it leads to)

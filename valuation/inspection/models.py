@@ -8,8 +8,8 @@ from enum import StrEnum
 from sqlalchemy import ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from car_enforce.db import Base, UTCDateTime
-from car_enforce.photos import PhotoColumns
+from car_enforce.core.db import Base, UTCDateTime
+from car_enforce.core.files.photos import PhotoColumns
 
 
 class DefectTarget(StrEnum):

@@ -14,10 +14,10 @@ from pathlib import Path
 from jinja2 import Environment, PackageLoader, select_autoescape
 from sqlalchemy.orm import Session
 
-from car_enforce import clock
+from car_enforce.core import clock
+from car_enforce.core.errors import Unavailable
+from car_enforce.core.settings import get_settings
 from car_enforce.custody.models import Custody
-from car_enforce.errors import Unavailable
-from car_enforce.settings import get_settings
 from valuation.inspection.checklist import Checklist, checklist
 from valuation.inspection.grading import grade_name
 from valuation.inspection.models import DefectTarget, Inspection

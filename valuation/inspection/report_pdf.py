@@ -11,7 +11,7 @@ from functools import lru_cache
 from fpdf import FPDF, FontFace, XPos, YPos
 from fpdf.enums import TextEmphasis
 
-from car_enforce import clock
+from car_enforce.core import clock
 from valuation.inspection.report import Report
 
 

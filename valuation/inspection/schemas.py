@@ -6,7 +6,7 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from car_enforce.photos import MAX_PHOTOS, PhotoIn, PhotoOut
+from car_enforce.core.files.photos import MAX_PHOTOS, PhotoIn, PhotoOut
 from valuation.inspection.checklist import Checklist, checklist
 from valuation.inspection.grading import grade_name, section_scores
 from valuation.inspection.models import DefectTarget, Inspection

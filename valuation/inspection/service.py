@@ -16,20 +16,20 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from car_enforce import clock
+from car_enforce.core import clock
+from car_enforce.core.errors import Conflict, Forbidden, InvalidInput, NotFound
+from car_enforce.core.files.photos import CheckedPhoto, checked_photo
+from car_enforce.core.identity.models import Role
+from car_enforce.core.identity.principal import Principal
+from car_enforce.core.notify import service as notify
+from car_enforce.core.timeline import service as timeline
+from car_enforce.core.timeline.models import TimelineEvent
 from car_enforce.custody import costs
 from car_enforce.custody import service as custody_service
 from car_enforce.custody.models import Custody, CustodyStatus
-from car_enforce.errors import Conflict, Forbidden, InvalidInput, NotFound
-from car_enforce.identity.models import Role
-from car_enforce.identity.principal import Principal
-from car_enforce.notify import service as notify
-from car_enforce.photos import CheckedPhoto, checked_photo
 from car_enforce.sightings.reads import MAX_CLOCK_SKEW
 from car_enforce.stages import service as stages
 from car_enforce.stages.models import Stage
-from car_enforce.timeline import service as timeline
-from car_enforce.timeline.models import TimelineEvent
 from car_enforce.watches import service as watches
 from car_enforce.watches.models import Watch
 from valuation.inspection import grading

@@ -10,9 +10,9 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any, Literal
 
-from car_enforce.clock import SHANGHAI
-from car_enforce.errors import InvalidInput
-from car_enforce.evidence import kind_of
+from car_enforce.core.clock import SHANGHAI
+from car_enforce.core.errors import InvalidInput
+from car_enforce.core.files.evidence import kind_of
 from car_enforce.sightings.reads import Candidate, Place, checked_confidence, checked_place, read_time
 from car_enforce.vehicles.plates import is_placeholder
 

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from car_enforce.errors import InvalidInput
+from car_enforce.core.errors import InvalidInput
 from car_enforce.sightings.reads import (
     Candidate,
     Parsed,

@@ -40,9 +40,9 @@ import copy
 from datetime import datetime, timedelta
 from typing import Any
 
-from car_enforce import clock
-from car_enforce.clock import SHANGHAI
-from car_enforce.errors import InvalidInput
+from car_enforce.core import clock
+from car_enforce.core.clock import SHANGHAI
+from car_enforce.core.errors import InvalidInput
 from car_enforce.sightings.reads import (
     Heartbeat,
     Parsed,

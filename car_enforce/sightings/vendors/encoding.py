@@ -22,7 +22,7 @@ import xml.etree.ElementTree as ET
 import defusedxml.ElementTree as DET
 from defusedxml import DefusedXmlException
 
-from car_enforce.errors import InvalidInput
+from car_enforce.core.errors import InvalidInput
 
 # Charsets the platform decodes, by the names senders use; the GB family all decode as GB18030.
 _GB = "gb18030"

@@ -18,9 +18,9 @@ import math
 import xml.etree.ElementTree as ET
 from typing import Any
 
-from car_enforce import clock
-from car_enforce.errors import InvalidInput
-from car_enforce.evidence import kind_of
+from car_enforce.core import clock
+from car_enforce.core.errors import InvalidInput
+from car_enforce.core.files.evidence import kind_of
 from car_enforce.sightings.reads import (
     Heartbeat,
     Parsed,

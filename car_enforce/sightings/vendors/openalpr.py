@@ -6,8 +6,8 @@ import copy
 from datetime import datetime
 from typing import Any
 
-from car_enforce import clock
-from car_enforce.errors import InvalidInput
+from car_enforce.core import clock
+from car_enforce.core.errors import InvalidInput
 from car_enforce.sightings.reads import Heartbeat, Parsed, PlateRead, Rejected, checked_confidence
 from car_enforce.sightings.vendors.common import (
     BODY,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from car_enforce.errors import InvalidInput
+from car_enforce.core.errors import InvalidInput
 from car_enforce.sightings.reads import Parsed, PlateRead, checked_confidence
 from car_enforce.sightings.vendors.common import (
     BODY,

@@ -6,7 +6,7 @@ import math
 from enum import IntEnum
 from typing import Final, Literal
 
-from car_enforce.errors import InvalidInput
+from car_enforce.core.errors import InvalidInput
 from car_enforce.vehicles.models import PlateColour
 from car_enforce.vehicles.plates import PLATE_TYPES, PlateTypeRule, parse_plate, split_colour_prefix
 

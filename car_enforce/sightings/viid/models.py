@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from car_enforce.db import Base, UTCDateTime
+from car_enforce.core.db import Base, UTCDateTime
 
 
 class ViidAccount(Base):

@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from car_enforce.clock import SHANGHAI
-from car_enforce.errors import InvalidInput
+from car_enforce.core.clock import SHANGHAI
+from car_enforce.core.errors import InvalidInput
 from car_enforce.sightings.reads import Parsed, PlateRead, Rejected, checked_confidence, read_time
 from car_enforce.sightings.vendors.common import (
     MAX_CAMERA_ID,

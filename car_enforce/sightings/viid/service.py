@@ -24,9 +24,9 @@ import shapely
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
-from car_enforce import clock
-from car_enforce.db import get_database, insert_once
-from car_enforce.errors import (
+from car_enforce.core import clock
+from car_enforce.core.db import get_database, insert_once
+from car_enforce.core.errors import (
     Conflict,
     DomainError,
     Forbidden,
@@ -34,13 +34,14 @@ from car_enforce.errors import (
     NotFound,
     Unauthenticated,
 )
-from car_enforce.geo.datum import Datum
-from car_enforce.geo.models import Jurisdiction
-from car_enforce.identity import security
-from car_enforce.identity.models import ApiKey
-from car_enforce.identity.principal import Principal
-from car_enforce.identity.service import principal_of_key
-from car_enforce.settings import get_settings
+from car_enforce.core.geo.datum import Datum
+from car_enforce.core.geo.models import Jurisdiction
+from car_enforce.core.identity import security
+from car_enforce.core.identity.models import ApiKey
+from car_enforce.core.identity.principal import Principal
+from car_enforce.core.identity.service import principal_of_key
+from car_enforce.core.settings import get_settings
+from car_enforce.core.timeline import service as timeline
 from car_enforce.sightings import ingest as ingesting
 from car_enforce.sightings.cameras import camera_ids
 from car_enforce.sightings.index import index_of
@@ -61,7 +62,6 @@ from car_enforce.sightings.viid.schemas import (
     ViidAccountIn,
     ViidAccountOut,
 )
-from car_enforce.timeline import service as timeline
 
 REALM: Final = "carenforce-viid"
 # The platform's own 视图库 id, in GA/T 1400's 20-digit coding: division 330000 (Zhejiang), 0000, type

@@ -1,0 +1,1 @@
+"""The demo region and its seed (the composition level: it builds state through every domain)."""

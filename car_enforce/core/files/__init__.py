@@ -1,0 +1,1 @@
+"""Files kept as evidence: photos and documents, stored by content hash."""

@@ -1,0 +1,73 @@
+"""Photos kept as evidence files: the columns a photo row has, and the check of an uploaded photo."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from dataclasses import dataclass
+
+from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy import Integer, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from car_enforce.core.errors import InvalidInput
+from car_enforce.core.files import evidence
+
+PHOTO_KINDS = frozenset({"jpg", "png"})
+# A phone photo of a few megapixels is well under this; anything larger is a scan or a video still
+# that belongs elsewhere. Base64 grows the bytes by a third.
+MAX_PHOTO_BYTES = 5 * 1024 * 1024
+MAX_PHOTOS = 12
+_MAX_PHOTO_BASE64 = (MAX_PHOTO_BYTES + 2) // 3 * 4
+
+
+class PhotoColumns:
+    """A reference to an evidence file, never the bytes; mixed into each table of photos."""
+
+    position: Mapped[int] = mapped_column(Integer)
+    caption: Mapped[str] = mapped_column(String(200), default="")
+    evidence_ref: Mapped[str] = mapped_column(String(80))  # sha256:<hex>.<jpg|png>
+    size_bytes: Mapped[int]
+
+
+@dataclass(frozen=True, slots=True)
+class CheckedPhoto:
+    caption: str
+    data: bytes
+    field: str  # where it came from in the request, for an error while storing it
+
+    def store(self) -> str:
+        return evidence.store(self.data, field=self.field)
+
+
+def checked_photo(field: str, caption: str, content_base64: str) -> CheckedPhoto:
+    """A base64 JPEG or PNG of at most 5 MiB; InvalidInput naming ``field`` otherwise."""
+    try:
+        data = base64.b64decode("".join(content_base64.split()), validate=True)
+    except (binascii.Error, ValueError):
+        raise InvalidInput(field, "is not valid base64") from None
+    if len(data) > MAX_PHOTO_BYTES:
+        raise InvalidInput(field, f"the photo is {len(data)} bytes; at most {MAX_PHOTO_BYTES} are accepted")
+    if evidence.kind_of(data) not in PHOTO_KINDS:
+        raise InvalidInput(field, "is not a JPEG or PNG image")
+    return CheckedPhoto(caption=caption.strip(), data=data, field=field)
+
+
+class PhotoIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    caption: str = Field(default="", max_length=200, examples=["车辆左前方"])
+    content_base64: str = Field(
+        max_length=_MAX_PHOTO_BASE64,
+        description=f"A JPEG or PNG, base64-encoded; at most {MAX_PHOTO_BYTES // (1024 * 1024)} MiB decoded",
+    )
+
+
+class PhotoOut(BaseModel):
+    caption: str
+    evidence_ref: str
+    size_bytes: int
+
+    @classmethod
+    def of(cls, photo: PhotoColumns) -> PhotoOut:
+        return cls(caption=photo.caption, evidence_ref=photo.evidence_ref, size_bytes=photo.size_bytes)

@@ -1,0 +1,112 @@
+"""Organisations, users, machine API keys and login tokens."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from car_enforce.core.db import Base, UTCDateTime
+from car_enforce.core.geo.models import Jurisdiction
+
+
+class OrgKind(StrEnum):
+    COURT = "court"
+    POLICE_UNIT = "police_unit"
+    AUX_CENTER = "aux_center"
+    AUCTION_PLATFORM = "auction_platform"
+    VEHICLE_REGISTRY = "vehicle_registry"
+    PLATFORM_OPERATOR = "platform_operator"
+    PUBLIC = "public"  # buyers and applicants who belong to no institution
+
+
+class Role(StrEnum):
+    OFFICER = "officer"
+    POLICE_ADAPTER = "police_adapter"
+    CENTER_STAFF = "center_staff"
+    AUCTION_STAFF = "auction_staff"
+    BUYER = "buyer"
+    APPLICANT = "applicant"
+    ADMIN = "admin"
+
+
+# Which organisation kinds a role may belong to.
+ROLE_ORG_KINDS: dict[Role, frozenset[OrgKind]] = {
+    Role.OFFICER: frozenset({OrgKind.COURT}),
+    Role.POLICE_ADAPTER: frozenset({OrgKind.POLICE_UNIT}),
+    Role.CENTER_STAFF: frozenset({OrgKind.AUX_CENTER}),
+    Role.AUCTION_STAFF: frozenset({OrgKind.AUCTION_PLATFORM, OrgKind.COURT}),
+    Role.BUYER: frozenset({OrgKind.PUBLIC}),
+    Role.APPLICANT: frozenset({OrgKind.PUBLIC}),
+    Role.ADMIN: frozenset({OrgKind.PLATFORM_OPERATOR}),
+}
+
+
+class Organisation(Base):
+    __tablename__ = "organisation"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[OrgKind] = mapped_column(String(32))
+    name: Mapped[str] = mapped_column(String(128), unique=True)
+    # A court's code as it appears in case numbers (浙0326); a police unit's or center's own code.
+    code: Mapped[str | None] = mapped_column(String(32), unique=True)
+    jurisdiction_id: Mapped[int | None] = mapped_column(ForeignKey("jurisdiction.id"), index=True)
+    contact_phone: Mapped[str] = mapped_column(String(32), default="")
+    address: Mapped[str] = mapped_column(String(256), default="")
+    # A location (WGS84) for centers and units: where cars are taken, where officers sit.
+    lon: Mapped[float | None]
+    lat: Mapped[float | None]
+
+    jurisdiction: Mapped[Jurisdiction | None] = relationship(lazy="joined")
+
+
+class User(Base):
+    __tablename__ = "app_user"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), index=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    display_name: Mapped[str] = mapped_column(String(64))
+    role: Mapped[Role] = mapped_column(String(32))
+    password_hash: Mapped[str] = mapped_column(String(256))
+    phone: Mapped[str] = mapped_column(String(32), default="")
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    organisation: Mapped[Organisation] = relationship(lazy="joined")
+
+
+class ApiKey(Base):
+    """A machine client's key: only its SHA-256 is stored; the secret is shown once at creation."""
+
+    __tablename__ = "api_key"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), index=True)
+    name: Mapped[str] = mapped_column(String(64))
+    role: Mapped[Role] = mapped_column(String(32))
+    prefix: Mapped[str] = mapped_column(String(16), unique=True)
+    secret_hash: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    organisation: Mapped[Organisation] = relationship(lazy="joined")
+
+
+class AuthToken(Base):
+    """A bearer token from a password login; stored as its SHA-256, revocable, with an expiry."""
+
+    __tablename__ = "auth_token"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    user: Mapped[User] = relationship(lazy="joined")

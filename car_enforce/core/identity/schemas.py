@@ -1,0 +1,93 @@
+"""Request and response shapes for organisations, users and API keys."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from car_enforce.core.db import RowId
+from car_enforce.core.identity.models import Organisation, OrgKind, Role
+
+
+class OrganisationCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    kind: OrgKind
+    name: str = Field(min_length=1, max_length=128)
+    code: str | None = Field(default=None, max_length=32, description="A court's code as in its case numbers")
+    jurisdiction_code: str | None = Field(default=None, max_length=12)
+    contact_phone: str = Field(default="", max_length=32)
+    address: str = Field(default="", max_length=256)
+    lon: float | None = Field(default=None, ge=-180, le=180, description="WGS84 longitude")
+    lat: float | None = Field(default=None, ge=-90, le=90, description="WGS84 latitude")
+
+
+class OrganisationOut(BaseModel):
+    id: int
+    kind: OrgKind
+    name: str
+    code: str | None
+    jurisdiction_code: str | None
+    contact_phone: str
+    lon: float | None
+    lat: float | None
+
+    @classmethod
+    def of(cls, o: Organisation) -> OrganisationOut:
+        return cls(
+            id=o.id,
+            kind=o.kind,
+            name=o.name,
+            code=o.code,
+            jurisdiction_code=o.jurisdiction.code if o.jurisdiction else None,
+            contact_phone=o.contact_phone,
+            lon=o.lon,
+            lat=o.lat,
+        )
+
+
+class UserCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    organisation_id: RowId
+    username: str = Field(min_length=3, max_length=64, pattern=r"^[A-Za-z0-9_.\-]+$")
+    password: str = Field(min_length=10, max_length=256)
+    role: Role
+    display_name: str = Field(min_length=1, max_length=64)
+    phone: str = Field(default="", max_length=32)
+
+
+class UserOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    organisation_id: int
+    username: str
+    display_name: str
+    role: Role
+    active: bool
+
+
+class ApiKeyCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    organisation_id: RowId
+    name: str = Field(min_length=1, max_length=64)
+    role: Role = Role.POLICE_ADAPTER
+
+
+class ApiKeyOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    organisation_id: int
+    name: str
+    role: Role
+    prefix: str
+    created_at: datetime
+    revoked_at: datetime | None
+
+
+class ApiKeyCreated(ApiKeyOut):
+    secret: str = Field(description="Shown once: only its hash is stored")

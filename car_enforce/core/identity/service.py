@@ -1,0 +1,248 @@
+"""Identity verbs: organisations, users, logins, and machine keys."""
+
+from __future__ import annotations
+
+import hmac
+from datetime import timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from car_enforce.core import clock
+from car_enforce.core.errors import Conflict, Forbidden, InvalidInput, NotFound, Unauthenticated
+from car_enforce.core.identity import security
+from car_enforce.core.identity.models import (
+    ROLE_ORG_KINDS,
+    ApiKey,
+    AuthToken,
+    Organisation,
+    OrgKind,
+    Role,
+    User,
+)
+from car_enforce.core.identity.principal import Principal
+from car_enforce.core.timeline import service as timeline
+
+
+def principal_of_user(user: User) -> Principal:
+    org = user.organisation
+    return Principal(
+        kind="user",
+        id=user.id,
+        label=f"user:{user.username}",
+        role=user.role,
+        organisation_id=org.id,
+        organisation_kind=org.kind,
+        jurisdiction_id=org.jurisdiction_id,
+    )
+
+
+def principal_of_key(key: ApiKey) -> Principal:
+    org = key.organisation
+    return Principal(
+        kind="api_key",
+        id=key.id,
+        label=f"api_key:{key.prefix}",
+        role=key.role,
+        organisation_id=org.id,
+        organisation_kind=org.kind,
+        jurisdiction_id=org.jurisdiction_id,
+    )
+
+
+def create_organisation(
+    session: Session,
+    *,
+    actor: Principal,
+    kind: OrgKind,
+    name: str,
+    code: str | None = None,
+    jurisdiction_id: int | None = None,
+    contact_phone: str = "",
+    address: str = "",
+    lon: float | None = None,
+    lat: float | None = None,
+) -> Organisation:
+    if session.scalar(select(Organisation.id).where(Organisation.name == name)) is not None:
+        raise Conflict(f"an organisation named {name!r} exists already")
+    org = Organisation(
+        kind=kind,
+        name=name,
+        code=code,
+        jurisdiction_id=jurisdiction_id,
+        contact_phone=contact_phone,
+        address=address,
+        lon=lon,
+        lat=lat,
+    )
+    session.add(org)
+    session.flush()
+    timeline.record(
+        session,
+        actor=actor,
+        kind="organisation.created",
+        subject=f"organisation:{org.id}",
+        case_id=None,
+        data={"name": org.name, "kind": org.kind},
+    )
+    return org
+
+
+def _check_role_fits(role: Role, org: Organisation) -> None:
+    if org.kind not in ROLE_ORG_KINDS[role]:
+        raise InvalidInput("role", f"a {role} cannot belong to a {org.kind} organisation")
+
+
+def create_user(
+    session: Session,
+    *,
+    actor: Principal,
+    organisation_id: int,
+    username: str,
+    password: str,
+    role: Role,
+    display_name: str,
+    phone: str = "",
+) -> User:
+    org = session.get(Organisation, organisation_id)
+    if org is None:
+        raise NotFound(f"organisation {organisation_id} does not exist")
+    _check_role_fits(role, org)
+    if len(password) < 10:
+        raise InvalidInput("password", "at least 10 characters are required")
+    if session.scalar(select(User.id).where(User.username == username)) is not None:
+        raise Conflict(f"username {username!r} is taken")
+    user = User(
+        organisation_id=org.id,
+        username=username,
+        display_name=display_name,
+        role=role,
+        password_hash=security.hash_password(password),
+        phone=phone,
+        created_at=clock.now(),
+    )
+    session.add(user)
+    session.flush()
+    timeline.record(
+        session,
+        actor=actor,
+        kind="user.created",
+        subject=f"user:{user.id}",
+        case_id=None,
+        data={"username": user.username, "role": user.role, "organisation_id": user.organisation_id},
+    )
+    return user
+
+
+def login(session: Session, *, username: str, password: str, ttl_hours: int) -> tuple[str, AuthToken]:
+    """Check a password and issue a bearer token; the same answer for an unknown user and a wrong password."""
+    user = session.scalar(select(User).where(User.username == username))
+    if not security.verify_password(user.password_hash if user else None, password) or user is None:
+        raise Unauthenticated("wrong username or password")
+    if not user.active:
+        raise Unauthenticated("this account is disabled")
+    token = security.new_token()
+    now = clock.now()
+    row = AuthToken(
+        user_id=user.id,
+        token_hash=security.sha256_hex(token),
+        created_at=now,
+        expires_at=now + timedelta(hours=ttl_hours),
+    )
+    session.add(row)
+    session.flush()
+    return token, row
+
+
+def logout(session: Session, token: str) -> None:
+    row = session.scalar(select(AuthToken).where(AuthToken.token_hash == security.sha256_hex(token)))
+    if row is not None and row.revoked_at is None:
+        row.revoked_at = clock.now()
+
+
+def authenticate_token(session: Session, token: str) -> Principal:
+    row = session.scalar(select(AuthToken).where(AuthToken.token_hash == security.sha256_hex(token)))
+    if row is None or row.revoked_at is not None or clock.as_utc(row.expires_at) <= clock.now():
+        raise Unauthenticated("the token is unknown, expired or revoked; log in again")
+    if not row.user.active:
+        raise Unauthenticated("this account is disabled")
+    return principal_of_user(row.user)
+
+
+def authenticate_api_key(session: Session, api_key: str) -> Principal:
+    prefix = security.prefix_of(api_key)
+    key = session.scalar(select(ApiKey).where(ApiKey.prefix == prefix)) if prefix else None
+    if key is None or not hmac.compare_digest(key.secret_hash, security.sha256_hex(api_key)):
+        raise Unauthenticated("unknown API key")
+    if key.revoked_at is not None:
+        raise Forbidden(f"API key {key.prefix} was revoked")
+    return principal_of_key(key)
+
+
+def create_api_key(
+    session: Session,
+    *,
+    organisation_id: int,
+    name: str,
+    role: Role,
+    actor: Principal,
+    fixed_secret: str | None = None,
+) -> tuple[ApiKey, str]:
+    """Issue a machine key; the secret is returned here once and only its hash is kept.
+
+    ``fixed_secret`` is for the demo seed only, whose keys the README prints.
+    """
+    org = session.get(Organisation, organisation_id)
+    if org is None:
+        raise NotFound(f"organisation {organisation_id} does not exist")
+    _check_role_fits(role, org)
+    prefix, secret = security.new_api_key()
+    if fixed_secret is not None:
+        fixed_prefix = security.prefix_of(fixed_secret)
+        if fixed_prefix is None:
+            raise InvalidInput("secret", "a key looks like ck_<8 hex>_<secret>")
+        prefix, secret = fixed_prefix, fixed_secret
+    key = ApiKey(
+        organisation_id=org.id,
+        name=name,
+        role=role,
+        prefix=prefix,
+        secret_hash=security.sha256_hex(secret),
+        created_at=clock.now(),
+        created_by_id=actor.user_id,
+    )
+    session.add(key)
+    session.flush()
+    timeline.record(
+        session,
+        actor=actor,
+        kind="api_key.created",
+        subject=f"api_key:{key.id}",
+        case_id=None,
+        data={"prefix": prefix, "organisation_id": org.id, "role": role, "name": name},
+    )
+    return key, secret
+
+
+def revoke_api_key(session: Session, *, key_id: int, actor: Principal) -> ApiKey:
+    key = session.get(ApiKey, key_id)
+    if key is None:
+        raise NotFound(f"API key {key_id} does not exist")
+    if key.revoked_at is None:  # revoking twice is a no-op, not an error: a retry must succeed
+        key.revoked_at = clock.now()
+        timeline.record(
+            session,
+            actor=actor,
+            kind="api_key.revoked",
+            subject=f"api_key:{key.id}",
+            case_id=None,
+            data={"prefix": key.prefix},
+        )
+    return key
+
+
+def list_api_keys(session: Session, organisation_id: int | None = None) -> list[ApiKey]:
+    query = select(ApiKey).order_by(ApiKey.id)
+    if organisation_id is not None:
+        query = query.where(ApiKey.organisation_id == organisation_id)
+    return list(session.scalars(query))

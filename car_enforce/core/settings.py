@@ -1,0 +1,70 @@
+"""Platform settings, read from the environment (prefix ``CARENFORCE_``) and ``.env``."""
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="CARENFORCE_", env_file=".env", extra="ignore")
+
+    database_url: str = Field(
+        default=f"sqlite:///{PROJECT_ROOT / 'var' / 'carenforce.db'}",
+        description="SQLAlchemy URL; SQLite by default, PostgreSQL (postgresql+psycopg://...) at scale.",
+    )
+    host: str = "127.0.0.1"
+    port: int = 8000
+    public_base_url: str = "http://127.0.0.1:8000"
+    timezone: str = "Asia/Shanghai"
+
+    token_ttl_hours: int = 12
+    password_hash_profile: Literal["rfc9106_low_memory", "cheapest"] = "rfc9106_low_memory"
+    run_scheduler: bool = True
+    # Whether `serve` takes plate reads (loads the watch index at start; see /readyz). False for a
+    # process that a load balancer sends no reads: it saves the index's memory and start-up time.
+    takes_reads: bool = True
+
+    # Outside services: each defaults to the built-in simulator served by the platform itself.
+    sms_gateway_url: str = ""  # empty: http://<host>:<port>/sim/sms
+    sms_gateway_key: str = "sim-sms-key"
+
+    notification_max_attempts: int = 8
+    notification_backoff_s: float = 15.0
+    http_timeout_s: float = 10.0
+
+    watch_reminder_days: tuple[int, ...] = (30, 7, 1)
+
+    # Request bodies past these sizes are refused (413) before anything reads or parses them. The
+    # default holds the largest document the API accepts elsewhere: twelve 5 MiB photos are 80 MiB of
+    # base64 (a capture report, an intake, an inspection), and a multipart part may hold 20 MiB.
+    max_body_bytes: int = Field(default=96 * 1024 * 1024, ge=1024)
+    # The camera feeds (/api/police/ but the capture report, /VIID/): a 5,000-read batch is ~2 MiB, and
+    # ~37 MiB with every field at its longest in \u escapes; a GA/T 1400 push of 100 records with a
+    # 100 KB image each is ~13 MiB (~26 MiB with a second image per record).
+    max_feed_body_bytes: int = Field(default=48 * 1024 * 1024, ge=1024)
+
+    # Evidence files (plate-read images, capture photos), content-addressed; never database rows.
+    evidence_dir: Path = PROJECT_ROOT / "var" / "evidence"
+
+    # A CJK font (TTF, OTF or a TTC's first face) embedded in PDF reports; None: look in the usual
+    # system places (Debian: fonts-wqy-microhei). Without one a report PDF is refused, never garbled.
+    report_font_path: Path | None = None
+
+    # The HMAC key of GA/T 1400 Digest nonces (a nonce is its issue time and this key's MAC, so any worker
+    # checks a nonce another issued). The default only suits a single development machine: production
+    # sets CARENFORCE_VIID_NONCE_SECRET to a long random value shared by all its workers.
+    viid_nonce_secret: str = "carenforce-development-viid-nonce-secret"
+
+    @property
+    def sms_url(self) -> str:
+        return self.sms_gateway_url or f"{self.public_base_url}/sim/sms"
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,1 @@
+"""Plate reads from police systems: vendor adapters, the watch index, matching, alerts and digests."""
