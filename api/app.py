@@ -25,6 +25,7 @@ from api.routers import inventory as inventory_router
 from api.routers import stages as stages_router
 from api.routers import viid as viid_router
 from api.simulators import sms
+from api.wiring import install_handlers
 from car_enforce.core.db import Database, get_database, set_database
 from car_enforce.sightings.index import warm_index
 
@@ -83,6 +84,7 @@ def create_app(
     index is warm, what is alive is frozen out of the garbage collector's full sweeps. ``takes_reads``:
     False for a process that a load balancer never sends plate reads (one serving pages, say): it does
     not load the watch index at start, and is ready as soon as its database answers."""
+    install_handlers()
     if database is not None:
         set_database(database)
 

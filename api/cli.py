@@ -7,9 +7,18 @@ from pathlib import Path
 
 import typer
 
+from api.wiring import install_handlers
 from car_enforce.core.settings import PROJECT_ROOT, get_settings
 
 app = typer.Typer(help="The vehicle seizure and judicial auction platform.", no_args_is_help=True)
+
+
+@app.callback()
+def _compose() -> None:
+    """Every command runs with the platform's event handlers installed."""
+    install_handlers()
+
+
 db_app = typer.Typer(help="Database migrations.", no_args_is_help=True)
 timeline_app = typer.Typer(help="The hash-chained timeline.", no_args_is_help=True)
 calendar_app = typer.Typer(help="Official holiday schedules.", no_args_is_help=True)

@@ -2,24 +2,21 @@
 
 from __future__ import annotations
 
-import hashlib
 import re
 from collections.abc import Callable, Iterator
 from typing import Annotated, Any, TypeVar
 
-from fastapi import Depends, Header, Request
+from fastapi import Depends, Header, Request, Response
 from fastapi.responses import JSONResponse
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel
-from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from starlette.datastructures import UploadFile
 
-from car_enforce.core import clock
+from car_enforce.core import idempotency
 from car_enforce.core.db import get_database
-from car_enforce.core.errors import Forbidden, IdempotencyKeyReused, InvalidInput, Unauthenticated
-from car_enforce.core.idempotency import IdempotencyRecord
+from car_enforce.core.errors import Forbidden, InvalidInput, Unauthenticated
+from car_enforce.core.idempotency import Claim
 from car_enforce.core.identity import service as identity
 from car_enforce.core.identity.models import Role
 from car_enforce.core.identity.principal import Principal
@@ -139,68 +136,28 @@ M = TypeVar("M", bound=BaseModel)
 
 
 class Idempotency:
-    """A POST with an ``Idempotency-Key`` runs once; a retry with the same key gets the first answer.
+    """The request's claim on its ``Idempotency-Key`` (``car_enforce.core.idempotency``): ``run`` produces
+    the answer once and replays it for a retry."""
 
-    The key is claimed at the start of the request's transaction, so a concurrent duplicate waits on the
-    unique index and then replays the first answer instead of doing the work a second time.
-    """
-
-    def __init__(
-        self, session: Session, principal: Principal, key: str | None, method: str, path: str, body: bytes
-    ) -> None:
-        self.session = session
-        self.record: IdempotencyRecord | None = None
-        self.replay: JSONResponse | None = None
-        if key is None:
-            return
-        if not 1 <= len(key) <= 128:
-            raise InvalidInput("Idempotency-Key", "must be 1 to 128 characters")
-        request_hash = hashlib.sha256(method.encode() + b" " + path.encode() + b"\n" + body).hexdigest()
-        existing = self._find(principal.label, key)
-        if existing is None:
-            record = IdempotencyRecord(
-                principal=principal.label,
-                key=key,
-                method=method,
-                path=path,
-                request_hash=request_hash,
-                status_code=0,
-                response=None,
-                created_at=clock.now(),
-            )
-            try:
-                with session.begin_nested():
-                    session.add(record)
-            except IntegrityError:
-                existing = self._find(principal.label, key)
-            else:
-                self.record = record
-                return
-        assert existing is not None
-        if existing.request_hash != request_hash:
-            raise IdempotencyKeyReused(
-                f"Idempotency-Key {key!r} was used for a different request; use a new key"
-            )
-        self.replay = JSONResponse(
-            existing.response, status_code=existing.status_code, headers={"Idempotent-Replay": "true"}
-        )
-
-    def _find(self, principal: str, key: str) -> IdempotencyRecord | None:
-        return self.session.scalar(
-            select(IdempotencyRecord).where(
-                IdempotencyRecord.principal == principal, IdempotencyRecord.key == key
-            )
-        )
+    def __init__(self, claimed: Claim) -> None:
+        self.claimed = claimed
 
     def run(self, produce: Callable[[], M], status_code: int = 201) -> M | JSONResponse:
         """Return the stored answer of an earlier identical request, or produce and remember a new one."""
-        if self.replay is not None:
-            return self.replay
+        replay = self.claimed.replay
+        if replay is not None:
+            return JSONResponse(
+                replay.body, status_code=replay.status_code, headers={"Idempotent-Replay": "true"}
+            )
         result = produce()
-        if self.record is not None:
-            self.record.status_code = status_code
-            self.record.response = result.model_dump(mode="json")
+        self.claimed.remember(status_code, result.model_dump(mode="json"))
         return result
+
+
+def created_or_replayed(response: Response, created: bool) -> None:
+    """A POST identified by a natural key: 201 when it created the record, 200 when it found the first."""
+    if not created:
+        response.status_code = 200
 
 
 async def request_body(request: Request) -> bytes:
@@ -252,7 +209,16 @@ def get_idempotency(
         str | None, Header(alias="Idempotency-Key", description="Makes a retry return the first result")
     ] = None,
 ) -> Idempotency:
-    return Idempotency(session, principal, idempotency_key, request.method, request.url.path, body)
+    return Idempotency(
+        idempotency.claim(
+            session,
+            principal=principal.label,
+            key=idempotency_key,
+            method=request.method,
+            path=request.url.path,
+            body=body,
+        )
+    )
 
 
 IdempotencyDep = Annotated[Idempotency, Depends(get_idempotency)]

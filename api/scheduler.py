@@ -13,6 +13,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
 
+from api.wiring import install_handlers
 from car_enforce.core import lease
 from car_enforce.core.db import Database
 from car_enforce.core.notify.delivery import deliver_due
@@ -55,6 +56,7 @@ def _guarded(database: Database, holder: str, name: str, job: Callable[[], objec
 
 
 def configure(scheduler: BaseScheduler, database: Database) -> BaseScheduler:
+    install_handlers()
     holder = _holder()
     for name, (job, seconds) in jobs(database).items():
         scheduler.add_job(

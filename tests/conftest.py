@@ -21,6 +21,7 @@ from sqlalchemy.engine import URL
 import api.simulators.models  # noqa: F401  (every table is on the metadata, so truncation reaches it)
 import car_enforce.models  # noqa: F401
 import valuation.models  # noqa: F401
+from api.wiring import install_handlers
 from car_enforce.core import clock as clock_mod
 from car_enforce.core import migrate
 from car_enforce.core.clock import SHANGHAI, MovableClock
@@ -45,6 +46,8 @@ def pytest_configure(config: pytest.Config) -> None:
     # Evidence files of the whole run go to one temporary directory, never into the project's var/.
     os.environ.setdefault("CARENFORCE_EVIDENCE_DIR", tempfile.mkdtemp(prefix="carenforce-evidence-"))
     get_settings.cache_clear()
+    # Services are called directly in many tests: they need the composition root's event handlers.
+    install_handlers()
 
 
 def pytest_runtest_logreport(report: pytest.TestReport) -> None:

@@ -10,9 +10,11 @@ from sqlalchemy import select
 
 from api.deps import Admin, IdempotencyDep, SessionDep
 from api.errors import responses
+from car_enforce.core import events
 from car_enforce.core.calendar.schedule import YearSchedule, parse_schedule
 from car_enforce.core.calendar.service import load_official_year
 from car_enforce.core.db import RowId
+from car_enforce.core.events import DomainEvent
 from car_enforce.core.geo.datum import Datum
 from car_enforce.core.geo.importer import import_boundaries
 from car_enforce.core.geo.models import JurisdictionLevel
@@ -150,12 +152,14 @@ def import_jurisdictions(
     report = import_boundaries(
         session, geojson, datum=datum, level=level, parent_code=parent_code, source=source
     )
-    timeline.record(
+    events.record(
         session,
-        actor=admin,
-        kind="jurisdictions.imported",
-        subject=f"jurisdictions:{level}",
-        case_id=None,
-        data={"source": source, "count": len(report.features)},
+        admin,
+        DomainEvent(
+            kind="jurisdictions.imported",
+            subject=f"jurisdictions:{level}",
+            case_id=None,
+            data={"source": source, "count": len(report.features)},
+        ),
     )
     return ImportOut(imported=[f.as_dict() for f in report.features])

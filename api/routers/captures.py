@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Body, Depends, Query, Response
 
-from api.deps import Allow, IdempotencyDep, PoliceAdapter, SessionDep
+from api.deps import Allow, IdempotencyDep, PoliceAdapter, SessionDep, created_or_replayed
 from api.errors import responses
 from car_enforce.captures import service as captures
 from car_enforce.captures.models import CaptureStatus
@@ -46,8 +46,7 @@ def report_capture(
     and the center is not told until the place is confirmed or corrected (`/confirm-place`).
     """
     capture, created = captures.report_capture(session, actor=unit, data=body)
-    if not created:
-        response.status_code = 200
+    created_or_replayed(response, created)
     return CaptureOut.of(capture)
 
 

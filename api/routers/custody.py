@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Body, Depends, Header, Query, Response
+from fastapi import APIRouter, Body, Depends, Query, Response
 
-from api.deps import Allow, AnyUser, IdempotencyDep, Officer, SessionDep
+from api.deps import Allow, AnyUser, IdempotencyDep, Officer, SessionDep, created_or_replayed
 from api.errors import responses
 from car_enforce.captures import service as captures
 from car_enforce.core.db import MAX_ROW_ID, RowId
@@ -37,10 +37,6 @@ router = APIRouter(tags=["custody"], responses=responses(401, 403))
 Staff = Annotated[Principal, Depends(Allow(Role.CENTER_STAFF))]
 Follower = Annotated[Principal, Depends(Allow(Role.OFFICER, Role.CENTER_STAFF, Role.ADMIN))]
 TariffSetter = Annotated[Principal, Depends(Allow(Role.CENTER_STAFF, Role.ADMIN))]
-RequestKey = Annotated[
-    str | None,
-    Header(alias="Idempotency-Key", max_length=128, description="A retry with the same key is the same link"),
-]
 
 
 @router.post(
@@ -111,12 +107,12 @@ def get_chain(custody_id: RowId, session: SessionDep, who: Follower) -> list[Cus
     response_model=CustodyEventOut,
     responses=responses(404, 409, 422),
 )
-def move(
-    custody_id: RowId, body: MoveIn, session: SessionDep, who: Staff, key: RequestKey = None
-) -> CustodyEventOut:
-    """The car moves to another place in the center."""
+def move(custody_id: RowId, body: MoveIn, session: SessionDep, who: Staff, idem: IdempotencyDep) -> object:
+    """The car moves to another place in the center. An `Idempotency-Key` retry gets the first link."""
     custody = service.visible_custody(session, who, custody_id)
-    return CustodyEventOut.of(chain.move_car(session, actor=who, custody=custody, data=body, request_key=key))
+    return idem.run(
+        lambda: CustodyEventOut.of(chain.move_car(session, actor=who, custody=custody, data=body))
+    )
 
 
 @router.post(
@@ -125,13 +121,11 @@ def move(
     response_model=CustodyEventOut,
     responses=responses(404, 409, 422),
 )
-def keys(
-    custody_id: RowId, body: KeysIn, session: SessionDep, who: Staff, key: RequestKey = None
-) -> CustodyEventOut:
-    """The keys pass to another hand."""
+def keys(custody_id: RowId, body: KeysIn, session: SessionDep, who: Staff, idem: IdempotencyDep) -> object:
+    """The keys pass to another hand. An `Idempotency-Key` retry gets the first link."""
     custody = service.visible_custody(session, who, custody_id)
-    return CustodyEventOut.of(
-        chain.pass_keys(session, actor=who, custody=custody, data=body, request_key=key)
+    return idem.run(
+        lambda: CustodyEventOut.of(chain.pass_keys(session, actor=who, custody=custody, data=body))
     )
 
 
@@ -212,8 +206,7 @@ def add_charge(
     """A cost outside the tariff. `charge_key` is the center's reference: the same key is one charge."""
     custody = service.visible_custody(session, who, custody_id)
     charge, created = tariffs.add_charge(session, actor=who, custody=custody, data=body)
-    if not created:
-        response.status_code = 200
+    created_or_replayed(response, created)
     return ChargeOut.of(charge)
 
 

@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Response
 from fastapi.responses import HTMLResponse
 
-from api.deps import Allow, AnyUser, SessionDep
+from api.deps import Allow, AnyUser, SessionDep, created_or_replayed
 from api.errors import responses
 from car_enforce.core.db import RowId
 from car_enforce.core.identity.models import Role
@@ -49,8 +49,7 @@ def record_inspection(
     """
     custody = custody_service.visible_custody(session, who, custody_id)
     inspection, created = service.record_inspection(session, actor=who, custody=custody, data=body)
-    if not created:
-        response.status_code = 200
+    created_or_replayed(response, created)
     return InspectionOut.of(inspection)
 
 

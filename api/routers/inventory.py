@@ -7,7 +7,15 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query, Response
 
-from api.deps import MAX_UPLOAD_BYTES, Allow, MultipartForm, RawBody, SessionDep, file_or_body
+from api.deps import (
+    MAX_UPLOAD_BYTES,
+    Allow,
+    MultipartForm,
+    RawBody,
+    SessionDep,
+    created_or_replayed,
+    file_or_body,
+)
 from api.errors import responses
 from car_enforce.core.db import RowId
 from car_enforce.core.errors import InvalidInput
@@ -75,8 +83,7 @@ def import_inventory(
         raise InvalidInput("file", f"is larger than {MAX_UPLOAD_BYTES // (1024 * 1024)} MiB")
     center = tariffs.center_of(session, center_id)
     imp, created = service.import_inventory(session, actor=who, center=center, data=data, file_name=name)
-    if not created:
-        response.status_code = 200
+    created_or_replayed(response, created)
     return InventoryImportOut.of(imp, service.rows_of(session, imp))
 
 

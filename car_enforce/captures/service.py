@@ -29,19 +29,18 @@ from car_enforce.captures.destination import (
 )
 from car_enforce.captures.models import Capture, CapturePhoto, CaptureStatus
 from car_enforce.captures.schemas import ArrivalIn, CaptureReport, PlaceConfirmationIn
-from car_enforce.core import clock
+from car_enforce.core import clock, events
 from car_enforce.core.errors import Conflict, Forbidden, InvalidInput, NotFound
+from car_enforce.core.events import OFFICER, DomainEvent, Notice
 from car_enforce.core.files.photos import CheckedPhoto, checked_photo
 from car_enforce.core.geo.models import Jurisdiction
 from car_enforce.core.identity.models import Organisation, Role
 from car_enforce.core.identity.principal import Principal
-from car_enforce.core.notify import service as notify
-from car_enforce.core.timeline import service as timeline
-from car_enforce.core.timeline.models import TimelineEvent
 from car_enforce.sightings import alerts
 from car_enforce.sightings.reads import Place, checked_place, checked_time
 from car_enforce.vehicles.models import PlateColour, Vehicle
 from car_enforce.vehicles.plates import normalise_plate
+from car_enforce.vehicles.service import lock_vehicle
 from car_enforce.vehicles.vin import check_vin
 from car_enforce.watches import service as watches
 from car_enforce.watches.models import Watch, WatchStatus
@@ -186,7 +185,7 @@ def report_capture(session: Session, *, actor: Principal, data: CaptureReport) -
         raise InvalidInput("report_number", "is empty")
     checked = _check(data)
     vehicle = _find_vehicle(session, checked.plate, checked.plate_colour, checked.vin)
-    watches.lock_vehicle(session, vehicle.id)
+    lock_vehicle(session, vehicle.id)
     # Under the lock: a concurrent copy of this report may have committed while this one waited.
     earlier = _by_number(session, actor.organisation_id, number)
     if earlier is not None:
@@ -268,21 +267,18 @@ def report_capture(session: Session, *, actor: Principal, data: CaptureReport) -
     session.flush()
     session.refresh(capture)  # the photos, the vehicle and the center, as the response shows them
 
-    event = _reported_event(session, actor, capture, watch, destination, area, check)
+    told = notices.of_hold(session, capture, check) if doubtful else notices.of_capture(session, capture)
+    _record_report(session, actor, capture, watch, destination, area, check, told)
     watches.fulfil_watch(session, actor=actor, watch=watch, capture_id=capture.id, reason="车辆已被扣押")
     alerts.close_alerts_of_watch(
         session, actor=actor, watch_id=watch.id, reason=f"车辆已被扣押（扣押#{capture.id}）"
     )
-    if doubtful:
-        notices.tell_of_hold(session, event, capture, watch, check)
-    else:
-        notices.tell_of_capture(session, event, capture, watch)
     for other in queued:
         notices.tell_queued_court(session, actor, capture, other, watch)
     return capture, True
 
 
-def _reported_event(
+def _record_report(
     session: Session,
     actor: Principal,
     capture: Capture,
@@ -290,50 +286,53 @@ def _reported_event(
     destination: Destination,
     area: list[int],
     check: PlaceCheck,
-) -> TimelineEvent:
+    told: tuple[Notice, ...],
+) -> None:
     """The report on the timeline: ``capture.reported``, or ``capture.held`` when its place is in doubt.
 
     A held report has its own kind so that nobody acting on ``capture.reported`` (a center's yard system
     expecting the car) acts on it; the center hears of it with ``capture.place_confirmed``.
     """
     held = capture.status == CaptureStatus.HELD
-    event = timeline.record(
-        session,
-        actor=actor,
-        kind="capture.held" if held else "capture.reported",
-        subject=f"capture:{capture.id}",
-        case_id=watch.case_id,
-        reason=capture.hold_reason,
-        data={
-            "capture_id": capture.id,
-            "report_number": capture.report_number,
-            "reporter_organisation_id": capture.reporter_organisation_id,
-            "watch_id": watch.id,
-            "plate": capture.vehicle.plate,
-            "captured_at": capture.captured_at,
-            "place": _place_data(session, capture),
-            "officers": capture.officers,
-            "handover": {
-                "registration_certificate": capture.registration_certificate,
-                "keys": capture.keys,
-                "belongings": capture.belongings,
-            },
-            "photos": [p.evidence_ref for p in capture.photos],
-            "status": capture.status,
-            "destination_center_id": destination.center_id,
-            "destination": capture.destination.name,
-            "designated": destination.designated,
-            "distance_km": capture.distance_km,
-            "departed_at": capture.departed_at,
-            "expected_arrival_at": capture.expected_arrival_at,
-            "hold_reason": capture.hold_reason,
-            "place_check": check.as_data(),
-        },
-    )
     # A held capture goes to the reporting unit, whose place is in doubt, and not yet to the center.
-    told = capture.reporter_organisation_id if held else destination.center_id
-    notify.enqueue_webhooks(session, event=event, organisation_ids=[watch.court_id, told])
-    return event
+    party = capture.reporter_organisation_id if held else destination.center_id
+    events.record(
+        session,
+        actor,
+        DomainEvent(
+            kind="capture.held" if held else "capture.reported",
+            subject=f"capture:{capture.id}",
+            case_id=watch.case_id,
+            reason=capture.hold_reason,
+            data={
+                "capture_id": capture.id,
+                "report_number": capture.report_number,
+                "reporter_organisation_id": capture.reporter_organisation_id,
+                "watch_id": watch.id,
+                "plate": capture.vehicle.plate,
+                "captured_at": capture.captured_at,
+                "place": _place_data(session, capture),
+                "officers": capture.officers,
+                "handover": {
+                    "registration_certificate": capture.registration_certificate,
+                    "keys": capture.keys,
+                    "belongings": capture.belongings,
+                },
+                "photos": [p.evidence_ref for p in capture.photos],
+                "status": capture.status,
+                "destination_center_id": destination.center_id,
+                "destination": capture.destination.name,
+                "designated": destination.designated,
+                "distance_km": capture.distance_km,
+                "departed_at": capture.departed_at,
+                "expected_arrival_at": capture.expected_arrival_at,
+                "hold_reason": capture.hold_reason,
+                "place_check": check.as_data(),
+            },
+            parties=(watch.court_id, party),
+            notices=told,
+        ),
+    )
 
 
 def _place_data(session: Session, capture: Capture) -> dict[str, object]:
@@ -386,32 +385,30 @@ def record_arrival(session: Session, *, actor: Principal, capture: Capture, data
     transitions.move(capture, "arrive")
     capture.arrived_at, capture.arrival_recorded_by = arrived_at, actor.label
     session.flush()
-    event = timeline.record(
-        session,
-        actor=actor,
-        kind="capture.arrived",
-        subject=f"capture:{capture.id}",
-        case_id=capture.case_id,
-        data={
-            "capture_id": capture.id,
-            "plate": capture.vehicle.plate,
-            "status": capture.status,
-            "destination_center_id": capture.destination_center_id,
-            "departed_at": capture.departed_at,
-            "arrived_at": arrived_at,
-        },
-    )
-    notify.enqueue_webhooks(
-        session, event=event, organisation_ids=[capture.court_id, capture.destination_center_id]
-    )
-    watch = session.get(Watch, capture.watch_id)
-    assert watch is not None
-    watches.tell_officer(
-        session,
-        event,
-        watch,
-        f"capture-arrived:{capture.id}",
+    told = Notice(
+        OFFICER,
+        capture.watch_id,
         f"被扣押车辆{capture.vehicle.plate}已于{notices.md_hm(arrived_at)}送达{capture.destination.name}。",
+        f"capture-arrived:{capture.id}",
+    )
+    events.record(
+        session,
+        actor,
+        DomainEvent(
+            kind="capture.arrived",
+            subject=f"capture:{capture.id}",
+            case_id=capture.case_id,
+            data={
+                "capture_id": capture.id,
+                "plate": capture.vehicle.plate,
+                "status": capture.status,
+                "destination_center_id": capture.destination_center_id,
+                "departed_at": capture.departed_at,
+                "arrived_at": arrived_at,
+            },
+            parties=(capture.court_id, capture.destination_center_id),
+            notices=(told,),
+        ),
     )
     return capture
 
@@ -474,40 +471,36 @@ def confirm_place(
     session.flush()
     session.expire(capture, ["destination"])  # the center may have changed with the place
 
-    event = timeline.record(
+    events.record(
         session,
-        actor=actor,
-        kind="capture.place_confirmed",
-        subject=f"capture:{capture.id}",
-        case_id=capture.case_id,
-        reason=data.note.strip(),
-        data={
-            "capture_id": capture.id,
-            "plate": capture.vehicle.plate,
-            "status": capture.status,
-            "confirmed_by": actor.label,
-            "as_reported": data.place is None,
-            "note": data.note.strip(),
-            "hold_reason": capture.hold_reason,
-            "reported_place": before,
-            "place": _place_data(session, capture),
-            "place_check": check.as_data(),
-            "destination_center_id": capture.destination_center_id,
-            "destination": capture.destination.name,
-            "designated": capture.designated,
-            "distance_km": capture.distance_km,
-            "departed_at": capture.departed_at,
-            "expected_arrival_at": capture.expected_arrival_at,
-        },
+        actor,
+        DomainEvent(
+            kind="capture.place_confirmed",
+            subject=f"capture:{capture.id}",
+            case_id=capture.case_id,
+            reason=data.note.strip(),
+            data={
+                "capture_id": capture.id,
+                "plate": capture.vehicle.plate,
+                "status": capture.status,
+                "confirmed_by": actor.label,
+                "as_reported": data.place is None,
+                "note": data.note.strip(),
+                "hold_reason": capture.hold_reason,
+                "reported_place": before,
+                "place": _place_data(session, capture),
+                "place_check": check.as_data(),
+                "destination_center_id": capture.destination_center_id,
+                "destination": capture.destination.name,
+                "designated": capture.designated,
+                "distance_km": capture.distance_km,
+                "departed_at": capture.departed_at,
+                "expected_arrival_at": capture.expected_arrival_at,
+            },
+            parties=(capture.court_id, capture.destination_center_id, capture.reporter_organisation_id),
+            notices=notices.of_capture(session, capture),
+        ),
     )
-    notify.enqueue_webhooks(
-        session,
-        event=event,
-        organisation_ids=[capture.court_id, capture.destination_center_id, capture.reporter_organisation_id],
-    )
-    watch = session.get(Watch, capture.watch_id)
-    assert watch is not None
-    notices.tell_of_capture(session, event, capture, watch)
     return capture
 
 

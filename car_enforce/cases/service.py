@@ -11,11 +11,11 @@ from car_enforce.cases.case_number import parse_case_number
 from car_enforce.cases.id_numbers import check_credit_code, check_resident_id
 from car_enforce.cases.models import CaseStatus, EnforcementCase, Party, PartyKind, PartyRole
 from car_enforce.cases.schemas import CaseCreate, PartyIn
-from car_enforce.core import clock
+from car_enforce.core import clock, events
 from car_enforce.core.errors import Conflict, InvalidInput, NotFound
+from car_enforce.core.events import DomainEvent
 from car_enforce.core.identity.models import Organisation, OrgKind, Role
 from car_enforce.core.identity.principal import Principal
-from car_enforce.core.timeline import service as timeline
 
 _PHONE = re.compile(r"^(1[3-9]\d{9}|0\d{2,3}-?\d{7,8})$")
 
@@ -70,18 +70,20 @@ def open_case(session: Session, *, actor: Principal, data: CaseCreate) -> Enforc
     session.add(case)
     session.flush()
     # The timeline names the parties by role and kind only: ID numbers never enter the record's data.
-    timeline.record(
+    events.record(
         session,
-        actor=actor,
-        kind="case.opened",
-        subject=f"case:{case.id}",
-        case_id=case.id,
-        data={
-            "case_number": case.case_number,
-            "amount_owed_fen": case.amount_owed_fen,
-            "applicants": len(data.applicants),
-            "debtors": len(data.debtors),
-        },
+        actor,
+        DomainEvent(
+            kind="case.opened",
+            subject=f"case:{case.id}",
+            case_id=case.id,
+            data={
+                "case_number": case.case_number,
+                "amount_owed_fen": case.amount_owed_fen,
+                "applicants": len(data.applicants),
+                "debtors": len(data.debtors),
+            },
+        ),
     )
     return case
 

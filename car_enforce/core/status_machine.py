@@ -27,12 +27,20 @@ class StatusMachine(Generic[S]):
         self.status = status
         self.conflict = conflict
 
+    def verbs(self) -> list[str]:
+        return list(self.table)
+
     def can(self, verb: str, status: S | str) -> bool:
         return status in self.table[verb][0]
 
-    def move(self, record: Any, verb: str, *, rule: str | None = None) -> S:
-        """Check the guard and set ``record.status``; the previous status is returned."""
+    def move(self, record: Any, verb: str, *, rule: str | None = None, refusal: str | None = None) -> S:
+        """Check the guard and set ``record.status``; the previous status is returned.
+
+        ``refusal``: the conflict's message in the verb's own words, when the generic one would say less.
+        """
         sources, target = self.table[verb]
+        if record.status not in sources and refusal is not None:
+            raise self.conflict(refusal, rule=rule)
         if record.status not in sources:
             allowed = " or ".join(sorted(sources))
             article = "an" if self.noun[:1] in "aeiou" else "a"

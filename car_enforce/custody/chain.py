@@ -28,22 +28,11 @@ def _guard(actor: Principal, custody: Custody) -> None:
         raise Conflict(f"custody {custody.id} is {custody.status}: the car has left the center")
 
 
-def _begin(
-    session: Session, actor: Principal, custody: Custody, request_key: str | None
-) -> CustodyEvent | None:
-    """Take the custody's lock; the link an earlier request with the same key made, if any."""
+def _begin(session: Session, actor: Principal, custody: Custody) -> None:
+    """Take the custody's lock. A retry is answered by the request's ``Idempotency-Key`` before this."""
     _guard(actor, custody)
     lock_custody(session, custody)
-    if request_key is not None:
-        earlier = session.scalar(
-            select(CustodyEvent).where(
-                CustodyEvent.custody_id == custody.id, CustodyEvent.request_key == request_key
-            )
-        )
-        if earlier is not None:
-            return earlier
     _guard(actor, custody)  # re-checked under the lock: a release may have just committed
-    return None
 
 
 def _when(at: datetime | None, custody: Custody) -> datetime:
@@ -54,13 +43,9 @@ def _when(at: datetime | None, custody: Custody) -> datetime:
     return when
 
 
-def move_car(
-    session: Session, *, actor: Principal, custody: Custody, data: MoveIn, request_key: str | None
-) -> CustodyEvent:
+def move_car(session: Session, *, actor: Principal, custody: Custody, data: MoveIn) -> CustodyEvent:
     """The car moves to another place in the center (a bay, the inspection lane, the wash bay)."""
-    earlier = _begin(session, actor, custody, request_key)
-    if earlier is not None:
-        return earlier
+    _begin(session, actor, custody)
     to_place = data.to_place.strip()
     if to_place == custody.bay:
         raise Conflict(f"the car is at {to_place} already")
@@ -70,7 +55,6 @@ def move_car(
         CustodyEventKind.MOVE,
         actor=actor,
         at=_when(data.at, custody),
-        request_key=request_key,
         from_place=custody.bay,
         to_place=to_place,
         notes=data.notes.strip(),
@@ -80,13 +64,9 @@ def move_car(
     return link
 
 
-def pass_keys(
-    session: Session, *, actor: Principal, custody: Custody, data: KeysIn, request_key: str | None
-) -> CustodyEvent:
+def pass_keys(session: Session, *, actor: Principal, custody: Custody, data: KeysIn) -> CustodyEvent:
     """The keys pass from whoever holds them now to another hand (an inspector, back to the key safe)."""
-    earlier = _begin(session, actor, custody, request_key)
-    if earlier is not None:
-        return earlier
+    _begin(session, actor, custody)
     if custody.keys_received == 0:
         raise Conflict(f"no keys came with {custody.vehicle.plate}")
     if data.count > custody.keys_received:
@@ -100,7 +80,6 @@ def pass_keys(
         CustodyEventKind.KEYS,
         actor=actor,
         at=_when(data.at, custody),
-        request_key=request_key,
         keys_from=custody.keys_held_by,
         keys_to=to,
         keys_count=data.count,

@@ -150,8 +150,6 @@ class CustodyEvent(Base):
     keys_to: Mapped[str | None] = mapped_column(String(96))
     keys_count: Mapped[int | None]
     notes: Mapped[str] = mapped_column(Text, default="")
-    # A client's key for the request that made this link: a retried move is not a second move.
-    request_key: Mapped[str | None] = mapped_column(String(128))
 
 
 class ReleaseOrder(Base):

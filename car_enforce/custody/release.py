@@ -13,17 +13,16 @@ from sqlalchemy.orm import Session
 from car_enforce.captures import transitions as capture_transitions
 from car_enforce.captures.models import Capture
 from car_enforce.cases.id_numbers import check_credit_code, check_resident_id, mask_id_number
-from car_enforce.core import clock
+from car_enforce.core import clock, events
 from car_enforce.core.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound
+from car_enforce.core.events import APPLICANTS, OFFICER, DomainEvent, Notice
 from car_enforce.core.identity.models import Role
 from car_enforce.core.identity.principal import Principal
 from car_enforce.core.identity.security import sha256_hex
-from car_enforce.core.notify import service as notify
-from car_enforce.core.timeline import service as timeline
+from car_enforce.custody import transitions
 from car_enforce.custody.models import (
     Custody,
     CustodyEventKind,
-    CustodyStatus,
     ReleaseKind,
     ReleaseOrder,
     ReleaseOrderStatus,
@@ -31,8 +30,7 @@ from car_enforce.custody.models import (
 from car_enforce.custody.schemas import ReleaseIn, ReleaseOrderIn
 from car_enforce.custody.service import append_link, lock_custody, sees
 from car_enforce.sightings.reads import checked_time
-from car_enforce.watches import service as watches
-from car_enforce.watches.models import Watch
+from car_enforce.vehicles.service import lock_vehicle
 
 RULE_RELEASE = "查封规定 Art. 6, 10: the court controls the seized car; only its order lets the car go"
 KIND_TEXT = {ReleaseKind.SALE_HANDOVER: "拍卖成交交付买受人", ReleaseKind.RETURN_TO_OWNER: "解除扣押发还"}
@@ -64,8 +62,10 @@ def issue_order(
     if actor.role != Role.OFFICER or actor.organisation_id != custody.court_id:
         raise Forbidden(f"only {custody.court.name}, which holds the car, orders its release")
     lock_custody(session, custody)
-    if custody.status != CustodyStatus.IN_CUSTODY:
-        raise Conflict(f"custody {custody.id} is {custody.status}: the car has left the center")
+    if not transitions.CUSTODY.can("release", custody.status):
+        raise transitions.CustodyStateConflict(
+            f"custody {custody.id} is {custody.status}: the car has left the center"
+        )
     open_order = _issued_order(session, custody)
     if open_order is not None:
         raise Conflict(
@@ -94,22 +94,24 @@ def issue_order(
     )
     session.add(order)
     session.flush()
-    event = timeline.record(
+    events.record(
         session,
-        actor=actor,
-        kind="custody.release_ordered",
-        subject=f"custody:{custody.id}",
-        case_id=custody.case_id,
-        reason=RULE_RELEASE,
-        data={
-            "custody_id": custody.id,
-            "order_id": order.id,
-            "kind": order.kind,
-            "document_number": order.document_number,
-            "recipient_id_masked": order.recipient_id_masked,
-        },
+        actor,
+        DomainEvent(
+            kind="custody.release_ordered",
+            subject=f"custody:{custody.id}",
+            case_id=custody.case_id,
+            reason=RULE_RELEASE,
+            data={
+                "custody_id": custody.id,
+                "order_id": order.id,
+                "kind": order.kind,
+                "document_number": order.document_number,
+                "recipient_id_masked": order.recipient_id_masked,
+            },
+            parties=(custody.court_id, custody.center_id),
+        ),
     )
-    notify.enqueue_webhooks(session, event=event, organisation_ids=[custody.court_id, custody.center_id])
     return order
 
 
@@ -136,18 +138,22 @@ def revoke_order(session: Session, *, actor: Principal, order: ReleaseOrder, rea
     assert custody is not None
     lock_custody(session, custody)
     session.refresh(order)
-    if order.status != ReleaseOrderStatus.ISSUED:
-        raise Conflict(f"release order {order.id} is {order.status}; only an issued order can be revoked")
-    order.status = ReleaseOrderStatus.REVOKED
+    transitions.ORDER.move(
+        order,
+        "revoke",
+        refusal=f"release order {order.id} is {order.status}; only an issued order can be revoked",
+    )
     session.flush()
-    timeline.record(
+    events.record(
         session,
-        actor=actor,
-        kind="custody.release_revoked",
-        subject=f"custody:{custody.id}",
-        case_id=custody.case_id,
-        reason=reason.strip(),
-        data={"custody_id": custody.id, "order_id": order.id},
+        actor,
+        DomainEvent(
+            kind="custody.release_revoked",
+            subject=f"custody:{custody.id}",
+            case_id=custody.case_id,
+            reason=reason.strip(),
+            data={"custody_id": custody.id, "order_id": order.id},
+        ),
     )
     return order
 
@@ -164,10 +170,12 @@ def release(session: Session, *, actor: Principal, custody: Custody, data: Relea
     """The car leaves the center on the court's order, to the person the order names (出库)."""
     if actor.role != Role.CENTER_STAFF or actor.organisation_id != custody.center_id:
         raise Forbidden(f"only the staff of {custody.center.name} let the car out of its gate")
-    watches.lock_vehicle(session, custody.vehicle_id)
+    lock_vehicle(session, custody.vehicle_id)
     lock_custody(session, custody)
-    if custody.status != CustodyStatus.IN_CUSTODY:
-        raise Conflict(f"custody {custody.id} is {custody.status}: the car has left the center already")
+    if not transitions.CUSTODY.can("release", custody.status):
+        raise transitions.CustodyStateConflict(
+            f"custody {custody.id} is {custody.status}: the car has left the center already"
+        )
     order = session.get(ReleaseOrder, data.order_id)
     if order is None or order.custody_id != custody.id or order.status != ReleaseOrderStatus.ISSUED:
         open_order = _issued_order(session, custody)
@@ -206,58 +214,57 @@ def release(session: Session, *, actor: Principal, custody: Custody, data: Relea
         keys_count=data.keys_handed,
         notes=data.notes.strip() or f"依{order.document_number}出库",
     )
-    custody.status = CustodyStatus.RELEASED
+    transitions.CUSTODY.move(custody, "release")
     custody.released_at = at
     custody.keys_held_by = recipient if data.keys_handed else custody.keys_held_by
-    order.status, order.executed_at = ReleaseOrderStatus.EXECUTED, at
+    transitions.ORDER.move(order, "execute")
+    order.executed_at = at
     if custody.capture_id is not None:
         capture = session.get(Capture, custody.capture_id)
         assert capture is not None
         capture_transitions.move(capture, "release")
         capture.released_at = at
     session.flush()
-    event = timeline.record(
-        session,
-        actor=actor,
-        kind="custody.released",
-        subject=f"custody:{custody.id}",
-        case_id=custody.case_id,
-        reason=RULE_RELEASE,
-        data={
-            "custody_id": custody.id,
-            "order_id": order.id,
-            "kind": order.kind,
-            "document_number": order.document_number,
-            "released_at": at,
-            "keys_handed": data.keys_handed,
-        },
-    )
-    notify.enqueue_webhooks(session, event=event, organisation_ids=[custody.court_id, custody.center_id])
-    watch = session.get(Watch, custody.watch_id) if custody.watch_id else None
-    watches.release_held_car(
-        session,
-        actor=actor,
-        watch=watch,
-        vehicle_id=custody.vehicle_id,
-        sold=order.kind == ReleaseKind.SALE_HANDOVER,
-        reason=f"车辆已依{order.document_number}出库（{KIND_TEXT[order.kind]}）",
-    )
-    if watch is not None:
-        when = f"{clock.local(at):%m月%d日}"
-        watches.tell_officer(
-            session,
-            event,
-            watch,
-            f"custody-released:{custody.id}",
-            f"车辆{custody.vehicle.plate}已于{when}依{order.document_number}从{custody.center.name}出库"
-            f"（{KIND_TEXT[order.kind]}）。",
+    when = f"{clock.local(at):%m月%d日}"
+    plate, kind_text = custody.vehicle.plate, KIND_TEXT[order.kind]
+    told: tuple[Notice, ...] = ()
+    if custody.watch_id is not None:
+        told = (
+            Notice(
+                OFFICER,
+                custody.watch_id,
+                f"车辆{plate}已于{when}依{order.document_number}从{custody.center.name}出库（{kind_text}）。",
+                f"custody-released:{custody.id}",
+            ),
+            Notice(APPLICANTS, custody.watch_id, f"被执行人名下车辆{plate}已于{when}{kind_text}。"),
         )
-        watches.tell_applicants(
-            session,
-            event,
-            watch,
-            f"被执行人名下车辆{custody.vehicle.plate}已于{when}{KIND_TEXT[order.kind]}。",
-        )
+    events.record(
+        session,
+        actor,
+        DomainEvent(
+            kind="custody.released",
+            subject=f"custody:{custody.id}",
+            case_id=custody.case_id,
+            reason=RULE_RELEASE,
+            data={
+                "custody_id": custody.id,
+                "order_id": order.id,
+                "kind": order.kind,
+                "document_number": order.document_number,
+                "released_at": at,
+                "keys_handed": data.keys_handed,
+            },
+            parties=(custody.court_id, custody.center_id),
+            notices=told,
+            # The watch that held the car ends with the release (a handler of the watches domain).
+            context={
+                "watch_id": custody.watch_id,
+                "vehicle_id": custody.vehicle_id,
+                "sold": order.kind == ReleaseKind.SALE_HANDOVER,
+                "why": f"车辆已依{order.document_number}出库（{kind_text}）",
+            },
+        ),
+    )
     return custody
 
 

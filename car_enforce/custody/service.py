@@ -16,14 +16,12 @@ from sqlalchemy.orm import Session
 
 from car_enforce.captures import transitions as capture_transitions
 from car_enforce.captures.models import Capture, CaptureStatus
-from car_enforce.core import clock
+from car_enforce.core import clock, events
 from car_enforce.core.errors import Conflict, Forbidden, InvalidInput, NotFound
+from car_enforce.core.events import APPLICANTS, OFFICER, DomainEvent, Notice
 from car_enforce.core.files.photos import CheckedPhoto, checked_photo
 from car_enforce.core.identity.models import Role
 from car_enforce.core.identity.principal import Principal
-from car_enforce.core.notify import service as notify
-from car_enforce.core.timeline import service as timeline
-from car_enforce.core.timeline.models import TimelineEvent
 from car_enforce.custody import costs
 from car_enforce.custody.models import (
     Custody,
@@ -36,11 +34,8 @@ from car_enforce.custody.models import (
 )
 from car_enforce.custody.schemas import PAPER_NAMES, IntakeIn, SignatureIn, SignerRole
 from car_enforce.sightings.reads import checked_time
-from car_enforce.stages.models import Stage
-from car_enforce.stages.service import reach
 from car_enforce.vehicles.models import PlateColour, Vehicle
-from car_enforce.watches import service as watches
-from car_enforce.watches.models import Watch
+from car_enforce.vehicles.service import lock_vehicle
 
 # The four sides of the car at least: what a dispute about a scratch needs (入库拍照).
 MIN_INTAKE_PHOTOS = 4
@@ -87,7 +82,6 @@ def append_link(
     *,
     actor: Principal,
     at: datetime,
-    request_key: str | None = None,
     **values: Any,
 ) -> CustodyEvent:
     """Add the next link of the custody chain; the caller holds the custody's row lock."""
@@ -98,7 +92,6 @@ def append_link(
         kind=kind,
         at=at,
         recorded_by=actor.label,
-        request_key=request_key,
         notes=values.pop("notes", ""),
         **values,
     )
@@ -125,8 +118,8 @@ def open_custody(
     """Create the custody, its photos and the first link of its chain; the caller records the timeline
     event that says why (an intake, an import).
 
-    The caller holds the vehicle's lock (``watches.lock_vehicle``); Conflict when the car is in custody
-    already, here or at another center.
+    The caller holds the vehicle's lock (``vehicles.service.lock_vehicle``); Conflict when the car is in
+    custody already, here or at another center.
     """
     held = _open_custody_of(session, vehicle.id)
     if held is not None:
@@ -232,7 +225,7 @@ def take_in(session: Session, *, actor: Principal, capture: Capture, data: Intak
     """Take an arrived capture into the center's custody (入库); only the destination center's staff."""
     if actor.role != Role.CENTER_STAFF or actor.organisation_id != capture.destination_center_id:
         raise Forbidden(f"only the staff of {capture.destination.name} take this car in")
-    watches.lock_vehicle(session, capture.vehicle_id)
+    lock_vehicle(session, capture.vehicle_id)
     session.refresh(capture)
     if capture.status != CaptureStatus.ARRIVED:
         if capture.status == CaptureStatus.IN_TRANSIT:
@@ -273,54 +266,51 @@ def take_in(session: Session, *, actor: Principal, capture: Capture, data: Intak
     )
     capture_transitions.move(capture, "take_in")
     towing = costs.charge_towing(session, actor=actor, custody=custody, distance_km=capture.distance_km)
-    reach(session, capture_id=capture.id, stage=Stage.INTAKE, at=taken_in_at)
-    event = timeline.record(
+    when = f"{clock.local(taken_in_at):%m月%d日}"
+    plate = capture.vehicle.plate
+    events.record(
         session,
-        actor=actor,
-        kind="custody.taken_in",
-        subject=f"custody:{custody.id}",
-        case_id=custody.case_id,
-        data={
-            "custody_id": custody.id,
-            "capture_id": capture.id,
-            "plate": capture.vehicle.plate,
-            "center_id": custody.center_id,
-            "bay": custody.bay,
-            "taken_in_at": taken_in_at,
-            "odometer_km": custody.odometer_km,
-            "fuel_percent": custody.fuel_percent,
-            "charge_percent": custody.charge_percent,
-            "keys_received": custody.keys_received,
-            "papers": custody.papers,
-            "belongings": custody.belongings,
-            "photos": [p.evidence_ref for p in custody.photos],
-            "towing_fen": towing.amount_fen,
-        },
+        actor,
+        DomainEvent(
+            kind="custody.taken_in",
+            subject=f"custody:{custody.id}",
+            case_id=custody.case_id,
+            data={
+                "custody_id": custody.id,
+                "capture_id": capture.id,
+                "plate": plate,
+                "center_id": custody.center_id,
+                "bay": custody.bay,
+                "taken_in_at": taken_in_at,
+                "odometer_km": custody.odometer_km,
+                "fuel_percent": custody.fuel_percent,
+                "charge_percent": custody.charge_percent,
+                "keys_received": custody.keys_received,
+                "papers": custody.papers,
+                "belongings": custody.belongings,
+                "photos": [p.evidence_ref for p in custody.photos],
+                "towing_fen": towing.amount_fen,
+            },
+            parties=(custody.court_id, custody.center_id),
+            notices=(
+                Notice(
+                    OFFICER,
+                    capture.watch_id,
+                    f"被扣押车辆{plate}已于{when}入库{custody.center.name}（车位{custody.bay}），"
+                    "待检测、询价后依法处置。",
+                    f"custody-taken-in:{custody.id}",
+                ),
+                Notice(
+                    APPLICANTS,
+                    capture.watch_id,
+                    f"被执行人名下车辆{plate}已于{when}入库保管，法院将依法检测、确定参考价后拍卖。"
+                    "保管、检测等费用由被执行人负担，从变价款中优先支付。",
+                ),
+            ),
+            context={"capture_id": capture.id},
+        ),
     )
-    notify.enqueue_webhooks(session, event=event, organisation_ids=[custody.court_id, custody.center_id])
-    _tell_taken_in(session, event, custody, capture)
     return custody
-
-
-def _tell_taken_in(session: Session, event: TimelineEvent, custody: Custody, capture: Capture) -> None:
-    watch = session.get(Watch, capture.watch_id)
-    assert watch is not None
-    when = f"{clock.local(custody.taken_in_at):%m月%d日}"
-    watches.tell_officer(
-        session,
-        event,
-        watch,
-        f"custody-taken-in:{custody.id}",
-        f"被扣押车辆{custody.vehicle.plate}已于{when}入库{custody.center.name}（车位{custody.bay}），"
-        "待检测、询价后依法处置。",
-    )
-    watches.tell_applicants(
-        session,
-        event,
-        watch,
-        f"被执行人名下车辆{custody.vehicle.plate}已于{when}入库保管，法院将依法检测、确定参考价后拍卖。"
-        "保管、检测等费用由被执行人负担，从变价款中优先支付。",
-    )
 
 
 def sign_record(session: Session, *, actor: Principal, custody: Custody, data: SignatureIn) -> Custody:
@@ -347,14 +337,16 @@ def sign_record(session: Session, *, actor: Principal, custody: Custody, data: S
         {"role": data.role, "name": name, "signed_at": clock.now().isoformat(), "recorded_by": actor.label},
     ]
     session.flush()
-    timeline.record(
+    events.record(
         session,
-        actor=actor,
-        kind="custody.record_signed",
-        subject=f"custody:{custody.id}",
-        case_id=custody.case_id,
-        reason=RULE_RECORD,
-        data={"custody_id": custody.id, "role": data.role, "name": name},
+        actor,
+        DomainEvent(
+            kind="custody.record_signed",
+            subject=f"custody:{custody.id}",
+            case_id=custody.case_id,
+            reason=RULE_RECORD,
+            data={"custody_id": custody.id, "role": data.role, "name": name},
+        ),
     )
     return custody
 

@@ -5,12 +5,11 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from car_enforce.core import clock
+from car_enforce.core import clock, events
 from car_enforce.core.errors import Conflict, Forbidden, InvalidInput, NotFound
+from car_enforce.core.events import DomainEvent
 from car_enforce.core.identity.models import Organisation, OrgKind, Role
 from car_enforce.core.identity.principal import Principal
-from car_enforce.core.notify import service as notify
-from car_enforce.core.timeline import service as timeline
 from car_enforce.custody import costs
 from car_enforce.custody.models import CenterTariff, Custody, CustodyCharge, CustodyStatus
 from car_enforce.custody.schemas import ChargeIn, TariffIn
@@ -60,15 +59,17 @@ def set_tariff(session: Session, *, actor: Principal, center: Organisation, data
             setattr(tariff, key, value)
         tariff.created_at, tariff.created_by = clock.now(), actor.label
     session.flush()
-    event = timeline.record(
+    events.record(
         session,
-        actor=actor,
-        kind="custody.tariff_set",
-        subject=f"organisation:{center.id}",
-        case_id=None,
-        data={"center_id": center.id, **data.model_dump(mode="json")},
+        actor,
+        DomainEvent(
+            kind="custody.tariff_set",
+            subject=f"organisation:{center.id}",
+            case_id=None,
+            data={"center_id": center.id, **data.model_dump(mode="json")},
+            parties=(center.id,),
+        ),
     )
-    notify.enqueue_webhooks(session, event=event, organisation_ids=[center.id])
     return tariff
 
 
@@ -110,19 +111,21 @@ def add_charge(
                 f"({charge.amount_fen} fen, {charge.description}); a new charge needs a new key"
             )
         return charge, False
-    event = timeline.record(
+    events.record(
         session,
-        actor=actor,
-        kind="custody.charged",
-        subject=f"custody:{custody.id}",
-        case_id=custody.case_id,
-        data={
-            "custody_id": custody.id,
-            "charge_id": charge.id,
-            "kind": charge.kind,
-            "amount_fen": charge.amount_fen,
-            "description": charge.description,
-        },
+        actor,
+        DomainEvent(
+            kind="custody.charged",
+            subject=f"custody:{custody.id}",
+            case_id=custody.case_id,
+            data={
+                "custody_id": custody.id,
+                "charge_id": charge.id,
+                "kind": charge.kind,
+                "amount_fen": charge.amount_fen,
+                "description": charge.description,
+            },
+            parties=(custody.court_id, custody.center_id),
+        ),
     )
-    notify.enqueue_webhooks(session, event=event, organisation_ids=[custody.court_id, custody.center_id])
     return charge, True

@@ -17,20 +17,20 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from car_enforce.captures.models import Capture, CaptureStatus
-from car_enforce.core import clock
+from car_enforce.core import clock, events
 from car_enforce.core.db import insert_once
 from car_enforce.core.errors import Conflict, Forbidden, InvalidInput, NotFound
+from car_enforce.core.events import OFFICER, DomainEvent, Notice
 from car_enforce.core.files import evidence
 from car_enforce.core.identity.models import Organisation, Role
 from car_enforce.core.identity.principal import Principal
-from car_enforce.core.notify import service as notify
-from car_enforce.core.timeline import service as timeline
 from car_enforce.custody import costs
 from car_enforce.custody.models import ChargeKind, Custody, CustodySource, CustodyStatus
 from car_enforce.custody.service import IntakeDetails, open_custody
 from car_enforce.inventory.models import InventoryImport, InventoryRow, RowOutcome
 from car_enforce.inventory.towbook import TowbookRow, parse_towbook
 from car_enforce.vehicles.models import Vehicle
+from car_enforce.vehicles.service import lock_vehicle
 from car_enforce.watches import service as watches
 from car_enforce.watches.models import Watch, WatchStatus
 
@@ -81,20 +81,22 @@ def import_inventory(
 
     rows = [_import_row(session, actor, imp, parsed) for parsed in export.rows]
     counts = {o.value: sum(1 for r in rows if r.outcome == o) for o in RowOutcome}
-    timeline.record(
+    events.record(
         session,
-        actor=actor,
-        kind="inventory.imported",
-        subject=f"inventory_import:{imp.id}",
-        case_id=None,
-        data={
-            "import_id": imp.id,
-            "center_id": center.id,
-            "file_name": imp.file_name,
-            "file_ref": imp.file_ref,
-            "rows": len(rows),
-            **counts,
-        },
+        actor,
+        DomainEvent(
+            kind="inventory.imported",
+            subject=f"inventory_import:{imp.id}",
+            case_id=None,
+            data={
+                "import_id": imp.id,
+                "center_id": center.id,
+                "file_name": imp.file_name,
+                "file_ref": imp.file_ref,
+                "rows": len(rows),
+                **counts,
+            },
+        ),
     )
     session.refresh(imp)
     return imp, True
@@ -216,7 +218,7 @@ def _take_in(
     session: Session, *, actor: Principal, row: InventoryRow, center_id: int, vehicle: Vehicle
 ) -> Custody:
     """Take the row's car into custody for the court holding it; Conflict, with the reason, if it cannot."""
-    watches.lock_vehicle(session, vehicle.id)
+    lock_vehicle(session, vehicle.id)
     watch = _holding_watch(session, vehicle.id)
     if watch is None:
         raise Conflict(
@@ -290,33 +292,36 @@ def _take_in(
         ),
     )
     charged = _post_carried_over(session, actor=actor, custody=custody, row=row)
-    event = timeline.record(
+    events.record(
         session,
-        actor=actor,
-        kind="custody.imported",
-        subject=f"custody:{custody.id}",
-        case_id=custody.case_id,
-        data={
-            "custody_id": custody.id,
-            "import_id": row.import_id,
-            "line": row.line,
-            "stock_number": row.stock_number,
-            "plate": vehicle.plate,
-            "center_id": center_id,
-            "bay": custody.bay,
-            "taken_in_at": taken_in_at,
-            "watch_id": watch.id,
-            "carried_over_fen": charged,
-        },
-    )
-    notify.enqueue_webhooks(session, event=event, organisation_ids=[custody.court_id, center_id])
-    watches.tell_officer(
-        session,
-        event,
-        watch,
-        f"custody-imported:{custody.id}",
-        f"车辆{vehicle.plate}已在{custody.center.name}库内（库位{custody.bay or '未记录'}），"
-        "已转入平台保管，待检测、询价后依法处置。",
+        actor,
+        DomainEvent(
+            kind="custody.imported",
+            subject=f"custody:{custody.id}",
+            case_id=custody.case_id,
+            data={
+                "custody_id": custody.id,
+                "import_id": row.import_id,
+                "line": row.line,
+                "stock_number": row.stock_number,
+                "plate": vehicle.plate,
+                "center_id": center_id,
+                "bay": custody.bay,
+                "taken_in_at": taken_in_at,
+                "watch_id": watch.id,
+                "carried_over_fen": charged,
+            },
+            parties=(custody.court_id, center_id),
+            notices=(
+                Notice(
+                    OFFICER,
+                    watch.id,
+                    f"车辆{vehicle.plate}已在{custody.center.name}库内（库位{custody.bay or '未记录'}），"
+                    "已转入平台保管，待检测、询价后依法处置。",
+                    f"custody-imported:{custody.id}",
+                ),
+            ),
+        ),
     )
     return custody
 
@@ -424,20 +429,22 @@ def resolve_row(
     custody = _take_in(session, actor=actor, row=row, center_id=imp.center_id, vehicle=vehicle)
     _decide(row, actor, RowOutcome.RESOLVED, vehicle, custody)
     session.flush()
-    timeline.record(
+    events.record(
         session,
-        actor=actor,
-        kind="inventory.row_resolved",
-        subject=f"inventory_import:{imp.id}",
-        case_id=None,
-        data={
-            "import_id": imp.id,
-            "line": row.line,
-            "vehicle_id": vehicle.id,
-            "custody_id": custody.id,
-            "review_reason": row.reason,
-            "charges_posted": post_charges,
-        },
+        actor,
+        DomainEvent(
+            kind="inventory.row_resolved",
+            subject=f"inventory_import:{imp.id}",
+            case_id=None,
+            data={
+                "import_id": imp.id,
+                "line": row.line,
+                "vehicle_id": vehicle.id,
+                "custody_id": custody.id,
+                "review_reason": row.reason,
+                "charges_posted": post_charges,
+            },
+        ),
     )
     return row
 
@@ -459,14 +466,16 @@ def dismiss_row(session: Session, *, actor: Principal, row: InventoryRow, reason
     row.values = {**row.values, "dismissal_reason": why}
     _decide(row, actor, RowOutcome.DISMISSED, None, None)
     session.flush()
-    timeline.record(
+    events.record(
         session,
-        actor=actor,
-        kind="inventory.row_dismissed",
-        subject=f"inventory_import:{imp.id}",
-        case_id=None,
-        reason=why,
-        data={"import_id": imp.id, "line": row.line, "review_reason": row.reason},
+        actor,
+        DomainEvent(
+            kind="inventory.row_dismissed",
+            subject=f"inventory_import:{imp.id}",
+            case_id=None,
+            reason=why,
+            data={"import_id": imp.id, "line": row.line, "review_reason": row.reason},
+        ),
     )
     return row
 

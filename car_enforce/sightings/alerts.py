@@ -23,14 +23,13 @@ from datetime import timedelta
 from sqlalchemy import or_, select, text
 from sqlalchemy.orm import Session
 
-from car_enforce.core import clock
+from car_enforce.core import clock, events
 from car_enforce.core.errors import NotFound
+from car_enforce.core.events import OFFICER, DomainEvent, Notice
 from car_enforce.core.geo.index import cached_index
 from car_enforce.core.geo.service import overlapping_jurisdiction_ids
 from car_enforce.core.identity.models import Organisation, OrgKind, Role
 from car_enforce.core.identity.principal import Principal
-from car_enforce.core.notify import service as notify
-from car_enforce.core.timeline import service as timeline
 from car_enforce.core.timeline.models import TimelineEvent
 from car_enforce.sightings import transitions
 from car_enforce.sightings.index import Match
@@ -39,7 +38,6 @@ from car_enforce.sightings.models import Alert, AlertDispatch, AlertKind, AlertS
 from car_enforce.sightings.reads import PlateRead
 from car_enforce.vehicles.models import Vehicle
 from car_enforce.watches.models import Watch
-from car_enforce.watches.service import tell_officer
 
 # Reads of one watched car at one camera within this window are one pass: one alert, not one per frame.
 RETRIGGER_WINDOW = timedelta(minutes=10)
@@ -214,32 +212,48 @@ def _route(
     _lock_dispatch_feed(session)
     session.add(AlertDispatch(alert_id=alert.id, organisation_id=unit.id, at=clock.now()))
     session.flush()
-    event = _event(session, actor, alert, "alert.raised", unit=unit.name, camera=camera.external_id)
-    notify.enqueue_webhooks(session, event=event, organisation_ids=[watch.court_id, unit.id])
     seen = clock.local(alert.first_read_at)
     where = f"{unit.name}辖区" if covering else f"{reporter.name}的卡口"
     action = "已通知该单位依法扣押" if alert.in_scope else "该地点不在布控范围内，已告知当地交警"
     text = f"您布控的车辆{alert.plate}于{seen:%m月%d日%H:%M}在{where}被识别，{action}。"
+    key = f"alert:{alert.id}:open"
     if gather:
-        _tell_or_gather(session, event, watch, alert, f"alert:{alert.id}:open", text)
+        told = _tell_or_gather(session, watch, alert, key, text)
     else:
         alert.told_at = clock.now()
-        tell_officer(session, event, watch, f"alert:{alert.id}:open", text)
+        told = (Notice(OFFICER, watch.id, text, key),)
+    _event(
+        session,
+        actor,
+        alert,
+        "alert.raised",
+        parties=(watch.court_id, unit.id),
+        notices=told,
+        unit=unit.name,
+        camera=camera.external_id,
+    )
 
 
 def _ask_officer(
     session: Session, actor: Principal, alert: Alert, watch: Watch, camera: Camera, match: Match
 ) -> None:
-    event = _event(session, actor, alert, "alert.possible", reading=match.reading, camera=camera.external_id)
-    notify.enqueue_webhooks(session, event=event, organisation_ids=[watch.court_id])
     seen = clock.local(alert.first_read_at)
-    _tell_or_gather(
+    told = _tell_or_gather(
         session,
-        event,
         watch,
         alert,
         f"alert:{alert.id}:pending",
         f"疑似识别到您布控的车辆{alert.plate}（识别为{match.reading}，{seen:%m月%d日%H:%M}），请登录平台核对确认。",
+    )
+    _event(
+        session,
+        actor,
+        alert,
+        "alert.possible",
+        parties=(watch.court_id,),
+        notices=told,
+        reading=match.reading,
+        camera=camera.external_id,
     )
 
 
@@ -248,26 +262,26 @@ def _tell_late(
 ) -> None:
     """A sighting reported after the fact: on the record and told to the officer, dispatched to nobody."""
     reporter = session.get(Organisation, camera.organisation_id)
-    event = _event(
-        session,
-        actor,
-        alert,
-        "alert.late",
-        camera=camera.external_id,
-        retransmitted=read.retransmitted,
-        received_at=clock.now().isoformat(),
-    )
-    notify.enqueue_webhooks(session, event=event, organisation_ids=[watch.court_id])
     seen = clock.local(alert.first_read_at)
     where = f"{reporter.name}的卡口" if reporter is not None else "卡口"
-    _tell_or_gather(
+    told = _tell_or_gather(
         session,
-        event,
         watch,
         alert,
         f"alert:{alert.id}:late",
         f"您布控的车辆{alert.plate}曾于{seen:%m月%d日%H:%M}在{where}被识别（设备事后补传的记录，"
         "不是车辆现在的位置，未派警），请登录平台查看。",
+    )
+    _event(
+        session,
+        actor,
+        alert,
+        "alert.late",
+        parties=(watch.court_id,),
+        notices=told,
+        camera=camera.external_id,
+        retransmitted=read.retransmitted,
+        received_at=clock.now().isoformat(),
     )
 
 
@@ -279,10 +293,10 @@ def _urgency(status: str, kind: str) -> int:
 
 
 def _tell_or_gather(
-    session: Session, event: TimelineEvent, watch: Watch, alert: Alert, dedupe_key: str, text: str
-) -> None:
-    """Text the officer now, unless they were told of this car recently of something at least as urgent:
-    then the alert waits (``told_at`` stays empty) for the watch's next digest."""
+    session: Session, watch: Watch, alert: Alert, dedupe_key: str, text: str
+) -> tuple[Notice, ...]:
+    """The officer's text now, unless they were told of this car recently of something at least as urgent:
+    then the alert waits (``told_at`` stays empty) for the watch's next digest, and no text goes."""
     now = clock.now()
     recent = session.execute(
         select(Alert.status, Alert.kind).where(
@@ -291,30 +305,43 @@ def _tell_or_gather(
     ).all()
     urgency = _urgency(alert.status, alert.kind)
     if any(_urgency(status, kind) >= urgency for status, kind in recent):
-        return
+        return ()
     alert.told_at = now
-    tell_officer(session, event, watch, dedupe_key, text)
+    return (Notice(OFFICER, watch.id, text, dedupe_key),)
 
 
-def _event(session: Session, actor: Principal, alert: Alert, kind: str, **data: object) -> TimelineEvent:
-    return timeline.record(
+def _event(
+    session: Session,
+    actor: Principal,
+    alert: Alert,
+    kind: str,
+    *,
+    parties: tuple[int, ...] = (),
+    notices: tuple[Notice, ...] = (),
+    **data: object,
+) -> TimelineEvent:
+    return events.record(
         session,
-        actor=actor,
-        kind=kind,
-        subject=f"alert:{alert.id}",
-        case_id=alert.case_id,
-        data={
-            "alert_id": alert.id,
-            "watch_id": alert.watch_id,
-            "plate": alert.plate,
-            "kind": alert.kind,
-            "status": alert.status,
-            "read_at": alert.first_read_at.isoformat(),
-            "lon": alert.lon,
-            "lat": alert.lat,
-            "in_scope": alert.in_scope,
-            **data,
-        },
+        actor,
+        DomainEvent(
+            kind=kind,
+            subject=f"alert:{alert.id}",
+            case_id=alert.case_id,
+            data={
+                "alert_id": alert.id,
+                "watch_id": alert.watch_id,
+                "plate": alert.plate,
+                "kind": alert.kind,
+                "status": alert.status,
+                "read_at": alert.first_read_at.isoformat(),
+                "lon": alert.lon,
+                "lat": alert.lat,
+                "in_scope": alert.in_scope,
+                **data,
+            },
+            parties=parties,
+            notices=notices,
+        ),
     )
 
 

@@ -13,15 +13,13 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from car_enforce.core import clock
+from car_enforce.core import clock, events
+from car_enforce.core.events import OFFICER, DomainEvent, Notice
 from car_enforce.core.identity.models import Organisation
 from car_enforce.core.identity.principal import Principal
-from car_enforce.core.notify import service as notify
-from car_enforce.core.timeline import service as timeline
 from car_enforce.sightings.alerts import DIGEST_EVERY, locked_watch
 from car_enforce.sightings.models import Alert, AlertDigest, AlertKind, AlertStatus, Camera
 from car_enforce.watches.models import Watch
-from car_enforce.watches.service import tell_officer
 
 # Alerts that ended while waiting (the car was captured, a look-alike rejected) need no telling.
 _SETTLED = (AlertStatus.CLOSED, AlertStatus.REJECTED)
@@ -69,21 +67,24 @@ def send_digest(session: Session, *, actor: Principal, watch_id: int) -> AlertDi
     for alert in waiting:
         alert.told_at, alert.digest_id = now, digest.id
     if current:
-        event = timeline.record(
+        told = Notice(OFFICER, watch.id, _text(session, watch, current), f"digest:{digest.id}")
+        events.record(
             session,
-            actor=actor,
-            kind="alert.digest",
-            subject=f"watch:{watch.id}",
-            case_id=watch.case_id,
-            data={
-                "digest_id": digest.id,
-                "watch_id": watch.id,
-                "alerts": len(current),
-                "route": digest.route,
-            },
+            actor,
+            DomainEvent(
+                kind="alert.digest",
+                subject=f"watch:{watch.id}",
+                case_id=watch.case_id,
+                data={
+                    "digest_id": digest.id,
+                    "watch_id": watch.id,
+                    "alerts": len(current),
+                    "route": digest.route,
+                },
+                parties=(watch.court_id,),
+                notices=(told,),
+            ),
         )
-        notify.enqueue_webhooks(session, event=event, organisation_ids=[watch.court_id])
-        tell_officer(session, event, watch, f"digest:{digest.id}", _text(session, watch, current))
     session.flush()
     return digest
 

@@ -9,20 +9,15 @@ from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from car_enforce.captures.models import Capture, CaptureStatus
-from car_enforce.core import clock
+from car_enforce.core import clock, events, sweeps
 from car_enforce.core.calendar.service import PrcCalendar, load_calendar
 from car_enforce.core.clock import SHANGHAI
 from car_enforce.core.db import Database, insert_once
-from car_enforce.core.identity.models import Role, User
+from car_enforce.core.events import CENTER_STAFF, OFFICER, DomainEvent, Notice
 from car_enforce.core.identity.principal import Principal
-from car_enforce.core.notify import service as notify
-from car_enforce.core.timeline import service as timeline
-from car_enforce.core.timeline.models import TimelineEvent
 from car_enforce.stages.models import Stage, StageReached, StageWarning
 from car_enforce.stages.service import targets_by_court
 from car_enforce.stages.timing import STAGE_ORDER, StageClock, is_late, local_day, stage_clock, warning_text
-from car_enforce.watches.models import Watch
-from car_enforce.watches.service import tell_officer
 
 SWEEPER = Principal.system("stage-sweep")
 
@@ -71,30 +66,6 @@ def _late_stages(session: Session, calendar: PrcCalendar, today: date) -> list[t
     return late
 
 
-def _tell_center_staff(
-    session: Session, event: TimelineEvent, capture: Capture, stage: Stage, text: str
-) -> None:
-    """Text each of the receiving center's staff who has a phone: the car stands in their yard."""
-    staff = session.scalars(
-        select(User)
-        .where(
-            User.organisation_id == capture.destination_center_id,
-            User.role == Role.CENTER_STAFF,
-            User.active.is_(True),
-            User.phone != "",
-        )
-        .order_by(User.id)
-    )
-    for user in staff:
-        notify.enqueue_sms(
-            session,
-            event=event,
-            to=user.phone,
-            dedupe_key=f"stage-deviation:{capture.id}:{stage.value}:user:{user.id}",
-            body=f"【云执车】{text}",
-        )
-
-
 def _warn(session: Session, calendar: PrcCalendar, today: date, capture_id: int, late: StageClock) -> bool:
     """Raise the warning of one late stage; False when it is no longer due (reached, released, warned)."""
     # The capture's row queues two sweeps (or a sweep and a release) on the same capture, so the
@@ -115,25 +86,37 @@ def _warn(session: Session, calendar: PrcCalendar, today: date, capture_id: int,
         return False
     captured_on = local_day(capture.captured_at)
     plate = capture.vehicle.plate
+    text = warning_text(plate, stage, late.due, late.working_days_late)
+    # A capture held for a check of its place is at no center yet: the one its coordinates point to is
+    # not told that the car stands in its yard.
+    held = capture.status == CaptureStatus.HELD
+    key = f"stage-deviation:{capture.id}:{stage.value}"
+    told = [Notice(OFFICER, capture.watch_id, text, key)]
+    if not held:
+        told.append(Notice(CENTER_STAFF, capture.destination_center_id, text, f"{key}:user"))
     with session.begin_nested() as savepoint:
-        event = timeline.record(
+        event = events.record(
             session,
-            actor=SWEEPER,
-            kind="stage.deviation",
-            subject=f"capture:{capture.id}",
-            case_id=capture.case_id,
-            reason="偏离预警",
-            data={
-                "capture_id": capture.id,
-                "plate": plate,
-                "stage": stage.value,
-                "captured_on": captured_on,
-                "due_on": late.due.on,
-                "provisional": late.due.provisional,
-                "target_working_days": late.target_working_days,
-                "working_days_elapsed": calendar.working_days_between(captured_on, today),
-                "working_days_late": late.working_days_late,
-            },
+            SWEEPER,
+            DomainEvent(
+                kind="stage.deviation",
+                subject=f"capture:{capture.id}",
+                case_id=capture.case_id,
+                reason="偏离预警",
+                data={
+                    "capture_id": capture.id,
+                    "plate": plate,
+                    "stage": stage.value,
+                    "captured_on": captured_on,
+                    "due_on": late.due.on,
+                    "provisional": late.due.provisional,
+                    "target_working_days": late.target_working_days,
+                    "working_days_elapsed": calendar.working_days_between(captured_on, today),
+                    "working_days_late": late.working_days_late,
+                },
+                parties=(capture.court_id,) if held else (capture.court_id, capture.destination_center_id),
+                notices=tuple(told),
+            ),
         )
         warning = insert_once(
             session,
@@ -150,20 +133,10 @@ def _warn(session: Session, calendar: PrcCalendar, today: date, capture_id: int,
             ["capture_id", "stage"],
         )
         if warning is None:
-            # Raised by someone who did not take the capture's lock: keep the timeline free of a twin.
+            # Raised by someone who did not take the capture's lock: keep the timeline, the webhooks and
+            # the texts free of a twin (they were queued in the savepoint).
             savepoint.rollback()
             return False
-    text = warning_text(plate, stage, late.due, late.working_days_late)
-    # A capture held for a check of its place is at no center yet: the one its coordinates point to is
-    # not told that the car stands in its yard.
-    held = capture.status == CaptureStatus.HELD
-    told = [capture.court_id] if held else [capture.court_id, capture.destination_center_id]
-    notify.enqueue_webhooks(session, event=event, organisation_ids=told)
-    watch = session.get(Watch, capture.watch_id)
-    assert watch is not None
-    tell_officer(session, event, watch, f"stage-deviation:{capture.id}:{stage.value}", text)
-    if not held:
-        _tell_center_staff(session, event, capture, stage, text)
     return True
 
 
@@ -178,7 +151,15 @@ def raise_deviation_warnings(session: Session, today: date) -> list[tuple[int, S
 
 
 def sweep_stage_clocks(database: Database) -> list[tuple[int, Stage]]:
-    """The scheduler's stage sweep: one transaction, safe to rerun and to run twice at once."""
+    """The scheduler's stage sweep: each late stage warned in its own transaction, safe to rerun and to run
+    twice at once."""
     today = clock.today_local()
     with database.unit_of_work() as session:
-        return raise_deviation_warnings(session, today)
+        late = _late_stages(session, load_calendar(session), today)
+
+    def warn(session: Session, item: tuple[int, StageClock]) -> tuple[int, Stage] | None:
+        capture_id, timer = item
+        raised = _warn(session, load_calendar(session), today, capture_id, timer)
+        return (capture_id, timer.stage) if raised else None
+
+    return sweeps.each(database, "stage-clocks", late, warn)

@@ -11,13 +11,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from car_enforce.captures.models import Capture, CaptureStatus
-from car_enforce.core import clock
+from car_enforce.core import clock, events
 from car_enforce.core.calendar.service import PrcCalendar, load_calendar
 from car_enforce.core.db import insert_once
 from car_enforce.core.errors import Forbidden, NotFound
+from car_enforce.core.events import DomainEvent
 from car_enforce.core.identity.models import Organisation, OrgKind, Role
 from car_enforce.core.identity.principal import Principal
-from car_enforce.core.timeline import service as timeline
 from car_enforce.stages.models import Stage, StageReached, StageTarget, StageWarning
 from car_enforce.stages.timing import STAGE_ORDER, StageClock, check_targets, local_day, stage_clocks
 
@@ -143,18 +143,20 @@ def set_targets(
     if not changes:
         return before
     session.flush()
-    timeline.record(
+    events.record(
         session,
-        actor=actor,
-        kind="stages.targets_set",
-        subject=f"court:{court_id}",
-        case_id=None,
-        data={
-            "court_id": court_id,
-            "targets": {stage.value: effective[stage] for stage in STAGE_ORDER},
-            "defaults": [stage.value for stage in STAGE_ORDER if wanted.get(stage) is None],
-            "changes": changes,
-        },
+        actor,
+        DomainEvent(
+            kind="stages.targets_set",
+            subject=f"court:{court_id}",
+            case_id=None,
+            data={
+                "court_id": court_id,
+                "targets": {stage.value: effective[stage] for stage in STAGE_ORDER},
+                "defaults": [stage.value for stage in STAGE_ORDER if wanted.get(stage) is None],
+                "changes": changes,
+            },
+        ),
     )
     return court_targets(session, court_id)
 

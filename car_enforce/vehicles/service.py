@@ -7,10 +7,10 @@ from sqlalchemy.orm import Session
 
 from car_enforce.cases.models import EnforcementCase
 from car_enforce.cases.service import debtor_of
-from car_enforce.core import clock
+from car_enforce.core import clock, events
 from car_enforce.core.errors import Conflict, NotFound
+from car_enforce.core.events import DomainEvent
 from car_enforce.core.identity.principal import Principal
-from car_enforce.core.timeline import service as timeline
 from car_enforce.vehicles.models import CaseVehicle, Vehicle
 from car_enforce.vehicles.plates import check_colour_and_type, parse_plate
 from car_enforce.vehicles.schemas import VehicleCreate
@@ -67,19 +67,21 @@ def register_vehicle(
     )
     session.add(link)
     session.flush()
-    timeline.record(
+    events.record(
         session,
-        actor=actor,
-        kind="vehicle.registered",
-        subject=f"vehicle:{vehicle.id}",
-        case_id=case.id,
-        data={
-            "plate": vehicle.plate,
-            "plate_colour": vehicle.plate_colour,
-            "vin": vehicle.vin,
-            "vin_needs_review": vehicle.vin_needs_review,
-            "owner_party_id": owner.id,
-        },
+        actor,
+        DomainEvent(
+            kind="vehicle.registered",
+            subject=f"vehicle:{vehicle.id}",
+            case_id=case.id,
+            data={
+                "plate": vehicle.plate,
+                "plate_colour": vehicle.plate_colour,
+                "vin": vehicle.vin,
+                "vin_needs_review": vehicle.vin_needs_review,
+                "owner_party_id": owner.id,
+            },
+        ),
     )
     return link
 
@@ -97,3 +99,13 @@ def case_vehicle(session: Session, case: EnforcementCase, vehicle_id: int) -> Ca
     if link is None:
         raise NotFound(f"vehicle {vehicle_id} is not on case {case.case_number}")
     return link
+
+
+def lock_vehicle(session: Session, vehicle_id: int) -> None:
+    """Changes to one car (its watches, its custody) happen one at a time.
+
+    Two courts issuing at once, a lift racing the lapse sweep, or two captures of one car would otherwise
+    each see the car free. SQLite serialises writers at BEGIN IMMEDIATE already; on PostgreSQL this is a
+    row lock on the vehicle, held to the end of the transaction.
+    """
+    session.execute(select(Vehicle.id).where(Vehicle.id == vehicle_id).with_for_update())

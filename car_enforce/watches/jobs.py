@@ -8,20 +8,17 @@ from datetime import date, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from car_enforce.core import clock
+from car_enforce.core import clock, events, sweeps
 from car_enforce.core.db import Database
+from car_enforce.core.events import APPLICANTS, OFFICER, DomainEvent, Notice
 from car_enforce.core.identity.principal import Principal
-from car_enforce.core.notify import service as notify
-from car_enforce.core.timeline import service as timeline
 from car_enforce.watches import transitions
 from car_enforce.watches.models import Watch, WatchChangeKind, WatchReminder, WatchStatus
 from car_enforce.watches.service import (
     RULE_RENEW,
-    lock_vehicle,
+    lock_watch,
     promote_next,
     publish_change,
-    tell_applicants,
-    tell_officer,
 )
 
 SWEEPER = Principal.system("watch-sweep")
@@ -33,31 +30,33 @@ class SweepReport:
     reminded: list[tuple[int, int]] = field(default_factory=list)
 
 
-def lapse_expired(session: Session, today: date) -> list[int]:
-    """A seizure not renewed by the end of its last day lapses by itself (查封规定 Art. 27)."""
-    expired = list(
+def expired_watches(session: Session, today: date) -> list[int]:
+    return list(
         session.scalars(
-            select(Watch)
+            select(Watch.id)
             .where(Watch.status == WatchStatus.ACTIVE, Watch.expires_on < today)
             .order_by(Watch.id)
         )
     )
-    lapsed: list[int] = []
-    for watch in expired:
-        lock_vehicle(session, watch)
-        if (
-            not transitions.can("lapse", watch.status)
-            or watch.expires_on is None
-            or watch.expires_on >= today
-        ):
-            continue  # lifted or renewed by an officer since the sweep looked
-        transitions.move(watch, "lapse", rule=RULE_RENEW)
-        watch.ended_at = clock.now()
-        session.flush()
-        publish_change(session, watch, WatchChangeKind.LAPSED)
-        event = timeline.record(
-            session,
-            actor=SWEEPER,
+
+
+def lapse(session: Session, watch_id: int, today: date) -> int | None:
+    """A seizure not renewed by the end of its last day lapses by itself (查封规定 Art. 27)."""
+    watch = session.get(Watch, watch_id)
+    if watch is None:
+        return None
+    lock_watch(session, watch)
+    if not transitions.can("lapse", watch.status) or watch.expires_on is None or watch.expires_on >= today:
+        return None  # lifted or renewed by an officer since the sweep looked
+    transitions.move(watch, "lapse", rule=RULE_RENEW)
+    watch.ended_at = clock.now()
+    session.flush()
+    publish_change(session, watch, WatchChangeKind.LAPSED)
+    ended = f"{watch.expires_on:%Y年%m月%d日}"
+    events.record(
+        session,
+        SWEEPER,
+        DomainEvent(
             kind="watch.lapsed",
             subject=f"watch:{watch.id}",
             case_id=watch.case_id,
@@ -68,58 +67,76 @@ def lapse_expired(session: Session, today: date) -> list[int]:
                 "expires_on": watch.expires_on,
                 "status": watch.status,
             },
-        )
-        notify.enqueue_webhooks(session, event=event, organisation_ids=[watch.court_id])
-        tell_officer(
-            session,
-            event,
-            watch,
-            f"watch-lapsed:{watch.id}",
-            f"车辆{watch.vehicle.plate}的布控已于{watch.expires_on:%Y年%m月%d日}期满未续行，已自动失效。",
-        )
-        tell_applicants(
-            session,
-            event,
-            watch,
-            f"对被执行人名下车辆{watch.vehicle.plate}的布控已于{watch.expires_on:%Y年%m月%d日}期满失效。",
-        )
-        promote_next(session, actor=SWEEPER, vehicle_id=watch.vehicle_id)
-        lapsed.append(watch.id)
-    return lapsed
-
-
-def send_reminders(session: Session, today: date, thresholds: tuple[int, ...]) -> list[tuple[int, int]]:
-    """Remind the officer N days before the last day; a missed earlier reminder is not sent late."""
-    horizon = today + timedelta(days=max(thresholds))
-    due = session.scalars(
-        select(Watch)
-        .where(Watch.status == WatchStatus.ACTIVE, Watch.expires_on >= today, Watch.expires_on <= horizon)
-        .order_by(Watch.id)
+            parties=(watch.court_id,),
+            notices=(
+                Notice(
+                    OFFICER,
+                    watch.id,
+                    f"车辆{watch.vehicle.plate}的布控已于{ended}期满未续行，已自动失效。",
+                    f"watch-lapsed:{watch.id}",
+                ),
+                Notice(
+                    APPLICANTS,
+                    watch.id,
+                    f"对被执行人名下车辆{watch.vehicle.plate}的布控已于{ended}期满失效。",
+                ),
+            ),
+        ),
     )
-    sent: list[tuple[int, int]] = []
-    for watch in due:
-        assert watch.expires_on is not None
-        days_left = (watch.expires_on - today).days
-        done = set(
-            session.scalars(
-                select(WatchReminder.days_before).where(
-                    WatchReminder.watch_id == watch.id, WatchReminder.expires_on == watch.expires_on
-                )
+    promote_next(session, actor=SWEEPER, vehicle_id=watch.vehicle_id)
+    return watch.id
+
+
+def reminders_due(session: Session, today: date, thresholds: tuple[int, ...]) -> list[int]:
+    horizon = today + timedelta(days=max(thresholds))
+    return list(
+        session.scalars(
+            select(Watch.id)
+            .where(Watch.status == WatchStatus.ACTIVE, Watch.expires_on >= today, Watch.expires_on <= horizon)
+            .order_by(Watch.id)
+        )
+    )
+
+
+def remind(
+    session: Session, watch_id: int, today: date, thresholds: tuple[int, ...]
+) -> tuple[int, int] | None:
+    """Remind the officer N days before the last day; a missed earlier reminder is not sent late."""
+    watch = session.get(Watch, watch_id)
+    if watch is None:
+        return None
+    lock_watch(session, watch)
+    if watch.status != WatchStatus.ACTIVE or watch.expires_on is None:
+        return None
+    days_left = (watch.expires_on - today).days
+    if days_left < 0:
+        return None
+    done = set(
+        session.scalars(
+            select(WatchReminder.days_before).where(
+                WatchReminder.watch_id == watch.id, WatchReminder.expires_on == watch.expires_on
             )
         )
-        passed = sorted(n for n in thresholds if days_left <= n and n not in done)
-        if not passed:
-            continue
-        for n in passed:  # the thresholds already passed are recorded, so they are not sent stale later
-            session.add(
-                WatchReminder(
-                    watch_id=watch.id, expires_on=watch.expires_on, days_before=n, sent_at=clock.now()
-                )
-            )
-        nearest = passed[0]
-        event = timeline.record(
-            session,
-            actor=SWEEPER,
+    )
+    passed = sorted(n for n in thresholds if days_left <= n and n not in done)
+    if not passed:
+        return None
+    for n in passed:  # the thresholds already passed are recorded, so they are not sent stale later
+        session.add(
+            WatchReminder(watch_id=watch.id, expires_on=watch.expires_on, days_before=n, sent_at=clock.now())
+        )
+    nearest = passed[0]
+    reminder = Notice(
+        OFFICER,
+        watch.id,
+        f"您布控的车辆{watch.vehicle.plate}将于{watch.expires_on:%Y年%m月%d日}布控到期（还有{days_left}天），"
+        "如需续行请在到期前办理续行查封。",
+        f"watch-reminder:{watch.id}:{watch.expires_on.isoformat()}:{nearest}",
+    )
+    events.record(
+        session,
+        SWEEPER,
+        DomainEvent(
             kind="watch.expiry_reminder",
             subject=f"watch:{watch.id}",
             case_id=watch.case_id,
@@ -130,24 +147,21 @@ def send_reminders(session: Session, today: date, thresholds: tuple[int, ...]) -
                 "days_left": days_left,
                 "expires_on": watch.expires_on,
             },
-        )
-        tell_officer(
-            session,
-            event,
-            watch,
-            f"watch-reminder:{watch.id}:{watch.expires_on.isoformat()}:{nearest}",
-            f"您布控的车辆{watch.vehicle.plate}将于{watch.expires_on:%Y年%m月%d日}布控到期（还有{days_left}天），"
-            "如需续行请在到期前办理续行查封。",
-        )
-        notify.enqueue_webhooks(session, event=event, organisation_ids=[watch.court_id])
-        sent.append((watch.id, nearest))
-    return sent
+            parties=(watch.court_id,),
+            notices=(reminder,),
+        ),
+    )
+    return (watch.id, nearest)
 
 
 def sweep_watches(database: Database, thresholds: tuple[int, ...] = (30, 7, 1)) -> SweepReport:
-    """The scheduler's watch sweep: lapse first, then remind; one transaction, safe to rerun."""
+    """The scheduler's watch sweep: lapse first, then remind; each watch in its own transaction, safe to
+    rerun and to run twice at once."""
     today = clock.today_local()
     with database.unit_of_work() as session:
-        report = SweepReport(lapsed=lapse_expired(session, today))
-        report.reminded = send_reminders(session, today, thresholds)
+        expired = expired_watches(session, today)
+    report = SweepReport(lapsed=sweeps.each(database, "lapse", expired, lambda s, w: lapse(s, w, today)))
+    with database.unit_of_work() as session:
+        due = reminders_due(session, today, thresholds)
+    report.reminded = sweeps.each(database, "remind", due, lambda s, w: remind(s, w, today, thresholds))
     return report

@@ -13,19 +13,17 @@ from sqlalchemy import delete, select, text
 from sqlalchemy.orm import Session
 
 from car_enforce.cases.case_number import parse_case_number
-from car_enforce.cases.models import CaseStatus, EnforcementCase, PartyRole
-from car_enforce.core import clock
+from car_enforce.cases.models import CaseStatus, EnforcementCase
+from car_enforce.core import clock, events
 from car_enforce.core.calendar.service import Deadline, PrcCalendar, load_calendar
 from car_enforce.core.errors import Conflict, InvalidInput, NotFound, RuleViolation
+from car_enforce.core.events import APPLICANTS, OFFICER, DomainEvent, Notice
 from car_enforce.core.geo.models import Jurisdiction, JurisdictionLevel
-from car_enforce.core.identity.models import Organisation, Role, User
+from car_enforce.core.identity.models import Organisation, Role
 from car_enforce.core.identity.principal import Principal
-from car_enforce.core.notify import service as notify
-from car_enforce.core.timeline import service as timeline
 from car_enforce.core.timeline.models import TimelineEvent
-from car_enforce.vehicles.models import Vehicle
 from car_enforce.vehicles.plate_keys import folded_text
-from car_enforce.vehicles.service import case_vehicle
+from car_enforce.vehicles.service import case_vehicle, lock_vehicle
 from car_enforce.watches import transitions
 from car_enforce.watches.models import (
     LiftReason,
@@ -129,19 +127,32 @@ def publish_change(session: Session, watch: Watch, kind: WatchChangeKind) -> Non
 
 
 def _event(
-    session: Session, actor: Principal, watch: Watch, kind: str, *, reason: str = "", **data: object
+    session: Session,
+    actor: Principal,
+    watch: Watch,
+    kind: str,
+    *,
+    reason: str = "",
+    notices: tuple[Notice, ...] = (),
+    **data: object,
 ) -> TimelineEvent:
-    event = timeline.record(
+    return events.record(
         session,
-        actor=actor,
-        kind=kind,
-        subject=f"watch:{watch.id}",
-        case_id=watch.case_id,
-        reason=reason,
-        data={"watch_id": watch.id, "plate": watch.vehicle.plate, "status": watch.status, **data},
+        actor,
+        DomainEvent(
+            kind=kind,
+            subject=f"watch:{watch.id}",
+            case_id=watch.case_id,
+            reason=reason,
+            data={"watch_id": watch.id, "plate": watch.vehicle.plate, "status": watch.status, **data},
+            parties=(watch.court_id,),
+            notices=notices,
+        ),
     )
-    notify.enqueue_webhooks(session, event=event, organisation_ids=[watch.court_id])
-    return event
+
+
+def _applicants(watch: Watch, text: str) -> tuple[Notice, ...]:
+    return (Notice(APPLICANTS, watch.id, text),)
 
 
 LIFT_REASON_TEXT = {
@@ -159,30 +170,6 @@ def _watch_started_text(watch: Watch, today: date) -> str:
     )
 
 
-def tell_officer(session: Session, event: TimelineEvent, watch: Watch, dedupe_key: str, text: str) -> None:
-    """Text the officer who issued the watch; once per dedupe key, however often a sweep reruns."""
-    officer = session.get(User, watch.officer_id)
-    if officer is not None and officer.phone:
-        notify.enqueue_sms(
-            session, event=event, to=officer.phone, dedupe_key=dedupe_key, body=f"【云执车】{text}"
-        )
-
-
-def tell_applicants(session: Session, event: TimelineEvent, watch: Watch, what: str) -> None:
-    """Tell each applicant (the creditors) in plain words what happened to the debtor's car."""
-    case = session.get(EnforcementCase, watch.case_id)
-    assert case is not None
-    for party in case.parties:
-        if party.role == PartyRole.APPLICANT and party.phone:
-            notify.enqueue_sms(
-                session,
-                event=event,
-                to=party.phone,
-                dedupe_key=f"applicant:{party.id}:{event.id}",
-                body=f"【{case.court.name}】您申请执行的{case.case_number}一案，{what}",
-            )
-
-
 def _activate(session: Session, calendar: PrcCalendar, watch: Watch, start: date, end: Deadline) -> None:
     transitions.move(watch, "activate")
     watch.starts_on, watch.expires_on, watch.expires_provisional = start, end.on, end.provisional
@@ -190,16 +177,10 @@ def _activate(session: Session, calendar: PrcCalendar, watch: Watch, start: date
     publish_change(session, watch, WatchChangeKind.ISSUED)
 
 
-def lock_vehicle(session: Session, watch_or_vehicle: Watch | int) -> None:
-    """Changes to the watches on one car happen one at a time; a watch passed in is re-read under the lock.
-
-    Two courts issuing at once, or a lift racing the lapse sweep, would otherwise both see the car free.
-    (SQLite serialises writers at BEGIN IMMEDIATE already; on PostgreSQL this is a row lock.)
-    """
-    vehicle_id = watch_or_vehicle if isinstance(watch_or_vehicle, int) else watch_or_vehicle.vehicle_id
-    session.execute(select(Vehicle.id).where(Vehicle.id == vehicle_id).with_for_update())
-    if isinstance(watch_or_vehicle, Watch):
-        session.refresh(watch_or_vehicle)
+def lock_watch(session: Session, watch: Watch) -> None:
+    """Take the lock of the watch's car (``vehicles.service.lock_vehicle``) and re-read the watch under it."""
+    lock_vehicle(session, watch.vehicle_id)
+    session.refresh(watch)
 
 
 def issue_watch(session: Session, *, actor: Principal, case: EnforcementCase, data: WatchCreate) -> Watch:
@@ -249,18 +230,18 @@ def issue_watch(session: Session, *, actor: Principal, case: EnforcementCase, da
     session.flush()
     if first is None:
         _activate(session, calendar, watch, today, end)
-        event = _event(
+        _event(
             session,
             actor,
             watch,
             "watch.issued",
+            notices=_applicants(watch, _watch_started_text(watch, today)),
             scope=scope.code,
             ruling_number=ruling,
             starts_on=today,
             expires_on=end.on,
             expires_provisional=end.provisional,
         )
-        tell_applicants(session, event, watch, _watch_started_text(watch, today))
     else:
         _event(
             session,
@@ -277,7 +258,7 @@ def issue_watch(session: Session, *, actor: Principal, case: EnforcementCase, da
 
 def renew_watch(session: Session, *, actor: Principal, watch: Watch, data: WatchRenew) -> Watch:
     """Continue a seizure (续行查封) before it ends; each renewal runs at most two years from the old end."""
-    lock_vehicle(session, watch)
+    lock_watch(session, watch)
     if not transitions.can("renew", watch.status) or watch.expires_on is None:
         raise transitions.WatchStateConflict(
             f"watch {watch.id} is {watch.status}; only an active watch can be renewed", rule=RULE_RENEW
@@ -320,7 +301,7 @@ def renew_watch(session: Session, *, actor: Principal, watch: Watch, data: Watch
 
 def lift_watch(session: Session, *, actor: Principal, watch: Watch, data: WatchLift) -> Watch:
     """Lift a watch (debtor paid, settlement, court decision); the next queued court's watch takes effect."""
-    lock_vehicle(session, watch)
+    lock_watch(session, watch)
     if watch.status == WatchStatus.FULFILLED:
         raise transitions.WatchStateConflict(
             f"watch {watch.id} was fulfilled by a capture: the car is seized and on its way to or at an "
@@ -332,15 +313,20 @@ def lift_watch(session: Session, *, actor: Principal, watch: Watch, data: WatchL
     session.flush()
     if was_active:
         publish_change(session, watch, WatchChangeKind.LIFTED)
-    event = _event(session, actor, watch, "watch.lifted", reason=data.note.strip(), lift_reason=data.reason)
-    if was_active:
-        tell_applicants(
-            session,
-            event,
-            watch,
-            f"本院已于{clock.today_local():%Y年%m月%d日}解除对被执行人名下车辆{watch.vehicle.plate}的布控"
-            f"（{LIFT_REASON_TEXT[LiftReason(data.reason)]}）。",
-        )
+    told = _applicants(
+        watch,
+        f"本院已于{clock.today_local():%Y年%m月%d日}解除对被执行人名下车辆{watch.vehicle.plate}的布控"
+        f"（{LIFT_REASON_TEXT[LiftReason(data.reason)]}）。",
+    )
+    _event(
+        session,
+        actor,
+        watch,
+        "watch.lifted",
+        reason=data.note.strip(),
+        notices=told if was_active else (),
+        lift_reason=data.reason,
+    )
     if was_active:
         promote_next(session, actor=actor, vehicle_id=watch.vehicle_id)
     return watch
@@ -354,8 +340,8 @@ def fulfil_watch(
     ``capture_id`` is None when the car was found in a center's yard rather than on the road (an
     imported inventory).
 
-    The caller holds the vehicle's lock (``lock_vehicle``). Other courts' queued watches stay queued: the
-    car is seized, so none of them takes effect now.
+    The caller holds the vehicle's lock (``vehicles.service.lock_vehicle``). Other courts' queued watches
+    stay queued: the car is seized, so none of them takes effect now.
     """
     was_active = transitions.move(watch, "fulfil") == WatchStatus.ACTIVE
     watch.ended_at = clock.now()
@@ -396,15 +382,12 @@ def release_held_car(
         transitions.move(other, "release", rule=RULE_SALE)
         other.ended_at = clock.now()
         session.flush()
-        event = _event(session, actor, other, "watch.released", reason=RULE_SALE)
-        tell_officer(
-            session,
-            event,
-            other,
-            f"watch-released-sold:{other.id}",
+        text = (
             f"您轮候布控的车辆{other.vehicle.plate}已被拍卖成交并交付买受人，轮候布控随之终结；"
-            "如需参与分配，请与首先查封法院联系。",
+            "如需参与分配，请与首先查封法院联系。"
         )
+        notice = Notice(OFFICER, other.id, text, f"watch-released-sold:{other.id}")
+        _event(session, actor, other, "watch.released", reason=RULE_SALE, notices=(notice,))
         ended.append(other)
     return ended
 
@@ -428,23 +411,22 @@ def promote_next(session: Session, *, actor: Principal, vehicle_id: int) -> Watc
         else Deadline(on=wanted, provisional=calendar.is_provisional_year(wanted.year))
     )
     _activate(session, calendar, queued, today, end)
-    event = _event(
+    officer = Notice(
+        OFFICER,
+        queued.id,
+        f"您轮候布控的车辆{queued.vehicle.plate}已于{today:%Y年%m月%d日}生效，有效期至{end.on:%Y年%m月%d日}。",
+        f"watch-activated:{queued.id}",
+    )
+    _event(
         session,
         actor,
         queued,
         "watch.activated",
         reason=RULE_QUEUE,
+        notices=(*_applicants(queued, _watch_started_text(queued, today)), officer),
         starts_on=today,
         expires_on=end.on,
         expires_provisional=end.provisional,
-    )
-    tell_applicants(session, event, queued, _watch_started_text(queued, today))
-    tell_officer(
-        session,
-        event,
-        queued,
-        f"watch-activated:{queued.id}",
-        f"您轮候布控的车辆{queued.vehicle.plate}已于{today:%Y年%m月%d日}生效，有效期至{end.on:%Y年%m月%d日}。",
     )
     return queued
 

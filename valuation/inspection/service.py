@@ -16,22 +16,16 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from car_enforce.core import clock
+from car_enforce.core import clock, events
 from car_enforce.core.errors import Conflict, Forbidden, InvalidInput, NotFound
+from car_enforce.core.events import OFFICER, DomainEvent, Notice
 from car_enforce.core.files.photos import CheckedPhoto, checked_photo
 from car_enforce.core.identity.models import Role
 from car_enforce.core.identity.principal import Principal
-from car_enforce.core.notify import service as notify
-from car_enforce.core.timeline import service as timeline
-from car_enforce.core.timeline.models import TimelineEvent
 from car_enforce.custody import costs
 from car_enforce.custody import service as custody_service
 from car_enforce.custody.models import Custody, CustodyStatus
 from car_enforce.sightings.reads import MAX_CLOCK_SKEW
-from car_enforce.stages import service as stages
-from car_enforce.stages.models import Stage
-from car_enforce.watches import service as watches
-from car_enforce.watches.models import Watch
 from valuation.inspection import grading
 from valuation.inspection.checklist import Checklist, checklist
 from valuation.inspection.models import (
@@ -281,39 +275,47 @@ def record_inspection(
     session.refresh(inspection)  # its items, defects and photos, as the response shows them
 
     costs.charge_inspection(session, actor=actor, custody=custody, inspection_id=inspection.id, on=day)
-    if custody.capture_id is not None:
-        stages.reach(session, capture_id=custody.capture_id, stage=Stage.INSPECTION, at=checked.inspected_at)
-    event = _recorded_event(session, actor, custody, inspection)
-    _tell_officer(session, event, custody, inspection)
+    _record(session, actor, custody, inspection)
     return inspection, True
 
 
-def _recorded_event(
-    session: Session, actor: Principal, custody: Custody, inspection: Inspection
-) -> TimelineEvent:
-    event = timeline.record(
+def _record(session: Session, actor: Principal, custody: Custody, inspection: Inspection) -> None:
+    told: tuple[Notice, ...] = ()
+    if custody.watch_id is not None:
+        told = (
+            Notice(
+                OFFICER,
+                custody.watch_id,
+                f"被扣押车辆{custody.vehicle.plate}已在{custody.center.name}完成检测，{verdict_text(inspection)}。",
+                f"inspection-recorded:{inspection.id}",
+            ),
+        )
+    events.record(
         session,
-        actor=actor,
-        kind="inspection.recorded",
-        subject=f"custody:{custody.id}",
-        case_id=custody.case_id,
-        data={
-            "inspection_id": inspection.id,
-            "custody_id": custody.id,
-            "plate": custody.vehicle.plate,
-            "center_id": custody.center_id,
-            "checklist_version": inspection.checklist_version,
-            "inspected_at": inspection.inspected_at,
-            "score": inspection.score,
-            "grade": inspection.grade,
-            "accident": inspection.accident,
-            "flood_damage": inspection.flood_damage,
-            "fire_damage": inspection.fire_damage,
-            "defects": len(inspection.defects),
-        },
+        actor,
+        DomainEvent(
+            kind="inspection.recorded",
+            subject=f"custody:{custody.id}",
+            case_id=custody.case_id,
+            data={
+                "inspection_id": inspection.id,
+                "custody_id": custody.id,
+                "plate": custody.vehicle.plate,
+                "center_id": custody.center_id,
+                "checklist_version": inspection.checklist_version,
+                "inspected_at": inspection.inspected_at,
+                "score": inspection.score,
+                "grade": inspection.grade,
+                "accident": inspection.accident,
+                "flood_damage": inspection.flood_damage,
+                "fire_damage": inspection.fire_damage,
+                "defects": len(inspection.defects),
+            },
+            parties=(custody.court_id, custody.center_id),
+            notices=told,
+            context={"capture_id": custody.capture_id},
+        ),
     )
-    notify.enqueue_webhooks(session, event=event, organisation_ids=[custody.court_id, custody.center_id])
-    return event
 
 
 def verdict_text(inspection: Inspection) -> str:
@@ -329,21 +331,6 @@ def verdict_text(inspection: Inspection) -> str:
     ]
     verdict = f"技术状况等级：{grading.grade_name(inspection.grade)}（{inspection.score}分）"
     return verdict + (f"，{'，'.join(found)}" if found else "")
-
-
-def _tell_officer(session: Session, event: TimelineEvent, custody: Custody, inspection: Inspection) -> None:
-    if custody.watch_id is None:
-        return
-    watch = session.get(Watch, custody.watch_id)
-    if watch is None:
-        return
-    watches.tell_officer(
-        session,
-        event,
-        watch,
-        f"inspection-recorded:{inspection.id}",
-        f"被扣押车辆{custody.vehicle.plate}已在{custody.center.name}完成检测，{verdict_text(inspection)}。",
-    )
 
 
 def inspection_of_custody(session: Session, actor: Principal, custody_id: int) -> Inspection:

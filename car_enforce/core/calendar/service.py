@@ -19,11 +19,11 @@ import holidays
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from car_enforce.core import clock
+from car_enforce.core import clock, events
 from car_enforce.core.calendar.models import CalendarDay, CalendarYear
 from car_enforce.core.calendar.schedule import YearSchedule
+from car_enforce.core.events import DomainEvent
 from car_enforce.core.identity.principal import Principal
-from car_enforce.core.timeline import service as timeline
 
 YearSource = Literal["loaded", "chinese_calendar", "guess"]
 
@@ -194,19 +194,21 @@ def load_official_year(session: Session, schedule: YearSchedule, actor: Principa
     )
     session.flush()
     # The full schedule goes on the tamper-evident timeline, so any past deadline can be re-derived.
-    timeline.record(
+    events.record(
         session,
-        actor=actor,
-        kind="calendar.year_loaded",
-        subject=f"calendar:{year}",
-        case_id=None,
-        data={
-            "year": year,
-            "source": schedule.source,
-            "replaces": replaced,
-            "rest_days": sum(not w for w, _ in days.values()),
-            "make_up_workdays": sum(w for w, _ in days.values()),
-            "schedule": schedule.model_dump(mode="json"),
-        },
+        actor,
+        DomainEvent(
+            kind="calendar.year_loaded",
+            subject=f"calendar:{year}",
+            case_id=None,
+            data={
+                "year": year,
+                "source": schedule.source,
+                "replaces": replaced,
+                "rest_days": sum(not w for w, _ in days.values()),
+                "make_up_workdays": sum(w for w, _ in days.values()),
+                "schedule": schedule.model_dump(mode="json"),
+            },
+        ),
     )
     return row

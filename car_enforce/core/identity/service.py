@@ -8,8 +8,9 @@ from datetime import timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from car_enforce.core import clock
+from car_enforce.core import clock, events
 from car_enforce.core.errors import Conflict, Forbidden, InvalidInput, NotFound, Unauthenticated
+from car_enforce.core.events import DomainEvent
 from car_enforce.core.identity import security
 from car_enforce.core.identity.models import (
     ROLE_ORG_KINDS,
@@ -21,7 +22,6 @@ from car_enforce.core.identity.models import (
     User,
 )
 from car_enforce.core.identity.principal import Principal
-from car_enforce.core.timeline import service as timeline
 
 
 def principal_of_user(user: User) -> Principal:
@@ -77,13 +77,15 @@ def create_organisation(
     )
     session.add(org)
     session.flush()
-    timeline.record(
+    events.record(
         session,
-        actor=actor,
-        kind="organisation.created",
-        subject=f"organisation:{org.id}",
-        case_id=None,
-        data={"name": org.name, "kind": org.kind},
+        actor,
+        DomainEvent(
+            kind="organisation.created",
+            subject=f"organisation:{org.id}",
+            case_id=None,
+            data={"name": org.name, "kind": org.kind},
+        ),
     )
     return org
 
@@ -123,13 +125,15 @@ def create_user(
     )
     session.add(user)
     session.flush()
-    timeline.record(
+    events.record(
         session,
-        actor=actor,
-        kind="user.created",
-        subject=f"user:{user.id}",
-        case_id=None,
-        data={"username": user.username, "role": user.role, "organisation_id": user.organisation_id},
+        actor,
+        DomainEvent(
+            kind="user.created",
+            subject=f"user:{user.id}",
+            case_id=None,
+            data={"username": user.username, "role": user.role, "organisation_id": user.organisation_id},
+        ),
     )
     return user
 
@@ -213,13 +217,15 @@ def create_api_key(
     )
     session.add(key)
     session.flush()
-    timeline.record(
+    events.record(
         session,
-        actor=actor,
-        kind="api_key.created",
-        subject=f"api_key:{key.id}",
-        case_id=None,
-        data={"prefix": prefix, "organisation_id": org.id, "role": role, "name": name},
+        actor,
+        DomainEvent(
+            kind="api_key.created",
+            subject=f"api_key:{key.id}",
+            case_id=None,
+            data={"prefix": prefix, "organisation_id": org.id, "role": role, "name": name},
+        ),
     )
     return key, secret
 
@@ -230,13 +236,12 @@ def revoke_api_key(session: Session, *, key_id: int, actor: Principal) -> ApiKey
         raise NotFound(f"API key {key_id} does not exist")
     if key.revoked_at is None:  # revoking twice is a no-op, not an error: a retry must succeed
         key.revoked_at = clock.now()
-        timeline.record(
+        events.record(
             session,
-            actor=actor,
-            kind="api_key.revoked",
-            subject=f"api_key:{key.id}",
-            case_id=None,
-            data={"prefix": key.prefix},
+            actor,
+            DomainEvent(
+                kind="api_key.revoked", subject=f"api_key:{key.id}", case_id=None, data={"prefix": key.prefix}
+            ),
         )
     return key
 

@@ -17,13 +17,13 @@ from urllib.parse import urlsplit
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from car_enforce.core import clock
+from car_enforce.core import clock, events
 from car_enforce.core.db import insert_once
 from car_enforce.core.errors import InvalidInput, NotFound
+from car_enforce.core.events import DomainEvent
 from car_enforce.core.identity.models import Organisation
 from car_enforce.core.identity.principal import Principal
 from car_enforce.core.notify.models import Channel, DeliveryStatus, Notification, WebhookSubscription
-from car_enforce.core.timeline import service as timeline
 from car_enforce.core.timeline.models import TimelineEvent
 
 # Gateways cap one message at this many characters; longer text is a caller's bug, not a delivery failure.
@@ -208,12 +208,14 @@ def create_subscription(
     )
     session.add(subscription)
     session.flush()
-    timeline.record(
+    events.record(
         session,
-        actor=actor,
-        kind="webhook.subscribed",
-        subject=f"webhook_subscription:{subscription.id}",
-        case_id=None,
-        data={"organisation_id": organisation_id, "url": clean_url, "event_kinds": kinds},
+        actor,
+        DomainEvent(
+            kind="webhook.subscribed",
+            subject=f"webhook_subscription:{subscription.id}",
+            case_id=None,
+            data={"organisation_id": organisation_id, "url": clean_url, "event_kinds": kinds},
+        ),
     )
     return subscription, secret

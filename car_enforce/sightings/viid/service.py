@@ -24,7 +24,7 @@ import shapely
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
-from car_enforce.core import clock
+from car_enforce.core import clock, events
 from car_enforce.core.db import get_database, insert_once
 from car_enforce.core.errors import (
     Conflict,
@@ -34,6 +34,7 @@ from car_enforce.core.errors import (
     NotFound,
     Unauthenticated,
 )
+from car_enforce.core.events import DomainEvent
 from car_enforce.core.geo.datum import Datum
 from car_enforce.core.geo.models import Jurisdiction
 from car_enforce.core.identity import security
@@ -41,7 +42,6 @@ from car_enforce.core.identity.models import ApiKey
 from car_enforce.core.identity.principal import Principal
 from car_enforce.core.identity.service import principal_of_key
 from car_enforce.core.settings import get_settings
-from car_enforce.core.timeline import service as timeline
 from car_enforce.sightings import ingest as ingesting
 from car_enforce.sightings.cameras import camera_ids
 from car_enforce.sightings.index import index_of
@@ -131,18 +131,20 @@ def create_account(session: Session, *, unit: Principal, secret: str, data: Viid
     )
     if account is None:
         raise Conflict(f"the GA/T 1400 account {data.username!r} exists already; choose another user name")
-    timeline.record(
+    events.record(
         session,
-        actor=unit,
-        kind="viid_account.created",
-        subject=f"viid_account:{account.id}",
-        case_id=None,
-        data={
-            "username": account.username,
-            "organisation_id": account.organisation_id,
-            "api_key": key.prefix,
-            "colour_table": account.colour_table,
-        },
+        unit,
+        DomainEvent(
+            kind="viid_account.created",
+            subject=f"viid_account:{account.id}",
+            case_id=None,
+            data={
+                "username": account.username,
+                "organisation_id": account.organisation_id,
+                "api_key": key.prefix,
+                "colour_table": account.colour_table,
+            },
+        ),
     )
     return account
 

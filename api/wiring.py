@@ -1,0 +1,31 @@
+"""The composition root of domain events: which handlers each kind of event reaches.
+
+A verb records one event (``car_enforce.core.events``); everything that follows from it is listed here,
+so a later stage reacts to an earlier one's event without the earlier one knowing it exists.
+Handlers run in the verb's transaction, in the order they are registered.
+"""
+
+from __future__ import annotations
+
+from car_enforce import notices
+from car_enforce.core import events
+from car_enforce.core.events import Handlers
+from car_enforce.core.notify.handlers import tell_parties
+from car_enforce.stages import handlers as stages
+from car_enforce.watches import handlers as watches
+
+
+def event_handlers() -> Handlers:
+    handlers = Handlers()
+    handlers.on("*", tell_parties)  # webhooks to the organisations party to the event
+    handlers.on("*", notices.deliver)  # texts to the watch's officer and the case's creditors
+    for kind in stages.REACHED_BY:
+        handlers.on(kind, stages.reach_stage)  # the stage clocks
+    handlers.on("custody.released", watches.car_left_custody)  # the watch that held the car ends
+    return handlers
+
+
+def install_handlers() -> None:
+    """Install the handlers once per process (the app, the scheduler, the CLI, the tests)."""
+    if events.installed() is None:
+        events.install(event_handlers())
