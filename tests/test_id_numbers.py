@@ -9,11 +9,9 @@ import pytest
 from car_enforce.cases.id_numbers import (
     check_credit_code,
     check_resident_id,
-    mask_id_number,
-    mask_name,
-    mask_phone,
 )
 from car_enforce.core.errors import InvalidInput
+from car_enforce.core.zh import mask_id_number, mask_name, mask_phone
 
 TODAY = date(2026, 11, 23)
 

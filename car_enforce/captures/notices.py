@@ -8,15 +8,13 @@ Plain words for people (an SMS each), built from the capture; never a debtor's I
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from car_enforce.captures.destination import PlaceCheck
 from car_enforce.captures.models import Capture, CaptureStatus
 from car_enforce.cases.models import EnforcementCase, Party
-from car_enforce.core import clock, events
+from car_enforce.core import events, zh
 from car_enforce.core.events import APPLICANTS, CENTER_STAFF, OFFICER, DomainEvent, Notice
 from car_enforce.core.identity.models import Organisation
 from car_enforce.core.identity.principal import Principal
@@ -30,15 +28,6 @@ RULE_CAPTURE = "查封规定 Art. 26: a capture acts on the first court's seizur
 def vehicle_type_of(vehicle: Vehicle) -> str:
     """The vehicle type as the registration says (小型轿车), else the plate type's category (小型汽车)."""
     return vehicle.vehicle_type or plate_type_category(vehicle.plate_type) or "机动车"
-
-
-def md(instant: datetime) -> str:
-    local = clock.local(instant)
-    return f"{local.month}月{local.day}日"
-
-
-def md_hm(instant: datetime) -> str:
-    return f"{md(instant)}{clock.local(instant):%H:%M}"
 
 
 def debtor_name(session: Session, capture: Capture) -> str:
@@ -67,7 +56,7 @@ def of_hold(session: Session, capture: Capture, check: PlaceCheck) -> tuple[Noti
         Notice(
             OFFICER,
             capture.watch_id,
-            f"您布控的车辆{capture.vehicle.plate}已于{md_hm(capture.captured_at)}被{capture.reporter.name}扣押，"
+            f"您布控的车辆{capture.vehicle.plate}已于{zh.month_day_time(capture.captured_at)}被{capture.reporter.name}扣押，"
             f"但报告的扣押地点（{coordinates_of(capture)}）{check.reason_zh}，疑为坐标有误。"
             "暂不计拖车里程、不通知辅助中心，请扣押单位或您确认或更正扣押地点"
             f"（扣押记录{capture.id}）。案号{case.case_number}。",
@@ -84,7 +73,7 @@ def of_capture(session: Session, capture: Capture) -> tuple[Notice, ...]:
     where = where_of(capture)
     certificate = "行驶证已移交" if capture.registration_certificate else "行驶证未移交"
     eta = (
-        f"预计{md_hm(capture.expected_arrival_at)}前后到达（距离约{capture.distance_km:.0f}公里）"
+        f"预计{zh.month_day_time(capture.expected_arrival_at)}前后到达（距离约{capture.distance_km:.0f}公里）"
         if capture.expected_arrival_at is not None and capture.distance_km is not None
         else "请做好接收准备"
     )
@@ -92,7 +81,7 @@ def of_capture(session: Session, capture: Capture) -> tuple[Notice, ...]:
         Notice(
             OFFICER,
             capture.watch_id,
-            f"您布控的车辆{plate}已被扣押至{center}，正在运送途中。扣押时间{md_hm(capture.captured_at)}，"
+            f"您布控的车辆{plate}已被扣押至{center}，正在运送途中。扣押时间{zh.month_day_time(capture.captured_at)}，"
             f"地点{where}，扣押单位{capture.reporter.name}；{certificate}，钥匙{capture.keys}把。"
             f"案号{case.case_number}。",
             f"capture-officer:{capture.id}",
@@ -100,7 +89,7 @@ def of_capture(session: Session, capture: Capture) -> tuple[Notice, ...]:
         Notice(
             APPLICANTS,
             capture.watch_id,
-            f"本院于{md(capture.captured_at)}依法扣押被执行人{debtor_name(session, capture)}名下的"
+            f"本院于{zh.month_day(capture.captured_at)}依法扣押被执行人{debtor_name(session, capture)}名下的"
             f"{vehicle_type_of(capture.vehicle)}，车辆送往{center}。"
             "如被执行人不履行债务，本院将依法对扣押财产进行处置变现。",
         ),
@@ -141,7 +130,7 @@ def tell_queued_court(
                 Notice(
                     OFFICER,
                     queued.id,
-                    f"您轮候布控的车辆{capture.vehicle.plate}已于{md(capture.captured_at)}被{first_court.name}"
+                    f"您轮候布控的车辆{capture.vehicle.plate}已于{zh.month_day(capture.captured_at)}被{first_court.name}"
                     f"扣押，{going}；您的布控仍在轮候。",
                     f"capture-queued:{capture.id}:{queued.id}",
                 ),

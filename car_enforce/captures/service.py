@@ -13,7 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -29,21 +29,25 @@ from car_enforce.captures.destination import (
 )
 from car_enforce.captures.models import Capture, CapturePhoto, CaptureStatus
 from car_enforce.captures.schemas import ArrivalIn, CaptureReport, PlaceConfirmationIn
-from car_enforce.core import clock, events
+from car_enforce.core import clock, events, zh
 from car_enforce.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from car_enforce.core.events import OFFICER, DomainEvent, Notice
 from car_enforce.core.files.photos import CheckedPhoto, checked_photo
 from car_enforce.core.geo.models import Jurisdiction
 from car_enforce.core.identity.models import Organisation, Role
 from car_enforce.core.identity.principal import Principal
+from car_enforce.core.instants import reported_instant
 from car_enforce.sightings import alerts
-from car_enforce.sightings.reads import Place, checked_place, checked_time
+from car_enforce.sightings.reads import Place, checked_place
 from car_enforce.vehicles.models import PlateColour, Vehicle
 from car_enforce.vehicles.plates import normalise_plate
 from car_enforce.vehicles.service import lock_vehicle
 from car_enforce.vehicles.vin import check_vin
 from car_enforce.watches import service as watches
 from car_enforce.watches.models import Watch, WatchStatus
+
+# A unit reports a capture within days of it; an older capture time is a slip of the date.
+MAX_REPORT_AGE = timedelta(days=7)
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,8 +77,12 @@ def _digest(data: CaptureReport) -> str:
 def _check(data: CaptureReport) -> _Checked:
     """Every field of the report in its normal form; InvalidInput (422) naming the first bad field."""
     now = clock.now()
-    captured_at = checked_time(data.captured_at, "captured_at")
-    departed_at = checked_time(data.departed_at, "departed_at") if data.departed_at else max(now, captured_at)
+    captured_at = reported_instant(data.captured_at, "captured_at", max_age=MAX_REPORT_AGE)
+    departed_at = (
+        reported_instant(data.departed_at, "departed_at", max_age=MAX_REPORT_AGE)
+        if data.departed_at
+        else max(now, captured_at)
+    )
     if departed_at < captured_at:
         raise InvalidInput(
             "departed_at", f"{departed_at.isoformat()} is before the capture ({captured_at.isoformat()})"
@@ -375,7 +383,11 @@ def record_arrival(session: Session, *, actor: Principal, capture: Capture, data
             f"{clock.local(capture.arrived_at).isoformat() if capture.arrived_at else '?'}; "
             "an arrival is recorded once"
         )
-    arrived_at = checked_time(data.arrived_at, "arrived_at") if data.arrived_at else clock.now()
+    arrived_at = (
+        reported_instant(data.arrived_at, "arrived_at", max_age=MAX_REPORT_AGE)
+        if data.arrived_at
+        else clock.now()
+    )
     if arrived_at < capture.departed_at:
         raise InvalidInput(
             "arrived_at",
@@ -388,7 +400,7 @@ def record_arrival(session: Session, *, actor: Principal, capture: Capture, data
     told = Notice(
         OFFICER,
         capture.watch_id,
-        f"被扣押车辆{capture.vehicle.plate}已于{notices.md_hm(arrived_at)}送达{capture.destination.name}。",
+        f"被扣押车辆{capture.vehicle.plate}已于{zh.month_day_time(arrived_at)}送达{capture.destination.name}。",
         f"capture-arrived:{capture.id}",
     )
     events.record(

@@ -162,46 +162,4 @@ def check_credit_code(raw: str, field: str = "id_number") -> str:
     return value
 
 
-# --- masking --------------------------------------------------------------------------------------
-
-MASK: Final = "*"
-
-
-def mask_id_number(s: str) -> str:
-    """Keep the first 4 and last 4 characters: ``330326199001011234`` → ``3303**********1234``.
-
-    Values of 8 characters or fewer would be shown whole that way, so they are masked entirely.
-    """
-    value = "".join(s.split())
-    if len(value) <= 8:
-        return MASK * len(value)
-    return value[:4] + MASK * (len(value) - 8) + value[-4:]
-
-
-def mask_phone(s: str) -> str:
-    """Mask the 4 digits before the last 4, leaving separators: ``13812345678`` → ``138****5678``,
-    ``0577-88881234`` → ``0577-****1234``. Numbers of fewer than 8 digits keep only their last 2 digits."""
-    value = s.strip()
-    positions = [i for i, c in enumerate(value) if c.isdigit()]
-    n = len(positions)
-    hidden = set(positions[n - 8 : n - 4]) if n >= 8 else set(positions[: max(n - 2, 0)])
-    return "".join(MASK if i in hidden else c for i, c in enumerate(value))
-
-
-_NAME_SEPARATORS: Final = frozenset(" ·•・.-")
-
-
-def mask_name(name: str, *, company: bool = False) -> str:
-    """A person's name for public display, first and last character kept.
-
-    ``张三`` → ``张*``, ``张三丰`` → ``张*丰``, ``欧阳娜娜`` → ``欧**娜``, ``买买提·吐尔逊`` → ``买**·**逊``
-    (separators stay). Company names (``company=True``) are returned unchanged.
-    """
-    value = name.strip()
-    if company:
-        return value
-    letters = [i for i, c in enumerate(value) if c not in _NAME_SEPARATORS]
-    if len(letters) <= 1:
-        return "".join(MASK if i in letters else c for i, c in enumerate(value))
-    shown = {letters[0]} if len(letters) == 2 else {letters[0], letters[-1]}
-    return "".join(c if (i in shown or c in _NAME_SEPARATORS) else MASK for i, c in enumerate(value))
+# Masking is zh-CN formatting: see car_enforce.core.zh (mask_id_number, mask_phone, mask_name).

@@ -6,8 +6,8 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from car_enforce.cases.id_numbers import mask_id_number, mask_phone
 from car_enforce.cases.models import CaseStatus, EnforcementCase, Party, PartyKind, PartyRole
+from car_enforce.core.zh import mask_id_number, mask_phone
 
 
 class PartyIn(BaseModel):

@@ -15,10 +15,10 @@ from car_enforce.core import clock
 from car_enforce.core.errors import Conflict, Forbidden, InvalidInput
 from car_enforce.core.identity.models import Role
 from car_enforce.core.identity.principal import Principal
+from car_enforce.core.instants import reported_instant
 from car_enforce.custody.models import Custody, CustodyEvent, CustodyEventKind, CustodyStatus
 from car_enforce.custody.schemas import KeysIn, MoveIn
 from car_enforce.custody.service import append_link, lock_custody
-from car_enforce.sightings.reads import checked_time
 
 
 def _guard(actor: Principal, custody: Custody) -> None:
@@ -36,7 +36,7 @@ def _begin(session: Session, actor: Principal, custody: Custody) -> None:
 
 
 def _when(at: datetime | None, custody: Custody) -> datetime:
-    when = checked_time(at, "at") if at is not None else clock.now()
+    when = reported_instant(at, "at") if at is not None else clock.now()
     last = custody.taken_in_at
     if when < last:
         raise InvalidInput("at", f"{when.isoformat()} is before the car was taken in ({last.isoformat()})")

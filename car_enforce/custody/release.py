@@ -12,13 +12,15 @@ from sqlalchemy.orm import Session
 
 from car_enforce.captures import transitions as capture_transitions
 from car_enforce.captures.models import Capture
-from car_enforce.cases.id_numbers import check_credit_code, check_resident_id, mask_id_number
-from car_enforce.core import clock, events
+from car_enforce.cases.id_numbers import check_credit_code, check_resident_id
+from car_enforce.core import clock, events, zh
 from car_enforce.core.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound
 from car_enforce.core.events import APPLICANTS, OFFICER, DomainEvent, Notice
 from car_enforce.core.identity.models import Role
 from car_enforce.core.identity.principal import Principal
 from car_enforce.core.identity.security import sha256_hex
+from car_enforce.core.instants import reported_instant
+from car_enforce.core.zh import mask_id_number
 from car_enforce.custody import transitions
 from car_enforce.custody.models import (
     Custody,
@@ -29,7 +31,6 @@ from car_enforce.custody.models import (
 )
 from car_enforce.custody.schemas import ReleaseIn, ReleaseOrderIn
 from car_enforce.custody.service import append_link, lock_custody, sees
-from car_enforce.sightings.reads import checked_time
 from car_enforce.vehicles.service import lock_vehicle
 
 RULE_RELEASE = "查封规定 Art. 6, 10: the court controls the seized car; only its order lets the car go"
@@ -196,7 +197,7 @@ def release(session: Session, *, actor: Principal, custody: Custody, data: Relea
             "keys_handed", f"{data.keys_handed} keys; only {custody.keys_received} came with the car"
         )
     now = clock.now()
-    at = checked_time(data.at, "at") if data.at is not None else now
+    at = reported_instant(data.at, "at") if data.at is not None else now
     if at < custody.taken_in_at:
         raise InvalidInput("at", f"{at.isoformat()} is before the car was taken in")
 
@@ -225,7 +226,7 @@ def release(session: Session, *, actor: Principal, custody: Custody, data: Relea
         capture_transitions.move(capture, "release")
         capture.released_at = at
     session.flush()
-    when = f"{clock.local(at):%m月%d日}"
+    when = f"{zh.month_day(at)}"
     plate, kind_text = custody.vehicle.plate, KIND_TEXT[order.kind]
     told: tuple[Notice, ...] = ()
     if custody.watch_id is not None:

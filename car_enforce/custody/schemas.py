@@ -8,9 +8,10 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from car_enforce.cases.id_numbers import mask_name
+from car_enforce.core import zh
 from car_enforce.core.db import RowId
 from car_enforce.core.files.photos import MAX_PHOTOS, PhotoIn, PhotoOut
+from car_enforce.core.zh import mask_name
 from car_enforce.custody.costs import Statement
 from car_enforce.custody.models import (
     CenterTariff,
@@ -350,7 +351,7 @@ class StatementOut(BaseModel):
             storage_days=sum(x.days for x in s.storage),
             storage_fen=s.storage_fen,
             total_fen=total,
-            total_yuan=f"{'-' if total < 0 else ''}{abs(total) // 100}.{abs(total) % 100:02d}",
+            total_yuan=zh.yuan(total),
         )
 
 

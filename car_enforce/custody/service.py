@@ -16,12 +16,13 @@ from sqlalchemy.orm import Session
 
 from car_enforce.captures import transitions as capture_transitions
 from car_enforce.captures.models import Capture, CaptureStatus
-from car_enforce.core import clock, events
+from car_enforce.core import clock, events, zh
 from car_enforce.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from car_enforce.core.events import APPLICANTS, OFFICER, DomainEvent, Notice
 from car_enforce.core.files.photos import CheckedPhoto, checked_photo
 from car_enforce.core.identity.models import Role
 from car_enforce.core.identity.principal import Principal
+from car_enforce.core.instants import reported_instant
 from car_enforce.custody import costs
 from car_enforce.custody.models import (
     Custody,
@@ -33,7 +34,6 @@ from car_enforce.custody.models import (
     VehicleClass,
 )
 from car_enforce.custody.schemas import PAPER_NAMES, IntakeIn, SignatureIn, SignerRole
-from car_enforce.sightings.reads import checked_time
 from car_enforce.vehicles.models import PlateColour, Vehicle
 from car_enforce.vehicles.service import lock_vehicle
 
@@ -69,7 +69,7 @@ class IntakeDetails:
     photos: list[CheckedPhoto] = field(default_factory=list)
 
 
-def _open_custody_of(session: Session, vehicle_id: int) -> Custody | None:
+def open_custody_of(session: Session, vehicle_id: int) -> Custody | None:
     return session.scalar(
         select(Custody).where(Custody.vehicle_id == vehicle_id, Custody.status == CustodyStatus.IN_CUSTODY)
     )
@@ -121,7 +121,7 @@ def open_custody(
     The caller holds the vehicle's lock (``vehicles.service.lock_vehicle``); Conflict when the car is in
     custody already, here or at another center.
     """
-    held = _open_custody_of(session, vehicle.id)
+    held = open_custody_of(session, vehicle.id)
     if held is not None:
         raise Conflict(f"{vehicle.plate} is in custody already (custody {held.id} at {held.center.name})")
     refs = [p.store() for p in details.photos]  # everything is checked: files go to the store now
@@ -237,7 +237,7 @@ def take_in(session: Session, *, actor: Principal, capture: Capture, data: Intak
             f"capture {capture.id} is {capture.status}: it was taken in already"
         )
     now = clock.now()
-    taken_in_at = checked_time(data.taken_in_at, "taken_in_at") if data.taken_in_at else now
+    taken_in_at = reported_instant(data.taken_in_at, "taken_in_at") if data.taken_in_at else now
     assert capture.arrived_at is not None
     if taken_in_at < capture.arrived_at:
         raise InvalidInput(
@@ -266,7 +266,7 @@ def take_in(session: Session, *, actor: Principal, capture: Capture, data: Intak
     )
     capture_transitions.move(capture, "take_in")
     towing = costs.charge_towing(session, actor=actor, custody=custody, distance_km=capture.distance_km)
-    when = f"{clock.local(taken_in_at):%m月%d日}"
+    when = f"{zh.month_day(taken_in_at)}"
     plate = capture.vehicle.plate
     events.record(
         session,
@@ -400,7 +400,7 @@ def seizure_record(session: Session, custody: Custody) -> dict[str, Any]:
 
 
 def _local(instant: datetime) -> str:
-    return f"{clock.local(instant):%Y年%m月%d日 %H:%M}"
+    return f"{zh.minute(instant)}"
 
 
 def _signer(role: str) -> str:

@@ -16,7 +16,6 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from car_enforce.captures.models import Capture, CaptureStatus
 from car_enforce.core import clock, events
 from car_enforce.core.db import insert_once
 from car_enforce.core.errors import Conflict, Forbidden, InvalidInput, NotFound
@@ -25,14 +24,12 @@ from car_enforce.core.files import evidence
 from car_enforce.core.identity.models import Organisation, Role
 from car_enforce.core.identity.principal import Principal
 from car_enforce.custody import costs
-from car_enforce.custody.models import ChargeKind, Custody, CustodySource, CustodyStatus
-from car_enforce.custody.service import IntakeDetails, open_custody
+from car_enforce.custody.found import take_in_found
+from car_enforce.custody.models import ChargeKind, Custody
+from car_enforce.custody.service import IntakeDetails
 from car_enforce.inventory.models import InventoryImport, InventoryRow, RowOutcome
 from car_enforce.inventory.towbook import TowbookRow, parse_towbook
 from car_enforce.vehicles.models import Vehicle
-from car_enforce.vehicles.service import lock_vehicle
-from car_enforce.watches import service as watches
-from car_enforce.watches.models import Watch, WatchStatus
 
 MAX_FILE_NAME = 200
 MAX_DISMISS_REASON = 500
@@ -194,93 +191,25 @@ def _identify(session: Session, plate: str | None, vin: str | None) -> Vehicle |
     return vehicle
 
 
-def _holding_watch(session: Session, vehicle_id: int) -> Watch | None:
-    """The watch through which a court holds the car: the active one, else the fulfilled one (the car was
-    captured for that court), else the first queued one (查封规定 Art. 26 orders courts by time)."""
-    found = list(
-        session.scalars(
-            select(Watch)
-            .where(
-                Watch.vehicle_id == vehicle_id,
-                Watch.status.in_([WatchStatus.ACTIVE, WatchStatus.FULFILLED, WatchStatus.QUEUED]),
-            )
-            .order_by(Watch.issued_at, Watch.id)
-        )
-    )
-    for status in (WatchStatus.ACTIVE, WatchStatus.FULFILLED):
-        held = [w for w in found if w.status == status]
-        if held:
-            return held[-1]
-    return found[0] if found else None
-
-
 def _take_in(
     session: Session, *, actor: Principal, row: InventoryRow, center_id: int, vehicle: Vehicle
 ) -> Custody:
     """Take the row's car into custody for the court holding it; Conflict, with the reason, if it cannot."""
-    lock_vehicle(session, vehicle.id)
-    watch = _holding_watch(session, vehicle.id)
-    if watch is None:
-        raise Conflict(
-            f"no court holds {vehicle.plate} (vehicle {vehicle.id}): it has no active, queued or fulfilled "
-            "watch on the platform"
-        )
-    held = session.scalar(
-        select(Custody).where(Custody.vehicle_id == vehicle.id, Custody.status == CustodyStatus.IN_CUSTODY)
-    )
-    if held is not None:
-        where = "this center's" if held.center_id == center_id else f"{held.center.name}'s"
-        raise Conflict(
-            f"{vehicle.plate} is already in {where} custody (custody {held.id}, since "
-            f"{_local(held.taken_in_at)})"
-        )
-    capture = session.scalar(
-        select(Capture).where(
-            Capture.vehicle_id == vehicle.id,
-            Capture.status.in_([CaptureStatus.HELD, CaptureStatus.IN_TRANSIT, CaptureStatus.ARRIVED]),
-        )
-    )
-    if capture is not None:
-        if capture.status == CaptureStatus.HELD:
-            raise Conflict(
-                f"{vehicle.plate} was captured by the police (capture {capture.id}), held until its "
-                "reported place is confirmed: take it in through the capture once it is"
-            )
-        raise Conflict(
-            f"{vehicle.plate} was captured by the police (capture {capture.id}) and is "
-            f"{'on its way to' if capture.status == CaptureStatus.IN_TRANSIT else 'at the gate of'} "
-            f"{capture.destination.name}: take it in through the capture"
-        )
-
     values = row.values
     now = clock.now()
     impound_at = datetime.fromisoformat(values["impound_at"]) if values.get("impound_at") else None
     taken_in_at = impound_at if impound_at is not None and impound_at <= now else now
-    if watch.status in (WatchStatus.ACTIVE, WatchStatus.QUEUED):
-        # The police would still be looking for a car that stands in the yard: the watch has done its job.
-        watches.fulfil_watch(
-            session,
-            actor=actor,
-            watch=watch,
-            capture_id=None,
-            reason=f"车辆已在辅助中心库内（库存导入 {row.import_id}，第 {row.line} 行）",
-        )
     stock = values.get("stock_number") or "—"
     notes = [f"自原系统导入（库存号 {stock}）"]
     if values.get("towed_from"):
         notes.append(f"拖自：{values['towed_from']}")
     if values.get("have_keys") is None:
         notes.append("原系统未记录是否有钥匙")
-    custody = open_custody(
+    custody, watch = take_in_found(
         session,
         actor=actor,
-        source=CustodySource.IMPORT,
         vehicle=vehicle,
         center_id=center_id,
-        court_id=watch.court_id,
-        case_id=watch.case_id,
-        watch_id=watch.id,
-        capture_id=None,
         taken_in_at=taken_in_at,
         # The export's own storage charges cover the days before; the platform's accrual starts today.
         storage_from=clock.today_local(),
@@ -290,6 +219,7 @@ def _take_in(
             custodian_name=actor.label,
             condition_notes="；".join(notes),
         ),
+        why=f"车辆已在辅助中心库内（库存导入 {row.import_id}，第 {row.line} 行）",
     )
     charged = _post_carried_over(session, actor=actor, custody=custody, row=row)
     events.record(

@@ -23,7 +23,7 @@ from datetime import timedelta
 from sqlalchemy import or_, select, text
 from sqlalchemy.orm import Session
 
-from car_enforce.core import clock, events
+from car_enforce.core import clock, events, zh
 from car_enforce.core.errors import NotFound
 from car_enforce.core.events import OFFICER, DomainEvent, Notice
 from car_enforce.core.geo.index import cached_index
@@ -212,10 +212,10 @@ def _route(
     _lock_dispatch_feed(session)
     session.add(AlertDispatch(alert_id=alert.id, organisation_id=unit.id, at=clock.now()))
     session.flush()
-    seen = clock.local(alert.first_read_at)
+    seen = alert.first_read_at
     where = f"{unit.name}辖区" if covering else f"{reporter.name}的卡口"
     action = "已通知该单位依法扣押" if alert.in_scope else "该地点不在布控范围内，已告知当地交警"
-    text = f"您布控的车辆{alert.plate}于{seen:%m月%d日%H:%M}在{where}被识别，{action}。"
+    text = f"您布控的车辆{alert.plate}于{zh.month_day_time(seen)}在{where}被识别，{action}。"
     key = f"alert:{alert.id}:open"
     if gather:
         told = _tell_or_gather(session, watch, alert, key, text)
@@ -237,13 +237,13 @@ def _route(
 def _ask_officer(
     session: Session, actor: Principal, alert: Alert, watch: Watch, camera: Camera, match: Match
 ) -> None:
-    seen = clock.local(alert.first_read_at)
+    seen = alert.first_read_at
     told = _tell_or_gather(
         session,
         watch,
         alert,
         f"alert:{alert.id}:pending",
-        f"疑似识别到您布控的车辆{alert.plate}（识别为{match.reading}，{seen:%m月%d日%H:%M}），请登录平台核对确认。",
+        f"疑似识别到您布控的车辆{alert.plate}（识别为{match.reading}，{zh.month_day_time(seen)}），请登录平台核对确认。",
     )
     _event(
         session,
@@ -262,14 +262,14 @@ def _tell_late(
 ) -> None:
     """A sighting reported after the fact: on the record and told to the officer, dispatched to nobody."""
     reporter = session.get(Organisation, camera.organisation_id)
-    seen = clock.local(alert.first_read_at)
+    seen = alert.first_read_at
     where = f"{reporter.name}的卡口" if reporter is not None else "卡口"
     told = _tell_or_gather(
         session,
         watch,
         alert,
         f"alert:{alert.id}:late",
-        f"您布控的车辆{alert.plate}曾于{seen:%m月%d日%H:%M}在{where}被识别（设备事后补传的记录，"
+        f"您布控的车辆{alert.plate}曾于{zh.month_day_time(seen)}在{where}被识别（设备事后补传的记录，"
         "不是车辆现在的位置，未派警），请登录平台查看。",
     )
     _event(

@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from car_enforce.core import clock, events
+from car_enforce.core import clock, events, zh
 from car_enforce.core.events import OFFICER, DomainEvent, Notice
 from car_enforce.core.identity.models import Organisation
 from car_enforce.core.identity.principal import Principal
@@ -123,8 +123,8 @@ def _text(session: Session, watch: Watch, alerts: Sequence[Alert]) -> str:
         notes.append(f"{hits}次已通知当地交警")
     unit = session.get(Organisation, last.routed_unit_id or last.reporter_id)
     where = f"{unit.name}" if unit is not None else "卡口"
-    span = f"{clock.local(first.first_read_at):%H:%M}至{clock.local(last.last_read_at):%H:%M}"
+    span = f"{zh.clock_time(first.first_read_at)}至{zh.clock_time(last.last_read_at)}"
     return (
         f"您布控的车辆{watch.vehicle.plate}在{span}又被识别{len(alerts)}次（{'，'.join(notes)}），"
-        f"最近一次{clock.local(last.last_read_at):%m月%d日%H:%M}在{where}。行驶路线请登录平台查看。"
+        f"最近一次{zh.month_day_time(last.last_read_at)}在{where}。行驶路线请登录平台查看。"
     )

@@ -219,24 +219,6 @@ def judged(read: PlateRead, now: datetime) -> PlateRead:
     return read
 
 
-def checked_time(instant: datetime, field: str) -> datetime:
-    """An instant a person reports, in UTC; InvalidInput when it has no offset, lies in the future or is
-    too old (captures, custody: a person can correct it, unlike a camera's push)."""
-    if instant.tzinfo is None or instant.utcoffset() is None:
-        example = "2026-11-23T09:00:00+08:00"
-        raise InvalidInput(field, f"{instant.isoformat()} has no UTC offset; send e.g. {example}")
-    at = clock.as_utc(instant)
-    now = clock.now()
-    if at > now + MAX_CLOCK_SKEW:
-        raise InvalidInput(
-            field,
-            f"{at.isoformat()} lies in the future (now {now.isoformat()}); check the camera's clock",
-        )
-    if at < now - MAX_READ_AGE:
-        raise InvalidInput(field, f"{at.isoformat()} is more than {MAX_READ_AGE.days} days old")
-    return at
-
-
 def checked_place(lon: object, lat: object, datum: object, field: str) -> Place:
     """Coordinates in a declared datum, converted to WGS84; InvalidInput for a bad pair or datum."""
     if datum is None or datum == "":

@@ -8,7 +8,7 @@ from datetime import date, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from car_enforce.core import clock, events, sweeps
+from car_enforce.core import clock, events, sweeps, zh
 from car_enforce.core.db import Database
 from car_enforce.core.events import APPLICANTS, OFFICER, DomainEvent, Notice
 from car_enforce.core.identity.principal import Principal
@@ -52,7 +52,7 @@ def lapse(session: Session, watch_id: int, today: date) -> int | None:
     watch.ended_at = clock.now()
     session.flush()
     publish_change(session, watch, WatchChangeKind.LAPSED)
-    ended = f"{watch.expires_on:%Y年%m月%d日}"
+    ended = f"{zh.day(watch.expires_on)}"
     events.record(
         session,
         SWEEPER,
@@ -129,7 +129,7 @@ def remind(
     reminder = Notice(
         OFFICER,
         watch.id,
-        f"您布控的车辆{watch.vehicle.plate}将于{watch.expires_on:%Y年%m月%d日}布控到期（还有{days_left}天），"
+        f"您布控的车辆{watch.vehicle.plate}将于{zh.day(watch.expires_on)}布控到期（还有{days_left}天），"
         "如需续行请在到期前办理续行查封。",
         f"watch-reminder:{watch.id}:{watch.expires_on.isoformat()}:{nearest}",
     )

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from car_enforce.cases.case_number import parse_case_number
 from car_enforce.cases.models import CaseStatus, EnforcementCase
-from car_enforce.core import clock, events
+from car_enforce.core import clock, events, zh
 from car_enforce.core.calendar.service import Deadline, PrcCalendar, load_calendar
 from car_enforce.core.errors import Conflict, InvalidInput, NotFound, RuleViolation
 from car_enforce.core.events import APPLICANTS, OFFICER, DomainEvent, Notice
@@ -165,8 +165,8 @@ LIFT_REASON_TEXT = {
 def _watch_started_text(watch: Watch, today: date) -> str:
     assert watch.expires_on is not None
     return (
-        f"本院已于{today:%Y年%m月%d日}对被执行人名下车辆{watch.vehicle.plate}发布布控，"
-        f"有效期至{watch.expires_on:%Y年%m月%d日}。车辆被查获后您将收到通知。"
+        f"本院已于{zh.day(today)}对被执行人名下车辆{watch.vehicle.plate}发布布控，"
+        f"有效期至{zh.day(watch.expires_on)}。车辆被查获后您将收到通知。"
     )
 
 
@@ -315,7 +315,7 @@ def lift_watch(session: Session, *, actor: Principal, watch: Watch, data: WatchL
         publish_change(session, watch, WatchChangeKind.LIFTED)
     told = _applicants(
         watch,
-        f"本院已于{clock.today_local():%Y年%m月%d日}解除对被执行人名下车辆{watch.vehicle.plate}的布控"
+        f"本院已于{zh.day(clock.today_local())}解除对被执行人名下车辆{watch.vehicle.plate}的布控"
         f"（{LIFT_REASON_TEXT[LiftReason(data.reason)]}）。",
     )
     _event(
@@ -414,7 +414,7 @@ def promote_next(session: Session, *, actor: Principal, vehicle_id: int) -> Watc
     officer = Notice(
         OFFICER,
         queued.id,
-        f"您轮候布控的车辆{queued.vehicle.plate}已于{today:%Y年%m月%d日}生效，有效期至{end.on:%Y年%m月%d日}。",
+        f"您轮候布控的车辆{queued.vehicle.plate}已于{zh.day(today)}生效，有效期至{zh.day(end.on)}。",
         f"watch-activated:{queued.id}",
     )
     _event(

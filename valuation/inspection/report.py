@@ -8,13 +8,11 @@ the center, the inspector, the scores, the defects and the verdicts.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 
-from jinja2 import Environment, PackageLoader, select_autoescape
 from sqlalchemy.orm import Session
 
-from car_enforce.core import clock
+from car_enforce.core import zh
 from car_enforce.core.errors import Unavailable
 from car_enforce.core.settings import get_settings
 from car_enforce.custody.models import Custody
@@ -164,7 +162,7 @@ def report_data(session: Session, inspection: Inspection, data: Checklist | None
         vehicle_type=vehicle.vehicle_type or "—",
         vehicle_description=vehicle.description or "—",
         center=custody.center.name,
-        inspected_on=f"{clock.local(inspection.inspected_at):%Y年%m月%d日}",
+        inspected_on=zh.day(inspection.inspected_at),
         inspector=inspection.inspector_name,
         odometer=f"{inspection.odometer_km}公里" if inspection.odometer_km is not None else "—",
         score=inspection.score,
@@ -182,19 +180,9 @@ def report_data(session: Session, inspection: Inspection, data: Checklist | None
 # ---------------------------------------------------------------------------------------------- HTML
 
 
-@lru_cache(maxsize=1)
-def _environment() -> Environment:
-    return Environment(
-        loader=PackageLoader("valuation.inspection", "templates"),
-        autoescape=select_autoescape(default=True, default_for_string=True),
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
-
-
 def render_html(report: Report) -> str:
     """The report as one HTML page; every value escaped (notes are typed by people)."""
-    return _environment().get_template("report.html").render(report=report)
+    return zh.environment("valuation.inspection").get_template("report.html").render(report=report)
 
 
 # ----------------------------------------------------------------------------------------------- PDF
