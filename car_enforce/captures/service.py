@@ -30,7 +30,8 @@ from car_enforce.captures.destination import (
 from car_enforce.captures.models import Capture, CapturePhoto, CaptureStatus
 from car_enforce.captures.schemas import ArrivalIn, CaptureReport, PlaceConfirmationIn
 from car_enforce.core import clock, events, zh
-from car_enforce.core.errors import Conflict, Forbidden, InvalidInput, NotFound
+from car_enforce.core.access import Scope, is_not, own
+from car_enforce.core.errors import Conflict, Forbidden, InvalidInput
 from car_enforce.core.events import OFFICER, DomainEvent, Notice
 from car_enforce.core.files.photos import CheckedPhoto, checked_photo
 from car_enforce.core.geo.models import Jurisdiction
@@ -516,42 +517,29 @@ def confirm_place(
     return capture
 
 
-def _sees(actor: Principal, capture: Capture) -> bool:
-    if actor.role == Role.ADMIN:
-        return True
-    if actor.role == Role.OFFICER:
-        return capture.court_id == actor.organisation_id
-    if actor.role == Role.CENTER_STAFF:
-        # A held capture's center is only the one its doubtful place leads to: not told, not shown.
-        return capture.destination_center_id == actor.organisation_id and capture.status != CaptureStatus.HELD
-    if actor.role == Role.POLICE_ADAPTER:
-        return capture.reporter_organisation_id == actor.organisation_id
-    return False
+# Who sees a capture: its court, the center it goes to (not while its place is in doubt: a held capture's
+# center is only the one its doubtful coordinates lead to), and the unit that reported it.
+CAPTURES = Scope(
+    Capture,
+    "capture",
+    {
+        Role.OFFICER: [own(Capture.court_id)],
+        Role.CENTER_STAFF: [own(Capture.destination_center_id), is_not(Capture.status, CaptureStatus.HELD)],
+        Role.POLICE_ADAPTER: [own(Capture.reporter_organisation_id)],
+    },
+)
 
 
 def visible_capture(session: Session, actor: Principal, capture_id: int) -> Capture:
     """The capture if the caller's work involves it; NotFound otherwise (its existence is not told)."""
-    capture = session.get(Capture, capture_id)
-    if capture is None or not _sees(actor, capture):
-        raise NotFound(f"capture {capture_id} does not exist")
-    return capture
+    return CAPTURES.load(session, actor, capture_id)
 
 
 def list_captures(
     session: Session, actor: Principal, *, status: CaptureStatus | None, limit: int, offset: int
 ) -> list[Capture]:
     """The captures the caller's work involves, newest first."""
-    query = select(Capture)
-    if actor.role == Role.OFFICER:
-        query = query.where(Capture.court_id == actor.organisation_id)
-    elif actor.role == Role.CENTER_STAFF:
-        query = query.where(
-            Capture.destination_center_id == actor.organisation_id, Capture.status != CaptureStatus.HELD
-        )
-    elif actor.role == Role.POLICE_ADAPTER:
-        query = query.where(Capture.reporter_organisation_id == actor.organisation_id)
-    elif actor.role != Role.ADMIN:
-        return []
+    query = CAPTURES.select(actor)
     if status is not None:
         query = query.where(Capture.status == status)
     return list(session.scalars(query.order_by(Capture.id.desc()).limit(limit).offset(offset)))

@@ -12,7 +12,8 @@ from car_enforce.cases.id_numbers import check_credit_code, check_resident_id
 from car_enforce.cases.models import CaseStatus, EnforcementCase, Party, PartyKind, PartyRole
 from car_enforce.cases.schemas import CaseCreate, PartyIn
 from car_enforce.core import clock, events
-from car_enforce.core.errors import Conflict, InvalidInput, NotFound
+from car_enforce.core.access import Scope, own
+from car_enforce.core.errors import Conflict, InvalidInput
 from car_enforce.core.events import DomainEvent
 from car_enforce.core.identity.models import Organisation, OrgKind, Role
 from car_enforce.core.identity.principal import Principal
@@ -88,24 +89,17 @@ def open_case(session: Session, *, actor: Principal, data: CaseCreate) -> Enforc
     return case
 
 
+# Who sees a case: the officers of its court.
+CASES = Scope(EnforcementCase, "case", {Role.OFFICER: [own(EnforcementCase.court_id)]})
+
+
 def visible_case(session: Session, actor: Principal, case_id: int) -> EnforcementCase:
     """The case if the caller may see it; an officer sees only the cases of the officer's own court."""
-    case = session.get(EnforcementCase, case_id)
-    if case is None or not _may_see(actor, case):
-        raise NotFound(f"case {case_id} does not exist")
-    return case
-
-
-def _may_see(actor: Principal, case: EnforcementCase) -> bool:
-    if actor.role == Role.ADMIN:
-        return True
-    return actor.role == Role.OFFICER and case.court_id == actor.organisation_id
+    return CASES.load(session, actor, case_id)
 
 
 def list_cases(session: Session, actor: Principal, *, limit: int, offset: int) -> list[EnforcementCase]:
-    query = select(EnforcementCase).order_by(EnforcementCase.id.desc()).limit(limit).offset(offset)
-    if actor.role != Role.ADMIN:
-        query = query.where(EnforcementCase.court_id == actor.organisation_id)
+    query = CASES.select(actor).order_by(EnforcementCase.id.desc()).limit(limit).offset(offset)
     return list(session.scalars(query))
 
 

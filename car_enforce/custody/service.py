@@ -17,7 +17,8 @@ from sqlalchemy.orm import Session
 from car_enforce.captures import transitions as capture_transitions
 from car_enforce.captures.models import Capture, CaptureStatus
 from car_enforce.core import clock, events, zh
-from car_enforce.core.errors import Conflict, Forbidden, InvalidInput, NotFound
+from car_enforce.core.access import Scope, own
+from car_enforce.core.errors import Conflict, Forbidden, InvalidInput
 from car_enforce.core.events import APPLICANTS, OFFICER, DomainEvent, Notice
 from car_enforce.core.files.photos import CheckedPhoto, checked_photo
 from car_enforce.core.identity.models import Role
@@ -407,23 +408,20 @@ def _signer(role: str) -> str:
     return {"officer": "执行人员", "custodian": "保管人", "witness": "到场人员"}.get(role, role)
 
 
+# Who sees a custody: the court that holds the car and the center that keeps it.
+CUSTODY = Scope(
+    Custody, "custody", {Role.OFFICER: [own(Custody.court_id)], Role.CENTER_STAFF: [own(Custody.center_id)]}
+)
+
+
 def sees(actor: Principal, custody: Custody) -> bool:
     """Whether the caller's work involves the custody: its court, its center, an admin."""
-    if actor.role == Role.ADMIN:
-        return True
-    if actor.role == Role.OFFICER:
-        return custody.court_id == actor.organisation_id
-    if actor.role == Role.CENTER_STAFF:
-        return custody.center_id == actor.organisation_id
-    return False
+    return CUSTODY.allows(actor, custody)
 
 
 def visible_custody(session: Session, actor: Principal, custody_id: int) -> Custody:
     """The custody if the caller's work involves it (its court, its center, an admin); NotFound otherwise."""
-    custody = session.get(Custody, custody_id)
-    if custody is None or not sees(actor, custody):
-        raise NotFound(f"custody {custody_id} does not exist")
-    return custody
+    return CUSTODY.load(session, actor, custody_id)
 
 
 def lock_custody(session: Session, custody: Custody) -> None:
@@ -439,13 +437,7 @@ def custody_of_capture(session: Session, capture_id: int) -> Custody | None:
 def list_custody(
     session: Session, actor: Principal, *, status: CustodyStatus | None, limit: int, offset: int
 ) -> list[Custody]:
-    query = select(Custody)
-    if actor.role == Role.OFFICER:
-        query = query.where(Custody.court_id == actor.organisation_id)
-    elif actor.role == Role.CENTER_STAFF:
-        query = query.where(Custody.center_id == actor.organisation_id)
-    elif actor.role != Role.ADMIN:
-        return []
+    query = CUSTODY.select(actor)
     if status is not None:
         query = query.where(Custody.status == status)
     return list(session.scalars(query.order_by(Custody.id.desc()).limit(limit).offset(offset)))

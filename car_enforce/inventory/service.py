@@ -17,6 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from car_enforce.core import clock, events
+from car_enforce.core.access import Scope, own
 from car_enforce.core.db import insert_once
 from car_enforce.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from car_enforce.core.events import OFFICER, DomainEvent, Notice
@@ -291,15 +292,13 @@ def _local(instant: datetime) -> str:
 # --- reading and deciding -------------------------------------------------------------------------
 
 
+# Who sees an import: the staff of the center whose yard it lists.
+IMPORTS = Scope(InventoryImport, "inventory import", {Role.CENTER_STAFF: [own(InventoryImport.center_id)]})
+
+
 def visible_import(session: Session, actor: Principal, import_id: int) -> InventoryImport:
     """The import if the caller works at its center (or is an admin); NotFound otherwise."""
-    imp = session.get(InventoryImport, import_id)
-    if imp is None or not (
-        actor.role == Role.ADMIN
-        or (actor.role == Role.CENTER_STAFF and actor.organisation_id == imp.center_id)
-    ):
-        raise NotFound(f"inventory import {import_id} does not exist")
-    return imp
+    return IMPORTS.load(session, actor, import_id)
 
 
 def row_at(session: Session, imp: InventoryImport, line: int) -> InventoryRow:

@@ -140,26 +140,22 @@ def _warn(session: Session, calendar: PrcCalendar, today: date, capture_id: int,
     return True
 
 
-def raise_deviation_warnings(session: Session, today: date) -> list[tuple[int, Stage]]:
-    """Warn every late stage of every capture not released, once; (capture id, stage) of those raised."""
-    calendar = load_calendar(session)
-    raised: list[tuple[int, Stage]] = []
-    for capture_id, late in _late_stages(session, calendar, today):
-        if _warn(session, calendar, today, capture_id, late):
-            raised.append((capture_id, late.stage))
-    return raised
-
-
 def sweep_stage_clocks(database: Database) -> list[tuple[int, Stage]]:
-    """The scheduler's stage sweep: each late stage warned in its own transaction, safe to rerun and to run
-    twice at once."""
+    """The scheduler's stage sweep: each capture's late stages warned in a transaction of its own (the
+    capture is the item: its row lock orders two sweeps), safe to rerun and to run twice at once."""
     today = clock.today_local()
     with database.unit_of_work() as session:
         late = _late_stages(session, load_calendar(session), today)
+    by_capture: dict[int, list[StageClock]] = {}
+    for capture_id, timer in late:
+        by_capture.setdefault(capture_id, []).append(timer)
 
-    def warn(session: Session, item: tuple[int, StageClock]) -> tuple[int, Stage] | None:
-        capture_id, timer = item
-        raised = _warn(session, load_calendar(session), today, capture_id, timer)
-        return (capture_id, timer.stage) if raised else None
+    def warn(session: Session, capture_id: int) -> list[tuple[int, Stage]]:
+        calendar = load_calendar(session)
+        return [
+            (capture_id, timer.stage)
+            for timer in by_capture[capture_id]
+            if _warn(session, calendar, today, capture_id, timer)
+        ]
 
-    return sweeps.each(database, "stage-clocks", late, warn)
+    return [raised for batch in sweeps.each(database, "stage-clocks", by_capture, warn) for raised in batch]

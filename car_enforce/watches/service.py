@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from car_enforce.cases.case_number import parse_case_number
 from car_enforce.cases.models import CaseStatus, EnforcementCase
 from car_enforce.core import clock, events, zh
+from car_enforce.core.access import Scope, own
 from car_enforce.core.calendar.service import Deadline, PrcCalendar, load_calendar
 from car_enforce.core.errors import Conflict, InvalidInput, NotFound, RuleViolation
 from car_enforce.core.events import APPLICANTS, OFFICER, DomainEvent, Notice
@@ -431,11 +432,12 @@ def promote_next(session: Session, *, actor: Principal, vehicle_id: int) -> Watc
     return queued
 
 
+# Who sees a watch: the officers of the court that issued it.
+WATCHES = Scope(Watch, "watch", {Role.OFFICER: [own(Watch.court_id)]})
+
+
 def visible_watch(session: Session, actor: Principal, watch_id: int) -> Watch:
-    watch = session.get(Watch, watch_id)
-    if watch is None or (actor.role != Role.ADMIN and watch.court_id != actor.organisation_id):
-        raise NotFound(f"watch {watch_id} does not exist")
-    return watch
+    return WATCHES.load(session, actor, watch_id)
 
 
 def watches_of_case(session: Session, case: EnforcementCase) -> list[Watch]:
