@@ -25,7 +25,7 @@ from api.routers import inventory as inventory_router
 from api.routers import stages as stages_router
 from api.routers import viid as viid_router
 from api.simulators import sms
-from api.wiring import install_handlers
+from api.wiring import install_clock, install_handlers
 from car_enforce.core.db import Database, get_database, set_database
 from car_enforce.sightings.index import warm_index
 
@@ -87,6 +87,7 @@ def create_app(
     install_handlers()
     if database is not None:
         set_database(database)
+    install_clock(get_database())
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:

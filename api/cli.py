@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import logging
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import typer
 
-from api.wiring import install_handlers
+from api.wiring import install_clock, install_handlers
 from car_enforce.core.settings import PROJECT_ROOT, get_settings
+from car_enforce.core.shared_clock import SharedClock
 
 app = typer.Typer(help="The vehicle seizure and judicial auction platform.", no_args_is_help=True)
 
@@ -22,9 +24,13 @@ def _compose() -> None:
 db_app = typer.Typer(help="Database migrations.", no_args_is_help=True)
 timeline_app = typer.Typer(help="The hash-chained timeline.", no_args_is_help=True)
 calendar_app = typer.Typer(help="Official holiday schedules.", no_args_is_help=True)
+clock_app = typer.Typer(
+    help="The shared clock (CARENFORCE_CLOCK=shared): move every process's time.", no_args_is_help=True
+)
 app.add_typer(db_app, name="db")
 app.add_typer(timeline_app, name="timeline")
 app.add_typer(calendar_app, name="calendar")
+app.add_typer(clock_app, name="clock")
 
 
 def _log_to_stderr() -> None:
@@ -124,6 +130,7 @@ def scheduler_cmd() -> None:
     from car_enforce.core.db import get_database
 
     _log_to_stderr()
+    install_clock(get_database())
     run_forever(get_database())
 
 
@@ -160,3 +167,41 @@ def calendar_load(file: Path) -> None:
 def where() -> None:
     """Print where the platform keeps its data."""
     typer.echo(f"project: {PROJECT_ROOT}\ndatabase: {get_settings().database_url}")
+
+
+def _shared_clock() -> SharedClock:
+    from car_enforce.core.db import get_database
+
+    return SharedClock(get_database(), refresh=timedelta(0))
+
+
+@clock_app.command("show")
+def clock_show() -> None:
+    """The platform's time as every process using the shared clock sees it."""
+    typer.echo(_shared_clock().now().isoformat())
+
+
+@clock_app.command("set")
+def clock_set(
+    instant: datetime = typer.Argument(..., help="e.g. 2026-11-23T09:00:00+08:00"),
+    frozen: bool = typer.Option(False, help="Time stands still at the instant instead of running on"),
+) -> None:
+    if instant.tzinfo is None:
+        raise typer.BadParameter("give the instant with its UTC offset, e.g. 2026-11-23T09:00:00+08:00")
+    _shared_clock().set(instant, running=not frozen)
+    clock_show()
+
+
+@clock_app.command("advance")
+def clock_advance(
+    minutes: float = typer.Option(0.0), hours: float = typer.Option(0.0), days: float = typer.Option(0.0)
+) -> None:
+    _shared_clock().advance(timedelta(minutes=minutes, hours=hours, days=days))
+    clock_show()
+
+
+@clock_app.command("release")
+def clock_release() -> None:
+    """Back to the real time for every process."""
+    _shared_clock().release()
+    clock_show()

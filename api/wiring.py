@@ -1,4 +1,4 @@
-"""The composition root of domain events: which handlers each kind of event reaches.
+"""The composition root: which handlers each kind of domain event reaches, and which clock runs.
 
 A verb records one event (``car_enforce.core.events``); everything that follows from it is listed here,
 so a later stage reacts to an earlier one's event without the earlier one knowing it exists.
@@ -8,9 +8,12 @@ Handlers run in the verb's transaction, in the order they are registered.
 from __future__ import annotations
 
 from car_enforce import notices
-from car_enforce.core import events
+from car_enforce.core import clock, events
+from car_enforce.core.db import Database
 from car_enforce.core.events import Handlers
 from car_enforce.core.notify.handlers import tell_parties
+from car_enforce.core.settings import get_settings
+from car_enforce.core.shared_clock import SharedClock
 from car_enforce.stages import handlers as stages
 from car_enforce.watches import handlers as watches
 
@@ -23,6 +26,12 @@ def event_handlers() -> Handlers:
         handlers.on(kind, stages.reach_stage)  # the stage clocks
     handlers.on("custody.released", watches.car_left_custody)  # the watch that held the car ends
     return handlers
+
+
+def install_clock(database: Database) -> None:
+    """Under ``CARENFORCE_CLOCK=shared`` every process reads the clock kept in the database."""
+    if get_settings().clock == "shared" and not isinstance(clock.get_clock(), SharedClock):
+        clock.set_clock(SharedClock(database))
 
 
 def install_handlers() -> None:

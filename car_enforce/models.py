@@ -2,7 +2,7 @@
 
 from car_enforce.captures import models as captures_models
 from car_enforce.cases import models as cases_models
-from car_enforce.core import idempotency, lease
+from car_enforce.core import idempotency, lease, shared_clock
 from car_enforce.core.calendar import models as calendar_models
 from car_enforce.core.geo import models as geo_models
 from car_enforce.core.identity import models as identity_models
@@ -27,6 +27,7 @@ __all__ = [
     "inventory_models",
     "lease",
     "notify_models",
+    "shared_clock",
     "sightings_models",
     "stages_models",
     "timeline_models",

@@ -21,6 +21,9 @@ class Settings(BaseSettings):
     port: int = 8000
     public_base_url: str = "http://127.0.0.1:8000"
     timezone: str = "Asia/Shanghai"
+    # "system": the real time (production). "shared": the movable clock kept in the database, which every
+    # process of the platform reads, so a simulation can move time for the API and the scheduler at once.
+    clock: Literal["system", "shared"] = "system"
 
     token_ttl_hours: int = 12
     password_hash_profile: Literal["rfc9106_low_memory", "cheapest"] = "rfc9106_low_memory"

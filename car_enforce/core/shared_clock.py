@@ -1,0 +1,97 @@
+"""A movable clock kept in the database, so that every process of one platform (API workers, the
+scheduler, a city simulation driving them) sees the same moved time.
+
+Production reads the real clock (``CARENFORCE_CLOCK=system``, the default). With
+``CARENFORCE_CLOCK=shared`` each process reads the one ``shared_clock`` row: the platform instant it was
+set to, the real instant it was set at, and whether time runs on from there or stands still. A process
+re-reads the row at most every ``refresh`` of real time and runs its copy on in between, so a move is
+seen everywhere within that time (0.2 s by default) and a read costs no query on the hot path.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import Boolean, select
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from car_enforce.core.db import Base, Database, UTCDateTime
+
+ROW_ID = 1
+
+
+class SharedClockRow(Base):
+    __tablename__ = "shared_clock"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    instant: Mapped[datetime] = mapped_column(UTCDateTime)  # the platform's time when the row was written
+    set_at: Mapped[datetime] = mapped_column(UTCDateTime)  # the real time when the row was written
+    running: Mapped[bool] = mapped_column(Boolean)  # False: time stands still at ``instant``
+
+
+def _real() -> datetime:
+    return datetime.now(UTC)
+
+
+class SharedClock:
+    """The platform's time from the ``shared_clock`` row; the real time while no row exists."""
+
+    def __init__(self, database: Database, *, refresh: timedelta = timedelta(seconds=0.2)) -> None:
+        self.database = database
+        self.refresh_s = refresh.total_seconds()
+        self._lock = threading.Lock()
+        self._read_at = -1e18  # monotonic seconds of the last read of the row
+        self._row: tuple[datetime, datetime, bool] | None = None
+
+    def _current(self) -> tuple[datetime, datetime, bool] | None:
+        with self._lock:
+            if time.monotonic() - self._read_at >= self.refresh_s:
+                with self.database.unit_of_work(read_only=True) as session:
+                    row = session.get(SharedClockRow, ROW_ID)
+                    self._row = (row.instant, row.set_at, row.running) if row is not None else None
+                self._read_at = time.monotonic()
+            return self._row
+
+    def now(self) -> datetime:
+        row = self._current()
+        if row is None:
+            return _real()
+        instant, set_at, running = row
+        return instant + (_real() - set_at) if running else instant
+
+    def _write(self, instant: datetime, running: bool) -> None:
+        with self.database.unit_of_work() as session:
+            _store(session, instant.astimezone(UTC), running)
+        with self._lock:
+            self._read_at = -1e18  # this process sees its own move at once
+
+    def set(self, instant: datetime, *, running: bool = True) -> None:
+        if instant.tzinfo is None:
+            raise ValueError("the shared clock needs a timezone-aware instant")
+        self._write(instant, running)
+
+    def advance(self, delta: timedelta) -> None:
+        """Move the platform's time on by ``delta`` (it keeps running or standing as it was)."""
+        row = self._current()
+        running = row[2] if row is not None else True
+        self._write(self.now() + delta, running)
+
+    def release(self) -> None:
+        """Back to the real time for every process."""
+        with self.database.unit_of_work() as session:
+            row = session.get(SharedClockRow, ROW_ID)
+            if row is not None:
+                session.delete(row)
+        with self._lock:
+            self._read_at = -1e18
+
+
+def _store(session: Session, instant: datetime, running: bool) -> None:
+    # The row is locked, so two processes moving time at once apply one move after the other.
+    row = session.scalar(select(SharedClockRow).where(SharedClockRow.id == ROW_ID).with_for_update())
+    if row is None:
+        session.add(SharedClockRow(id=ROW_ID, instant=instant, set_at=_real(), running=running))
+    else:
+        row.instant, row.set_at, row.running = instant, _real(), running
