@@ -29,6 +29,7 @@ from typing import Any
 import httpx
 from sqlalchemy import Connection, Date, Engine, Table, create_engine, insert, make_url, text, update
 
+from api.demo import region
 from car_enforce.cases.id_numbers import resident_id_check_char
 from car_enforce.cases.models import EnforcementCase, Party
 from car_enforce.core.db import Base
@@ -46,7 +47,9 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 PROVINCE_ID, CITY_ID, COUNTY_ID, OTHER_COUNTY_ID = 1, 2, 3, 4
 COURT_ID, POLICE_ID = 1, 2
 OFFICER_ID = 1
-COURT_NAME, COURT_CODE, COURT_PHONE = "平阳县人民法院", "浙0326", "0577-63600000"
+# The demo region's 平阳 court and brigade (api/demo/region.py).
+PINGYANG = region.COUNTY["330326"]
+COURT_NAME, COURT_CODE, COURT_PHONE = PINGYANG.court, PINGYANG.court_code, PINGYANG.court_phone
 OFFICER_PASSWORD = "bench-officer-password"
 
 # Plates: 浙C (Wenzhou) + a serial. Ordinary serials are 5 of 34 characters (no I, O); small new-energy
@@ -330,7 +333,7 @@ def insert_world(conn: Connection, now: datetime) -> World:
             {
                 "id": POLICE_ID,
                 "kind": "police_unit",
-                "name": "平阳县公安局交通警察大队",
+                "name": PINGYANG.brigade,
                 "code": None,
                 "jurisdiction_id": COUNTY_ID,
                 "contact_phone": "0577-63700000",

@@ -12,18 +12,14 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
+from api.demo import region as demo_region
+from car_enforce.custody.models import VehicleClass
 from tests.api_helpers import login
 from tests.test_api_captures import PNG_BASE64, police, report, watched_car
 
-# The 平阳 center's prices for small cars in the tests: 30 yuan a day, 300 yuan a tow plus 8 a km,
-# 500 yuan an inspection.
-SMALL_TARIFF = {
-    "vehicle_class": "small",
-    "storage_daily_fen": 3000,
-    "towing_base_fen": 30000,
-    "towing_per_km_fen": 800,
-    "inspection_fen": 50000,
-}
+# The demo region's prices for small cars (api/demo/region.py): 30 yuan a day, 300 yuan a tow plus 8 a
+# km, 500 yuan an inspection.
+SMALL_TARIFF = {"vehicle_class": "small", **demo_region.TARIFF[VehicleClass.SMALL]}
 
 
 def set_tariff(

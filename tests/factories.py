@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
+from api.demo import region as demo_region
 from car_enforce.core.db import Database
 from car_enforce.core.geo.models import Jurisdiction, JurisdictionLevel
 from car_enforce.core.identity.models import Organisation, OrgKind, Role
@@ -130,8 +131,9 @@ def world(database: Database) -> World:
     """Two courts with an officer each, an admin, and police units at county, city and other-city level."""
     with database.unit_of_work() as s:
         r = region(s)
-        py_court = court(s, "平阳县人民法院", "浙0326", r.pingyang)
-        lc_court = court(s, "温州市鹿城区人民法院", "浙0302", r.city)
+        pingyang, lucheng = demo_region.COUNTY["330326"], demo_region.COUNTY["330302"]
+        py_court = court(s, pingyang.court, pingyang.court_code, r.pingyang)
+        lc_court = court(s, lucheng.court, lucheng.court_code, r.city)
         officer(s, py_court, "py.officer")
         officer(s, lc_court, "lc.officer", phone="13800000302")
         admin(s)
@@ -139,8 +141,8 @@ def world(database: Database) -> World:
             region=r,
             pingyang_court=py_court.id,
             lucheng_court=lc_court.id,
-            pingyang_key=police_key(s, "平阳县公安局交通警察大队", r.pingyang),
-            yueqing_key=police_key(s, "乐清市公安局交通警察大队", r.yueqing),
+            pingyang_key=police_key(s, pingyang.brigade, r.pingyang),
+            yueqing_key=police_key(s, demo_region.COUNTY["330382"].brigade, r.yueqing),
             city_key=police_key(s, "温州市公安局交通警察支队", r.city),
             hangzhou_key=police_key(s, "杭州市公安局交通警察支队", r.other_city),
         )
@@ -184,8 +186,9 @@ def center(
     return org
 
 
-PINGYANG_CENTER = "法拍车辅助事务办理中心（温州平阳站）"
-PINGYANG_CENTER_AT = (120.5605, 27.6715)
+# The demo region's 平阳 center (api/demo/region.py): its name and position.
+PINGYANG_CENTER = demo_region.PINGYANG_CENTER.name
+PINGYANG_CENTER_AT = (demo_region.PINGYANG_CENTER.lon, demo_region.PINGYANG_CENTER.lat)
 HANGZHOU_CENTER = "法拍车辅助事务办理中心（杭州站）"
 HANGZHOU_CENTER_AT = (120.1551, 30.2741)
 

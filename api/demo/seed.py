@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from api.demo import region
 from car_enforce.cases.models import EnforcementCase, PartyKind
 from car_enforce.cases.schemas import CaseCreate, PartyIn
 from car_enforce.cases.service import open_case
@@ -25,7 +26,6 @@ from car_enforce.core.identity.service import (
     principal_of_key,
     principal_of_user,
 )
-from car_enforce.custody.models import VehicleClass
 from car_enforce.custody.schemas import TariffIn
 from car_enforce.custody.tariffs import set_tariff
 from car_enforce.sightings.viid.schemas import ViidAccountIn
@@ -36,62 +36,12 @@ from car_enforce.vehicles.service import register_vehicle
 from car_enforce.watches.schemas import WatchCreate
 from car_enforce.watches.service import issue_watch
 
-DEMO_PASSWORD = "demo-password-2026"
+DEMO_PASSWORD = region.PASSWORD
 SEED = Principal.system("seed-demo")
-
-# (county code, short name, court name, court code, brigade name)
-COUNTIES = [
-    ("330302", "鹿城", "温州市鹿城区人民法院", "浙0302", "温州市公安局交通警察支队鹿城大队"),
-    ("330303", "龙湾", "温州市龙湾区人民法院", "浙0303", "温州市公安局交通警察支队龙湾大队"),
-    ("330304", "瓯海", "温州市瓯海区人民法院", "浙0304", "温州市公安局交通警察支队瓯海大队"),
-    ("330305", "洞头", "温州市洞头区人民法院", "浙0305", "温州市公安局洞头区分局交通警察大队"),
-    ("330324", "永嘉", "永嘉县人民法院", "浙0324", "永嘉县公安局交通警察大队"),
-    ("330326", "平阳", "平阳县人民法院", "浙0326", "平阳县公安局交通警察大队"),
-    ("330327", "苍南", "苍南县人民法院", "浙0327", "苍南县公安局交通警察大队"),
-    ("330328", "文成", "文成县人民法院", "浙0328", "文成县公安局交通警察大队"),
-    ("330329", "泰顺", "泰顺县人民法院", "浙0329", "泰顺县公安局交通警察大队"),
-    ("330381", "瑞安", "瑞安市人民法院", "浙0381", "瑞安市公安局交通警察大队"),
-    ("330382", "乐清", "乐清市人民法院", "浙0382", "乐清市公安局交通警察大队"),
-    ("330383", "龙港", "龙港市人民法院", "浙0383", "龙港市公安局交通警察大队"),
-]
-
-
-@dataclass(frozen=True)
-class DemoLogin:
-    who: str
-    username: str
-    role: Role
-
-
-@dataclass(frozen=True)
-class DemoKey:
-    organisation: str
-    secret: str
-
-
-LOGINS = [
-    DemoLogin("平台管理员 (admin)", "admin", Role.ADMIN),
-    DemoLogin("平阳县人民法院 执行干警", "pingyang.officer", Role.OFFICER),
-    DemoLogin("温州市鹿城区人民法院 执行干警", "lucheng.officer", Role.OFFICER),
-    DemoLogin("温州市中级人民法院 执行干警", "wenzhou.officer", Role.OFFICER),
-    DemoLogin("辅助事务办理中心（温州平阳站）", "pingyang.center", Role.CENTER_STAFF),
-]
-# Fixed demo keys (shape ck_<8 hex>_<secret>); a real deployment issues keys through the admin API.
-KEYS = [
-    DemoKey("平阳县公安局交通警察大队", "ck_d0330326_demo-pingyang-brigade-key-0000000000000"),
-    DemoKey("乐清市公安局交通警察大队", "ck_d0330382_demo-yueqing-brigade-key-00000000000000"),
-    DemoKey("温州市公安局交通警察支队", "ck_d0330300_demo-wenzhou-detachment-key-00000000000"),
-]
-
-
-@dataclass(frozen=True)
-class DemoViidAccount:
-    organisation: str
-    username: str  # its Digest password is the organisation's demo key
-
-
-# A GA/T 1400 account for the Pingyang brigade's checkpoints (README: "GA/T 1400 checkpoints").
-VIID_ACCOUNT = DemoViidAccount("平阳县公安局交通警察大队", "pingyang-viid")
+LOGINS = region.LOGINS
+KEYS = region.KEYS
+VIID_ACCOUNT = region.VIID_ACCOUNT
+DEMO_TARIFF = region.TARIFF
 
 
 def is_seeded(session: Session) -> bool:
@@ -104,121 +54,95 @@ def seed(session: Session) -> None:
     city = places["330300"]
 
     operator = create_organisation(
-        session, actor=SEED, kind=OrgKind.PLATFORM_OPERATOR, name="云执车平台运营", code="OPS"
+        session, actor=SEED, kind=OrgKind.PLATFORM_OPERATOR, name=region.OPERATOR[0], code=region.OPERATOR[1]
     )
-    admin = create_user(
-        session,
-        actor=SEED,
-        organisation_id=operator.id,
-        username="admin",
-        password=DEMO_PASSWORD,
-        role=Role.ADMIN,
-        display_name="平台管理员",
-    )
+    name, code, phone = region.CITY_COURT
     intermediate = create_organisation(
         session,
         actor=SEED,
         kind=OrgKind.COURT,
-        name="温州市中级人民法院",
-        code="浙03",
+        name=name,
+        code=code,
         jurisdiction_id=city.id,
-        contact_phone="0577-88888000",
+        contact_phone=phone,
     )
+    name, code, phone = region.CITY_POLICE
     create_organisation(
         session,
         actor=SEED,
         kind=OrgKind.POLICE_UNIT,
-        name="温州市公安局交通警察支队",
-        code="JJ330300",
+        name=name,
+        code=code,
         jurisdiction_id=city.id,
-        contact_phone="0577-88000122",
+        contact_phone=phone,
     )
-    courts: dict[str, Organisation] = {}
-    for code, _short, court_name, court_code, brigade in COUNTIES:
-        county = places[code]
-        courts[code] = create_organisation(
+    owners: dict[str, Organisation] = {"operator": operator, "city": intermediate}
+    for county in region.COUNTIES:
+        place = places[county.code]
+        owners[county.code] = create_organisation(
             session,
             actor=SEED,
             kind=OrgKind.COURT,
-            name=court_name,
-            code=court_code,
-            jurisdiction_id=county.id,
-            contact_phone=f"0577-6{code[-3:]}0000",
+            name=county.court,
+            code=county.court_code,
+            jurisdiction_id=place.id,
+            contact_phone=county.court_phone,
         )
         create_organisation(
             session,
             actor=SEED,
             kind=OrgKind.POLICE_UNIT,
-            name=brigade,
-            code=f"JJ{code}",
-            jurisdiction_id=county.id,
-            contact_phone=f"0577-6{code[-3:]}0122",
+            name=county.brigade,
+            code=f"JJ{county.code}",
+            jurisdiction_id=place.id,
+            contact_phone=county.brigade_phone,
         )
-    pingyang_center = create_organisation(
-        session,
-        actor=SEED,
-        kind=OrgKind.AUX_CENTER,
-        name="法拍车辅助事务办理中心（温州平阳站）",
-        code="AUX-PY",
-        jurisdiction_id=places["330326"].id,
-        contact_phone="0577-63600000",
-        address="温州市平阳县昆阳镇",
-        lon=120.5605,
-        lat=27.6715,
-    )
-    lucheng_center = create_organisation(
-        session,
-        actor=SEED,
-        kind=OrgKind.AUX_CENTER,
-        name="法拍车辅助事务办理中心（温州鹿城站）",
-        code="AUX-LC",
-        jurisdiction_id=places["330302"].id,
-        contact_phone="0577-88300000",
-        address="温州市鹿城区",
-        lon=120.6500,
-        lat=28.0100,
-    )
+    centers = []
+    for c in region.CENTERS:
+        owners[c.code] = create_organisation(
+            session,
+            actor=SEED,
+            kind=OrgKind.AUX_CENTER,
+            name=c.name,
+            code=c.code,
+            jurisdiction_id=places[c.county].id,
+            contact_phone=c.phone,
+            address=c.address,
+            lon=c.lon,
+            lat=c.lat,
+        )
+        centers.append(owners[c.code])
+    name, code, phone = region.REGISTRY
     create_organisation(
         session,
         actor=SEED,
         kind=OrgKind.VEHICLE_REGISTRY,
-        name="温州市公安局交通警察支队车辆管理所",
-        code="CGS330300",
+        name=name,
+        code=code,
         jurisdiction_id=city.id,
-        contact_phone="0577-88001111",
+        contact_phone=phone,
     )
     create_organisation(
-        session, actor=SEED, kind=OrgKind.AUCTION_PLATFORM, name="司法拍卖平台（模拟）", code="AUC-SIM"
-    )
-
-    officers = {
-        "pingyang.officer": (courts["330326"], "平阳执行干警", "13800000326"),
-        "lucheng.officer": (courts["330302"], "鹿城执行干警", "13800000302"),
-        "wenzhou.officer": (intermediate, "温州中院执行干警", "13800000300"),
-    }
-    users = {
-        name: create_user(
-            session,
-            actor=SEED,
-            organisation_id=org.id,
-            username=name,
-            password=DEMO_PASSWORD,
-            role=Role.OFFICER,
-            display_name=label,
-            phone=phone,
-        )
-        for name, (org, label, phone) in officers.items()
-    }
-    create_user(
         session,
         actor=SEED,
-        organisation_id=pingyang_center.id,
-        username="pingyang.center",
-        password=DEMO_PASSWORD,
-        role=Role.CENTER_STAFF,
-        display_name="平阳站工作人员",
-        phone="13800000999",
+        kind=OrgKind.AUCTION_PLATFORM,
+        name=region.AUCTION_PLATFORM[0],
+        code=region.AUCTION_PLATFORM[1],
     )
+    users = {
+        login.username: create_user(
+            session,
+            actor=SEED,
+            organisation_id=owners[login.organisation].id,
+            username=login.username,
+            password=DEMO_PASSWORD,
+            role=login.role,
+            display_name=login.display_name,
+            phone=login.phone,
+        )
+        for login in region.LOGINS
+    }
+    admin = users["admin"]
 
     orgs_by_name = {o.name: o for o in session.scalars(select(Organisation))}
     for key in KEYS:
@@ -238,7 +162,7 @@ def seed(session: Session) -> None:
                 data=ViidAccountIn(username=VIID_ACCOUNT.username, colour_table="gat1400"),
             )
     session.flush()
-    for center in (pingyang_center, lucheng_center):
+    for center in centers:
         for vehicle_class, prices in DEMO_TARIFF.items():
             set_tariff(
                 session,
@@ -246,31 +170,8 @@ def seed(session: Session) -> None:
                 center=center,
                 data=TariffIn(vehicle_class=vehicle_class, effective_from=clock.today_local(), **prices),
             )
-    _seed_cases(session, {name: principal_of_user(user) for name, user in users.items()})
-
-
-# The demo centers' prices in fen (illustrative: each center sets its own): storage a day, a tow's base
-# fee and its fee per kilometre, an inspection.
-DEMO_TARIFF: dict[VehicleClass, dict[str, int]] = {
-    VehicleClass.SMALL: {
-        "storage_daily_fen": 3000,
-        "towing_base_fen": 30000,
-        "towing_per_km_fen": 800,
-        "inspection_fen": 50000,
-    },
-    VehicleClass.LARGE: {
-        "storage_daily_fen": 6000,
-        "towing_base_fen": 80000,
-        "towing_per_km_fen": 1500,
-        "inspection_fen": 80000,
-    },
-    VehicleClass.OTHER: {
-        "storage_daily_fen": 2000,
-        "towing_base_fen": 20000,
-        "towing_per_km_fen": 500,
-        "inspection_fen": 30000,
-    },
-}
+    officers = {name: principal_of_user(u) for name, u in users.items() if u.role == Role.OFFICER}
+    _seed_cases(session, officers)
 
 
 @dataclass(frozen=True)
