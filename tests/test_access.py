@@ -6,10 +6,10 @@ import factories
 import pytest
 from sqlalchemy import select
 
-from car_enforce.core.access import Scope, is_not, own
+from car_enforce.core.access import Scope, is_not, own, owned_through
 from car_enforce.core.db import Database
 from car_enforce.core.errors import NotFound
-from car_enforce.core.identity.models import Organisation, OrgKind, Role
+from car_enforce.core.identity.models import Organisation, OrgKind, Role, User
 from car_enforce.core.identity.principal import Principal
 
 # A scope over organisations, so the test needs nothing but the demo-like region: officers see their own
@@ -57,3 +57,15 @@ def test_conditions_of_a_role_must_all_hold(db: Database) -> None:
         assert not ORGS.allows(_who(Role.CENTER_STAFF, court.id), court)  # its own, but a court
         assert not ORGS.allows(_who(Role.POLICE_ADAPTER, court.id), court)  # no rule: nothing
         assert ORGS.allows(_who(Role.ADMIN, None), court)
+
+
+def test_a_rule_that_follows_a_link_agrees_too(db: Database) -> None:
+    users = Scope(User, "user", {Role.OFFICER: [owned_through(User.organisation_id, Organisation.id)]})
+    world = factories.world(db)
+    with db.unit_of_work() as session:
+        everyone = list(session.scalars(select(User)))
+        who = _who(Role.OFFICER, world.pingyang_court)
+        listed = {u.id for u in session.scalars(users.select(who))}
+        assert listed == {u.id for u in everyone if users.allows(who, u, session)}
+        assert listed == {u.id for u in everyone if u.organisation_id == world.pingyang_court}
+        assert listed

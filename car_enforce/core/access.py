@@ -34,24 +34,42 @@ class Condition:
     """One condition on a record, as SQL and as Python."""
 
     sql: Callable[[Principal], ColumnElement[bool]]
-    holds: Callable[[Principal, Any], bool]
+    holds: Callable[[Session | None, Principal, Any], bool]
 
 
 def own(*columns: InstrumentedAttribute[Any]) -> Condition:
     """One of ``columns`` names the caller's organisation."""
-    return Condition(
-        sql=lambda who: or_(*(c == who.organisation_id for c in columns)),
-        holds=lambda who, row: (
-            who.organisation_id is not None
-            and any(getattr(row, c.key) == who.organisation_id for c in columns)
-        ),
-    )
+
+    def holds(session: Session | None, who: Principal, row: Any) -> bool:
+        org = who.organisation_id
+        return org is not None and any(getattr(row, c.key) == org for c in columns)
+
+    return Condition(sql=lambda who: or_(*(c == who.organisation_id for c in columns)), holds=holds)
 
 
 def is_not(column: InstrumentedAttribute[Any], value: object) -> Condition:
     """The column does not hold ``value`` (a held capture is not shown to the center)."""
+
+    def holds(session: Session | None, who: Principal, row: Any) -> bool:
+        return bool(getattr(row, column.key) != value)
+
+    return Condition(sql=lambda who: column != value, holds=holds)
+
+
+def owned_through(link: InstrumentedAttribute[Any], owner: InstrumentedAttribute[Any]) -> Condition:
+    """The record points (``link``, a foreign key) at a row whose ``owner`` column names the caller's
+    organisation: an alert belongs to its watch's court."""
+    parent: Any = owner.class_
+
+    def holds(session: Session | None, who: Principal, row: Any) -> bool:
+        if session is None:
+            raise ValueError("a rule that follows a link to another row needs the session")
+        linked = session.get(parent, getattr(row, link.key))
+        org = who.organisation_id
+        return linked is not None and org is not None and getattr(linked, owner.key) == org
+
     return Condition(
-        sql=lambda who: column != value, holds=lambda who, row: getattr(row, column.key) != value
+        sql=lambda who: link.in_(select(parent.id).where(owner == who.organisation_id)), holds=holds
     )
 
 
@@ -70,12 +88,13 @@ class Scope(Generic[M]):
             return false()
         return and_(*(c.sql(who) for c in conditions))
 
-    def allows(self, who: Principal, row: M) -> bool:
-        """Whether ``who`` may see the loaded ``row``: the same rule as ``where``."""
+    def allows(self, who: Principal, row: M, session: Session | None = None) -> bool:
+        """Whether ``who`` may see the loaded ``row``: the same rule as ``where`` (a rule that follows a
+        link to another row needs the ``session``)."""
         if who.role == Role.ADMIN:
             return True
         conditions = self.rules.get(who.role) if who.role is not None else None
-        return bool(conditions) and all(c.holds(who, row) for c in conditions or ())
+        return bool(conditions) and all(c.holds(session, who, row) for c in conditions or ())
 
     def select(self, who: Principal) -> Select[Any]:
         """``select(model)`` narrowed to what ``who`` may see; add filters, order and paging to it."""
@@ -84,6 +103,6 @@ class Scope(Generic[M]):
     def load(self, session: Session, who: Principal, row_id: int) -> M:
         """The record if ``who`` may see it; NotFound otherwise, worded as if it did not exist."""
         row = session.get(self.model, row_id)
-        if row is None or not self.allows(who, row):
+        if row is None or not self.allows(who, row, session):
             raise NotFound(f"{self.noun} {row_id} does not exist")
         return row

@@ -24,6 +24,7 @@ from sqlalchemy import or_, select, text
 from sqlalchemy.orm import Session
 
 from car_enforce.core import clock, events, zh
+from car_enforce.core.access import Scope, own, owned_through
 from car_enforce.core.errors import NotFound
 from car_enforce.core.events import OFFICER, DomainEvent, Notice
 from car_enforce.core.geo.index import cached_index
@@ -348,17 +349,20 @@ def _event(
 # --- the officer's verbs ----------------------------------------------------------------------------
 
 
+# Who sees an alert: the court of its watch, and the police unit that reported it or was sent it.
+ALERTS = Scope(
+    Alert,
+    "alert",
+    {
+        Role.OFFICER: [owned_through(Alert.watch_id, Watch.court_id)],
+        Role.POLICE_ADAPTER: [own(Alert.reporter_id, Alert.routed_unit_id)],
+    },
+)
+
+
 def visible_alert(session: Session, actor: Principal, alert_id: int) -> Alert:
     """An alert the caller may see: the watch's court, the unit it was routed to or reported it, an admin."""
-    alert = session.get(Alert, alert_id)
-    if alert is not None and actor.role != Role.ADMIN:
-        watch = session.get(Watch, alert.watch_id)
-        allowed = {alert.reporter_id, alert.routed_unit_id, watch.court_id if watch else None}
-        if actor.organisation_id not in allowed:
-            alert = None
-    if alert is None:
-        raise NotFound(f"alert {alert_id} does not exist")
-    return alert
+    return ALERTS.load(session, actor, alert_id)
 
 
 def locked_watch(session: Session, watch_id: int) -> Watch | None:
@@ -416,7 +420,7 @@ def close_alerts_of_watch(session: Session, *, actor: Principal, watch_id: int, 
 def alerts_of_court(
     session: Session, court_id: int, *, status: AlertStatus | None, limit: int, offset: int
 ) -> list[Alert]:
-    query = select(Alert).join(Watch, Watch.id == Alert.watch_id).where(Watch.court_id == court_id)
+    query = select(Alert).where(Alert.watch_id.in_(select(Watch.id).where(Watch.court_id == court_id)))
     if status is not None:
         query = query.where(Alert.status == status)
     return list(session.scalars(query.order_by(Alert.id.desc()).limit(limit).offset(offset)))
