@@ -87,8 +87,11 @@ def get_report_html(inspection_id: RowId, session: SessionDep, who: Follower) ->
 )
 def get_report_pdf(inspection_id: RowId, session: SessionDep, who: Follower) -> Response:
     """The inspection report as a PDF with its Chinese font embedded; the same content as the HTML page."""
+    # Imported here: most processes never print a report, and the PDF library is 20 MB of memory.
+    from valuation.inspection import report_pdf
+
     inspection = service.visible_inspection(session, who, inspection_id)
-    pdf = report.render_pdf(report.report_data(session, inspection))
+    pdf = report_pdf.render_pdf(report.report_data(session, inspection))
     return Response(
         pdf,
         media_type="application/pdf",

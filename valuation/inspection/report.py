@@ -205,13 +205,3 @@ def report_font() -> tuple[Path, int]:
         "no CJK font is installed to print the report; install the Debian package "
         f"{FONT_PACKAGE} (apt-get install {FONT_PACKAGE}) or set CARENFORCE_REPORT_FONT_PATH"
     )
-
-
-def render_pdf(report: Report) -> bytes:
-    """The report as a PDF (A4) with the CJK font embedded (subset to the characters used)."""
-    # Imported here: the PDF library and what it pulls in (Pillow, fontTools) are 20 MB of memory that
-    # every process would hold, while few of them ever print a report.
-    from valuation.inspection.report_pdf import render
-
-    path, face = report_font()
-    return render(report, str(path), face)
