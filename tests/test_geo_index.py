@@ -12,9 +12,9 @@ from shapely.geometry import LineString, MultiPolygon, Point, Polygon
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from api.demo import boundaries as demo
 from car_enforce.core.db import Database
 from car_enforce.core.errors import InvalidInput, NotFound
-from car_enforce.core.geo import demo_boundaries as demo
 from car_enforce.core.geo import service
 from car_enforce.core.geo.datum import Datum, to_wgs84, wgs84_to_gcj02
 from car_enforce.core.geo.importer import import_boundaries

@@ -1,6 +1,6 @@
 """The demo region: Wenzhou's courts, traffic-police brigades, two auxiliary centers, and a few cases.
 
-Boundaries are schematic (Voronoi cells of the county seats, see geo/demo_boundaries.py); names, court
+Boundaries are schematic (Voronoi cells of the county seats, see api/demo/boundaries.py); names, court
 codes and the seats are public facts. Demo passwords and keys are fixed so that the README can print them.
 """
 
@@ -12,11 +12,11 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from api.demo import region
+from api.demo.boundaries import seed_demo_jurisdictions
 from car_enforce.cases.models import EnforcementCase, PartyKind
 from car_enforce.cases.schemas import CaseCreate, PartyIn
 from car_enforce.cases.service import open_case
 from car_enforce.core import clock
-from car_enforce.core.geo.demo_boundaries import seed_demo_jurisdictions
 from car_enforce.core.identity.models import Organisation, OrgKind, Role
 from car_enforce.core.identity.principal import Principal
 from car_enforce.core.identity.service import (
