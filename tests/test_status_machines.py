@@ -14,6 +14,7 @@ import pytest
 
 from car_enforce.captures import transitions as captures
 from car_enforce.core.errors import Conflict
+from car_enforce.core.notify import transitions as notifications
 from car_enforce.core.status_machine import StatusMachine
 from car_enforce.custody import transitions as custody
 from car_enforce.sightings import transitions as alerts
@@ -25,6 +26,7 @@ MACHINES: dict[str, StatusMachine[Any]] = {
     "alert": alerts.MACHINE,
     "custody": custody.CUSTODY,
     "release order": custody.ORDER,
+    "notification": notifications.MACHINE,
 }
 
 CASES = [

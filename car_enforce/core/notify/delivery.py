@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 from car_enforce.core import clock as clock_mod
 from car_enforce.core.clock import Clock
 from car_enforce.core.db import Database
+from car_enforce.core.notify import transitions
 from car_enforce.core.notify.channels import DeliveryError, Outgoing, Transports, make_client
 from car_enforce.core.notify.models import Channel, DeliveryStatus, Notification, WebhookSubscription
 from car_enforce.core.settings import Settings, get_settings
@@ -80,7 +81,8 @@ def _claim(
                 found = secret_of.get(row.subscription_id or 0)
                 if found is None:
                     # Unsubscribed since it was queued: the organisation asked not to be called any more.
-                    row.status, row.last_error = DeliveryStatus.FAILED, "subscription inactive"
+                    transitions.MACHINE.move(row, "give_up")
+                    row.last_error = "subscription inactive"
                     report.failed += 1
                     continue
                 secret = found
@@ -145,14 +147,15 @@ def _record(
         row.attempts += 1
         row.lease_until = None
         if error is None:
-            row.status, row.sent_at, row.last_error = DeliveryStatus.SENT, now, ""
+            transitions.MACHINE.move(row, "deliver")
+            row.sent_at, row.last_error = now, ""
             row.provider_message_id = provider_id or ""
             report.sent += 1
             log.info("notification %s sent (%s) after %d attempt(s)", row.id, row.channel, row.attempts)
             return
         row.last_error = error.reason[:500]
         if error.permanent or row.attempts >= settings.notification_max_attempts:
-            row.status = DeliveryStatus.FAILED
+            transitions.MACHINE.move(row, "give_up")
             report.failed += 1
             log.warning(
                 "notification %s failed for good after %d attempt(s): %s",
