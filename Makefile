@@ -20,9 +20,9 @@ run: $(STAMP)
 	$(BIN)/carenforce seed-demo
 	$(BIN)/carenforce serve
 
-## Lint, type-check and run every test (PostgreSQL too when TEST_DATABASE_URL is set).
+## Lint, type-check and run every test (PostgreSQL too when TEST_DATABASE_URL is set), on both cores.
 test: $(STAMP) lint
-	$(BIN)/pytest -q -p no:cacheprovider
+	$(BIN)/pytest -q -p no:cacheprovider -n 2 --dist worksteal
 
 ## Every benchmark at a reduced scale (a few minutes): one line each with its ratios to their floors and targets.
 bench: $(STAMP)

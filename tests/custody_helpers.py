@@ -15,7 +15,7 @@ from fastapi.testclient import TestClient
 from api.demo import region as demo_region
 from car_enforce.custody.models import VehicleClass
 from tests.api_helpers import login
-from tests.test_api_captures import PNG_BASE64, police, report, watched_car
+from tests.capture_helpers import PNG_BASE64, police, report, watched_car
 
 # The demo region's prices for small cars (api/demo/region.py): 30 yuan a day, 300 yuan a tow plus 8 a
 # km, 500 yuan an inspection.

@@ -2,17 +2,26 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
 
 from sqlalchemy.orm import Session
 
 from api.demo import region as demo_region
+from car_enforce.core.clock import SHANGHAI
 from car_enforce.core.db import Database
 from car_enforce.core.geo.models import Jurisdiction, JurisdictionLevel
 from car_enforce.core.identity.models import Organisation, OrgKind, Role
 from car_enforce.core.identity.principal import Principal
 from car_enforce.core.identity.service import create_api_key, create_organisation, create_user
 
+# The shared directory beside the project (real boundary files, laws); CARENFORCE_SHARED_DIR moves it.
+SHARED = Path(os.environ.get("CARENFORCE_SHARED_DIR", Path(__file__).resolve().parents[2] / "shared"))
+START = datetime(
+    2026, 11, 23, 9, 0, tzinfo=SHANGHAI
+)  # the tests' clock starts on a Monday morning in Wenzhou
 PASSWORD = "correct-horse-battery"
 SYSTEM = Principal.system("test")
 

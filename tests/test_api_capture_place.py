@@ -6,7 +6,6 @@ The rule first without a database, then the flows through the HTTP API on SQLite
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
 from datetime import date
 from typing import Any
 
@@ -16,7 +15,6 @@ from geopy.distance import geodesic
 from shapely import from_wkt
 from sqlalchemy import func, select
 
-from api.app import create_app
 from car_enforce.captures.destination import (
     CENTER_DISTANCE_LIMIT_KM,
     OUTSIDE_AREA_LIMIT_KM,
@@ -30,8 +28,7 @@ from car_enforce.core.identity.service import create_api_key, create_organisatio
 from car_enforce.core.timeline.models import TimelineEvent
 from tests import factories
 from tests.api_helpers import login
-from tests.custody_helpers import intake_body, set_tariff
-from tests.test_api_captures import (
+from tests.capture_helpers import (
     APPLICANT_PHONE,
     CENTER_STAFF_PHONE,
     IN_PINGYANG,
@@ -42,6 +39,10 @@ from tests.test_api_captures import (
     texts_to,
     watched_car,
 )
+from tests.custody_helpers import intake_body, set_tariff
+
+# Every test here runs with the two centers of the region (the app starts after them).
+pytestmark = pytest.mark.usefixtures("centers")
 
 # 120.45 typed as 102.45: two digits transposed put the car in Sichuan, about 1,800 km west.
 TRANSPOSED = (102.45, 27.65)
@@ -97,22 +98,6 @@ def test_the_distance_outside_a_boundary_is_measured_on_the_ellipsoid() -> None:
 
 
 # --- Through the HTTP API -----------------------------------------------------------------------------
-
-
-@pytest.fixture
-def world(db: Database, clock: MovableClock) -> factories.World:
-    return factories.world(db)
-
-
-@pytest.fixture
-def centers(db: Database, world: factories.World) -> factories.Centers:
-    return factories.centers(db, world.region)
-
-
-@pytest.fixture
-def client(db: Database, world: factories.World, centers: factories.Centers) -> Iterator[TestClient]:
-    with TestClient(create_app(db)) as c:
-        yield c
 
 
 def at(lon: float, lat: float, address: str = "平阳县昆阳镇万全大道") -> dict[str, Any]:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import copy
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -13,7 +12,6 @@ from fastapi.testclient import TestClient
 from geopy.distance import geodesic
 from sqlalchemy import func, select
 
-from api.app import create_app
 from car_enforce.captures.models import Capture, CapturePhoto
 from car_enforce.core.clock import SHANGHAI, MovableClock
 from car_enforce.core.db import Database
@@ -23,71 +21,23 @@ from car_enforce.watches.jobs import sweep_watches
 from car_enforce.watches.models import Watch, WatchStatus
 from tests import factories
 from tests.api_helpers import DEBTOR_ID, issue_watch, login, open_case, register_vehicle
+from tests.capture_helpers import (
+    APPLICANT_PHONE,
+    CENTER_STAFF_PHONE,
+    IN_PINGYANG,
+    IN_YUEQING,
+    OFFICER_PHONE,
+    police,
+    report,
+    texts_to,
+    watch_status,
+    watched_car,
+)
 
-# A real 1×1 PNG.
-PNG_BASE64 = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAIAAACQd1PeAAAADElEQVR4nGP4z8AAAAMBAQDJ/pLvAAAAAElFTkSuQmCC"
-IN_PINGYANG = (120.45, 27.65)
-IN_YUEQING = (121.0, 28.2)
-OFFICER_PHONE = "13800000326"
+# Every test here runs with the two centers of the region (the app starts after them).
+pytestmark = pytest.mark.usefixtures("centers")
+
 LUCHENG_OFFICER_PHONE = "13800000302"
-APPLICANT_PHONE = "13900000001"
-CENTER_STAFF_PHONE = "13800000999"
-
-
-@pytest.fixture
-def world(db: Database, clock: MovableClock) -> factories.World:
-    return factories.world(db)
-
-
-@pytest.fixture
-def centers(db: Database, world: factories.World) -> factories.Centers:
-    return factories.centers(db, world.region)
-
-
-@pytest.fixture
-def client(db: Database, world: factories.World, centers: factories.Centers) -> Iterator[TestClient]:
-    with TestClient(create_app(db)) as c:
-        yield c
-
-
-def police(key: str) -> dict[str, str]:
-    return {"X-Api-Key": key}
-
-
-@dataclass
-class Watched:
-    officer: dict[str, str]
-    case: dict[str, Any]
-    vehicle: dict[str, Any]
-    watch: dict[str, Any]
-
-
-def watched_car(client: TestClient, scope: str = "330326", **vehicle: Any) -> Watched:
-    officer = login(client, "py.officer")
-    case = open_case(client, officer)
-    link = register_vehicle(client, officer, case, vehicle_type="小型轿车", **vehicle)
-    watch = issue_watch(client, officer, case, link["vehicle"]["id"], scope=scope)
-    return Watched(officer, case, link["vehicle"], watch)
-
-
-def report(**changes: Any) -> dict[str, Any]:
-    body: dict[str, Any] = {
-        "report_number": "PY-KY-20261123-0007",
-        "plate": "浙C12345",
-        "plate_colour": "blue",
-        "captured_at": "2026-11-23T08:40:00+08:00",
-        "place": {
-            "lon": IN_PINGYANG[0],
-            "lat": IN_PINGYANG[1],
-            "datum": "WGS84",
-            "address": "平阳县昆阳镇万全大道",
-        },
-        "officers": [{"name": "陈警官", "badge_number": "033261"}],
-        "handover": {"registration_certificate": True, "keys": 2, "belongings": ["雨伞一把"], "notes": ""},
-        "photos": [{"caption": "车辆左前方", "content_base64": PNG_BASE64}],
-    }
-    body.update(changes)
-    return body
 
 
 def with_field(body: dict[str, Any], path: str, value: Any) -> dict[str, Any]:
@@ -122,24 +72,6 @@ def counts(db: Database) -> Counts:
             sms=s.scalar(select(func.count()).where(Notification.channel == Channel.SMS)) or 0,
             events=s.scalar(select(func.count()).select_from(TimelineEvent)) or 0,
         )
-
-
-def texts_to(db: Database, phone: str) -> list[str]:
-    with db.unit_of_work(read_only=True) as s:
-        return list(
-            s.scalars(
-                select(Notification.body)
-                .where(Notification.channel == Channel.SMS, Notification.recipient == phone)
-                .order_by(Notification.id)
-            )
-        )
-
-
-def watch_status(db: Database, watch_id: int) -> str:
-    with db.unit_of_work(read_only=True) as s:
-        watch = s.get(Watch, watch_id)
-        assert watch is not None
-        return watch.status
 
 
 def test_report_puts_the_car_in_transit_to_the_center_designated_for_the_county(

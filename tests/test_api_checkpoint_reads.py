@@ -7,7 +7,6 @@ a car driving past eleven cameras in two minutes.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -15,7 +14,6 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
-from api.app import create_app
 from car_enforce.core import clock as clock_mod
 from car_enforce.core.clock import MovableClock
 from car_enforce.core.db import Database
@@ -24,22 +22,11 @@ from car_enforce.core.timeline.models import TimelineEvent
 from car_enforce.sightings.jobs import send_alert_digests
 from car_enforce.sightings.models import Alert, AlertDigest, AlertDispatch, ReadCount, Sighting
 from tests import factories
+from tests.adapter_messages import HITS, Message, send
 from tests.api_helpers import issue_watch, login, open_case, register_vehicle
-from tests.test_api_vendor_adapters import HITS, Message, send
 
 IN_PINGYANG = (120.45, 27.65)
 OFFICER_PHONE = "13800000326"
-
-
-@pytest.fixture
-def world(db: Database, clock: MovableClock) -> factories.World:
-    return factories.world(db)
-
-
-@pytest.fixture
-def client(db: Database, world: factories.World) -> Iterator[TestClient]:
-    with TestClient(create_app(db)) as c:
-        yield c
 
 
 @pytest.fixture

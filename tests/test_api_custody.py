@@ -3,7 +3,6 @@ custody chain, tariffs and the running cost statement, release orders and releas
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import date, timedelta
 from typing import Any
 
@@ -11,7 +10,6 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
-from api.app import create_app
 from car_enforce.captures.models import Capture
 from car_enforce.core.clock import MovableClock
 from car_enforce.core.db import Database
@@ -20,28 +18,15 @@ from car_enforce.custody.models import Custody, CustodyCharge, CustodyEvent, Cus
 from car_enforce.stages.models import Stage, StageReached
 from tests import factories
 from tests.api_helpers import issue_watch, login, open_case, register_vehicle
+from tests.capture_helpers import APPLICANT_PHONE, OFFICER_PHONE, police, report, texts_to, watch_status
 from tests.custody_helpers import InCustody, arrived_capture, intake_body, set_tariff, taken_in
-from tests.test_api_captures import APPLICANT_PHONE, OFFICER_PHONE, police, report, texts_to, watch_status
+
+# Every test here runs with the two centers of the region (the app starts after them).
+pytestmark = pytest.mark.usefixtures("centers")
 
 TODAY = date(2026, 11, 23)  # conftest's START, a Monday in Wenzhou
 DEBTOR_ID_NUMBER = "330326199001011236"
 BUYER_ID_NUMBER = "330326198505120036"
-
-
-@pytest.fixture
-def world(db: Database, clock: MovableClock) -> factories.World:
-    return factories.world(db)
-
-
-@pytest.fixture
-def centers(db: Database, world: factories.World) -> factories.Centers:
-    return factories.centers(db, world.region)
-
-
-@pytest.fixture
-def client(db: Database, world: factories.World, centers: factories.Centers) -> Iterator[TestClient]:
-    with TestClient(create_app(db)) as c:
-        yield c
 
 
 def in_custody(

@@ -6,33 +6,17 @@ backup, or the client mixed up two platforms) would otherwise poll "nothing new"
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
-import pytest
 from fastapi.testclient import TestClient
 
-from api.app import create_app
 from car_enforce.core import clock as clock_mod
-from car_enforce.core.clock import MovableClock
-from car_enforce.core.db import Database
 from tests import factories
 from tests.api_helpers import PINGYANG_CASE, issue_watch, login, open_case, register_vehicle
 
 CHANGES = "/api/police/watchlist/changes"
 ALERTS = "/api/police/alerts"
 IN_PINGYANG = (120.45, 27.65)
-
-
-@pytest.fixture
-def world(db: Database, clock: MovableClock) -> factories.World:
-    return factories.world(db)
-
-
-@pytest.fixture
-def client(db: Database, world: factories.World) -> Iterator[TestClient]:
-    with TestClient(create_app(db)) as c:
-        yield c
 
 
 def key(secret: str) -> dict[str, str]:

@@ -161,6 +161,7 @@ def has_inputs(operation: schemathesis.APIOperation) -> bool:
     return bool(list(operation.iter_parameters())) or bool(list(operation.body))
 
 
+@pytest.mark.slow
 def test_api_fuzz_no_server_errors_and_answers_as_documented(live_api: str) -> None:
     base_url = live_api
     schema = schemathesis.openapi.from_url(

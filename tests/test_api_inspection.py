@@ -6,7 +6,6 @@ import base64
 import hashlib
 import io
 import uuid
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
@@ -17,7 +16,6 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
-from api.app import create_app
 from car_enforce.core.clock import MovableClock
 from car_enforce.core.db import Database
 from car_enforce.core.errors import NotFound
@@ -30,33 +28,20 @@ from car_enforce.custody.models import ChargeKind, CustodyCharge
 from car_enforce.stages.models import Stage, StageReached
 from tests import factories
 from tests.api_helpers import DEBTOR_ID, login
+from tests.capture_helpers import OFFICER_PHONE, PNG_BASE64, police, texts_to
 from tests.custody_helpers import InCustody, taken_in
-from tests.test_api_captures import OFFICER_PHONE, PNG_BASE64, police, texts_to
 from valuation.inspection import report
 from valuation.inspection.checklist import checklist
 from valuation.inspection.models import Inspection, InspectionDefect, InspectionItem, InspectionPhoto
+
+# Every test here runs with the two centers of the region (the app starts after them).
+pytestmark = pytest.mark.usefixtures("centers")
 
 TODAY = date(2026, 11, 23)  # conftest's START, a Monday in Wenzhou
 SECTION_NAMES = ["车身检查", "发动机舱检查", "驾驶舱检查", "起动检查", "路试检查", "底盘检查"]
 # Points lost per item in the standard submission: 15 in all, so 85 points, grade 2.
 LOST = {"B06": 1, "B07": 1, "E01": 3, "E07": 2, "S06": 2, "S10": 2, "R04": 2, "D06": 2}
 SCRIPT = "<script>alert('x')</script>"
-
-
-@pytest.fixture
-def world(db: Database, clock: MovableClock) -> factories.World:
-    return factories.world(db)
-
-
-@pytest.fixture
-def centers(db: Database, world: factories.World) -> factories.Centers:
-    return factories.centers(db, world.region)
-
-
-@pytest.fixture
-def client(db: Database, world: factories.World, centers: factories.Centers) -> Iterator[TestClient]:
-    with TestClient(create_app(db)) as c:
-        yield c
 
 
 @pytest.fixture

@@ -8,7 +8,6 @@ matched by VIN); the six others need a person.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -18,8 +17,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
-from api.app import create_app
-from car_enforce.core.clock import MovableClock, as_utc
+from car_enforce.core.clock import as_utc
 from car_enforce.core.db import Database
 from car_enforce.core.files import evidence
 from car_enforce.core.timeline.models import TimelineEvent
@@ -27,29 +25,16 @@ from car_enforce.custody.models import Custody, CustodyCharge, CustodyEvent
 from car_enforce.inventory.models import InventoryImport, InventoryRow
 from tests import factories
 from tests.api_helpers import issue_watch, login, open_case, register_vehicle
-from tests.test_api_captures import police, report, watch_status
+from tests.capture_helpers import police, report, watch_status
+
+# Every test here runs with the two centers of the region (the app starts after them).
+pytestmark = pytest.mark.usefixtures("centers")
 
 FIXTURE = Path(__file__).parent / "fixtures" / "towbook_inventory.csv"
 CSV = {"Content-Type": "text/csv"}
 PLATE_A, VIN_A = "浙C12345", "LSVAU218XN2183294"
 PLATE_B, VIN_B = "浙C6K088", "LFV2A21KXG3045871"
 TODAY = date(2026, 11, 23)  # conftest's START
-
-
-@pytest.fixture
-def world(db: Database, clock: MovableClock) -> factories.World:
-    return factories.world(db)
-
-
-@pytest.fixture
-def centers(db: Database, world: factories.World) -> factories.Centers:
-    return factories.centers(db, world.region)
-
-
-@pytest.fixture
-def client(db: Database, world: factories.World, centers: factories.Centers) -> Iterator[TestClient]:
-    with TestClient(create_app(db)) as c:
-        yield c
 
 
 @dataclass

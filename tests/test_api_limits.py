@@ -26,7 +26,6 @@ from api.app import create_app
 from api.deps import MAX_UPLOAD_BYTES
 from api.limits import BodyLimit
 from car_enforce.core import clock as clock_mod
-from car_enforce.core.clock import MovableClock
 from car_enforce.core.db import Database
 from car_enforce.core.files.photos import MAX_PHOTO_BYTES, MAX_PHOTOS
 from car_enforce.core.settings import Settings, get_settings
@@ -55,11 +54,6 @@ def small_limits(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     get_settings.cache_clear()
     yield
     get_settings.cache_clear()  # the next reader sees the environment monkeypatch restores
-
-
-@pytest.fixture
-def world(db: Database, clock: MovableClock) -> factories.World:
-    return factories.world(db)
 
 
 @pytest.fixture

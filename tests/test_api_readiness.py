@@ -17,18 +17,12 @@ from typer.testing import CliRunner
 from api import cli
 from api.app import create_app
 from api.scheduler import jobs
-from car_enforce.core.clock import MovableClock
 from car_enforce.core.db import Base, Database
 from car_enforce.sightings import index as index_mod
 from car_enforce.sightings.index import IndexState, WatchIndex, index_of, warm_index
 from tests import factories
 from tests.api_helpers import issue_watch, login, open_case, register_vehicle
-from tests.test_api_sightings import post, read
-
-
-@pytest.fixture
-def world(db: Database, clock: MovableClock) -> factories.World:
-    return factories.world(db)
+from tests.read_helpers import post, read
 
 
 @pytest.fixture

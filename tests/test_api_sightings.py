@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -23,20 +22,9 @@ from car_enforce.sightings.jobs import sweep_read_batches
 from car_enforce.sightings.models import Alert, AlertDispatch, Camera, ReadBatch, ReadCount, Sighting
 from tests import factories
 from tests.api_helpers import issue_watch, login, open_case, register_vehicle
+from tests.read_helpers import key, post, read
 
-IN_PINGYANG = (120.45, 27.65)
 IN_YUEQING = (121.0, 28.2)
-
-
-@pytest.fixture
-def world(db: Database, clock: MovableClock) -> factories.World:
-    return factories.world(db)
-
-
-@pytest.fixture
-def client(db: Database, world: factories.World) -> Iterator[TestClient]:
-    with TestClient(create_app(db)) as c:
-        yield c
 
 
 @pytest.fixture
@@ -46,36 +34,6 @@ def watched(client: TestClient) -> dict[str, Any]:
     case = open_case(client, officer)
     link = register_vehicle(client, officer, case)
     return issue_watch(client, officer, case, link["vehicle"]["id"])
-
-
-def key(secret: str) -> dict[str, str]:
-    return {"X-Api-Key": secret}
-
-
-def read(
-    plate: str,
-    *,
-    at: datetime | None = None,
-    camera: str = "cam-1",
-    where: tuple[float, float] | None = IN_PINGYANG,
-    **extra: Any,
-) -> dict[str, Any]:
-    body: dict[str, Any] = {
-        "plate": plate,
-        "read_at": (at or clock_mod.now()).isoformat(),
-        "camera_id": camera,
-        "confidence": 0.91,
-        **extra,
-    }
-    if where is not None:
-        body |= {"lon": where[0], "lat": where[1], "datum": "WGS84"}
-    return body
-
-
-def post(client: TestClient, secret: str, *reads: dict[str, Any]) -> dict[str, Any]:
-    r = client.post("/api/police/reads", json={"reads": list(reads)}, headers=key(secret))
-    assert r.status_code == 200, r.text
-    return dict(r.json())
 
 
 def count(db: Database, *columns: Any) -> int:

@@ -8,7 +8,6 @@ price Friday 27 and the listing Monday 30 November.
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 
@@ -16,7 +15,6 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
-from api.app import create_app
 from car_enforce.captures.models import Capture, CaptureStatus
 from car_enforce.core.clock import SHANGHAI, MovableClock
 from car_enforce.core.db import Database
@@ -28,25 +26,12 @@ from car_enforce.stages.jobs import sweep_stage_clocks
 from car_enforce.stages.models import Stage, StageTarget, StageWarning
 from tests import factories
 from tests.api_helpers import login
-from tests.test_api_captures import CENTER_STAFF_PHONE, OFFICER_PHONE, police, report, watched_car
+from tests.capture_helpers import CENTER_STAFF_PHONE, OFFICER_PHONE, police, report, watched_car
+
+# Every test here runs with the two centers of the region (the app starts after them).
+pytestmark = pytest.mark.usefixtures("centers")
 
 INSPECTION_WARNING = "【云执车】偏离预警：扣押车辆浙C12345应于11月26日前完成检测，现已超期1个工作日。"
-
-
-@pytest.fixture
-def world(db: Database, clock: MovableClock) -> factories.World:
-    return factories.world(db)
-
-
-@pytest.fixture
-def centers(db: Database, world: factories.World) -> factories.Centers:
-    return factories.centers(db, world.region)
-
-
-@pytest.fixture
-def client(db: Database, world: factories.World, centers: factories.Centers) -> Iterator[TestClient]:
-    with TestClient(create_app(db)) as c:
-        yield c
 
 
 def at(clock: MovableClock, instant: str) -> None:

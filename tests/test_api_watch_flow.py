@@ -4,29 +4,14 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterator
 
-import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from api.app import create_app
-from car_enforce.core.clock import MovableClock
 from car_enforce.core.db import Database
 from car_enforce.core.notify.models import Channel, Notification
 from tests import factories
 from tests.api_helpers import issue_watch, login, open_case, register_vehicle
-
-
-@pytest.fixture
-def world(db: Database, clock: MovableClock) -> factories.World:
-    return factories.world(db)
-
-
-@pytest.fixture
-def client(db: Database, world: factories.World) -> Iterator[TestClient]:
-    with TestClient(create_app(db)) as c:
-        yield c
 
 
 def police(key: str) -> dict[str, str]:

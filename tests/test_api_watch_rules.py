@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
-from api.app import create_app
 from car_enforce.cases.models import EnforcementCase
 from car_enforce.core.clock import MovableClock
 from car_enforce.core.db import Database
@@ -18,17 +16,6 @@ from car_enforce.vehicles.models import Vehicle
 from car_enforce.watches.models import Watch, WatchlistChange
 from tests import factories
 from tests.api_helpers import case_body, issue_watch, login, open_case, register_vehicle
-
-
-@pytest.fixture
-def world(db: Database, clock: MovableClock) -> factories.World:
-    return factories.world(db)
-
-
-@pytest.fixture
-def client(db: Database, world: factories.World) -> Iterator[TestClient]:
-    with TestClient(create_app(db)) as c:
-        yield c
 
 
 def count(db: Database, model: type) -> int:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable
 from typing import Any
 
 import httpx
@@ -18,24 +16,8 @@ from car_enforce.sightings.models import Alert, AlertDispatch, ReadCount, Sighti
 from car_enforce.watches.models import Watch, WatchStatus
 from tests import factories
 from tests.api_helpers import case_body, login, open_case, register_vehicle
+from tests.concurrency_helpers import at_once
 from tests.live import serve
-
-
-def at_once(calls: list[Callable[[], httpx.Response]]) -> list[httpx.Response]:
-    """Run the calls in threads released together; return their responses in order."""
-    barrier = threading.Barrier(len(calls))
-    results: list[Any] = [None] * len(calls)
-
-    def run(i: int) -> None:
-        barrier.wait()
-        results[i] = calls[i]()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(len(calls))]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(30)
-    return results
 
 
 def test_same_idempotency_key_at_once_opens_one_case(db: Database, clock: MovableClock) -> None:

@@ -13,9 +13,9 @@ from car_enforce.core.db import Database
 from car_enforce.custody.models import Custody, CustodyCharge, CustodyEvent, CustodyEventKind
 from tests import factories
 from tests.api_helpers import login
+from tests.concurrency_helpers import at_once
 from tests.custody_helpers import arrived_capture, intake_body, set_tariff, taken_in
 from tests.live import serve
-from tests.test_concurrency import at_once
 
 TODAY = date(2026, 11, 23)
 OWNER_ID = "330326199001011236"

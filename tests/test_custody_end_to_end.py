@@ -21,9 +21,9 @@ from car_enforce.stages.jobs import sweep_stage_clocks
 from car_enforce.stages.models import StageWarning
 from tests import factories
 from tests.api_helpers import login
+from tests.capture_helpers import PNG_BASE64
 from tests.custody_helpers import SMALL_TARIFF, taken_in
 from tests.live import serve
-from tests.test_api_captures import PNG_BASE64
 
 SECTION_NAMES = ["车身检查", "发动机舱检查", "驾驶舱检查", "起动检查", "路试检查", "底盘检查"]
 

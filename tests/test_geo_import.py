@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 import shapely
-from conftest import SHARED
+from factories import SHARED
 from geopy.distance import geodesic
 from shapely.geometry import MultiPolygon
 from sqlalchemy import func, select

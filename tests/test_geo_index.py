@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 import shapely
-from conftest import SHARED
+from factories import SHARED
 from shapely.geometry import LineString, MultiPolygon, Point, Polygon
 from sqlalchemy import select
 from sqlalchemy.orm import Session

@@ -19,7 +19,7 @@ from car_enforce.sightings.vendors.common import (
     iso_time,
     strip_images,
 )
-from tests.conftest import START
+from tests.factories import START
 
 
 def jpeg(size: int = 400, seed: int = 1) -> bytes:

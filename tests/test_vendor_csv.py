@@ -11,9 +11,8 @@ from car_enforce.core.geo.datum import Datum, gcj02_to_wgs84
 from car_enforce.sightings.reads import Candidate
 from car_enforce.sightings.vendors import parse_csv
 from car_enforce.vehicles.models import PlateColour
+from tests.csv_messages import HEADER
 from tests.vendor_helpers import bad_field
-
-HEADER = "plate,read_at,camera_id,confidence,colour,lon,lat,datum,candidates"
 
 CANONICAL = "\r\n".join(
     [

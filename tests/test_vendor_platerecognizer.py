@@ -3,58 +3,18 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 
-from car_enforce.core.clock import SHANGHAI, MovableClock
+from car_enforce.core.clock import MovableClock
 from car_enforce.core.errors import InvalidInput
 from car_enforce.sightings.reads import Candidate
 from car_enforce.sightings.vendors import parse_platerecognizer, parse_platerecognizer_multipart
-from tests.conftest import START
+from tests.factories import START
+from tests.platerecognizer_messages import UPLOAD, snapshot
 from tests.vendor_helpers import bad_field
-
-UPLOAD = b"\xff\xd8\xff\xe0" + bytes(range(256)) * 8 + b"\xff\xd9"
-LOCAL_SEEN = (START - timedelta(minutes=2)).astimezone(SHANGHAI)  # 08:58 Shanghai
-
-
-def snapshot() -> dict[str, Any]:
-    return {
-        "hook": {
-            "target": "https://court.example/api/anpr/platerecognizer",
-            "id": 479,
-            "event": "image.done",
-        },
-        "data": {
-            "processing_time": 102.895,
-            "filename": "gate3_0858.jpg",
-            "timestamp": LOCAL_SEEN.replace(tzinfo=None).isoformat(sep=" "),
-            "camera_id": None,
-            "version": 1,
-            "image_width": 1280,
-            "image_height": 720,
-            "results": [
-                {
-                    "box": {"xmin": 146, "ymin": 481, "xmax": 276, "ymax": 576},
-                    "plate": "浙c12345",
-                    "region": {"code": "cn", "score": 0.986},
-                    "score": 0.898,
-                    "candidates": [
-                        {"score": 0.898, "plate": "浙c12345"},
-                        {"score": 0.71, "plate": "浙c1z345"},
-                    ],
-                    "dscore": 0.9252,
-                    "vehicle": {
-                        "score": 0.834,
-                        "type": "Sedan",
-                        "box": {"xmin": 68, "ymin": 103, "xmax": 914, "ymax": 643},
-                    },
-                }
-            ],
-            "usage": {"calls": 19, "max_calls": 100000},
-        },
-    }
 
 
 def stream() -> dict[str, Any]:

@@ -34,7 +34,7 @@ from car_enforce.sightings.viid.models import ViidAccount, ViidDevice
 from tests import factories
 from tests.api_helpers import issue_watch, login, open_case, register_vehicle
 from tests.live import serve
-from tests.test_viid_parse import DEVICE, JPEG, record
+from tests.viid_helpers import DEVICE, JPEG, record
 
 REGISTER = "/VIID/System/Register"
 KEEPALIVE = "/VIID/System/Keepalive"
@@ -45,11 +45,6 @@ ACCOUNTS = "/api/police/viid-accounts"
 USER = "py-checkpoints"
 YUEQING_DEVICE = "33038200001190000007"  # division 330382 (乐清), no coordinates of its own
 VIID_JSON = "application/VIID+JSON"
-
-
-@pytest.fixture
-def world(db: Database, clock: MovableClock) -> factories.World:
-    return factories.world(db)
 
 
 @pytest.fixture
