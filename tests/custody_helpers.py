@@ -1,6 +1,6 @@
 """Bringing a watched car into a center's custody over the HTTP API, for the tests of later stages.
 
-Uses the fixtures of tests/test_api_captures.py (``world``, ``centers``, ``client``): the car is watched
+Uses the fixtures of tests/conftest.py (``world``, ``centers``, ``client``): the car is watched
 by the 平阳 court, captured in 平阳, and taken in at the 平阳 center (staff login ``py.center``).
 """
 

@@ -1,6 +1,6 @@
 """Vendor adapters through the HTTP API: each vendor's own message, unchanged, at its own endpoint.
 
-The payload shapes are the vendors' own, built by the parsers' unit tests (``tests/test_vendor_*.py``);
+The payload shapes are the vendors' own, built by the vendors' message modules (``tests/*_messages.py``);
 here they go through the router, the key checks, ingest and the database on both backends.
 """
 

@@ -30,7 +30,7 @@ from tests.capture_helpers import police, report, watch_status
 # Every test here runs with the two centers of the region (the app starts after them).
 pytestmark = pytest.mark.usefixtures("centers")
 
-FIXTURE = Path(__file__).parent / "fixtures" / "towbook_inventory.csv"
+FIXTURE = Path(__file__).parents[1] / "fixtures" / "towbook_inventory.csv"
 CSV = {"Content-Type": "text/csv"}
 PLATE_A, VIN_A = "浙C12345", "LSVAU218XN2183294"
 PLATE_B, VIN_B = "浙C6K088", "LFV2A21KXG3045871"

@@ -18,7 +18,15 @@ from car_enforce.custody.models import Custody, CustodyCharge, CustodyEvent, Cus
 from car_enforce.stages.models import Stage, StageReached
 from tests import factories
 from tests.api_helpers import issue_watch, login, open_case, register_vehicle
-from tests.capture_helpers import APPLICANT_PHONE, OFFICER_PHONE, police, report, texts_to, watch_status
+from tests.capture_helpers import (
+    APPLICANT_PHONE,
+    OFFICER_PHONE,
+    police,
+    report,
+    texts_to,
+    watch_status,
+    watched_car,
+)
 from tests.custody_helpers import InCustody, arrived_capture, intake_body, set_tariff, taken_in
 
 # Every test here runs with the two centers of the region (the app starts after them).
@@ -146,8 +154,6 @@ def test_another_centers_staff_cannot_set_its_tariff(
 def test_intake_before_arrival_is_refused_and_stores_nothing(
     client: TestClient, db: Database, world: factories.World, centers: factories.Centers
 ) -> None:
-    from tests.test_api_captures import watched_car
-
     staff = login(client, "py.center")
     set_tariff(client, staff, centers.pingyang, TODAY)
     watched_car(client)

@@ -20,7 +20,7 @@ from car_enforce.inventory.towbook import (
     parse_towbook,
 )
 
-FIXTURE = Path(__file__).parent / "fixtures" / "towbook_inventory.csv"
+FIXTURE = Path(__file__).parents[1] / "fixtures" / "towbook_inventory.csv"
 CHINA_VIN = "LSVAU218XN2183294"  # check digit right
 EUROPEAN_VIN = "WVWZZZ3CZWE123456"  # a filler Z in place of the check digit: kept, flagged
 HEADER = [

@@ -19,7 +19,7 @@ from car_enforce.core.identity.principal import Principal
 from car_enforce.core.timeline import service as timeline
 from car_enforce.core.timeline.models import TimelineEvent
 
-FIXTURES = Path(__file__).parent / "calendar_fixtures"
+FIXTURES = Path(__file__).parents[1] / "calendar_fixtures"
 ADMIN = Principal.system("test")
 
 
