@@ -28,6 +28,8 @@ from car_enforce.core.db import Base, Database, set_database
 from car_enforce.core.settings import get_settings
 
 SHARED = Path(os.environ.get("CARENFORCE_SHARED_DIR", Path(__file__).resolve().parents[2] / "shared"))
+# A missing shared file skips the tests that read it, or fails them where they are required (CI).
+REQUIRE_SHARED = os.environ.get("CARENFORCE_REQUIRE_SHARED") == "1"
 START = datetime(2026, 11, 23, 9, 0, tzinfo=SHANGHAI)  # a Monday morning in Wenzhou
 
 
