@@ -19,6 +19,8 @@ from car_enforce.core.identity.service import create_api_key, create_organisatio
 
 # The shared directory beside the project (real boundary files, laws); CARENFORCE_SHARED_DIR moves it.
 SHARED = Path(os.environ.get("CARENFORCE_SHARED_DIR", Path(__file__).resolve().parents[2] / "shared"))
+# A missing shared file skips the tests that read it, or fails them where they are required (CI).
+REQUIRE_SHARED = os.environ.get("CARENFORCE_REQUIRE_SHARED") == "1"
 START = datetime(
     2026, 11, 23, 9, 0, tzinfo=SHANGHAI
 )  # the tests' clock starts on a Monday morning in Wenzhou

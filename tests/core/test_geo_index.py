@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
+from dataclasses import dataclass
 from itertools import pairwise
 from pathlib import Path
 
 import pytest
 import shapely
-from factories import SHARED
+from factories import REQUIRE_SHARED, SHARED
 from shapely.geometry import LineString, MultiPolygon, Point, Polygon
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -17,9 +19,11 @@ from car_enforce.core.db import Database
 from car_enforce.core.errors import InvalidInput, NotFound
 from car_enforce.core.geo import service
 from car_enforce.core.geo.datum import Datum, to_wgs84, wgs84_to_gcj02
-from car_enforce.core.geo.importer import import_boundaries
+from car_enforce.core.geo.importer import geodesic_area_km2, import_boundaries
 from car_enforce.core.geo.index import JurisdictionIndex
 from car_enforce.core.geo.models import Jurisdiction, JurisdictionLevel
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "geo"
 
 # County seats as DataV publishes them (GCJ-02), from SHARED/geo/README.md.
 README_SEATS_GCJ02 = {
@@ -31,41 +35,114 @@ README_SEATS_GCJ02 = {
 }
 SEA_OFF_WENZHOU = (121.6, 27.6)
 
+# The invented counties' seats (GCJ-02), the `center` of each feature in tests/fixtures/geo.
+FIXTURE_SEATS_GCJ02 = {
+    "990301": (123.124517, 28.306951),  # 丙一区
+    "990302": (123.154472, 28.076915),  # 丙二区
+    "990303": (123.474578, 28.116867),  # 丙三县
+    "990304": (123.754512, 28.196779),  # 丙岛区, on its main island
+}
+
 C, P, K = JurisdictionLevel.CITY, JurisdictionLevel.PROVINCE, JurisdictionLevel.COUNTY
 
 
 def shared_geo(name: str) -> Path:
-    """A real boundary file from the shared directory; a missing file fails the test, never skips it."""
+    """A real boundary file from the shared directory.
+
+    A missing file skips the test on a fresh clone and fails it under CARENFORCE_REQUIRE_SHARED=1 (CI).
+    """
     path = SHARED / "geo" / name
     if not path.is_file():
-        pytest.fail(
+        reason = (
             f"real boundary file {path} is missing: these tests read DataV boundaries from the "
             f"shared directory (set CARENFORCE_SHARED_DIR to it); they are not shipped with the "
-            f"project",
-            pytrace=False,
+            f"project"
         )
+        if REQUIRE_SHARED:
+            pytest.fail(f"{reason}, and CARENFORCE_REQUIRE_SHARED=1 requires them", pytrace=False)
+        pytest.skip(f"{reason}; the [fixture] variants test the same traps on invented boundaries")
     return path
 
 
-def import_real(session: Session) -> dict[str, int]:
-    """The province (no boundary), Zhejiang's cities and Wenzhou's counties; code → id."""
-    session.add(Jurisdiction(code="330000", name="浙江省", level=P, path="/330000/", source="test"))
-    session.flush()
+@dataclass(frozen=True)
+class Region:
+    """A province's city file and one city's county file (both GCJ-02), and what lookups in them give."""
+
+    label: str
+    shared: bool  # the real files of the shared directory; else the invented ones of tests/fixtures/geo
+    cities: str
+    counties: str
+    province: tuple[str, str]  # code, name
+    province_file: str | None  # the province's own boundary; None: the province is a row without one
+    city: str  # the counties' parent
+    seats_gcj02: dict[str, tuple[float, float]]
+    sea: tuple[tuple[float, float], ...]  # points off the coast, in no county
+    neighbours: tuple[str, str]  # two counties with a long shared border
+    with_boundary: int  # units with a boundary once every file is in
+    seats_in_city_outline: int  # at least this many seats lie inside the city's own outline
+    outline_gap_km2: tuple[float, float]  # the city outline's difference from the union of its counties
+
+    def path(self, name: str) -> Path:
+        return shared_geo(name) if self.shared else FIXTURES / name
+
+
+REAL = Region(
+    label="real",
+    shared=True,
+    cities="zhejiang_330000_cities.geojson",
+    counties="wenzhou_330300_counties.geojson",
+    province=("330000", "浙江省"),
+    province_file=None,
+    city="330300",
+    seats_gcj02=README_SEATS_GCJ02,
+    sea=(SEA_OFF_WENZHOU,),
+    neighbours=("330302", "330304"),  # 鹿城, 瓯海
+    with_boundary=23,  # 11 cities + 12 counties
+    seats_in_city_outline=4,
+    outline_gap_km2=(50, 90),  # README: about 69 km²
+)
+
+FIXTURE = Region(
+    label="fixture",
+    shared=False,
+    cities="fixture_990000_cities.geojson",
+    counties="fixture_990300_counties.geojson",
+    province=("990000", "测试省"),
+    province_file="fixture_990000_province.geojson",
+    city="990300",
+    seats_gcj02=FIXTURE_SEATS_GCJ02,
+    # The strait between 丙三县's coast and 丙岛区's main island, and open water among 丙岛区's islands
+    # (inside the bounding box of that island district, so the tree offers it as a candidate).
+    sea=((123.65, 28.2), (123.83, 28.1)),
+    neighbours=("990301", "990302"),  # the zigzag along 28.2°N
+    with_boundary=9,  # the province, 4 cities, 4 counties
+    seats_in_city_outline=4,
+    outline_gap_km2=(55, 65),  # 丙市's straightened coast and the islets its outline leaves out
+)
+
+
+@pytest.fixture(params=[FIXTURE, REAL], ids=lambda r: r.label)
+def region(request: pytest.FixtureRequest) -> Region:
+    r: Region = request.param
+    if not REQUIRE_SHARED:  # skip before any database work; when the files are required, the test fails
+        for name in (r.cities, r.counties):
+            r.path(name)
+    return r
+
+
+def import_region(session: Session, r: Region) -> dict[str, int]:
+    """The province, its cities and one city's counties; code → id."""
+    code, name = r.province
+    if r.province_file is None:
+        session.add(Jurisdiction(code=code, name=name, level=P, path=f"/{code}/", source="test"))
+        session.flush()
+    else:
+        import_boundaries(session, r.path(r.province_file), datum=Datum.GCJ02, level=P, source="test")
     import_boundaries(
-        session,
-        shared_geo("zhejiang_330000_cities.geojson"),
-        datum=Datum.GCJ02,
-        level=C,
-        parent_code="330000",
-        source="DataV (test)",
+        session, r.path(r.cities), datum=Datum.GCJ02, level=C, parent_code=code, source="DataV (test)"
     )
     import_boundaries(
-        session,
-        shared_geo("wenzhou_330300_counties.geojson"),
-        datum=Datum.GCJ02,
-        level=K,
-        parent_code="330300",
-        source="DataV (test)",
+        session, r.path(r.counties), datum=Datum.GCJ02, level=K, parent_code=r.city, source="DataV (test)"
     )
     return dict(session.execute(select(Jurisdiction.code, Jurisdiction.id)).all())
 
@@ -143,63 +220,119 @@ def test_a_gcj02_point_is_converted_before_the_lookup() -> None:
     assert index.covering(*gcj, datum=Datum.GCJ02) == [1]
 
 
-# --- the index on the real boundaries ------------------------------------------------------------------
+# --- the index on boundary files: the real ones (shared directory), the invented ones (tests/fixtures) --
 
 
-def test_each_county_seat_falls_in_its_own_county(db: Database) -> None:
+def test_each_county_seat_falls_in_its_own_county(region: Region, db: Database) -> None:
     with db.unit_of_work() as s:
-        ids = import_real(s)
+        ids = import_region(s, region)
     with db.unit_of_work(read_only=True) as s:
         index = JurisdictionIndex.load(s)
-    assert len(index) == 23  # 11 cities + 12 counties; the province row has no boundary
-    for code, (lon, lat) in README_SEATS_GCJ02.items():
+    assert len(index) == region.with_boundary
+    above = [ids[region.city]] + ([ids[region.province[0]]] if region.province_file else [])
+    for code, (lon, lat) in region.seats_gcj02.items():
         wgs = to_wgs84(lon, lat, Datum.GCJ02)
         assert index.most_specific(*wgs, Datum.WGS84) == ids[code], code
-        assert index.covering(lon, lat, Datum.GCJ02) == [ids[code], ids["330300"]], code
+        assert index.covering(lon, lat, Datum.GCJ02) == [ids[code], *above], code
 
 
-def test_the_sea_off_wenzhou_is_in_no_county(db: Database) -> None:
+def test_the_sea_off_the_coast_is_in_no_county(region: Region, db: Database) -> None:
     with db.unit_of_work() as s:
-        import_real(s)
+        import_region(s, region)
         index = JurisdictionIndex.load(s)
         county_ids = set(s.scalars(select(Jurisdiction.id).where(Jurisdiction.level == K)))
-    assert not county_ids & set(index.covering(*SEA_OFF_WENZHOU))
-    assert not county_ids & set(index.covering(*SEA_OFF_WENZHOU, datum=Datum.GCJ02))
+    for point in region.sea:
+        assert not county_ids & set(index.covering(*point)), point
+        assert not county_ids & set(index.covering(*point, datum=Datum.GCJ02)), point
 
 
-def test_wenzhous_city_polygon_contains_most_county_seats(db: Database) -> None:
-    # The city outline (Zhejiang file) is not exactly the union of its counties (README: ~69 km² apart).
+def test_the_city_outline_contains_most_county_seats(region: Region, db: Database) -> None:
+    # The city's outline (in the cities file) is not exactly the union of its counties.
     with db.unit_of_work() as s:
-        ids = import_real(s)
-        city = s.get(Jurisdiction, ids["330300"])
+        ids = import_region(s, region)
+        rows = s.scalars(select(Jurisdiction).where(Jurisdiction.parent_id == ids[region.city])).all()
+        counties = shapely.union_all([shapely.from_wkt(row.boundary_wkt) for row in rows])
+        city = s.get(Jurisdiction, ids[region.city])
         assert city is not None and city.boundary_wkt is not None
         outline = shapely.from_wkt(city.boundary_wkt)
     inside = [
         code
-        for code, seat in README_SEATS_GCJ02.items()
+        for code, seat in region.seats_gcj02.items()
         if outline.covers(Point(to_wgs84(*seat, Datum.GCJ02)))
     ]
-    assert len(inside) >= 4, inside
+    assert len(inside) >= region.seats_in_city_outline, inside
+    low, high = region.outline_gap_km2
+    assert low < geodesic_area_km2(outline.symmetric_difference(counties)) < high
 
 
-def test_points_on_the_real_lucheng_ouhai_border_land_in_one_of_them(db: Database) -> None:
+def test_points_on_a_shared_county_border_land_in_one_of_the_two(region: Region, db: Database) -> None:
     with db.unit_of_work() as s:
-        ids = import_real(s)
+        ids = import_region(s, region)
         index = JurisdictionIndex.load(s)
-        rows = {code: service.get_by_code(s, code) for code in ("330302", "330304")}
-    lucheng, ouhai = (shapely.from_wkt(rows[c].boundary_wkt) for c in ("330302", "330304"))
-    shared = lucheng.boundary.intersection(ouhai.boundary)
+        rows = {code: service.get_by_code(s, code) for code in region.neighbours}
+    a, b = (shapely.from_wkt(rows[c].boundary_wkt) for c in region.neighbours)
+    shared = a.boundary.intersection(b.boundary)
     lines = [g for g in shapely.get_parts(shapely.line_merge(shared)) if isinstance(g, LineString)]
-    assert lines, "鹿城 and 瓯海 share a border"
+    assert lines, f"{region.neighbours} share a border"
     probes: list[tuple[float, float]] = []
     for line in lines:
         coords = list(line.coords)
         probes += coords
         probes += [((x1 + x2) / 2, (y1 + y2) / 2) for (x1, y1), (x2, y2) in pairwise(coords)]
     assert len(probes) > 20
-    neighbours = {ids["330302"], ids["330304"]}
+    neighbours = {ids[code] for code in region.neighbours}
     for lon, lat in probes:
         assert index.most_specific(lon, lat, Datum.WGS84) in neighbours, (lon, lat)
+
+
+# --- traps only the invented files pin down exactly ----------------------------------------------------
+
+
+def test_points_near_a_border_land_on_their_side_only_because_of_the_conversion(db: Database) -> None:
+    # GCJ-02 lies about 440 m east and 355 m south of WGS84 here. A point 200 m east of the 丙一区 |
+    # 丙三县 border, or 170 m south of the 甲市 | 丙市 border, falls on the other side if the files'
+    # coordinates are taken as WGS84.
+    east_of_county_border = (123.302, 28.3)
+    south_of_city_border = (123.15, 28.3985)
+    with db.unit_of_work() as s:
+        ids = import_region(s, FIXTURE)
+        index = JurisdictionIndex.load(s)
+    assert index.covering(*east_of_county_border) == [ids["990303"], ids["990300"], ids["990000"]]
+    assert index.covering(*south_of_city_border) == [ids["990301"], ids["990300"], ids["990000"]]
+    # The same files read without conversion, to show the probes tell the difference.
+    unconverted = JurisdictionIndex(
+        (feature["properties"]["adcode"], level, wkt(shapely.geometry.shape(feature["geometry"])))
+        for name, level in ((FIXTURE.cities, C), (FIXTURE.counties, K))
+        for feature in json.loads((FIXTURES / name).read_text(encoding="utf-8"))["features"]
+        if feature["properties"]["adcode"] in (990100, 990300, 990301, 990303)
+    )
+    assert unconverted.covering(*east_of_county_border) == [990301, 990300]
+    assert unconverted.covering(*south_of_city_border) == [990100]
+
+
+def test_a_point_in_the_hairline_gap_between_neighbours_lands_in_one(db: Database) -> None:
+    # South of 28.2°N, 丙三县's western edge was published 1e-6° (10 cm) east of 丙二区's eastern one.
+    with db.unit_of_work() as s:
+        ids = import_region(s, FIXTURE)
+        index = JurisdictionIndex.load(s)
+        west, east = (shapely.from_wkt(service.get_by_code(s, c).boundary_wkt) for c in ("990302", "990303"))
+    strip = shapely.box(123.29, 28.05, 123.31, 28.15)
+    gap = shapely.shortest_line(west.intersection(strip), east.intersection(strip))
+    assert 5e-7 < gap.length < 2e-6
+    middle = gap.interpolate(0.5, normalized=True)
+    assert not west.covers(middle) and not east.covers(middle)
+    assert index.most_specific(middle.x, middle.y) in {ids["990302"], ids["990303"]}
+
+
+def test_an_exclave_belongs_to_its_own_county_not_to_the_one_around_it(db: Database) -> None:
+    # 丙二区 has an exclave inside 丙三县, which has a hole there.
+    exclave = (123.44, 28.3)
+    with db.unit_of_work() as s:
+        ids = import_region(s, FIXTURE)
+        index = JurisdictionIndex.load(s)
+    assert index.covering(*exclave) == [ids["990302"], ids["990300"], ids["990000"]]
+    assert index.most_specific(*wgs84_to_gcj02(*exclave), Datum.GCJ02) == ids["990302"]
+    assert index.most_specific(123.47, 28.3) == ids["990303"]  # just east of the exclave
 
 
 # --- the demo boundaries -------------------------------------------------------------------------------

@@ -380,7 +380,9 @@ def _clean(geometry: MultiPolygon, where: str) -> tuple[MultiPolygon, bool]:
     """A valid MultiPolygon; True if the published geometry had to be repaired."""
     if geometry.is_valid:
         return geometry, False
-    repaired = shapely.make_valid(geometry)
+    # "structure" merges parts that overlap (宁波 and 舟山 publish such parts): the default "linework"
+    # method would drop the overlap and leave land that both parts cover in no unit.
+    repaired = shapely.make_valid(geometry, method="structure")
     # make_valid may also produce the lines and points where rings touched themselves; only area counts.
     polygonal = _polygonal(repaired)
     # Repair can add intersection nodes that are not on the 1e-7 grid: snap them, keeping validity.
