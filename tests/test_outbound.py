@@ -48,6 +48,7 @@ class Seen:
     target: str  # path and query as on the request line
     headers: dict[str, str]
     body: bytes
+    header_list: list[tuple[str, str]]  # every header line, repeats kept
 
 
 @dataclass
@@ -72,7 +73,9 @@ class Scripted:
         async def anything(request: Request) -> Response:
             query = request.scope["query_string"].decode()
             target = request.scope["raw_path"].decode() + (f"?{query}" if query else "")
-            self.seen.append(Seen(request.method, target, dict(request.headers), await request.body()))
+            body = await request.body()
+            pairs = list(request.headers.items())
+            self.seen.append(Seen(request.method, target, dict(request.headers), body, pairs))
             reply = self.replies.pop(0) if len(self.replies) > 1 else self.replies[0]
             if reply.delay_s:
                 await asyncio.sleep(reply.delay_s)
@@ -139,6 +142,22 @@ def test_a_post_carries_its_key_and_returns_what_the_check_makes_of_the_answer(s
     assert seen.headers["idempotency-key"] == "seizure:case-1"
     assert seen.headers["x-api-key"] == "registry-key"
     assert seen.headers["content-type"] == "application/json"
+
+
+def test_a_callers_header_replaces_a_default_whatever_its_case(scripted: Scripted) -> None:
+    scripted.script(Reply(200))
+    h = make_client(scripted.base_url)
+
+    h.client.post(
+        "/seizures",
+        json={},
+        idempotency_key="k-0",
+        headers={"content-type": "application/merge-patch+json", "x-api-key": "other-key"},
+    )
+
+    [seen] = scripted.seen
+    named = [(k, v) for k, v in seen.header_list if k in ("content-type", "x-api-key")]
+    assert sorted(named) == [("content-type", "application/merge-patch+json"), ("x-api-key", "other-key")]
 
 
 def test_a_post_without_a_key_is_refused_before_anything_is_sent(scripted: Scripted) -> None:

@@ -307,7 +307,9 @@ class OutboundClient:
             raise ValueError("give json or content, not both")
         policy = retry or self.service.retry
         body = content if content is not None else b""
-        fixed: dict[str, str] = {"User-Agent": USER_AGENT, **self.service.headers}
+        # httpx.Headers: a caller's "content-type" replaces the default "Content-Type" instead of doubling it.
+        fixed = httpx.Headers({"User-Agent": USER_AGENT})
+        fixed.update(self.service.headers)
         if json is not None:
             # Serialised here, not by httpx, so the bytes signed are the bytes sent.
             body = jsonlib.dumps(json, ensure_ascii=False, separators=(",", ":")).encode()
@@ -356,11 +358,11 @@ class OutboundClient:
         method: str,
         url: httpx.URL,
         body: bytes,
-        fixed: dict[str, str],
+        fixed: httpx.Headers,
         signer: Signer | None,
         idempotency_key: str | None,
     ) -> httpx.Response:
-        headers = dict(fixed)
+        headers = httpx.Headers(fixed)
         if signer is not None:
             # Signed at each try: a retry carries a fresh timestamp, so a receiver's replay window holds.
             now = int((self._clock or clock_mod.get_clock()).now().timestamp())
