@@ -43,7 +43,10 @@ class SubscriptionOut(BaseModel):
     id: int
     url: str
     event_kinds: list[str]
-    secret: str = Field(description="Signs every delivery (X-CarEnforce-Signature); shown once")
+    secret: str = Field(
+        description="Signs every delivery the Standard Webhooks way (webhook-id, webhook-timestamp, "
+        "webhook-signature): whsec_ and the base64 of the key; shown once"
+    )
 
 
 Subscriber = Annotated[Principal, Depends(Allow(Role.OFFICER, Role.ADMIN))]
@@ -53,7 +56,7 @@ Subscriber = Annotated[Principal, Depends(Allow(Role.OFFICER, Role.ADMIN))]
     "/webhook-subscriptions", status_code=201, response_model=SubscriptionOut, responses=responses(422)
 )
 def subscribe(body: SubscriptionIn, session: SessionDep, who: Subscriber) -> SubscriptionOut:
-    """Receive the events of the caller's organisation at a URL, signed with HMAC and a timestamp."""
+    """Receive the events of the caller's organisation at a URL, signed as Standard Webhooks."""
     assert who.organisation_id is not None
     sub, secret = notify.create_subscription(
         session, organisation_id=who.organisation_id, url=body.url, event_kinds=body.event_kinds, actor=who

@@ -38,6 +38,8 @@ class Settings(BaseSettings):
 
     notification_max_attempts: int = 8
     notification_backoff_s: float = 15.0
+    # Calls to outside services: how long to wait for a connection, and for each read or write after it.
+    http_connect_timeout_s: float = 5.0
     http_timeout_s: float = 10.0
 
     watch_reminder_days: tuple[int, ...] = (30, 7, 1)

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import base64
 import json
+import secrets
 import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -15,6 +17,7 @@ import pytest
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy import func, select
+from standardwebhooks import Webhook, WebhookVerificationError
 from starlette.middleware.base import RequestResponseEndpoint
 from starlette.responses import Response
 
@@ -30,7 +33,14 @@ from car_enforce.core.identity.principal import Principal
 from car_enforce.core.notify import service
 from car_enforce.core.notify.delivery import DeliveryReport, backoff, deliver_due
 from car_enforce.core.notify.models import Channel, DeliveryStatus, Notification, WebhookSubscription
-from car_enforce.core.notify.signing import SIGNATURE_HEADER, InvalidSignature, sign, verify
+from car_enforce.core.outbound import InvalidSignature
+from car_enforce.core.outbound.standard_webhooks import (
+    is_legacy_secret,
+    new_secret,
+    sign,
+    signing_key,
+    verify,
+)
 from car_enforce.core.settings import Settings, get_settings
 from car_enforce.core.timeline import service as timeline
 from car_enforce.core.timeline.models import TimelineEvent
@@ -450,6 +460,9 @@ class Receiver:
     received: list[dict[str, Any]] = field(default_factory=list)
     raw: list[tuple[dict[str, str], bytes]] = field(default_factory=list)
     seen_keys: set[str] = field(default_factory=set)
+    # Answers to give, in order, before taking anything: (status, headers).
+    refusals: list[tuple[int, dict[str, str]]] = field(default_factory=list)
+    tries: list[dict[str, str]] = field(default_factory=list)
 
     def app(self) -> FastAPI:
         app = FastAPI()
@@ -457,16 +470,16 @@ class Receiver:
         @app.post("/hook")
         async def hook(request: Request) -> JSONResponse:
             body = await request.body()
+            self.tries.append(dict(request.headers))
+            if self.refusals:
+                status, headers = self.refusals.pop(0)
+                return JSONResponse({"error": "Busy"}, status_code=status, headers=headers)
             try:
-                verify(
-                    self.secret,
-                    body,
-                    request.headers.get(SIGNATURE_HEADER),
-                    now=int(clock_mod.now().timestamp()),
-                )
+                verify(self.secret, body, request.headers, now=int(clock_mod.now().timestamp()))
             except InvalidSignature as exc:
                 return JSONResponse({"error": exc.name, "detail": exc.detail}, status_code=401)
-            key = request.headers.get("Idempotency-Key", "")
+            # The specification's idempotency key; Idempotency-Key carries the same identity.
+            key = request.headers.get("webhook-id", "")
             if key in self.seen_keys:  # a replay inside the tolerance: acknowledged, not taken again
                 return JSONResponse({"duplicate": True})
             self.seen_keys.add(key)
@@ -516,6 +529,7 @@ def test_a_webhook_is_delivered_signed_and_a_replay_is_refused(db: Database, clo
         }
     ]
     assert headers["idempotency-key"] == f"notification-{queued[0]}"
+    assert headers["webhook-id"] == f"msg_{queued[0]}"
     assert replay_now.json() == {"duplicate": True}
     assert replay_later.status_code == 401 and "replay" in replay_later.json()["detail"]
     assert tampered.status_code == 401
@@ -604,55 +618,213 @@ def test_subscribing_refuses_a_url_that_is_not_http(db: Database, clock: Movable
         service.create_subscription(session, organisation_id=court, url=url, event_kinds=["*"], actor=SYSTEM)
 
 
+# --- webhooks as the Standard Webhooks specification signs them ----------------------------------------
+
+
+def set_secret(db: Database, subscription_id: int, secret: str) -> None:
+    with db.unit_of_work() as session:
+        row = session.get(WebhookSubscription, subscription_id)
+        assert row is not None
+        row.secret = secret
+
+
+def test_a_delivered_webhook_verifies_with_the_stock_library(db: Database, clock: MovableClock) -> None:
+    clock.set(datetime.now(UTC))  # the stock library checks the timestamp against the real clock
+    org_id = make_court(db)
+    receiver = Receiver()
+    with live.serve(receiver.app()) as base_url:
+        _, receiver.secret = subscribe(db, org_id, f"{base_url}/hook", ["watch.issued"])
+        event_id, queued = record_event(db, org_ids=[org_id])
+        report = deliver_due(db, settings=make_settings())
+
+    assert report.sent == 1
+    headers, body = receiver.raw[0]
+    document = Webhook(receiver.secret).verify(body, headers)
+    assert document["id"] == event_id and document["kind"] == "watch.issued"
+    assert headers["webhook-id"] == f"msg_{queued[0]}"
+    assert int(headers["webhook-timestamp"]) == int(clock.now().timestamp())
+    assert "x-carenforce-signature" not in headers
+    with pytest.raises(WebhookVerificationError):
+        Webhook(receiver.secret).verify(body.replace(b"watch:7", b"watch:8"), headers)
+
+
+def test_a_secret_of_the_old_form_still_verifies(db: Database, clock: MovableClock) -> None:
+    # Issued before the specification was adopted: the receiver holds this text, and the old scheme keyed
+    # the HMAC with it. It stays the key; a stock library takes it as a raw key.
+    clock.set(datetime.now(UTC))
+    org_id = make_court(db)
+    receiver = Receiver()
+    with live.serve(receiver.app()) as base_url:
+        subscription_id, _ = subscribe(db, org_id, f"{base_url}/hook", ["*"])
+        receiver.secret = "whsec_" + secrets.token_urlsafe(32)
+        set_secret(db, subscription_id, receiver.secret)
+        record_event(db, org_ids=[org_id])
+        report = deliver_due(db, settings=make_settings())
+
+    assert report.sent == 1
+    headers, body = receiver.raw[0]
+    Webhook(receiver.secret.encode()).verify(body, headers)
+
+
+def test_a_retried_webhook_keeps_its_id_and_honours_retry_after(db: Database, clock: MovableClock) -> None:
+    org_id = make_court(db)
+    receiver = Receiver(refusals=[(503, {"Retry-After": "120"})])
+    with live.serve(receiver.app()) as base_url:
+        _, receiver.secret = subscribe(db, org_id, f"{base_url}/hook", ["*"])
+        _, queued = record_event(db, org_ids=[org_id])
+        first = deliver_due(db, settings=make_settings(notification_backoff_s=15.0))
+        row = get_notification(db, queued[0])
+        clock.advance(timedelta(seconds=119))
+        early = deliver_due(db, settings=make_settings())
+        clock.advance(timedelta(seconds=2))
+        second = deliver_due(db, settings=make_settings())
+
+    assert (first.retried, early.total, second.sent) == (1, 0, 1)
+    assert row.last_error == "HTTP 503 Busy"
+    assert row.next_attempt_at - clock_mod.as_utc(row.created_at) == timedelta(seconds=120)
+    ids = [(t["webhook-id"], t["idempotency-key"]) for t in receiver.tries]
+    assert ids == [(f"msg_{queued[0]}", f"notification-{queued[0]}")] * 2
+    stamps = [int(t["webhook-timestamp"]) for t in receiver.tries]
+    assert stamps[1] - stamps[0] == 121  # each try is signed at its own time
+
+
+def test_a_new_secret_is_standard_base64_of_32_random_bytes(db: Database, clock: MovableClock) -> None:
+    court = make_court(db)
+
+    _, secret = subscribe(db, court, "https://court.example/hooks", ["*"])
+    _, other = subscribe(db, court, "https://court.example/other", ["*"])
+
+    assert secret.startswith("whsec_") and secret != other
+    key = base64.b64decode(secret.removeprefix("whsec_"), validate=True)
+    assert len(key) == 32 and signing_key(secret) == key and not is_legacy_secret(secret)
+    Webhook(secret)  # the stock library takes it as it is
+
+
 # --- pure rules: signatures and backoff --------------------------------------------------------------
 
-SECRET = "whsec_test"
+SECRET = "whsec_" + base64.b64encode(bytes(range(32))).decode()
+MSG = "msg_1"
 BODY = b'{"id":1,"kind":"watch.issued"}'
 T0 = 1_795_000_000
 
 
 def test_a_signature_verifies() -> None:
-    verify(SECRET, BODY, sign(SECRET, BODY, T0), now=T0 + 10)
+    assert verify(SECRET, BODY, sign(SECRET, MSG, T0, BODY), now=T0 + 10) == MSG
+
+
+def test_the_signature_is_the_one_the_stock_library_computes() -> None:
+    stock = Webhook(SECRET).sign(MSG, datetime.fromtimestamp(T0, UTC), BODY.decode())
+
+    assert sign(SECRET, MSG, T0, BODY)["webhook-signature"] == stock
+
+
+def test_the_stock_library_verifies_a_signature_made_now() -> None:
+    now = int(time.time())
+
+    assert Webhook(SECRET).verify(BODY, sign(SECRET, MSG, now, BODY)) == json.loads(BODY)
 
 
 def test_a_tampered_body_is_refused() -> None:
-    with pytest.raises(InvalidSignature, match="does not match"):
-        verify(SECRET, BODY + b" ", sign(SECRET, BODY, T0), now=T0)
+    with pytest.raises(InvalidSignature, match="no signature matches"):
+        verify(SECRET, BODY + b" ", sign(SECRET, MSG, T0, BODY), now=T0)
 
 
 def test_another_secret_is_refused() -> None:
-    with pytest.raises(InvalidSignature, match="does not match"):
-        verify("whsec_other", BODY, sign(SECRET, BODY, T0), now=T0)
+    other = "whsec_" + base64.b64encode(bytes(32)).decode()
+    with pytest.raises(InvalidSignature, match="no signature matches"):
+        verify(other, BODY, sign(SECRET, MSG, T0, BODY), now=T0)
 
 
 def test_an_old_timestamp_is_refused_as_a_replay() -> None:
     with pytest.raises(InvalidSignature, match="replay"):
-        verify(SECRET, BODY, sign(SECRET, BODY, T0), now=T0 + 301)
+        verify(SECRET, BODY, sign(SECRET, MSG, T0, BODY), now=T0 + 301)
 
 
 def test_a_timestamp_far_in_the_future_is_refused() -> None:
     with pytest.raises(InvalidSignature, match="replay"):
-        verify(SECRET, BODY, sign(SECRET, BODY, T0 + 301), now=T0)
+        verify(SECRET, BODY, sign(SECRET, MSG, T0 + 301, BODY), now=T0)
 
 
-def test_a_swapped_timestamp_breaks_the_signature() -> None:
-    digest = sign(SECRET, BODY, T0).split(",v1=")[1]
-    with pytest.raises(InvalidSignature, match="does not match"):
-        verify(SECRET, BODY, f"t={T0 + 100},v1={digest}", now=T0 + 100)
+@pytest.mark.parametrize(("header", "value"), [("webhook-timestamp", str(T0 + 100)), ("webhook-id", "msg_2")])
+def test_a_swapped_timestamp_or_id_breaks_the_signature(header: str, value: str) -> None:
+    headers = sign(SECRET, MSG, T0, BODY) | {header: value}
+
+    with pytest.raises(InvalidSignature, match="no signature matches"):
+        verify(SECRET, BODY, headers, now=T0 + 100)
 
 
 @pytest.mark.parametrize(
-    "header", [None, "", "garbage", "t=abc,v1=00", "v1=00", f"t={T0}", "t=1,t=2,v1=00", f"t={T0},v1=é"]
+    "changes",
+    [
+        {"webhook-id": ""},
+        {"webhook-timestamp": ""},
+        {"webhook-signature": ""},
+        {"webhook-timestamp": "abc"},
+        {"webhook-timestamp": "1e9"},
+        {"webhook-signature": "garbage"},
+        {"webhook-signature": "v1,"},
+        {"webhook-signature": "v1,é"},
+        {"webhook-signature": "v1a,AAAA"},
+        {"webhook-signature": "t=1,v1=00"},
+    ],
 )
-def test_a_malformed_header_is_refused(header: str | None) -> None:
+def test_a_malformed_header_is_refused(changes: dict[str, str]) -> None:
+    headers = sign(SECRET, MSG, T0, BODY) | changes
+
     with pytest.raises(InvalidSignature):
-        verify(SECRET, BODY, header, now=T0)
+        verify(SECRET, BODY, headers, now=T0)
 
 
 def test_one_matching_signature_of_several_is_enough() -> None:
-    header = sign(SECRET, BODY, T0) + ",v1=" + "0" * 64
+    headers = sign(SECRET, MSG, T0, BODY)
+    headers["webhook-signature"] = (
+        "v1a,AAAA v1," + base64.b64encode(bytes(32)).decode() + " " + (headers["webhook-signature"])
+    )
 
-    verify(SECRET, BODY, header, now=T0)
+    assert verify(SECRET, BODY, headers, now=T0) == MSG
+
+
+def test_a_rotated_secret_signs_with_both_keys() -> None:
+    old = "whsec_" + base64.b64encode(bytes(32)).decode()
+
+    headers = sign((SECRET, old), MSG, T0, BODY)
+
+    assert len(headers["webhook-signature"].split(" ")) == 2
+    verify(SECRET, BODY, headers, now=T0)
+    verify(old, BODY, headers, now=T0)
+
+
+def test_header_names_match_in_any_case() -> None:
+    headers = {k.upper(): v for k, v in sign(SECRET, MSG, T0, BODY).items()}
+
+    assert verify(SECRET, BODY, headers, now=T0) == MSG
+
+
+@pytest.mark.parametrize("msg_id", ["", "msg.1", "msg 1"])
+def test_an_id_that_would_blur_the_signed_text_is_refused(msg_id: str) -> None:
+    with pytest.raises(ValueError):
+        sign(SECRET, msg_id, T0, BODY)
+
+
+@pytest.mark.parametrize(
+    "secret",
+    [
+        "whsec_q3-Vt8_ZpLm0aXk2Rj9Wc4YhNf7BsDe1Gu6TiOo5HlX",  # as secrets.token_urlsafe(32) wrote them
+        # 43 characters that happen to be standard base64 too: the length still marks the old form.
+        "whsec_" + "A" * 43,
+        "whsec_not-the-one-we-use",
+        "no-prefix-at-all",
+    ],
+)
+def test_a_secret_of_the_old_form_is_its_own_key(secret: str) -> None:
+    assert is_legacy_secret(secret)
+    assert signing_key(secret) == secret.encode()
+
+
+def test_a_standard_secret_is_keyed_by_its_decoded_bytes() -> None:
+    assert signing_key(SECRET) == bytes(range(32))
+    assert not is_legacy_secret(SECRET)
+    assert signing_key(new_secret()) != signing_key(new_secret())
 
 
 def test_backoff_doubles_and_stops_at_an_hour() -> None:

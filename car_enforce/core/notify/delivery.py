@@ -24,8 +24,9 @@ from car_enforce.core import clock as clock_mod
 from car_enforce.core.clock import Clock
 from car_enforce.core.db import Database
 from car_enforce.core.notify import transitions
-from car_enforce.core.notify.channels import DeliveryError, Outgoing, Transports, make_client
+from car_enforce.core.notify.channels import Outgoing, Transports, longest_send_s
 from car_enforce.core.notify.models import Channel, DeliveryStatus, Notification, WebhookSubscription
+from car_enforce.core.outbound import OutboundError, RetryPolicy, new_http_pool
 from car_enforce.core.settings import Settings, get_settings
 
 log = logging.getLogger(__name__)
@@ -50,9 +51,20 @@ class DeliveryReport:
 
 def backoff(attempts: int, settings: Settings, *, rng: random.Random | None = None) -> timedelta:
     """Delay before the next try after ``attempts`` failed ones: doubling, jittered, at most one hour."""
-    base = settings.notification_backoff_s * 2 ** max(attempts - 1, 0)
-    jittered = base * (1 + (rng or _random).uniform(0, JITTER))
-    return min(timedelta(seconds=jittered), MAX_BACKOFF)
+    policy = RetryPolicy(
+        base_delay_s=settings.notification_backoff_s,
+        max_delay_s=MAX_BACKOFF.total_seconds(),
+        jitter=JITTER,
+    )
+    return timedelta(seconds=policy.delay(attempts, rng=rng or _random))
+
+
+def _next_delay(attempts: int, error: OutboundError, settings: Settings) -> timedelta:
+    delay = backoff(attempts, settings)
+    if error.retry_after_s is not None:
+        # The receiver said when it can take more (429, 503): no sooner, and still at most the cap.
+        delay = max(delay, min(timedelta(seconds=error.retry_after_s), MAX_BACKOFF))
+    return delay
 
 
 def _claim(
@@ -112,14 +124,14 @@ def _subscription_secrets(session: Session, rows: list[Notification]) -> dict[in
     return {sub_id: secret for sub_id, secret in found}
 
 
-def _send(transports: Transports, message: Outgoing) -> tuple[str | None, DeliveryError | None]:
+def _send(transports: Transports, message: Outgoing) -> tuple[str | None, OutboundError | None]:
     try:
         return transports.for_channel(message.channel).send(message), None
-    except DeliveryError as exc:
+    except OutboundError as exc:
         return None, exc
     except Exception as exc:  # a bug in one transport must not stop the batch or leave the row leased
         log.exception("notification %s: unexpected error while sending", message.notification_id)
-        return None, DeliveryError(f"internal error ({type(exc).__name__})")
+        return None, OutboundError(f"internal error ({type(exc).__name__})")
 
 
 def _record(
@@ -128,7 +140,7 @@ def _record(
     *,
     lease_until: datetime,
     provider_id: str | None,
-    error: DeliveryError | None,
+    error: OutboundError | None,
     clk: Clock,
     settings: Settings,
     report: DeliveryReport,
@@ -164,7 +176,7 @@ def _record(
                 row.last_error,
             )
             return
-        row.next_attempt_at = now + backoff(row.attempts, settings)
+        row.next_attempt_at = now + _next_delay(row.attempts, error, settings)
         report.retried += 1
         log.info("notification %s will be retried (attempt %d): %s", row.id, row.attempts, row.last_error)
 
@@ -181,17 +193,17 @@ def deliver_due(
     settings = settings or get_settings()
     clk = clock or clock_mod.get_clock()
     report = DeliveryReport()
-    # A send may take up to the timeout; starting one that could outlast the lease risks a second worker
-    # claiming the row meanwhile, so sends stop this margin before the lease ends (and a long timeout
-    # lengthens the lease so that a batch can make progress at all).
-    margin = timedelta(seconds=settings.http_timeout_s + 1)
+    # A send may take up to its timeouts; starting one that could outlast the lease risks a second worker
+    # claiming the row meanwhile, so sends stop this margin before the lease ends (and long timeouts
+    # lengthen the lease so that a batch can make progress at all).
+    margin = timedelta(seconds=longest_send_s(settings) + 1)
     now = clk.now()
     lease_until = now + max(LEASE, 3 * margin)
     claimed = _claim(database, now=now, lease_until=lease_until, limit=limit, report=report)
     if not claimed:
         return report
     own_client = client is None
-    http = client if client is not None else make_client(settings)
+    http = client if client is not None else new_http_pool()
     try:
         transports = Transports(http, settings, clock=clk)
         for message in claimed:

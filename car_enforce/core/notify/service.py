@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import re
-import secrets
 from collections.abc import Iterable
 from datetime import UTC
 from typing import Any
@@ -24,6 +23,7 @@ from car_enforce.core.events import DomainEvent
 from car_enforce.core.identity.models import Organisation
 from car_enforce.core.identity.principal import Principal
 from car_enforce.core.notify.models import Channel, DeliveryStatus, Notification, WebhookSubscription
+from car_enforce.core.outbound import standard_webhooks
 from car_enforce.core.timeline.models import TimelineEvent
 
 # Gateways cap one message at this many characters; longer text is a caller's bug, not a delivery failure.
@@ -197,7 +197,7 @@ def create_subscription(
     if session.get(Organisation, organisation_id) is None:
         raise NotFound(f"organisation {organisation_id} does not exist")
     # Kept in clear, unlike API keys: the platform needs it to compute each signature.
-    secret = "whsec_" + secrets.token_urlsafe(32)
+    secret = standard_webhooks.new_secret()
     subscription = WebhookSubscription(
         organisation_id=organisation_id,
         url=clean_url,
