@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+import pytest
 from sqlalchemy.orm import Session
 
 from api.demo import region as demo_region
@@ -235,3 +236,21 @@ def centers(database: Database, region: Region) -> Centers:
             staff_phone="13800000571",
         )
         return Centers(pingyang=py.id, hangzhou=hz.id)
+
+
+def shared_geo(name: str) -> Path:
+    """A real boundary file from the shared directory.
+
+    A missing file skips the test on a fresh clone and fails it under CARENFORCE_REQUIRE_SHARED=1 (CI).
+    """
+    path = SHARED / "geo" / name
+    if not path.is_file():
+        reason = (
+            f"real boundary file {path} is missing: these tests read DataV boundaries from the "
+            f"shared directory (set CARENFORCE_SHARED_DIR to it); they are not shipped with the "
+            f"project"
+        )
+        if REQUIRE_SHARED:
+            pytest.fail(f"{reason}, and CARENFORCE_REQUIRE_SHARED=1 requires them", pytrace=False)
+        pytest.skip(f"{reason}; the [fixture] variants test the same traps on invented boundaries")
+    return path

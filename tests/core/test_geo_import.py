@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 import shapely
-from factories import REQUIRE_SHARED, SHARED
+from factories import REQUIRE_SHARED, shared_geo
 from geopy.distance import geodesic
 from shapely.geometry import MultiPolygon
 from sqlalchemy import func, select
@@ -24,24 +24,6 @@ from car_enforce.core.geo.importer import ImportReport, geodesic_area_km2, impor
 from car_enforce.core.geo.models import Jurisdiction, JurisdictionLevel
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "geo"
-
-
-def shared_geo(name: str) -> Path:
-    """A real boundary file from the shared directory.
-
-    A missing file skips the test on a fresh clone and fails it under CARENFORCE_REQUIRE_SHARED=1 (CI).
-    """
-    path = SHARED / "geo" / name
-    if not path.is_file():
-        reason = (
-            f"real boundary file {path} is missing: these tests read DataV boundaries from the "
-            f"shared directory (set CARENFORCE_SHARED_DIR to it); they are not shipped with the "
-            f"project"
-        )
-        if REQUIRE_SHARED:
-            pytest.fail(f"{reason}, and CARENFORCE_REQUIRE_SHARED=1 requires them", pytrace=False)
-        pytest.skip(f"{reason}; the [fixture] variants test the same traps on invented boundaries")
-    return path
 
 
 def box_km2(lon0: float, lat0: float, lon1: float, lat1: float) -> float:

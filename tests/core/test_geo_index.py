@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 import shapely
-from factories import REQUIRE_SHARED, SHARED
+from factories import REQUIRE_SHARED, shared_geo
 from shapely.geometry import LineString, MultiPolygon, Point, Polygon
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -44,24 +44,6 @@ FIXTURE_SEATS_GCJ02 = {
 }
 
 C, P, K = JurisdictionLevel.CITY, JurisdictionLevel.PROVINCE, JurisdictionLevel.COUNTY
-
-
-def shared_geo(name: str) -> Path:
-    """A real boundary file from the shared directory.
-
-    A missing file skips the test on a fresh clone and fails it under CARENFORCE_REQUIRE_SHARED=1 (CI).
-    """
-    path = SHARED / "geo" / name
-    if not path.is_file():
-        reason = (
-            f"real boundary file {path} is missing: these tests read DataV boundaries from the "
-            f"shared directory (set CARENFORCE_SHARED_DIR to it); they are not shipped with the "
-            f"project"
-        )
-        if REQUIRE_SHARED:
-            pytest.fail(f"{reason}, and CARENFORCE_REQUIRE_SHARED=1 requires them", pytrace=False)
-        pytest.skip(f"{reason}; the [fixture] variants test the same traps on invented boundaries")
-    return path
 
 
 @dataclass(frozen=True)
