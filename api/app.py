@@ -87,7 +87,7 @@ def create_app(
     install_handlers()
     if database is not None:
         set_database(database)
-    install_clock(get_database())
+    install_clock()
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from car_enforce import notices
 from car_enforce.core import clock, events
-from car_enforce.core.db import Database
+from car_enforce.core.db import Database, get_database
 from car_enforce.core.events import Handlers
 from car_enforce.core.notify.handlers import tell_parties
 from car_enforce.core.settings import get_settings
@@ -28,10 +28,11 @@ def event_handlers() -> Handlers:
     return handlers
 
 
-def install_clock(database: Database) -> None:
-    """Under ``CARENFORCE_CLOCK=shared`` every process reads the clock kept in the database."""
+def install_clock(database: Database | None = None) -> None:
+    """Under ``CARENFORCE_CLOCK=shared`` every process reads the clock kept in the database (the process's
+    own when none is named); otherwise the database is not touched."""
     if get_settings().clock == "shared" and not isinstance(clock.get_clock(), SharedClock):
-        clock.set_clock(SharedClock(database))
+        clock.set_clock(SharedClock(database or get_database()))
 
 
 def install_handlers() -> None:

@@ -18,6 +18,7 @@ from typing import Any
 import factories
 import pytest
 from factories import START
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, insert, make_url, select, text
 from sqlalchemy.engine import URL
@@ -236,9 +237,21 @@ def centers(db: Database, world: factories.World, region_rows: RegionRows) -> fa
     return region_rows.centers
 
 
+@pytest.fixture(scope="session")
+def app() -> FastAPI:
+    """One app per test process. It reaches the test's database through ``get_database()`` on every request.
+
+    FastAPI builds a router's routes lazily, on the first request that reaches the router (a pydantic
+    adapter for each parameter, about 9 ms a route), so a fresh app in every test paid that in every test:
+    a third of the API tests' time. A test that needs the app built another way builds its own.
+    """
+    return create_app()
+
+
 @pytest.fixture
-def client(db: Database, world: factories.World) -> Iterator[TestClient]:
-    """The app on the test database, with the region in it. A module whose tests need the centers before
-    the app starts says so with ``pytestmark = pytest.mark.usefixtures("centers")``."""
-    with TestClient(create_app(db)) as c:
+def client(app: FastAPI, db: Database, world: factories.World) -> Iterator[TestClient]:
+    """The app on the test database, with the region in it; its start (the watch index) runs per test. A
+    module whose tests need the centers before the app starts says so with
+    ``pytestmark = pytest.mark.usefixtures("centers")``."""
+    with TestClient(app) as c:
         yield c

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 import httpx
+from fastapi import FastAPI
 from fastapi.routing import APIRoute, iter_route_contexts
 
 from api.app import PUBLIC_ROUTES, create_app
@@ -22,11 +23,11 @@ from tests.live import serve
 
 
 def test_expiry_reminder_reaches_the_officer_through_the_sms_simulator(
-    db: Database, clock: MovableClock
+    app: FastAPI, db: Database, clock: MovableClock
 ) -> None:
     factories.world(db)
     settings = Settings(database_url=db.url)
-    with serve(create_app(db)) as base, httpx.Client(base_url=base, timeout=10) as http:
+    with serve(app) as base, httpx.Client(base_url=base, timeout=10) as http:
         officer = login(http, "py.officer")
         case = open_case(http, officer)
         link = register_vehicle(http, officer, case, vin=None)
@@ -49,12 +50,12 @@ def test_expiry_reminder_reaches_the_officer_through_the_sms_simulator(
 
 
 def test_a_capture_reaches_the_officer_and_the_applicant_through_the_sms_simulator(
-    db: Database, clock: MovableClock
+    app: FastAPI, db: Database, clock: MovableClock
 ) -> None:
     world = factories.world(db)
     centers = factories.centers(db, world.region)
     settings = Settings(database_url=db.url)
-    with serve(create_app(db)) as base, httpx.Client(base_url=base, timeout=10) as http:
+    with serve(app) as base, httpx.Client(base_url=base, timeout=10) as http:
         officer = login(http, "py.officer")
         case = open_case(http, officer)
         link = register_vehicle(http, officer, case, vehicle_type="小型轿车")
@@ -149,8 +150,8 @@ def test_only_one_scheduler_holds_the_lease(db: Database, clock: MovableClock) -
     assert lease.hold(db, "scheduler", "host-a", ttl) is False
 
 
-def test_api_docs_are_served_without_any_network(db: Database) -> None:
-    with serve(create_app(db)) as base, httpx.Client(base_url=base, timeout=10) as http:
+def test_api_docs_are_served_without_any_network(app: FastAPI, db: Database) -> None:
+    with serve(app) as base, httpx.Client(base_url=base, timeout=10) as http:
         page = http.get("/docs")
         assert page.status_code == 200
         assert "/static/swagger/swagger-ui-bundle.js" in page.text and "cdn" not in page.text.lower()

@@ -2,19 +2,19 @@
 
 from __future__ import annotations
 
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from api.app import create_app
 from api.demo import seed as demo
 from car_enforce.core.clock import MovableClock
 from car_enforce.core.db import Database
 
 
-def test_demo_region_logins_keys_and_watch_scopes(db: Database, clock: MovableClock) -> None:
+def test_demo_region_logins_keys_and_watch_scopes(app: FastAPI, db: Database, clock: MovableClock) -> None:
     with db.unit_of_work() as s:
         demo.seed(s)
         assert demo.is_seeded(s)
-    with TestClient(create_app(db)) as client:
+    with TestClient(app) as client:
         for login in demo.LOGINS:
             r = client.post(
                 "/api/auth/login", json={"username": login.username, "password": demo.DEMO_PASSWORD}
@@ -37,10 +37,12 @@ def test_demo_region_logins_keys_and_watch_scopes(db: Database, clock: MovableCl
         assert [c["case_number"] for c in cases] == ["(2026)浙0302执567号"]
 
 
-def test_a_demo_capture_in_pingyang_goes_to_the_pingyang_station(db: Database, clock: MovableClock) -> None:
+def test_a_demo_capture_in_pingyang_goes_to_the_pingyang_station(
+    app: FastAPI, db: Database, clock: MovableClock
+) -> None:
     with db.unit_of_work() as s:
         demo.seed(s)
-    with TestClient(create_app(db)) as client:
+    with TestClient(app) as client:
         r = client.post(
             "/api/police/captures",
             headers={"X-Api-Key": demo.KEYS[0].secret},

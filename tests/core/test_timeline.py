@@ -8,10 +8,10 @@ import sys
 from collections.abc import Iterator
 
 import pytest
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import text
 
-from api.app import create_app
 from car_enforce.core.clock import MovableClock
 from car_enforce.core.db import Database
 from car_enforce.core.identity.principal import Principal
@@ -22,9 +22,9 @@ from tests.api_helpers import issue_watch, login, open_case, register_vehicle
 
 
 @pytest.fixture
-def story(db: Database, clock: MovableClock) -> Iterator[tuple[TestClient, int]]:
+def story(app: FastAPI, db: Database, clock: MovableClock) -> Iterator[tuple[TestClient, int]]:
     factories.world(db)
-    with TestClient(create_app(db)) as client:
+    with TestClient(app) as client:
         officer = login(client, "py.officer")
         case = open_case(client, officer)
         issue_watch(client, officer, case, register_vehicle(client, officer, case)["vehicle"]["id"])

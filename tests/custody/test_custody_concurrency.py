@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import date
 
 import httpx
+from fastapi import FastAPI
 from sqlalchemy import func, select
 
-from api.app import create_app
 from car_enforce.core.clock import MovableClock
 from car_enforce.core.db import Database
 from car_enforce.custody.models import Custody, CustodyCharge, CustodyEvent, CustodyEventKind
@@ -26,9 +26,11 @@ def _world(db: Database) -> tuple[factories.World, factories.Centers]:
     return world, factories.centers(db, world.region)
 
 
-def test_one_capture_taken_in_at_once_makes_one_custody(db: Database, clock: MovableClock) -> None:
+def test_one_capture_taken_in_at_once_makes_one_custody(
+    app: FastAPI, db: Database, clock: MovableClock
+) -> None:
     world, centers = _world(db)
-    with serve(create_app(db)) as base, httpx.Client(base_url=base, timeout=30) as http:
+    with serve(app) as base, httpx.Client(base_url=base, timeout=30) as http:
         staff = login(http, "py.center")
         set_tariff(http, staff, centers.pingyang, TODAY)  # type: ignore[arg-type]
         _, capture = arrived_capture(http, world.pingyang_key)  # type: ignore[arg-type]
@@ -43,10 +45,10 @@ def test_one_capture_taken_in_at_once_makes_one_custody(db: Database, clock: Mov
 
 
 def test_a_release_racing_a_move_and_another_release_lets_the_car_out_once(
-    db: Database, clock: MovableClock
+    app: FastAPI, db: Database, clock: MovableClock
 ) -> None:
     world, centers = _world(db)
-    with serve(create_app(db)) as base, httpx.Client(base_url=base, timeout=30) as http:
+    with serve(app) as base, httpx.Client(base_url=base, timeout=30) as http:
         car = taken_in(http, world.pingyang_key, centers.pingyang, tariff_from=TODAY)  # type: ignore[arg-type]
         custody = car.custody["id"]
         order = http.post(
@@ -79,9 +81,9 @@ def test_a_release_racing_a_move_and_another_release_lets_the_car_out_once(
     assert [seq for seq, _ in links] == list(range(1, len(links) + 1))
 
 
-def test_one_charge_key_sent_at_once_is_one_charge(db: Database, clock: MovableClock) -> None:
+def test_one_charge_key_sent_at_once_is_one_charge(app: FastAPI, db: Database, clock: MovableClock) -> None:
     world, centers = _world(db)
-    with serve(create_app(db)) as base, httpx.Client(base_url=base, timeout=30) as http:
+    with serve(app) as base, httpx.Client(base_url=base, timeout=30) as http:
         car = taken_in(http, world.pingyang_key, centers.pingyang, tariff_from=TODAY)  # type: ignore[arg-type]
         url = f"/api/custody/{car.custody['id']}/charges"
         body = {"amount_fen": 8000, "description": "电瓶搭电", "charge_key": "INV-1"}

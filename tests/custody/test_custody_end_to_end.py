@@ -11,10 +11,10 @@ from datetime import date, timedelta
 from typing import Any
 
 import httpx
+from fastapi import FastAPI
 from pypdf import PdfReader
 from sqlalchemy import select
 
-from api.app import create_app
 from car_enforce.core.clock import MovableClock
 from car_enforce.core.db import Database
 from car_enforce.stages.jobs import sweep_stage_clocks
@@ -38,11 +38,11 @@ def full_marks_but(checklist: dict[str, Any], lost: dict[str, int]) -> list[dict
 
 
 def test_a_car_from_capture_to_graded_report_and_a_31_day_statement(
-    db: Database, clock: MovableClock
+    app: FastAPI, db: Database, clock: MovableClock
 ) -> None:
     world = factories.world(db)
     centers = factories.centers(db, world.region)
-    with serve(create_app(db)) as base, httpx.Client(base_url=base, timeout=30) as http:
+    with serve(app) as base, httpx.Client(base_url=base, timeout=30) as http:
         car = taken_in(http, world.pingyang_key, centers.pingyang, tariff_from=date(2026, 11, 23))  # type: ignore[arg-type]
         custody_id = car.custody["id"]
 

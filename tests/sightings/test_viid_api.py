@@ -15,9 +15,9 @@ from typing import Any
 import httpx
 import pytest
 import shapely
+from fastapi import FastAPI
 from sqlalchemy import func, select
 
-from api.app import create_app
 from car_enforce.core.clock import MovableClock
 from car_enforce.core.db import Database
 from car_enforce.core.errors import Conflict
@@ -48,8 +48,8 @@ VIID_JSON = "application/VIID+JSON"
 
 
 @pytest.fixture
-def base(db: Database, world: factories.World) -> Iterator[str]:
-    with serve(create_app(db)) as url:
+def base(app: FastAPI, db: Database, world: factories.World) -> Iterator[str]:
+    with serve(app) as url:
         yield url
 
 

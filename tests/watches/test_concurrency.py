@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 import httpx
+from fastapi import FastAPI
 from sqlalchemy import func, select
 
-from api.app import create_app
 from car_enforce.captures.models import Capture
 from car_enforce.cases.models import EnforcementCase
 from car_enforce.core.clock import MovableClock
@@ -20,9 +20,9 @@ from tests.concurrency_helpers import at_once
 from tests.live import serve
 
 
-def test_same_idempotency_key_at_once_opens_one_case(db: Database, clock: MovableClock) -> None:
+def test_same_idempotency_key_at_once_opens_one_case(app: FastAPI, db: Database, clock: MovableClock) -> None:
     factories.world(db)
-    with serve(create_app(db)) as base, httpx.Client(base_url=base, timeout=30) as http:
+    with serve(app) as base, httpx.Client(base_url=base, timeout=30) as http:
         headers = {**login(http, "py.officer"), "Idempotency-Key": "race-1"}
         responses = at_once([lambda: http.post("/api/cases", json=case_body(), headers=headers)] * 4)
     assert [r.status_code for r in responses] == [201] * 4
@@ -31,9 +31,11 @@ def test_same_idempotency_key_at_once_opens_one_case(db: Database, clock: Movabl
         assert s.scalar(select(func.count()).select_from(EnforcementCase)) == 1
 
 
-def test_two_courts_issuing_at_once_give_one_active_and_one_queued(db: Database, clock: MovableClock) -> None:
+def test_two_courts_issuing_at_once_give_one_active_and_one_queued(
+    app: FastAPI, db: Database, clock: MovableClock
+) -> None:
     factories.world(db)
-    with serve(create_app(db)) as base, httpx.Client(base_url=base, timeout=30) as http:
+    with serve(app) as base, httpx.Client(base_url=base, timeout=30) as http:
         calls = []
         for username, number in (
             ("py.officer", "(2026)浙0326执1234号"),
@@ -72,11 +74,11 @@ def _capture_report(number: str) -> dict[str, Any]:
 
 
 def test_a_capture_report_sent_at_once_and_a_second_unit_racing_it_store_one_capture(
-    db: Database, clock: MovableClock
+    app: FastAPI, db: Database, clock: MovableClock
 ) -> None:
     world = factories.world(db)
     factories.centers(db, world.region)
-    with serve(create_app(db)) as base, httpx.Client(base_url=base, timeout=30) as http:
+    with serve(app) as base, httpx.Client(base_url=base, timeout=30) as http:
         officer = login(http, "py.officer")
         case = open_case(http, officer)
         link = register_vehicle(http, officer, case)
@@ -130,9 +132,11 @@ def _read(read_id: str, second: int) -> dict[str, Any]:
     }
 
 
-def test_reads_of_one_pass_sent_at_once_raise_one_alert(db: Database, clock: MovableClock) -> None:
+def test_reads_of_one_pass_sent_at_once_raise_one_alert(
+    app: FastAPI, db: Database, clock: MovableClock
+) -> None:
     world = factories.world(db)
-    with serve(create_app(db)) as base, httpx.Client(base_url=base, timeout=30) as http:
+    with serve(app) as base, httpx.Client(base_url=base, timeout=30) as http:
         _watched_car(http)
         key = {"X-Api-Key": world.pingyang_key}
         calls = [
@@ -150,9 +154,9 @@ def test_reads_of_one_pass_sent_at_once_raise_one_alert(db: Database, clock: Mov
         assert s.scalar(select(func.count()).select_from(AlertDispatch)) == 1
 
 
-def test_one_batch_posted_at_once_is_ingested_once(db: Database, clock: MovableClock) -> None:
+def test_one_batch_posted_at_once_is_ingested_once(app: FastAPI, db: Database, clock: MovableClock) -> None:
     world = factories.world(db)
-    with serve(create_app(db)) as base, httpx.Client(base_url=base, timeout=30) as http:
+    with serve(app) as base, httpx.Client(base_url=base, timeout=30) as http:
         _watched_car(http)
         body = {"reads": [_read("only", 1), {**_read("other", 2), "plate": "浙C99999"}]}
         key = {"X-Api-Key": world.pingyang_key}

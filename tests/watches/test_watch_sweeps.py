@@ -6,10 +6,10 @@ from collections.abc import Iterator
 from datetime import datetime
 
 import pytest
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from api.app import create_app
 from car_enforce.core.clock import SHANGHAI, MovableClock
 from car_enforce.core.db import Database
 from car_enforce.core.notify.models import Channel, Notification
@@ -20,10 +20,10 @@ from tests.api_helpers import issue_watch, login, open_case, register_vehicle
 
 @pytest.fixture
 def setup(
-    db: Database, clock: MovableClock
+    app: FastAPI, db: Database, clock: MovableClock
 ) -> Iterator[tuple[TestClient, factories.World, dict[str, object]]]:
     world = factories.world(db)
-    with TestClient(create_app(db)) as client:
+    with TestClient(app) as client:
         officer = login(client, "py.officer")
         case = open_case(client, officer)
         watch = issue_watch(
