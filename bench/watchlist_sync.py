@@ -61,6 +61,7 @@ from world import (
     scale_args,
 )
 
+from api.wiring import install_handlers
 from car_enforce.core import clock, migrate
 from car_enforce.core.db import Database, make_engine
 from car_enforce.core.geo.service import overlapping_jurisdiction_ids
@@ -143,6 +144,7 @@ def make_changes(url: str, n_entries: int, n_changes: int) -> tuple[float, dict[
     ids = [1 + k * step for k in range(n_changes)]
     if n_changes > n_entries:
         raise SystemExit(f"--changes {n_changes} is more than --entries {n_entries}")
+    install_handlers()  # the services record events; the composition root's handlers follow them
     database = Database(url)
     kinds = {"lifted": 0, "renewed": 0}
     started = time.perf_counter()
