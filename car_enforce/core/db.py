@@ -122,9 +122,12 @@ def _configure_sqlite(engine: Engine) -> None:
 class Database:
     """Engines and session factories for one database URL."""
 
-    def __init__(self, url: str, **engine_kwargs: Any) -> None:
+    def __init__(self, url: str, *, engine: Engine | None = None, **engine_kwargs: Any) -> None:
+        """``engine``: an engine made for ``url`` earlier, whose connections and compiled statements this
+        database shares (give it ``engine.execution_options()``: a distinct engine object, so the caches a
+        process keeps per engine start empty). The tests make one per test on one engine per backend."""
         self.url = url
-        self.engine = make_engine(url, **engine_kwargs)
+        self.engine = engine if engine is not None else make_engine(url, **engine_kwargs)
         self.sqlite = is_sqlite(url)
         self._writer = sessionmaker(bind=self.engine, expire_on_commit=False)
         reader_bind = (
