@@ -25,6 +25,15 @@ class Settings(BaseSettings):
     # process of the platform reads, so a simulation can move time for the API and the scheduler at once.
     clock: Literal["system", "shared"] = "system"
 
+    # Logs: one JSON object a line (for a log collector), or text for a person at a terminal. Either way
+    # names, ID numbers and phone numbers are masked (core/logs.py).
+    log_format: Literal["json", "text"] = "json"
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    # GET /metrics: with a token set, a scraper must send it as "Authorization: Bearer <token>"; empty,
+    # anyone who reaches the port may read it (a development machine, or a port only the monitoring
+    # network reaches). The metrics carry nothing personal, but they show the platform's activity.
+    metrics_token: str = ""
+
     token_ttl_hours: int = 12
     password_hash_profile: Literal["rfc9106_low_memory", "cheapest"] = "rfc9106_low_memory"
     run_scheduler: bool = True
