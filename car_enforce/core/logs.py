@@ -7,13 +7,14 @@ log included) and the scheduler's alike. Before anything is written it is scrubb
   without +86) are masked wherever they appear: in the message, in an exception's text, in any field;
 - a field known to hold a person's name (``debtor_name``, ``display_name``, ``recipient_name``, …), ID
   number or phone is masked by its key, whatever its value looks like;
-- a request's path and query are decoded first (``%E6%9E%97`` is 林), and a query value in Chinese
-  characters is masked as a name: no route of the platform takes a name in its query, so one there is a
-  caller's mistake that must not reach the log.
+- any other run of two or more Chinese characters is masked as a name too. The platform's own log
+  messages are English: Chinese text in a line is data (an exception quoting a value, a caller's query),
+  and a name in it cannot be told from the words around it. A plate keeps its one province character;
+- text that was %-encoded (a request's path and query, ``%E6%9E%97`` is 林) is decoded first.
 
 The masks are those the platform shows people (``car_enforce.core.zh``): ``3303**********0019``,
-``139****0002``, ``林*某``. Names in free text cannot be recognised; the rule for code is to log ids, never
-names, and to pass anything personal as a named field (``extra={"debtor_name": …}``), where it is masked.
+``139****0002``, ``林*某``. Code still logs ids rather than names, and passes anything personal as a named
+field (``extra={"debtor_name": …}``).
 
 Fields of the current request or job (its id, route, status) are bound with ``bound(...)`` and added to
 every record written inside it, uvicorn's access line included.
@@ -41,7 +42,9 @@ _ID_NUMBER = re.compile(r"(?<![0-9])[0-9]{17}[0-9Xx](?![0-9])")
 # A mainland mobile, 1[3-9] and 9 more digits, as people write it: 13900000002, 139 0000 0002,
 # 139-0000-0002, +86 139…, 0086139…, 86139…; not part of a longer run of digits.
 _MOBILE = re.compile(r"(?<![0-9])(?:(?:\+|00)?86[ -]?)?1[3-9][0-9][ -]?[0-9]{4}[ -]?[0-9]{4}(?![0-9])")
-_HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+# Chinese characters, with the middle dots of names transcribed from other languages (买买提·吐尔逊).
+_HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+_HAN_RUN = re.compile(f"[{_HAN}][{_HAN}·•・]*[{_HAN}]")
 
 # Keys (of a logged field, a nested document or a query parameter) whose value is a person's name, ID
 # number or phone. A key ending in ``_name`` counts as a name too (a court's or a file's name is masked
@@ -71,29 +74,22 @@ _context: ContextVar[dict[str, Any] | None] = ContextVar("carenforce_log_fields"
 
 
 def scrub_text(text: str) -> str:
-    """The text with every ID number and mobile number in it masked (decoded first if %-encoded)."""
+    """The text with its ID numbers, mobile numbers and Chinese words masked (decoded first if %-encoded)."""
     if "%" in text:
         text = unquote(text)
     text = _ID_NUMBER.sub(lambda m: mask_id_number(m.group()), text)
-    return _MOBILE.sub(lambda m: mask_phone(m.group()), text)
+    text = _MOBILE.sub(lambda m: mask_phone(m.group()), text)
+    return _HAN_RUN.sub(lambda m: mask_name(m.group()), text)
 
 
 def scrub_target(target: str) -> str:
-    """A request's path and query, decoded, for a log: personal numbers masked, and in the query a value
-    under a name's key or written in Chinese characters masked as a name."""
+    """A request's path and query (as a server has it, %-encoded), decoded and scrubbed for a log; a query
+    value under a key that names a person, an ID number or a phone is masked whatever it looks like."""
     path, question, query = target.partition("?")
-    path = "/".join(_masked_if_han(part) for part in scrub_text(path).split("/"))
     if not question:
-        return path
-    pairs = []
-    for key, value in parse_qsl(query, keep_blank_values=True):
-        clean = scrub_value(key, value)
-        pairs.append(f"{scrub_text(key)}={_masked_if_han(str(clean))}")
-    return f"{path}?{'&'.join(pairs)}"
-
-
-def _masked_if_han(value: str) -> str:
-    return mask_name(value) if _HAN.search(value) else value
+        return scrub_text(path)
+    pairs = [f"{scrub_text(k)}={scrub_value(k, v)}" for k, v in parse_qsl(query, keep_blank_values=True)]
+    return f"{scrub_text(path)}?{'&'.join(pairs)}"
 
 
 def _kind_of(key: str) -> str | None:

@@ -17,6 +17,24 @@ from dataclasses import dataclass, field
 
 from prometheus_client import Counter, Histogram
 
+from car_enforce.sightings.matching import MatchKind
+from car_enforce.sightings.models import AlertStatus
+from car_enforce.sightings.vendors import csvfile, dahua, hikvision, openalpr, platerecognizer, rekor
+from car_enforce.sightings.viid import parse as viid
+
+CANONICAL = "canonical"  # the platform's own batch (POST /api/police/reads)
+ADAPTERS = (
+    CANONICAL,
+    openalpr.VENDOR,
+    rekor.VENDOR,
+    platerecognizer.VENDOR,
+    hikvision.VENDOR,
+    dahua.VENDOR,
+    csvfile.VENDOR,
+    viid.VENDOR,
+)
+RAISED_AS = (AlertStatus.OPEN, AlertStatus.PENDING, AlertStatus.LATE)
+
 READS = Counter(
     "carenforce_plate_reads",
     "Plate reads taken, by the adapter they came through (a message posted again is not counted again)",
@@ -41,6 +59,16 @@ HIT_TO_ALERT = Histogram(
     ["adapter"],
     buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0),
 )
+
+
+# Every series exists from the start, at 0: a feed that never sent anything shows as 0, not as missing.
+for _adapter in ADAPTERS:
+    READS.labels(_adapter)
+    HIT_TO_ALERT.labels(_adapter)
+    for _kind in MatchKind:
+        HITS.labels(_adapter, _kind.value)
+    for _status in RAISED_AS:
+        ALERTS.labels(_adapter, _status.value)
 
 
 @dataclass
