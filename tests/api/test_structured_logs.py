@@ -6,16 +6,21 @@ from __future__ import annotations
 
 import io
 import json
+import logging
 from typing import Any
 from urllib.parse import quote
 
 import httpx
 import pytest
+import uvicorn
 from fastapi import FastAPI
+from typer.testing import CliRunner
 
+from api import cli, scheduler
 from api.scheduler import guarded
 from car_enforce.core import logs
 from car_enforce.core.db import Database
+from car_enforce.core.settings import get_settings
 from tests import factories
 from tests.api_helpers import DEBTOR_ID, case_body, login
 from tests.live import serve
@@ -78,3 +83,30 @@ def test_a_flow_with_a_debtors_details_logs_none_of_them(
     (failure,) = [e for e in entries if e["logger"] == "api.scheduler"]
     assert failure["job"] == "send-notices" and failure["level"] == "ERROR"
     assert "LookupError: no notice for 林*某: 3303**********0019, 139****0002" in failure["exception"]
+
+
+@pytest.mark.parametrize(("format", "formatter"), [(None, logs.JsonFormatter), ("text", logs.TextFormatter)])
+def test_serve_and_the_scheduler_write_their_logs_through_the_scrubbing_handler(
+    format: str | None,
+    formatter: type,
+    db: Database,
+    monkeypatch: pytest.MonkeyPatch,
+    restored_logging: None,
+) -> None:
+    if format is not None:
+        monkeypatch.setenv("CARENFORCE_LOG_FORMAT", format)
+    get_settings.cache_clear()
+    served: list[dict[str, Any]] = []
+    monkeypatch.setattr(uvicorn, "run", lambda app, **options: served.append(options))
+    monkeypatch.setattr(scheduler, "run_forever", lambda database: None)
+    try:
+        for command in (["serve", "--no-scheduler"], ["scheduler"]):
+            result = CliRunner().invoke(cli.app, command)
+            assert result.exit_code == 0, result.output
+            (handler,) = [h for h in logging.getLogger().handlers if h.get_name() == logs.HANDLER_NAME]
+            assert type(handler.formatter) is formatter
+    finally:
+        get_settings.cache_clear()
+    # uvicorn leaves logging alone, so its loggers, the access log among them, reach that handler.
+    assert served[0]["log_config"] is None and served[0]["log_level"] == "info"
+    assert logging.getLogger("uvicorn.access").propagate is True
