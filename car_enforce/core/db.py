@@ -17,7 +17,7 @@ from pydantic import Field
 from sqlalchemy import DateTime, Engine, MetaData, create_engine, event
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
-from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+from sqlalchemy.orm import DeclarativeBase, Session, SessionTransaction, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
 log = logging.getLogger(__name__)
@@ -192,14 +192,28 @@ def on_commit(session: Session, callback: Callable[[], None]) -> None:
     """Run ``callback`` once the session's transaction has committed; never if it rolls back.
 
     For what must only count what was stored (a metric of reads taken): the transaction owner commits,
-    not the service that knows what to count.
+    not the service that knows what to count. Inside a savepoint the callback goes with it: dropped if the
+    savepoint rolls back, run only when the whole transaction commits.
     """
-    session.info.setdefault(_ON_COMMIT, []).append(callback)
+    session.info.setdefault(_ON_COMMIT, []).append((session.get_nested_transaction(), callback))
+
+
+def _enclosing_savepoint(transaction: SessionTransaction) -> SessionTransaction | None:
+    parent = transaction.parent
+    while parent is not None and not parent.nested:
+        parent = parent.parent
+    return parent
 
 
 @event.listens_for(Session, "after_commit")
 def _run_on_commit(session: Session) -> None:
-    for callback in session.info.pop(_ON_COMMIT, ()):
+    savepoint = session.get_nested_transaction()
+    if savepoint is not None:  # a savepoint released: its callbacks now wait with the one around it
+        outer = _enclosing_savepoint(savepoint)
+        pending = session.info.get(_ON_COMMIT, [])
+        pending[:] = [(outer if tx is savepoint else tx, callback) for tx, callback in pending]
+        return
+    for _tx, callback in session.info.pop(_ON_COMMIT, ()):
         try:
             callback()
         except Exception:  # what is stored is stored: a failing callback must not turn it into an error
@@ -208,7 +222,20 @@ def _run_on_commit(session: Session) -> None:
 
 @event.listens_for(Session, "after_rollback")
 def _forget_on_commit(session: Session) -> None:
-    session.info.pop(_ON_COMMIT, None)
+    savepoint = session.get_nested_transaction()
+    if savepoint is None:
+        session.info.pop(_ON_COMMIT, None)
+        return
+    pending = session.info.get(_ON_COMMIT, [])
+    pending[:] = [(tx, callback) for tx, callback in pending if not _within(tx, savepoint)]
+
+
+def _within(transaction: SessionTransaction | None, savepoint: SessionTransaction) -> bool:
+    while transaction is not None:
+        if transaction is savepoint:
+            return True
+        transaction = transaction.parent
+    return False
 
 
 M = TypeVar("M", bound=Base)
