@@ -65,8 +65,10 @@ class DatabaseCollector(Collector):
 
     def collect(self) -> Iterator[Metric]:
         families = _families()
-        now = clock.now()  # the platform's time, as ages and lags are counted in
         try:
+            now = (
+                clock.now()
+            )  # the platform's time, as ages and lags are counted in (the shared clock reads it)
             with get_database().unit_of_work(read_only=True) as session:
                 waiting = backlog(session, now)
                 jobs = job_runs.states(session)
