@@ -15,13 +15,14 @@ from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
 from starlette.routing import BaseRoute
 
-from api import errors, limits
+from api import errors, limits, metrics, observe
 from api.deps import reject_unstorable_text, roles_of_route
 from api.routers import admin, alerts, auth, cases, directory, health, police, reads, watches
 from api.routers import captures as captures_router
 from api.routers import custody as custody_router
 from api.routers import inspections as inspections_router
 from api.routers import inventory as inventory_router
+from api.routers import metrics as metrics_router
 from api.routers import stages as stages_router
 from api.routers import viid as viid_router
 from api.simulators import sms
@@ -29,7 +30,8 @@ from api.wiring import install_clock, install_handlers
 from car_enforce.core.db import Database, get_database, set_database
 from car_enforce.sightings.index import warm_index
 
-PUBLIC_ROUTES = frozenset({"/api/auth/login", "/healthz", "/readyz", "/docs"})
+# No user login. /metrics is for a Prometheus scraper: open, or behind a token of its own (see its router).
+PUBLIC_ROUTES = frozenset({"/api/auth/login", "/healthz", "/readyz", "/docs", "/metrics"})
 SIMULATOR_PREFIX = "/sim/"
 
 DESCRIPTION = """
@@ -88,6 +90,7 @@ def create_app(
     if database is not None:
         set_database(database)
     install_clock()
+    metrics.install()
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -127,8 +130,10 @@ def create_app(
     app.state.takes_reads = takes_reads
     errors.install(app)
     app.add_middleware(limits.BodyLimit)  # oversized bodies: 413 before anything reads them
+    app.add_middleware(observe.RequestObserver)  # outermost: ids, log fields and latency of every request
     for router in (
         health.router,
+        metrics_router.router,
         auth.router,
         cases.router,
         watches.router,

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import logging
 from datetime import datetime, timedelta
 from pathlib import Path
 
 import typer
 
 from api.wiring import install_clock, install_handlers
+from car_enforce.core import logs
 from car_enforce.core.settings import PROJECT_ROOT, get_settings
 from car_enforce.core.shared_clock import SharedClock
 
@@ -34,10 +34,10 @@ app.add_typer(clock_app, name="clock")
 
 
 def _log_to_stderr() -> None:
-    """The platform's own INFO lines (the index warm-up, the scheduler) beside uvicorn's, in its format."""
-    logging.basicConfig(level=logging.INFO, format="%(levelname)-9s %(name)s: %(message)s")
-    for chatty in ("apscheduler", "httpx", "httpcore"):  # a line per job run and per outbound request
-        logging.getLogger(chatty).setLevel(logging.WARNING)
+    """Every log line of the process, uvicorn's included, to stderr: one JSON object a line by default
+    (CARENFORCE_LOG_FORMAT=text for a terminal), names, ID numbers and phones masked."""
+    settings = get_settings()
+    logs.configure(settings.log_format, level=settings.log_level)
 
 
 def _ensure_sqlite_dir(url: str) -> None:
@@ -119,7 +119,8 @@ def serve(
         ),
         host=host or settings.host,
         port=port or settings.port,
-        log_level="info",
+        log_level=settings.log_level.lower(),
+        log_config=None,  # uvicorn's loggers, its access log too, write through the handler set up above
     )
 
 

@@ -14,7 +14,7 @@ from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
 
 from api.wiring import install_handlers
-from car_enforce.core import lease
+from car_enforce.core import job_runs, lease, logs
 from car_enforce.core.db import Database
 from car_enforce.core.notify.delivery import deliver_due
 from car_enforce.core.settings import get_settings
@@ -43,14 +43,18 @@ def jobs(database: Database) -> dict[str, tuple[Callable[[], object], int]]:
     }
 
 
-def _guarded(database: Database, holder: str, name: str, job: Callable[[], object]) -> Callable[[], None]:
+def guarded(database: Database, holder: str, name: str, job: Callable[[], object]) -> Callable[[], None]:
+    """The job as the scheduler runs it: only under the lease, its run recorded in the database (what
+    /metrics reports the sweep lag from), its log lines marked with its name, an error logged."""
+
     def run() -> None:
         if not lease.hold(database, LEASE, holder, LEASE_TTL):
             return
-        try:
-            job()
-        except Exception:
-            log.exception("scheduled job %s failed; it runs again at its next interval", name)
+        with logs.bound(job=name):
+            try:
+                job_runs.run(database, name, job)
+            except Exception:
+                log.exception("scheduled job %s failed; it runs again at its next interval", name)
 
     return run
 
@@ -60,7 +64,7 @@ def configure(scheduler: BaseScheduler, database: Database) -> BaseScheduler:
     holder = _holder()
     for name, (job, seconds) in jobs(database).items():
         scheduler.add_job(
-            _guarded(database, holder, name, job),
+            guarded(database, holder, name, job),
             "interval",
             seconds=seconds,
             id=name,

@@ -2,7 +2,7 @@
 
 from car_enforce.captures import models as captures_models
 from car_enforce.cases import models as cases_models
-from car_enforce.core import idempotency, lease, shared_clock
+from car_enforce.core import idempotency, job_runs, lease, shared_clock
 from car_enforce.core.calendar import models as calendar_models
 from car_enforce.core.geo import models as geo_models
 from car_enforce.core.identity import models as identity_models
@@ -25,6 +25,7 @@ __all__ = [
     "idempotency",
     "identity_models",
     "inventory_models",
+    "job_runs",
     "lease",
     "notify_models",
     "shared_clock",

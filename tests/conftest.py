@@ -6,6 +6,7 @@ server (CI sets it and fails if any PostgreSQL test is skipped).
 
 from __future__ import annotations
 
+import logging
 import os
 import shutil
 import sqlite3
@@ -30,7 +31,7 @@ import valuation.models  # noqa: F401
 from api.app import create_app
 from api.wiring import install_handlers
 from car_enforce.core import clock as clock_mod
-from car_enforce.core import migrate
+from car_enforce.core import logs, migrate
 from car_enforce.core.clock import MovableClock
 from car_enforce.core.db import SQLITE_BUSY_TIMEOUT_S, Base, Database, make_engine, set_database
 from car_enforce.core.settings import get_settings
@@ -183,6 +184,20 @@ def db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
     set_database(None)
     if database.sqlite:  # PostgreSQL keeps the process's pooled connections for the next test
         database.dispose()
+
+
+@pytest.fixture
+def restored_logging() -> Iterator[None]:
+    """What a test does to the logging set-up (a handler on the root logger, uvicorn's loggers), undone."""
+    names = ("", "uvicorn", "uvicorn.error", "uvicorn.access", *logs.CHATTY)
+    kept = {name: logging.getLogger(name) for name in names}
+    saved = {name: (list(lg.handlers), lg.level, lg.propagate) for name, lg in kept.items()}
+    yield
+    for name, logger in kept.items():
+        handlers, level, propagate = saved[name]
+        logger.handlers[:] = handlers
+        logger.setLevel(level)
+        logger.propagate = propagate
 
 
 @pytest.fixture

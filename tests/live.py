@@ -23,8 +23,12 @@ def serve(
     startup_timeout_s: float = 10.0,
     shutdown_timeout_s: float = 10.0,
     log_level: str = "warning",
+    log_config: dict[str, Any] | None = uvicorn.config.LOGGING_CONFIG,
 ) -> Iterator[str]:
-    """Serve ``app`` in a background thread; yield its base URL once it accepts connections."""
+    """Serve ``app`` in a background thread; yield its base URL once it accepts connections.
+
+    ``log_config=None`` leaves logging as the test set it up (``carenforce serve`` runs uvicorn so).
+    """
     # Bind first and hand uvicorn the socket: asking the OS for port 0 and passing the number on would
     # race with other tests grabbing the same free port in between.
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
@@ -36,6 +40,7 @@ def serve(
         host=host,
         port=port,
         log_level=log_level,
+        log_config=log_config,
         lifespan="auto",
         timeout_graceful_shutdown=max(1, int(shutdown_timeout_s / 2)),
     )

@@ -6,8 +6,9 @@ rolls back; services only ``flush()``. Instants are stored in UTC and always rea
 
 from __future__ import annotations
 
+import logging
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Annotated, Any, TypeVar
@@ -16,8 +17,10 @@ from pydantic import Field
 from sqlalchemy import DateTime, Engine, MetaData, create_engine, event
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
-from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+from sqlalchemy.orm import DeclarativeBase, Session, SessionTransaction, sessionmaker
 from sqlalchemy.types import TypeDecorator
+
+log = logging.getLogger(__name__)
 
 NAMING_CONVENTION = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
@@ -65,7 +68,12 @@ SQLITE_BUSY_TIMEOUT_S = 30
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
-    """An engine with the platform's settings: SQLite in WAL with foreign keys and real transactions."""
+    """An engine with the platform's settings: SQLite in WAL with foreign keys and real transactions.
+
+    A statement's values are left out of the errors it raises: an error is logged, and the values are a
+    debtor's name or ID number as often as not.
+    """
+    kwargs.setdefault("hide_parameters", True)
     if is_sqlite(url):
         engine = create_engine(
             url, connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_S}, **kwargs
@@ -176,6 +184,61 @@ def get_database() -> Database:
 def set_database(database: Database | None) -> None:
     global _database
     _database = database
+
+
+# --- after the commit -------------------------------------------------------------------------------
+
+_ON_COMMIT = "carenforce_on_commit"
+
+
+def on_commit(session: Session, callback: Callable[[], None]) -> None:
+    """Run ``callback`` once the session's transaction has committed; never if it rolls back.
+
+    For what must only count what was stored (a metric of reads taken): the transaction owner commits,
+    not the service that knows what to count. Inside a savepoint the callback goes with it: dropped if the
+    savepoint rolls back, run only when the whole transaction commits.
+    """
+    session.info.setdefault(_ON_COMMIT, []).append((session.get_nested_transaction(), callback))
+
+
+def _enclosing_savepoint(transaction: SessionTransaction) -> SessionTransaction | None:
+    parent = transaction.parent
+    while parent is not None and not parent.nested:
+        parent = parent.parent
+    return parent
+
+
+@event.listens_for(Session, "after_commit")
+def _run_on_commit(session: Session) -> None:
+    savepoint = session.get_nested_transaction()
+    if savepoint is not None:  # a savepoint released: its callbacks now wait with the one around it
+        outer = _enclosing_savepoint(savepoint)
+        pending = session.info.get(_ON_COMMIT, [])
+        pending[:] = [(outer if tx is savepoint else tx, callback) for tx, callback in pending]
+        return
+    for _tx, callback in session.info.pop(_ON_COMMIT, ()):
+        try:
+            callback()
+        except Exception:  # what is stored is stored: a failing callback must not turn it into an error
+            log.exception("a callback after the commit failed")
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget_on_commit(session: Session) -> None:
+    savepoint = session.get_nested_transaction()
+    if savepoint is None:
+        session.info.pop(_ON_COMMIT, None)
+        return
+    pending = session.info.get(_ON_COMMIT, [])
+    pending[:] = [(tx, callback) for tx, callback in pending if not _within(tx, savepoint)]
+
+
+def _within(transaction: SessionTransaction | None, savepoint: SessionTransaction) -> bool:
+    while transaction is not None:
+        if transaction is savepoint:
+            return True
+        transaction = transaction.parent
+    return False
 
 
 M = TypeVar("M", bound=Base)

@@ -4,7 +4,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
@@ -24,6 +24,20 @@ class Settings(BaseSettings):
     # "system": the real time (production). "shared": the movable clock kept in the database, which every
     # process of the platform reads, so a simulation can move time for the API and the scheduler at once.
     clock: Literal["system", "shared"] = "system"
+
+    # Logs: one JSON object a line (for a log collector), or text for a person at a terminal. Either way
+    # names, ID numbers and phone numbers are masked (core/logs.py).
+    log_format: Literal["json", "text"] = "json"
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    # GET /metrics: with a token set, a scraper must send it as "Authorization: Bearer <token>"; empty,
+    # anyone who reaches the port may read it (a development machine, or a port only the monitoring
+    # network reaches). The metrics carry nothing personal, but they show the platform's activity.
+    metrics_token: str = ""
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _level_in_capitals(cls, value: object) -> object:
+        return value.upper() if isinstance(value, str) else value
 
     token_ttl_hours: int = 12
     password_hash_profile: Literal["rfc9106_low_memory", "cheapest"] = "rfc9106_low_memory"

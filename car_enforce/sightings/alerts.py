@@ -84,9 +84,18 @@ def _open_pass(
     )
 
 
+@dataclass(frozen=True, slots=True)
+class Attached:
+    """The alert a read joined, whether the read raised it, and whether the read dispatched it."""
+
+    alert: Alert
+    raised: bool = False
+    dispatched: bool = False  # routed to the police because of this read (a new hit, or an upgrade)
+
+
 def attach(
     session: Session, *, actor: Principal, watch: Watch, camera: Camera, read: PlateRead, match: Match
-) -> Alert:
+) -> Attached:
     """The alert for this read of a watched car: the pass's existing one, or a new one, raised and routed."""
     alert = _open_pass(session, watch, camera, read, match.kind)
     if alert is None:
@@ -118,7 +127,7 @@ def attach(
             _route(session, actor, alert, watch, camera)
         else:
             _ask_officer(session, actor, alert, watch, camera, match)
-        return alert
+        return Attached(alert, raised=True, dispatched=hit and not read.late)
     alert.sightings += 1
     alert.first_read_at = min(alert.first_read_at, read.read_at)
     alert.last_read_at = max(alert.last_read_at, read.read_at)
@@ -131,8 +140,10 @@ def attach(
         transitions.move(alert, "upgrade")
         alert.kind = AlertKind.HIT
         _route(session, actor, alert, watch, camera)
+        session.flush()
+        return Attached(alert, dispatched=True)
     session.flush()
-    return alert
+    return Attached(alert)
 
 
 @dataclass(frozen=True, slots=True)

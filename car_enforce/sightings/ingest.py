@@ -29,6 +29,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from car_enforce.core import clock
+from car_enforce.core.db import on_commit
 from car_enforce.core.errors import Forbidden, InvalidInput
 from car_enforce.core.files import evidence
 from car_enforce.core.identity.principal import Principal
@@ -36,6 +37,7 @@ from car_enforce.core.identity.security import redact_keys
 from car_enforce.sightings import alerts
 from car_enforce.sightings.cameras import camera_ids, count_reads, flag_skewed_clocks
 from car_enforce.sightings.index import Match, WatchIndex
+from car_enforce.sightings.metrics import MessageTally
 from car_enforce.sightings.models import AlertKind, Camera, ReadBatch, Sighting
 from car_enforce.sightings.reads import Parsed, PlateRead, judged
 from car_enforce.watches.models import WatchStatus
@@ -91,7 +93,10 @@ def _claim(session: Session, organisation_id: int, digest: str) -> int | None:
 def ingest(
     session: Session, *, unit: Principal, parsed: Parsed, digest: str, index: WatchIndex
 ) -> IngestResult:
-    """Match and store one message of a police unit; a re-post of the same body changes nothing."""
+    """Match and store one message of a police unit; a re-post of the same body changes nothing.
+
+    What it took is counted on ``/metrics`` once the caller's transaction commits.
+    """
     if unit.organisation_id is None:
         raise Forbidden("reads come from a police unit's key")
     org_id = unit.organisation_id
@@ -101,6 +106,7 @@ def ingest(
     if not parsed.reads:  # a heartbeat, or a pass without a plate: nothing to remember it by
         camera_ids(session, org_id, {beat.camera_id: (beat.vendor, beat.at) for beat in parsed.heartbeats})
         return IngestResult(heartbeats=len(parsed.heartbeats), rejected=rejected)
+    tally = MessageTally(adapter=parsed.reads[0].vendor)  # one message, one adapter
     batch_id = _claim(session, org_id, digest)
     if batch_id is None:  # a concurrent twin waited on the unique index and now sees the first answer
         earlier = session.scalar(
@@ -160,13 +166,21 @@ def ingest(
         camera_row = session.get(Camera, ids[read.camera_id or ""])
         assert camera_row is not None
         for m in matches:
-            _keep(session, unit, camera_row, read, m, result)
+            _keep(session, unit, camera_row, read, m, result, tally)
     session.execute(update(ReadBatch).where(ReadBatch.id == batch_id).values(result=result.as_dict()))
+    tally.reads = result.reads
+    on_commit(session, tally.publish)
     return result
 
 
 def _keep(
-    session: Session, unit: Principal, camera: Camera, read: PlateRead, match: Match, result: IngestResult
+    session: Session,
+    unit: Principal,
+    camera: Camera,
+    read: PlateRead,
+    match: Match,
+    result: IngestResult,
+    tally: MessageTally,
 ) -> None:
     """Store one matched read as a sighting and attach it to its alert."""
     # The watch row is locked: two batches carrying reads of one pass must not raise two alerts.
@@ -184,7 +198,8 @@ def _keep(
     if exists is not None:
         result.duplicates += 1
         return
-    alert = alerts.attach(session, actor=unit, watch=watch, camera=camera, read=read, match=match)
+    attached = alerts.attach(session, actor=unit, watch=watch, camera=camera, read=read, match=match)
+    alert = attached.alert
     images = [evidence.store(image, field="image") for image in read.images]
     session.add(
         Sighting(
@@ -220,5 +235,9 @@ def _keep(
         result.hits += 1
     else:
         result.possible_hits += 1
+    tally.hits[str(match.kind.value)] += 1
+    if attached.raised:
+        tally.alerts[str(alert.status)] += 1
+    tally.dispatched += attached.dispatched
     if alert.id not in result.alerts:
         result.alerts.append(alert.id)
