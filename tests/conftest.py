@@ -191,13 +191,14 @@ def restored_logging() -> Iterator[None]:
     """What a test does to the logging set-up (a handler on the root logger, uvicorn's loggers), undone."""
     names = ("", "uvicorn", "uvicorn.error", "uvicorn.access", *logs.CHATTY)
     kept = {name: logging.getLogger(name) for name in names}
-    saved = {name: (list(lg.handlers), lg.level, lg.propagate) for name, lg in kept.items()}
+    saved = {name: (list(lg.handlers), lg.level, lg.propagate, lg.disabled) for name, lg in kept.items()}
     yield
     for name, logger in kept.items():
-        handlers, level, propagate = saved[name]
+        handlers, level, propagate, disabled = saved[name]
         logger.handlers[:] = handlers
         logger.setLevel(level)
         logger.propagate = propagate
+        logger.disabled = disabled
 
 
 @pytest.fixture

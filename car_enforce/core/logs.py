@@ -251,4 +251,6 @@ def configure(
         logger = logging.getLogger(name)
         logger.handlers.clear()
         logger.propagate = True
+        logger.disabled = False
+        logger.setLevel(logging.NOTSET)  # the root's level: a server run before may have left its own
     return handler
