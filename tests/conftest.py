@@ -35,6 +35,7 @@ from car_enforce.core import logs, migrate
 from car_enforce.core.clock import MovableClock
 from car_enforce.core.db import SQLITE_BUSY_TIMEOUT_S, Base, Database, make_engine, set_database
 from car_enforce.core.settings import get_settings
+from tests.api_helpers import issue_watch, login, open_case, register_vehicle
 
 REQUIRE_POSTGRES = os.environ.get("CARENFORCE_REQUIRE_POSTGRES") == "1"
 _skipped_postgres: list[str] = []
@@ -314,3 +315,12 @@ def client(app: FastAPI, db: Database, world: factories.World) -> Iterator[TestC
     ``pytestmark = pytest.mark.usefixtures("centers")``."""
     with TestClient(app) as c:
         yield c
+
+
+@pytest.fixture
+def watched(client: TestClient) -> dict[str, Any]:
+    """浙C12345 (blue) under a Pingyang-county watch of the Pingyang court, issued through the API."""
+    officer = login(client, "py.officer")
+    case = open_case(client, officer)
+    link = register_vehicle(client, officer, case)
+    return issue_watch(client, officer, case, link["vehicle"]["id"])

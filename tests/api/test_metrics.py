@@ -24,7 +24,7 @@ from car_enforce.core.settings import get_settings
 from car_enforce.sightings.jobs import sweep_read_batches
 from tests import factories
 from tests.adapter_messages import dahua_hit, send
-from tests.api_helpers import issue_watch, login, open_case, register_vehicle
+from tests.api_helpers import login
 from tests.read_helpers import post, read
 
 Samples = dict[tuple[str, frozenset[tuple[str, str]]], float]
@@ -47,15 +47,6 @@ def value(samples: Samples, name: str, **labels: str) -> float:
 
 def delta(before: Samples, after: Samples, name: str, **labels: str) -> float:
     return value(after, name, **labels) - value(before, name, **labels)
-
-
-@pytest.fixture
-def watched(client: TestClient) -> dict[str, Any]:
-    """浙C12345 under a Pingyang-county watch."""
-    officer = login(client, "py.officer")
-    case = open_case(client, officer)
-    link = register_vehicle(client, officer, case)
-    return issue_watch(client, officer, case, link["vehicle"]["id"])
 
 
 # --- the plate-read path ---------------------------------------------------------------------------

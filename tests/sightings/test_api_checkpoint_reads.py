@@ -29,15 +29,6 @@ IN_PINGYANG = (120.45, 27.65)
 OFFICER_PHONE = "13800000326"
 
 
-@pytest.fixture
-def watched(client: TestClient) -> dict[str, Any]:
-    """浙C12345 (blue) under a Pingyang-county watch of the Pingyang court."""
-    officer = login(client, "py.officer")
-    case = open_case(client, officer)
-    link = register_vehicle(client, officer, case)
-    return issue_watch(client, officer, case, link["vehicle"]["id"])
-
-
 def key(secret: str) -> dict[str, str]:
     return {"X-Api-Key": secret}
 

@@ -27,15 +27,6 @@ from tests.read_helpers import key, post, read
 IN_YUEQING = (121.0, 28.2)
 
 
-@pytest.fixture
-def watched(client: TestClient) -> dict[str, Any]:
-    """浙C12345 (blue) under a Pingyang-county watch of the Pingyang court."""
-    officer = login(client, "py.officer")
-    case = open_case(client, officer)
-    link = register_vehicle(client, officer, case)
-    return issue_watch(client, officer, case, link["vehicle"]["id"])
-
-
 def count(db: Database, *columns: Any) -> int:
     with db.session(read_only=True) as s:
         return int(s.scalar(select(func.count()).select_from(*columns)) or 0)

@@ -51,7 +51,7 @@ from tests.adapter_messages import (
     rekor_hit,
     send,
 )
-from tests.api_helpers import issue_watch, login, open_case, register_vehicle
+from tests.api_helpers import login
 from tests.dahua_messages import CAMERA as DAHUA_CAMERA
 from tests.factories import START
 from tests.hikvision_messages import BILLION_LAUGHS, EXTERNAL, PLATE_PICTURE
@@ -69,15 +69,6 @@ HIKVISION_CAMERA = "44:19:b6:6d:24:85/1"  # its MAC address and channel, as the 
 
 
 # --- fixtures ---------------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def watched(client: TestClient) -> dict[str, Any]:
-    """浙C12345 (blue) under a Pingyang-county watch of the Pingyang court."""
-    officer = login(client, "py.officer")
-    case = open_case(client, officer)
-    link = register_vehicle(client, officer, case)
-    return issue_watch(client, officer, case, link["vehicle"]["id"])
 
 
 # --- messages ---------------------------------------------------------------------------------------
