@@ -1,5 +1,6 @@
 """Imports every ORM model of valuation so that the metadata is complete (Alembic, tests)."""
 
+from valuation.inquiry import models as inquiry_models
 from valuation.inspection import models as inspection_models
 
-__all__ = ["inspection_models"]
+__all__ = ["inquiry_models", "inspection_models"]

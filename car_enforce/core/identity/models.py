@@ -18,6 +18,7 @@ class OrgKind(StrEnum):
     AUX_CENTER = "aux_center"
     AUCTION_PLATFORM = "auction_platform"
     VEHICLE_REGISTRY = "vehicle_registry"
+    INQUIRY_PLATFORM = "inquiry_platform"  # 司法网络询价平台 (参考价规定 Art. 8)
     PLATFORM_OPERATOR = "platform_operator"
     PUBLIC = "public"  # buyers and applicants who belong to no institution
 

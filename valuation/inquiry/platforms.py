@@ -1,0 +1,118 @@
+"""Configuring the inquiry platforms: add one, let a court use it or stop, and the ones a court asks."""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import urlsplit
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from car_enforce.core import clock, events
+from car_enforce.core.errors import Conflict, InvalidInput, NotFound
+from car_enforce.core.events import DomainEvent
+from car_enforce.core.identity.models import Organisation, OrgKind
+from car_enforce.core.identity.principal import Principal
+from car_enforce.core.identity.service import create_organisation
+from valuation.inquiry.models import CourtInquiryPlatform, InquiryPlatform
+
+CODE = re.compile(r"[a-z0-9][a-z0-9-]{1,39}")
+MIN_SECRET_CHARS = 32  # an HMAC key of at least 256 bits of text
+
+
+def _check(code: str, base_url: str, secret: str) -> None:
+    if not CODE.fullmatch(code):
+        raise InvalidInput(
+            "code", "2–40 lower-case letters, digits and hyphens, starting with a letter or digit"
+        )
+    parts = urlsplit(base_url)
+    if parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment:
+        raise InvalidInput("base_url", "an http(s) URL with a host and no query or fragment")
+    if len(secret) < MIN_SECRET_CHARS:
+        raise InvalidInput("secret", f"at least {MIN_SECRET_CHARS} characters")
+
+
+def add_platform(
+    session: Session, *, actor: Principal, name: str, code: str, base_url: str, secret: str
+) -> InquiryPlatform:
+    """A platform on the SPC's list, as an organisation with the address and secret to reach it by."""
+    _check(code, base_url, secret)
+    if session.scalar(select(InquiryPlatform.code).where(InquiryPlatform.code == code)) is not None:
+        raise Conflict(f"an inquiry platform with the code {code!r} exists already")
+    org = create_organisation(session, actor=actor, kind=OrgKind.INQUIRY_PLATFORM, name=name, code=code)
+    platform = InquiryPlatform(
+        organisation_id=org.id, code=code, base_url=base_url.rstrip("/"), secret=secret, added_at=clock.now()
+    )
+    session.add(platform)
+    session.flush()
+    return platform
+
+
+def _court(session: Session, court_id: int) -> Organisation:
+    court = session.get(Organisation, court_id)
+    if court is None or court.kind != OrgKind.COURT:
+        raise NotFound(f"no court {court_id}")
+    return court
+
+
+def _platform(session: Session, platform_id: int) -> InquiryPlatform:
+    platform = session.get(InquiryPlatform, platform_id)
+    if platform is None:
+        raise NotFound(f"no inquiry platform {platform_id}")
+    return platform
+
+
+def use_platform(session: Session, *, actor: Principal, court_id: int, platform_id: int) -> bool:
+    """The court asks this platform from now on; False when it did already (nothing changes)."""
+    court, platform = _court(session, court_id), _platform(session, platform_id)
+    if session.get(CourtInquiryPlatform, (court.id, platform.organisation_id)) is not None:
+        return False
+    session.add(CourtInquiryPlatform(court_id=court.id, platform_id=platform.organisation_id))
+    session.flush()
+    events.record(
+        session,
+        actor,
+        DomainEvent(
+            kind="inquiry_platform.assigned",
+            subject=f"organisation:{court.id}",
+            case_id=None,
+            data={"court": court.name, "platform": platform.code},
+        ),
+    )
+    return True
+
+
+def stop_using_platform(session: Session, *, actor: Principal, court_id: int, platform_id: int) -> bool:
+    """The court no longer asks this platform (inquiries sent run their course); False when it did not."""
+    court, platform = _court(session, court_id), _platform(session, platform_id)
+    link = session.get(CourtInquiryPlatform, (court.id, platform.organisation_id))
+    if link is None:
+        return False
+    session.delete(link)
+    session.flush()
+    events.record(
+        session,
+        actor,
+        DomainEvent(
+            kind="inquiry_platform.unassigned",
+            subject=f"organisation:{court.id}",
+            case_id=None,
+            data={"court": court.name, "platform": platform.code},
+        ),
+    )
+    return True
+
+
+def platforms_for(session: Session, court_id: int) -> list[InquiryPlatform]:
+    """Every active platform the court asks, by code: all of them get its request at once (Art. 10)."""
+    return list(
+        session.scalars(
+            select(InquiryPlatform)
+            .join(CourtInquiryPlatform, CourtInquiryPlatform.platform_id == InquiryPlatform.organisation_id)
+            .where(CourtInquiryPlatform.court_id == court_id, InquiryPlatform.active.is_(True))
+            .order_by(InquiryPlatform.code)
+        )
+    )
+
+
+__all__ = ["add_platform", "platforms_for", "stop_using_platform", "use_platform"]
