@@ -62,6 +62,14 @@ def _platform(session: Session, platform_id: int) -> InquiryPlatform:
     return platform
 
 
+def _record(
+    session: Session, actor: Principal, kind: str, court: Organisation, platform: InquiryPlatform
+) -> None:
+    data = {"court": court.name, "platform": platform.code}
+    event = DomainEvent(kind=kind, subject=f"organisation:{court.id}", case_id=None, data=data)
+    events.record(session, actor, event)
+
+
 def use_platform(session: Session, *, actor: Principal, court_id: int, platform_id: int) -> bool:
     """The court asks this platform from now on; False when it did already (nothing changes)."""
     court, platform = _court(session, court_id), _platform(session, platform_id)
@@ -69,16 +77,7 @@ def use_platform(session: Session, *, actor: Principal, court_id: int, platform_
         return False
     session.add(CourtInquiryPlatform(court_id=court.id, platform_id=platform.organisation_id))
     session.flush()
-    events.record(
-        session,
-        actor,
-        DomainEvent(
-            kind="inquiry_platform.assigned",
-            subject=f"organisation:{court.id}",
-            case_id=None,
-            data={"court": court.name, "platform": platform.code},
-        ),
-    )
+    _record(session, actor, "inquiry_platform.assigned", court, platform)
     return True
 
 
@@ -90,16 +89,7 @@ def stop_using_platform(session: Session, *, actor: Principal, court_id: int, pl
         return False
     session.delete(link)
     session.flush()
-    events.record(
-        session,
-        actor,
-        DomainEvent(
-            kind="inquiry_platform.unassigned",
-            subject=f"organisation:{court.id}",
-            case_id=None,
-            data={"court": court.name, "platform": platform.code},
-        ),
-    )
+    _record(session, actor, "inquiry_platform.unassigned", court, platform)
     return True
 
 
