@@ -6,10 +6,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from car_enforce.core import clock, events
-from car_enforce.core.errors import Conflict, Forbidden, InvalidInput, NotFound
+from car_enforce.core.errors import Conflict, Forbidden, InvalidInput
 from car_enforce.core.events import DomainEvent
 from car_enforce.core.identity.models import Organisation, OrgKind, Role
 from car_enforce.core.identity.principal import Principal
+from car_enforce.core.identity.service import organisation_of
 from car_enforce.custody import costs
 from car_enforce.custody.models import CenterTariff, Custody, CustodyCharge, CustodyStatus
 from car_enforce.custody.schemas import ChargeIn, TariffIn
@@ -17,10 +18,7 @@ from car_enforce.custody.schemas import ChargeIn, TariffIn
 
 def center_of(session: Session, center_id: int) -> Organisation:
     """The auxiliary center by id; NotFound for any other organisation."""
-    center = session.get(Organisation, center_id)
-    if center is None or center.kind != OrgKind.AUX_CENTER:
-        raise NotFound(f"center {center_id} does not exist")
-    return center
+    return organisation_of(session, center_id, OrgKind.AUX_CENTER)
 
 
 def _may_set(actor: Principal, center: Organisation) -> None:

@@ -14,10 +14,11 @@ from car_enforce.captures.models import Capture, CaptureStatus
 from car_enforce.core import clock, events
 from car_enforce.core.calendar.service import PrcCalendar, load_calendar
 from car_enforce.core.db import insert_once
-from car_enforce.core.errors import Forbidden, NotFound
+from car_enforce.core.errors import Forbidden
 from car_enforce.core.events import DomainEvent
 from car_enforce.core.identity.models import Organisation, OrgKind, Role
 from car_enforce.core.identity.principal import Principal
+from car_enforce.core.identity.service import organisation_of
 from car_enforce.stages.models import Stage, StageReached, StageTarget, StageWarning
 from car_enforce.stages.timing import STAGE_ORDER, StageClock, check_targets, local_day, stage_clocks
 
@@ -60,10 +61,7 @@ class Target:
 
 
 def _court(session: Session, court_id: int) -> Organisation:
-    court = session.get(Organisation, court_id)
-    if court is None or court.kind != OrgKind.COURT:
-        raise NotFound(f"court {court_id} does not exist")
-    return court
+    return organisation_of(session, court_id, OrgKind.COURT)
 
 
 def _may_read_targets(actor: Principal, court_id: int) -> bool:

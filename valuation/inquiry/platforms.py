@@ -13,7 +13,7 @@ from car_enforce.core.errors import Conflict, InvalidInput, NotFound
 from car_enforce.core.events import DomainEvent
 from car_enforce.core.identity.models import Organisation, OrgKind
 from car_enforce.core.identity.principal import Principal
-from car_enforce.core.identity.service import create_organisation
+from car_enforce.core.identity.service import create_organisation, organisation_of
 from valuation.inquiry.models import CourtInquiryPlatform, InquiryPlatform
 
 CODE = re.compile(r"[a-z0-9][a-z0-9-]{1,39}")
@@ -48,13 +48,6 @@ def add_platform(
     return platform
 
 
-def _court(session: Session, court_id: int) -> Organisation:
-    court = session.get(Organisation, court_id)
-    if court is None or court.kind != OrgKind.COURT:
-        raise NotFound(f"no court {court_id}")
-    return court
-
-
 def _platform(session: Session, platform_id: int) -> InquiryPlatform:
     platform = session.get(InquiryPlatform, platform_id)
     if platform is None:
@@ -72,7 +65,7 @@ def _record(
 
 def use_platform(session: Session, *, actor: Principal, court_id: int, platform_id: int) -> bool:
     """The court asks this platform from now on; False when it did already (nothing changes)."""
-    court, platform = _court(session, court_id), _platform(session, platform_id)
+    court, platform = organisation_of(session, court_id, OrgKind.COURT), _platform(session, platform_id)
     if session.get(CourtInquiryPlatform, (court.id, platform.organisation_id)) is not None:
         return False
     session.add(CourtInquiryPlatform(court_id=court.id, platform_id=platform.organisation_id))
@@ -83,7 +76,7 @@ def use_platform(session: Session, *, actor: Principal, court_id: int, platform_
 
 def stop_using_platform(session: Session, *, actor: Principal, court_id: int, platform_id: int) -> bool:
     """The court no longer asks this platform (inquiries sent run their course); False when it did not."""
-    court, platform = _court(session, court_id), _platform(session, platform_id)
+    court, platform = organisation_of(session, court_id, OrgKind.COURT), _platform(session, platform_id)
     link = session.get(CourtInquiryPlatform, (court.id, platform.organisation_id))
     if link is None:
         return False

@@ -90,6 +90,17 @@ def create_organisation(
     return org
 
 
+_KIND_NAMES = {OrgKind.AUX_CENTER: "center"}
+
+
+def organisation_of(session: Session, org_id: int, kind: OrgKind) -> Organisation:
+    """The organisation of that kind; NotFound for any other id, whatever organisation it names."""
+    org = session.get(Organisation, org_id)
+    if org is None or org.kind != kind:
+        raise NotFound(f"{_KIND_NAMES.get(kind, kind.replace('_', ' '))} {org_id} does not exist")
+    return org
+
+
 def _check_role_fits(role: Role, org: Organisation) -> None:
     if org.kind not in ROLE_ORG_KINDS[role]:
         raise InvalidInput("role", f"a {role} cannot belong to a {org.kind} organisation")
