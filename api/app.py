@@ -23,6 +23,7 @@ from api.routers import custody as custody_router
 from api.routers import inspections as inspections_router
 from api.routers import inventory as inventory_router
 from api.routers import metrics as metrics_router
+from api.routers import reference_prices as reference_prices_router
 from api.routers import stages as stages_router
 from api.routers import viid as viid_router
 from api.simulators import sms
@@ -31,7 +32,10 @@ from car_enforce.core.db import Database, get_database, set_database
 from car_enforce.sightings.index import warm_index
 
 # No user login. /metrics is for a Prometheus scraper: open, or behind a token of its own (see its router).
-PUBLIC_ROUTES = frozenset({"/api/auth/login", "/healthz", "/readyz", "/docs", "/metrics"})
+# The inquiry platforms' callback proves itself by its signature (the secret shared with that platform).
+PUBLIC_ROUTES = frozenset(
+    {"/api/auth/login", "/healthz", "/readyz", "/docs", "/metrics", "/api/inquiry-platforms/{code}/reports"}
+)
 SIMULATOR_PREFIX = "/sim/"
 
 DESCRIPTION = """
@@ -128,6 +132,7 @@ def create_app(
         responses=errors.responses(422),
     )
     app.state.takes_reads = takes_reads
+    app.state.send_inquiries = server_process  # price-inquiry requests leave at once, not at the next sweep
     errors.install(app)
     app.add_middleware(limits.BodyLimit)  # oversized bodies: 413 before anything reads them
     app.add_middleware(observe.RequestObserver)  # outermost: ids, log fields and latency of every request
@@ -149,6 +154,7 @@ def create_app(
         inspections_router.router,
         stages_router.router,
         viid_router.router,
+        reference_prices_router.router,
     ):
         _document_roles(router.routes)
         app.include_router(router)

@@ -9,8 +9,8 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from car_enforce.cases.models import EnforcementCase, PartyRole
-from car_enforce.core.events import APPLICANTS, CENTER_STAFF, OFFICER, Notice, Recorded
+from car_enforce.cases.models import EnforcementCase, Party, PartyRole
+from car_enforce.core.events import APPLICANTS, CENTER_STAFF, OFFICER, PARTY, Notice, Recorded
 from car_enforce.core.identity.models import Role, User
 from car_enforce.core.notify import service as notify
 from car_enforce.core.timeline.models import TimelineEvent
@@ -60,9 +60,25 @@ def tell_center_staff(session: Session, event: TimelineEvent, center_id: int, ke
         )
 
 
+def tell_party(session: Session, event: TimelineEvent, party_id: int, key: str, text: str) -> None:
+    """Text one party of a case on its own phone, signed by its court (a document served on it)."""
+    party = session.get(Party, party_id)
+    if party is None:
+        raise LookupError(f"notice for party {party_id}, which does not exist")
+    if party.phone:
+        notify.enqueue_sms(
+            session, event=event, to=party.phone, dedupe_key=key, body=f"【{party.case.court.name}】{text}"
+        )
+
+
 def _send(session: Session, event: TimelineEvent, notice: Notice) -> None:
     if notice.audience == CENTER_STAFF:
         tell_center_staff(session, event, notice.of, notice.key, notice.text)
+        return
+    if notice.audience == PARTY:
+        if not notice.key:
+            raise ValueError("a notice to a party needs its once-only key")
+        tell_party(session, event, notice.of, notice.key, notice.text)
         return
     watch = session.get(Watch, notice.of)
     if watch is None:

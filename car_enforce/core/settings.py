@@ -50,6 +50,12 @@ class Settings(BaseSettings):
     sms_gateway_url: str = ""  # empty: http://<host>:<port>/sim/sms
     sms_gateway_key: str = "sim-sms-key"
 
+    # The price-inquiry platforms (their addresses and secrets are configuration rows, not settings): how
+    # long a platform may keep one request waiting, and how many tries a request gets before the platform
+    # is left out of that inquiry. A hanging platform delays only its own request (each has its thread).
+    inquiry_timeout_s: float = 10.0
+    inquiry_attempts: int = Field(default=3, ge=1, le=10)
+
     notification_max_attempts: int = 8
     notification_backoff_s: float = 15.0
     # Calls to outside services: how long to wait for a connection, and for each read or write after it.

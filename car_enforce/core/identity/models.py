@@ -19,6 +19,7 @@ class OrgKind(StrEnum):
     AUCTION_PLATFORM = "auction_platform"
     VEHICLE_REGISTRY = "vehicle_registry"
     INQUIRY_PLATFORM = "inquiry_platform"  # 司法网络询价平台 (参考价规定 Art. 8)
+    APPRAISAL_FIRM = "appraisal_firm"  # 评估机构 (参考价规定 Art. 14–20)
     PLATFORM_OPERATOR = "platform_operator"
     PUBLIC = "public"  # buyers and applicants who belong to no institution
 

@@ -1,0 +1,193 @@
+"""The methods in their order (参考价规定 Art. 2–7) through the HTTP API: opening, passing over, the agreed
+price, the directed inquiry, the online inquiry's start and its refusals. The platforms' side of the
+online inquiry is tested over real HTTP with the simulators (test_reference_price_online.py)."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import func, select
+
+from car_enforce.core.clock import MovableClock
+from car_enforce.core.db import Database
+from car_enforce.core.timeline.models import TimelineEvent
+from tests import factories
+from tests.pricing_helpers import (
+    FACTS,
+    ONLINE_REASON,
+    PASSED,
+    Inspected,
+    configure_platforms,
+    inspect,
+    inspected_car,
+    open_online,
+)
+from valuation.reference_price.models import InquiryRequest, ReferencePrice
+
+pytestmark = pytest.mark.usefixtures("centers")
+
+TODAY = date(2026, 11, 23)
+SECRET = "s" * 40
+
+
+@pytest.fixture
+def car(
+    client: TestClient, world: factories.World, centers: factories.Centers, clock: MovableClock
+) -> Inspected:
+    return inspected_car(client, world, centers, TODAY)
+
+
+def _open(client: TestClient, car: Inspected, **changes: Any) -> Any:
+    body = {"custody_id": car.custody_id, **FACTS, **changes}
+    return client.post("/api/reference-prices", json=body, headers=car.car.officer)
+
+
+def _count(db: Database, model: type) -> int:
+    with db.unit_of_work(read_only=True) as s:
+        return int(s.scalar(select(func.count()).select_from(model)) or 0)
+
+
+def test_an_agreed_price_is_the_reference_price_at_once_and_valid_for_a_year(
+    client: TestClient, car: Inspected
+) -> None:
+    opened = _open(client, car)
+    assert opened.status_code == 201, opened.text
+    assert opened.json()["next_method"] == "agreed"
+    r = client.post(
+        f"/api/reference-prices/{opened.json()['id']}/agreed",
+        json={"price_fen": 8_000_000, "document": "议价笔录（2026-11-23）"},
+        headers=car.car.officer,
+    )
+    assert r.status_code == 200, r.text
+    priced = r.json()
+    assert (priced["status"], priced["method"], priced["price_fen"]) == ("priced", "agreed", 8_000_000)
+    assert priced["price_text"] == "80,000.00元"
+    assert priced["valid_until"] == "2027-11-23"  # Art. 27: a year at most
+    assert "议价笔录" in priced["price_basis"]
+
+
+def test_the_online_inquiry_before_the_earlier_methods_were_passed_over_is_refused_naming_the_articles(
+    client: TestClient, db: Database, car: Inspected
+) -> None:
+    configure_platforms(db, car.car.custody["court_id"], {"platform-a": ("http://127.0.0.1:9/a", SECRET)})
+    r = _open(client, car, online_reason=ONLINE_REASON)
+    assert r.status_code == 400, r.text
+    assert "参考价规定 Art. 4, 5, 7, 14" in r.json()["rule"] and "当事人议价" in r.json()["detail"]
+    assert _count(db, ReferencePrice) == 0  # nothing stored
+
+
+def test_a_method_passed_over_for_a_reason_its_article_does_not_accept_is_refused(
+    client: TestClient, db: Database, car: Inspected
+) -> None:
+    r = _open(client, car, passed=[{"method": "agreed", "reason": "no_official_price"}])
+    assert r.status_code == 400 and "cannot be passed over" in r.json()["detail"], r.text
+    assert _count(db, ReferencePrice) == 0
+
+
+def test_the_online_inquiry_without_a_reason_is_refused_by_article_7(
+    client: TestClient, db: Database, car: Inspected
+) -> None:
+    configure_platforms(db, car.car.custody["court_id"], {"platform-a": ("http://127.0.0.1:9/a", SECRET)})
+    r = _open(client, car, passed=PASSED, online_reason="  ")
+    assert r.status_code == 400 and "Art. 7" in r.json()["rule"], r.text
+    assert _count(db, ReferencePrice) == 0
+
+
+def test_a_car_with_flood_damage_needs_an_on_site_appraisal_not_an_online_inquiry(
+    client: TestClient, db: Database, world: factories.World, centers: factories.Centers, clock: MovableClock
+) -> None:
+    from tests.custody_helpers import in_custody
+    from tests.api_helpers import login
+
+    built = in_custody(db, world.pingyang_key, centers.pingyang, tariff_from=TODAY, intake={})
+    car = Inspected(built | (login(client, "py.officer"), login(client, "py.center")), 0)
+    car.inspection_id = inspect(db, car.custody_id, flood=True)
+    configure_platforms(db, world.pingyang_court, {"platform-a": ("http://127.0.0.1:9/a", SECRET)})
+    r = _open(client, car, passed=PASSED, online_reason=ONLINE_REASON)
+    assert r.status_code == 400 and "flood" in r.json()["detail"] and "Art. 7" in r.json()["rule"], r.text
+
+
+def test_the_online_inquiry_asks_every_platform_of_the_court_at_once(
+    client: TestClient, db: Database, car: Inspected
+) -> None:
+    court = car.car.custody["court_id"]
+    configure_platforms(
+        db,
+        court,
+        {code: (f"http://127.0.0.1:9/{code}", SECRET) for code in ("platform-a", "platform-b", "platform-c")},
+    )
+    pricing = open_online(client, car)
+    assert pricing["status"] == "inquiring" and pricing["round"] == "reports"
+    assert [(r["platform"], r["status"]) for r in pricing["requests"]] == [
+        ("platform-a", "to_send"),
+        ("platform-b", "to_send"),
+        ("platform-c", "to_send"),
+    ]
+    assert [s["method"] + ":" + s["outcome"] for s in pricing["steps"]] == [
+        "agreed:passed",
+        "directed:passed",
+        "online:started",
+    ]
+    assert _count(db, InquiryRequest) == 3
+    with db.unit_of_work(read_only=True) as s:
+        kinds = list(s.scalars(select(TimelineEvent.kind).where(TimelineEvent.case_id == car.car.case["id"])))
+    assert kinds[-4:] == [
+        "reference_price.opened",
+        "reference_price.method_passed",
+        "reference_price.method_passed",
+        "reference_price.online_started",
+    ]
+
+
+def test_a_second_price_while_one_is_valid_is_refused_naming_article_27(
+    client: TestClient, db: Database, car: Inspected
+) -> None:
+    opened = _open(client, car).json()
+    client.post(
+        f"/api/reference-prices/{opened['id']}/agreed",
+        json={"price_fen": 8_000_000, "document": "议价笔录"},
+        headers=car.car.officer,
+    )
+    again = _open(client, car)
+    assert again.status_code == 400 and "Art. 27" in again.json()["rule"], again.text
+    assert _count(db, ReferencePrice) == 1
+
+
+def test_a_directed_inquiry_goes_out_with_its_deadline_and_its_answer_is_the_price(
+    client: TestClient, car: Inspected
+) -> None:
+    opened = _open(client, car, passed=[PASSED[0]]).json()
+    assert opened["next_method"] == "directed"
+    asked = client.post(
+        f"/api/reference-prices/{opened['id']}/directed",
+        json={"body": "国家税务总局平阳县税务局", "due_on": "2026-11-30", "document": "定向询价函"},
+        headers=car.car.officer,
+    )
+    assert asked.status_code == 200 and asked.json()["status"] == "directing", asked.text
+    answered = client.post(
+        f"/api/reference-prices/{opened['id']}/directed/answer",
+        json={"price_fen": 7_650_000, "document": "复函（平税函〔2026〕88号）"},
+        headers=car.car.officer,
+    )
+    assert answered.status_code == 200, answered.text
+    priced = answered.json()
+    assert (priced["status"], priced["method"], priced["price_fen"]) == ("priced", "directed", 7_650_000)
+    assert "国家税务总局平阳县税务局" in priced["price_basis"]
+
+
+def test_center_staff_may_run_the_inquiry_but_not_record_an_agreed_price(
+    client: TestClient, car: Inspected
+) -> None:
+    opened = client.post(
+        "/api/reference-prices", json={"custody_id": car.custody_id, **FACTS}, headers=car.car.staff
+    )
+    assert opened.status_code == 201, opened.text
+    r = client.post(
+        f"/api/reference-prices/{opened.json()['id']}/agreed",
+        json={"price_fen": 8_000_000, "document": "议价笔录"},
+        headers=car.car.staff,
+    )
+    assert r.status_code == 403, r.text

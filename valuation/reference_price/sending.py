@@ -1,0 +1,244 @@
+"""Sending the court's requests and notices to the inquiry platforms (docs/INQUIRY_PROTOCOL.md §1, §3).
+
+Each platform is called in its own thread, with no transaction open during the call, and its answer is
+stored in its own transaction: a platform that hangs or fails holds up nobody else's request, and one
+that answers is on record before the slowest one is done. Every request carries its request id as the
+``Idempotency-Key``, so a second dispatcher (or a retry after a lost answer) asks the platform nothing new.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+import httpx
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from car_enforce.cases.models import EnforcementCase
+from car_enforce.core import clock
+from car_enforce.core.calendar.service import load_calendar
+from car_enforce.core.db import Database
+from car_enforce.core.outbound.client import (
+    MalformedResponse,
+    OutboundClient,
+    OutboundError,
+    RetryPolicy,
+    Service,
+    json_object,
+    new_http_pool,
+)
+from car_enforce.core.outbound.signing import HmacRequestSigner
+from car_enforce.core.outbound.standard_webhooks import signing_key
+from car_enforce.core.settings import Settings
+from car_enforce.custody.models import Custody
+from valuation.inquiry.models import InquiryPlatform
+from valuation.reference_price import online, service
+from valuation.reference_price.models import (
+    InquiryRequest,
+    NoticeStatus,
+    PlatformNotice,
+    ReferencePrice,
+    RequestStatus,
+)
+
+MAX_NOTICE_ATTEMPTS = 8  # a notice waits for a platform that is down; past this it is given up
+
+
+def service_of(platform: InquiryPlatform, settings: Settings) -> Service:
+    return Service(
+        name=f"inquiry:{platform.code}",
+        base_url=platform.base_url,
+        connect_timeout_s=settings.http_connect_timeout_s,
+        read_timeout_s=settings.inquiry_timeout_s,
+        retry=RetryPolicy(attempts=settings.inquiry_attempts, base_delay_s=0.5, max_delay_s=5.0),
+        signer=HmacRequestSigner(key=signing_key(platform.secret)),
+    )
+
+
+def callback_url(settings: Settings, platform: InquiryPlatform) -> str:
+    return f"{settings.public_base_url.rstrip('/')}/api/inquiry-platforms/{platform.code}/reports"
+
+
+def _inquiry_id(response: httpx.Response) -> str:
+    document = json_object(response)
+    remote = document.get("inquiry_id")
+    if response.status_code != 202 or not isinstance(remote, str) or not 1 <= len(remote) <= 80:
+        raise MalformedResponse("expected 202 with an inquiry_id")
+    return remote
+
+
+def request_body(session: Session, request: InquiryRequest, settings: Settings) -> dict[str, Any]:
+    """What the platform is told (protocol §1): the court and case, the car's facts, the inspection."""
+    pricing = session.get(ReferencePrice, request.pricing_id)
+    platform = session.get(InquiryPlatform, request.platform_id)
+    assert pricing is not None and platform is not None
+    custody = session.get(Custody, pricing.custody_id)
+    case = session.get(EnforcementCase, pricing.case_id)
+    assert custody is not None and case is not None
+    vehicle = custody.vehicle
+    return {
+        "request_id": request.request_id,
+        "court": {"name": custody.court.name, "case_number": case.case_number},
+        "vehicle": {
+            "plate": vehicle.plate,
+            "plate_colour": vehicle.plate_colour,
+            "vin": vehicle.vin,
+            "brand_model": pricing.brand_model,
+            "vehicle_class": custody.vehicle_class,
+            "fuel": pricing.fuel,
+            "first_registered_on": pricing.first_registered_on.isoformat(),
+            "odometer_km": pricing.odometer_km,
+        },
+        "inspection": {
+            "score": pricing.inspection_score,
+            "grade": pricing.inspection_grade,
+        },
+        "purpose": "司法处置参考价",
+        "received_by_deadline": None,
+        "callback_url": callback_url(settings, platform),
+    }
+
+
+@dataclass
+class DispatchReport:
+    received: list[str] = field(default_factory=list)  # request ids the platforms took
+    failed: list[str] = field(default_factory=list)  # request ids given up
+    retrying: list[str] = field(default_factory=list)
+    notices_sent: int = 0
+    notices_failed: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class _Call:
+    kind: str  # "request" or "notice"
+    row_id: int
+    platform: InquiryPlatform
+    path: str
+    key: str
+    body: dict[str, Any]
+
+
+def _calls(session: Session, settings: Settings) -> list[_Call]:
+    calls: list[_Call] = []
+    requests = session.scalars(
+        select(InquiryRequest)
+        .where(InquiryRequest.status == RequestStatus.TO_SEND)
+        .order_by(InquiryRequest.id)
+    )
+    for r in requests:
+        platform = session.get(InquiryPlatform, r.platform_id)
+        assert platform is not None
+        calls.append(
+            _Call("request", r.id, platform, "/inquiries", r.request_id, request_body(session, r, settings))
+        )
+    notices = session.scalars(
+        select(PlatformNotice)
+        .where(PlatformNotice.status == NoticeStatus.TO_SEND)
+        .order_by(PlatformNotice.id)
+    )
+    for n in notices:
+        asked = session.get(InquiryRequest, n.request_id)
+        assert asked is not None
+        platform = session.get(InquiryPlatform, asked.platform_id)
+        assert platform is not None
+        body: dict[str, Any] = {"type": n.type, "request_id": asked.request_id, "reason": n.reason}
+        if n.due_on is not None:
+            body["due_on"] = n.due_on.isoformat()
+        calls.append(
+            _Call(
+                "notice",
+                n.id,
+                platform,
+                f"/inquiries/{asked.remote_id}/notices",
+                f"{asked.request_id}:{n.type}",
+                body,
+            )
+        )
+    return calls
+
+
+def _store(database: Database, call: _Call, outcome: str | OutboundError, report: DispatchReport) -> None:
+    with database.unit_of_work() as session:
+        if call.kind == "request":
+            request = session.get(InquiryRequest, call.row_id, with_for_update=True)
+            assert request is not None
+            if isinstance(outcome, OutboundError):
+                online.send_failed(session, request, str(outcome), final=True)
+                (report.failed if request.status == RequestStatus.FAILED else report.retrying).append(
+                    request.request_id
+                )
+            elif online.received(session, request, outcome, load_calendar(session)):
+                report.received.append(request.request_id)
+            return
+        notice = session.get(PlatformNotice, call.row_id, with_for_update=True)
+        assert notice is not None
+        if notice.status != NoticeStatus.TO_SEND:
+            return
+        notice.attempts += 1
+        if isinstance(outcome, OutboundError):
+            notice.last_error = str(outcome)[:200]
+            if outcome.permanent or notice.attempts >= MAX_NOTICE_ATTEMPTS:
+                notice.status = NoticeStatus.FAILED
+                report.notices_failed += 1
+            return
+        notice.status, notice.sent_at = NoticeStatus.SENT, clock.now()
+        report.notices_sent += 1
+
+
+def send_due(
+    database: Database,
+    settings: Settings,
+    *,
+    http: httpx.Client | None = None,
+    sleep: Callable[[float], None] | None = None,
+) -> DispatchReport:
+    """Send every request not yet taken and every notice not yet sent, each platform call in parallel."""
+    with database.unit_of_work(read_only=True) as session:
+        calls = _calls(session, settings)
+    report = DispatchReport()
+    if not calls:
+        return report
+    pool = http or new_http_pool()
+
+    def one(call: _Call) -> None:
+        extra: dict[str, Any] = {} if sleep is None else {"sleep": sleep}
+        client = OutboundClient(service_of(call.platform, settings), http=pool, **extra)
+        outcome: str | OutboundError
+        try:
+            if call.kind == "request":
+                outcome = client.post(call.path, idempotency_key=call.key, json=call.body, check=_inquiry_id)
+            else:
+                client.post(call.path, idempotency_key=call.key, json=call.body)
+                outcome = "sent"
+        except OutboundError as exc:
+            outcome = exc
+        _store(database, call, outcome, report)
+
+    try:
+        with ThreadPoolExecutor(max_workers=min(8, len(calls)), thread_name_prefix="inquiry") as workers:
+            for future in [workers.submit(one, c) for c in calls]:
+                future.result()
+    finally:
+        if http is None:
+            pool.close()
+    return report
+
+
+def decide_due(database: Database, *, today: date | None = None) -> list[tuple[int, str]]:
+    """The sweep: every running inquiry whose periods are over is decided, one per transaction."""
+    with database.unit_of_work(read_only=True) as session:
+        ids = online.inquiring_ids(session)
+    decided: list[tuple[int, str]] = []
+    for pricing_id in ids:
+        with database.unit_of_work() as session:
+            pricing = session.get(ReferencePrice, pricing_id)
+            assert pricing is not None
+            service.lock(session, pricing)
+            outcome = online.decide(session, pricing, load_calendar(session), today=today)
+            if outcome is not None:
+                decided.append((pricing_id, outcome))
+    return decided
