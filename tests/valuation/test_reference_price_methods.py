@@ -99,8 +99,8 @@ def test_the_online_inquiry_without_a_reason_is_refused_by_article_7(
 def test_a_car_with_flood_damage_needs_an_on_site_appraisal_not_an_online_inquiry(
     client: TestClient, db: Database, world: factories.World, centers: factories.Centers, clock: MovableClock
 ) -> None:
-    from tests.custody_helpers import in_custody
     from tests.api_helpers import login
+    from tests.custody_helpers import in_custody
 
     built = in_custody(db, world.pingyang_key, centers.pingyang, tariff_from=TODAY, intake={})
     car = Inspected(built | (login(client, "py.officer"), login(client, "py.center")), 0)
