@@ -21,6 +21,7 @@ from car_enforce.core.settings import get_settings
 from car_enforce.sightings.jobs import send_alert_digests, sweep_read_batches
 from car_enforce.stages.jobs import sweep_stage_clocks
 from car_enforce.watches.jobs import sweep_watches
+from valuation.reference_price import jobs as reference_price_jobs
 
 log = logging.getLogger(__name__)
 LEASE = "scheduler"
@@ -40,6 +41,9 @@ def jobs(database: Database) -> dict[str, tuple[Callable[[], object], int]]:
         "sweep-watches": (lambda: sweep_watches(database, settings.watch_reminder_days), 600),
         "sweep-stage-clocks": (lambda: sweep_stage_clocks(database), 600),
         "sweep-read-batches": (lambda: sweep_read_batches(database), 3600),
+        # Requests a platform has not yet taken, notices to the platforms, decisions at the deadlines, and
+        # prices past their validity: often enough that a deadline is acted on within the minute.
+        "sweep-reference-prices": (lambda: reference_price_jobs.sweep(database, settings), 30),
     }
 
 

@@ -16,6 +16,7 @@ from car_enforce.core.settings import get_settings
 from car_enforce.core.shared_clock import SharedClock
 from car_enforce.stages import handlers as stages
 from car_enforce.watches import handlers as watches
+from valuation.reference_price import handlers as reference_price
 
 
 def event_handlers() -> Handlers:
@@ -25,6 +26,8 @@ def event_handlers() -> Handlers:
     for kind in stages.REACHED_BY:
         handlers.on(kind, stages.reach_stage)  # the stage clocks
     handlers.on("custody.released", watches.car_left_custody)  # the watch that held the car ends
+    for kind in reference_price.SERVED_ON:
+        handlers.on(kind, reference_price.serve_notice)  # the notice of the price, served on the parties
     return handlers
 
 

@@ -5,20 +5,30 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, BackgroundTasks, Depends, Request
+from fastapi import APIRouter, BackgroundTasks, Depends, Request, Response
 
 from api.deps import Allow, IdempotencyDep, RawBody, SessionDep
 from api.errors import responses
 from car_enforce.core.db import RowId, get_database
+from car_enforce.core.errors import NotFound
 from car_enforce.core.identity.models import Role
 from car_enforce.core.identity.principal import Principal
 from car_enforce.core.settings import get_settings
 from car_enforce.custody import service as custody_service
-from valuation.reference_price import callbacks, online, sending, service
+from valuation.reference_price import appraisal, callbacks, objections, online, sending, service, serving
 from valuation.reference_price.schemas import (
     AgreedIn,
+    AppraisalOut,
+    AppraisalReportIn,
+    DecisionIn,
+    DeclineIn,
     DirectedAnswerIn,
     DirectedAskIn,
+    EntrustIn,
+    ExtendIn,
+    NoticeOut,
+    ObjectionIn,
+    ObjectionOut,
     OnlineIn,
     OpenIn,
     PassIn,
@@ -181,3 +191,131 @@ def platform_message(code: str, raw: RawBody, request: Request, session: Session
     the Standard Webhooks way with the secret it shares with us: 401 for a bad or stale signature, 404 for a
     request it never got, 409 for what the rules refuse (a late report: Art. 11), nothing stored then."""
     return callbacks.receive(session, code, raw, request.headers)
+
+
+@router.post(
+    "/api/reference-prices/{pricing_id}/objections",
+    status_code=201,
+    response_model=ObjectionOut,
+    responses=responses(400, 404, 409, 422),
+)
+def file_objection(pricing_id: RowId, body: ObjectionIn, session: SessionDep, who: Officer) -> ObjectionOut:
+    """Record a party's written objection (Art. 22): within 5 days of its service, on the four grounds,
+    never against an agreed price or a directed inquiry (Art. 24). Late or groundless: 400 naming the
+    article, nothing stored."""
+    pricing = service.visible_pricing(session, who, pricing_id)
+    return ObjectionOut.of(
+        objections.file_objection(
+            session,
+            actor=who,
+            pricing=pricing,
+            party_id=body.party_id,
+            grounds=body.grounds,
+            platforms=body.platforms,
+            statement=body.statement,
+        )
+    )
+
+
+@router.get(
+    "/api/reference-prices/{pricing_id}/objections",
+    response_model=list[ObjectionOut],
+    responses=responses(404),
+)
+def list_objections(pricing_id: RowId, session: SessionDep, who: Follower) -> list[ObjectionOut]:
+    pricing = service.visible_pricing(session, who, pricing_id)
+    return [ObjectionOut.of(o) for o in objections.objections_of(session, pricing)]
+
+
+@router.post(
+    "/api/reference-price-objections/{objection_id}/decide",
+    response_model=PricingOut,
+    responses=responses(404, 409, 422),
+)
+def decide_objection(objection_id: RowId, body: DecisionIn, session: SessionDep, who: Officer) -> PricingOut:
+    """Uphold or dismiss an objection. Upheld against some reports: the price becomes the mean of the
+    others (Art. 13) and the parties are served again; against all of them: the price is set aside."""
+    objection = objections.visible_objection(session, who, objection_id)
+    return PricingOut.of(
+        objections.decide_objection(
+            session, actor=who, objection=objection, upheld=body.upheld, note=body.note
+        )
+    )
+
+
+@router.get("/api/reference-prices/{pricing_id}/notice", response_model=NoticeOut, responses=responses(404))
+def get_notice(pricing_id: RowId, session: SessionDep, who: Follower) -> NoticeOut:
+    """The latest notice of the price and how it was served on each party (Art. 21)."""
+    pricing = service.visible_pricing(session, who, pricing_id)
+    notice = serving.latest_notice(session, pricing)
+    if notice is None:
+        raise NotFound(f"reference price {pricing_id} has no notice yet")
+    return NoticeOut.of(notice)
+
+
+@router.get(
+    "/api/reference-prices/{pricing_id}/notice.pdf",
+    response_class=Response,
+    responses={200: {"content": {"application/pdf": {}}}, **responses(404, 503)},
+)
+def notice_pdf(pricing_id: RowId, session: SessionDep, who: Follower) -> Response:
+    """The latest notice as it was issued, printed (A4, Chinese)."""
+    pricing = service.visible_pricing(session, who, pricing_id)
+    notice = serving.latest_notice(session, pricing)
+    if notice is None:
+        raise NotFound(f"reference price {pricing_id} has no notice yet")
+    return Response(serving.render_pdf(notice), media_type="application/pdf")
+
+
+@router.post(
+    "/api/reference-prices/{pricing_id}/appraisal",
+    status_code=201,
+    response_model=AppraisalOut,
+    responses=responses(400, 404, 409, 422),
+)
+def entrust_appraisal(pricing_id: RowId, body: EntrustIn, session: SessionDep, who: Officer) -> AppraisalOut:
+    """Entrust an appraisal (委托评估, Art. 14–16): the firms the parties agreed, or three drawn by lot; the
+    lot's seed is on the timeline, so the draw can be redone by anyone."""
+    pricing = service.visible_pricing(session, who, pricing_id)
+    return AppraisalOut.of(appraisal.entrust(session, actor=who, pricing=pricing, agreed=body.firms))
+
+
+@router.post(
+    "/api/reference-prices/{pricing_id}/appraisal/extend",
+    response_model=AppraisalOut,
+    responses=responses(400, 404, 409, 422),
+)
+def extend_appraisal(pricing_id: RowId, body: ExtendIn, session: SessionDep, who: Officer) -> AppraisalOut:
+    """More time for the firm: at most two extensions of at most 15 days each (Art. 19)."""
+    pricing = service.visible_pricing(session, who, pricing_id)
+    return AppraisalOut.of(
+        appraisal.extend(session, actor=who, pricing=pricing, days=body.days, reason=body.reason)
+    )
+
+
+@router.post(
+    "/api/reference-prices/{pricing_id}/appraisal/decline",
+    response_model=PricingOut,
+    responses=responses(404, 409, 422),
+)
+def decline_appraisal(pricing_id: RowId, body: DeclineIn, session: SessionDep, who: Officer) -> PricingOut:
+    """The firm refused or failed: the next firm of the order is entrusted."""
+    pricing = service.visible_pricing(session, who, pricing_id)
+    appraisal.decline(session, actor=who, pricing=pricing, note=body.note)
+    return PricingOut.of(pricing)
+
+
+@router.post(
+    "/api/reference-prices/{pricing_id}/appraisal/report",
+    response_model=PricingOut,
+    responses=responses(400, 404, 409, 422),
+)
+def appraisal_report(
+    pricing_id: RowId, body: AppraisalReportIn, session: SessionDep, who: Officer
+) -> PricingOut:
+    """The firm's report, within its period: its result becomes the reference price."""
+    pricing = service.visible_pricing(session, who, pricing_id)
+    appraisal.record_report(
+        session, actor=who, pricing=pricing, number=body.number, result_fen=body.result_fen
+    )
+    return PricingOut.of(pricing)

@@ -79,8 +79,15 @@ def start_online(
     session: Session, *, actor: Principal, pricing: ReferencePrice, reason: str
 ) -> list[InquiryRequest]:
     """Ask every active platform of the court at once (Art. 10), for a car that needs no on-site inspection
-    (Art. 7, the officer's reason recorded). The requests leave after the commit (``dispatch``)."""
+    (Art. 7, the officer's reason recorded). The requests leave after the commit (``sending``)."""
     require_runner(actor, pricing)
+    return start_online_for(session, actor=actor, pricing=pricing, reason=reason)
+
+
+def start_online_for(
+    session: Session, *, actor: Principal, pricing: ReferencePrice, reason: str
+) -> list[InquiryRequest]:
+    """``start_online`` for a caller already allowed (a sweep asking again after an expiry)."""
     lock(session, pricing)
     if pricing.status != PricingStatus.OPEN:
         raise Conflict(

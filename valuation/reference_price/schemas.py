@@ -10,8 +10,11 @@ from pydantic import BaseModel, ConfigDict, Field
 from car_enforce.core.db import RowId
 from car_enforce.core.zh import yuan_text
 from valuation.reference_price.models import (
+    Appraisal,
     InquiryReport,
     InquiryRequest,
+    PriceNotice,
+    PriceObjection,
     PricingStep,
     ReferencePrice,
 )
@@ -218,4 +221,158 @@ class PricingOut(BaseModel):
             opened_at=p.opened_at,
             steps=[StepOut.of(s) for s in p.steps],
             requests=[RequestOut.of(r) for r in p.requests],
+        )
+
+
+class ObjectionIn(BaseModel):
+    """A party's written objection as the court received it (Art. 22)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    party_id: RowId
+    grounds: list[str] = Field(
+        min_length=1,
+        max_length=4,
+        examples=[["basic_data"]],
+        description="basic_data, scope, qualification, procedure",
+    )
+    platforms: list[str] = Field(
+        default_factory=list,
+        max_length=20,
+        description="The platforms whose reports it is against (online inquiry)",
+    )
+    statement: str = Field(min_length=2, max_length=4000, examples=["报告所载车辆里程与实际不符"])
+
+
+class DecisionIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    upheld: bool
+    note: str = Field(
+        min_length=2, max_length=4000, examples=["经审查，该平台报告车辆基本信息错误，异议成立"]
+    )
+
+
+class ObjectionOut(BaseModel):
+    id: int
+    pricing_id: int
+    party_id: int
+    grounds: list[str]
+    platforms: list[str]
+    statement: str
+    filed_on: date
+    status: str
+    decided_at: datetime | None
+    decision_note: str
+
+    @classmethod
+    def of(cls, o: PriceObjection) -> ObjectionOut:
+        return cls(
+            id=o.id,
+            pricing_id=o.pricing_id,
+            party_id=o.party_id,
+            grounds=o.grounds,
+            platforms=o.platforms,
+            statement=o.statement,
+            filed_on=o.filed_on,
+            status=o.status,
+            decided_at=o.decided_at,
+            decision_note=o.decision_note,
+        )
+
+
+class ServiceOut(BaseModel):
+    party_id: int
+    channel: str
+    started_on: date
+    served_on: date
+    objection_due_on: date | None
+
+
+class NoticeOut(BaseModel):
+    id: int
+    number: str
+    issued_at: datetime
+    price_fen: int
+    services: list[ServiceOut]
+
+    @classmethod
+    def of(cls, n: PriceNotice) -> NoticeOut:
+        return cls(
+            id=n.id,
+            number=n.number,
+            issued_at=n.issued_at,
+            price_fen=int(n.content["price_fen"]),
+            services=[
+                ServiceOut(
+                    party_id=s.party_id,
+                    channel=s.channel,
+                    started_on=s.started_on,
+                    served_on=s.served_on,
+                    objection_due_on=s.objection_due_on,
+                )
+                for s in n.services
+            ],
+        )
+
+
+class EntrustIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    firms: list[RowId] | None = Field(
+        default=None,
+        max_length=3,
+        description="The firms the parties agreed, in order; none: three drawn by lot (Art. 16)",
+    )
+
+
+class ExtendIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    days: int = Field(ge=1, le=60, description="At most 15 (Art. 19); more is refused naming the article")
+    reason: str = Field(default="", max_length=500)
+
+
+class DeclineIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    note: str = Field(min_length=2, max_length=2000, examples=["评估机构以无相应资质为由拒绝接受委托"])
+
+
+class AppraisalReportIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    number: str = Field(min_length=2, max_length=64, examples=["温评字〔2026〕第118号"])
+    result_fen: int = Field(gt=0, le=MAX_PRICE_FEN)
+
+
+class AppraisalOut(BaseModel):
+    id: int
+    firm_id: int
+    position: int
+    order: list[int]
+    chosen_by: str
+    seed: str
+    status: str
+    entrusted_on: date
+    due_on: date
+    extensions: list[int]
+    report_number: str
+    result_fen: int | None
+
+    @classmethod
+    def of(cls, a: Appraisal) -> AppraisalOut:
+        return cls(
+            id=a.id,
+            firm_id=a.firm_id,
+            position=a.position,
+            order=a.order,
+            chosen_by=a.chosen_by,
+            seed=a.seed,
+            status=a.status,
+            entrusted_on=a.entrusted_on,
+            due_on=a.due_on,
+            extensions=a.extensions,
+            report_number=a.report_number,
+            result_fen=a.result_fen,
         )

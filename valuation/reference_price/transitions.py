@@ -16,6 +16,7 @@ TRANSITIONS: dict[str, tuple[frozenset[S], S]] = {
     # Nobody delivered and nobody asked, or the corrections failed: the court entrusts an appraisal next.
     "inquiry_failed": (frozenset({S.INQUIRING}), S.OPEN),
     "appraise": (frozenset({S.OPEN, S.INQUIRING}), S.APPRAISING),  # Art. 11 ¶3, 14
+    "appraisal_failed": (frozenset({S.APPRAISING}), S.OPEN),  # every firm of the order declined
     "fix": (frozenset({S.OPEN, S.DIRECTING, S.INQUIRING, S.APPRAISING}), S.PRICED),
     "reprice": (frozenset({S.PRICED}), S.PRICED),  # an objection upheld against some results (Art. 13)
     "set_aside": (frozenset({S.PRICED}), S.SET_ASIDE),  # upheld against every result

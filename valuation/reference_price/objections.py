@@ -1,0 +1,188 @@
+"""Objections to the reports (Art. 22–24): filed within 5 days of service on the four grounds, decided by
+the court; one upheld against some results leaves the mean of the others (Art. 13), against all of them
+the price is set aside and a new procedure is needed."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from car_enforce.core import clock
+from car_enforce.core.calendar.service import load_calendar
+from car_enforce.core.errors import Conflict, InvalidInput, NotFound, RuleViolation
+from car_enforce.core.identity.principal import Principal
+from car_enforce.core.zh import yuan_text
+from valuation.reference_price import rules
+from valuation.reference_price.models import (
+    ObjectionStatus,
+    PriceObjection,
+    PricingStatus,
+    ReferencePrice,
+)
+from valuation.reference_price.online import ROUNDING_ZH
+from valuation.reference_price.rules import Method
+from valuation.reference_price.service import lock, record_event, require_officer, visible_pricing
+from valuation.reference_price.serving import counted_results, service_of
+from valuation.reference_price.transitions import MACHINE
+
+
+def file_objection(
+    session: Session,
+    *,
+    actor: Principal,
+    pricing: ReferencePrice,
+    party_id: int,
+    grounds: Sequence[str],
+    platforms: Sequence[str],
+    statement: str,
+) -> PriceObjection:
+    """Record a party's written objection, as the court received it today; refused (nothing stored) when
+    late, on another ground, or against a method no objection lies against (Art. 22, 24)."""
+    require_officer(actor, pricing)
+    lock(session, pricing)
+    if pricing.status != PricingStatus.PRICED or pricing.method is None:
+        raise Conflict(
+            f"reference price {pricing.id} is {pricing.status}: objections lie against a fixed price"
+        )
+    service = service_of(session, pricing, party_id)
+    if service is None:
+        raise NotFound(f"party {party_id} was not served the notice of reference price {pricing.id}")
+    today = clock.local(clock.now()).date()
+    checked = rules.check_objection(
+        Method(pricing.method), grounds, service.served_on, today, load_calendar(session)
+    )
+    statement = statement.strip()
+    if not 2 <= len(statement) <= 4000:
+        raise InvalidInput("statement", "the objection's written reasons, 2–4000 characters")
+    named = sorted(set(platforms))
+    if pricing.method == Method.ONLINE:
+        counted = {code for code, *_ in counted_results(session, pricing)}
+        unknown = sorted(set(named) - counted)
+        if not named or unknown:
+            raise InvalidInput(
+                "platforms",
+                f"name the reports objected to among {', '.join(sorted(counted))}"
+                + (f"; not among them: {', '.join(unknown)}" if unknown else ""),
+            )
+    objection = PriceObjection(
+        pricing_id=pricing.id,
+        party_id=party_id,
+        grounds=[g.value for g in checked],
+        platforms=named,
+        statement=statement,
+        filed_on=today,
+        filed_by=actor.label,
+        status=ObjectionStatus.FILED,
+    )
+    session.add(objection)
+    session.flush()
+    record_event(
+        session,
+        actor,
+        pricing,
+        "reference_price.objection_filed",
+        {
+            "objection_id": objection.id,
+            "party_id": party_id,
+            "grounds": objection.grounds,
+            "platforms": named,
+        },
+        reason=rules.RULE_OBJECTION,
+    )
+    return objection
+
+
+def visible_objection(session: Session, actor: Principal, objection_id: int) -> PriceObjection:
+    objection = session.get(PriceObjection, objection_id)
+    if objection is None:
+        raise NotFound(f"objection {objection_id} does not exist")
+    try:
+        visible_pricing(session, actor, objection.pricing_id)
+    except NotFound:
+        raise NotFound(f"objection {objection_id} does not exist") from None
+    return objection
+
+
+def objections_of(session: Session, pricing: ReferencePrice) -> list[PriceObjection]:
+    return list(
+        session.scalars(
+            select(PriceObjection).where(PriceObjection.pricing_id == pricing.id).order_by(PriceObjection.id)
+        )
+    )
+
+
+def decide_objection(
+    session: Session, *, actor: Principal, objection: PriceObjection, upheld: bool, note: str
+) -> ReferencePrice:
+    """The court's decision. Upheld: the price becomes the mean of the results not objected to (Art. 13), or
+    is set aside when none is left; either way the parties are served again."""
+    pricing = session.get(ReferencePrice, objection.pricing_id)
+    assert pricing is not None
+    require_officer(actor, pricing)
+    lock(session, pricing)
+    if objection.status != ObjectionStatus.FILED:
+        raise Conflict(f"objection {objection.id} was decided already ({objection.status})")
+    note = note.strip()
+    if not 2 <= len(note) <= 4000:
+        raise InvalidInput("note", "the decision's reasons, 2–4000 characters")
+    objection.status = ObjectionStatus.UPHELD if upheld else ObjectionStatus.DISMISSED
+    objection.decided_at, objection.decided_by, objection.decision_note = clock.now(), actor.label, note
+    session.flush()
+    kind = "reference_price.objection_upheld" if upheld else "reference_price.objection_dismissed"
+    record_event(
+        session,
+        actor,
+        pricing,
+        kind,
+        {"objection_id": objection.id, "platforms": objection.platforms},
+        reason=rules.RULE_OBJECTION,
+    )
+    if upheld and pricing.status == PricingStatus.PRICED:
+        _reprice(session, actor, pricing)
+    return pricing
+
+
+def _reprice(session: Session, actor: Principal, pricing: ReferencePrice) -> None:
+    upheld = {
+        code
+        for o in objections_of(session, pricing)
+        if o.status == ObjectionStatus.UPHELD
+        for code in o.platforms
+    }
+    if pricing.method != Method.ONLINE:
+        # An appraisal report set aside: nothing is left to take the mean of.
+        MACHINE.move(pricing, "set_aside")
+        record_event(
+            session, actor, pricing, "reference_price.set_aside", {"platforms": []}, reason=rules.RULE_MEAN
+        )
+        return
+    results = {code: fen for code, _name, _number, fen in counted_results(session, pricing)}
+    try:
+        price = rules.price_after_objections(results, upheld, upheld)
+    except RuleViolation:
+        MACHINE.move(pricing, "set_aside")
+        record_event(
+            session,
+            actor,
+            pricing,
+            "reference_price.set_aside",
+            {"platforms": sorted(upheld)},
+            reason=rules.RULE_MEAN,
+        )
+        return
+    MACHINE.move(pricing, "reprice")
+    left = {code: fen for code, fen in results.items() if code not in upheld}
+    listed = "、".join(f"{code} {yuan_text(fen)}" for code, fen in left.items())
+    pricing.price_fen = price
+    pricing.price_basis = f"异议成立后其余{len(left)}家询价平台结果（{listed}）的算术平均值，{ROUNDING_ZH}"
+    session.flush()
+    record_event(
+        session,
+        actor,
+        pricing,
+        "reference_price.repriced",
+        {"price_fen": price, "set_aside": sorted(upheld), "results": left},
+        reason=rules.RULE_MEAN,
+    )

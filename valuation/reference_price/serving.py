@@ -1,0 +1,231 @@
+"""The notice of the reference price, served on every party within 3 days of the result (Art. 21): by text
+to each party with a phone, by public notice to one who cannot be reached (deemed served 15 days later).
+Objections run 5 days from the day each party is served (Art. 22), except against 议价 and 定向询价 (Art. 24).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from car_enforce.cases.models import EnforcementCase, Party
+from car_enforce.core import clock
+from car_enforce.core.calendar.service import PrcCalendar, load_calendar
+from car_enforce.core.events import PARTY, Notice
+from car_enforce.core.identity.models import Organisation
+from car_enforce.core.identity.principal import Principal
+from car_enforce.custody.models import Custody
+from valuation.reference_price import rules
+from valuation.reference_price.models import (
+    NoticeService,
+    PriceNotice,
+    ReferencePrice,
+    RequestStatus,
+    ServiceChannel,
+)
+from valuation.reference_price.notice import NoticeContent, NoticeResult, public_notice_text, sms_text
+from valuation.reference_price.rules import Method
+from valuation.reference_price.service import record_event
+
+OBJECTIONS_LIE = (Method.ONLINE, Method.APPRAISAL)
+
+
+def notice_number(pricing: ReferencePrice, notice_id: int, on: date) -> str:
+    return f"参价通〔{on.year}〕{notice_id:06d}号"
+
+
+def counted_results(session: Session, pricing: ReferencePrice) -> list[tuple[str, str, str, int]]:
+    """The platforms whose reports count (delivered in time, without basic errors): (code, name, report
+    number, result)."""
+    out = []
+    for r in pricing.requests:
+        if r.status != RequestStatus.REPORTED or not r.reports:
+            continue
+        latest = r.reports[-1]
+        if latest.basic_errors:
+            continue
+        org = session.get(Organisation, r.platform_id)
+        assert org is not None
+        out.append((r.platform_code, org.name, latest.number, latest.result_fen))
+    return out
+
+
+def content_of(
+    session: Session,
+    pricing: ReferencePrice,
+    number: str,
+    on: date,
+    *,
+    set_aside: frozenset[str] = frozenset(),
+) -> NoticeContent:
+    custody = session.get(Custody, pricing.custody_id)
+    case = session.get(EnforcementCase, pricing.case_id)
+    assert custody is not None and case is not None and pricing.price_fen is not None
+    assert pricing.valid_until is not None and pricing.method is not None
+    results: tuple[NoticeResult, ...] = ()
+    if pricing.method == Method.ONLINE:
+        results = tuple(
+            NoticeResult(
+                platform_name=name,
+                report_number=report_number,
+                result_fen=fen,
+                counted=code not in set_aside,
+                note="异议成立，不计入" if code in set_aside else "",
+            )
+            for code, name, report_number, fen in counted_results(session, pricing)
+        )
+    return NoticeContent(
+        number=number,
+        court_name=custody.court.name,
+        case_number=case.case_number,
+        issued_on=on,
+        plate=custody.vehicle.plate_as_written,
+        vin=custody.vehicle.vin,
+        brand_model=pricing.brand_model,
+        method=Method(pricing.method),
+        results=results,
+        price_fen=pricing.price_fen,
+        valid_until=pricing.valid_until,
+    )
+
+
+def _served_on(channel: ServiceChannel, today: date, calendar: PrcCalendar) -> date:
+    if channel == ServiceChannel.SMS:
+        return today
+    return calendar.court_period_end(today, rules.PUBLIC_NOTICE_DAYS).on
+
+
+def issue_notice(
+    session: Session, actor: Principal, pricing: ReferencePrice, *, set_aside: frozenset[str] = frozenset()
+) -> PriceNotice:
+    """Number and keep the notice, and serve it on every party of the case (Art. 21)."""
+    now = clock.now()
+    today = clock.local(now).date()
+    notice = PriceNotice(pricing_id=pricing.id, number="", issued_at=now, content={})
+    session.add(notice)
+    session.flush()
+    notice.number = notice_number(pricing, notice.id, today)
+    content = content_of(session, pricing, notice.number, today, set_aside=set_aside)
+    notice.content = to_json(content)
+    calendar = load_calendar(session)
+    case = session.get(EnforcementCase, pricing.case_id)
+    assert case is not None
+    texts: list[Notice] = []
+    served: list[dict[str, Any]] = []
+    for party in case.parties:
+        channel = ServiceChannel.SMS if party.phone else ServiceChannel.PUBLIC_NOTICE
+        served_on = _served_on(channel, today, calendar)
+        due = rules.objection_due(served_on, calendar).on if pricing.method in OBJECTIONS_LIE else None
+        session.add(
+            NoticeService(
+                notice_id=notice.id,
+                party_id=party.id,
+                channel=channel,
+                started_on=today,
+                served_on=served_on,
+                objection_due_on=due,
+            )
+        )
+        if channel == ServiceChannel.SMS:
+            texts.append(Notice(PARTY, party.id, sms_text(content), f"price-notice:{notice.id}:{party.id}"))
+        served.append(
+            {
+                "party_id": party.id,
+                "role": party.role,
+                "channel": channel,
+                "served_on": served_on,
+                "objection_due_on": due,
+            }
+        )
+    session.flush()
+    session.refresh(notice)
+    record_event(
+        session,
+        actor,
+        pricing,
+        "reference_price.notice_issued",
+        {
+            "notice_id": notice.id,
+            "number": notice.number,
+            "price_fen": pricing.price_fen,
+            "services": served,
+            "public_notice": [public_notice_text(content, _label(p)) for p in case.parties if not p.phone],
+        },
+        reason="参考价规定 Art. 21",
+        notices=tuple(texts),
+    )
+    return notice
+
+
+def _label(party: Party) -> str:
+    return party.name
+
+
+def to_json(content: NoticeContent) -> dict[str, Any]:
+    return {
+        "number": content.number,
+        "court_name": content.court_name,
+        "case_number": content.case_number,
+        "issued_on": content.issued_on.isoformat(),
+        "plate": content.plate,
+        "vin": content.vin,
+        "brand_model": content.brand_model,
+        "method": str(content.method),
+        "results": [
+            {
+                "platform_name": r.platform_name,
+                "report_number": r.report_number,
+                "result_fen": r.result_fen,
+                "counted": r.counted,
+                "note": r.note,
+            }
+            for r in content.results
+        ],
+        "price_fen": content.price_fen,
+        "valid_until": content.valid_until.isoformat(),
+    }
+
+
+def from_json(data: dict[str, Any]) -> NoticeContent:
+    return NoticeContent(
+        number=data["number"],
+        court_name=data["court_name"],
+        case_number=data["case_number"],
+        issued_on=date.fromisoformat(data["issued_on"]),
+        plate=data["plate"],
+        vin=data["vin"],
+        brand_model=data["brand_model"],
+        method=Method(data["method"]),
+        results=tuple(NoticeResult(**r) for r in data["results"]),
+        price_fen=data["price_fen"],
+        valid_until=date.fromisoformat(data["valid_until"]),
+    )
+
+
+def latest_notice(session: Session, pricing: ReferencePrice) -> PriceNotice | None:
+    return session.scalar(
+        select(PriceNotice)
+        .where(PriceNotice.pricing_id == pricing.id)
+        .order_by(PriceNotice.id.desc())
+        .limit(1)
+    )
+
+
+def service_of(session: Session, pricing: ReferencePrice, party_id: int) -> NoticeService | None:
+    notice = latest_notice(session, pricing)
+    if notice is None:
+        return None
+    return next((s for s in notice.services if s.party_id == party_id), None)
+
+
+def render_pdf(notice: PriceNotice) -> bytes:
+    """The notice printed as it was issued (its stored content, not today's data)."""
+    # Imported when printing only: the PDF library and its font parser are heavy.
+    from valuation.inspection.report import report_font
+    from valuation.reference_price import notice_pdf
+
+    path, face = report_font()
+    return notice_pdf.render(from_json(notice.content), str(path), face)
