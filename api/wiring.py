@@ -24,7 +24,7 @@ def event_handlers() -> Handlers:
     handlers.on("*", tell_parties)  # webhooks to the organisations party to the event
     handlers.on("*", notices.deliver)  # texts to the watch's officer and the case's creditors
     for kind in stages.REACHED_BY:
-        handlers.on(kind, stages.reach_stage)  # the stage clocks
+        handlers.on(kind, stages.reach_stage)  # the stage clocks and the legal deadlines
     handlers.on("custody.released", watches.car_left_custody)  # the watch that held the car ends
     for kind in reference_price.SERVED_ON:
         handlers.on(kind, reference_price.serve_notice)  # the notice of the price, served on the parties

@@ -1,4 +1,5 @@
-"""Stage clocks: each court's targets in working days, and how far each capture is along them."""
+"""Stage clocks: each court's targets in working days, and how far each capture is along them and along
+the law's deadlines."""
 
 from __future__ import annotations
 
@@ -45,6 +46,8 @@ def put_stage_targets(
 @router.get("/api/captures/{capture_id}/stages", response_model=CaptureStagesOut, responses=responses(404))
 def capture_stages(capture_id: RowId, session: SessionDep, who: Follower) -> CaptureStagesOut:
     """The capture's stage clocks: for each stage its target, due day, when it was reached, the working
-    days used, and whether it is on time or late (偏离). Seen by whoever sees the capture."""
+    days used, and whether it is on time or late (偏离); and the law's deadlines (start the reference-price
+    procedure within 30 days of the seizure, disposal within 10 days of the price: 参考价规定 Art. 1, 30)
+    with due day, when met, and the article. Seen by whoever sees the capture."""
     capture = captures.visible_capture(session, who, capture_id)
     return CaptureStagesOut.of(stages.capture_clock(session, capture))

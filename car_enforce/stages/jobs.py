@@ -1,9 +1,11 @@
 """The stage-clock sweep: a deviation warning (偏离预警) for each stage a capture has not reached by its
-due day, raised once per capture and stage however often the sweep runs."""
+due day, and for each legal deadline it has not met by its due day, raised once per capture and stage (or
+deadline) however often the sweep runs."""
 
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
+from typing import Any
 
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
@@ -15,22 +17,30 @@ from car_enforce.core.clock import SHANGHAI
 from car_enforce.core.db import Database, insert_once
 from car_enforce.core.events import CENTER_STAFF, OFFICER, DomainEvent, Notice
 from car_enforce.core.identity.principal import Principal
-from car_enforce.stages.models import Stage, StageReached, StageWarning
+from car_enforce.stages.legal import LegalClock, legal_clocks, legal_warning_text
+from car_enforce.stages.models import Milestone, Stage, StageReached, StageWarning, milestone
 from car_enforce.stages.service import targets_by_court
 from car_enforce.stages.timing import STAGE_ORDER, StageClock, is_late, local_day, stage_clock, warning_text
 
 SWEEPER = Principal.system("stage-sweep")
 
+# A stage past its court's target, or a legal deadline past its day.
+Late = StageClock | LegalClock
+
+
+def _milestone(late: Late) -> Milestone:
+    return late.stage if isinstance(late, StageClock) else late.deadline
+
 
 def _settled(
     session: Session, model: type[StageReached] | type[StageWarning], running: Select[int]
-) -> set[tuple[int, Stage]]:
+) -> set[tuple[int, Milestone]]:
     rows = session.execute(select(model.capture_id, model.stage).where(model.capture_id.in_(running)))
-    return {(capture_id, Stage(stage)) for capture_id, stage in rows}
+    return {(capture_id, milestone(stage)) for capture_id, stage in rows}
 
 
-def _late_stages(session: Session, calendar: PrcCalendar, today: date) -> list[tuple[int, StageClock]]:
-    """(capture id, clock) of every stage past its due day, neither reached nor warned yet."""
+def _late(session: Session, calendar: PrcCalendar, today: date) -> list[tuple[int, Late]]:
+    """(capture id, clock) of every stage and legal deadline past its due day, neither reached nor warned."""
     # A due day is at least the day after the capture day, and a stage is late only after its due day:
     # a capture made since the start of yesterday (local) cannot be late, so it is not even counted.
     cutoff = datetime.combine(today - timedelta(days=1), time.min, tzinfo=SHANGHAI)
@@ -46,7 +56,16 @@ def _late_stages(session: Session, calendar: PrcCalendar, today: date) -> list[t
     reached = _settled(session, StageReached, ids)
     warned = _settled(session, StageWarning, ids)
     targets = targets_by_court(session, (court_id for _, court_id, _ in running))
-    late: list[tuple[int, StageClock]] = []
+    # The disposal deadline runs from the day the price was fixed (参考价规定 Art. 30).
+    fixed_at: dict[int, datetime] = {
+        capture_id: at
+        for capture_id, at in session.execute(
+            select(StageReached.capture_id, StageReached.reached_at).where(
+                StageReached.capture_id.in_(ids), StageReached.stage == Stage.REFERENCE_PRICE
+            )
+        )
+    }
+    late: list[tuple[int, Late]] = []
     for capture_id, court_id, captured_at in running:
         captured_on = local_day(captured_at)
         for stage in STAGE_ORDER:
@@ -63,11 +82,49 @@ def _late_stages(session: Session, calendar: PrcCalendar, today: date) -> list[t
             )
             if is_late(timer.due.on, None, today):
                 late.append((capture_id, timer))
+        fixed = fixed_at.get(capture_id)
+        for legal in legal_clocks(
+            calendar,
+            captured_on=captured_on,
+            price_fixed_on=local_day(fixed) if fixed is not None else None,
+            met={},  # a met deadline is skipped here
+            today=today,
+        ):
+            settled = (capture_id, legal.deadline) in reached or (capture_id, legal.deadline) in warned
+            if not settled and is_late(legal.due.on, None, today):
+                late.append((capture_id, legal))
     return late
 
 
-def _warn(session: Session, calendar: PrcCalendar, today: date, capture_id: int, late: StageClock) -> bool:
-    """Raise the warning of one late stage; False when it is no longer due (reached, released, warned)."""
+def _described(
+    calendar: PrcCalendar, today: date, plate: str, captured_on: date, late: Late
+) -> tuple[str, int, dict[str, Any]]:
+    """The warning's text, the days it was measured against, and what its event says of the lateness."""
+    if isinstance(late, StageClock):
+        return (
+            warning_text(plate, late.stage, late.due, late.working_days_late),
+            late.target_working_days,
+            {
+                "target_working_days": late.target_working_days,
+                "working_days_elapsed": calendar.working_days_between(captured_on, today),
+                "working_days_late": late.working_days_late,
+            },
+        )
+    return (
+        legal_warning_text(plate, late),
+        late.rule.days,
+        {
+            "article": late.rule.article,
+            "starts_on": late.starts_on,
+            "period_days": late.rule.days,
+            "days_late": late.days_late,
+        },
+    )
+
+
+def _warn(session: Session, calendar: PrcCalendar, today: date, capture_id: int, late: Late) -> bool:
+    """Raise the warning of one late stage or missed legal deadline; False when it is no longer due
+    (reached, released, warned)."""
     # The capture's row queues two sweeps (or a sweep and a release) on the same capture, so the
     # second one sees the first one's warning below and raises nothing.
     session.execute(select(Capture.id).where(Capture.id == capture_id).with_for_update())
@@ -75,7 +132,7 @@ def _warn(session: Session, calendar: PrcCalendar, today: date, capture_id: int,
     assert capture is not None
     if capture.status == CaptureStatus.RELEASED:
         return False
-    stage = late.stage
+    stage = _milestone(late)
     settled = select(StageWarning.id).where(
         StageWarning.capture_id == capture_id, StageWarning.stage == stage
     )
@@ -86,13 +143,15 @@ def _warn(session: Session, calendar: PrcCalendar, today: date, capture_id: int,
         return False
     captured_on = local_day(capture.captured_at)
     plate = capture.vehicle.plate
-    text = warning_text(plate, stage, late.due, late.working_days_late)
+    text, target_days, measure = _described(calendar, today, plate, captured_on, late)
     # A capture held for a check of its place is at no center yet: the one its coordinates point to is
-    # not told that the car stands in its yard.
+    # not told that the car stands in its yard. A legal deadline is the court's duty alone: no center
+    # can start a price inquiry or a sale, so none is told.
     held = capture.status == CaptureStatus.HELD
+    to_center = not held and isinstance(late, StageClock)
     key = f"stage-deviation:{capture.id}:{stage.value}"
     told = [Notice(OFFICER, capture.watch_id, text, key)]
-    if not held:
+    if to_center:
         told.append(Notice(CENTER_STAFF, capture.destination_center_id, text, f"{key}:user"))
     with session.begin_nested() as savepoint:
         event = events.record(
@@ -110,11 +169,11 @@ def _warn(session: Session, calendar: PrcCalendar, today: date, capture_id: int,
                     "captured_on": captured_on,
                     "due_on": late.due.on,
                     "provisional": late.due.provisional,
-                    "target_working_days": late.target_working_days,
-                    "working_days_elapsed": calendar.working_days_between(captured_on, today),
-                    "working_days_late": late.working_days_late,
+                    **measure,
                 },
-                parties=(capture.court_id,) if held else (capture.court_id, capture.destination_center_id),
+                parties=(capture.court_id, capture.destination_center_id)
+                if to_center
+                else (capture.court_id,),
                 notices=tuple(told),
             ),
         )
@@ -126,7 +185,7 @@ def _warn(session: Session, calendar: PrcCalendar, today: date, capture_id: int,
                 "stage": stage,
                 "due_on": late.due.on,
                 "due_provisional": late.due.provisional,
-                "target_working_days": late.target_working_days,
+                "target_working_days": target_days,
                 "raised_at": clock.now(),
                 "timeline_event_id": event.id,
             },
@@ -140,20 +199,21 @@ def _warn(session: Session, calendar: PrcCalendar, today: date, capture_id: int,
     return True
 
 
-def sweep_stage_clocks(database: Database) -> list[tuple[int, Stage]]:
-    """The scheduler's stage sweep: each capture's late stages warned in a transaction of its own (the
-    capture is the item: its row lock orders two sweeps), safe to rerun and to run twice at once."""
+def sweep_stage_clocks(database: Database) -> list[tuple[int, Milestone]]:
+    """The scheduler's stage sweep: each capture's late stages and missed legal deadlines warned in a
+    transaction of its own (the capture is the item: its row lock orders two sweeps), safe to rerun and to
+    run twice at once."""
     today = clock.today_local()
     with database.unit_of_work() as session:
-        late = _late_stages(session, load_calendar(session), today)
-    by_capture: dict[int, list[StageClock]] = {}
+        late = _late(session, load_calendar(session), today)
+    by_capture: dict[int, list[Late]] = {}
     for capture_id, timer in late:
         by_capture.setdefault(capture_id, []).append(timer)
 
-    def warn(session: Session, capture_id: int) -> list[tuple[int, Stage]]:
+    def warn(session: Session, capture_id: int) -> list[tuple[int, Milestone]]:
         calendar = load_calendar(session)
         return [
-            (capture_id, timer.stage)
+            (capture_id, _milestone(timer))
             for timer in by_capture[capture_id]
             if _warn(session, calendar, today, capture_id, timer)
         ]

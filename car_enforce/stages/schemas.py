@@ -1,4 +1,4 @@
-"""Request and response shapes for court stage targets and a capture's stage clocks."""
+"""Request and response shapes for court stage targets and a capture's stage clocks and legal deadlines."""
 
 from __future__ import annotations
 
@@ -7,7 +7,8 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from car_enforce.stages.models import Stage
+from car_enforce.stages.legal import LegalClock
+from car_enforce.stages.models import LegalDeadline, Stage
 from car_enforce.stages.service import DEFAULT_TARGETS, CaptureClock, Target
 from car_enforce.stages.timing import MAX_TARGET, MIN_TARGET, StageStatus
 
@@ -74,6 +75,37 @@ class StageClockOut(BaseModel):
     warning_raised_at: datetime | None = Field(description="When the deviation warning (偏离预警) went out")
 
 
+class LegalDeadlineOut(BaseModel):
+    deadline: LegalDeadline
+    article: str = Field(description="The article that sets the deadline", examples=["《参考价规定》第一条"])
+    period_days: int = Field(description="Calendar days, counted as a court period (民诉法 Art. 85)")
+    starts_on: date = Field(
+        description="The day the period runs from, itself not counted: the seizure (capture) day for "
+        "inquiry_started, the day the reference price was fixed for disposal_started"
+    )
+    due_on: date = Field(description="The last day, moved off a rest day to the next working day")
+    due_provisional: bool = Field(description="Counted over a year whose holidays are only guessed")
+    met_at: datetime | None
+    days_late: int = Field(description="Calendar days past the due day (0 when not late)")
+    status: StageStatus
+    warning_raised_at: datetime | None = Field(description="When the deviation warning (偏离预警) went out")
+
+    @classmethod
+    def of(cls, c: CaptureClock, legal: LegalClock) -> LegalDeadlineOut:
+        return cls(
+            deadline=legal.deadline,
+            article=legal.rule.article,
+            period_days=legal.rule.days,
+            starts_on=legal.starts_on,
+            due_on=legal.due.on,
+            due_provisional=legal.due.provisional,
+            met_at=c.reached_at.get(legal.deadline),
+            days_late=legal.days_late,
+            status=legal.status,
+            warning_raised_at=c.warned_at.get(legal.deadline),
+        )
+
+
 class CaptureStagesOut(BaseModel):
     capture_id: int
     case_id: int
@@ -84,6 +116,9 @@ class CaptureStagesOut(BaseModel):
     as_of: date = Field(description="Today, or the release day once the capture is released")
     running: bool = Field(description="False once the car is released: the clocks stopped")
     stages: list[StageClockOut]
+    legal_deadlines: list[LegalDeadlineOut] = Field(
+        description="The law's deadlines (参考价规定 Art. 1, 30); disposal_started once the price is fixed"
+    )
 
     @classmethod
     def of(cls, c: CaptureClock) -> CaptureStagesOut:
@@ -112,4 +147,5 @@ class CaptureStagesOut(BaseModel):
                 )
                 for s in c.stages
             ],
+            legal_deadlines=[LegalDeadlineOut.of(c, legal) for legal in c.legal],
         )

@@ -1,5 +1,5 @@
 """Reaching a stage, the targets a court sets for its stages (in working days after the capture), and
-the clock of one capture against them."""
+the clock of one capture against them and against the law's deadlines (``legal``)."""
 
 from __future__ import annotations
 
@@ -19,7 +19,16 @@ from car_enforce.core.events import DomainEvent
 from car_enforce.core.identity.models import Organisation, OrgKind, Role
 from car_enforce.core.identity.principal import Principal
 from car_enforce.core.identity.service import organisation_of
-from car_enforce.stages.models import Stage, StageReached, StageTarget, StageWarning
+from car_enforce.stages.legal import LegalClock, legal_clocks
+from car_enforce.stages.models import (
+    LegalDeadline,
+    Milestone,
+    Stage,
+    StageReached,
+    StageTarget,
+    StageWarning,
+    milestone,
+)
 from car_enforce.stages.timing import STAGE_ORDER, StageClock, check_targets, local_day, stage_clocks
 
 # The seed story: inspected, priced and listed within five working days of the seizure (云执车, Pingyang).
@@ -32,9 +41,9 @@ DEFAULT_TARGETS: dict[Stage, int] = {
 }
 
 
-def reach(session: Session, *, capture_id: int, stage: Stage, at: datetime) -> bool:
-    """Record that the capture's car reached ``stage`` at ``at``; the first time counts (True), later
-    calls change nothing (False)."""
+def reach(session: Session, *, capture_id: int, stage: Milestone, at: datetime) -> bool:
+    """Record that the capture's car reached ``stage`` (or met the legal deadline) at ``at``; the first
+    time counts (True), later calls change nothing (False)."""
     row = insert_once(
         session,
         StageReached,
@@ -171,9 +180,10 @@ class CaptureClock:
     as_of: date
     running: bool  # False once the capture is released: its clocks stop on the release day
     stages: list[StageClock]
+    legal: list[LegalClock]  # the disposal deadline only once the price is fixed
     targets: list[Target]
-    reached_at: dict[Stage, datetime]
-    warned_at: dict[Stage, datetime]
+    reached_at: dict[Milestone, datetime]  # a legal deadline's: when it was met
+    warned_at: dict[Milestone, datetime]
 
 
 def _stopped_on(capture: Capture, today: date) -> date:
@@ -187,19 +197,22 @@ def _stopped_on(capture: Capture, today: date) -> date:
 def capture_clock(
     session: Session, capture: Capture, *, calendar: PrcCalendar | None = None, today: date | None = None
 ) -> CaptureClock:
-    """Each stage of the capture: target, due day, reached or not, and how many working days it took."""
+    """Each stage of the capture: target, due day, reached or not, and how many working days it took; and
+    each legal deadline: due day, met or not."""
     calendar = calendar or load_calendar(session)
     as_of = _stopped_on(capture, today or clock.today_local())
     targets = court_targets(session, capture.court_id)
     reached_at = {
-        Stage(row.stage): row.reached_at
+        milestone(row.stage): row.reached_at
         for row in session.scalars(select(StageReached).where(StageReached.capture_id == capture.id))
     }
     warned_at = {
-        Stage(row.stage): row.raised_at
+        milestone(row.stage): row.raised_at
         for row in session.scalars(select(StageWarning).where(StageWarning.capture_id == capture.id))
     }
     captured_on = local_day(capture.captured_at)
+    reached_on = {stage: local_day(at) for stage, at in reached_at.items()}
+    fixed_at = reached_at.get(Stage.REFERENCE_PRICE)
     return CaptureClock(
         capture=capture,
         captured_on=captured_on,
@@ -209,7 +222,14 @@ def capture_clock(
             calendar,
             captured_on=captured_on,
             targets={t.stage: t.working_days for t in targets},
-            reached={stage: local_day(at) for stage, at in reached_at.items()},
+            reached={s: on for s, on in reached_on.items() if isinstance(s, Stage)},
+            today=as_of,
+        ),
+        legal=legal_clocks(
+            calendar,
+            captured_on=captured_on,
+            price_fixed_on=local_day(fixed_at) if fixed_at is not None else None,
+            met={d: on for d, on in reached_on.items() if isinstance(d, LegalDeadline)},
             today=as_of,
         ),
         targets=targets,

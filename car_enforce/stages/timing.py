@@ -30,6 +30,10 @@ STAGE_WORK: dict[Stage, str] = {
 }
 
 
+# Said of a due day counted over a guessed holiday year (RULES §5: never silently guess).
+GUESSED = "（按预估的节假日安排计算）"
+
+
 class StageStatus(StrEnum):
     PENDING = "pending"  # not reached, and its due day has not passed
     ON_TIME = "on_time"  # reached on or before its due day
@@ -146,7 +150,7 @@ def overdue_text(working_days_late: int) -> str:
 
 def warning_text(plate: str, stage: Stage, due: Deadline, working_days_late: int) -> str:
     """The deviation warning (偏离预警) in plain Chinese, without the sender's 【…】 signature."""
-    guessed = "（按预估的节假日安排计算）" if due.provisional else ""
+    guessed = GUESSED if due.provisional else ""
     return (
         f"偏离预警：扣押车辆{plate}应于{due.on.month}月{due.on.day}日前完成{STAGE_WORK[stage]}{guessed}，"
         f"{overdue_text(working_days_late)}。"

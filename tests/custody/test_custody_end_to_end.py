@@ -114,12 +114,13 @@ def test_a_car_from_capture_to_graded_report_and_a_31_day_statement(
         assert refused.status_code == 409
         assert http.get(f"/api/custody/{custody_id}", headers=staff).json()["status"] == "in_custody"
 
-        # Intake and inspection were on time; the price and the listing are not reached: one warning each.
+        # Intake and inspection were on time; the price and the listing are not reached, and 31 days after
+        # the seizure no price inquiry has started (参考价规定 Art. 1): one warning each.
         sweep_stage_clocks(db)
         sweep_stage_clocks(db)
         with db.unit_of_work(read_only=True) as s:
             warned = sorted(s.scalars(select(StageWarning.stage)))
-        assert warned == ["listing", "reference_price"]
+        assert warned == ["inquiry_started", "listing", "reference_price"]
         stages = {
             s["stage"]: s
             for s in http.get(f"/api/captures/{car.capture['id']}/stages", headers=officer).json()["stages"]

@@ -2,7 +2,8 @@
 
 Conftest's START is Monday 23 November 2026, 09:00 in Wenzhou; the report says the car was captured at
 08:40 that day. With the default targets intake is due Tuesday 24, inspection Thursday 26, the reference
-price Friday 27 and the listing Monday 30 November.
+price Friday 27 and the listing Monday 30 November. The law wants the reference-price procedure started
+by Wednesday 23 December (30 days, 参考价规定 Art. 1), and disposal 10 days after the price (Art. 30).
 """
 
 from __future__ import annotations
@@ -16,14 +17,17 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 from car_enforce.captures.models import Capture, CaptureStatus
+from car_enforce.core import events
 from car_enforce.core.clock import SHANGHAI, MovableClock
 from car_enforce.core.db import Database
+from car_enforce.core.events import DomainEvent
 from car_enforce.core.notify import service as notify
 from car_enforce.core.notify.models import Channel, Notification
 from car_enforce.core.timeline.models import TimelineEvent
 from car_enforce.stages import service as stages
 from car_enforce.stages.jobs import sweep_stage_clocks
-from car_enforce.stages.models import Stage, StageTarget, StageWarning
+from car_enforce.stages.models import LegalDeadline, Stage, StageReached, StageTarget, StageWarning
+from car_enforce.stages.timing import STAGE_ORDER
 from tests import factories
 from tests.api_helpers import login
 from tests.capture_helpers import CENTER_STAFF_PHONE, OFFICER_PHONE, police, report, watched_car
@@ -57,6 +61,25 @@ def reach(db: Database, capture_id: int, stage: Stage, instant: str) -> None:
         )
 
 
+def happened(db: Database, capture_id: int, kind: str, data: dict[str, Any]) -> None:
+    """An event of the reference price or the auction, as their verbs will record it: the capture in the
+    context, as the inspection does."""
+    with db.unit_of_work() as s:
+        capture = s.get(Capture, capture_id)
+        assert capture is not None
+        events.record(
+            s,
+            factories.SYSTEM,
+            DomainEvent(
+                kind=kind,
+                subject=f"capture:{capture_id}",
+                case_id=capture.case_id,
+                data=data,
+                context={"capture_id": capture_id},
+            ),
+        )
+
+
 def subscribe(db: Database, organisation_id: int) -> None:
     with db.unit_of_work() as s:
         notify.create_subscription(
@@ -68,14 +91,14 @@ def subscribe(db: Database, organisation_id: int) -> None:
         )
 
 
-def warnings(db: Database, capture_id: int) -> dict[Stage, int]:
+def warnings(db: Database, capture_id: int) -> dict[str, int]:
     with db.unit_of_work(read_only=True) as s:
         rows = s.execute(
             select(StageWarning.stage, func.count())
             .where(StageWarning.capture_id == capture_id)
             .group_by(StageWarning.stage)
         )
-        return {Stage(stage): n for stage, n in rows}
+        return {stage: n for stage, n in rows}
 
 
 def deviation_events(db: Database) -> list[dict[str, Any]]:
@@ -393,3 +416,141 @@ def test_the_clock_is_seen_by_those_who_see_the_capture(
     assert client.get(url, headers=login(client, "hz.center")).status_code == 404
     assert client.get(url, headers=police(world.yueqing_key)).status_code == 404
     assert client.get("/api/captures/99999/stages", headers=login(client, "py.officer")).status_code == 404
+
+
+# --- The law's deadlines ---------------------------------------------------------------------------
+
+INQUIRY_WARNING = (
+    "【云执车】偏离预警：扣押车辆浙C12345应于2026年12月23日前启动确定财产处置参考价程序（《参考价规定》第一条），"
+    "现已逾期3日。"
+)
+
+
+def legal_deadlines(client: TestClient, capture_id: int) -> dict[str, dict[str, Any]]:
+    r = client.get(f"/api/captures/{capture_id}/stages", headers=login(client, "py.officer"))
+    assert r.status_code == 200, r.text
+    return {d["deadline"]: d for d in r.json()["legal_deadlines"]}
+
+
+def test_an_inquiry_not_started_in_30_days_is_warned_once_to_the_court(
+    client: TestClient,
+    world: factories.World,
+    centers: factories.Centers,
+    db: Database,
+    clock: MovableClock,
+) -> None:
+    subscribe(db, world.pingyang_court)
+    subscribe(db, centers.pingyang)
+    capture_id = captured(client, world)
+    at(clock, "2026-12-01T09:00:00")
+    assert sweep_stage_clocks(db) == [(capture_id, stage) for stage in STAGE_ORDER]
+    at(clock, "2026-12-23T23:59:00")  # the due day itself is still in time
+    assert sweep_stage_clocks(db) == []
+    at(clock, "2026-12-26T09:00:00")  # a Saturday: calendar days count
+    assert sweep_stage_clocks(db) == [(capture_id, LegalDeadline.INQUIRY_STARTED)]
+    assert sweep_stage_clocks(db) == []
+
+    assert warnings(db, capture_id)["inquiry_started"] == 1
+    event = deviation_events(db)[-1]
+    assert event["stage"] == "inquiry_started" and event["article"] == "《参考价规定》第一条"
+    assert (event["starts_on"], event["due_on"], event["provisional"]) == ("2026-11-23", "2026-12-23", False)
+    assert (event["period_days"], event["days_late"]) == (30, 3)
+    assert [t for t in messages(db, Channel.SMS, OFFICER_PHONE) if "参考价规定" in t] == [INQUIRY_WARNING]
+    # Starting the inquiry is the court's duty: the center's staff and its webhook hear nothing of it.
+    assert not [t for t in messages(db, Channel.SMS, CENTER_STAFF_PHONE) if "参考价规定" in t]
+    hooks = [h for h in messages(db, Channel.WEBHOOK) if "inquiry_started" in h]
+    assert len(hooks) == 1
+    with db.unit_of_work(read_only=True) as s:
+        warning = s.scalars(select(StageWarning).where(StageWarning.stage == "inquiry_started")).one()
+        assert (str(warning.due_on), warning.target_working_days) == ("2026-12-23", 30)
+
+
+def test_an_inquiry_started_in_time_is_not_warned_and_shows_as_met(
+    client: TestClient, world: factories.World, db: Database, clock: MovableClock
+) -> None:
+    capture_id = captured(client, world)
+    at(clock, "2026-12-23T17:00:00")
+    happened(db, capture_id, "reference_price.opened", {"opened_at": "2026-12-23T16:30:00+08:00"})
+    at(clock, "2027-01-10T09:00:00")
+    assert (capture_id, LegalDeadline.INQUIRY_STARTED) not in sweep_stage_clocks(db)
+    assert "inquiry_started" not in warnings(db, capture_id)
+    inquiry = legal_deadlines(client, capture_id)["inquiry_started"]
+    assert inquiry["status"] == "on_time" and inquiry["met_at"] == "2026-12-23T08:30:00Z"
+    assert inquiry["days_late"] == 0 and inquiry["warning_raised_at"] is None
+
+
+def test_the_price_fixed_reaches_the_reference_price_stage(
+    client: TestClient, world: factories.World, db: Database
+) -> None:
+    capture_id = captured(client, world)
+    fixed_at = datetime(2026, 11, 26, 15, 0, tzinfo=SHANGHAI)
+    happened(db, capture_id, "reference_price.fixed", {"fixed_at": fixed_at})
+    happened(db, capture_id, "reference_price.fixed", {"fixed_at": "2026-11-30T10:00:00+08:00"})  # once
+    with db.unit_of_work(read_only=True) as s:
+        [reached] = s.scalars(select(StageReached).where(StageReached.capture_id == capture_id))
+        assert reached.stage == Stage.REFERENCE_PRICE and reached.reached_at == fixed_at
+    view = client.get(f"/api/captures/{capture_id}/stages", headers=login(client, "py.officer")).json()
+    assert {s["stage"]: s["status"] for s in view["stages"]}["reference_price"] == "on_time"
+
+
+def test_the_disposal_clock_starts_when_the_price_is_fixed(
+    client: TestClient, world: factories.World, db: Database, clock: MovableClock
+) -> None:
+    capture_id = captured(client, world)
+    assert list(legal_deadlines(client, capture_id)) == ["inquiry_started"]
+    at(clock, "2026-12-02T15:00:00")
+    happened(db, capture_id, "reference_price.fixed", {"fixed_at": "2026-12-02T14:00:00+08:00"})
+    disposal = legal_deadlines(client, capture_id)["disposal_started"]
+    assert disposal == {
+        "deadline": "disposal_started",
+        "article": "《参考价规定》第三十条",
+        "period_days": 10,
+        "starts_on": "2026-12-02",
+        "due_on": "2026-12-14",  # 12 December is a Saturday: the next working day
+        "due_provisional": False,
+        "met_at": None,
+        "days_late": 0,
+        "status": "pending",
+        "warning_raised_at": None,
+    }
+
+
+def test_a_disposal_started_late_is_warned_once_and_shown_late(
+    client: TestClient, world: factories.World, db: Database, clock: MovableClock
+) -> None:
+    capture_id = captured(client, world)
+    happened(db, capture_id, "reference_price.opened", {"opened_at": "2026-11-25T10:00:00+08:00"})
+    happened(db, capture_id, "reference_price.fixed", {"fixed_at": "2026-12-02T14:00:00+08:00"})
+    at(clock, "2026-12-14T23:59:00")
+    assert LegalDeadline.DISPOSAL_STARTED not in {m for _, m in sweep_stage_clocks(db)}
+    at(clock, "2026-12-15T00:10:00")
+    assert sweep_stage_clocks(db) == [(capture_id, LegalDeadline.DISPOSAL_STARTED)]
+    assert sweep_stage_clocks(db) == []
+    text = [t for t in messages(db, Channel.SMS, OFFICER_PHONE) if "参考价规定" in t]
+    assert text == [
+        "【云执车】偏离预警：扣押车辆浙C12345应于2026年12月14日前启动财产变价程序（《参考价规定》第三十条），"
+        "现已逾期1日。"
+    ]
+
+    at(clock, "2026-12-16T09:00:00")
+    happened(db, capture_id, "disposal.started", {"started_at": "2026-12-16T08:30:00+08:00"})
+    at(clock, "2026-12-31T09:00:00")
+    assert sweep_stage_clocks(db) == []
+    assert warnings(db, capture_id)["disposal_started"] == 1
+    deadlines = legal_deadlines(client, capture_id)
+    assert deadlines["inquiry_started"]["status"] == "on_time"
+    disposal = deadlines["disposal_started"]
+    assert (disposal["status"], disposal["days_late"]) == ("reached_late", 2)
+    assert disposal["met_at"] == "2026-12-16T00:30:00Z"
+    assert disposal["warning_raised_at"] == "2026-12-14T16:10:00Z"
+
+
+def test_a_disposal_started_in_time_is_not_warned(
+    client: TestClient, world: factories.World, db: Database, clock: MovableClock
+) -> None:
+    capture_id = captured(client, world)
+    happened(db, capture_id, "reference_price.fixed", {"fixed_at": "2026-12-02T14:00:00+08:00"})
+    happened(db, capture_id, "disposal.started", {"started_at": "2026-12-14T17:00:00+08:00"})
+    at(clock, "2026-12-20T09:00:00")
+    assert LegalDeadline.DISPOSAL_STARTED not in {m for _, m in sweep_stage_clocks(db)}
+    assert legal_deadlines(client, capture_id)["disposal_started"]["status"] == "on_time"
