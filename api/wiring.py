@@ -28,6 +28,9 @@ def event_handlers() -> Handlers:
     handlers.on("custody.released", watches.car_left_custody)  # the watch that held the car ends
     for kind in reference_price.SERVED_ON:
         handlers.on(kind, reference_price.serve_notice)  # the notice of the price, served on the parties
+    handlers.on(
+        "custody.released", reference_price.car_left_custody
+    )  # a price still being fixed is withdrawn
     return handlers
 
 

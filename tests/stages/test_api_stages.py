@@ -16,14 +16,17 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
+from car_enforce import notices
 from car_enforce.captures.models import Capture, CaptureStatus
 from car_enforce.core import events
 from car_enforce.core.clock import SHANGHAI, MovableClock
 from car_enforce.core.db import Database
-from car_enforce.core.events import DomainEvent
+from car_enforce.core.events import DomainEvent, Handlers
 from car_enforce.core.notify import service as notify
+from car_enforce.core.notify.handlers import tell_parties
 from car_enforce.core.notify.models import Channel, Notification
 from car_enforce.core.timeline.models import TimelineEvent
+from car_enforce.stages import handlers as stage_handlers
 from car_enforce.stages import service as stages
 from car_enforce.stages.jobs import sweep_stage_clocks
 from car_enforce.stages.models import LegalDeadline, Stage, StageReached, StageTarget, StageWarning
@@ -62,8 +65,22 @@ def reach(db: Database, capture_id: int, stage: Stage, instant: str) -> None:
 
 
 def happened(db: Database, capture_id: int, kind: str, data: dict[str, Any]) -> None:
-    """An event of the reference price or the auction, as their verbs will record it: the capture in the
-    context, as the inspection does."""
+    """An event of the reference price or the auction as the stage clocks hear it: the capture in the
+    context, as the inspection does. Only the clocks' handlers (and the texts and webhooks) hear it: these
+    tests make no procedure for the reference price's own handlers to serve; its tests fix real prices."""
+    clocks = Handlers()
+    clocks.on("*", tell_parties)
+    clocks.on("*", notices.deliver)
+    for reached_by in stage_handlers.REACHED_BY:
+        clocks.on(reached_by, stage_handlers.reach_stage)
+    previous = events.install(clocks)
+    try:
+        _record(db, capture_id, kind, data)
+    finally:
+        events.install(previous)
+
+
+def _record(db: Database, capture_id: int, kind: str, data: dict[str, Any]) -> None:
     with db.unit_of_work() as s:
         capture = s.get(Capture, capture_id)
         assert capture is not None

@@ -14,7 +14,8 @@ from car_enforce.core.errors import Conflict, InvalidInput, NotFound, RuleViolat
 from car_enforce.core.identity.models import Organisation, OrgKind
 from car_enforce.core.identity.principal import Principal
 from car_enforce.core.zh import yuan_text
-from valuation.reference_price import lot, rules
+from valuation.reference_price import rules
+from valuation.reference_price.lot import draw, new_seed
 from valuation.reference_price.models import Appraisal, AppraisalStatus, PricingStatus, ReferencePrice
 from valuation.reference_price.rules import Method
 from valuation.reference_price.service import (
@@ -71,8 +72,8 @@ def entrust(
             )
         chosen_by = "agreed"
     else:
-        seed = lot.new_seed()
-        order = list(lot.draw(candidates, seed, rules.APPRAISAL_FIRMS))
+        seed = new_seed()
+        order = list(draw(candidates, seed, rules.APPRAISAL_FIRMS))
         chosen_by = "lot"
     appraisal = _entrust_at(session, pricing, order, 0, chosen_by, seed)
     MACHINE.move(pricing, "appraise")

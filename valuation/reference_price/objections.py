@@ -139,20 +139,20 @@ def decide_objection(
         {"objection_id": objection.id, "platforms": objection.platforms},
         reason=rules.RULE_OBJECTION,
     )
-    if upheld and pricing.status == PricingStatus.PRICED:
+    if pricing.status == PricingStatus.PRICED and (upheld or pricing.method == Method.ONLINE):
         _reprice(session, actor, pricing)
     return pricing
 
 
 def _reprice(session: Session, actor: Principal, pricing: ReferencePrice) -> None:
-    upheld = {
-        code
-        for o in objections_of(session, pricing)
-        if o.status == ObjectionStatus.UPHELD
-        for code in o.platforms
-    }
+    """Art. 13 ¶2, as its text says: objections against some reports leave the mean of the reports no one
+    objected to; objections against all of them, the mean of those whose objection failed. Taken when an
+    objection is decided, so the price does not move on a filing the court has not looked at."""
+    decided = [o for o in objections_of(session, pricing) if o.status != ObjectionStatus.FILED]
+    objected = {code for o in decided for code in o.platforms}
+    upheld = {code for o in decided if o.status == ObjectionStatus.UPHELD for code in o.platforms}
     if pricing.method != Method.ONLINE:
-        # An appraisal report set aside: nothing is left to take the mean of.
+        # The appraisal report set aside: nothing is left to take the mean of.
         MACHINE.move(pricing, "set_aside")
         record_event(
             session, actor, pricing, "reference_price.set_aside", {"platforms": []}, reason=rules.RULE_MEAN
@@ -160,7 +160,7 @@ def _reprice(session: Session, actor: Principal, pricing: ReferencePrice) -> Non
         return
     results = {code: fen for code, _name, _number, fen in counted_results(session, pricing)}
     try:
-        price = rules.price_after_objections(results, upheld, upheld)
+        price = rules.price_after_objections(results, objected, upheld)
     except RuleViolation:
         MACHINE.move(pricing, "set_aside")
         record_event(
@@ -172,17 +172,20 @@ def _reprice(session: Session, actor: Principal, pricing: ReferencePrice) -> Non
             reason=rules.RULE_MEAN,
         )
         return
+    if price == pricing.price_fen:
+        return  # the same reports still count: nothing to serve again
     MACHINE.move(pricing, "reprice")
-    left = {code: fen for code, fen in results.items() if code not in upheld}
+    untouched = {code: fen for code, fen in results.items() if code not in objected}
+    left = untouched or {code: fen for code, fen in results.items() if code not in upheld}
     listed = "、".join(f"{code} {yuan_text(fen)}" for code, fen in left.items())
     pricing.price_fen = price
-    pricing.price_basis = f"异议成立后其余{len(left)}家询价平台结果（{listed}）的算术平均值，{ROUNDING_ZH}"
+    pricing.price_basis = f"异议后{len(left)}家询价平台结果（{listed}）的算术平均值，{ROUNDING_ZH}"
     session.flush()
     record_event(
         session,
         actor,
         pricing,
         "reference_price.repriced",
-        {"price_fen": price, "set_aside": sorted(upheld), "results": left},
+        {"price_fen": price, "set_aside": sorted(set(results) - set(left)), "results": left},
         reason=rules.RULE_MEAN,
     )

@@ -464,13 +464,19 @@ def _price(session: Session, pricing: ReferencePrice, counted: Sequence[str], pr
     )
 
 
+def withdraw_requests(session: Session, pricing: ReferencePrice, reason: str) -> None:
+    """The platforms still working on the inquiry are told it is withdrawn; those not yet asked never are."""
+    for r in pricing.requests:
+        if r.status == RequestStatus.RECEIVED:
+            _tell(session, r, "withdrawn", reason=reason)
+        if r.status in (RequestStatus.RECEIVED, RequestStatus.TO_SEND):
+            r.status = RequestStatus.WITHDRAWN
+
+
 def _to_appraisal(session: Session, pricing: ReferencePrice, rule: str) -> None:
     """Nobody delivered and nobody asked (or the corrections failed): the online inquiry is passed over as
     failed and the court entrusts an appraisal (Art. 11 ¶3)."""
-    for r in pricing.requests:
-        if r.status == RequestStatus.RECEIVED:
-            _tell(session, r, "withdrawn", reason="询价不成，转委托评估")
-            r.status = RequestStatus.WITHDRAWN
+    withdraw_requests(session, pricing, "询价不成，转委托评估")
     MACHINE.move(pricing, "inquiry_failed")
     pricing.round, pricing.round_due_on, pricing.method = "", None, None
     _step(

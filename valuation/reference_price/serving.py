@@ -11,12 +11,13 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from car_enforce.cases.models import EnforcementCase, Party
+from car_enforce.cases.models import EnforcementCase, Party, PartyKind
 from car_enforce.core import clock
 from car_enforce.core.calendar.service import PrcCalendar, load_calendar
 from car_enforce.core.events import PARTY, Notice
 from car_enforce.core.identity.models import Organisation
 from car_enforce.core.identity.principal import Principal
+from car_enforce.core.zh import mask_name
 from car_enforce.custody.models import Custody
 from valuation.reference_price import rules
 from valuation.reference_price.models import (
@@ -89,6 +90,7 @@ def content_of(
         results=results,
         price_fen=pricing.price_fen,
         valid_until=pricing.valid_until,
+        basis="" if results else pricing.price_basis,
     )
 
 
@@ -161,7 +163,8 @@ def issue_notice(
 
 
 def _label(party: Party) -> str:
-    return party.name
+    # On the timeline (and in webhooks) the name is masked; the published notice is the court's to print.
+    return mask_name(party.name, company=party.kind == PartyKind.COMPANY)
 
 
 def to_json(content: NoticeContent) -> dict[str, Any]:
@@ -186,6 +189,7 @@ def to_json(content: NoticeContent) -> dict[str, Any]:
         ],
         "price_fen": content.price_fen,
         "valid_until": content.valid_until.isoformat(),
+        "basis": content.basis,
     }
 
 
@@ -202,6 +206,7 @@ def from_json(data: dict[str, Any]) -> NoticeContent:
         results=tuple(NoticeResult(**r) for r in data["results"]),
         price_fen=data["price_fen"],
         valid_until=date.fromisoformat(data["valid_until"]),
+        basis=data.get("basis", ""),
     )
 
 

@@ -22,7 +22,7 @@ from valuation.reference_price.models import (
     StepOutcome,
 )
 from valuation.reference_price.rules import Method
-from valuation.reference_price.service import CarFacts, lock, open_pricing, record_event
+from valuation.reference_price.service import CarFacts, live_pricing, lock, open_pricing, record_event
 from valuation.reference_price.serving import counted_results
 from valuation.reference_price.transitions import MACHINE
 
@@ -153,3 +153,18 @@ def award_fee(session: Session, pricing: ReferencePrice, final_price_fen: int) -
         reason=rules.RULE_FEE,
     )
     return fees
+
+
+def withdraw_for_custody(session: Session, custody_id: int, actor: Principal) -> ReferencePrice | None:
+    """The car left custody (the debtor paid, the seizure was lifted, or the sale is done): a procedure still
+    running is withdrawn and the platforms still working on it are told; a price already used stays."""
+    pricing = live_pricing(session, custody_id)
+    if pricing is None or (pricing.status == PricingStatus.PRICED and pricing.first_announced_on is not None):
+        return None
+    lock(session, pricing)
+    online.withdraw_requests(session, pricing, "车辆已出库，询价撤回")
+    MACHINE.move(pricing, "withdraw")
+    pricing.closed_at = clock.now()
+    session.flush()
+    record_event(session, actor, pricing, "reference_price.withdrawn", {"status_before": "live"})
+    return pricing

@@ -1,0 +1,374 @@
+"""The online inquiry over real HTTP (参考价规定 Art. 10–13): the platform on a real uvicorn, three simulated
+inquiry platforms each on its own, requests signed one way and reports signed the other. Every scenario of
+the issue: all on time, one late, the extension, nobody (appraisal), corrections, an objection upheld,
+expiry, and a platform that hangs or fails."""
+
+from __future__ import annotations
+
+import io
+import time
+from collections.abc import Iterator
+from contextlib import ExitStack
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+import httpx
+import pypdf
+import pytest
+from api.simulators.inquiry import SimPlatform, create_app, demo_platforms
+from fastapi import FastAPI
+from sqlalchemy import select
+
+from car_enforce.core.clock import SHANGHAI, MovableClock
+from car_enforce.core.db import Database
+from car_enforce.core.identity.models import OrgKind
+from car_enforce.core.identity.service import create_organisation
+from car_enforce.core.settings import Settings
+from car_enforce.core.timeline.models import TimelineEvent
+from tests import factories
+from tests.api_helpers import login
+from tests.custody_helpers import in_custody
+from tests.live import serve
+from tests.pricing_helpers import FACTS, ONLINE_REASON, PASSED, Inspected, configure_platforms, inspect
+from valuation.reference_price import rules, sending, validity
+
+pytestmark = pytest.mark.usefixtures("centers")
+
+CONTROL_KEY = "test-inquiry-control"
+CODES = ("platform-a", "platform-b", "platform-c")
+WAIT_S = 15.0
+
+
+@dataclass
+class World:
+    base: str  # the platform's URL
+    http: httpx.Client  # to the platform
+    sims: dict[str, str]  # code -> the simulator's URL
+    settings: Settings
+    db: Database
+    car: Inspected
+    clock: MovableClock
+
+    def mode(self, code: str, mode: str, delay_s: float = 0.0) -> None:
+        r = httpx.post(
+            f"{self.sims[code]}/control/mode",
+            json={"mode": mode, "delay_s": delay_s},
+            headers={"X-Control-Key": CONTROL_KEY},
+        )
+        assert r.status_code == 200, r.text
+
+    def release(self, code: str) -> None:
+        r = httpx.post(f"{self.sims[code]}/control/release", headers={"X-Control-Key": CONTROL_KEY})
+        assert r.status_code == 200, r.text
+
+    def log(self, code: str) -> dict[str, Any]:
+        r = httpx.get(f"{self.sims[code]}/control/log", headers={"X-Control-Key": CONTROL_KEY})
+        assert r.status_code == 200, r.text
+        return dict(r.json())
+
+    def open(self) -> dict[str, Any]:
+        body = {"custody_id": self.car.custody_id, **FACTS, "passed": PASSED, "online_reason": ONLINE_REASON}
+        r = self.http.post("/api/reference-prices", json=body, headers=self.car.car.officer)
+        assert r.status_code == 201, r.text
+        return dict(r.json())
+
+    def send(self) -> sending.DispatchReport:
+        return sending.send_due(self.db, self.settings)
+
+    def pricing(self, pricing_id: int) -> dict[str, Any]:
+        r = self.http.get(f"/api/reference-prices/{pricing_id}", headers=self.car.car.officer)
+        assert r.status_code == 200, r.text
+        return dict(r.json())
+
+    def wait(self, pricing_id: int, until: Any, what: str) -> dict[str, Any]:
+        """Poll until the platforms' callbacks (sent in the background) have landed."""
+        deadline = time.monotonic() + WAIT_S
+        while True:
+            pricing = self.pricing(pricing_id)
+            if until(pricing):
+                return pricing
+            if time.monotonic() > deadline:
+                raise AssertionError(f"waited {WAIT_S} s for {what}; the procedure: {pricing}")
+            time.sleep(0.05)
+
+    def results(self, pricing: dict[str, Any]) -> dict[str, int]:
+        return {r["platform"]: r["reports"][-1]["result_fen"] for r in pricing["requests"] if r["reports"]}
+
+    def later(self, days: int) -> None:
+        self.clock.advance(timedelta(days=days))
+
+
+def _reported(n: int) -> Any:
+    return lambda p: sum(1 for r in p["requests"] if r["reports"]) >= n
+
+
+def _status(status: str) -> Any:
+    return lambda p: p["status"] == status
+
+
+@pytest.fixture
+def world(
+    app: FastAPI, db: Database, world: factories.World, centers: factories.Centers, clock: MovableClock
+) -> Iterator[World]:
+    platforms: tuple[SimPlatform, ...] = demo_platforms("test-inquiry-secret")
+    with ExitStack() as stack:
+        sims = {p.code: stack.enter_context(serve(create_app(p, control_key=CONTROL_KEY))) for p in platforms}
+        configure_platforms(db, world.pingyang_court, {p.code: (sims[p.code], p.secret) for p in platforms})
+        base = stack.enter_context(serve(app))
+        http = stack.enter_context(httpx.Client(base_url=base, timeout=10))
+        settings = Settings(
+            database_url=db.url, public_base_url=base, inquiry_timeout_s=2.0, inquiry_attempts=2
+        )
+        built = in_custody(
+            db, world.pingyang_key, centers.pingyang, tariff_from=clock.now().date(), intake={}
+        )
+        car = Inspected(built | (login(http, "py.officer"), login(http, "py.center")), 0)
+        car.inspection_id = inspect(db, car.custody_id)
+        yield World(base, http, sims, settings, db, car, clock)
+
+
+def test_all_on_time_the_price_is_the_mean_served_in_a_notice_on_the_timeline_and_on_the_stage_clock(
+    world: World,
+) -> None:
+    opened = world.open()
+    report = world.send()
+    assert sorted(report.received) == [f"inq-{opened['id']:06d}-{c}" for c in CODES]
+    priced = world.wait(opened["id"], _status("priced"), "the three reports")
+    results = world.results(priced)
+    assert sorted(results) == list(CODES) and len(set(results.values())) == 3  # three plausible, different
+    assert max(results.values()) < 1.2 * min(results.values())
+    assert priced["price_fen"] == rules.mean_fen(list(results.values()))
+    assert priced["method"] == "online" and "算术平均值" in priced["price_basis"]
+    assert all(r["due_on"] == "2026-11-26" for r in priced["requests"])  # received Monday: 3 days (Art. 11)
+
+    # The notice: numbered, served on both parties, and its PDF names the court, the case, the car, the price.
+    notice = world.http.get(
+        f"/api/reference-prices/{opened['id']}/notice", headers=world.car.car.officer
+    ).json()
+    assert notice["price_fen"] == priced["price_fen"] and notice["number"].startswith("参价通〔2026〕")
+    pdf = world.http.get(f"/api/reference-prices/{opened['id']}/notice.pdf", headers=world.car.car.officer)
+    assert pdf.status_code == 200 and pdf.headers["content-type"] == "application/pdf"
+    text = (
+        "".join(p.extract_text() for p in pypdf.PdfReader(io.BytesIO(pdf.content)).pages)
+        .replace(" ", "")
+        .replace("\n", "")
+    )
+    case_number = world.car.car.case["case_number"]
+    for expected in (
+        "平阳县人民法院",
+        case_number,
+        "浙C12345",
+        notice["number"],
+        f"{priced['price_fen'] / 100:,.2f}",
+    ):
+        assert expected.replace(" ", "") in text, expected
+
+    with world.db.unit_of_work(read_only=True) as s:
+        kinds = list(
+            s.scalars(
+                select(TimelineEvent.kind)
+                .where(TimelineEvent.case_id == world.car.car.case["id"], TimelineEvent.kind.like("%price%"))
+                .order_by(TimelineEvent.id)
+            )
+        )
+    assert kinds[:4] == [
+        "reference_price.opened",
+        "reference_price.method_passed",
+        "reference_price.method_passed",
+        "reference_price.online_started",
+    ]
+    assert kinds[-2:] == ["reference_price.fixed", "reference_price.notice_issued"]
+    stages = world.http.get(
+        f"/api/captures/{world.car.car.capture['id']}/stages", headers=world.car.car.officer
+    ).json()
+    reached = {s["stage"]: s["reached_on"] for s in stages["stages"]}
+    assert reached["reference_price"] == "2026-11-23"
+
+
+def test_one_platform_late_the_mean_of_the_others_and_its_late_report_is_refused(world: World) -> None:
+    world.mode("platform-c", "late")
+    opened = world.open()
+    world.send()
+    waiting = world.wait(opened["id"], _reported(2), "two reports")
+    assert waiting["status"] == "inquiring"  # platform-c's 3 days are not over
+    world.later(4)  # past Thursday 26 November
+    assert sending.decide_due(world.db) == [(opened["id"], "price")]
+    priced = world.pricing(opened["id"])
+    results = world.results(priced)
+    assert sorted(results) == ["platform-a", "platform-b"]
+    assert priced["price_fen"] == rules.mean_fen(list(results.values()))
+    world.release("platform-c")
+    deadline = time.monotonic() + WAIT_S
+    while not world.log("platform-c")["callbacks"] and time.monotonic() < deadline:
+        time.sleep(0.05)
+    [answer] = world.log("platform-c")["callbacks"]
+    assert answer["status"] == 409, answer
+    assert world.pricing(opened["id"])["price_fen"] == priced["price_fen"]  # nothing stored
+
+
+def test_nobody_delivered_those_who_asked_in_time_get_three_more_days(world: World) -> None:
+    for code in CODES:
+        world.mode(code, "extension")
+    opened = world.open()
+    world.send()
+    world.wait(
+        opened["id"], lambda p: all(r["extension_asked"] for r in p["requests"]), "three extension requests"
+    )
+    world.later(4)
+    assert sending.decide_due(world.db) == [(opened["id"], "extend")]
+    extended = world.pricing(opened["id"])
+    assert (extended["round"], extended["round_due_on"]) == (
+        "extension",
+        "2026-11-30",
+    )  # 3 more days, Art. 11
+    sent = world.send()
+    assert sent.notices_sent == 3
+    assert [n["type"] for n in world.log("platform-a")["notices"]] == ["extension_granted"]
+    for code in CODES:
+        world.release(code)
+    priced = world.wait(opened["id"], _status("priced"), "the extended reports")
+    assert priced["price_fen"] == rules.mean_fen(list(world.results(priced).values()))
+
+
+def test_nobody_delivered_and_nobody_asked_the_court_entrusts_an_appraisal_drawn_by_lot(world: World) -> None:
+    for code in CODES:
+        world.mode(code, "late")
+    opened = world.open()
+    world.send()
+    world.later(4)
+    assert sending.decide_due(world.db) == [(opened["id"], "appraise")]
+    failed = world.pricing(opened["id"])
+    assert (failed["status"], failed["next_method"]) == ("open", "appraisal")
+    assert failed["steps"][-1]["method"] == "online" and failed["steps"][-1]["reason"] == "failed"
+    with world.db.unit_of_work() as s:
+        for name in ("温州甲评估公司", "温州乙评估公司", "温州丙评估公司", "温州丁评估公司"):
+            create_organisation(s, actor=factories.SYSTEM, kind=OrgKind.APPRAISAL_FIRM, name=name)
+    entrusted = world.http.post(
+        f"/api/reference-prices/{opened['id']}/appraisal", json={}, headers=world.car.car.officer
+    )
+    assert entrusted.status_code == 201, entrusted.text
+    appraisal = entrusted.json()
+    assert appraisal["chosen_by"] == "lot" and len(appraisal["order"]) == 3 and len(appraisal["seed"]) >= 16
+    with world.db.unit_of_work(read_only=True) as s:
+        event = s.scalar(
+            select(TimelineEvent).where(TimelineEvent.kind == "reference_price.appraisal_entrusted")
+        )
+        assert event is not None and event.data["seed"] == appraisal["seed"]
+    reported = world.http.post(
+        f"/api/reference-prices/{opened['id']}/appraisal/report",
+        json={"number": "温评字〔2026〕第118号", "result_fen": 8_100_000},
+        headers=world.car.car.officer,
+    )
+    assert reported.status_code == 200 and reported.json()["price_fen"] == 8_100_000, reported.text
+
+
+def test_every_report_about_the_wrong_car_is_corrected_within_three_days(world: World) -> None:
+    for code in CODES:
+        world.mode(code, "wrong_car")
+    opened = world.open()
+    world.send()
+    corrections = world.wait(opened["id"], lambda p: p["round"] == "corrections", "the corrections round")
+    assert all(r["reports"][0]["basic_errors"] for r in corrections["requests"])
+    world.send()  # the notices: correction_requested; each platform corrects at once
+    priced = world.wait(opened["id"], _status("priced"), "the corrected reports")
+    assert all(r["reports"][-1]["correction"] for r in priced["requests"])
+    assert priced["price_fen"] == rules.mean_fen(list(world.results(priced).values()))
+
+
+def test_an_objection_upheld_against_one_report_leaves_the_mean_of_the_others(world: World) -> None:
+    opened = world.open()
+    world.send()
+    priced = world.wait(opened["id"], _status("priced"), "the three reports")
+    results = world.results(priced)
+    applicant = next(p for p in world.car.car.case["parties"] if p["role"] == "applicant")
+    world.later(2)  # within 5 days of service
+    filed = world.http.post(
+        f"/api/reference-prices/{opened['id']}/objections",
+        json={
+            "party_id": applicant["id"],
+            "grounds": ["basic_data"],
+            "platforms": ["platform-a"],
+            "statement": "甲平台报告所载里程与实际不符",
+        },
+        headers=world.car.car.officer,
+    )
+    assert filed.status_code == 201, filed.text
+    decided = world.http.post(
+        f"/api/reference-price-objections/{filed.json()['id']}/decide",
+        json={"upheld": True, "note": "经审查，甲平台报告车辆基本信息错误，异议成立"},
+        headers=world.car.car.officer,
+    )
+    assert decided.status_code == 200, decided.text
+    assert decided.json()["price_fen"] == rules.mean_fen([results["platform-b"], results["platform-c"]])
+    notice = world.http.get(
+        f"/api/reference-prices/{opened['id']}/notice", headers=world.car.car.officer
+    ).json()
+    assert notice["price_fen"] == decided.json()["price_fen"]  # served again
+
+
+def test_a_late_objection_is_refused_naming_article_22(world: World) -> None:
+    opened = world.open()
+    world.send()
+    world.wait(opened["id"], _status("priced"), "the three reports")
+    applicant = next(p for p in world.car.car.case["parties"] if p["role"] == "applicant")
+    world.later(10)
+    late = world.http.post(
+        f"/api/reference-prices/{opened['id']}/objections",
+        json={
+            "party_id": applicant["id"],
+            "grounds": ["basic_data"],
+            "platforms": ["platform-a"],
+            "statement": "迟到",
+        },
+        headers=world.car.car.officer,
+    )
+    assert late.status_code == 400 and "Art. 22" in late.json()["rule"], late.text
+
+
+def test_a_price_past_its_validity_unused_is_asked_again(world: World) -> None:
+    opened = world.open()
+    world.send()
+    priced = world.wait(opened["id"], _status("priced"), "the three reports")
+    until = datetime.fromisoformat(priced["valid_until"])
+    world.clock.set(datetime(until.year, until.month, until.day, 9, tzinfo=SHANGHAI) + timedelta(days=1))
+    [fresh_id] = validity.expire_due(world.db)
+    assert world.pricing(opened["id"])["status"] == "expired"
+    fresh = world.pricing(fresh_id)
+    assert fresh["previous_id"] == opened["id"] and fresh["status"] == "inquiring"
+    world.send()
+    again = world.wait(fresh_id, _status("priced"), "the new reports")
+    assert again["price_fen"] is not None and again["valid_until"] > priced["valid_until"]
+
+
+def test_a_platform_that_hangs_or_fails_never_delays_the_others(world: World) -> None:
+    world.mode("platform-b", "slow", delay_s=5.0)  # longer than the 2 s timeout, twice
+    world.mode("platform-c", "fail")
+    opened = world.open()
+    started = time.monotonic()
+    report = world.send()
+    took = time.monotonic() - started
+    assert report.received == [f"inq-{opened['id']:06d}-platform-a"]
+    assert sorted(report.failed) == [
+        f"inq-{opened['id']:06d}-platform-b",
+        f"inq-{opened['id']:06d}-platform-c",
+    ]
+    assert took < 2 * 2.0 + 1.5 + 2.0  # b's two timed-out tries and a backoff; a and c did not wait for it
+    priced = world.wait(opened["id"], _status("priced"), "platform-a's report")
+    assert sorted(world.results(priced)) == ["platform-a"]
+
+
+def test_a_report_with_a_bad_signature_is_refused_and_nothing_is_stored(world: World) -> None:
+    world.mode("platform-a", "bad_signature")
+    world.mode("platform-b", "malformed")
+    opened = world.open()
+    world.send()
+    deadline = time.monotonic() + WAIT_S
+    while time.monotonic() < deadline and not (
+        world.log("platform-a")["callbacks"] and world.log("platform-b")["callbacks"]
+    ):
+        time.sleep(0.05)
+    assert [c["status"] for c in world.log("platform-a")["callbacks"]] == [401]
+    assert [c["status"] for c in world.log("platform-b")["callbacks"]] == [422]
+    pricing = world.wait(opened["id"], _reported(1), "platform-c's report")
+    assert sorted(world.results(pricing)) == ["platform-c"]
