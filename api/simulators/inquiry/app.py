@@ -1,0 +1,478 @@
+"""A simulated price-inquiry platform (司法网络询价平台) speaking docs/INQUIRY_PROTOCOL.md, one app per
+platform: it takes the court's signed requests, values the car, and posts signed reports back.
+
+It stands in for an outside service run by someone else, so its state lives in the app instance's memory
+(one process), not in the platform's database. What it does with an inquiry is decided by the mode in force
+when the inquiry arrives (``POST /control/mode``); ``GET /control/log`` shows what it received and sent and
+what the court answered.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hmac
+import json
+import secrets
+import threading
+from collections.abc import Coroutine, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Annotated, Any, Final, TypeVar
+from urllib.parse import quote
+
+import httpx
+from fastapi import Depends, FastAPI, Header, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ValidationError
+
+from api.simulators.inquiry import reports
+from api.simulators.inquiry.platforms import SimPlatform
+from api.simulators.inquiry.schemas import InquiryIn, Mode, ModeIn, NoticeIn
+from car_enforce.core import clock
+from car_enforce.core.errors import DomainError, InvalidInput, NotFound, Unauthenticated
+from car_enforce.core.outbound import standard_webhooks
+from car_enforce.core.outbound.signing import HmacRequestSigner
+from car_enforce.core.outbound.standard_webhooks import signing_key
+
+CONTROL_HEADER: Final = "X-Control-Key"
+CALLBACK_BACKOFF_S: Final = (0.2, 0.4)  # the waits between the three tries of one callback
+CALLBACK_TIMEOUT_S: Final = 10.0
+EXTENSION_REASON: Final = "该车型近期可比成交样本不足，需补充调取样本，申请延长询价期限"
+MAX_ANSWER_CHARS: Final = 1000
+_M = TypeVar("_M", bound=BaseModel)
+
+
+class SimulatedFailure(DomainError):
+    """The answer of a platform in ``fail`` mode."""
+
+    status_code = 500
+
+
+class InquiryAccepted(BaseModel):
+    inquiry_id: str
+
+
+class NoticeTaken(BaseModel):
+    ok: bool = True
+
+
+class ModeOut(BaseModel):
+    mode: Mode
+    delay_s: float
+
+
+class ErrorOut(BaseModel):
+    error: str
+    detail: str
+
+
+def wire_target(scope: Mapping[str, Any]) -> str:
+    """The path and query as they came on the request line, a mount's prefix included (what was signed)."""
+    raw = scope.get("raw_path")
+    if raw is None:
+        # A server that does not say: Starlette keeps the full path in a mounted app's scope.
+        raw = quote(scope["path"]).encode("ascii")
+    path = bytes(raw).partition(b"?")[0]  # some ASGI servers leave the query on raw_path
+    query = bytes(scope.get("query_string", b""))
+    return (path + (b"?" + query if query else b"")).decode("latin-1")
+
+
+@dataclass
+class _Inquiry:
+    inquiry_id: str
+    request: InquiryIn
+    mode: Mode
+    delay_s: float
+    received_at: datetime
+    held: bool = False  # a report held until /control/release
+    withdrawn: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class _Message:
+    message_id: str  # the webhook-id: the same on each try
+    type: str
+    inquiry_id: str
+    request_id: str
+    url: str
+    body: bytes
+    secret: str  # the platform's, or a wrong one in bad_signature mode
+
+
+@dataclass
+class _Log:
+    inquiries: list[dict[str, Any]] = field(default_factory=list)
+    refused: list[dict[str, Any]] = field(default_factory=list)
+    notices: list[dict[str, Any]] = field(default_factory=list)
+    callbacks: list[dict[str, Any]] = field(default_factory=list)
+
+
+class Simulator:
+    """One platform's state and behaviour; the routes of ``create_app`` are thin over it."""
+
+    def __init__(self, platform: SimPlatform, *, control_key: str) -> None:
+        if not control_key:
+            raise ValueError("the simulator needs a control key")
+        self.platform = platform
+        self.control_key = control_key
+        self.key = signing_key(platform.secret)
+        # The routes run on one event loop, but the lock keeps each change whole should a caller use a thread.
+        self._lock = threading.Lock()
+        self._tasks: set[asyncio.Task[Any]] = set()
+        self._clear()
+
+    def _clear(self) -> None:
+        self.mode: Mode = "ok"
+        self.delay_s = 0.0
+        # In every id this platform hands out: the court keeps ids across a reset or a restart of the
+        # simulator, and a reused webhook-id would be taken for a retry of an earlier message.
+        self._run = secrets.token_hex(3)
+        self._inquiries: dict[str, _Inquiry] = {}
+        self._by_request: dict[str, str] = {}
+        self._notice_keys: set[tuple[str, str]] = set()
+        self._counters = {"inquiry": 0, "message": 0, "report": 0}
+        self._log = _Log()
+
+    def _next(self, counter: str) -> int:
+        with self._lock:
+            self._counters[counter] += 1
+            return self._counters[counter]
+
+    # --- the court's side of the wire -----------------------------------------------------------------
+
+    def verify(self, request: Request, body: bytes) -> None:
+        HmacRequestSigner(key=self.key).verify(
+            method=request.method,
+            target=wire_target(request.scope),
+            body=body,
+            headers=request.headers,
+            now=int(clock.now().timestamp()),
+        )
+
+    async def inquire(self, inquiry: InquiryIn) -> str:
+        """Take one request and act on it per the mode in force now; the inquiry id."""
+        with self._lock:
+            mode, delay_s = self.mode, self.delay_s
+        if mode == "fail":
+            with self._lock:
+                self._log.refused.append({"request_id": inquiry.request_id, "status": 500, "mode": mode})
+            raise SimulatedFailure("simulated platform failure")
+        if mode == "slow":
+            await asyncio.sleep(delay_s)  # a hanging platform: the court's timeout decides what comes of it
+        # A car this platform cannot value is refused now, not after the 202.
+        reports.value(inquiry, clock.today_local(), self.platform)
+        with self._lock:
+            known = self._by_request.get(inquiry.request_id)
+            if known is not None:
+                return known  # a retry: the first body counts, and nothing happens twice
+            self._counters["inquiry"] += 1
+            inquiry_id = f"{self.platform.code}-{self._run}-{self._counters['inquiry']:06d}"
+            held = mode in ("late", "extension")
+            state = _Inquiry(inquiry_id, inquiry, mode, delay_s, clock.now(), held=held)
+            self._inquiries[inquiry_id] = state
+            self._by_request[inquiry.request_id] = inquiry_id
+            self._log.inquiries.append(
+                {
+                    "request_id": inquiry.request_id,
+                    "inquiry_id": inquiry_id,
+                    "mode": mode,
+                    "received_at": state.received_at.isoformat(),
+                }
+            )
+        if mode == "extension":
+            message = self._message(state, "extension_request", {"reason": EXTENSION_REASON})
+            self._spawn(self._deliver(message))
+        elif mode == "slow":
+            self._spawn(self._report_later(state, 0.0))
+        elif mode != "late":
+            self._spawn(self._report_later(state, delay_s))
+        return inquiry_id
+
+    def notice(self, inquiry_id: str, key: str, notice: NoticeIn) -> None:
+        """Take one notice (protocol §3); a repeat of its Idempotency-Key changes nothing."""
+        correct = False
+        with self._lock:
+            state = self._inquiries.get(inquiry_id)
+            if state is None:
+                raise NotFound(f"no inquiry {inquiry_id!r}")
+            if notice.request_id != state.request.request_id:
+                raise InvalidInput("request_id", f"inquiry {inquiry_id} is for another request")
+            if (inquiry_id, key) in self._notice_keys:
+                return
+            self._notice_keys.add((inquiry_id, key))
+            self._log.notices.append(
+                {
+                    "inquiry_id": inquiry_id,
+                    **notice.model_dump(mode="json"),
+                    "received_at": clock.now().isoformat(),
+                }
+            )
+            if notice.type == "withdrawn":
+                state.withdrawn, state.held = True, False
+            correct = notice.type == "correction_requested" and not state.withdrawn
+        if correct:
+            self._spawn(self._report_now(state, "correction"))
+
+    # --- the controls ---------------------------------------------------------------------------------
+
+    def set_mode(self, mode: Mode, delay_s: float) -> None:
+        with self._lock:
+            self.mode, self.delay_s = mode, delay_s
+
+    async def release(self) -> list[dict[str, Any]]:
+        """Send every held report now; what each send came to."""
+        with self._lock:
+            due = [s for s in self._inquiries.values() if s.held and not s.withdrawn]
+            for s in due:
+                s.held = False
+        sends = [self._report_now(s, "report") for s in due]
+        return [r for r in await asyncio.gather(*sends) if r is not None]
+
+    def reset(self) -> None:
+        for task in list(self._tasks):
+            task.cancel()
+        with self._lock:
+            self._clear()
+
+    def log(self) -> dict[str, Any]:
+        with self._lock:
+            return {
+                "platform": self.platform.code,
+                "mode": self.mode,
+                "delay_s": self.delay_s,
+                "inquiries": list(self._log.inquiries),
+                "refused": list(self._log.refused),
+                "notices": list(self._log.notices),
+                "callbacks": list(self._log.callbacks),
+                "held": sum(s.held for s in self._inquiries.values() if not s.withdrawn),
+            }
+
+    # --- the platform's side of the wire --------------------------------------------------------------
+
+    def _spawn(self, work: Coroutine[Any, Any, Any]) -> None:
+        task = asyncio.get_running_loop().create_task(work)
+        self._tasks.add(task)  # a task nobody references may be collected before it runs
+        task.add_done_callback(self._tasks.discard)
+
+    def _message(
+        self, state: _Inquiry, type_: str, payload: dict[str, Any], *, secret: str | None = None
+    ) -> _Message:
+        number = self._next("message")
+        document = {"type": type_, "request_id": state.request.request_id, **payload}
+        return _Message(
+            message_id=f"msg_{self.platform.code}_{self._run}_{number}",
+            type=type_,
+            inquiry_id=state.inquiry_id,
+            request_id=state.request.request_id,
+            url=state.request.callback_url,
+            body=json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode(),
+            secret=secret or self.platform.secret,
+        )
+
+    def _report_message(self, state: _Inquiry, type_: str) -> _Message:
+        """A report (or its correction) issued today; a report takes the flaw of its inquiry's mode."""
+        issued_on = clock.today_local()
+        number = reports.report_number(self.platform, issued_on.year, self._next("report"))
+        body = reports.report(self.platform, state.request, number=number, issued_on=issued_on)
+        secret = None
+        if type_ == "report":  # a correction is the right report, rightly signed
+            if state.mode == "malformed":
+                del body["result_fen"]
+            elif state.mode == "wrong_car":
+                body["vehicle"] = reports.wrong_vehicle(body["vehicle"])
+            elif state.mode == "bad_signature":
+                secret = "not-" + self.platform.secret
+        return self._message(state, type_, {"report": body}, secret=secret)
+
+    async def _report_later(self, state: _Inquiry, delay_s: float) -> None:
+        if delay_s > 0:
+            await asyncio.sleep(delay_s)
+        await self._report_now(state, "report")
+
+    async def _report_now(self, state: _Inquiry, type_: str) -> dict[str, Any] | None:
+        if state.withdrawn:
+            return None
+        try:
+            message = self._report_message(state, type_)
+        except DomainError as exc:  # the clock moved before the car's registration, say
+            record = {"type": type_, "request_id": state.request.request_id, "error": exc.detail}
+            with self._lock:
+                self._log.callbacks.append(record)
+            return record
+        return await self._deliver(message)
+
+    async def _deliver(self, message: _Message) -> dict[str, Any]:
+        """POST one message to the court, signed afresh at each try; network errors and 5xx are tried
+        again (three tries in all), a 4xx is the court's answer and is not."""
+        status: int | None = None
+        answer: Any = None
+        error = ""
+        tries = 0
+        async with httpx.AsyncClient(timeout=CALLBACK_TIMEOUT_S, follow_redirects=False) as http:
+            for wait in (*CALLBACK_BACKOFF_S, None):
+                tries += 1
+                headers = standard_webhooks.sign(
+                    message.secret, message.message_id, int(clock.now().timestamp()), message.body
+                )
+                headers["Content-Type"] = "application/json"
+                try:
+                    response = await http.post(message.url, content=message.body, headers=headers)
+                except httpx.HTTPError as exc:
+                    status, answer, error = None, None, f"network error ({type(exc).__name__})"
+                else:
+                    status, answer, error = response.status_code, _answer(response), ""
+                    if status < 500:
+                        break
+                if wait is None:
+                    break
+                await asyncio.sleep(wait)
+        record = {
+            "message_id": message.message_id,
+            "type": message.type,
+            "inquiry_id": message.inquiry_id,
+            "request_id": message.request_id,
+            "url": message.url,
+            "signed_rightly": message.secret == self.platform.secret,
+            "attempts": tries,
+            "status": status,
+            "answer": answer,
+            "error": error,
+            "sent_at": clock.now().isoformat(),
+        }
+        with self._lock:
+            self._log.callbacks.append(record)
+        return record
+
+
+def _answer(response: httpx.Response) -> Any:
+    try:
+        return response.json()
+    except ValueError:
+        return response.text[:MAX_ANSWER_CHARS]
+
+
+def _error(status: int, name: str, detail: str) -> JSONResponse:
+    return JSONResponse({"error": name, "detail": detail}, status_code=status)
+
+
+def _problems(errors: Any) -> str:
+    # loc and msg only: the rejected input is not echoed back.
+    return "; ".join(".".join(str(p) for p in e["loc"] if p != "body") + f": {e['msg']}" for e in errors)
+
+
+_ERRORS: Final[dict[int | str, dict[str, Any]]] = {
+    401: {"model": ErrorOut, "description": "Unsigned, badly signed or stale request"},
+    404: {"model": ErrorOut, "description": "No such inquiry"},
+    422: {"model": ErrorOut, "description": "Malformed request, or no Idempotency-Key"},
+    500: {"model": ErrorOut, "description": "The platform is in fail mode"},
+}
+
+
+def create_app(platform: SimPlatform, *, control_key: str) -> FastAPI:
+    """The simulated platform as an ASGI app of its own, to serve alone or mount (``mount``)."""
+    sim = Simulator(platform, control_key=control_key)
+    app = FastAPI(
+        title=f"{platform.name}（模拟司法网络询价平台）",
+        description="A simulator of a court price-inquiry platform; see docs/INQUIRY_PROTOCOL.md.",
+        version="1",
+    )
+    app.state.simulator = sim
+
+    @app.exception_handler(DomainError)
+    async def _domain_error(_request: Request, exc: DomainError) -> JSONResponse:
+        return _error(exc.status_code, exc.name, exc.detail)
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(_request: Request, exc: RequestValidationError) -> JSONResponse:
+        return _error(422, "ValidationError", _problems(exc.errors()) or "malformed request")
+
+    async def signed_body(request: Request) -> bytes:
+        """The raw body, once its signature is checked: nothing is read before that."""
+        body = await request.body()
+        sim.verify(request, body)
+        return body
+
+    def control(key: Annotated[str | None, Header(alias=CONTROL_HEADER)] = None) -> None:
+        if key is None or not hmac.compare_digest(key.encode(), sim.control_key.encode()):
+            raise Unauthenticated(f"missing or wrong {CONTROL_HEADER}")
+
+    SignedBody = Annotated[bytes, Depends(signed_body)]
+    IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", max_length=128)]
+
+    def parse(model: type[_M], body: bytes) -> _M:
+        try:
+            return model.model_validate_json(body)
+        except ValidationError as exc:
+            raise RequestValidationError(exc.errors()) from None
+
+    @app.post(
+        "/inquiries",
+        status_code=202,
+        response_model=InquiryAccepted,
+        responses={k: _ERRORS[k] for k in (401, 422, 500)},
+    )
+    async def post_inquiry(body: SignedBody, idempotency_key: IdempotencyKey = None) -> InquiryAccepted:
+        """Protocol §1: take the court's request; a retry with the same key answers the first id."""
+        if not idempotency_key:
+            raise InvalidInput("Idempotency-Key", "required, equal to the request_id")
+        inquiry = parse(InquiryIn, body)
+        if idempotency_key != inquiry.request_id:
+            raise InvalidInput("Idempotency-Key", "must equal the request_id")
+        return InquiryAccepted(inquiry_id=await sim.inquire(inquiry))
+
+    @app.post(
+        "/inquiries/{inquiry_id}/notices",
+        response_model=NoticeTaken,
+        responses={k: _ERRORS[k] for k in (401, 404, 422)},
+    )
+    async def post_notice(
+        inquiry_id: str, body: SignedBody, idempotency_key: IdempotencyKey = None
+    ) -> NoticeTaken:
+        """Protocol §3: extension granted or refused, a correction requested, the inquiry withdrawn."""
+        if not idempotency_key:
+            raise InvalidInput("Idempotency-Key", "required")
+        sim.notice(inquiry_id, idempotency_key, parse(NoticeIn, body))
+        return NoticeTaken()
+
+    controls = [Depends(control)]
+
+    @app.post("/control/mode", response_model=ModeOut, dependencies=controls, responses={401: _ERRORS[401]})
+    async def set_mode(body: ModeIn) -> ModeOut:
+        """What the platform does with the inquiries that arrive from now on."""
+        sim.set_mode(body.mode, body.delay_s)
+        return ModeOut(mode=body.mode, delay_s=body.delay_s)
+
+    @app.post("/control/release", dependencies=controls, responses={401: _ERRORS[401]})
+    async def release() -> dict[str, Any]:
+        """Send every held report now (late and extension modes); answers once they are sent."""
+        return {"released": await sim.release()}
+
+    @app.get("/control/log", dependencies=controls, responses={401: _ERRORS[401]})
+    async def read_log() -> dict[str, Any]:
+        """The inquiries received, the notices, the callbacks sent and the court's answers."""
+        return sim.log()
+
+    @app.post("/control/reset", dependencies=controls, responses={401: _ERRORS[401]})
+    async def reset() -> dict[str, bool]:
+        """Forget everything and go back to ok mode; sends under way are cancelled."""
+        sim.reset()
+        return {"ok": True}
+
+    return app
+
+
+def mount(
+    app: FastAPI,
+    platforms: tuple[SimPlatform, ...] | list[SimPlatform],
+    *,
+    control_key: str,
+    prefix: str = "/sim/inquiry",
+) -> dict[str, FastAPI]:
+    """Mount each platform at ``{prefix}/{code}`` (its base URL); the mounted apps by code."""
+    apps: dict[str, FastAPI] = {}
+    for platform in platforms:
+        sub = create_app(platform, control_key=control_key)
+        app.mount(f"{prefix.rstrip('/')}/{platform.code}", sub, name=f"sim-inquiry-{platform.code}")
+        apps[platform.code] = sub
+    return apps
