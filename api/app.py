@@ -16,6 +16,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.routing import BaseRoute
 
 from api import errors, limits, metrics, observe
+from api.demo.seed import INQUIRY_SIM_PREFIX
 from api.deps import reject_unstorable_text, roles_of_route
 from api.routers import admin, alerts, auth, cases, directory, health, police, reads, watches
 from api.routers import captures as captures_router
@@ -26,9 +27,11 @@ from api.routers import metrics as metrics_router
 from api.routers import reference_prices as reference_prices_router
 from api.routers import stages as stages_router
 from api.routers import viid as viid_router
+from api.simulators import inquiry as inquiry_sims
 from api.simulators import sms
 from api.wiring import install_clock, install_handlers
 from car_enforce.core.db import Database, get_database, set_database
+from car_enforce.core.settings import get_settings
 from car_enforce.sightings.index import warm_index
 
 # No user login. /metrics is for a Prometheus scraper: open, or behind a token of its own (see its router).
@@ -159,6 +162,14 @@ def create_app(
         _document_roles(router.routes)
         app.include_router(router)
 
+    # The simulated inquiry platforms the demo courts ask, on loopback beside the API (INQUIRY_PROTOCOL.md).
+    settings = get_settings()
+    inquiry_sims.mount(
+        app,
+        inquiry_sims.demo_platforms(settings.inquiry_sim_secret),
+        control_key=settings.inquiry_sim_control_key,
+        prefix=INQUIRY_SIM_PREFIX,
+    )
     app.mount("/static/swagger", StaticFiles(directory=swagger_ui_bundle.swagger_ui_path), name="swagger")
 
     @app.get("/docs", include_in_schema=False)

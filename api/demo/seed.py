@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from api.demo import region
 from api.demo.boundaries import seed_demo_jurisdictions
+from api.simulators.inquiry import demo_platforms
 from car_enforce.cases.models import EnforcementCase, PartyKind
 from car_enforce.cases.schemas import CaseCreate, PartyIn
 from car_enforce.cases.service import open_case
@@ -26,6 +27,7 @@ from car_enforce.core.identity.service import (
     principal_of_key,
     principal_of_user,
 )
+from car_enforce.core.settings import get_settings
 from car_enforce.custody.schemas import TariffIn
 from car_enforce.custody.tariffs import set_tariff
 from car_enforce.sightings.viid.schemas import ViidAccountIn
@@ -35,6 +37,7 @@ from car_enforce.vehicles.schemas import VehicleCreate
 from car_enforce.vehicles.service import register_vehicle
 from car_enforce.watches.schemas import WatchCreate
 from car_enforce.watches.service import issue_watch
+from valuation.inquiry.platforms import add_platform, use_platform
 
 DEMO_PASSWORD = region.PASSWORD
 SEED = Principal.system("seed-demo")
@@ -172,6 +175,36 @@ def seed(session: Session) -> None:
             )
     officers = {name: principal_of_user(u) for name, u in users.items() if u.role == Role.OFFICER}
     _seed_cases(session, officers)
+    _seed_valuation(session, [org for org in owners.values() if org.kind == OrgKind.COURT])
+
+
+INQUIRY_SIM_PREFIX = "/sim/inquiry"  # where `carenforce serve` mounts the simulated platforms
+# Appraisal firms for the lot (参考价规定 Art. 16); invented names for the demo.
+DEMO_APPRAISAL_FIRMS = (
+    "温州甲信资产评估有限公司",
+    "温州乙正资产评估有限公司",
+    "浙江丙诚资产评估有限公司",
+    "浙江丁衡资产评估有限公司",
+)
+
+
+def _seed_valuation(session: Session, courts: list[Organisation]) -> None:
+    """The three simulated inquiry platforms every demo court asks (served by ``carenforce serve`` at
+    /sim/inquiry/<code>), and four appraisal firms."""
+    settings = get_settings()
+    for sim in demo_platforms(settings.inquiry_sim_secret):
+        platform = add_platform(
+            session,
+            actor=SEED,
+            name=sim.name,
+            code=sim.code,
+            base_url=f"{settings.public_base_url.rstrip('/')}{INQUIRY_SIM_PREFIX}/{sim.code}",
+            secret=sim.secret,
+        )
+        for court in courts:
+            use_platform(session, actor=SEED, court_id=court.id, platform_id=platform.organisation_id)
+    for name in DEMO_APPRAISAL_FIRMS:
+        create_organisation(session, actor=SEED, kind=OrgKind.APPRAISAL_FIRM, name=name)
 
 
 @dataclass(frozen=True)

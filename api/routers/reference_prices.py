@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, BackgroundTasks, Depends, Request, Response
+from fastapi import APIRouter, BackgroundTasks, Depends, Path, Request, Response
 
 from api.deps import Allow, IdempotencyDep, RawBody, SessionDep
 from api.errors import responses
@@ -15,11 +15,22 @@ from car_enforce.core.identity.models import Role
 from car_enforce.core.identity.principal import Principal
 from car_enforce.core.settings import get_settings
 from car_enforce.custody import service as custody_service
-from valuation.reference_price import appraisal, callbacks, objections, online, sending, service, serving
+from valuation.inquiry.platforms import CODE
+from valuation.reference_price import (
+    appraisal,
+    callbacks,
+    check,
+    objections,
+    online,
+    sending,
+    service,
+    serving,
+)
 from valuation.reference_price.schemas import (
     AgreedIn,
     AppraisalOut,
     AppraisalReportIn,
+    CheckOut,
     DecisionIn,
     DeclineIn,
     DirectedAnswerIn,
@@ -186,7 +197,12 @@ def start_online(
         **responses(404, 409, 422),
     },
 )
-def platform_message(code: str, raw: RawBody, request: Request, session: SessionDep) -> dict[str, object]:
+def platform_message(
+    code: Annotated[str, Path(pattern=CODE.pattern, max_length=40)],
+    raw: RawBody,
+    request: Request,
+    session: SessionDep,
+) -> dict[str, object]:
     """An inquiry platform's report, extension request or correction (docs/INQUIRY_PROTOCOL.md §2), signed
     the Standard Webhooks way with the secret it shares with us: 401 for a bad or stale signature, 404 for a
     request it never got, 409 for what the rules refuse (a late report: Art. 11), nothing stored then."""
@@ -319,3 +335,13 @@ def appraisal_report(
         session, actor=who, pricing=pricing, number=body.number, result_fen=body.result_fen
     )
     return PricingOut.of(pricing)
+
+
+@router.get(
+    "/api/reference-prices/{pricing_id}/estimate", response_model=CheckOut, responses=responses(404, 409)
+)
+def center_estimate(pricing_id: RowId, session: SessionDep, who: Follower) -> CheckOut:
+    """The center's own estimate by the replacement-cost method, as a check beside the platforms' reports:
+    never the reference price."""
+    pricing = service.visible_pricing(session, who, pricing_id)
+    return CheckOut.of(check.center_check(session, pricing))

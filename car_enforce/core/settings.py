@@ -55,6 +55,10 @@ class Settings(BaseSettings):
     # is left out of that inquiry. A hanging platform delays only its own request (each has its thread).
     inquiry_timeout_s: float = 10.0
     inquiry_attempts: int = Field(default=3, ge=1, le=10)
+    # The built-in simulated inquiry platforms (/sim/inquiry/<code>): their shared secrets are derived from
+    # this text, and their controls (modes, release) take this key. Development values, like the SMS key.
+    inquiry_sim_secret: str = "carenforce-demo-inquiry-platforms"
+    inquiry_sim_control_key: str = "sim-inquiry-key"
 
     notification_max_attempts: int = 8
     notification_backoff_s: float = 15.0

@@ -93,7 +93,11 @@ def test_recording_without_handlers_is_refused_rather_than_silent(db: Database) 
 
 def test_the_platform_registers_each_reaction_it_relies_on() -> None:
     handlers = event_handlers()
-    assert len(handlers.of("custody.released")) == 3  # webhooks, texts, the watch that held the car
+    # webhooks, texts, the watch that held the car, a reference price still being fixed for it
+    assert len(handlers.of("custody.released")) == 4
     assert len(handlers.of("custody.taken_in")) == 3  # webhooks, texts, the intake stage clock
     assert len(handlers.of("inspection.recorded")) == 3  # webhooks, texts, the inspection stage clock
     assert len(handlers.of("watch.issued")) == 2
+    # webhooks, texts, the reference-price stage clock, the notice served on the parties
+    assert len(handlers.of("reference_price.fixed")) == 4
+    assert len(handlers.of("reference_price.repriced")) == 3  # webhooks, texts, the notice served again

@@ -16,10 +16,10 @@ from typing import Any
 import httpx
 import pypdf
 import pytest
-from api.simulators.inquiry import SimPlatform, create_app, demo_platforms
 from fastapi import FastAPI
 from sqlalchemy import select
 
+from api.simulators.inquiry import SimPlatform, create_app, demo_platforms
 from car_enforce.core.clock import SHANGHAI, MovableClock
 from car_enforce.core.db import Database
 from car_enforce.core.identity.models import OrgKind
@@ -41,7 +41,7 @@ WAIT_S = 15.0
 
 
 @dataclass
-class World:
+class Net:
     base: str  # the platform's URL
     http: httpx.Client  # to the platform
     sims: dict[str, str]  # code -> the simulator's URL
@@ -108,9 +108,9 @@ def _status(status: str) -> Any:
 
 
 @pytest.fixture
-def world(
+def net(
     app: FastAPI, db: Database, world: factories.World, centers: factories.Centers, clock: MovableClock
-) -> Iterator[World]:
+) -> Iterator[Net]:
     platforms: tuple[SimPlatform, ...] = demo_platforms("test-inquiry-secret")
     with ExitStack() as stack:
         sims = {p.code: stack.enter_context(serve(create_app(p, control_key=CONTROL_KEY))) for p in platforms}
@@ -125,17 +125,17 @@ def world(
         )
         car = Inspected(built | (login(http, "py.officer"), login(http, "py.center")), 0)
         car.inspection_id = inspect(db, car.custody_id)
-        yield World(base, http, sims, settings, db, car, clock)
+        yield Net(base, http, sims, settings, db, car, clock)
 
 
 def test_all_on_time_the_price_is_the_mean_served_in_a_notice_on_the_timeline_and_on_the_stage_clock(
-    world: World,
+    net: Net,
 ) -> None:
-    opened = world.open()
-    report = world.send()
-    assert sorted(report.received) == [f"inq-{opened['id']:06d}-{c}" for c in CODES]
-    priced = world.wait(opened["id"], _status("priced"), "the three reports")
-    results = world.results(priced)
+    opened = net.open()
+    report = net.send()
+    assert sorted(report.received) == [f"inq-{opened['id']:06d}-{c}" for c in CODES], report
+    priced = net.wait(opened["id"], _status("priced"), "the three reports")
+    results = net.results(priced)
     assert sorted(results) == list(CODES) and len(set(results.values())) == 3  # three plausible, different
     assert max(results.values()) < 1.2 * min(results.values())
     assert priced["price_fen"] == rules.mean_fen(list(results.values()))
@@ -143,18 +143,16 @@ def test_all_on_time_the_price_is_the_mean_served_in_a_notice_on_the_timeline_an
     assert all(r["due_on"] == "2026-11-26" for r in priced["requests"])  # received Monday: 3 days (Art. 11)
 
     # The notice: numbered, served on both parties, and its PDF names the court, the case, the car, the price.
-    notice = world.http.get(
-        f"/api/reference-prices/{opened['id']}/notice", headers=world.car.car.officer
-    ).json()
+    notice = net.http.get(f"/api/reference-prices/{opened['id']}/notice", headers=net.car.car.officer).json()
     assert notice["price_fen"] == priced["price_fen"] and notice["number"].startswith("参价通〔2026〕")
-    pdf = world.http.get(f"/api/reference-prices/{opened['id']}/notice.pdf", headers=world.car.car.officer)
+    pdf = net.http.get(f"/api/reference-prices/{opened['id']}/notice.pdf", headers=net.car.car.officer)
     assert pdf.status_code == 200 and pdf.headers["content-type"] == "application/pdf"
     text = (
         "".join(p.extract_text() for p in pypdf.PdfReader(io.BytesIO(pdf.content)).pages)
         .replace(" ", "")
         .replace("\n", "")
     )
-    case_number = world.car.car.case["case_number"]
+    case_number = net.car.car.case["case_number"]
     for expected in (
         "平阳县人民法院",
         case_number,
@@ -164,11 +162,11 @@ def test_all_on_time_the_price_is_the_mean_served_in_a_notice_on_the_timeline_an
     ):
         assert expected.replace(" ", "") in text, expected
 
-    with world.db.unit_of_work(read_only=True) as s:
+    with net.db.unit_of_work(read_only=True) as s:
         kinds = list(
             s.scalars(
                 select(TimelineEvent.kind)
-                .where(TimelineEvent.case_id == world.car.car.case["id"], TimelineEvent.kind.like("%price%"))
+                .where(TimelineEvent.case_id == net.car.car.case["id"], TimelineEvent.kind.like("%price%"))
                 .order_by(TimelineEvent.id)
             )
         )
@@ -179,111 +177,111 @@ def test_all_on_time_the_price_is_the_mean_served_in_a_notice_on_the_timeline_an
         "reference_price.online_started",
     ]
     assert kinds[-2:] == ["reference_price.fixed", "reference_price.notice_issued"]
-    stages = world.http.get(
-        f"/api/captures/{world.car.car.capture['id']}/stages", headers=world.car.car.officer
+    stages = net.http.get(
+        f"/api/captures/{net.car.car.capture['id']}/stages", headers=net.car.car.officer
     ).json()
     reached = {s["stage"]: s["reached_on"] for s in stages["stages"]}
     assert reached["reference_price"] == "2026-11-23"
 
 
-def test_one_platform_late_the_mean_of_the_others_and_its_late_report_is_refused(world: World) -> None:
-    world.mode("platform-c", "late")
-    opened = world.open()
-    world.send()
-    waiting = world.wait(opened["id"], _reported(2), "two reports")
+def test_one_platform_late_the_mean_of_the_others_and_its_late_report_is_refused(net: Net) -> None:
+    net.mode("platform-c", "late")
+    opened = net.open()
+    net.send()
+    waiting = net.wait(opened["id"], _reported(2), "two reports")
     assert waiting["status"] == "inquiring"  # platform-c's 3 days are not over
-    world.later(4)  # past Thursday 26 November
-    assert sending.decide_due(world.db) == [(opened["id"], "price")]
-    priced = world.pricing(opened["id"])
-    results = world.results(priced)
+    net.later(4)  # past Thursday 26 November
+    assert sending.decide_due(net.db) == [(opened["id"], "price")]
+    priced = net.pricing(opened["id"])
+    results = net.results(priced)
     assert sorted(results) == ["platform-a", "platform-b"]
     assert priced["price_fen"] == rules.mean_fen(list(results.values()))
-    world.release("platform-c")
+    net.release("platform-c")
     deadline = time.monotonic() + WAIT_S
-    while not world.log("platform-c")["callbacks"] and time.monotonic() < deadline:
+    while not net.log("platform-c")["callbacks"] and time.monotonic() < deadline:
         time.sleep(0.05)
-    [answer] = world.log("platform-c")["callbacks"]
+    [answer] = net.log("platform-c")["callbacks"]
     assert answer["status"] == 409, answer
-    assert world.pricing(opened["id"])["price_fen"] == priced["price_fen"]  # nothing stored
+    assert net.pricing(opened["id"])["price_fen"] == priced["price_fen"]  # nothing stored
 
 
-def test_nobody_delivered_those_who_asked_in_time_get_three_more_days(world: World) -> None:
+def test_nobody_delivered_those_who_asked_in_time_get_three_more_days(net: Net) -> None:
     for code in CODES:
-        world.mode(code, "extension")
-    opened = world.open()
-    world.send()
-    world.wait(
+        net.mode(code, "extension")
+    opened = net.open()
+    net.send()
+    net.wait(
         opened["id"], lambda p: all(r["extension_asked"] for r in p["requests"]), "three extension requests"
     )
-    world.later(4)
-    assert sending.decide_due(world.db) == [(opened["id"], "extend")]
-    extended = world.pricing(opened["id"])
+    net.later(4)
+    assert sending.decide_due(net.db) == [(opened["id"], "extend")]
+    extended = net.pricing(opened["id"])
     assert (extended["round"], extended["round_due_on"]) == (
         "extension",
         "2026-11-30",
     )  # 3 more days, Art. 11
-    sent = world.send()
+    sent = net.send()
     assert sent.notices_sent == 3
-    assert [n["type"] for n in world.log("platform-a")["notices"]] == ["extension_granted"]
+    assert [n["type"] for n in net.log("platform-a")["notices"]] == ["extension_granted"]
     for code in CODES:
-        world.release(code)
-    priced = world.wait(opened["id"], _status("priced"), "the extended reports")
-    assert priced["price_fen"] == rules.mean_fen(list(world.results(priced).values()))
+        net.release(code)
+    priced = net.wait(opened["id"], _status("priced"), "the extended reports")
+    assert priced["price_fen"] == rules.mean_fen(list(net.results(priced).values()))
 
 
-def test_nobody_delivered_and_nobody_asked_the_court_entrusts_an_appraisal_drawn_by_lot(world: World) -> None:
+def test_nobody_delivered_and_nobody_asked_the_court_entrusts_an_appraisal_drawn_by_lot(net: Net) -> None:
     for code in CODES:
-        world.mode(code, "late")
-    opened = world.open()
-    world.send()
-    world.later(4)
-    assert sending.decide_due(world.db) == [(opened["id"], "appraise")]
-    failed = world.pricing(opened["id"])
+        net.mode(code, "late")
+    opened = net.open()
+    net.send()
+    net.later(4)
+    assert sending.decide_due(net.db) == [(opened["id"], "appraise")]
+    failed = net.pricing(opened["id"])
     assert (failed["status"], failed["next_method"]) == ("open", "appraisal")
     assert failed["steps"][-1]["method"] == "online" and failed["steps"][-1]["reason"] == "failed"
-    with world.db.unit_of_work() as s:
+    with net.db.unit_of_work() as s:
         for name in ("温州甲评估公司", "温州乙评估公司", "温州丙评估公司", "温州丁评估公司"):
             create_organisation(s, actor=factories.SYSTEM, kind=OrgKind.APPRAISAL_FIRM, name=name)
-    entrusted = world.http.post(
-        f"/api/reference-prices/{opened['id']}/appraisal", json={}, headers=world.car.car.officer
+    entrusted = net.http.post(
+        f"/api/reference-prices/{opened['id']}/appraisal", json={}, headers=net.car.car.officer
     )
     assert entrusted.status_code == 201, entrusted.text
     appraisal = entrusted.json()
     assert appraisal["chosen_by"] == "lot" and len(appraisal["order"]) == 3 and len(appraisal["seed"]) >= 16
-    with world.db.unit_of_work(read_only=True) as s:
+    with net.db.unit_of_work(read_only=True) as s:
         event = s.scalar(
             select(TimelineEvent).where(TimelineEvent.kind == "reference_price.appraisal_entrusted")
         )
         assert event is not None and event.data["seed"] == appraisal["seed"]
-    reported = world.http.post(
+    reported = net.http.post(
         f"/api/reference-prices/{opened['id']}/appraisal/report",
         json={"number": "温评字〔2026〕第118号", "result_fen": 8_100_000},
-        headers=world.car.car.officer,
+        headers=net.car.car.officer,
     )
     assert reported.status_code == 200 and reported.json()["price_fen"] == 8_100_000, reported.text
 
 
-def test_every_report_about_the_wrong_car_is_corrected_within_three_days(world: World) -> None:
+def test_every_report_about_the_wrong_car_is_corrected_within_three_days(net: Net) -> None:
     for code in CODES:
-        world.mode(code, "wrong_car")
-    opened = world.open()
-    world.send()
-    corrections = world.wait(opened["id"], lambda p: p["round"] == "corrections", "the corrections round")
+        net.mode(code, "wrong_car")
+    opened = net.open()
+    net.send()
+    corrections = net.wait(opened["id"], lambda p: p["round"] == "corrections", "the corrections round")
     assert all(r["reports"][0]["basic_errors"] for r in corrections["requests"])
-    world.send()  # the notices: correction_requested; each platform corrects at once
-    priced = world.wait(opened["id"], _status("priced"), "the corrected reports")
+    net.send()  # the notices: correction_requested; each platform corrects at once
+    priced = net.wait(opened["id"], _status("priced"), "the corrected reports")
     assert all(r["reports"][-1]["correction"] for r in priced["requests"])
-    assert priced["price_fen"] == rules.mean_fen(list(world.results(priced).values()))
+    assert priced["price_fen"] == rules.mean_fen(list(net.results(priced).values()))
 
 
-def test_an_objection_upheld_against_one_report_leaves_the_mean_of_the_others(world: World) -> None:
-    opened = world.open()
-    world.send()
-    priced = world.wait(opened["id"], _status("priced"), "the three reports")
-    results = world.results(priced)
-    applicant = next(p for p in world.car.car.case["parties"] if p["role"] == "applicant")
-    world.later(2)  # within 5 days of service
-    filed = world.http.post(
+def test_an_objection_upheld_against_one_report_leaves_the_mean_of_the_others(net: Net) -> None:
+    opened = net.open()
+    net.send()
+    priced = net.wait(opened["id"], _status("priced"), "the three reports")
+    results = net.results(priced)
+    applicant = next(p for p in net.car.car.case["parties"] if p["role"] == "applicant")
+    net.later(2)  # within 5 days of service
+    filed = net.http.post(
         f"/api/reference-prices/{opened['id']}/objections",
         json={
             "party_id": applicant["id"],
@@ -291,29 +289,27 @@ def test_an_objection_upheld_against_one_report_leaves_the_mean_of_the_others(wo
             "platforms": ["platform-a"],
             "statement": "甲平台报告所载里程与实际不符",
         },
-        headers=world.car.car.officer,
+        headers=net.car.car.officer,
     )
     assert filed.status_code == 201, filed.text
-    decided = world.http.post(
+    decided = net.http.post(
         f"/api/reference-price-objections/{filed.json()['id']}/decide",
         json={"upheld": True, "note": "经审查，甲平台报告车辆基本信息错误，异议成立"},
-        headers=world.car.car.officer,
+        headers=net.car.car.officer,
     )
     assert decided.status_code == 200, decided.text
     assert decided.json()["price_fen"] == rules.mean_fen([results["platform-b"], results["platform-c"]])
-    notice = world.http.get(
-        f"/api/reference-prices/{opened['id']}/notice", headers=world.car.car.officer
-    ).json()
+    notice = net.http.get(f"/api/reference-prices/{opened['id']}/notice", headers=net.car.car.officer).json()
     assert notice["price_fen"] == decided.json()["price_fen"]  # served again
 
 
-def test_a_late_objection_is_refused_naming_article_22(world: World) -> None:
-    opened = world.open()
-    world.send()
-    world.wait(opened["id"], _status("priced"), "the three reports")
-    applicant = next(p for p in world.car.car.case["parties"] if p["role"] == "applicant")
-    world.later(10)
-    late = world.http.post(
+def test_a_late_objection_is_refused_naming_article_22(net: Net) -> None:
+    opened = net.open()
+    net.send()
+    net.wait(opened["id"], _status("priced"), "the three reports")
+    applicant = next(p for p in net.car.car.case["parties"] if p["role"] == "applicant")
+    net.later(10)
+    late = net.http.post(
         f"/api/reference-prices/{opened['id']}/objections",
         json={
             "party_id": applicant["id"],
@@ -321,32 +317,32 @@ def test_a_late_objection_is_refused_naming_article_22(world: World) -> None:
             "platforms": ["platform-a"],
             "statement": "迟到",
         },
-        headers=world.car.car.officer,
+        headers=net.car.car.officer,
     )
     assert late.status_code == 400 and "Art. 22" in late.json()["rule"], late.text
 
 
-def test_a_price_past_its_validity_unused_is_asked_again(world: World) -> None:
-    opened = world.open()
-    world.send()
-    priced = world.wait(opened["id"], _status("priced"), "the three reports")
+def test_a_price_past_its_validity_unused_is_asked_again(net: Net) -> None:
+    opened = net.open()
+    net.send()
+    priced = net.wait(opened["id"], _status("priced"), "the three reports")
     until = datetime.fromisoformat(priced["valid_until"])
-    world.clock.set(datetime(until.year, until.month, until.day, 9, tzinfo=SHANGHAI) + timedelta(days=1))
-    [fresh_id] = validity.expire_due(world.db)
-    assert world.pricing(opened["id"])["status"] == "expired"
-    fresh = world.pricing(fresh_id)
+    net.clock.set(datetime(until.year, until.month, until.day, 9, tzinfo=SHANGHAI) + timedelta(days=1))
+    [fresh_id] = validity.expire_due(net.db)
+    assert net.pricing(opened["id"])["status"] == "expired"
+    fresh = net.pricing(fresh_id)
     assert fresh["previous_id"] == opened["id"] and fresh["status"] == "inquiring"
-    world.send()
-    again = world.wait(fresh_id, _status("priced"), "the new reports")
+    net.send()
+    again = net.wait(fresh_id, _status("priced"), "the new reports")
     assert again["price_fen"] is not None and again["valid_until"] > priced["valid_until"]
 
 
-def test_a_platform_that_hangs_or_fails_never_delays_the_others(world: World) -> None:
-    world.mode("platform-b", "slow", delay_s=5.0)  # longer than the 2 s timeout, twice
-    world.mode("platform-c", "fail")
-    opened = world.open()
+def test_a_platform_that_hangs_or_fails_never_delays_the_others(net: Net) -> None:
+    net.mode("platform-b", "slow", delay_s=5.0)  # longer than the 2 s timeout, twice
+    net.mode("platform-c", "fail")
+    opened = net.open()
     started = time.monotonic()
-    report = world.send()
+    report = net.send()
     took = time.monotonic() - started
     assert report.received == [f"inq-{opened['id']:06d}-platform-a"]
     assert sorted(report.failed) == [
@@ -354,21 +350,21 @@ def test_a_platform_that_hangs_or_fails_never_delays_the_others(world: World) ->
         f"inq-{opened['id']:06d}-platform-c",
     ]
     assert took < 2 * 2.0 + 1.5 + 2.0  # b's two timed-out tries and a backoff; a and c did not wait for it
-    priced = world.wait(opened["id"], _status("priced"), "platform-a's report")
-    assert sorted(world.results(priced)) == ["platform-a"]
+    priced = net.wait(opened["id"], _status("priced"), "platform-a's report")
+    assert sorted(net.results(priced)) == ["platform-a"]
 
 
-def test_a_report_with_a_bad_signature_is_refused_and_nothing_is_stored(world: World) -> None:
-    world.mode("platform-a", "bad_signature")
-    world.mode("platform-b", "malformed")
-    opened = world.open()
-    world.send()
+def test_a_report_with_a_bad_signature_is_refused_and_nothing_is_stored(net: Net) -> None:
+    net.mode("platform-a", "bad_signature")
+    net.mode("platform-b", "malformed")
+    opened = net.open()
+    net.send()
     deadline = time.monotonic() + WAIT_S
     while time.monotonic() < deadline and not (
-        world.log("platform-a")["callbacks"] and world.log("platform-b")["callbacks"]
+        net.log("platform-a")["callbacks"] and net.log("platform-b")["callbacks"]
     ):
         time.sleep(0.05)
-    assert [c["status"] for c in world.log("platform-a")["callbacks"]] == [401]
-    assert [c["status"] for c in world.log("platform-b")["callbacks"]] == [422]
-    pricing = world.wait(opened["id"], _reported(1), "platform-c's report")
-    assert sorted(world.results(pricing)) == ["platform-c"]
+    assert [c["status"] for c in net.log("platform-a")["callbacks"]] == [401]
+    assert [c["status"] for c in net.log("platform-b")["callbacks"]] == [422]
+    pricing = net.wait(opened["id"], _reported(1), "platform-c's report")
+    assert sorted(net.results(pricing)) == ["platform-c"]

@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from car_enforce.core.db import RowId
 from car_enforce.core.zh import yuan_text
+from valuation.reference_price.check import NOTE, Check
 from valuation.reference_price.models import (
     Appraisal,
     InquiryReport,
@@ -375,4 +376,28 @@ class AppraisalOut(BaseModel):
             extensions=a.extensions,
             report_number=a.report_number,
             result_fen=a.result_fen,
+        )
+
+
+class CheckOut(BaseModel):
+    """The center's own estimate, shown beside the reports; never the reference price."""
+
+    source: str
+    value_fen: int
+    value_text: str
+    working: list[str]
+    price_fen: int | None
+    gap_percent: float | None = Field(description="How far the reference price sits from this estimate")
+    note: str
+
+    @classmethod
+    def of(cls, c: Check) -> CheckOut:
+        return cls(
+            source=c.estimate.source,
+            value_fen=c.estimate.value_fen,
+            value_text=yuan_text(c.estimate.value_fen),
+            working=list(c.estimate.working()),
+            price_fen=c.price_fen,
+            gap_percent=c.gap_percent,
+            note=NOTE,
         )

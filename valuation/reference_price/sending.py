@@ -8,6 +8,7 @@ that answers is on record before the slowest one is done. Every request carries 
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -45,10 +46,24 @@ from valuation.reference_price.models import (
     RequestStatus,
 )
 
+log = logging.getLogger(__name__)
 MAX_NOTICE_ATTEMPTS = 8  # a notice waits for a platform that is down; past this it is given up
 
 
-def service_of(platform: InquiryPlatform, settings: Settings) -> Service:
+@dataclass(frozen=True, slots=True)
+class Target:
+    """Where a platform is and how it is signed for: read in a transaction, used after it (no row held)."""
+
+    code: str
+    base_url: str
+    secret: str
+
+    @classmethod
+    def of(cls, platform: InquiryPlatform) -> Target:
+        return cls(platform.code, platform.base_url, platform.secret)
+
+
+def service_of(platform: Target, settings: Settings) -> Service:
     return Service(
         name=f"inquiry:{platform.code}",
         base_url=platform.base_url,
@@ -108,6 +123,7 @@ class DispatchReport:
     received: list[str] = field(default_factory=list)  # request ids the platforms took
     failed: list[str] = field(default_factory=list)  # request ids given up
     retrying: list[str] = field(default_factory=list)
+    errors: dict[str, str] = field(default_factory=dict)  # request id → why it failed (no personal data)
     notices_sent: int = 0
     notices_failed: int = 0
 
@@ -116,7 +132,7 @@ class DispatchReport:
 class _Call:
     kind: str  # "request" or "notice"
     row_id: int
-    platform: InquiryPlatform
+    platform: Target
     path: str
     key: str
     body: dict[str, Any]
@@ -133,7 +149,14 @@ def _calls(session: Session, settings: Settings) -> list[_Call]:
         platform = session.get(InquiryPlatform, r.platform_id)
         assert platform is not None
         calls.append(
-            _Call("request", r.id, platform, "/inquiries", r.request_id, request_body(session, r, settings))
+            _Call(
+                "request",
+                r.id,
+                Target.of(platform),
+                "/inquiries",
+                r.request_id,
+                request_body(session, r, settings),
+            )
         )
     notices = session.scalars(
         select(PlatformNotice)
@@ -152,7 +175,7 @@ def _calls(session: Session, settings: Settings) -> list[_Call]:
             _Call(
                 "notice",
                 n.id,
-                platform,
+                Target.of(platform),
                 f"/inquiries/{asked.remote_id}/notices",
                 f"{asked.request_id}:{n.type}",
                 body,
@@ -167,6 +190,8 @@ def _store(database: Database, call: _Call, outcome: str | OutboundError, report
             request = session.get(InquiryRequest, call.row_id, with_for_update=True)
             assert request is not None
             if isinstance(outcome, OutboundError):
+                report.errors[request.request_id] = str(outcome)
+                log.warning("inquiry request %s not taken: %s", request.request_id, outcome)
                 online.send_failed(session, request, str(outcome), final=True)
                 (report.failed if request.status == RequestStatus.FAILED else report.retrying).append(
                     request.request_id
