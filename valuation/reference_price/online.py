@@ -199,7 +199,8 @@ def _basic_errors(pricing: ReferencePrice, vehicle: dict[str, Any], plate: str, 
 def _in_time(pricing: ReferencePrice, request: InquiryRequest, today: date, correction: bool) -> str:
     """Why the message is out of time, or ""."""
     if correction:
-        if pricing.round != Round.CORRECTIONS:
+        latest = _latest(request)
+        if pricing.round != Round.CORRECTIONS or latest is None or not latest.basic_errors:
             return "no correction was asked of this platform (Art. 12)"
         if pricing.round_due_on is not None and today > pricing.round_due_on:
             return f"corrections were due by {pricing.round_due_on} (Art. 12)"
