@@ -224,7 +224,7 @@ def service_of(session: Session, pricing: ReferencePrice, party_id: int) -> Noti
 def render_pdf(notice: PriceNotice) -> bytes:
     """The notice printed as it was issued (its stored content, not today's data)."""
     # Imported when printing only: the PDF library and its font parser are heavy.
-    from valuation.inspection.report import report_font
+    from valuation.pdf_font import report_font
     from valuation.reference_price import notice_pdf
 
     path, face = report_font()
