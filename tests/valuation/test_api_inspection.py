@@ -30,7 +30,7 @@ from tests import factories
 from tests.api_helpers import DEBTOR_ID, login
 from tests.capture_helpers import OFFICER_PHONE, PNG_BASE64, police, texts_to
 from tests.custody_helpers import InCustody, taken_in
-from valuation.inspection import report
+from valuation import pdf_font
 from valuation.inspection.checklist import checklist
 from valuation.inspection.models import Inspection, InspectionDefect, InspectionItem, InspectionPhoto
 
@@ -454,7 +454,7 @@ def test_without_a_cjk_font_the_pdf_is_refused_naming_the_package(
 ) -> None:
     inspection = client.post(url(car), json=submission(), headers=car.staff).json()
     pdf_url = f"/api/inspections/{inspection['id']}/report.pdf"
-    monkeypatch.setattr(report, "KNOWN_FONTS", ())
+    monkeypatch.setattr(pdf_font, "KNOWN_FONTS", ())
     r = client.get(pdf_url, headers=car.officer)
     assert r.status_code == 503, r.text
     assert r.json()["error"] == "ReportFontMissing" and "fonts-wqy-microhei" in r.json()["detail"]

@@ -8,29 +8,15 @@ the center, the inspector, the scores, the defects and the verdicts.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 
 from sqlalchemy.orm import Session
 
 from car_enforce.core import zh
-from car_enforce.core.errors import Unavailable
-from car_enforce.core.settings import get_settings
 from car_enforce.custody.models import Custody
 from valuation.inspection.checklist import Checklist, checklist
 from valuation.inspection.grading import grade_name
 from valuation.inspection.models import DefectTarget, Inspection
 
-FONT_PACKAGE = "fonts-wqy-microhei"
-# Where Debian, Ubuntu and Fedora put CJK fonts; (path, face in a collection). Noto's face 2 is Simplified
-# Chinese; the others have one face.
-KNOWN_FONTS: tuple[tuple[Path, int], ...] = (
-    (Path("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc"), 0),
-    (Path("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc"), 2),
-    (Path("/usr/share/fonts/google-noto-cjk/NotoSansCJK-Regular.ttc"), 2),
-    (Path("/usr/share/fonts/noto-cjk/NotoSansCJK-Regular.ttc"), 2),
-    (Path("/usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf"), 0),
-    (Path("/usr/share/fonts/truetype/droid/DroidSansFallback.ttf"), 0),
-)
 TITLE = "机动车技术状况鉴定报告"
 TARGET_NAMES = {
     DefectTarget.ITEM: "检查项目",
@@ -38,10 +24,6 @@ TARGET_NAMES = {
     DefectTarget.FLOOD: "水泡",
     DefectTarget.FIRE: "火烧",
 }
-
-
-class ReportFontMissing(Unavailable):
-    """No CJK font to embed: a PDF without one would print boxes instead of Chinese."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -183,25 +165,3 @@ def report_data(session: Session, inspection: Inspection, data: Checklist | None
 def render_html(report: Report) -> str:
     """The report as one HTML page; every value escaped (notes are typed by people)."""
     return zh.environment("valuation.inspection").get_template("report.html").render(report=report)
-
-
-# ----------------------------------------------------------------------------------------------- PDF
-
-
-def report_font() -> tuple[Path, int]:
-    """The CJK font to embed (path, face); ReportFontMissing (503) naming the package to install."""
-    configured = get_settings().report_font_path
-    if configured is not None:
-        if not Path(configured).is_file():
-            raise ReportFontMissing(
-                f"the report font {configured} (CARENFORCE_REPORT_FONT_PATH) does not exist; "
-                f"point it at a CJK font or install the Debian package {FONT_PACKAGE}"
-            )
-        return Path(configured), 0
-    for path, face in KNOWN_FONTS:
-        if path.is_file():
-            return path, face
-    raise ReportFontMissing(
-        "no CJK font is installed to print the report; install the Debian package "
-        f"{FONT_PACKAGE} (apt-get install {FONT_PACKAGE}) or set CARENFORCE_REPORT_FONT_PATH"
-    )

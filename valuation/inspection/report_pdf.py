@@ -12,7 +12,8 @@ from fpdf import FPDF, FontFace, XPos, YPos
 from fpdf.enums import TextEmphasis
 
 from car_enforce.core import clock
-from valuation.inspection.report import Report, report_font
+from valuation.inspection.report import Report
+from valuation.pdf_font import report_font
 
 
 # fpdf2 subsets the parsed font in place when it writes a document, so the parse (most of the ~0.3 s)

@@ -30,7 +30,7 @@ from valuation.reference_price.service import (
 from valuation.reference_price.transitions import MACHINE
 
 RULE_FIRMS = "参考价规定 Art. 16: the firms are agreed by the parties, or drawn by lot"
-RULE_PERIOD = "参考价规定 Art. 19: a report within 30 days; at most two extensions of at most 15 days"
+RULE_PERIOD = rules.RULE_APPRAISAL_PERIOD
 
 
 def firms(session: Session) -> list[Organisation]:
@@ -133,12 +133,7 @@ def extend(
     require_officer(actor, pricing)
     lock(session, pricing)
     appraisal = _running(session, pricing)
-    if len(appraisal.extensions) >= rules.APPRAISAL_MAX_EXTENSIONS:
-        raise RuleViolation(f"the firm had {len(appraisal.extensions)} extensions already", rule=RULE_PERIOD)
-    if not 1 <= days <= rules.APPRAISAL_EXTENSION_MAX_DAYS:
-        raise RuleViolation(
-            f"an extension is 1 to {rules.APPRAISAL_EXTENSION_MAX_DAYS} days, not {days}", rule=RULE_PERIOD
-        )
+    rules.check_appraisal_extension(len(appraisal.extensions), days)
     appraisal.due_on = load_calendar(session).court_period_end(appraisal.due_on, days).on
     appraisal.extensions = [*appraisal.extensions, days]
     session.flush()

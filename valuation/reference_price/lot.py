@@ -1,9 +1,14 @@
-"""The lot that orders the appraisal firms (摇号, 参考价规定 Art. 16), reproducible from its seed.
+"""The lot (摇号) that picks the appraisal firms and their order, pure and reproducible.
 
-Art. 16: when the parties do not agree three firms and their order, three are drawn at random, in order.
-The draw is a pure function of the seed and the set of candidates: the seed is recorded on the timeline
-with the candidates (the inquiry system keeps the draw, 参考价规定 Art. 34), so anyone holding both can
-redo it and see the same three firms in the same order. The order the candidates come in does not matter.
+参考价规定 Art. 16: when the parties do not agree on three firms and their order within the period set, or
+a party cannot be found, three firms and their order are drawn at random by lot (摇号) from the list; Art.
+34 wants the draw recorded and kept with the case.
+
+The draw is a function of the seed and the set of candidates only: the candidates (organisation ids) are
+sorted, a ``random.Random`` is seeded with the SHA-256 of the seed's UTF-8 text (as a big-endian integer),
+and ``sample`` puts every candidate in order; the firms are the first ``count`` of that order. The seed is
+recorded on the timeline with the candidates, so anyone holding both can redo the draw and get the same
+firms in the same order; nobody can choose the seed's outcome, because it comes from ``secrets``.
 """
 
 from __future__ import annotations
@@ -13,27 +18,36 @@ import random
 import secrets
 from collections.abc import Sequence
 
-from car_enforce.core.errors import RuleViolation
-from valuation.reference_price.rules import APPRAISAL_FIRMS
+from car_enforce.core.errors import InvalidInput, RuleViolation
+from valuation.reference_price import rules
 
-RULE_LOT = "参考价规定 Art. 16: three appraisal firms and their order, agreed or drawn by lot"
-SEED_BYTES = 16
+RULE_LOT = (
+    "参考价规定 Art. 16: failing the parties' agreement, three appraisal firms and their order are drawn by "
+    "lot from the list"
+)
 
 
 def new_seed() -> str:
-    """A fresh seed: 128 random bits as 32 hex digits, drawn from the operating system."""
-    return secrets.token_hex(SEED_BYTES)
+    """A fresh seed: 128 random bits as 32 hex characters."""
+    return secrets.token_hex(16)
 
 
-def draw(candidates: Sequence[int], seed: str, count: int = APPRAISAL_FIRMS) -> tuple[int, ...]:
-    """The first ``count`` candidates in the order the seed gives them (fewer when fewer are known)."""
+def _rng(seed: str) -> random.Random:
+    return random.Random(int.from_bytes(hashlib.sha256(seed.encode("utf-8")).digest(), "big"))
+
+
+def draw(candidates: Sequence[int], seed: str, count: int = rules.APPRAISAL_FIRMS) -> tuple[int, ...]:
+    """The firms drawn, in order: the first ``count`` of the seed's order of the candidates (all of them
+    when there are fewer). The candidates' order, and any repeated id, do not change the result."""
+    if not seed:
+        raise InvalidInput("seed", "a draw needs a seed, recorded so the draw can be redone")
     if count < 1:
         raise RuleViolation(f"a draw picks at least one firm, not {count}", rule=RULE_LOT)
     pool = sorted(set(candidates))
     if not pool:
-        raise RuleViolation("no appraisal firm to draw from: an administrator adds them first", rule=RULE_LOT)
-    if not seed:
-        raise RuleViolation("a draw needs its recorded seed", rule=RULE_LOT)
-    # The seed text, hashed, seeds a generator of its own: the same text gives the same draw anywhere.
-    rng = random.Random(int.from_bytes(hashlib.sha256(seed.encode()).digest(), "big"))
-    return tuple(rng.sample(pool, min(count, len(pool))))
+        raise RuleViolation("no appraisal firm to draw from", rule=RULE_LOT)
+    order = _rng(seed).sample(pool, len(pool))
+    return tuple(order[:count])
+
+
+__all__ = ["RULE_LOT", "draw", "new_seed"]

@@ -51,6 +51,9 @@ RULE_VALIDITY = (
     "参考价规定 Art. 27: valid for at most one year; a sale announced in time may follow within 6 months"
 )
 RULE_FEE = "参考价规定 Art. 31: one fee, to the platform closest to the final price, split on a tie"
+RULE_APPRAISAL_PERIOD = (
+    "参考价规定 Art. 19: an appraisal report within 30 days; at most two extensions of at most 15 days each"
+)
 
 
 class Calendar(Protocol):
@@ -290,6 +293,34 @@ def check_objection(
     return tuple(Ground(g) for g in sorted(set(grounds)))
 
 
+# --- the appraisal's period (Art. 19) ----------------------------------------------------------------------
+
+
+def check_appraisal_extension(already: int, days: int) -> None:
+    """Refuse an extension beyond the second, or one longer than 15 days (or shorter than one)."""
+    if already >= APPRAISAL_MAX_EXTENSIONS:
+        raise RuleViolation(
+            f"the firm had {already} extensions already, the most Art. 19 allows", rule=RULE_APPRAISAL_PERIOD
+        )
+    if not 1 <= days <= APPRAISAL_EXTENSION_MAX_DAYS:
+        raise RuleViolation(
+            f"an extension is 1 to {APPRAISAL_EXTENSION_MAX_DAYS} days, not {days}",
+            rule=RULE_APPRAISAL_PERIOD,
+        )
+
+
+def appraisal_due(entrusted_on: date, extensions_days: Sequence[int], calendar: Calendar) -> Deadline:
+    """When the report is due: 30 days from the entrustment, each extension running on from the day the
+    previous period ended (a court period each, so each end may move past a holiday)."""
+    due = calendar.court_period_end(entrusted_on, APPRAISAL_REPORT_DAYS)
+    provisional = due.provisional
+    for already, days in enumerate(extensions_days):
+        check_appraisal_extension(already, days)
+        due = calendar.court_period_end(due.on, days)
+        provisional = provisional or due.provisional
+    return Deadline(due.on, provisional)
+
+
 # --- validity (Art. 27) ----------------------------------------------------------------------------------
 
 
@@ -347,7 +378,9 @@ __all__ = [
     "Passed",
     "PlatformState",
     "SkipReason",
+    "appraisal_due",
     "at_deadline",
+    "check_appraisal_extension",
     "check_objection",
     "check_online_allowed",
     "check_order",

@@ -20,7 +20,10 @@ from car_enforce.core.identity.principal import Principal
 from car_enforce.core.zh import mask_name
 from car_enforce.custody.models import Custody
 from valuation.reference_price import rules
+from valuation.reference_price.check import center_check
 from valuation.reference_price.models import (
+    Appraisal,
+    AppraisalStatus,
     NoticeService,
     PriceNotice,
     ReferencePrice,
@@ -78,6 +81,8 @@ def content_of(
             )
             for code, name, report_number, fen in counted_results(session, pricing)
         )
+    elif pricing.method == Method.APPRAISAL:
+        results = _appraisal_result(session, pricing)
     return NoticeContent(
         number=number,
         court_name=custody.court.name,
@@ -90,8 +95,28 @@ def content_of(
         results=results,
         price_fen=pricing.price_fen,
         valid_until=pricing.valid_until,
-        basis="" if results else pricing.price_basis,
+        center_check_fen=_center_check(session, pricing),
     )
+
+
+def _appraisal_result(session: Session, pricing: ReferencePrice) -> tuple[NoticeResult, ...]:
+    reported = session.scalar(
+        select(Appraisal)
+        .where(Appraisal.pricing_id == pricing.id, Appraisal.status == AppraisalStatus.REPORTED)
+        .order_by(Appraisal.id.desc())
+        .limit(1)
+    )
+    firm = session.get(Organisation, reported.firm_id) if reported is not None else None
+    if reported is None or firm is None or reported.result_fen is None:
+        return ()
+    return (NoticeResult(firm.name, reported.report_number, reported.result_fen, True),)
+
+
+def _center_check(session: Session, pricing: ReferencePrice) -> int | None:
+    """The center's own estimate, printed as a check beside the price (never the price)."""
+    if pricing.inspection_score is None:
+        return None
+    return center_check(session, pricing).estimate.value_fen
 
 
 def _served_on(channel: ServiceChannel, today: date, calendar: PrcCalendar) -> date:
@@ -189,7 +214,8 @@ def to_json(content: NoticeContent) -> dict[str, Any]:
         ],
         "price_fen": content.price_fen,
         "valid_until": content.valid_until.isoformat(),
-        "basis": content.basis,
+        "objection_days": content.objection_days,
+        "center_check_fen": content.center_check_fen,
     }
 
 
@@ -206,7 +232,8 @@ def from_json(data: dict[str, Any]) -> NoticeContent:
         results=tuple(NoticeResult(**r) for r in data["results"]),
         price_fen=data["price_fen"],
         valid_until=date.fromisoformat(data["valid_until"]),
-        basis=data.get("basis", ""),
+        objection_days=data["objection_days"],
+        center_check_fen=data["center_check_fen"],
     )
 
 
@@ -229,7 +256,7 @@ def service_of(session: Session, pricing: ReferencePrice, party_id: int) -> Noti
 def render_pdf(notice: PriceNotice) -> bytes:
     """The notice printed as it was issued (its stored content, not today's data)."""
     # Imported when printing only: the PDF library and its font parser are heavy.
-    from valuation.inspection.report import report_font
+    from valuation.pdf_font import report_font
     from valuation.reference_price import notice_pdf
 
     path, face = report_font()
