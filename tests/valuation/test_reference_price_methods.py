@@ -11,8 +11,10 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
+from car_enforce.cases.models import Party
 from car_enforce.core.clock import MovableClock
 from car_enforce.core.db import Database
+from car_enforce.core.notify.models import Notification
 from car_enforce.core.timeline.models import TimelineEvent
 from tests import factories
 from tests.pricing_helpers import (
@@ -191,3 +193,38 @@ def test_center_staff_may_run_the_inquiry_but_not_record_an_agreed_price(
         headers=car.car.staff,
     )
     assert r.status_code == 403, r.text
+
+
+def test_the_price_is_served_by_text_on_each_party_and_by_public_notice_on_one_without_a_phone(
+    client: TestClient, db: Database, car: Inspected
+) -> None:
+    debtor_id = next(p["id"] for p in car.car.case["parties"] if p["role"] == "debtor")
+    with db.unit_of_work() as s:
+        debtor = s.get(Party, debtor_id)
+        assert debtor is not None
+        debtor.phone = ""  # cannot be reached
+    opened = _open(client, car).json()
+    client.post(
+        f"/api/reference-prices/{opened['id']}/agreed",
+        json={"price_fen": 8_000_000, "document": "议价笔录"},
+        headers=car.car.officer,
+    )
+    notice = client.get(f"/api/reference-prices/{opened['id']}/notice", headers=car.car.officer).json()
+    services = {s["party_id"]: s for s in notice["services"]}
+    applicant_id = next(p["id"] for p in car.car.case["parties"] if p["role"] == "applicant")
+    assert (services[applicant_id]["channel"], services[applicant_id]["served_on"]) == ("sms", "2026-11-23")
+    # Art. 21: deemed served 15 days after the public notice (8 December, a Tuesday).
+    assert (services[debtor_id]["channel"], services[debtor_id]["served_on"]) == (
+        "public_notice",
+        "2026-12-08",
+    )
+    assert all(s["objection_due_on"] is None for s in services.values())  # none against 议价 (Art. 24)
+    with db.unit_of_work(read_only=True) as s:
+        texts = list(s.scalars(select(Notification.body).where(Notification.recipient == "13900000001")))
+        published = s.scalar(
+            select(TimelineEvent.data).where(TimelineEvent.kind == "reference_price.notice_issued")
+        )
+    [served] = [t for t in texts if notice["number"] in t]
+    assert "80,000.00元" in served and served.startswith("【平阳县人民法院】")
+    assert published is not None and "视为" in published["public_notice"][0]
+    assert "林某某" not in str(published)  # the name is masked on the timeline
