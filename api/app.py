@@ -35,9 +35,18 @@ from car_enforce.core.settings import get_settings
 from car_enforce.sightings.index import warm_index
 
 # No user login. /metrics is for a Prometheus scraper: open, or behind a token of its own (see its router).
-# The inquiry platforms' callback proves itself by its signature (the secret shared with that platform).
+# The inquiry platforms' callback proves itself by its signature (the secret shared with that platform), a
+# party's objection by the code texted to it with the notice.
 PUBLIC_ROUTES = frozenset(
-    {"/api/auth/login", "/healthz", "/readyz", "/docs", "/metrics", "/api/inquiry-platforms/{code}/reports"}
+    {
+        "/api/auth/login",
+        "/healthz",
+        "/readyz",
+        "/docs",
+        "/metrics",
+        "/api/inquiry-platforms/{code}/reports",
+        "/api/reference-price-objections",
+    }
 )
 SIMULATOR_PREFIX = "/sim/"
 

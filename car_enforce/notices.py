@@ -61,14 +61,12 @@ def tell_center_staff(session: Session, event: TimelineEvent, center_id: int, ke
 
 
 def tell_party(session: Session, event: TimelineEvent, party_id: int, key: str, text: str) -> None:
-    """Text one party of a case on its own phone, signed by its court (a document served on it)."""
+    """Text one party of a case on its own phone: a document served on it, which names its court itself."""
     party = session.get(Party, party_id)
     if party is None:
         raise LookupError(f"notice for party {party_id}, which does not exist")
     if party.phone:
-        notify.enqueue_sms(
-            session, event=event, to=party.phone, dedupe_key=key, body=f"【{party.case.court.name}】{text}"
-        )
+        notify.enqueue_sms(session, event=event, to=party.phone, dedupe_key=key, body=text)
 
 
 def _send(session: Session, event: TimelineEvent, notice: Notice) -> None:

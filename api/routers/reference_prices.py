@@ -31,6 +31,7 @@ from valuation.reference_price.schemas import (
     AppraisalOut,
     AppraisalReportIn,
     CheckOut,
+    CodedObjectionIn,
     DecisionIn,
     DeclineIn,
     DirectedAnswerIn,
@@ -229,6 +230,22 @@ def file_objection(pricing_id: RowId, body: ObjectionIn, session: SessionDep, wh
             grounds=body.grounds,
             platforms=body.platforms,
             statement=body.statement,
+        )
+    )
+
+
+@router.post(
+    "/api/reference-price-objections",
+    status_code=201,
+    response_model=ObjectionOut,
+    responses=responses(400, 404, 409, 422),
+)
+def file_objection_with_code(body: CodedObjectionIn, session: SessionDep) -> ObjectionOut:
+    """A party files its own objection with the code texted to it with the notice (no account needed):
+    within 5 days of service, on the grounds of Art. 22; late or groundless: 400 naming the article."""
+    return ObjectionOut.of(
+        objections.file_with_code(
+            session, code=body.code, grounds=body.grounds, platforms=body.platforms, statement=body.statement
         )
     )
 

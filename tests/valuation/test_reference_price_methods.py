@@ -4,6 +4,7 @@ online inquiry is tested over real HTTP with the simulators (test_reference_pric
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from typing import Any
 
@@ -14,6 +15,8 @@ from sqlalchemy import func, select
 from car_enforce.cases.models import Party
 from car_enforce.core.clock import MovableClock
 from car_enforce.core.db import Database
+from car_enforce.core.identity.models import OrgKind
+from car_enforce.core.identity.service import create_organisation
 from car_enforce.core.notify.models import Notification
 from car_enforce.core.timeline.models import TimelineEvent
 from tests import factories
@@ -27,7 +30,7 @@ from tests.pricing_helpers import (
     inspected_car,
     open_online,
 )
-from valuation.reference_price.models import InquiryRequest, ReferencePrice
+from valuation.reference_price.models import Appraisal, InquiryRequest, PriceObjection, ReferencePrice
 
 pytestmark = pytest.mark.usefixtures("centers")
 
@@ -228,3 +231,87 @@ def test_the_price_is_served_by_text_on_each_party_and_by_public_notice_on_one_w
     assert "80,000.00元" in served and served.startswith("【平阳县人民法院】")
     assert published is not None and "视为" in published["public_notice"][0]
     assert "林某某" not in str(published)  # the name is masked on the timeline
+
+
+def _appraised(client: TestClient, db: Database, car: Inspected) -> dict[str, Any]:
+    """Priced by an appraisal: the methods before it passed over, three firms drawn by lot."""
+    passed = [
+        *PASSED,
+        {"method": "online", "reason": "needs_on_site_inspection", "note": "车辆改装，需现场勘验"},
+    ]
+    opened = _open(client, car, passed=passed).json()
+    assert opened["next_method"] == "appraisal", opened
+    with db.unit_of_work() as s:
+        for name in ("甲评估", "乙评估", "丙评估", "丁评估"):
+            create_organisation(s, actor=factories.SYSTEM, kind=OrgKind.APPRAISAL_FIRM, name=name)
+    entrusted = client.post(
+        f"/api/reference-prices/{opened['id']}/appraisal", json={}, headers=car.car.officer
+    )
+    assert entrusted.status_code == 201, entrusted.text
+    reported = client.post(
+        f"/api/reference-prices/{opened['id']}/appraisal/report",
+        json={"number": "温评字〔2026〕第118号", "result_fen": 8_100_000},
+        headers=car.car.officer,
+    )
+    assert reported.status_code == 200, reported.text
+    return dict(reported.json())
+
+
+def test_a_party_files_its_own_objection_with_the_code_texted_to_it(
+    client: TestClient, db: Database, car: Inspected
+) -> None:
+    priced = _appraised(client, db, car)
+    assert (priced["status"], priced["method"], priced["price_fen"]) == ("priced", "appraisal", 8_100_000)
+    with db.unit_of_work(read_only=True) as s:
+        [text] = s.scalars(
+            select(Notification.body).where(
+                Notification.recipient == "13900000001", Notification.body.like("%异议码%")
+            )
+        )
+    code = re.search(r"异议码([A-Z2-7]{16})", text)
+    assert code is not None, text
+    body = {"code": code.group(1), "grounds": ["procedure"], "statement": "评估程序违法：未通知当事人到场"}
+    filed = client.post("/api/reference-price-objections", json=body)  # no account: the code says who
+    assert filed.status_code == 201, filed.text
+    applicant_id = next(p["id"] for p in car.car.case["parties"] if p["role"] == "applicant")
+    assert filed.json()["party_id"] == applicant_id and filed.json()["grounds"] == ["procedure"]
+    wrong = client.post("/api/reference-price-objections", json={**body, "code": "A" * 16})
+    assert wrong.status_code == 404, wrong.text
+
+
+def test_an_objection_on_another_ground_is_refused_and_nothing_is_stored(
+    client: TestClient, db: Database, car: Inspected
+) -> None:
+    priced = _appraised(client, db, car)
+    applicant_id = next(p["id"] for p in car.car.case["parties"] if p["role"] == "applicant")
+    r = client.post(
+        f"/api/reference-prices/{priced['id']}/objections",
+        json={"party_id": applicant_id, "grounds": ["too_low"], "statement": "价格太低"},
+        headers=car.car.officer,
+    )
+    assert r.status_code == 400 and "Art. 22" in r.json()["rule"] and "too_low" in r.json()["detail"], r.text
+    assert _count(db, PriceObjection) == 0
+
+
+def test_an_appraisal_gets_two_extensions_of_at_most_15_days(
+    client: TestClient, db: Database, car: Inspected
+) -> None:
+    passed = [*PASSED, {"method": "online", "reason": "needs_on_site_inspection"}]
+    opened = _open(client, car, passed=passed).json()
+    with db.unit_of_work() as s:
+        for name in ("甲评估", "乙评估", "丙评估"):
+            create_organisation(s, actor=factories.SYSTEM, kind=OrgKind.APPRAISAL_FIRM, name=name)
+    url = f"/api/reference-prices/{opened['id']}/appraisal"
+    first = client.post(url, json={}, headers=car.car.officer).json()
+    assert first["due_on"] == "2026-12-23"  # 30 days (Art. 19)
+    too_long = client.post(f"{url}/extend", json={"days": 16}, headers=car.car.officer)
+    assert too_long.status_code == 400 and "Art. 19" in too_long.json()["rule"], too_long.text
+    for _ in range(2):
+        assert client.post(f"{url}/extend", json={"days": 15}, headers=car.car.officer).status_code == 200
+    third = client.post(f"{url}/extend", json={"days": 5}, headers=car.car.officer)
+    assert third.status_code == 400 and "Art. 19" in third.json()["rule"], third.text
+    declined = client.post(f"{url}/decline", json={"note": "该机构拒绝接受委托"}, headers=car.car.officer)
+    assert declined.status_code == 200, declined.text
+    with db.unit_of_work(read_only=True) as s:
+        firms = list(s.scalars(select(Appraisal.firm_id).order_by(Appraisal.id)))
+    assert firms == first["order"][:2]  # the next firm of the drawn order took it

@@ -264,6 +264,9 @@ class NoticeService(Base):
     started_on: Mapped[date] = mapped_column(Date)
     served_on: Mapped[date] = mapped_column(Date)
     objection_due_on: Mapped[date | None] = mapped_column(Date)  # None: no objection lies (Art. 24)
+    # The SHA-256 of the code texted to the party, with which it files its objection itself (no account
+    # needed); the code itself is only in the text message.
+    code_digest: Mapped[str | None] = mapped_column(String(64), unique=True)
 
 
 class ObjectionStatus(StrEnum):

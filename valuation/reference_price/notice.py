@@ -249,14 +249,16 @@ def notice_lines(content: NoticeContent) -> tuple[str, ...]:
     )
 
 
-def sms_text(content: NoticeContent) -> str:
+def sms_text(content: NoticeContent, objection_code: str | None = None) -> str:
     """The text message to a party: court, case, plate, price, notice number and how to object; at most
-    ``SMS_MAX_CHARS`` characters (the validity goes first, then the court's name is cut, when too long)."""
+    ``SMS_MAX_CHARS`` characters (the validity goes first, then the court's name is cut, when too long).
+    ``objection_code``: the party's own code to file its objection online with."""
     method = rules.NAMES_ZH[content.method]
     if content.objection_lies:
+        online = f"，或凭异议码{objection_code}在线提交" if objection_code else ""
         tail = (
             f"对{REPORT_NAMES[content.method]}有异议的，可在{_objection_deadline(content)}向法院书面提出"
-            f"（参考价规定第二十二条）。"
+            f"{online}（参考价规定第二十二条）。"
         )
     else:
         tail = f"对{method}结果提出异议的，法院不予受理（参考价规定第二十四条）。"

@@ -16,7 +16,9 @@ from car_enforce.core.identity.principal import Principal
 from car_enforce.core.zh import yuan_text
 from valuation.reference_price import rules
 from valuation.reference_price.models import (
+    NoticeService,
     ObjectionStatus,
+    PriceNotice,
     PriceObjection,
     PricingStatus,
     ReferencePrice,
@@ -24,7 +26,7 @@ from valuation.reference_price.models import (
 from valuation.reference_price.online import ROUNDING_ZH
 from valuation.reference_price.rules import Method
 from valuation.reference_price.service import lock, record_event, require_officer, visible_pricing
-from valuation.reference_price.serving import counted_results, service_of
+from valuation.reference_price.serving import counted_results, latest_notice, service_by_code, service_of
 from valuation.reference_price.transitions import MACHINE
 
 
@@ -42,13 +44,46 @@ def file_objection(
     late, on another ground, or against a method no objection lies against (Art. 22, 24)."""
     require_officer(actor, pricing)
     lock(session, pricing)
+    service = service_of(session, pricing, party_id)
+    if service is None:
+        raise NotFound(f"party {party_id} was not served the notice of reference price {pricing.id}")
+    return _file(session, actor, pricing, service, grounds, platforms, statement)
+
+
+def file_with_code(
+    session: Session, *, code: str, grounds: Sequence[str], platforms: Sequence[str], statement: str
+) -> PriceObjection:
+    """A party files its objection itself, with the code texted to it with the notice: the code says who
+    it is and which notice it answers (only the latest notice of the price takes objections)."""
+    service = service_by_code(session, code)
+    if service is None:
+        raise NotFound("no notice was served with this objection code")
+    notice = session.get(PriceNotice, service.notice_id)
+    assert notice is not None
+    pricing = session.get(ReferencePrice, notice.pricing_id)
+    assert pricing is not None
+    lock(session, pricing)
+    latest = latest_notice(session, pricing)
+    if latest is None or latest.id != notice.id:
+        raise Conflict(f"the notice was replaced by {latest.number if latest else 'another'}: use its code")
+    actor = Principal.system(f"party-{service.party_id}")
+    return _file(session, actor, pricing, service, grounds, platforms, statement)
+
+
+def _file(
+    session: Session,
+    actor: Principal,
+    pricing: ReferencePrice,
+    service: NoticeService,
+    grounds: Sequence[str],
+    platforms: Sequence[str],
+    statement: str,
+) -> PriceObjection:
+    party_id = service.party_id
     if pricing.status != PricingStatus.PRICED or pricing.method is None:
         raise Conflict(
             f"reference price {pricing.id} is {pricing.status}: objections lie against a fixed price"
         )
-    service = service_of(session, pricing, party_id)
-    if service is None:
-        raise NotFound(f"party {party_id} was not served the notice of reference price {pricing.id}")
     today = clock.local(clock.now()).date()
     checked = rules.check_objection(
         Method(pricing.method), grounds, service.served_on, today, load_calendar(session)

@@ -401,3 +401,16 @@ class CheckOut(BaseModel):
             gap_percent=c.gap_percent,
             note=NOTE,
         )
+
+
+class CodedObjectionIn(BaseModel):
+    """A party's objection filed with the code texted to it with the notice."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    code: str = Field(
+        min_length=16, max_length=16, pattern=r"^[A-Za-z2-7]{16}$", examples=["K7QH2M4XW5RZ3PNA"]
+    )
+    grounds: list[str] = Field(min_length=1, max_length=4, examples=[["basic_data"]])
+    platforms: list[str] = Field(default_factory=list, max_length=20)
+    statement: str = Field(min_length=2, max_length=4000, examples=["报告所载车辆里程与实际不符"])

@@ -5,6 +5,9 @@ Objections run 5 days from the day each party is served (Art. 22), except agains
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import secrets
 from datetime import date
 from typing import Any
 
@@ -35,6 +38,19 @@ from valuation.reference_price.rules import Method
 from valuation.reference_price.service import record_event
 
 OBJECTIONS_LIE = (Method.ONLINE, Method.APPRAISAL)
+
+
+def new_objection_code() -> str:
+    """16 letters and digits (80 random bits) a party can type from the text message."""
+    return base64.b32encode(secrets.token_bytes(10)).decode("ascii")
+
+
+def code_digest(code: str) -> str:
+    return hashlib.sha256(code.strip().upper().encode()).hexdigest()
+
+
+def service_by_code(session: Session, code: str) -> NoticeService | None:
+    return session.scalar(select(NoticeService).where(NoticeService.code_digest == code_digest(code)))
 
 
 def notice_number(pricing: ReferencePrice, notice_id: int, on: date) -> str:
@@ -146,6 +162,7 @@ def issue_notice(
         channel = ServiceChannel.SMS if party.phone else ServiceChannel.PUBLIC_NOTICE
         served_on = _served_on(channel, today, calendar)
         due = rules.objection_due(served_on, calendar).on if pricing.method in OBJECTIONS_LIE else None
+        code = new_objection_code() if channel == ServiceChannel.SMS and due is not None else None
         session.add(
             NoticeService(
                 notice_id=notice.id,
@@ -154,10 +171,12 @@ def issue_notice(
                 started_on=today,
                 served_on=served_on,
                 objection_due_on=due,
+                code_digest=code_digest(code) if code else None,
             )
         )
         if channel == ServiceChannel.SMS:
-            texts.append(Notice(PARTY, party.id, sms_text(content), f"price-notice:{notice.id}:{party.id}"))
+            text = sms_text(content, objection_code=code)
+            texts.append(Notice(PARTY, party.id, text, f"price-notice:{notice.id}:{party.id}"))
         served.append(
             {
                 "party_id": party.id,
