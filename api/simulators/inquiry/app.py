@@ -83,7 +83,6 @@ class _Inquiry:
     inquiry_id: str
     request: InquiryIn
     mode: Mode
-    delay_s: float
     received_at: datetime
     held: bool = False  # a report held until /control/release
     withdrawn: bool = False
@@ -169,7 +168,7 @@ class Simulator:
             self._counters["inquiry"] += 1
             inquiry_id = f"{self.platform.code}-{self._run}-{self._counters['inquiry']:06d}"
             held = mode in ("late", "extension")
-            state = _Inquiry(inquiry_id, inquiry, mode, delay_s, clock.now(), held=held)
+            state = _Inquiry(inquiry_id, inquiry, mode, clock.now(), held=held)
             self._inquiries[inquiry_id] = state
             self._by_request[inquiry.request_id] = inquiry_id
             self._log.inquiries.append(
