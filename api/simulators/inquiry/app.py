@@ -83,7 +83,6 @@ class _Inquiry:
     inquiry_id: str
     request: InquiryIn
     mode: Mode
-    delay_s: float
     received_at: datetime
     held: bool = False  # a report held until /control/release
     withdrawn: bool = False
@@ -169,7 +168,7 @@ class Simulator:
             self._counters["inquiry"] += 1
             inquiry_id = f"{self.platform.code}-{self._run}-{self._counters['inquiry']:06d}"
             held = mode in ("late", "extension")
-            state = _Inquiry(inquiry_id, inquiry, mode, delay_s, clock.now(), held=held)
+            state = _Inquiry(inquiry_id, inquiry, mode, clock.now(), held=held)
             self._inquiries[inquiry_id] = state
             self._by_request[inquiry.request_id] = inquiry_id
             self._log.inquiries.append(
@@ -369,6 +368,37 @@ _ERRORS: Final[dict[int | str, dict[str, Any]]] = {
 }
 
 
+def _simulator(request: Request) -> Simulator:
+    sim: Simulator = request.app.state.simulator  # the app's own, mounted or not
+    return sim
+
+
+SimulatorDep = Annotated[Simulator, Depends(_simulator)]
+
+
+async def _signed_body(request: Request, sim: SimulatorDep) -> bytes:
+    """The raw body, once its signature is checked: nothing is read before that."""
+    body = await request.body()
+    sim.verify(request, body)
+    return body
+
+
+def _control(sim: SimulatorDep, key: Annotated[str | None, Header(alias=CONTROL_HEADER)] = None) -> None:
+    if key is None or not hmac.compare_digest(key.encode(), sim.control_key.encode()):
+        raise Unauthenticated(f"missing or wrong {CONTROL_HEADER}")
+
+
+SignedBody = Annotated[bytes, Depends(_signed_body)]
+IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", max_length=128)]
+
+
+def _parse(model: type[_M], body: bytes) -> _M:
+    try:
+        return model.model_validate_json(body)
+    except ValidationError as exc:
+        raise RequestValidationError(exc.errors()) from None
+
+
 def create_app(platform: SimPlatform, *, control_key: str) -> FastAPI:
     """The simulated platform as an ASGI app of its own, to serve alone or mount (``mount``)."""
     sim = Simulator(platform, control_key=control_key)
@@ -387,25 +417,6 @@ def create_app(platform: SimPlatform, *, control_key: str) -> FastAPI:
     async def _invalid(_request: Request, exc: RequestValidationError) -> JSONResponse:
         return _error(422, "ValidationError", _problems(exc.errors()) or "malformed request")
 
-    async def signed_body(request: Request) -> bytes:
-        """The raw body, once its signature is checked: nothing is read before that."""
-        body = await request.body()
-        sim.verify(request, body)
-        return body
-
-    def control(key: Annotated[str | None, Header(alias=CONTROL_HEADER)] = None) -> None:
-        if key is None or not hmac.compare_digest(key.encode(), sim.control_key.encode()):
-            raise Unauthenticated(f"missing or wrong {CONTROL_HEADER}")
-
-    SignedBody = Annotated[bytes, Depends(signed_body)]
-    IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", max_length=128)]
-
-    def parse(model: type[_M], body: bytes) -> _M:
-        try:
-            return model.model_validate_json(body)
-        except ValidationError as exc:
-            raise RequestValidationError(exc.errors()) from None
-
     @app.post(
         "/inquiries",
         status_code=202,
@@ -416,7 +427,7 @@ def create_app(platform: SimPlatform, *, control_key: str) -> FastAPI:
         """Protocol §1: take the court's request; a retry with the same key answers the first id."""
         if not idempotency_key:
             raise InvalidInput("Idempotency-Key", "required, equal to the request_id")
-        inquiry = parse(InquiryIn, body)
+        inquiry = _parse(InquiryIn, body)
         if idempotency_key != inquiry.request_id:
             raise InvalidInput("Idempotency-Key", "must equal the request_id")
         return InquiryAccepted(inquiry_id=await sim.inquire(inquiry))
@@ -432,10 +443,10 @@ def create_app(platform: SimPlatform, *, control_key: str) -> FastAPI:
         """Protocol §3: extension granted or refused, a correction requested, the inquiry withdrawn."""
         if not idempotency_key:
             raise InvalidInput("Idempotency-Key", "required")
-        sim.notice(inquiry_id, idempotency_key, parse(NoticeIn, body))
+        sim.notice(inquiry_id, idempotency_key, _parse(NoticeIn, body))
         return NoticeTaken()
 
-    controls = [Depends(control)]
+    controls = [Depends(_control)]
 
     @app.post("/control/mode", response_model=ModeOut, dependencies=controls, responses={401: _ERRORS[401]})
     async def set_mode(body: ModeIn) -> ModeOut:
