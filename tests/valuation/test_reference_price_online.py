@@ -97,6 +97,7 @@ class Net:
 
     def later(self, days: int) -> None:
         self.clock.advance(timedelta(days=days))
+        self.car.car.officer = login(self.http, "py.officer")  # a login lasts 12 hours
 
 
 def _reported(n: int) -> Any:
@@ -180,8 +181,11 @@ def test_all_on_time_the_price_is_the_mean_served_in_a_notice_on_the_timeline_an
     stages = net.http.get(
         f"/api/captures/{net.car.car.capture['id']}/stages", headers=net.car.car.officer
     ).json()
-    reached = {s["stage"]: s["reached_on"] for s in stages["stages"]}
-    assert reached["reference_price"] == "2026-11-23"
+    reached = {s["stage"]: (s["status"], s["reached_at"]) for s in stages["stages"]}
+    assert reached["reference_price"] == ("on_time", priced["fixed_at"])
+    legal = {d["deadline"]: d for d in stages["legal_deadlines"]}
+    assert legal["inquiry_started"]["status"] == "on_time"  # Art. 1
+    assert legal["disposal_started"]["due_on"] == "2026-12-03"  # Art. 30: 10 days from the price
 
 
 def test_one_platform_late_the_mean_of_the_others_and_its_late_report_is_refused(net: Net) -> None:
@@ -328,6 +332,7 @@ def test_a_price_past_its_validity_unused_is_asked_again(net: Net) -> None:
     priced = net.wait(opened["id"], _status("priced"), "the three reports")
     until = datetime.fromisoformat(priced["valid_until"])
     net.clock.set(datetime(until.year, until.month, until.day, 9, tzinfo=SHANGHAI) + timedelta(days=1))
+    net.car.car.officer = login(net.http, "py.officer")
     [fresh_id] = validity.expire_due(net.db)
     assert net.pricing(opened["id"])["status"] == "expired"
     fresh = net.pricing(fresh_id)
