@@ -37,6 +37,7 @@ from car_enforce.core.outbound.standard_webhooks import signing_key
 from car_enforce.core.settings import Settings
 from car_enforce.custody.models import Custody
 from valuation.inquiry.models import InquiryPlatform
+from valuation.inspection.models import Inspection
 from valuation.reference_price import online, service
 from valuation.reference_price.models import (
     InquiryRequest,
@@ -95,6 +96,7 @@ def request_body(session: Session, request: InquiryRequest, settings: Settings) 
     case = session.get(EnforcementCase, pricing.case_id)
     assert custody is not None and case is not None
     vehicle = custody.vehicle
+    inspection = session.get(Inspection, pricing.inspection_id) if pricing.inspection_id else None
     return {
         "request_id": request.request_id,
         "court": {"name": custody.court.name, "case_number": case.case_number},
@@ -111,9 +113,9 @@ def request_body(session: Session, request: InquiryRequest, settings: Settings) 
         "inspection": {
             "score": pricing.inspection_score,
             "grade": pricing.inspection_grade,
+            "inspected_on": clock.local(inspection.inspected_at).date().isoformat() if inspection else None,
         },
         "purpose": "司法处置参考价",
-        "received_by_deadline": None,
         "callback_url": callback_url(settings, platform),
     }
 
