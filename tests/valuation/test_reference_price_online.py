@@ -6,6 +6,7 @@ expiry, and a platform that hangs or fails."""
 from __future__ import annotations
 
 import io
+import json
 import time
 from collections.abc import Iterator
 from contextlib import ExitStack
@@ -24,6 +25,7 @@ from car_enforce.core.clock import SHANGHAI, MovableClock
 from car_enforce.core.db import Database
 from car_enforce.core.identity.models import OrgKind
 from car_enforce.core.identity.service import create_organisation
+from car_enforce.core.outbound.standard_webhooks import sign
 from car_enforce.core.settings import Settings
 from car_enforce.core.timeline.models import TimelineEvent
 from tests import factories
@@ -32,6 +34,7 @@ from tests.custody_helpers import in_custody
 from tests.live import serve
 from tests.pricing_helpers import FACTS, ONLINE_REASON, PASSED, Inspected, configure_platforms, inspect
 from valuation.reference_price import rules, sending, validity
+from valuation.reference_price.models import ReferencePrice
 
 pytestmark = pytest.mark.usefixtures("centers")
 
@@ -373,3 +376,35 @@ def test_a_report_with_a_bad_signature_is_refused_and_nothing_is_stored(net: Net
     assert [c["status"] for c in net.log("platform-b")["callbacks"]] == [422]
     pricing = net.wait(opened["id"], _reported(1), "platform-c's report")
     assert sorted(net.results(pricing)) == ["platform-c"]
+
+
+def test_the_center_sees_its_own_estimate_beside_the_reports_and_the_fee_goes_to_the_closest(
+    net: Net,
+) -> None:
+    opened = net.open()
+    net.send()
+    priced = net.wait(opened["id"], _status("priced"), "the three reports")
+    check = net.http.get(f"/api/reference-prices/{opened['id']}/estimate", headers=net.car.car.staff)
+    assert check.status_code == 200, check.text
+    estimate = check.json()
+    assert estimate["price_fen"] == priced["price_fen"] and "不作为财产处置参考价" in estimate["note"]
+    assert estimate["working"][0].startswith("评估方法：重置成本法")
+    assert abs(estimate["gap_percent"]) < 10  # the platforms' profiles sit within a few percent of it
+    results = net.results(priced)
+    closest = min(results, key=lambda code: abs(results[code] - 7_000_000))
+    with net.db.unit_of_work() as s:
+        pricing = s.get(ReferencePrice, opened["id"])
+        assert pricing is not None
+        fees = validity.award_fee(s, pricing, 7_000_000)  # after the sale (Art. 31)
+        assert [(f.share, f.result_fen) for f in fees] == [("1", results[closest])]
+        assert validity.award_fee(s, pricing, 7_000_000)[0].id == fees[0].id  # recorded once
+
+
+def test_a_signed_report_for_a_request_never_sent_is_404_and_stores_nothing(net: Net) -> None:
+    [platform] = [p for p in demo_platforms("test-inquiry-secret") if p.code == "platform-a"]
+    body = json.dumps({"type": "extension_request", "request_id": "inq-999999-platform-a"}).encode()
+    headers = sign(platform.secret, "msg_unknown_1", int(net.clock.now().timestamp()), body)
+    r = net.http.post("/api/inquiry-platforms/platform-a/reports", content=body, headers=headers)
+    assert r.status_code == 404 and "inq-999999-platform-a" in r.json()["detail"], r.text
+    unsigned = net.http.post("/api/inquiry-platforms/platform-a/reports", content=body)
+    assert unsigned.status_code == 401, unsigned.text
