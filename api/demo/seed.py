@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from api.demo import region
 from api.demo.boundaries import seed_demo_jurisdictions
+from api.demo.custody import seed_custody
 from api.simulators.inquiry import demo_platforms
 from car_enforce.cases.models import EnforcementCase, PartyKind
 from car_enforce.cases.schemas import CaseCreate, PartyIn
@@ -148,6 +149,7 @@ def seed(session: Session) -> None:
     admin = users["admin"]
 
     orgs_by_name = {o.name: o for o in session.scalars(select(Organisation))}
+    brigades: dict[str, Principal] = {}
     for key in KEYS:
         row, _ = create_api_key(
             session,
@@ -157,6 +159,7 @@ def seed(session: Session) -> None:
             actor=SEED,
             fixed_secret=key.secret,
         )
+        brigades[key.organisation] = principal_of_key(row)
         if key.organisation == VIID_ACCOUNT.organisation:
             create_viid_account(
                 session,
@@ -176,6 +179,11 @@ def seed(session: Session) -> None:
     officers = {name: principal_of_user(u) for name, u in users.items() if u.role == Role.OFFICER}
     _seed_cases(session, officers)
     _seed_valuation(session, [org for org in owners.values() if org.kind == OrgKind.COURT])
+    seed_custody(
+        session,
+        brigade=brigades[VIID_ACCOUNT.organisation],
+        staff=principal_of_user(users["pingyang.center"]),
+    )
 
 
 INQUIRY_SIM_PREFIX = "/sim/inquiry"  # where `carenforce serve` mounts the simulated platforms

@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import time
+
+import httpx
+import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from api.demo import seed as demo
 from car_enforce.core.clock import MovableClock
 from car_enforce.core.db import Database
+from car_enforce.core.settings import Settings, get_settings
+from tests.live import serve
+from valuation.reference_price import rules, sending
 
 
 def test_demo_region_logins_keys_and_watch_scopes(app: FastAPI, db: Database, clock: MovableClock) -> None:
@@ -26,9 +33,10 @@ def test_demo_region_logins_keys_and_watch_scopes(app: FastAPI, db: Database, cl
             return sorted(e["plate"] for e in r.json()["entries"])
 
         pingyang, yueqing, city = (k.secret for k in demo.KEYS)
-        assert plates(pingyang) == ["浙C12345", "浙C8Y9Z1", "浙CD12345"]
-        assert plates(yueqing) == ["浙C8Y9Z1", "浙CD12345"]  # the county-scoped watch is Pingyang's only
-        assert plates(city) == ["浙C12345", "浙C8Y9Z1", "浙CD12345"]
+        # 浙CD12345 was seized already (the demo's car in custody): its watch is fulfilled.
+        assert plates(pingyang) == ["浙C12345", "浙C8Y9Z1"]
+        assert plates(yueqing) == ["浙C8Y9Z1"]  # the county-scoped watch is Pingyang's only
+        assert plates(city) == ["浙C12345", "浙C8Y9Z1"]
 
         token = client.post(
             "/api/auth/login", json={"username": "lucheng.officer", "password": demo.DEMO_PASSWORD}
@@ -59,3 +67,49 @@ def test_a_demo_capture_in_pingyang_goes_to_the_pingyang_station(
         capture = r.json()
         assert capture["destination"]["name"] == "法拍车辅助事务办理中心（温州平阳站）"
         assert capture["designated"] is True and capture["vehicle"]["vehicle_type"] == "小型轿车"
+
+
+def test_the_demo_car_in_custody_gets_its_reference_price_from_the_simulated_platforms_of_the_demo(
+    app: FastAPI, db: Database, clock: MovableClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with serve(app) as base, httpx.Client(base_url=base, timeout=10) as http:
+        # The seed addresses the platforms at the server's public URL: this server's, here.
+        monkeypatch.setenv("CARENFORCE_PUBLIC_BASE_URL", base)
+        get_settings.cache_clear()
+        try:
+            with db.unit_of_work() as s:
+                demo.seed(s)
+        finally:
+            monkeypatch.delenv("CARENFORCE_PUBLIC_BASE_URL")
+            get_settings.cache_clear()
+        r = http.post(
+            "/api/auth/login", json={"username": "pingyang.officer", "password": demo.DEMO_PASSWORD}
+        )
+        officer = {"Authorization": f"Bearer {r.json()['access_token']}"}
+        [custody] = http.get("/api/custody", headers=officer).json()
+        assert custody["plate"] == "浙CD12345" and custody["status"] == "in_custody"
+        body = {
+            "custody_id": custody["id"],
+            "brand_model": "比亚迪 汉EV",
+            "first_registered_on": "2022-06-18",
+            "fuel": "electric",
+            "passed": [
+                {"method": "agreed", "reason": "party_unreachable"},
+                {"method": "directed", "reason": "no_official_price"},
+            ],
+            "online_reason": "车辆已在中心按GB/T 30323检测（88分），无需现场勘验",
+        }
+        opened = http.post("/api/reference-prices", json=body, headers=officer)
+        assert opened.status_code == 201, opened.text
+        sent = sending.send_due(db, Settings(database_url=db.url, public_base_url=base))
+        assert len(sent.received) == 3, sent
+        deadline = time.monotonic() + 15
+        while (pricing := http.get(f"/api/reference-prices/{opened.json()['id']}", headers=officer).json())[
+            "status"
+        ] != "priced":
+            assert time.monotonic() < deadline, pricing
+            time.sleep(0.05)
+        assert [r["platform"] for r in pricing["requests"]] == ["platform-a", "platform-b", "platform-c"]
+        assert pricing["price_fen"] == rules.mean_fen(
+            [r["reports"][0]["result_fen"] for r in pricing["requests"]]
+        )

@@ -1,0 +1,108 @@
+"""One car of the demo already seized, taken into the Pingyang center and inspected: the state the reference
+price starts from, so the demo can be tried from there (README, "The reference price")."""
+
+from __future__ import annotations
+
+import base64
+import struct
+import zlib
+from datetime import timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from car_enforce.captures.schemas import ArrivalIn, CaptureReport, HandoverIn, OfficerIn, PlaceIn
+from car_enforce.captures.service import record_arrival, report_capture
+from car_enforce.core import clock
+from car_enforce.core.files.photos import PhotoIn
+from car_enforce.core.identity.principal import Principal
+from car_enforce.custody.models import Custody
+from car_enforce.custody.schemas import BelongingIn, IntakeIn, PaperKind
+from car_enforce.custody.service import take_in
+from valuation.inspection.checklist import checklist
+from valuation.inspection.schemas import InspectionIn, ItemScoreIn
+from valuation.inspection.service import record_inspection
+
+PLATE = "浙CD12345"  # the BYD of the Pingyang court's case, watched city-wide
+PLACE = (120.5605, 27.6715)  # 平阳县昆阳镇, WGS84
+# Points lost at the inspection: 12 in all, so 88 points (二级).
+LOST = {"B06": 1, "B11": 1, "E03": 2, "E07": 2, "S06": 2, "R04": 2, "D02": 2}
+
+
+def _png(rgb: tuple[int, int, int]) -> str:
+    """A 1×1 PNG of one colour, base64: the demo's photos (each colour is a different evidence file)."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    raw = b"\x00" + bytes(rgb)
+    png = (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0))
+        + chunk(b"IDAT", zlib.compress(raw))
+        + chunk(b"IEND", b"")
+    )
+    return base64.b64encode(png).decode("ascii")
+
+
+def seed_custody(session: Session, *, brigade: Principal, staff: Principal) -> Custody:
+    """The car captured three hours ago, arrived, taken in and inspected at the Pingyang center."""
+    now = clock.now()
+    capture, _ = report_capture(
+        session,
+        actor=brigade,
+        data=CaptureReport(
+            report_number="PY-DEMO-0001",
+            plate=PLATE,
+            captured_at=now - timedelta(hours=3),
+            departed_at=now - timedelta(hours=2, minutes=40),
+            place=PlaceIn(lon=PLACE[0], lat=PLACE[1], datum="WGS84", address="平阳县昆阳镇万全大道"),
+            officers=[OfficerIn(name="陈警官", badge_number="033261")],
+            handover=HandoverIn(registration_certificate=True, keys=2, belongings=["充电枪一把"], notes=""),
+            photos=[PhotoIn(caption="车辆左前方", content_base64=_png((30, 60, 160)))],
+        ),
+    )
+    record_arrival(session, actor=staff, capture=capture, data=ArrivalIn(arrived_at=now - timedelta(hours=2)))
+    custody = take_in(
+        session,
+        actor=staff,
+        capture=capture,
+        data=IntakeIn(
+            bay="A-01",
+            odometer_km=52_300,
+            charge_percent=64,
+            keys_received=2,
+            papers=[PaperKind.REGISTRATION_CERTIFICATE],
+            belongings=[BelongingIn(item="充电枪", quantity=1)],
+            condition_notes="左前门轻微划痕",
+            custodian_name="李保管",
+            taken_in_at=now - timedelta(hours=1, minutes=30),
+            photos=[
+                PhotoIn(caption=side, content_base64=_png(rgb))
+                for side, rgb in (
+                    ("前", (200, 0, 0)),
+                    ("后", (0, 200, 0)),
+                    ("左", (0, 0, 200)),
+                    ("右", (90, 90, 90)),
+                )
+            ],
+        ),
+    )
+    record_inspection(
+        session,
+        actor=staff,
+        custody=custody,
+        data=InspectionIn(
+            inspector_name="王检测员",
+            inspected_at=now - timedelta(hours=1),
+            odometer_km=52_300,
+            items=[
+                ItemScoreIn(code=item.code, score=item.points - LOST.get(item.code, 0))
+                for _, item in checklist().items
+            ],
+            summary="车况良好，左前门轻微划痕。",
+        ),
+    )
+    found = session.scalar(select(Custody).where(Custody.id == custody.id))
+    assert found is not None
+    return found
