@@ -100,7 +100,7 @@ def entrust(
 def _entrust_at(
     session: Session, pricing: ReferencePrice, order: list[int], position: int, chosen_by: str, seed: str
 ) -> Appraisal:
-    today = clock.local(clock.now()).date()
+    today = clock.today_local()
     due = load_calendar(session).court_period_end(today, rules.APPRAISAL_REPORT_DAYS)
     appraisal = Appraisal(
         pricing_id=pricing.id,
@@ -187,7 +187,7 @@ def record_report(
     require_officer(actor, pricing)
     lock(session, pricing)
     appraisal = _running(session, pricing)
-    today = clock.local(clock.now()).date()
+    today = clock.today_local()
     if today > appraisal.due_on:
         raise RuleViolation(f"the report was due by {appraisal.due_on}", rule=RULE_PERIOD)
     number, result_fen = _checked_document(number), _checked_price(result_fen)

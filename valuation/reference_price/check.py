@@ -38,7 +38,7 @@ def center_check(session: Session, pricing: ReferencePrice) -> Check:
         inspection_score=pricing.inspection_score,
         accident=pricing.inspection_grade == ACCIDENT_GRADE,
     )
-    valued = estimate(car, clock.local(clock.now()).date(), CENTER_CHECK)
+    valued = estimate(car, clock.today_local(), CENTER_CHECK)
     gap = None
     if pricing.price_fen is not None:
         gap = round((pricing.price_fen - valued.value_fen) * 100 / valued.value_fen, 1)

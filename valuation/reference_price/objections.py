@@ -84,7 +84,7 @@ def _file(
         raise Conflict(
             f"reference price {pricing.id} is {pricing.status}: objections lie against a fixed price"
         )
-    today = clock.local(clock.now()).date()
+    today = clock.today_local()
     checked = rules.check_objection(
         Method(pricing.method), grounds, service.served_on, today, load_calendar(session)
     )

@@ -52,10 +52,6 @@ SYSTEM = Principal.system("reference-price")
 ROUNDING_ZH = "按分四舍五入"
 
 
-def _today() -> date:
-    return clock.local(clock.now()).date()
-
-
 # --- starting -------------------------------------------------------------------------------------------
 
 
@@ -235,7 +231,7 @@ def take_report(
             f"the inquiry of reference price {pricing.id} is over ({pricing.status}): the report is too late",
             rule="参考价规定 Art. 11",
         )
-    late = _in_time(pricing, request, _today(), correction)
+    late = _in_time(pricing, request, clock.today_local(), correction)
     if late:
         raise Conflict(late, rule="参考价规定 Art. 11" if not correction else rules.RULE_CORRECTION)
     try:
@@ -291,7 +287,7 @@ def take_extension_request(
     pricing = session.get(ReferencePrice, request.pricing_id)
     assert pricing is not None
     lock(session, pricing)
-    today = _today()
+    today = clock.today_local()
     if pricing.status != PricingStatus.INQUIRING or pricing.round != Round.REPORTS:
         raise Conflict(
             "the inquiry's report period is over: no extension can be asked", rule=rules.RULE_EXTENSION
@@ -387,7 +383,7 @@ def decide(
     if pricing.status != PricingStatus.INQUIRING:
         return None
     session.refresh(pricing)
-    day = today or _today()
+    day = today or clock.today_local()
     if _still_running(pricing, day):
         return None
     decision = rules.at_deadline(

@@ -379,7 +379,7 @@ def ask_directed(
     body = body.strip()
     if not 2 <= len(body) <= 128:
         raise InvalidInput("body", "the body asked (a tax bureau, a price authority), 2–128 characters")
-    today = clock.local(clock.now()).date()
+    today = clock.today_local()
     if due_on <= today:
         raise InvalidInput("due_on", f"the answer's deadline must be after today ({today})")
     MACHINE.move(pricing, "ask_directed")

@@ -99,7 +99,7 @@ def expire(session: Session, pricing: ReferencePrice, today: date) -> ReferenceP
 
 def expire_due(database: Database, *, today: date | None = None) -> list[int]:
     """The sweep: every fixed price past its use expires, one per transaction; the new procedures' ids."""
-    day = today or clock.local(clock.now()).date()
+    day = today or clock.today_local()
     with database.unit_of_work(read_only=True) as session:
         ids = list(
             session.scalars(
