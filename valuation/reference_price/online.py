@@ -8,6 +8,7 @@ each. A decision is taken by whoever notices first: the report that completes th
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -68,7 +69,10 @@ def needs_on_site_inspection(session: Session, pricing: ReferencePrice) -> str:
 
 
 def request_id_of(pricing: ReferencePrice, platform: InquiryPlatform) -> str:
-    return f"inq-{pricing.id:06d}-{platform.code}"
+    """Ours, and the Idempotency-Key of every try: the random tail keeps it unique at the platform even
+    when our row ids start again (a database restored or reseeded), where a platform that remembers an id
+    would take a new inquiry for a retry of an old one and never answer it."""
+    return f"inq-{pricing.id:06d}-{platform.code}-{secrets.token_hex(4)}"
 
 
 def start_online(
