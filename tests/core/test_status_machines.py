@@ -19,6 +19,7 @@ from car_enforce.core.status_machine import StatusMachine
 from car_enforce.custody import transitions as custody
 from car_enforce.sightings import transitions as alerts
 from car_enforce.watches import transitions as watches
+from valuation.reference_price import transitions as reference_price
 
 MACHINES: dict[str, StatusMachine[Any]] = {
     "watch": watches.MACHINE,
@@ -27,6 +28,7 @@ MACHINES: dict[str, StatusMachine[Any]] = {
     "custody": custody.CUSTODY,
     "release order": custody.ORDER,
     "notification": notifications.MACHINE,
+    "reference price": reference_price.MACHINE,
 }
 
 CASES = [
