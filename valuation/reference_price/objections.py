@@ -13,7 +13,6 @@ from car_enforce.core import clock
 from car_enforce.core.calendar.service import load_calendar
 from car_enforce.core.errors import Conflict, InvalidInput, NotFound, RuleViolation
 from car_enforce.core.identity.principal import Principal
-from car_enforce.core.zh import yuan_text
 from valuation.reference_price import rules
 from valuation.reference_price.models import (
     NoticeService,
@@ -23,7 +22,7 @@ from valuation.reference_price.models import (
     PricingStatus,
     ReferencePrice,
 )
-from valuation.reference_price.online import ROUNDING_ZH
+from valuation.reference_price.online import ROUNDING_ZH, results_text
 from valuation.reference_price.rules import Method
 from valuation.reference_price.service import lock, record_event, require_officer, visible_pricing
 from valuation.reference_price.serving import counted_results, latest_notice, service_by_code, service_of
@@ -212,7 +211,7 @@ def _reprice(session: Session, actor: Principal, pricing: ReferencePrice) -> Non
     MACHINE.move(pricing, "reprice")
     untouched = {code: fen for code, fen in results.items() if code not in objected}
     left = untouched or {code: fen for code, fen in results.items() if code not in upheld}
-    listed = "、".join(f"{code} {yuan_text(fen)}" for code, fen in left.items())
+    listed = results_text(session, pricing, left)
     pricing.price_fen = price
     pricing.price_basis = f"异议后{len(left)}家询价平台结果（{listed}）的算术平均值，{ROUNDING_ZH}"
     session.flush()

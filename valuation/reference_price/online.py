@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from car_enforce.core import clock
 from car_enforce.core.calendar.service import PrcCalendar, load_calendar
 from car_enforce.core.errors import Conflict, InvalidInput, NotFound, RuleViolation
+from car_enforce.core.identity.models import Organisation
 from car_enforce.core.identity.principal import Principal
 from car_enforce.core.zh import yuan_text
 from valuation.inquiry.models import InquiryPlatform
@@ -450,7 +451,7 @@ def _price(session: Session, pricing: ReferencePrice, counted: Sequence[str], pr
                 reason="其他询价平台已按期出具报告",
             )
             r.status = RequestStatus.WITHDRAWN
-    listed = "、".join(f"{code} {yuan_text(fen)}" for code, fen in results.items())
+    listed = results_text(session, pricing, results)
     basis = f"{len(results)}家询价平台按期出具结果（{listed}）的算术平均值，{ROUNDING_ZH}"
     fix(
         session,
@@ -463,6 +464,16 @@ def _price(session: Session, pricing: ReferencePrice, counted: Sequence[str], pr
         rule=rules.RULE_MEAN,
         detail={"results": results},
     )
+
+
+def results_text(session: Session, pricing: ReferencePrice, results: dict[str, int]) -> str:
+    """``模拟询价平台甲 99,166.00元、…``: the results by platform name, for the price's basis."""
+    names = {r.platform_code: r.platform_id for r in pricing.requests}
+    named = []
+    for code, fen in results.items():
+        org = session.get(Organisation, names[code])
+        named.append(f"{org.name if org is not None else code} {yuan_text(fen)}")
+    return "、".join(named)
 
 
 def withdraw_requests(session: Session, pricing: ReferencePrice, reason: str) -> None:
