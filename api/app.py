@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import Any
 
 import swagger_ui_bundle
@@ -29,6 +30,7 @@ from api.routers import stages as stages_router
 from api.routers import viid as viid_router
 from api.simulators import inquiry as inquiry_sims
 from api.simulators import sms
+from api.web import pages as web_pages
 from api.wiring import install_clock, install_handlers
 from car_enforce.core.db import Database, get_database, set_database
 from car_enforce.core.settings import get_settings
@@ -37,6 +39,7 @@ from car_enforce.sightings.index import warm_index
 # No user login. /metrics is for a Prometheus scraper: open, or behind a token of its own (see its router).
 # The inquiry platforms' callback proves itself by its signature (the secret shared with that platform), a
 # party's objection by the code texted to it with the notice.
+WEB_STATIC = Path(__file__).resolve().parent / "web" / "static"
 PUBLIC_ROUTES = frozenset(
     {
         "/api/auth/login",
@@ -179,6 +182,8 @@ def create_app(
         control_key=settings.inquiry_sim_control_key,
         prefix=INQUIRY_SIM_PREFIX,
     )
+    app.include_router(web_pages.router)  # the console: pages in Chinese under /
+    app.mount("/static/web", StaticFiles(directory=WEB_STATIC), name="web-static")
     app.mount("/static/swagger", StaticFiles(directory=swagger_ui_bundle.swagger_ui_path), name="swagger")
 
     @app.get("/docs", include_in_schema=False)

@@ -118,6 +118,12 @@ async def reject_unstorable_text(request: Request) -> None:
     for name, value in texts:
         if _UNSTORABLE.search(name) or _UNSTORABLE.search(value):
             raise InvalidInput(name, "must not contain a NUL character or an unpaired surrogate")
+    if request.headers.get("content-type", "").startswith("application/x-www-form-urlencoded"):
+        # A console form: the route has parsed it already (its body is gone), and its fields are text.
+        for field, entry in (await request.form()).multi_items():
+            if isinstance(entry, str) and _UNSTORABLE.search(entry):
+                raise InvalidInput(field, "must not contain a NUL character or an unpaired surrogate")
+        return
     body = await request.body()
     # A JSON string can only hold NUL or a lone surrogate as a \u escape (a raw NUL byte is not JSON, and
     # valid UTF-8 cannot encode a surrogate): without such an escape in the bytes there is nothing to look

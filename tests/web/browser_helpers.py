@@ -1,0 +1,46 @@
+"""Chromium for the console's tests: Debian's browser driven by Playwright, never a downloaded one.
+
+CI sets ``CARENFORCE_REQUIRE_BROWSER=1`` (and ``.ci/run`` installs ``chromium`` when it is missing), so there
+a missing browser fails the run instead of skipping the tests.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+CHROMIUM = Path("/usr/bin/chromium")
+REQUIRE_BROWSER = os.environ.get("CARENFORCE_REQUIRE_BROWSER") == "1"
+# Where every page's screenshot goes, at each width (the README names this folder).
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "var" / "screenshots"
+WIDTHS = {"office": (1366, 768), "phone": (390, 844)}
+
+# Elements whose content is wider than their box, outside the containers meant to scroll sideways.
+OVERFLOW_JS = """
+() => {
+  const found = [];
+  if (document.documentElement.scrollWidth > window.innerWidth + 1) {
+    found.push('the page is wider than the window: ' + document.documentElement.scrollWidth + 'px');
+  }
+  for (const el of document.querySelectorAll('body *')) {
+    if (el.closest('.scroll') || el.clientWidth === 0) continue;
+    const style = getComputedStyle(el);
+    if (style.overflowX !== 'visible' && style.overflowX !== 'clip') continue;
+    if (el.scrollWidth > el.clientWidth + 1) {
+      found.push(el.tagName.toLowerCase() + (el.className ? '.' + el.className : '') + ': '
+                 + el.textContent.trim().slice(0, 40));
+    }
+  }
+  return found;
+}
+"""
+
+
+def chromium_or_skip() -> Path:
+    if CHROMIUM.exists():
+        return CHROMIUM
+    if REQUIRE_BROWSER:
+        pytest.fail(f"CARENFORCE_REQUIRE_BROWSER=1 but {CHROMIUM} is missing (apt-get install chromium)")
+    pytest.skip(f"{CHROMIUM} is not installed")

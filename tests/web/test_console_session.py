@@ -1,0 +1,161 @@
+"""The console's login: a session cookie, CSRF on every form, expiry and logout, pages scoped like the API."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+from fastapi import FastAPI
+from fastapi.routing import iter_route_contexts
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from api.web.pages import PageRoute
+from car_enforce.cases.schemas import CaseCreate
+from car_enforce.cases.service import open_case
+from car_enforce.core.clock import MovableClock
+from car_enforce.core.db import Database
+from car_enforce.core.identity.models import User
+from car_enforce.core.identity.principal import Principal
+from car_enforce.core.identity.service import principal_of_user
+from tests import factories
+from tests.api_helpers import PASSWORD, case_body
+
+SCRIPT = "<script>alert('x')</script>"
+
+
+def _principal(session: Session, username: str) -> Principal:
+    user = session.scalar(select(User).where(User.username == username))
+    assert user is not None
+    return principal_of_user(user)
+
+
+def _form_csrf(html: str) -> str:
+    found = re.search(r'name="csrf" value="([^"]*)"', html)
+    assert found is not None, html
+    return found.group(1)
+
+
+def _log_in(client: TestClient, username: str = "py.officer", next_page: str = "/") -> None:
+    page = client.get("/login")
+    r = client.post(
+        "/login",
+        data={"username": username, "password": PASSWORD, "csrf": _form_csrf(page.text), "next": next_page},
+        follow_redirects=False,
+    )
+    assert r.status_code == 303, r.text
+
+
+def test_a_page_without_a_login_sends_to_the_login_page_and_back(
+    app: FastAPI, db: Database, world: factories.World
+) -> None:
+    with TestClient(app) as client:
+        r = client.get("/cases", follow_redirects=False)
+        assert (r.status_code, r.headers["location"]) == (303, "/login?next=/cases")
+        page = client.get("/login?next=/cases")
+        r = client.post(
+            "/login",
+            data={
+                "username": "py.officer",
+                "password": PASSWORD,
+                "csrf": _form_csrf(page.text),
+                "next": "/cases",
+            },
+            follow_redirects=False,
+        )
+        assert (r.status_code, r.headers["location"]) == (303, "/cases")
+        cookie = r.headers["set-cookie"]
+        assert "ce_session=" in cookie and "HttpOnly" in cookie and "SameSite=lax" in cookie
+        assert "Secure" not in cookie  # plain HTTP here; over TLS the cookie is Secure
+        assert client.get("/cases").status_code == 200
+
+
+def test_a_login_elsewhere_than_this_site_is_not_followed(
+    app: FastAPI, db: Database, world: factories.World
+) -> None:
+    with TestClient(app) as client:
+        page = client.get("/login")
+        r = client.post(
+            "/login",
+            data={
+                "username": "py.officer",
+                "password": PASSWORD,
+                "csrf": _form_csrf(page.text),
+                "next": "//evil.example",
+            },
+            follow_redirects=False,
+        )
+        assert r.headers["location"] == "/"
+
+
+def test_forms_posted_without_their_csrf_token_are_refused(
+    app: FastAPI, db: Database, world: factories.World
+) -> None:
+    with TestClient(app) as client:
+        client.get("/login")
+        r = client.post("/login", data={"username": "py.officer", "password": PASSWORD, "csrf": "forged"})
+        assert r.status_code == 403 and "CSRF" in r.text
+        _log_in(client)
+        r = client.post("/logout", data={})  # another site's form cannot know the token
+        assert r.status_code == 403
+        assert client.get("/cases", follow_redirects=False).status_code == 200  # still logged in
+
+
+def test_logout_ends_the_session_and_a_login_expires(
+    app: FastAPI, db: Database, world: factories.World, clock: MovableClock
+) -> None:
+    with TestClient(app) as client:
+        _log_in(client)
+        page = client.get("/cases")
+        r = client.post("/logout", data={"csrf": _form_csrf(page.text)}, follow_redirects=False)
+        assert (r.status_code, r.headers["location"]) == (303, "/login")
+        assert client.get("/cases", follow_redirects=False).status_code == 303
+        _log_in(client)
+        clock.advance(timedelta(hours=12, minutes=1))
+        assert client.get("/cases", follow_redirects=False).headers["location"] == "/login?next=/cases"
+
+
+def test_an_officer_sees_the_cases_of_the_court_only_and_typed_script_is_text(
+    app: FastAPI, db: Database, world: factories.World
+) -> None:
+    with db.unit_of_work() as s:
+        body = case_body()
+        body["applicants"][0]["name"] = SCRIPT
+        mine = open_case(s, actor=_principal(s, "py.officer"), data=CaseCreate(**body))
+        theirs = open_case(
+            s,
+            actor=_principal(s, "lc.officer"),
+            data=CaseCreate(**case_body("(2026)浙0302执9号")),
+        )
+        mine_id, theirs_id = mine.id, theirs.id
+    with TestClient(app) as client:
+        _log_in(client)
+        listing = client.get("/cases").text
+        assert "(2026)浙0326执1234号" in listing and "(2026)浙0302执9号" not in listing
+        page = client.get(f"/cases/{mine_id}")
+        assert page.status_code == 200 and "<script>alert" not in page.text
+        other = client.get(f"/cases/{theirs_id}")
+        assert other.status_code == 404 and "未找到" in other.text
+
+
+PUBLIC_PAGES = {"/login"}
+
+
+def test_every_page_but_the_login_asks_for_a_login(
+    app: FastAPI, db: Database, world: factories.World
+) -> None:
+    routes = [c.original_route for c in iter_route_contexts(app.routes)]
+    pages = [r for r in routes if isinstance(r, PageRoute)]
+    assert len(pages) >= 4
+    with TestClient(app) as client:
+        for route in pages:
+            path = route.path.replace("{case_id}", "1")
+            for method in route.methods - {"HEAD"}:
+                if route.path in PUBLIC_PAGES:
+                    continue
+                r = client.request(method, path, follow_redirects=False)
+                # GET: to the login page; POST: refused before anything (no session, so no CSRF token).
+                assert r.status_code in (303, 403), f"{method} {path}: {r.status_code}"
+                if method == "GET":
+                    assert r.headers["location"].startswith("/login?next="), path
