@@ -8,12 +8,14 @@ page and comes back.
 from __future__ import annotations
 
 from collections.abc import Callable, Coroutine
+from datetime import date
 from typing import Annotated, Any
 from urllib.parse import quote, urlsplit
 
 from fastapi import APIRouter, Form, Request, Response
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.routing import APIRoute
+from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
 from api.demo import region as demo_region
@@ -22,7 +24,7 @@ from api.deps import SessionDep
 from api.web import session as web
 from api.web.words import EVENT_NAMES
 from car_enforce.cases import service as cases
-from car_enforce.core import zh
+from car_enforce.core import clock, zh
 from car_enforce.core.errors import DomainError, Unauthenticated
 from car_enforce.core.identity import service as identity
 from car_enforce.core.identity.models import Role
@@ -31,6 +33,7 @@ from car_enforce.core.settings import get_settings
 from car_enforce.core.timeline import service as timeline
 from car_enforce.vehicles import service as vehicles
 from car_enforce.watches import service as watches
+from car_enforce.watches.schemas import WatchCreate
 
 ROLE_NAMES = {
     Role.OFFICER: "执行干警",
@@ -184,20 +187,110 @@ def case_list(request: Request, session: SessionDep) -> Response:
     return render(request, "cases.html", who=who, cases=rows)
 
 
-@router.get("/cases/{case_id}")
-def case_page(case_id: int, request: Request, session: SessionDep) -> Response:
-    who = web.require(request, session, Role.OFFICER)
+def _case_page(
+    request: Request,
+    session: Session,
+    who: Principal,
+    case_id: int,
+    *,
+    status_code: int = 200,
+    form_errors: dict[str, str] | None = None,
+    form: dict[str, str] | None = None,
+) -> HTMLResponse:
     case = cases.visible_case(session, who, case_id)
+    today = clock.today_local()
     return render(
         request,
         "case.html",
+        status_code=status_code,
         who=who,
         case=case,
         vehicles=vehicles.vehicles_of_case(session, case),
         watches=watches.watches_of_case(session, case),
         events=timeline.events_of_case(session, case.id),
         event_names=EVENT_NAMES,
+        scopes=watches.scope_choices(session),
+        longest=watches.longest_term(session, today),
+        rule_term=watches.RULE_TERM,
+        form_errors=form_errors or {},
+        form=form or {},
     )
+
+
+@router.get("/cases/{case_id}")
+def case_page(case_id: int, request: Request, session: SessionDep) -> Response:
+    who = web.require(request, session, Role.OFFICER)
+    return _case_page(request, session, who, case_id)
+
+
+@router.post("/cases/{case_id}/watches")
+def issue_watch(
+    case_id: int,
+    request: Request,
+    session: SessionDep,
+    # Defaults rather than FastAPI's own 422: the login and the CSRF token are checked first, and the
+    # schema's refusal is shown on the page beside the form.
+    vehicle_id: Annotated[int, Form()] = 0,
+    ruling_number: Annotated[str, Form(max_length=64)] = "",
+    scope_code: Annotated[str, Form(max_length=12)] = "",
+    expires_on: Annotated[str, Form(max_length=10)] = "",
+    csrf: Annotated[str, Form(max_length=128)] = "",
+) -> Response:
+    """Issue a watch (布控) from the case page; a refusal shows its rule beside the field it concerns."""
+    who = web.require(request, session, Role.OFFICER)
+    web.check_csrf(request, csrf)
+    case = cases.visible_case(session, who, case_id)
+    form = {
+        "vehicle_id": str(vehicle_id),
+        "ruling_number": ruling_number,
+        "scope_code": scope_code,
+        "expires_on": expires_on,
+    }
+    try:
+        until = date.fromisoformat(expires_on) if expires_on else None
+    except ValueError:
+        return _case_page(
+            request,
+            session,
+            who,
+            case_id,
+            status_code=422,
+            form=form,
+            form_errors={"expires_on": "日期格式应为 年-月-日"},
+        )
+    try:
+        data = WatchCreate(
+            vehicle_id=vehicle_id, ruling_number=ruling_number, scope_code=scope_code, expires_on=until
+        )
+    except ValidationError as exc:
+        problems = {str(e["loc"][0]): f"填写有误：{e['msg']}" for e in exc.errors()}
+        return _case_page(request, session, who, case_id, status_code=422, form=form, form_errors=problems)
+    try:
+        with session.begin_nested():  # a refusal leaves nothing half-written behind the re-shown form
+            watches.issue_watch(session, actor=who, case=case, data=data)
+    except DomainError as exc:
+        return _case_page(
+            request,
+            session,
+            who,
+            case_id,
+            status_code=exc.status_code,
+            form=form,
+            form_errors={_field_of(exc): _explained(exc)},
+        )
+    return RedirectResponse(f"/cases/{case_id}#watches", status_code=303)
+
+
+def _field_of(exc: DomainError) -> str:
+    field = getattr(exc, "field", None)
+    if isinstance(field, str):
+        return field
+    head = exc.detail.split(" ", 1)[0]
+    return head if head in ("expires_on", "ruling_number", "scope_code", "vehicle_id") else "form"
+
+
+def _explained(exc: DomainError) -> str:
+    return f"{exc.detail}（依据：{exc.rule}）" if exc.rule else exc.detail
 
 
 __all__ = ["router"]

@@ -459,3 +459,17 @@ __all__ = [
     "release_held_car",
     "renew_watch",
 ]
+
+
+def scope_choices(session: Session) -> list[Jurisdiction]:
+    """The places a watch may cover (a county, a city, a province), in the order of the map's tree."""
+    return list(
+        session.scalars(
+            select(Jurisdiction).where(Jurisdiction.level.in_(SCOPE_LEVELS)).order_by(Jurisdiction.path)
+        )
+    )
+
+
+def longest_term(session: Session, start: date) -> Deadline:
+    """The last day a watch issued on ``start`` may run to (two years, 民诉法解释 Art. 485)."""
+    return load_calendar(session).court_period_end_years(start, MAX_YEARS)

@@ -8,7 +8,7 @@ from datetime import timedelta
 from fastapi import FastAPI
 from fastapi.routing import iter_route_contexts
 from fastapi.testclient import TestClient
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from api.web.pages import PageRoute
@@ -19,8 +19,11 @@ from car_enforce.core.db import Database
 from car_enforce.core.identity.models import User
 from car_enforce.core.identity.principal import Principal
 from car_enforce.core.identity.service import principal_of_user
+from car_enforce.vehicles.schemas import VehicleCreate
+from car_enforce.vehicles.service import register_vehicle
+from car_enforce.watches.models import Watch
 from tests import factories
-from tests.api_helpers import PASSWORD, case_body
+from tests.api_helpers import PASSWORD, VIN, case_body
 
 SCRIPT = "<script>alert('x')</script>"
 
@@ -159,3 +162,57 @@ def test_every_page_but_the_login_asks_for_a_login(
                 assert r.status_code in (303, 403), f"{method} {path}: {r.status_code}"
                 if method == "GET":
                     assert r.headers["location"].startswith("/login?next="), path
+
+
+def _case_with_car(db: Database) -> int:
+    """The Pingyang court's case with one registered car and no watch yet."""
+    with db.unit_of_work() as s:
+        officer = _principal(s, "py.officer")
+        case = open_case(s, actor=officer, data=CaseCreate(**case_body()))
+        debtor = next(p for p in case.parties if p.role == "debtor")
+        register_vehicle(
+            s,
+            actor=officer,
+            case=case,
+            data=VehicleCreate(
+                plate="浙C12345",
+                plate_colour="blue",
+                plate_type="02",
+                vin=VIN,
+                description="白色大众帕萨特轿车",
+                owner_party_id=debtor.id,
+            ),
+        )
+        return case.id
+
+
+def test_an_officer_issues_a_watch_from_the_case_page_and_a_term_too_long_shows_the_article(
+    app: FastAPI, db: Database, world: factories.World, clock: MovableClock
+) -> None:
+    case_id = _case_with_car(db)
+    with TestClient(app) as client:
+        _log_in(client)
+        page = client.get(f"/cases/{case_id}")
+        assert "最长至2028年11月23日" in page.text and "第四百八十五条" in page.text
+        vehicle_id = re.search(r'name="vehicle_id">\s*<option value="(\d+)"', page.text)
+        assert vehicle_id is not None
+        form = {
+            "csrf": _form_csrf(page.text),
+            "vehicle_id": vehicle_id.group(1),
+            "ruling_number": "(2026)浙0326执1234号之一",
+            "scope_code": "330326",
+            "expires_on": "2028-12-01",
+        }
+        refused = client.post(f"/cases/{case_id}/watches", data=form)
+        assert refused.status_code == 400, refused.text
+        assert "民诉法解释 Art. 485" in refused.text and 'value="2028-12-01"' in refused.text  # kept, shown
+        with db.unit_of_work(read_only=True) as s:
+            assert s.scalar(select(func.count()).select_from(Watch)) == 0  # nothing stored
+        issued = client.post(
+            f"/cases/{case_id}/watches", data={**form, "expires_on": ""}, follow_redirects=False
+        )
+        assert issued.status_code == 303, issued.text
+        assert "布控中" in client.get(f"/cases/{case_id}").text
+        with db.unit_of_work(read_only=True) as s:
+            watch = s.scalar(select(Watch))
+            assert watch is not None and str(watch.expires_on) == "2028-11-23"
