@@ -22,18 +22,21 @@ from api.demo import region as demo_region
 from api.demo import seed as demo_seed
 from api.deps import SessionDep
 from api.web import session as web
-from api.web.words import EVENT_NAMES
+from api.web.words import EVENT_NAMES, PRICING_STATUS_NAMES, REQUEST_STATUS_NAMES, SKIP_NAMES
 from car_enforce.cases import service as cases
 from car_enforce.core import clock, zh
-from car_enforce.core.errors import DomainError, Unauthenticated
+from car_enforce.core.errors import DomainError, NotFound, Unauthenticated
 from car_enforce.core.identity import service as identity
-from car_enforce.core.identity.models import Role
+from car_enforce.core.identity.models import Organisation, Role
 from car_enforce.core.identity.principal import Principal
 from car_enforce.core.settings import get_settings
 from car_enforce.core.timeline import service as timeline
+from car_enforce.custody import service as custody_service
 from car_enforce.vehicles import service as vehicles
 from car_enforce.watches import service as watches
 from car_enforce.watches.schemas import WatchCreate
+from valuation.reference_price import check, objections, rules, serving
+from valuation.reference_price import service as pricing
 
 ROLE_NAMES = {
     Role.OFFICER: "执行干警",
@@ -214,6 +217,7 @@ def _case_page(
         rule_term=watches.RULE_TERM,
         form_errors=form_errors or {},
         form=form or {},
+        pricings=pricing.pricings_of_case(session, who, case.id),
     )
 
 
@@ -291,6 +295,49 @@ def _field_of(exc: DomainError) -> str:
 
 def _explained(exc: DomainError) -> str:
     return f"{exc.detail}（依据：{exc.rule}）" if exc.rule else exc.detail
+
+
+@router.get("/reference-prices/{pricing_id}")
+def pricing_page(pricing_id: int, request: Request, session: SessionDep) -> Response:
+    """The reference price of one car: the methods, the platforms' reports, the price, the notice and its
+    service, the objections, and the center's own estimate beside them."""
+    who = web.require(request, session, Role.OFFICER, Role.CENTER_STAFF)
+    found = pricing.visible_pricing(session, who, pricing_id)
+    notice = serving.latest_notice(session, found)
+    center = check.center_check(session, found) if found.inspection_score is not None else None
+    return render(
+        request,
+        "pricing.html",
+        who=who,
+        p=found,
+        custody=custody_service.visible_custody(session, who, found.custody_id),
+        notice=notice,
+        parties={party.id: party for party in cases.visible_case(session, who, found.case_id).parties}
+        if who.role == Role.OFFICER
+        else {},
+        objections=objections.objections_of(session, found),
+        platform_names={r.platform_code: _org_name(session, r.platform_id) for r in found.requests},
+        center=center,
+        method_names=rules.NAMES_ZH,
+        skip_names=SKIP_NAMES,
+        status_names=PRICING_STATUS_NAMES,
+        request_names=REQUEST_STATUS_NAMES,
+    )
+
+
+def _org_name(session: Session, organisation_id: int) -> str:
+    org = session.get(Organisation, organisation_id)
+    return org.name if org is not None else str(organisation_id)
+
+
+@router.get("/reference-prices/{pricing_id}/notice.pdf")
+def pricing_notice_pdf(pricing_id: int, request: Request, session: SessionDep) -> Response:
+    who = web.require(request, session, Role.OFFICER, Role.CENTER_STAFF)
+    found = pricing.visible_pricing(session, who, pricing_id)
+    notice = serving.latest_notice(session, found)
+    if notice is None:
+        raise NotFound("参考价通知书尚未发出")
+    return Response(serving.render_pdf(notice), media_type="application/pdf")
 
 
 __all__ = ["router"]

@@ -48,3 +48,31 @@ EVENT_NAMES: dict[str, str] = {
     "reference_price.expired": "参考价有效期届满",
     "reference_price.withdrawn": "参考价程序终结",
 }
+
+PRICING_STATUS_NAMES: dict[str, str] = {
+    "open": "确定中",
+    "directing": "定向询价中",
+    "inquiring": "网络询价中",
+    "appraising": "委托评估中",
+    "priced": "已确定",
+    "set_aside": "已撤销",
+    "expired": "有效期届满",
+    "withdrawn": "已终结",
+}
+REQUEST_STATUS_NAMES: dict[str, str] = {
+    "to_send": "待发送",
+    "received": "平台已接收",
+    "reported": "已出具报告",
+    "failed": "无法送达",
+    "withdrawn": "已撤回",
+}
+SKIP_NAMES: dict[str, str] = {
+    "party_refused": "当事人拒绝议价",
+    "party_unreachable": "当事人下落不明",
+    "no_agreement": "议价不成",
+    "no_official_price": "无计税基准价、政府定价或政府指导价",
+    "parties_asked_later_method": "双方当事人一致要求采用后续方式",
+    "needs_on_site_inspection": "需现场专业勘验",
+    "law_requires_appraisal": "法律规定须委托评估",
+    "failed": "未获有效结果",
+}

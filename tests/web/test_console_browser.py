@@ -4,18 +4,29 @@ wider than its box."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
+from datetime import date
 from typing import Any
 
 import pytest
 from fastapi import FastAPI
 from playwright.sync_api import Browser, Page, sync_playwright
+from sqlalchemy import select
 
 from api.demo import seed as demo
 from car_enforce.core.clock import MovableClock
 from car_enforce.core.db import Database
+from car_enforce.core.identity.models import User
+from car_enforce.core.identity.service import principal_of_user
+from car_enforce.core.settings import Settings, get_settings
+from car_enforce.custody.models import Custody
 from tests.live import serve
 from tests.web.browser_helpers import OVERFLOW_JS, SCREENSHOTS, WIDTHS, chromium_or_skip
+from valuation.reference_price import online, sending
+from valuation.reference_price import service as pricing_service
+from valuation.reference_price.models import ReferencePrice
+from valuation.reference_price.rules import Method, SkipReason
 
 
 @pytest.fixture(scope="module")
@@ -28,11 +39,48 @@ def browser() -> Iterator[Browser]:
 
 
 @pytest.fixture
-def demo_site(app: FastAPI, db: Database, clock: MovableClock) -> Iterator[str]:
-    with db.unit_of_work() as s:
-        demo.seed(s)
+def demo_site(
+    app: FastAPI, db: Database, clock: MovableClock, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[str]:
+    """The demo region on this server: its simulated platforms are addressed at this server's URL."""
     with serve(app) as base:
+        monkeypatch.setenv("CARENFORCE_PUBLIC_BASE_URL", base)
+        get_settings.cache_clear()
+        try:
+            with db.unit_of_work() as s:
+                demo.seed(s)
+        finally:
+            monkeypatch.delenv("CARENFORCE_PUBLIC_BASE_URL")
+            get_settings.cache_clear()
         yield base
+
+
+def _price_the_demo_car(db: Database, base: str) -> int:
+    """The seeded BYD's reference price from the demo's three simulated platforms (as the API would)."""
+    with db.unit_of_work() as s:
+        custody = s.scalars(select(Custody)).one()
+        officer = principal_of_user(s.scalars(select(User).where(User.username == "pingyang.officer")).one())
+        facts = pricing_service.CarFacts("比亚迪 汉EV", date(2022, 6, 18), "electric")
+        opened = pricing_service.open_pricing(s, actor=officer, custody=custody, facts=facts)
+        for method, reason in (
+            (Method.AGREED, SkipReason.PARTY_REFUSED),
+            (Method.DIRECTED, SkipReason.NO_OFFICIAL_PRICE),
+        ):
+            pricing_service.pass_method(
+                s, actor=officer, pricing=opened, method=method, reason=reason, note=""
+            )
+        online.start_online(s, actor=officer, pricing=opened, reason="已在中心检测，无需现场勘验")
+        pricing_id = opened.id
+    assert len(sending.send_due(db, Settings(database_url=db.url, public_base_url=base)).received) == 3
+    deadline = time.monotonic() + 15
+    while True:
+        with db.unit_of_work(read_only=True) as s:
+            found = s.get(ReferencePrice, pricing_id)
+            assert found is not None
+            if found.status == "priced":
+                return pricing_id
+        assert time.monotonic() < deadline, "the simulated platforms did not report"
+        time.sleep(0.05)
 
 
 def look(page: Page, name: str) -> dict[str, list[Any]]:
@@ -48,6 +96,7 @@ def look(page: Page, name: str) -> dict[str, list[Any]]:
 
 def test_an_officer_logs_in_from_the_demo_list_and_reads_the_case(browser: Browser, demo_site: str) -> None:
     page = browser.new_page()
+    page.set_default_timeout(5000)  # a page answers in milliseconds: a wait this long is a failure
     page.goto(f"{demo_site}/cases")
     assert page.url.endswith("/login?next=/cases")  # the page asks for a login and comes back
     assert page.locator("table").get_by_text("pingyang.officer").is_visible()  # the demo logins are listed
@@ -68,10 +117,42 @@ def test_an_officer_logs_in_from_the_demo_list_and_reads_the_case(browser: Brows
     page.wait_for_url(f"{demo_site}/login")
 
 
+def _log_in(page: Page, base: str, username: str) -> None:
+    page.goto(f"{base}/login")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", demo.DEMO_PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_load_state()
+
+
+def test_the_officer_reads_the_reference_price_with_its_reports_notice_and_check(
+    browser: Browser, demo_site: str, db: Database
+) -> None:
+    pricing_id = _price_the_demo_car(db, demo_site)
+    page = browser.new_page()
+    page.set_default_timeout(5000)  # a page answers in milliseconds: a wait this long is a failure
+    _log_in(page, demo_site, "pingyang.officer")
+    page.goto(f"{demo_site}/cases/1")
+    page.click("text=比亚迪 汉EV")
+    page.wait_for_url(f"{demo_site}/reference-prices/{pricing_id}")
+    with db.unit_of_work(read_only=True) as s:
+        found = s.get(ReferencePrice, pricing_id)
+        assert found is not None and found.price_fen is not None
+        price = found.price_fen
+    assert page.locator(".price").inner_text() == f"{price // 100:,}.{price % 100:02d}元"
+    assert page.locator("table.list").first.locator("tbody tr").count() == 3  # the three platforms' reports
+    assert page.get_by_text("中心核对估价").is_visible() and page.get_by_text("短信送达").first.is_visible()
+    with page.expect_response(lambda r: r.url.endswith("/notice.pdf")) as pdf:
+        page.evaluate("url => fetch(url)", f"{demo_site}/reference-prices/{pricing_id}/notice.pdf")
+    assert pdf.value.headers["content-type"] == "application/pdf"
+    assert look(page, "reference-price") == {}
+
+
 def test_a_wrong_password_is_said_in_chinese_and_nothing_else_happens(
     browser: Browser, demo_site: str
 ) -> None:
     page = browser.new_page()
+    page.set_default_timeout(5000)  # a page answers in milliseconds: a wait this long is a failure
     page.goto(f"{demo_site}/login")
     page.fill("input[name=username]", "pingyang.officer")
     page.fill("input[name=password]", "wrong")

@@ -515,3 +515,18 @@ __all__ = [
     "record_event",
     "visible_pricing",
 ]
+
+
+def pricings_of_case(session: Session, actor: Principal, case_id: int) -> list[ReferencePrice]:
+    """The procedures of a case's cars that the caller sees (through their custody), the newest first."""
+    rows = session.scalars(
+        select(ReferencePrice).where(ReferencePrice.case_id == case_id).order_by(ReferencePrice.id.desc())
+    )
+    seen = []
+    for pricing in rows:
+        try:
+            custody_service.visible_custody(session, actor, pricing.custody_id)
+        except NotFound:
+            continue
+        seen.append(pricing)
+    return seen
