@@ -80,6 +80,20 @@ def seed_demo(force: bool = typer.Option(False, help="Seed even if the database 
     print_logins()
 
 
+@app.command("demo-reset")
+def demo_reset(yes: bool = typer.Option(False, "--yes", help="Really empty the database")) -> None:
+    """Start the demo over: empty the database (every table, by the migrations down and up) and seed it."""
+    from api.demo.reset import reset
+    from car_enforce.core.db import get_database
+
+    if not yes:
+        typer.echo("this empties the whole database; run again with --yes", err=True)
+        raise typer.Exit(2)
+    reset(get_database())
+    typer.echo("demo region seeded afresh")
+    print_logins()
+
+
 def print_logins() -> None:
     from api.demo import seed as demo
 

@@ -117,7 +117,9 @@ class Login:
     who: str
     username: str
     role: Role
-    organisation: str  # a county code, "city" (the intermediate court), a center's code, or "operator"
+    # a county code (its court), "JJ" + a county code (its traffic-police brigade), "city" (the intermediate
+    # court), a center's code, or "operator"
+    organisation: str
     display_name: str
     phone: str = ""
 
@@ -156,6 +158,24 @@ LOGINS = (
         "AUX-PY",
         "平阳站工作人员",
         "13800000999",
+    ),
+    Login(
+        "辅助事务办理中心（温州鹿城站）",
+        "lucheng.center",
+        Role.CENTER_STAFF,
+        "AUX-LC",
+        "鹿城站工作人员",
+        "13800000998",
+    ),
+    Login(
+        "平阳县公安局交通警察大队", "pingyang.police", Role.POLICE_ADAPTER, "JJ330326", "平阳交警大队值班民警"
+    ),
+    Login(
+        "温州市公安局交通警察支队鹿城大队",
+        "lucheng.police",
+        Role.POLICE_ADAPTER,
+        "JJ330302",
+        "鹿城交警大队值班民警",
     ),
 )
 

@@ -92,7 +92,7 @@ def seed(session: Session) -> None:
             jurisdiction_id=place.id,
             contact_phone=county.court_phone,
         )
-        create_organisation(
+        owners[f"JJ{county.code}"] = create_organisation(
             session,
             actor=SEED,
             kind=OrgKind.POLICE_UNIT,

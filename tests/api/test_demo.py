@@ -8,13 +8,25 @@ import httpx
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from sqlalchemy import func, select
 
 from api.demo import seed as demo
+from api.demo.reset import reset
+from car_enforce.cases.models import EnforcementCase
+from car_enforce.cases.schemas import CaseCreate
+from car_enforce.cases.service import open_case
 from car_enforce.core.clock import MovableClock
 from car_enforce.core.db import Database
+from car_enforce.core.identity.models import User
+from car_enforce.core.identity.service import principal_of_user
 from car_enforce.core.settings import Settings, get_settings
+from car_enforce.custody.models import Custody
+from car_enforce.watches.models import Watch
+from tests.api_helpers import case_body
 from tests.live import serve
 from valuation.reference_price import rules, sending
+
+COUNTED = (EnforcementCase, Custody, Watch, User)
 
 
 def test_demo_region_logins_keys_and_watch_scopes(app: FastAPI, db: Database, clock: MovableClock) -> None:
@@ -112,4 +124,24 @@ def test_the_demo_car_in_custody_gets_its_reference_price_from_the_simulated_pla
         assert [r["platform"] for r in pricing["requests"]] == ["platform-a", "platform-b", "platform-c"]
         assert pricing["price_fen"] == rules.mean_fen(
             [r["reports"][0]["result_fen"] for r in pricing["requests"]]
+        )
+
+
+def test_the_demo_starts_over_with_the_same_ids(db: Database, clock: MovableClock) -> None:
+    with db.unit_of_work() as s:
+        demo.seed(s)
+        fresh = {model.__tablename__: s.scalar(select(func.count()).select_from(model)) for model in COUNTED}
+    with db.unit_of_work() as s:  # what a visitor did to the demo: another case
+        officer = principal_of_user(s.scalars(select(User).where(User.username == "pingyang.officer")).one())
+        open_case(s, actor=officer, data=CaseCreate(**case_body("(2026)浙0326执77号")))
+    reset(db)
+    with db.unit_of_work(read_only=True) as s:
+        again = {model.__tablename__: s.scalar(select(func.count()).select_from(model)) for model in COUNTED}
+        assert again == fresh
+        assert (
+            s.scalar(select(func.min(Custody.id))) == 1
+        )  # ids start again: the README's custody 1 is the BYD
+        assert (
+            s.scalar(select(EnforcementCase.case_number).where(EnforcementCase.case_number.like("%77号")))
+            is None
         )
