@@ -32,6 +32,7 @@ from car_enforce.core.identity.principal import Principal
 from car_enforce.core.settings import get_settings
 from car_enforce.core.timeline import service as timeline
 from car_enforce.custody import service as custody_service
+from car_enforce.sightings import alerts
 from car_enforce.vehicles import service as vehicles
 from car_enforce.watches import service as watches
 from car_enforce.watches.schemas import WatchCreate
@@ -50,7 +51,9 @@ ROLE_NAMES = {
 # The pages each role has, in its menu (later issues add theirs).
 MENUS: dict[Role, tuple[tuple[str, str], ...]] = {
     Role.OFFICER: (("/cases", "我的案件"),),
+    Role.POLICE_ADAPTER: (("/police/alerts", "辖区预警"),),
 }
+LIVE_ROWS = 100  # the alerts a duty desk's page shows; older ones are in the API's feed
 
 
 def render(
@@ -323,6 +326,28 @@ def pricing_page(pricing_id: int, request: Request, session: SessionDep) -> Resp
         status_names=PRICING_STATUS_NAMES,
         request_names=REQUEST_STATUS_NAMES,
     )
+
+
+@router.get("/police/alerts")
+def police_alerts(request: Request, session: SessionDep) -> Response:
+    """The alerts routed to the unit, newest first; new ones appear as they come (live.js polls the rows)."""
+    who = web.require(request, session, Role.POLICE_ADAPTER)
+    assert who.organisation_id is not None
+    rows = alerts.recent_dispatches(session, who.organisation_id, LIVE_ROWS)
+    cursor = rows[0].seq if rows else alerts.newest_dispatch_seq(session)
+    return render(request, "police_alerts.html", who=who, rows=rows, cursor=cursor)
+
+
+@router.get("/police/alerts/rows")
+def police_alert_rows(request: Request, session: SessionDep, after: int = 0) -> Response:
+    """The rows of alerts routed after ``after``, newest first, for the page to put on top; its cursor in
+    ``X-Cursor``."""
+    who = web.require(request, session, Role.POLICE_ADAPTER)
+    assert who.organisation_id is not None
+    rows = list(reversed(alerts.dispatches_after(session, who.organisation_id, max(after, 0), LIVE_ROWS)))
+    response = render(request, "police_alert_rows.html", who=who, rows=rows)
+    response.headers["X-Cursor"] = str(rows[0].seq if rows else after)
+    return response
 
 
 def _org_name(session: Session, organisation_id: int) -> str:

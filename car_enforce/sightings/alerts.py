@@ -467,3 +467,18 @@ def newest_dispatch_seq(session: Session) -> int:
     """The newest dispatch to any unit: no cursor of the alert feed beyond it was ever handed out."""
     newest = session.scalar(select(AlertDispatch.seq).order_by(AlertDispatch.seq.desc()).limit(1))
     return int(newest or 0)
+
+
+def recent_dispatches(session: Session, unit_id: int, limit: int) -> list[Dispatched]:
+    """The newest alerts routed to a unit, newest first: what its duty desk sees when it opens the page."""
+    rows = session.execute(
+        select(AlertDispatch.seq, Alert, Organisation.name, Organisation.contact_phone, Vehicle.description)
+        .join(Alert, Alert.id == AlertDispatch.alert_id)
+        .join(Watch, Watch.id == Alert.watch_id)
+        .join(Organisation, Organisation.id == Watch.court_id)
+        .join(Vehicle, Vehicle.id == Watch.vehicle_id)
+        .where(AlertDispatch.organisation_id == unit_id)
+        .order_by(AlertDispatch.seq.desc())
+        .limit(limit)
+    ).all()
+    return [Dispatched(*row) for row in rows]

@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from datetime import date
 from typing import Any
 
+import httpx
 import pytest
 from fastapi import FastAPI
 from playwright.sync_api import Browser, Page, sync_playwright
@@ -146,6 +147,31 @@ def test_the_officer_reads_the_reference_price_with_its_reports_notice_and_check
         page.evaluate("url => fetch(url)", f"{demo_site}/reference-prices/{pricing_id}/notice.pdf")
     assert pdf.value.headers["content-type"] == "application/pdf"
     assert look(page, "reference-price") == {}
+
+
+def test_a_police_unit_sees_a_hit_arrive_without_reloading(
+    browser: Browser, demo_site: str, clock: MovableClock
+) -> None:
+    page = browser.new_page()
+    page.set_default_timeout(10000)
+    _log_in(page, demo_site, "pingyang.police")
+    page.wait_for_url(f"{demo_site}/police/alerts")
+    assert page.locator("#alerts tbody tr").count() == 0
+    read = {
+        "plate": "浙C12345",
+        "camera_id": "K104",
+        "read_at": clock.now().isoformat(),
+        "lon": 120.5605,
+        "lat": 27.6715,
+        "datum": "WGS84",
+    }
+    brigade = {"X-Api-Key": demo.KEYS[0].secret}
+    r = httpx.post(f"{demo_site}/api/police/reads", json={"reads": [read]}, headers=brigade, timeout=10)
+    assert r.status_code == 200 and r.json()["hits"] == 1, r.text
+    row = page.locator("#alerts tbody tr").first
+    row.wait_for()  # live.js brings it in: the page is not reloaded
+    assert "浙C12345" in row.inner_text() and "平阳县人民法院" in row.inner_text()
+    assert look(page, "police-alerts") == {}
 
 
 def test_a_wrong_password_is_said_in_chinese_and_nothing_else_happens(
