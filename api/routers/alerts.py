@@ -6,17 +6,15 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query
 from fastapi.responses import Response
-from sqlalchemy import select
 
 from api.deps import Allow, IdempotencyDep, Officer, PoliceAdapter, SessionDep
 from api.errors import ErrorOut, responses
 from car_enforce.core.db import RowId
-from car_enforce.core.errors import CursorBeyondEnd, Forbidden, NotFound
-from car_enforce.core.files import evidence
+from car_enforce.core.errors import CursorBeyondEnd, Forbidden
 from car_enforce.core.identity.models import Role
 from car_enforce.core.identity.principal import Principal
 from car_enforce.sightings import alerts, cameras
-from car_enforce.sightings.models import AlertStatus, Sighting
+from car_enforce.sightings.models import AlertStatus
 from car_enforce.sightings.reads import checked_place
 from car_enforce.sightings.schemas import (
     AlertDecision,
@@ -54,10 +52,10 @@ def list_alerts(
 def get_alert(alert_id: RowId, session: SessionDep, who: Viewer) -> AlertDetailOut:
     """One alert with every read of its pass (the evidence)."""
     alert = alerts.visible_alert(session, who, alert_id)
-    sightings = session.scalars(
-        select(Sighting).where(Sighting.alert_id == alert.id).order_by(Sighting.read_at)
+    return AlertDetailOut(
+        **AlertOut.of(alert).model_dump(),
+        evidence=[SightingOut.of(s) for s in alerts.sightings_of(session, alert)],
     )
-    return AlertDetailOut(**AlertOut.of(alert).model_dump(), evidence=[SightingOut.of(s) for s in sightings])
 
 
 @router.get(
@@ -72,15 +70,8 @@ def get_evidence(
     reference: str = Path(max_length=80, pattern=r"^sha256:[0-9a-f]{64}\.[a-z0-9]{1,8}$"),
 ) -> Response:
     """An image kept with one of the alert's reads."""
-    alert = alerts.visible_alert(session, who, alert_id)
-    owned = any(
-        reference in (images or [])
-        for images in session.scalars(select(Sighting.images).where(Sighting.alert_id == alert.id))
-    )
-    if not owned:
-        raise NotFound(f"alert {alert_id} has no evidence {reference}")
-    media = "image/png" if reference.endswith(".png") else "image/jpeg"
-    return Response(evidence.read(reference), media_type=media)
+    content, media = alerts.evidence_image(session, who, alert_id, reference)
+    return Response(content, media_type=media)
 
 
 @router.post("/api/alerts/{alert_id}/confirm", response_model=AlertOut, responses=responses(404, 409, 422))

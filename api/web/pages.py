@@ -33,8 +33,10 @@ from car_enforce.core.settings import get_settings
 from car_enforce.core.timeline import service as timeline
 from car_enforce.custody import service as custody_service
 from car_enforce.sightings import alerts
+from car_enforce.sightings.models import Alert, AlertStatus
 from car_enforce.vehicles import service as vehicles
 from car_enforce.watches import service as watches
+from car_enforce.watches.models import Watch
 from car_enforce.watches.schemas import WatchCreate
 from valuation.reference_price import check, objections, rules, serving
 from valuation.reference_price import service as pricing
@@ -50,7 +52,7 @@ ROLE_NAMES = {
 }
 # The pages each role has, in its menu (later issues add theirs).
 MENUS: dict[Role, tuple[tuple[str, str], ...]] = {
-    Role.OFFICER: (("/cases", "我的案件"),),
+    Role.OFFICER: (("/cases", "我的案件"), ("/alerts", "预警核实")),
     Role.POLICE_ADAPTER: (("/police/alerts", "辖区预警"),),
 }
 LIVE_ROWS = 100  # the alerts a duty desk's page shows; older ones are in the API's feed
@@ -348,6 +350,60 @@ def police_alert_rows(request: Request, session: SessionDep, after: int = 0) -> 
     response = render(request, "police_alert_rows.html", who=who, rows=rows)
     response.headers["X-Cursor"] = str(rows[0].seq if rows else after)
     return response
+
+
+@router.get("/alerts")
+def officer_alerts(request: Request, session: SessionDep) -> Response:
+    """Possible hits on the court's watches waiting for the officer, with each read's plate and images;
+    below them the court's recent alerts."""
+    who = web.require(request, session, Role.OFFICER)
+    assert who.organisation_id is not None
+    pending = alerts.alerts_of_court(
+        session, who.organisation_id, status=AlertStatus.PENDING, limit=50, offset=0
+    )
+    recent = alerts.alerts_of_court(session, who.organisation_id, status=None, limit=50, offset=0)
+    return render(
+        request,
+        "alerts.html",
+        who=who,
+        pending=[(a, alerts.sightings_of(session, a), _watched_plate(session, a)) for a in pending],
+        recent=[a for a in recent if a.status != AlertStatus.PENDING],
+    )
+
+
+def _watched_plate(session: Session, alert: Alert) -> str:
+    watch = session.get(Watch, alert.watch_id)
+    return watch.vehicle.plate_as_written if watch is not None else ""
+
+
+@router.post("/alerts/{alert_id}/{verb}")
+def decide_alert(
+    alert_id: int,
+    verb: str,
+    request: Request,
+    session: SessionDep,
+    note: Annotated[str, Form(max_length=500)] = "",
+    csrf: Annotated[str, Form(max_length=128)] = "",
+) -> Response:
+    """The officer's word on a possible hit: it is the car (confirm: routed to the police of the place) or
+    another one (reject)."""
+    who = web.require(request, session, Role.OFFICER)
+    web.check_csrf(request, csrf)
+    alert = alerts.visible_alert(session, who, alert_id)
+    if verb == "confirm":
+        alerts.confirm(session, actor=who, alert=alert, note=note.strip())
+    elif verb == "reject":
+        alerts.reject(session, actor=who, alert=alert, note=note.strip())
+    else:
+        raise NotFound(f"no such decision {verb!r}")
+    return RedirectResponse("/alerts", status_code=303)
+
+
+@router.get("/alerts/{alert_id}/evidence/{reference}")
+def alert_image(alert_id: int, reference: str, request: Request, session: SessionDep) -> Response:
+    who = web.require(request, session, Role.OFFICER, Role.POLICE_ADAPTER, Role.ADMIN)
+    content, media = alerts.evidence_image(session, who, alert_id, reference)
+    return Response(content, media_type=media, headers={"Cache-Control": "private, max-age=3600"})
 
 
 def _org_name(session: Session, organisation_id: int) -> str:

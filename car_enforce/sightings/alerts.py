@@ -27,6 +27,7 @@ from car_enforce.core import clock, events, zh
 from car_enforce.core.access import Scope, own, owned_through
 from car_enforce.core.errors import NotFound
 from car_enforce.core.events import OFFICER, DomainEvent, Notice
+from car_enforce.core.files import evidence
 from car_enforce.core.geo.index import cached_index
 from car_enforce.core.geo.service import overlapping_jurisdiction_ids
 from car_enforce.core.identity.models import Organisation, OrgKind, Role
@@ -35,7 +36,7 @@ from car_enforce.core.timeline.models import TimelineEvent
 from car_enforce.sightings import transitions
 from car_enforce.sightings.index import Match
 from car_enforce.sightings.matching import MatchKind
-from car_enforce.sightings.models import Alert, AlertDispatch, AlertKind, AlertStatus, Camera
+from car_enforce.sightings.models import Alert, AlertDispatch, AlertKind, AlertStatus, Camera, Sighting
 from car_enforce.sightings.reads import PlateRead
 from car_enforce.vehicles.models import Vehicle
 from car_enforce.watches.models import Watch
@@ -482,3 +483,23 @@ def recent_dispatches(session: Session, unit_id: int, limit: int) -> list[Dispat
         .limit(limit)
     ).all()
     return [Dispatched(*row) for row in rows]
+
+
+def sightings_of(session: Session, alert: Alert) -> list[Sighting]:
+    """Every read of the alert's pass, in the order they were read (the evidence)."""
+    return list(
+        session.scalars(select(Sighting).where(Sighting.alert_id == alert.id).order_by(Sighting.read_at))
+    )
+
+
+def evidence_image(session: Session, actor: Principal, alert_id: int, reference: str) -> tuple[bytes, str]:
+    """An image kept with one of the alert's reads, and its media type; NotFound unless the caller sees the
+    alert and the image is one of its reads'."""
+    alert = visible_alert(session, actor, alert_id)
+    owned = any(
+        reference in (images or [])
+        for images in session.scalars(select(Sighting.images).where(Sighting.alert_id == alert.id))
+    )
+    if not owned:
+        raise NotFound(f"alert {alert_id} has no evidence {reference}")
+    return evidence.read(reference), "image/png" if reference.endswith(".png") else "image/jpeg"

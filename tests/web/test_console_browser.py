@@ -13,7 +13,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 from playwright.sync_api import Browser, Page, sync_playwright
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from api.demo import seed as demo
 from car_enforce.core.clock import MovableClock
@@ -22,6 +22,7 @@ from car_enforce.core.identity.models import User
 from car_enforce.core.identity.service import principal_of_user
 from car_enforce.core.settings import Settings, get_settings
 from car_enforce.custody.models import Custody
+from car_enforce.sightings.models import AlertDispatch
 from tests.live import serve
 from tests.web.browser_helpers import OVERFLOW_JS, SCREENSHOTS, WIDTHS, chromium_or_skip
 from valuation.reference_price import online, sending
@@ -172,6 +173,36 @@ def test_a_police_unit_sees_a_hit_arrive_without_reloading(
     row.wait_for()  # live.js brings it in: the page is not reloaded
     assert "浙C12345" in row.inner_text() and "平阳县人民法院" in row.inner_text()
     assert look(page, "police-alerts") == {}
+
+
+def test_an_officer_confirms_a_possible_hit_and_it_goes_to_the_police_of_the_place(
+    browser: Browser, demo_site: str, clock: MovableClock, db: Database
+) -> None:
+    read = {
+        "plate": "浙C1Z345",  # 2 read as Z: a look-alike of the watched 浙C12345
+        "camera_id": "K104",
+        "read_at": clock.now().isoformat(),
+        "lon": 120.5605,
+        "lat": 27.6715,
+        "datum": "WGS84",
+    }
+    brigade = {"X-Api-Key": demo.KEYS[0].secret}
+    r = httpx.post(f"{demo_site}/api/police/reads", json={"reads": [read]}, headers=brigade, timeout=10)
+    assert r.status_code == 200, r.text
+    page = browser.new_page()
+    page.set_default_timeout(5000)
+    _log_in(page, demo_site, "pingyang.officer")
+    page.goto(f"{demo_site}/alerts")
+    card = page.locator("section.card").first
+    assert "浙C1Z345" in card.inner_text() and "浙C12345" in card.inner_text()
+    assert look(page, "alerts") == {}
+    card.locator("input[name=note]").first.fill("车身颜色与型号一致")
+    card.get_by_role("button", name="确认是目标车辆").click()
+    page.wait_for_url(f"{demo_site}/alerts")
+    assert page.get_by_text("没有待核实的疑似预警").is_visible()
+    assert page.locator("table.list tbody tr").first.inner_text().count("已推送交警") == 1
+    with db.unit_of_work(read_only=True) as s:
+        assert s.scalar(select(func.count()).select_from(AlertDispatch)) == 1  # routed to the brigade
 
 
 def test_a_wrong_password_is_said_in_chinese_and_nothing_else_happens(
