@@ -25,7 +25,7 @@ from api.web import session as web
 from api.web.words import EVENT_NAMES, PRICING_STATUS_NAMES, REQUEST_STATUS_NAMES, SKIP_NAMES
 from car_enforce.cases import service as cases
 from car_enforce.core import clock, zh
-from car_enforce.core.errors import DomainError, NotFound, Unauthenticated
+from car_enforce.core.errors import DomainError, InvalidInput, NotFound, Unauthenticated
 from car_enforce.core.identity import service as identity
 from car_enforce.core.identity.models import Organisation, Role
 from car_enforce.core.identity.principal import Principal
@@ -54,6 +54,7 @@ ROLE_NAMES = {
 MENUS: dict[Role, tuple[tuple[str, str], ...]] = {
     Role.OFFICER: (("/cases", "我的案件"), ("/alerts", "预警核实")),
     Role.POLICE_ADAPTER: (("/police/alerts", "辖区预警"),),
+    Role.CENTER_STAFF: (("/center", "到站与在库"),),
 }
 LIVE_ROWS = 100  # the alerts a duty desk's page shows; older ones are in the API's feed
 
@@ -285,7 +286,7 @@ def issue_watch(
             case_id,
             status_code=exc.status_code,
             form=form,
-            form_errors={_field_of(exc): _explained(exc)},
+            form_errors={_field_of(exc): explained(exc)},
         )
     return RedirectResponse(f"/cases/{case_id}#watches", status_code=303)
 
@@ -298,8 +299,11 @@ def _field_of(exc: DomainError) -> str:
     return head if head in ("expires_on", "ruling_number", "scope_code", "vehicle_id") else "form"
 
 
-def _explained(exc: DomainError) -> str:
-    return f"{exc.detail}（依据：{exc.rule}）" if exc.rule else exc.detail
+def explained(exc: DomainError) -> str:
+    """A refusal for the person at the form: what is wrong (without the field's name, which the form shows
+    beside it) and the rule it breaks."""
+    text = exc.reason if isinstance(exc, InvalidInput) else exc.detail
+    return f"{text}（依据：{exc.rule}）" if exc.rule else text
 
 
 @router.get("/reference-prices/{pricing_id}")

@@ -18,8 +18,9 @@ from car_enforce.captures import transitions as capture_transitions
 from car_enforce.captures.models import Capture, CaptureStatus
 from car_enforce.core import clock, events, zh
 from car_enforce.core.access import Scope, own
-from car_enforce.core.errors import Conflict, Forbidden, InvalidInput
+from car_enforce.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from car_enforce.core.events import APPLICANTS, OFFICER, DomainEvent, Notice
+from car_enforce.core.files import evidence
 from car_enforce.core.files.photos import CheckedPhoto, checked_photo
 from car_enforce.core.identity.models import Role
 from car_enforce.core.identity.principal import Principal
@@ -441,3 +442,13 @@ def list_custody(
     if status is not None:
         query = query.where(Custody.status == status)
     return list(session.scalars(query.order_by(Custody.id.desc()).limit(limit).offset(offset)))
+
+
+def intake_photo(session: Session, actor: Principal, custody_id: int, position: int) -> tuple[bytes, str]:
+    """One intake photo of a custody the caller sees, and its media type; NotFound otherwise."""
+    held = visible_custody(session, actor, custody_id)
+    photo = next((p for p in held.photos if p.position == position), None)
+    if photo is None:
+        raise NotFound(f"custody {custody_id} has no photo {position}")
+    media = "image/png" if photo.evidence_ref.endswith(".png") else "image/jpeg"
+    return evidence.read(photo.evidence_ref), media

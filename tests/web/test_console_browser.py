@@ -4,9 +4,11 @@ wider than its box."""
 
 from __future__ import annotations
 
+import base64
 import time
 from collections.abc import Iterator
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -23,6 +25,7 @@ from car_enforce.core.identity.service import principal_of_user
 from car_enforce.core.settings import Settings, get_settings
 from car_enforce.custody.models import Custody
 from car_enforce.sightings.models import AlertDispatch
+from tests.capture_helpers import PNG_BASE64
 from tests.live import serve
 from tests.web.browser_helpers import OVERFLOW_JS, SCREENSHOTS, WIDTHS, chromium_or_skip
 from valuation.reference_price import online, sending
@@ -203,6 +206,69 @@ def test_an_officer_confirms_a_possible_hit_and_it_goes_to_the_police_of_the_pla
     assert page.locator("table.list tbody tr").first.inner_text().count("已推送交警") == 1
     with db.unit_of_work(read_only=True) as s:
         assert s.scalar(select(func.count()).select_from(AlertDispatch)) == 1  # routed to the brigade
+
+
+def test_a_clerk_takes_a_car_in_and_inspects_it_the_grade_following_the_scores(
+    browser: Browser, demo_site: str, clock: MovableClock, tmp_path: Path
+) -> None:
+    report = {
+        "report_number": "PY-WEB-0001",
+        "plate": "浙C12345",
+        "captured_at": clock.now().isoformat(),
+        "place": {"lon": 120.5605, "lat": 27.6715, "datum": "WGS84", "address": "平阳县昆阳镇"},
+        "officers": [{"name": "陈警官", "badge_number": "033261"}],
+        "handover": {"registration_certificate": True, "keys": 2, "belongings": [], "notes": ""},
+    }
+    brigade = {"X-Api-Key": demo.KEYS[0].secret}
+    r = httpx.post(f"{demo_site}/api/police/captures", json=report, headers=brigade, timeout=10)
+    assert r.status_code == 201, r.text
+    photos = []
+    for side, colour in (("front", b"\x01"), ("back", b"\x02"), ("left", b"\x03"), ("right", b"\x04")):
+        path = tmp_path / f"{side}.png"
+        path.write_bytes(base64.b64decode(PNG_BASE64) + colour)  # bytes after IEND: four distinct files
+        photos.append(str(path))
+
+    page = browser.new_page()
+    page.set_default_timeout(5000)
+    _log_in(page, demo_site, "pingyang.center")
+    page.wait_for_url(f"{demo_site}/center")
+    assert look(page, "center") == {}
+    page.get_by_role("button", name="登记到站").click()
+    page.wait_for_url("**/intake")
+    page.fill("input[name=bay]", "B-03")
+    page.fill("input[name=fuel_percent]", "40")
+    page.fill("input[name=keys_received]", "2")
+    page.check("input[value=registration_certificate]")
+    page.fill("input[name=custodian_name]", "李保管")
+    page.set_input_files("input[name=photos]", photos[:3])
+    page.get_by_role("button", name="确认入库").click()
+    assert (
+        page.locator("span.error").inner_text() == "请至少拍摄4张照片（车辆前、后、左、右）"
+    )  # refused, the form kept
+    assert page.input_value("input[name=bay]") == "B-03"
+    page.set_input_files("input[name=photos]", photos)
+    page.fill("input[name=keys_received]", "2")
+    page.get_by_role("button", name="确认入库").click()
+    page.wait_for_url("**/center/custody/*")
+    assert page.locator(".photos img").count() == 4
+    # Every intake photo is shown to the clerk (each one served, not only listed).
+    page.wait_for_function("() => [...document.images].every(i => i.complete && i.naturalWidth > 0)")
+    assert look(page, "custody") == {}
+
+    page.get_by_text("开始检测").click()
+    assert page.inner_text("#score") == "100" and page.inner_text("#grade") == "一级"
+    page.fill("input[name=inspector_name]", "王检测员")
+    page.fill("input[name=item_E01]", "0")  # 3 points lost
+    page.fill("input[name=item_S06]", "0")  # 2 more
+    page.fill("input[name=item_B06]", "0")
+    page.fill("input[name=item_R04]", "0")
+    page.fill("input[name=item_D06]", "0")
+    page.fill("input[name=item_E07]", "0")  # 12 lost in all: 88, 二级
+    assert page.inner_text("#score") == "88" and page.inner_text("#grade") == "二级"  # without a reload
+    assert look(page, "inspection") == {}
+    page.get_by_role("button", name="提交检测结果").click()
+    page.wait_for_url("**/center/custody/*")
+    assert "88分" in page.inner_text("main") and "二级" in page.inner_text("main")
 
 
 def test_a_wrong_password_is_said_in_chinese_and_nothing_else_happens(

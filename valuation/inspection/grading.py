@@ -28,6 +28,11 @@ def technical_grade(score: int, *, accident: bool) -> int:
     return next((grade for lowest, grade in _BANDS if score >= lowest), _LOWEST_GRADE_BY_SCORE)
 
 
+def grade_bands() -> dict[str, object]:
+    """The bands as data, for a form that shows the grade as the items are scored (the same numbers)."""
+    return {"bands": [list(b) for b in _BANDS], "lowest": _LOWEST_GRADE_BY_SCORE, "names": GRADE_NAMES}
+
+
 def grade_name(grade: int) -> str:
     """The grade as the report prints it: 一级 … 五级."""
     return GRADE_NAMES[grade]

@@ -1,0 +1,251 @@
+"""The center clerk's pages: cars on their way and at the gate, the intake form (photos from a phone's
+camera), the cars in custody, and the inspection form generated from the checklist."""
+
+from __future__ import annotations
+
+import base64
+import json
+
+from fastapi import APIRouter, Request, Response
+from fastapi.responses import HTMLResponse, RedirectResponse
+from pydantic import ValidationError
+from sqlalchemy.orm import Session
+from starlette.datastructures import UploadFile
+
+from api.deps import SessionDep
+from api.web import session as web
+from api.web.pages import PageRoute, explained, render
+from car_enforce.captures import service as captures
+from car_enforce.captures.models import CaptureStatus
+from car_enforce.captures.schemas import ArrivalIn
+from car_enforce.core.errors import DomainError, InvalidInput
+from car_enforce.core.files.photos import PhotoIn
+from car_enforce.core.identity.models import Role
+from car_enforce.core.identity.principal import Principal
+from car_enforce.custody import service as custody
+from car_enforce.custody.models import CustodyStatus
+from car_enforce.custody.schemas import BelongingIn, IntakeIn, PaperKind
+from valuation.inspection import service as inspections
+from valuation.inspection.checklist import checklist
+from valuation.inspection.grading import grade_bands
+from valuation.inspection.schemas import InspectionIn, ItemScoreIn
+
+router = APIRouter(route_class=PageRoute, include_in_schema=False)
+PAPER_NAMES = {
+    PaperKind.REGISTRATION_CERTIFICATE: "机动车行驶证",
+    PaperKind.REGISTRATION_BOOK: "机动车登记证书",
+    PaperKind.INSURANCE_POLICY: "交强险保单",
+    PaperKind.INSPECTION_MARK: "检验合格标志",
+    PaperKind.PURCHASE_INVOICE: "购车发票",
+}
+MIN_INTAKE_PHOTOS = 4
+
+
+def _clerk(request: Request, session: Session) -> Principal:
+    return web.require(request, session, Role.CENTER_STAFF)
+
+
+@router.get("/center")
+def center_home(request: Request, session: SessionDep) -> Response:
+    who = _clerk(request, session)
+    coming = captures.list_captures(session, who, status=CaptureStatus.IN_TRANSIT, limit=100, offset=0)
+    arrived = captures.list_captures(session, who, status=CaptureStatus.ARRIVED, limit=100, offset=0)
+    held = custody.list_custody(session, who, status=CustodyStatus.IN_CUSTODY, limit=200, offset=0)
+    return render(request, "center.html", who=who, coming=coming, arrived=arrived, held=held)
+
+
+@router.post("/center/captures/{capture_id}/arrive")
+async def arrive(capture_id: int, request: Request, session: SessionDep) -> Response:
+    who = _clerk(request, session)
+    form = await request.form()
+    web.check_csrf(request, str(form.get("csrf", "")))
+    capture = captures.visible_capture(session, who, capture_id)
+    captures.record_arrival(session, actor=who, capture=capture, data=ArrivalIn())
+    return RedirectResponse(f"/center/captures/{capture_id}/intake", status_code=303)
+
+
+def _intake_page(
+    request: Request,
+    session: Session,
+    who: Principal,
+    capture_id: int,
+    *,
+    status_code: int = 200,
+    errors: dict[str, str] | None = None,
+    form: dict[str, str] | None = None,
+) -> HTMLResponse:
+    capture = captures.visible_capture(session, who, capture_id)
+    return render(
+        request,
+        "intake.html",
+        status_code=status_code,
+        who=who,
+        capture=capture,
+        papers=PAPER_NAMES,
+        errors=errors or {},
+        form=form or {},
+        min_photos=MIN_INTAKE_PHOTOS,
+    )
+
+
+@router.get("/center/captures/{capture_id}/intake")
+def intake_form(capture_id: int, request: Request, session: SessionDep) -> Response:
+    return _intake_page(request, session, _clerk(request, session), capture_id)
+
+
+def _int_or_none(text: str) -> int | None:
+    return int(text) if text.strip() else None
+
+
+def _belongings(text: str) -> list[BelongingIn]:
+    """One line an item: "雨伞" or "雨伞 × 2"."""
+    items = []
+    for line in text.splitlines():
+        name, _, count = line.replace("×", "x").partition(" x ")
+        if name.strip():
+            items.append(
+                BelongingIn(item=name.strip(), quantity=int(count) if count.strip().isdigit() else 1)
+            )
+    return items
+
+
+@router.post("/center/captures/{capture_id}/intake")
+async def intake(capture_id: int, request: Request, session: SessionDep) -> Response:
+    """Take the car in: the form as multipart, its photos taken on the spot (at least four sides)."""
+    who = _clerk(request, session)
+    form = await request.form()
+    web.check_csrf(request, str(form.get("csrf", "")))
+    capture = captures.visible_capture(session, who, capture_id)
+    fields = {k: str(v) for k, v in form.multi_items() if isinstance(v, str) and k != "csrf"}
+    photos = []
+    for upload in form.getlist("photos"):
+        if isinstance(upload, UploadFile) and upload.filename:
+            content = await upload.read()
+            photos.append(
+                PhotoIn(caption=upload.filename[:200], content_base64=base64.b64encode(content).decode())
+            )
+    try:
+        if len(photos) < MIN_INTAKE_PHOTOS:
+            raise InvalidInput("photos", f"请至少拍摄{MIN_INTAKE_PHOTOS}张照片（车辆前、后、左、右）")
+        data = IntakeIn(
+            bay=fields.get("bay", ""),
+            odometer_km=_int_or_none(fields.get("odometer_km", "")),
+            fuel_percent=_int_or_none(fields.get("fuel_percent", "")),
+            charge_percent=_int_or_none(fields.get("charge_percent", "")),
+            keys_received=int(fields.get("keys_received") or 0),
+            papers=[PaperKind(p) for p in form.getlist("papers") if isinstance(p, str)],
+            belongings=_belongings(fields.get("belongings", "")),
+            condition_notes=fields.get("condition_notes", ""),
+            custodian_name=fields.get("custodian_name", ""),
+            photos=photos,
+        )
+        with session.begin_nested():
+            taken = custody.take_in(session, actor=who, capture=capture, data=data)
+    except DomainError as exc:
+        field = getattr(exc, "field", "form")
+        text = explained(exc)
+        return _intake_page(
+            request,
+            session,
+            who,
+            capture_id,
+            status_code=exc.status_code,
+            errors={field if isinstance(field, str) else "form": text},
+            form=fields,
+        )
+    except ValidationError as exc:
+        errors = {str(e["loc"][0]): f"填写有误：{e['msg']}" for e in exc.errors()}
+        return _intake_page(request, session, who, capture_id, status_code=422, errors=errors, form=fields)
+    except ValueError as exc:
+        return _intake_page(
+            request, session, who, capture_id, status_code=422, errors={"form": str(exc)}, form=fields
+        )
+    return RedirectResponse(f"/center/custody/{taken.id}", status_code=303)
+
+
+@router.get("/center/custody/{custody_id}")
+def custody_page(custody_id: int, request: Request, session: SessionDep) -> Response:
+    who = _clerk(request, session)
+    held = custody.visible_custody(session, who, custody_id)
+    try:
+        inspection = inspections.inspection_of_custody(session, who, custody_id)
+    except DomainError:
+        inspection = None
+    return render(request, "custody.html", who=who, c=held, inspection=inspection, papers=PAPER_NAMES)
+
+
+@router.get("/center/custody/{custody_id}/photos/{position}")
+def custody_photo(custody_id: int, position: int, request: Request, session: SessionDep) -> Response:
+    """An intake photo, for whoever sees the custody (its court, its center)."""
+    who = web.require(request, session, Role.CENTER_STAFF, Role.OFFICER, Role.ADMIN)
+    content, media = custody.intake_photo(session, who, custody_id, position)
+    return Response(content, media_type=media, headers={"Cache-Control": "private, max-age=3600"})
+
+
+def _inspection_page(
+    request: Request,
+    session: Session,
+    who: Principal,
+    custody_id: int,
+    *,
+    status_code: int = 200,
+    errors: dict[str, str] | None = None,
+    form: dict[str, str] | None = None,
+) -> HTMLResponse:
+    held = custody.visible_custody(session, who, custody_id)
+    return render(
+        request,
+        "inspection.html",
+        status_code=status_code,
+        who=who,
+        c=held,
+        checklist=checklist(),
+        bands=json.dumps(grade_bands(), ensure_ascii=False),
+        errors=errors or {},
+        form=form or {},
+    )
+
+
+@router.get("/center/custody/{custody_id}/inspection")
+def inspection_form(custody_id: int, request: Request, session: SessionDep) -> Response:
+    return _inspection_page(request, session, _clerk(request, session), custody_id)
+
+
+@router.post("/center/custody/{custody_id}/inspection")
+async def inspect(custody_id: int, request: Request, session: SessionDep) -> Response:
+    who = _clerk(request, session)
+    form = await request.form()
+    web.check_csrf(request, str(form.get("csrf", "")))
+    held = custody.visible_custody(session, who, custody_id)
+    fields = {k: str(v) for k, v in form.multi_items() if isinstance(v, str) and k != "csrf"}
+    try:
+        items = [
+            ItemScoreIn(code=item.code, score=int(fields.get(f"item_{item.code}") or item.points))
+            for _, item in checklist().items
+        ]
+        data = InspectionIn(
+            inspector_name=fields.get("inspector_name", ""),
+            odometer_km=_int_or_none(fields.get("odometer_km", "")),
+            items=items,
+            summary=fields.get("summary", ""),
+        )
+        with session.begin_nested():
+            inspections.record_inspection(session, actor=who, custody=held, data=data)
+    except DomainError as exc:
+        text = explained(exc)
+        return _inspection_page(
+            request, session, who, custody_id, status_code=exc.status_code, errors={"form": text}, form=fields
+        )
+    except ValidationError as exc:
+        errors = {str(e["loc"][0]): f"填写有误：{e['msg']}" for e in exc.errors()}
+        return _inspection_page(
+            request, session, who, custody_id, status_code=422, errors=errors, form=fields
+        )
+    except ValueError as exc:
+        return _inspection_page(
+            request, session, who, custody_id, status_code=422, errors={"form": str(exc)}, form=fields
+        )
+    return RedirectResponse(f"/center/custody/{custody_id}", status_code=303)
+
+
+__all__ = ["router"]
