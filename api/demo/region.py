@@ -118,7 +118,7 @@ class Login:
     username: str
     role: Role
     # a county code (its court), "JJ" + a county code (its traffic-police brigade), "city" (the intermediate
-    # court), a center's code, or "operator"
+    # court), a center's code, "operator", or "public" (people who belong to no institution)
     organisation: str
     display_name: str
     phone: str = ""
@@ -166,6 +166,14 @@ LOGINS = (
         "AUX-LC",
         "鹿城站工作人员",
         "13800000998",
+    ),
+    Login(
+        "温州某某小额贷款股份有限公司（平阳案申请执行人）",
+        "pingyang.applicant",
+        Role.APPLICANT,
+        "public",
+        "平阳案申请执行人",
+        "13900000001",
     ),
     Login(
         "平阳县公安局交通警察大队", "pingyang.police", Role.POLICE_ADAPTER, "JJ330326", "平阳交警大队值班民警"

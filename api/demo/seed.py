@@ -17,7 +17,7 @@ from api.demo.custody import seed_custody
 from api.simulators.inquiry import demo_platforms
 from car_enforce.cases.models import EnforcementCase, PartyKind
 from car_enforce.cases.schemas import CaseCreate, PartyIn
-from car_enforce.cases.service import open_case
+from car_enforce.cases.service import link_applicant, open_case
 from car_enforce.core import clock
 from car_enforce.core.identity.models import Organisation, OrgKind, Role
 from car_enforce.core.identity.principal import Principal
@@ -80,7 +80,8 @@ def seed(session: Session) -> None:
         jurisdiction_id=city.id,
         contact_phone=phone,
     )
-    owners: dict[str, Organisation] = {"operator": operator, "city": intermediate}
+    public = create_organisation(session, actor=SEED, kind=OrgKind.PUBLIC, name="社会公众", code="PUBLIC")
+    owners: dict[str, Organisation] = {"operator": operator, "city": intermediate, "public": public}
     for county in region.COUNTIES:
         place = places[county.code]
         owners[county.code] = create_organisation(
@@ -178,6 +179,7 @@ def seed(session: Session) -> None:
             )
     officers = {name: principal_of_user(u) for name, u in users.items() if u.role == Role.OFFICER}
     _seed_cases(session, officers)
+    _link_applicant(session, officers["pingyang.officer"], users["pingyang.applicant"].id)
     _seed_valuation(session, [org for org in owners.values() if org.kind == OrgKind.COURT])
     seed_custody(
         session,
@@ -194,6 +196,15 @@ DEMO_APPRAISAL_FIRMS = (
     "浙江丙诚资产评估有限公司",
     "浙江丁衡资产评估有限公司",
 )
+
+
+def _link_applicant(session: Session, officer: Principal, user_id: int) -> None:
+    """The Pingyang case's creditor follows its case with its own login."""
+    case = session.scalars(
+        select(EnforcementCase).where(EnforcementCase.case_number.like("%浙0326执1234号"))
+    ).one()
+    creditor = next(p for p in case.parties if p.role == "applicant")
+    link_applicant(session, actor=officer, case=case, party_id=creditor.id, user_id=user_id)
 
 
 def _seed_valuation(session: Session, courts: list[Organisation]) -> None:

@@ -55,6 +55,7 @@ MENUS: dict[Role, tuple[tuple[str, str], ...]] = {
     Role.OFFICER: (("/cases", "我的案件"), ("/alerts", "预警核实")),
     Role.POLICE_ADAPTER: (("/police/alerts", "辖区预警"),),
     Role.CENTER_STAFF: (("/center", "到站与在库"),),
+    Role.APPLICANT: (("/my-cases", "我的案件进展"),),
 }
 LIVE_ROWS = 100  # the alerts a duty desk's page shows; older ones are in the API's feed
 

@@ -76,3 +76,24 @@ SKIP_NAMES: dict[str, str] = {
     "law_requires_appraisal": "法律规定须委托评估",
     "failed": "未获有效结果",
 }
+
+# The steps an applicant (申请执行人) is shown, in plain words: what happened to the debtor's car, nothing
+# of the court's internal work (alerts to verify, method passes, notices to platforms).
+APPLICANT_STEPS: dict[str, str] = {
+    "case.opened": "法院已立案执行",
+    "watch.issued": "法院已对被执行人的车辆发起查控（布控）",
+    "watch.renewed": "法院已续行查控",
+    "watch.lifted": "法院已解除查控",
+    "watch.lapsed": "查控期限届满",
+    "capture.reported": "车辆已被公安交警查获扣押",
+    "capture.arrived": "车辆已运抵辅助事务办理中心",
+    "custody.taken_in": "车辆已入库保管",
+    "inspection.recorded": "车辆已完成检测",
+    "reference_price.opened": "法院已启动确定处置参考价",
+    "reference_price.online_started": "法院已向询价平台发起网络询价",
+    "reference_price.fixed": "车辆处置参考价已确定",
+    "reference_price.notice_issued": "参考价通知书已送达",
+    "reference_price.repriced": "参考价经异议后重新确定",
+    "reference_price.expired": "参考价有效期届满，将重新询价",
+    "custody.released": "车辆已出库",
+}

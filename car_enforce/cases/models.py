@@ -54,5 +54,7 @@ class Party(Base):
     # Resident ID number (person) or unified social credit code (company); shown masked only.
     id_number: Mapped[str] = mapped_column(String(32))
     phone: Mapped[str] = mapped_column(String(32), default="")
+    # The applicant's own login (申请执行人 account), linked by the court: it sees this case's steps.
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"), index=True)
 
     case: Mapped[EnforcementCase] = relationship(back_populates="parties")

@@ -13,9 +13,9 @@ from car_enforce.cases.models import CaseStatus, EnforcementCase, Party, PartyKi
 from car_enforce.cases.schemas import CaseCreate, PartyIn
 from car_enforce.core import clock, events
 from car_enforce.core.access import Scope, own
-from car_enforce.core.errors import Conflict, InvalidInput
+from car_enforce.core.errors import Conflict, Forbidden, InvalidInput
 from car_enforce.core.events import DomainEvent
-from car_enforce.core.identity.models import Organisation, OrgKind, Role
+from car_enforce.core.identity.models import Organisation, OrgKind, Role, User
 from car_enforce.core.identity.principal import Principal
 
 _PHONE = re.compile(r"^(1[3-9]\d{9}|0\d{2,3}-?\d{7,8})$")
@@ -108,3 +108,50 @@ def debtor_of(case: EnforcementCase, party_id: int) -> Party:
         if party.id == party_id and party.role == PartyRole.DEBTOR:
             return party
     raise InvalidInput("owner_party_id", f"party {party_id} is not a debtor of case {case.case_number}")
+
+
+def link_applicant(
+    session: Session, *, actor: Principal, case: EnforcementCase, party_id: int, user_id: int
+) -> Party:
+    """Give an applicant's own login (申请执行人) sight of this case, through its party; the court does it.
+    Linking the same account again changes nothing."""
+    if not (
+        actor.role == Role.ADMIN or (actor.role == Role.OFFICER and actor.organisation_id == case.court_id)
+    ):
+        raise Forbidden("only an officer of the case's court links an applicant's account")
+    party = next((p for p in case.parties if p.id == party_id and p.role == PartyRole.APPLICANT), None)
+    if party is None:
+        raise InvalidInput("party_id", f"party {party_id} is not an applicant of case {case.case_number}")
+    user = session.get(User, user_id)
+    if user is None or user.role != Role.APPLICANT or not user.active:
+        raise InvalidInput("user_id", f"user {user_id} is not an active applicant account")
+    if party.user_id == user.id:
+        return party
+    if party.user_id is not None:
+        raise Conflict(f"party {party_id} is linked to another account already")
+    party.user_id = user.id
+    session.flush()
+    events.record(
+        session,
+        actor,
+        DomainEvent(
+            kind="case.applicant_linked",
+            subject=f"case:{case.id}",
+            case_id=case.id,
+            data={"party_id": party.id, "user_id": user.id},
+        ),
+    )
+    return party
+
+
+def cases_of_applicant(session: Session, actor: Principal) -> list[tuple[EnforcementCase, Party]]:
+    """The cases an applicant's account is linked to, each with its party, the newest first."""
+    if actor.role != Role.APPLICANT or actor.user_id is None:
+        return []
+    rows = session.execute(
+        select(EnforcementCase, Party)
+        .join(Party, Party.case_id == EnforcementCase.id)
+        .where(Party.user_id == actor.user_id, Party.role == PartyRole.APPLICANT)
+        .order_by(EnforcementCase.id.desc())
+    ).all()
+    return [(case, party) for case, party in rows]

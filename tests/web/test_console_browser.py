@@ -271,6 +271,21 @@ def test_a_clerk_takes_a_car_in_and_inspects_it_the_grade_following_the_scores(
     assert "88分" in page.inner_text("main") and "二级" in page.inner_text("main")
 
 
+def test_the_applicant_sees_where_the_case_stands_in_plain_words_and_the_texts_sent(
+    browser: Browser, demo_site: str
+) -> None:
+    page = browser.new_page()
+    page.set_default_timeout(5000)
+    _log_in(page, demo_site, "pingyang.applicant")
+    page.wait_for_url(f"{demo_site}/my-cases")
+    steps = page.locator("ol.steps li").all_inner_texts()
+    assert any("法院已立案执行" in s for s in steps)
+    assert any("车辆已被公安交警查获扣押" in s for s in steps) and "车辆已完成检测" in steps[-1]
+    assert not any("method_passed" in s or "." in s.split(" ")[-1] for s in steps)  # nothing internal
+    assert page.locator("ul.texts li").count() >= 1  # the texts it was sent about its case
+    assert look(page, "my-cases") == {}
+
+
 def test_a_wrong_password_is_said_in_chinese_and_nothing_else_happens(
     browser: Browser, demo_site: str
 ) -> None:

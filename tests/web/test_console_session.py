@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
+import pytest
 from fastapi import FastAPI
 from fastapi.routing import iter_route_contexts
 from fastapi.testclient import TestClient
@@ -13,12 +14,14 @@ from sqlalchemy.orm import Session
 
 from api.web.pages import PageRoute
 from car_enforce.cases.schemas import CaseCreate
-from car_enforce.cases.service import open_case
+from car_enforce.cases.service import cases_of_applicant, link_applicant, open_case
 from car_enforce.core.clock import MovableClock
 from car_enforce.core.db import Database
-from car_enforce.core.identity.models import User
+from car_enforce.core.errors import Forbidden, InvalidInput
+from car_enforce.core.identity.models import OrgKind, Role, User
 from car_enforce.core.identity.principal import Principal
-from car_enforce.core.identity.service import principal_of_user
+from car_enforce.core.identity.service import create_organisation, create_user, principal_of_user
+from car_enforce.core.timeline.models import TimelineEvent
 from car_enforce.vehicles.schemas import VehicleCreate
 from car_enforce.vehicles.service import register_vehicle
 from car_enforce.watches.models import Watch
@@ -216,3 +219,41 @@ def test_an_officer_issues_a_watch_from_the_case_page_and_a_term_too_long_shows_
         with db.unit_of_work(read_only=True) as s:
             watch = s.scalar(select(Watch))
             assert watch is not None and str(watch.expires_on) == "2028-11-23"
+
+
+def test_an_applicant_account_is_linked_by_the_court_to_an_applicant_party_only_once(
+    db: Database, world: factories.World
+) -> None:
+    with db.unit_of_work() as s:
+        officer = _principal(s, "py.officer")
+        case = open_case(s, actor=officer, data=CaseCreate(**case_body()))
+        public = create_organisation(s, actor=factories.SYSTEM, kind=OrgKind.PUBLIC, name="公众", code="PUB")
+        account = create_user(
+            s,
+            actor=factories.SYSTEM,
+            organisation_id=public.id,
+            username="creditor",
+            password=PASSWORD,
+            role=Role.APPLICANT,
+            display_name="申请执行人",
+        )
+        creditor = next(p for p in case.parties if p.role == "applicant")
+        debtor = next(p for p in case.parties if p.role == "debtor")
+        with pytest.raises(InvalidInput):
+            link_applicant(s, actor=officer, case=case, party_id=debtor.id, user_id=account.id)
+        with pytest.raises(Forbidden):
+            link_applicant(
+                s, actor=_principal(s, "lc.officer"), case=case, party_id=creditor.id, user_id=account.id
+            )
+        link_applicant(s, actor=officer, case=case, party_id=creditor.id, user_id=account.id)
+        link_applicant(
+            s, actor=officer, case=case, party_id=creditor.id, user_id=account.id
+        )  # again: nothing
+        linked = cases_of_applicant(s, principal_of_user(account))
+        assert [(c.case_number, p.id) for c, p in linked] == [(case.case_number, creditor.id)]
+        events = s.scalar(
+            select(func.count())
+            .select_from(TimelineEvent)
+            .where(TimelineEvent.kind == "case.applicant_linked")
+        )
+        assert events == 1

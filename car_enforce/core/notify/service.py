@@ -219,3 +219,18 @@ def create_subscription(
         ),
     )
     return subscription, secret
+
+
+def texts_to(session: Session, phone: str, *, limit: int = 50) -> list[Notification]:
+    """The text messages queued or sent to a phone, the newest first (what a person was told)."""
+    number = _normalise_phone(phone)
+    if not number:
+        return []
+    return list(
+        session.scalars(
+            select(Notification)
+            .where(Notification.channel == Channel.SMS, Notification.recipient == number)
+            .order_by(Notification.id.desc())
+            .limit(limit)
+        )
+    )
