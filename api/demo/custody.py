@@ -6,7 +6,6 @@ from __future__ import annotations
 import base64
 import struct
 import zlib
-from datetime import timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -46,7 +45,7 @@ def _png(rgb: tuple[int, int, int]) -> str:
 
 
 def seed_custody(session: Session, *, brigade: Principal, staff: Principal) -> Custody:
-    """The car captured three hours ago, arrived, taken in and inspected at the Pingyang center."""
+    """The car captured, arrived, taken in and inspected at the Pingyang center as the demo is seeded."""
     now = clock.now()
     capture, _ = report_capture(
         session,
@@ -54,15 +53,14 @@ def seed_custody(session: Session, *, brigade: Principal, staff: Principal) -> C
         data=CaptureReport(
             report_number="PY-DEMO-0001",
             plate=PLATE,
-            captured_at=now - timedelta(hours=3),
-            departed_at=now - timedelta(hours=2, minutes=40),
+            captured_at=now,  # the watches were issued by this same seed a moment ago
             place=PlaceIn(lon=PLACE[0], lat=PLACE[1], datum="WGS84", address="平阳县昆阳镇万全大道"),
             officers=[OfficerIn(name="陈警官", badge_number="033261")],
             handover=HandoverIn(registration_certificate=True, keys=2, belongings=["充电枪一把"], notes=""),
             photos=[PhotoIn(caption="车辆左前方", content_base64=_png((30, 60, 160)))],
         ),
     )
-    record_arrival(session, actor=staff, capture=capture, data=ArrivalIn(arrived_at=now - timedelta(hours=2)))
+    record_arrival(session, actor=staff, capture=capture, data=ArrivalIn())
     custody = take_in(
         session,
         actor=staff,
@@ -76,7 +74,6 @@ def seed_custody(session: Session, *, brigade: Principal, staff: Principal) -> C
             belongings=[BelongingIn(item="充电枪", quantity=1)],
             condition_notes="左前门轻微划痕",
             custodian_name="李保管",
-            taken_in_at=now - timedelta(hours=1, minutes=30),
             photos=[
                 PhotoIn(caption=side, content_base64=_png(rgb))
                 for side, rgb in (
@@ -94,7 +91,6 @@ def seed_custody(session: Session, *, brigade: Principal, staff: Principal) -> C
         custody=custody,
         data=InspectionIn(
             inspector_name="王检测员",
-            inspected_at=now - timedelta(hours=1),
             odometer_km=52_300,
             items=[
                 ItemScoreIn(code=item.code, score=item.points - LOST.get(item.code, 0))

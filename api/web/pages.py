@@ -16,24 +16,27 @@ from fastapi import APIRouter, Form, Request, Response
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.routing import APIRoute
 from pydantic import ValidationError
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from api.demo import region as demo_region
 from api.demo import seed as demo_seed
 from api.deps import SessionDep
+from api.web import regionmap
 from api.web import session as web
 from api.web.words import EVENT_NAMES, PRICING_STATUS_NAMES, REQUEST_STATUS_NAMES, SKIP_NAMES
 from car_enforce.cases import service as cases
 from car_enforce.core import clock, zh
 from car_enforce.core.errors import DomainError, InvalidInput, NotFound, Unauthenticated
 from car_enforce.core.identity import service as identity
-from car_enforce.core.identity.models import Organisation, Role
+from car_enforce.core.identity.models import Organisation, OrgKind, Role
 from car_enforce.core.identity.principal import Principal
 from car_enforce.core.settings import get_settings
 from car_enforce.core.timeline import service as timeline
 from car_enforce.custody import service as custody_service
 from car_enforce.sightings import alerts
 from car_enforce.sightings.models import Alert, AlertStatus
+from car_enforce.stages import figures
 from car_enforce.vehicles import service as vehicles
 from car_enforce.watches import service as watches
 from car_enforce.watches.models import Watch
@@ -52,7 +55,8 @@ ROLE_NAMES = {
 }
 # The pages each role has, in its menu (later issues add theirs).
 MENUS: dict[Role, tuple[tuple[str, str], ...]] = {
-    Role.OFFICER: (("/cases", "我的案件"), ("/alerts", "预警核实")),
+    Role.OFFICER: (("/cases", "我的案件"), ("/alerts", "预警核实"), ("/command", "指挥中心")),
+    Role.ADMIN: (("/command", "指挥中心"),),
     Role.POLICE_ADAPTER: (("/police/alerts", "辖区预警"),),
     Role.CENTER_STAFF: (("/center", "到站与在库"),),
     Role.APPLICANT: (("/my-cases", "我的案件进展"),),
@@ -409,6 +413,41 @@ def alert_image(alert_id: int, reference: str, request: Request, session: Sessio
     who = web.require(request, session, Role.OFFICER, Role.POLICE_ADAPTER, Role.ADMIN)
     content, media = alerts.evidence_image(session, who, alert_id, reference)
     return Response(content, media_type=media, headers={"Cache-Control": "private, max-age=3600"})
+
+
+@router.get("/command")
+def command_center(request: Request, session: SessionDep) -> Response:
+    """指挥中心: the region's map with the centers and the recent captures and hits, the journey's times
+    against the seed's anchors, and the deviation warnings. An officer sees the court's own; the operator,
+    every court's."""
+    who = web.require(request, session, Role.OFFICER, Role.ADMIN)
+    court_id = who.organisation_id if who.role == Role.OFFICER else None
+    found = figures.figures(session, court_id)
+    drawn = regionmap.region_map(session)
+    places: list[tuple[float | None, float | None, str, str]] = [
+        (c.lon, c.lat, "center", c.name)
+        for c in session.scalars(select(Organisation).where(Organisation.kind == OrgKind.AUX_CENTER))
+    ]
+    places += [(c.lon, c.lat, "capture", f"扣押 {c.plate_reported or ''}") for c in found.captures]
+    places += [
+        (a.lon, a.lat, "hit", f"预警 {a.plate}") for a in alerts.recent_hits(session, court_id, limit=200)
+    ]
+    dots = [
+        dot
+        for lon, lat, kind, title in places
+        if drawn is not None and lon is not None and lat is not None
+        if (dot := drawn.dot(lon, lat, kind, title)) is not None
+    ]
+    return render(
+        request,
+        "command.html",
+        who=who,
+        f=found,
+        m=drawn,
+        dots=dots,
+        anchors={"watch": figures.WATCH_TO_CAPTURE_DAYS, "listing": figures.SEIZURE_TO_LISTING_WORKING_DAYS},
+        stage_words={"intake": "扣押→入库", "inspection": "入库→检测", "reference_price": "检测→参考价"},
+    )
 
 
 def _org_name(session: Session, organisation_id: int) -> str:

@@ -503,3 +503,11 @@ def evidence_image(session: Session, actor: Principal, alert_id: int, reference:
     if not owned:
         raise NotFound(f"alert {alert_id} has no evidence {reference}")
     return evidence.read(reference), "image/png" if reference.endswith(".png") else "image/jpeg"
+
+
+def recent_hits(session: Session, court_id: int | None, *, limit: int) -> list[Alert]:
+    """The newest hits (and confirmed possible hits) on one court's watches, or on every court's."""
+    query = select(Alert).where(Alert.status.in_((AlertStatus.OPEN, AlertStatus.CLOSED)))
+    if court_id is not None:
+        query = query.where(Alert.watch_id.in_(select(Watch.id).where(Watch.court_id == court_id)))
+    return list(session.scalars(query.order_by(Alert.id.desc()).limit(limit)))

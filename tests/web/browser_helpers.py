@@ -25,7 +25,7 @@ OVERFLOW_JS = """
     found.push('the page is wider than the window: ' + document.documentElement.scrollWidth + 'px');
   }
   for (const el of document.querySelectorAll('body *')) {
-    if (el.closest('.scroll') || el.clientWidth === 0) continue;
+    if (el.closest('.scroll') || el.closest('svg') || el.clientWidth === 0) continue;
     const style = getComputedStyle(el);
     if (style.overflowX !== 'visible' && style.overflowX !== 'clip') continue;
     if (el.scrollWidth > el.clientWidth + 1) {

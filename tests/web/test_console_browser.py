@@ -286,6 +286,20 @@ def test_the_applicant_sees_where_the_case_stands_in_plain_words_and_the_texts_s
     assert look(page, "my-cases") == {}
 
 
+def test_the_command_center_draws_the_region_and_shows_the_figures(browser: Browser, demo_site: str) -> None:
+    page = browser.new_page()
+    page.set_default_timeout(5000)
+    _log_in(page, demo_site, "admin")
+    page.wait_for_url(f"{demo_site}/command")
+    assert page.locator("svg path.area").count() >= 11  # Wenzhou's counties, from their own polygons
+    assert page.locator("circle.dot.center").count() == 2
+    assert page.locator("circle.dot.capture").count() == 1  # the demo's BYD, seized in Pingyang
+    figures = page.locator("table.figures tbody tr").first.inner_text()
+    assert "布控→扣押" in figures and "1" in figures
+    assert page.locator("svg.bars rect").count() == 3
+    assert look(page, "command") == {}
+
+
 def test_a_wrong_password_is_said_in_chinese_and_nothing_else_happens(
     browser: Browser, demo_site: str
 ) -> None:
