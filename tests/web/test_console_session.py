@@ -27,6 +27,7 @@ from car_enforce.vehicles.service import register_vehicle
 from car_enforce.watches.models import Watch
 from tests import factories
 from tests.api_helpers import PASSWORD, VIN, case_body
+from tests.custody_helpers import in_custody
 
 SCRIPT = "<script>alert('x')</script>"
 
@@ -257,3 +258,23 @@ def test_an_applicant_account_is_linked_by_the_court_to_an_applicant_party_only_
             .where(TimelineEvent.kind == "case.applicant_linked")
         )
         assert events == 1
+
+
+def test_a_clerk_of_one_center_cannot_see_another_centers_car_by_changing_the_id(
+    app: FastAPI, db: Database, world: factories.World, centers: factories.Centers, clock: MovableClock
+) -> None:
+    built = in_custody(db, world.pingyang_key, centers.pingyang, tariff_from=clock.now().date(), intake={})
+    custody_id = built.custody["id"]
+    with TestClient(app) as client:
+        _log_in(client, "py.center")
+        assert client.get(f"/center/custody/{custody_id}").status_code == 200
+        assert client.get(f"/center/custody/{custody_id}/photos/0").status_code == 200
+    with TestClient(app) as other:
+        _log_in(other, "hz.center")
+        for path in (
+            f"/center/custody/{custody_id}",
+            f"/center/custody/{custody_id}/photos/0",
+            f"/center/custody/{custody_id}/inspection",
+        ):
+            r = other.get(path)
+            assert r.status_code == 404 and "未找到" in r.text, path  # not even told it exists
