@@ -13,6 +13,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 from car_enforce.cases.models import Party
+from car_enforce.core.calendar.service import load_calendar
 from car_enforce.core.clock import MovableClock
 from car_enforce.core.db import Database
 from car_enforce.core.identity.models import OrgKind
@@ -20,6 +21,7 @@ from car_enforce.core.identity.service import create_organisation
 from car_enforce.core.notify.models import Notification
 from car_enforce.core.timeline.models import TimelineEvent
 from tests import factories
+from tests.api_helpers import VIN
 from tests.pricing_helpers import (
     FACTS,
     ONLINE_REASON,
@@ -30,6 +32,7 @@ from tests.pricing_helpers import (
     inspected_car,
     open_online,
 )
+from valuation.reference_price import online
 from valuation.reference_price.models import Appraisal, InquiryRequest, PriceObjection, ReferencePrice
 
 pytestmark = pytest.mark.usefixtures("centers")
@@ -315,3 +318,33 @@ def test_an_appraisal_gets_two_extensions_of_at_most_15_days(
     with db.unit_of_work(read_only=True) as s:
         firms = list(s.scalars(select(Appraisal.firm_id).order_by(Appraisal.id)))
     assert firms == first["order"][:2]  # the next firm of the drawn order took it
+
+
+def test_a_report_that_beats_the_stored_answer_to_the_request_is_taken_and_the_receipt_kept(
+    client: TestClient, db: Database, car: Inspected
+) -> None:
+    """A fast platform reports before its 202 to our request is stored (they race): the request counts as
+    received then, and the platform's id is kept when the answer is stored after all."""
+    configure_platforms(db, car.car.custody["court_id"], {"platform-a": ("http://127.0.0.1:9/a", SECRET)})
+    pricing_id = open_online(client, car)["id"]
+    report = online.ReportIn(
+        number="PA-1",
+        issued_on=TODAY,
+        valid_until=date(2027, 5, 23),
+        vehicle={"plate": "浙C12345", "vin": VIN},
+        samples=[{"source": "二手车成交", "date": "2026-10-02", "price_fen": 8_000_000}],
+        method="重置成本法",
+        result_fen=8_100_000,
+    )
+    with db.unit_of_work() as s:
+        [request] = s.scalars(select(InquiryRequest))
+        online.take_report(
+            s, request, message_id="msg-1", report=report, correction=False, plate="浙C12345", vin=VIN
+        )
+    with db.unit_of_work() as s:
+        [request] = s.scalars(select(InquiryRequest))
+        assert request.status == "reported" and str(request.due_on) == "2026-11-26"
+        assert online.received(s, request, "remote-7", load_calendar(s)) is False
+        assert request.remote_id == "remote-7"
+        priced = s.get(ReferencePrice, pricing_id)
+        assert priced is not None and priced.price_fen == 8_100_000  # the only platform: its result

@@ -133,8 +133,11 @@ def start_online_for(
 
 
 def received(session: Session, request: InquiryRequest, remote_id: str, calendar: PrcCalendar) -> bool:
-    """The platform took the request: its 3 days run from today (Art. 11). False when known already."""
+    """The platform took the request: its 3 days run from today (Art. 11). False when known already (its
+    report may have come before its answer was stored: then only the platform's id is kept)."""
     if request.status != RequestStatus.TO_SEND:
+        if remote_id and not request.remote_id:
+            request.remote_id = remote_id
         return False
     pricing = session.get(ReferencePrice, request.pricing_id)
     assert pricing is not None
@@ -236,6 +239,10 @@ def take_report(
             f"the inquiry of reference price {pricing.id} is over ({pricing.status}): the report is too late",
             rule="参考价规定 Art. 11",
         )
+    if request.status == RequestStatus.TO_SEND and not correction:
+        # A fast platform reported before its answer to our request was stored (the two race): it has the
+        # request, so it was received, now; its id comes with the stored answer.
+        received(session, request, "", load_calendar(session))
     late = _in_time(pricing, request, clock.today_local(), correction)
     if late:
         raise Conflict(late, rule="参考价规定 Art. 11" if not correction else rules.RULE_CORRECTION)
@@ -293,6 +300,8 @@ def take_extension_request(
     assert pricing is not None
     lock(session, pricing)
     today = clock.today_local()
+    if request.status == RequestStatus.TO_SEND:  # asked before its answer to our request was stored
+        received(session, request, "", load_calendar(session))
     if pricing.status != PricingStatus.INQUIRING or pricing.round != Round.REPORTS:
         raise Conflict(
             "the inquiry's report period is over: no extension can be asked", rule=rules.RULE_EXTENSION

@@ -198,7 +198,9 @@ def _store(database: Database, call: _Call, outcome: str | OutboundError, report
                 (report.failed if request.status == RequestStatus.FAILED else report.retrying).append(
                     request.request_id
                 )
-            elif online.received(session, request, outcome, load_calendar(session)):
+            else:
+                # Taken by the platform: received now, or already (its report may have come first).
+                online.received(session, request, outcome, load_calendar(session))
                 report.received.append(request.request_id)
             return
         notice = session.get(PlatformNotice, call.row_id, with_for_update=True)
