@@ -142,6 +142,8 @@ def login_page(request: Request, session: SessionDep, next: str | None = None) -
         error=None,
     )
     web.set_login_cookie(request, response, value)
+    if web.session_token(request) and web.principal(request, session) is None:
+        response.delete_cookie(web.SESSION_COOKIE, path="/")  # a dead login (expired, revoked, reset)
     return response
 
 
@@ -154,7 +156,7 @@ def login(
     csrf: Annotated[str, Form(max_length=128)] = "",
     next: Annotated[str, Form(max_length=500)] = "/",
 ) -> Response:
-    web.check_csrf(request, csrf)
+    web.check_login_csrf(request, csrf)
     try:
         token, _ = identity.login(
             session, username=username.strip(), password=password, ttl_hours=get_settings().token_ttl_hours
@@ -164,6 +166,7 @@ def login(
             request,
             "login.html",
             status_code=401,
+            csrf=request.cookies.get(web.LOGIN_COOKIE, ""),
             next=_safe_next(next),
             demo=_demo_logins(session),
             demo_password=demo_seed.DEMO_PASSWORD,

@@ -68,16 +68,25 @@ def require(request: Request, session: Session, *roles: Role) -> Principal:
     return who
 
 
-def csrf_token(request: Request) -> str:
-    """The token this browser's forms carry: bound to its session, or to its login cookie before one."""
+def csrf_token(request: Request, session: Session | None = None) -> str:
+    """The token this browser's forms carry: bound to its session, or to its login cookie before one (and
+    when the session cookie it still holds no longer works: a login page must stay usable)."""
     token = session_token(request)
-    if token:
+    if token and (session is None or principal(request, session) is not None):
         return hmac.new(token.encode(), b"csrf", hashlib.sha256).hexdigest()
     return request.cookies.get(LOGIN_COOKIE, "")
 
 
 def check_csrf(request: Request, submitted: str | None) -> None:
-    expected = csrf_token(request)
+    _compare(csrf_token(request), submitted)
+
+
+def check_login_csrf(request: Request, submitted: str | None) -> None:
+    """The login form is checked against its own double-submit cookie, whatever session cookie is left."""
+    _compare(request.cookies.get(LOGIN_COOKIE, ""), submitted)
+
+
+def _compare(expected: str, submitted: str | None) -> None:
     if not expected or not submitted or not hmac.compare_digest(expected.encode(), submitted.encode()):
         raise CsrfRefused("表单已失效或来源不明（CSRF 校验失败），请刷新页面后重新提交")
 

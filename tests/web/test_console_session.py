@@ -121,6 +121,8 @@ def test_logout_ends_the_session_and_a_login_expires(
         _log_in(client)
         clock.advance(timedelta(hours=12, minutes=1))
         assert client.get("/cases", follow_redirects=False).headers["location"] == "/login?next=/cases"
+        _log_in(client, next_page="/cases")  # the dead session cookie does not lock the browser out
+        assert client.get("/cases", follow_redirects=False).status_code == 200
 
 
 def test_an_officer_sees_the_cases_of_the_court_only_and_typed_script_is_text(
