@@ -178,12 +178,13 @@ def create_app(
 
     # The simulated inquiry platforms the demo courts ask, on loopback beside the API (INQUIRY_PROTOCOL.md).
     settings = get_settings()
-    inquiry_sims.mount(
-        app,
-        inquiry_sims.demo_platforms(settings.inquiry_sim_secret),
-        control_key=settings.inquiry_sim_control_key,
-        prefix=INQUIRY_SIM_PREFIX,
-    )
+    if settings.inquiry_simulators:
+        inquiry_sims.mount(
+            app,
+            inquiry_sims.demo_platforms(settings.inquiry_sim_secret),
+            control_key=settings.inquiry_sim_control_key,
+            prefix=INQUIRY_SIM_PREFIX,
+        )
     app.include_router(web_pages.router)  # the console: pages in Chinese under /
     app.include_router(web_center.router)
     app.include_router(web_applicant.router)

@@ -3,7 +3,7 @@ platforms, appraisals, the notice served on the parties and its services, object
 
 Revision ID: 0012
 Revises: 0011
-Create Date: 2026-11-29 03:58:17.447830
+Create Date: 2026-11-29 05:12:58.895343
 """
 
 from collections.abc import Sequence
@@ -98,7 +98,6 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['platform_id'], ['inquiry_platform.organisation_id'], name=op.f('fk_inquiry_request_platform_id_inquiry_platform')),
     sa.ForeignKeyConstraint(['pricing_id'], ['reference_price.id'], name=op.f('fk_inquiry_request_pricing_id_reference_price')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_inquiry_request')),
-    sa.UniqueConstraint('extension_message_id', name=op.f('uq_inquiry_request_extension_message_id')),
     sa.UniqueConstraint('pricing_id', 'platform_id', name=op.f('uq_inquiry_request_pricing_id_platform_id')),
     sa.UniqueConstraint('request_id', name=op.f('uq_inquiry_request_request_id'))
     )
@@ -208,7 +207,7 @@ def upgrade() -> None:
     sa.Column('received_at', car_enforce.core.db.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['request_id'], ['inquiry_request.id'], name=op.f('fk_inquiry_report_request_id_inquiry_request')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_inquiry_report')),
-    sa.UniqueConstraint('message_id', name=op.f('uq_inquiry_report_message_id'))
+    sa.UniqueConstraint('request_id', 'message_id', name=op.f('uq_inquiry_report_request_id_message_id'))
     )
     with op.batch_alter_table('inquiry_report', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_inquiry_report_request_id'), ['request_id'], unique=False)

@@ -56,7 +56,10 @@ class Settings(BaseSettings):
     inquiry_timeout_s: float = 10.0
     inquiry_attempts: int = Field(default=3, ge=1, le=10)
     # The built-in simulated inquiry platforms (/sim/inquiry/<code>): their shared secrets are derived from
-    # this text, and their controls (modes, release) take this key. Development values, like the SMS key.
+    # this text, and their controls (modes, release) take this key. Development values, like the SMS key:
+    # a deployment with real platforms turns the simulators off (CARENFORCE_INQUIRY_SIMULATORS=false), since
+    # anyone who knows these public defaults could drive them.
+    inquiry_simulators: bool = True
     inquiry_sim_secret: str = "carenforce-demo-inquiry-platforms"
     inquiry_sim_control_key: str = "sim-inquiry-key"
 

@@ -133,6 +133,11 @@ def extend(
     require_officer(actor, pricing)
     lock(session, pricing)
     appraisal = _running(session, pricing)
+    if clock.today_local() > appraisal.due_on:
+        raise RuleViolation(
+            f"the report was due by {appraisal.due_on}: a period that has run out is not extended",
+            rule=rules.RULE_APPRAISAL_PERIOD,
+        )
     rules.check_appraisal_extension(len(appraisal.extensions), days)
     appraisal.due_on = load_calendar(session).court_period_end(appraisal.due_on, days).on
     appraisal.extensions = [*appraisal.extensions, days]

@@ -90,11 +90,21 @@ def _parse(body: bytes) -> _ReportMessage | _ExtensionMessage:
         ) from None
 
 
-def _replayed(session: Session, message_id: str) -> dict[str, Any] | None:
-    report = session.scalar(select(InquiryReport).where(InquiryReport.message_id == message_id))
+def _replayed(session: Session, platform: InquiryPlatform, message_id: str) -> dict[str, Any] | None:
+    """The answer already given to this platform's message (its webhook-id), if it was taken before."""
+    ours = select(InquiryRequest.id).where(InquiryRequest.platform_id == platform.organisation_id)
+    report = session.scalar(
+        select(InquiryReport).where(
+            InquiryReport.message_id == message_id, InquiryReport.request_id.in_(ours)
+        )
+    )
     if report is not None:
         return {"ok": True, "report": report.number}
-    if session.scalar(select(InquiryRequest.id).where(InquiryRequest.extension_message_id == message_id)):
+    asked = select(InquiryRequest.id).where(
+        InquiryRequest.platform_id == platform.organisation_id,
+        InquiryRequest.extension_message_id == message_id,
+    )
+    if session.scalar(asked) is not None:
         return {"ok": True, "extension": "asked"}
     return None
 
@@ -105,7 +115,7 @@ def receive(session: Session, code: str, body: bytes, headers: Mapping[str, str]
     message_id = standard_webhooks.verify(
         signing_key(platform.secret), body, headers, now=int(clock.now().timestamp())
     )
-    earlier = _replayed(session, message_id)
+    earlier = _replayed(session, platform, message_id)
     if earlier is not None:
         return earlier
     message = _parse(body)

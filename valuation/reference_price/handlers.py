@@ -20,8 +20,14 @@ def serve_notice(session: Session, recorded: Recorded) -> None:
     pricing = session.get(ReferencePrice, pricing_id) if pricing_id is not None else None
     if pricing is None:
         raise LookupError(f"{recorded.event.kind} names no reference price: nothing to serve")
-    set_aside = frozenset(recorded.event.data.get("set_aside", ()))
-    issue_notice(session, SERVER, pricing, set_aside=set_aside)
+    data = recorded.event.data
+    issue_notice(
+        session,
+        SERVER,
+        pricing,
+        set_aside=frozenset(data.get("set_aside", ())),
+        objected=frozenset(data.get("objected", ())),
+    )
 
 
 def car_left_custody(session: Session, recorded: Recorded) -> None:

@@ -152,7 +152,7 @@ class InquiryRequest(Base):
     due_on: Mapped[date | None] = mapped_column(Date)  # the last day of its 3 days (Art. 11)
     due_provisional: Mapped[bool] = mapped_column(default=False)
     extension_asked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    extension_message_id: Mapped[str | None] = mapped_column(String(128), unique=True)
+    extension_message_id: Mapped[str | None] = mapped_column(String(128))
 
     platform_code: Mapped[str] = mapped_column(String(40))
     reports: Mapped[list[InquiryReport]] = relationship(order_by="InquiryReport.id", lazy="selectin")
@@ -162,10 +162,13 @@ class InquiryReport(Base):
     """A report, or a correction of one, as a platform delivered it (Art. 11–12)."""
 
     __tablename__ = "inquiry_report"
+    # A webhook-id is unique per sender only (Standard Webhooks): a retry is the same message of the same
+    # request, and two platforms may well use the same ids.
+    __table_args__ = (UniqueConstraint("request_id", "message_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     request_id: Mapped[int] = mapped_column(ForeignKey("inquiry_request.id"), index=True)
-    message_id: Mapped[str] = mapped_column(String(128), unique=True)  # webhook-id: a retry is the same
+    message_id: Mapped[str] = mapped_column(String(128))
     correction: Mapped[bool] = mapped_column(default=False)
     number: Mapped[str] = mapped_column(String(64))
     issued_on: Mapped[date] = mapped_column(Date)

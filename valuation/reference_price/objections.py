@@ -173,7 +173,10 @@ def decide_objection(
         {"objection_id": objection.id, "platforms": objection.platforms},
         reason=rules.RULE_OBJECTION,
     )
-    if pricing.status == PricingStatus.PRICED and (upheld or pricing.method == Method.ONLINE):
+    waiting = any(o.status == ObjectionStatus.FILED for o in objections_of(session, pricing))
+    # The price moves once, when the last objection on it is decided: not once per decision, each move
+    # serving a new notice with a new objection period.
+    if pricing.status == PricingStatus.PRICED and not waiting and (upheld or pricing.method == Method.ONLINE):
         _reprice(session, actor, pricing)
     return pricing
 
@@ -220,6 +223,11 @@ def _reprice(session: Session, actor: Principal, pricing: ReferencePrice) -> Non
         actor,
         pricing,
         "reference_price.repriced",
-        {"price_fen": price, "set_aside": sorted(set(results) - set(left)), "results": left},
+        {
+            "price_fen": price,
+            "set_aside": sorted((set(results) - set(left)) & upheld),  # objections upheld (Art. 13)
+            "objected": sorted((set(results) - set(left)) - upheld),  # objected to, not upheld (Art. 13 ¶2)
+            "results": left,
+        },
         reason=rules.RULE_MEAN,
     )

@@ -11,7 +11,7 @@ from __future__ import annotations
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
 from sqlalchemy import select
@@ -159,11 +159,12 @@ def received(session: Session, request: InquiryRequest, remote_id: str, calendar
     return True
 
 
-def send_failed(session: Session, request: InquiryRequest, error: str, *, final: bool) -> None:
-    """A try to deliver the request failed; after the last one the platform is left out of this inquiry."""
+def send_failed(session: Session, request: InquiryRequest, error: str) -> None:
+    """The request could not be delivered (the client's own tries are spent): the platform is left out of
+    this inquiry, and the inquiry is decided if that was the last platform it waited for."""
     request.attempts += 1
     request.last_error = error[:200]
-    if not final or request.status != RequestStatus.TO_SEND:
+    if request.status != RequestStatus.TO_SEND:
         return
     request.status = RequestStatus.FAILED
     pricing = session.get(ReferencePrice, request.pricing_id)
@@ -250,6 +251,8 @@ def take_report(
         rules.check_validity(report.issued_on, report.valid_until)
     except RuleViolation as exc:
         raise Conflict(exc.detail, rule=rules.RULE_VALIDITY) from None
+    if report.valid_until < clock.today_local():
+        raise Conflict(f"the report's validity ended on {report.valid_until}", rule=rules.RULE_VALIDITY)
     if report.result_fen <= 0:
         raise InvalidInput("report.result_fen", "a result is more than 0 fen")
     if not report.samples:
@@ -540,7 +543,3 @@ def inquiring_ids(session: Session) -> list[int]:
             .order_by(ReferencePrice.id)
         )
     )
-
-
-def deadline_passed(request: InquiryRequest, at: datetime) -> bool:
-    return request.due_on is not None and clock.local(at).date() > request.due_on

@@ -20,7 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from car_enforce.cases.models import EnforcementCase
-from car_enforce.core import clock
+from car_enforce.core import clock, sweeps
 from car_enforce.core.calendar.service import load_calendar
 from car_enforce.core.db import Database
 from car_enforce.core.outbound.client import (
@@ -124,7 +124,6 @@ def request_body(session: Session, request: InquiryRequest, settings: Settings) 
 class DispatchReport:
     received: list[str] = field(default_factory=list)  # request ids the platforms took
     failed: list[str] = field(default_factory=list)  # request ids given up
-    retrying: list[str] = field(default_factory=list)
     errors: dict[str, str] = field(default_factory=dict)  # request id → why it failed (no personal data)
     notices_sent: int = 0
     notices_failed: int = 0
@@ -189,15 +188,21 @@ def _calls(session: Session, settings: Settings) -> list[_Call]:
 def _store(database: Database, call: _Call, outcome: str | OutboundError, report: DispatchReport) -> None:
     with database.unit_of_work() as session:
         if call.kind == "request":
+            # The procedure first, then its request: the order a platform's report takes them in too.
+            pricing_id = session.scalar(
+                select(InquiryRequest.pricing_id).where(InquiryRequest.id == call.row_id)
+            )
+            pricing = session.get(ReferencePrice, pricing_id)
+            assert pricing is not None
+            service.lock(session, pricing)
             request = session.get(InquiryRequest, call.row_id, with_for_update=True)
             assert request is not None
             if isinstance(outcome, OutboundError):
                 report.errors[request.request_id] = str(outcome)
                 log.warning("inquiry request %s not taken: %s", request.request_id, outcome)
-                online.send_failed(session, request, str(outcome), final=True)
-                (report.failed if request.status == RequestStatus.FAILED else report.retrying).append(
-                    request.request_id
-                )
+                online.send_failed(session, request, str(outcome))
+                if request.status == RequestStatus.FAILED:
+                    report.failed.append(request.request_id)
             else:
                 # Taken by the platform: received now, or already (its report may have come first).
                 online.received(session, request, outcome, load_calendar(session))
@@ -245,7 +250,10 @@ def send_due(
                 outcome = "sent"
         except OutboundError as exc:
             outcome = exc
-        _store(database, call, outcome, report)
+        try:
+            _store(database, call, outcome, report)
+        except Exception:  # one answer that cannot be stored must not stop the others; the sweep retries
+            log.exception("inquiry %s %s: the answer could not be stored", call.kind, call.key)
 
     try:
         with ThreadPoolExecutor(max_workers=min(8, len(calls)), thread_name_prefix="inquiry") as workers:
@@ -258,16 +266,16 @@ def send_due(
 
 
 def decide_due(database: Database, *, today: date | None = None) -> list[tuple[int, str]]:
-    """The sweep: every running inquiry whose periods are over is decided, one per transaction."""
+    """The sweep: every running inquiry whose periods are over is decided, one per transaction (one that
+    fails is logged and left for the next run; the others go on)."""
     with database.unit_of_work(read_only=True) as session:
         ids = online.inquiring_ids(session)
-    decided: list[tuple[int, str]] = []
-    for pricing_id in ids:
-        with database.unit_of_work() as session:
-            pricing = session.get(ReferencePrice, pricing_id)
-            assert pricing is not None
-            service.lock(session, pricing)
-            outcome = online.decide(session, pricing, load_calendar(session), today=today)
-            if outcome is not None:
-                decided.append((pricing_id, outcome))
-    return decided
+
+    def decide(session: Session, pricing_id: int) -> tuple[int, str] | None:
+        pricing = session.get(ReferencePrice, pricing_id)
+        assert pricing is not None
+        service.lock(session, pricing)
+        outcome = online.decide(session, pricing, load_calendar(session), today=today)
+        return (pricing_id, outcome) if outcome is not None else None
+
+    return sweeps.each(database, "reference-price-decide", ids, decide)

@@ -4,7 +4,7 @@ passed over for a reason its article accepts; fixing the price, whatever method 
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -496,10 +496,6 @@ def _news(session: Session, pricing: ReferencePrice, text: str, key: str) -> tup
         Notice(OFFICER, custody.watch_id, f"被扣押车辆{plate}{text}", key),
         Notice(APPLICANTS, custody.watch_id, f"被执行人车辆{plate}{text}"),
     )
-
-
-def steps_of(pricing: ReferencePrice) -> Sequence[PricingStep]:
-    return pricing.steps
 
 
 __all__ = [

@@ -80,6 +80,7 @@ def content_of(
     on: date,
     *,
     set_aside: frozenset[str] = frozenset(),
+    objected: frozenset[str] = frozenset(),
 ) -> NoticeContent:
     custody = session.get(Custody, pricing.custody_id)
     case = session.get(EnforcementCase, pricing.case_id)
@@ -92,8 +93,8 @@ def content_of(
                 platform_name=name,
                 report_number=report_number,
                 result_fen=fen,
-                counted=code not in set_aside,
-                note="异议成立，不计入" if code in set_aside else "",
+                counted=code not in set_aside | objected,
+                note=_left_out(code, set_aside, objected),
             )
             for code, name, report_number, fen in counted_results(session, pricing)
         )
@@ -113,6 +114,14 @@ def content_of(
         valid_until=pricing.valid_until,
         center_check_fen=_center_check(session, pricing),
     )
+
+
+def _left_out(code: str, set_aside: frozenset[str], objected: frozenset[str]) -> str:
+    if code in set_aside:
+        return "异议成立"
+    if code in objected:
+        return "已被提出异议（第十三条第二款）"
+    return ""
 
 
 def _appraisal_result(session: Session, pricing: ReferencePrice) -> tuple[NoticeResult, ...]:
@@ -142,7 +151,12 @@ def _served_on(channel: ServiceChannel, today: date, calendar: PrcCalendar) -> d
 
 
 def issue_notice(
-    session: Session, actor: Principal, pricing: ReferencePrice, *, set_aside: frozenset[str] = frozenset()
+    session: Session,
+    actor: Principal,
+    pricing: ReferencePrice,
+    *,
+    set_aside: frozenset[str] = frozenset(),
+    objected: frozenset[str] = frozenset(),
 ) -> PriceNotice:
     """Number and keep the notice, and serve it on every party of the case (Art. 21)."""
     now = clock.now()
@@ -151,7 +165,7 @@ def issue_notice(
     session.add(notice)
     session.flush()
     notice.number = notice_number(pricing, notice.id, today)
-    content = content_of(session, pricing, notice.number, today, set_aside=set_aside)
+    content = content_of(session, pricing, notice.number, today, set_aside=set_aside, objected=objected)
     notice.content = to_json(content)
     calendar = load_calendar(session)
     case = session.get(EnforcementCase, pricing.case_id)

@@ -8,9 +8,9 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from car_enforce.core import clock
+from car_enforce.core import clock, sweeps
 from car_enforce.core.db import Database
-from car_enforce.core.errors import Conflict
+from car_enforce.core.errors import Conflict, DomainError
 from car_enforce.core.identity.principal import Principal
 from car_enforce.custody.models import Custody, CustodyStatus
 from valuation.reference_price import online, rules
@@ -92,8 +92,13 @@ def expire(session: Session, pricing: ReferencePrice, today: date) -> ReferenceP
     session.flush()
     session.refresh(fresh)
     if pricing.method == Method.ONLINE:
-        # Asked on the court's behalf, for the reason the officer gave the first time.
-        online.start_online_for(session, actor=SYSTEM, pricing=fresh, reason=pricing.online_reason)
+        # Asked on the court's behalf, for the reason the officer gave the first time; if that cannot be
+        # (no platform configured any more), the new procedure waits open for the officer instead.
+        try:
+            with session.begin_nested():
+                online.start_online_for(session, actor=SYSTEM, pricing=fresh, reason=pricing.online_reason)
+        except DomainError:
+            session.refresh(fresh)
     return fresh
 
 
@@ -108,15 +113,14 @@ def expire_due(database: Database, *, today: date | None = None) -> list[int]:
                 .order_by(ReferencePrice.id)
             )
         )
-    opened: list[int] = []
-    for pricing_id in ids:
-        with database.unit_of_work() as session:
-            pricing = session.get(ReferencePrice, pricing_id)
-            assert pricing is not None
-            fresh = expire(session, pricing, day)
-            if fresh is not None:
-                opened.append(fresh.id)
-    return opened
+
+    def expire_one(session: Session, pricing_id: int) -> int | None:
+        pricing = session.get(ReferencePrice, pricing_id)
+        assert pricing is not None
+        fresh = expire(session, pricing, day)
+        return fresh.id if fresh is not None else None
+
+    return sweeps.each(database, "reference-price-expire", ids, expire_one)
 
 
 def award_fee(session: Session, pricing: ReferencePrice, final_price_fen: int) -> list[InquiryFee]:
