@@ -8,13 +8,12 @@ import json
 
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import HTMLResponse, RedirectResponse
-from pydantic import ValidationError
 from sqlalchemy.orm import Session
 from starlette.datastructures import UploadFile
 
 from api.deps import SessionDep
 from api.web import session as web
-from api.web.pages import PageRoute, explained, render
+from api.web.pages import PageRoute, refusal, render
 from car_enforce.captures import service as captures
 from car_enforce.captures.models import CaptureStatus
 from car_enforce.captures.schemas import ArrivalIn
@@ -141,25 +140,9 @@ async def intake(capture_id: int, request: Request, session: SessionDep) -> Resp
         )
         with session.begin_nested():
             taken = custody.take_in(session, actor=who, capture=capture, data=data)
-    except DomainError as exc:
-        field = getattr(exc, "field", "form")
-        text = explained(exc)
-        return _intake_page(
-            request,
-            session,
-            who,
-            capture_id,
-            status_code=exc.status_code,
-            errors={field if isinstance(field, str) else "form": text},
-            form=fields,
-        )
-    except ValidationError as exc:
-        errors = {str(e["loc"][0]): f"填写有误：{e['msg']}" for e in exc.errors()}
-        return _intake_page(request, session, who, capture_id, status_code=422, errors=errors, form=fields)
-    except ValueError as exc:
-        return _intake_page(
-            request, session, who, capture_id, status_code=422, errors={"form": str(exc)}, form=fields
-        )
+    except (DomainError, ValueError) as exc:
+        status, errors = refusal(exc)
+        return _intake_page(request, session, who, capture_id, status_code=status, errors=errors, form=fields)
     return RedirectResponse(f"/center/custody/{taken.id}", status_code=303)
 
 
@@ -231,19 +214,10 @@ async def inspect(custody_id: int, request: Request, session: SessionDep) -> Res
         )
         with session.begin_nested():
             inspections.record_inspection(session, actor=who, custody=held, data=data)
-    except DomainError as exc:
-        text = explained(exc)
+    except (DomainError, ValueError) as exc:
+        status, errors = refusal(exc)
         return _inspection_page(
-            request, session, who, custody_id, status_code=exc.status_code, errors={"form": text}, form=fields
-        )
-    except ValidationError as exc:
-        errors = {str(e["loc"][0]): f"填写有误：{e['msg']}" for e in exc.errors()}
-        return _inspection_page(
-            request, session, who, custody_id, status_code=422, errors=errors, form=fields
-        )
-    except ValueError as exc:
-        return _inspection_page(
-            request, session, who, custody_id, status_code=422, errors={"form": str(exc)}, form=fields
+            request, session, who, custody_id, status_code=status, errors=errors, form=fields
         )
     return RedirectResponse(f"/center/custody/{custody_id}", status_code=303)
 

@@ -7,7 +7,7 @@ page and comes back.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Collection, Coroutine
 from datetime import date
 from typing import Annotated, Any
 from urllib.parse import quote, urlsplit
@@ -280,31 +280,27 @@ def issue_watch(
         data = WatchCreate(
             vehicle_id=vehicle_id, ruling_number=ruling_number, scope_code=scope_code, expires_on=until
         )
-    except ValidationError as exc:
-        problems = {str(e["loc"][0]): f"填写有误：{e['msg']}" for e in exc.errors()}
-        return _case_page(request, session, who, case_id, status_code=422, form=form, form_errors=problems)
-    try:
         with session.begin_nested():  # a refusal leaves nothing half-written behind the re-shown form
             watches.issue_watch(session, actor=who, case=case, data=data)
-    except DomainError as exc:
-        return _case_page(
-            request,
-            session,
-            who,
-            case_id,
-            status_code=exc.status_code,
-            form=form,
-            form_errors={_field_of(exc): explained(exc)},
-        )
+    except (DomainError, ValueError) as exc:
+        status, problems = refusal(exc, form)
+        return _case_page(request, session, who, case_id, status_code=status, form=form, form_errors=problems)
     return RedirectResponse(f"/cases/{case_id}#watches", status_code=303)
 
 
-def _field_of(exc: DomainError) -> str:
-    field = getattr(exc, "field", None)
-    if isinstance(field, str):
-        return field
-    head = exc.detail.split(" ", 1)[0]
-    return head if head in ("expires_on", "ruling_number", "scope_code", "vehicle_id") else "form"
+def refusal(exc: DomainError | ValueError, fields: Collection[str] = ()) -> tuple[int, dict[str, str]]:
+    """A form's refusal as a page shows it: the status, and each message by the field it concerns ("form"
+    when it concerns none): the schema's own checks, a value that is not a number or a date, or a rule (a
+    rule's message that starts with one of the form's ``fields`` goes beside that field)."""
+    if isinstance(exc, DomainError):
+        field = getattr(exc, "field", None)
+        if not isinstance(field, str):
+            head = exc.detail.split(" ", 1)[0]
+            field = head if head in fields else "form"
+        return exc.status_code, {field: explained(exc)}
+    if isinstance(exc, ValidationError):
+        return 422, {str(e["loc"][0]) if e["loc"] else "form": f"填写有误：{e['msg']}" for e in exc.errors()}
+    return 422, {"form": f"填写有误：{exc}"}
 
 
 def explained(exc: DomainError) -> str:
