@@ -39,8 +39,8 @@ from car_enforce.sightings.models import Alert, AlertStatus
 from car_enforce.stages import figures
 from car_enforce.vehicles import service as vehicles
 from car_enforce.watches import service as watches
-from car_enforce.watches.models import Watch
-from car_enforce.watches.schemas import WatchCreate
+from car_enforce.watches.models import LiftReason, Watch
+from car_enforce.watches.schemas import WatchCreate, WatchLift, WatchRenew
 from valuation.reference_price import check, objections, rules, serving
 from valuation.reference_price import service as pricing
 
@@ -358,6 +358,39 @@ def police_alert_rows(request: Request, session: SessionDep, after: int = 0) -> 
     response = render(request, "police_alert_rows.html", who=who, rows=rows)
     response.headers["X-Cursor"] = str(rows[0].seq if rows else after)
     return response
+
+
+@router.post("/cases/{case_id}/watches/{watch_id}/{verb}")
+def change_watch(
+    case_id: int,
+    watch_id: int,
+    verb: str,
+    request: Request,
+    session: SessionDep,
+    ruling_number: Annotated[str, Form(max_length=64)] = "",
+    reason: Annotated[str, Form(max_length=32)] = "",
+    csrf: Annotated[str, Form(max_length=128)] = "",
+) -> Response:
+    """Renew a watch (续行查封, two more years at most) or lift it, from the case page."""
+    who = web.require(request, session, Role.OFFICER)
+    web.check_csrf(request, csrf)
+    watch = watches.visible_watch(session, who, watch_id)
+    if watch.case_id != case_id or verb not in ("renew", "lift"):
+        raise NotFound(f"case {case_id} has no watch {watch_id} to {verb}")
+    form = {"ruling_number": ruling_number, "reason": reason}
+    try:
+        with session.begin_nested():
+            if verb == "renew":
+                watches.renew_watch(
+                    session, actor=who, watch=watch, data=WatchRenew(ruling_number=ruling_number)
+                )
+            else:
+                watches.lift_watch(session, actor=who, watch=watch, data=WatchLift(reason=LiftReason(reason)))
+    except (DomainError, ValueError) as exc:
+        status, problems = refusal(exc, form)
+        errors = {f"watch_{watch_id}": "；".join(problems.values())}
+        return _case_page(request, session, who, case_id, status_code=status, form_errors=errors)
+    return RedirectResponse(f"/cases/{case_id}#watches", status_code=303)
 
 
 @router.get("/alerts")

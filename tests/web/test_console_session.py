@@ -282,3 +282,42 @@ def test_a_clerk_of_one_center_cannot_see_another_centers_car_by_changing_the_id
         ):
             r = other.get(path)
             assert r.status_code == 404 and "未找到" in r.text, path  # not even told it exists
+
+
+def test_an_officer_renews_then_lifts_a_watch_from_the_case_page(
+    app: FastAPI, db: Database, world: factories.World, clock: MovableClock
+) -> None:
+    case_id = _case_with_car(db)
+    with TestClient(app) as client:
+        _log_in(client)
+        page = client.get(f"/cases/{case_id}")
+        vehicle_id = re.search(r'name="vehicle_id">\s*<option value="(\d+)"', page.text)
+        assert vehicle_id is not None
+        form = {
+            "csrf": _form_csrf(page.text),
+            "vehicle_id": vehicle_id.group(1),
+            "ruling_number": "(2026)浙0326执1234号之一",
+            "scope_code": "330326",
+        }
+        assert client.post(f"/cases/{case_id}/watches", data=form, follow_redirects=False).status_code == 303
+        with db.unit_of_work(read_only=True) as s:
+            watch_id = s.scalars(select(Watch.id)).one()
+        renew = {"csrf": form["csrf"], "ruling_number": "(2026)浙0326执1234号之二"}
+        r = client.post(f"/cases/{case_id}/watches/{watch_id}/renew", data=renew, follow_redirects=False)
+        assert r.status_code == 303, r.text
+        with db.unit_of_work(read_only=True) as s:
+            assert str(s.get(Watch, watch_id).expires_on) == "2030-11-25"  # two more years (a Sunday: Monday)
+        bad = client.post(
+            f"/cases/{case_id}/watches/{watch_id}/lift", data={"csrf": form["csrf"], "reason": "bored"}
+        )
+        assert (
+            bad.status_code == 422 and "填写有误" in bad.text
+        )  # not a reason the law knows: nothing changes
+        lifted = client.post(
+            f"/cases/{case_id}/watches/{watch_id}/lift",
+            data={"csrf": form["csrf"], "reason": "debtor_paid"},
+            follow_redirects=False,
+        )
+        assert lifted.status_code == 303
+        with db.unit_of_work(read_only=True) as s:
+            assert s.get(Watch, watch_id).status == "lifted"
