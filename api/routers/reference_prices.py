@@ -294,10 +294,7 @@ def get_notice(pricing_id: RowId, session: SessionDep, who: Follower) -> NoticeO
 def notice_pdf(pricing_id: RowId, session: SessionDep, who: Follower) -> Response:
     """The latest notice as it was issued, printed (A4, Chinese)."""
     pricing = service.visible_pricing(session, who, pricing_id)
-    notice = serving.latest_notice(session, pricing)
-    if notice is None:
-        raise NotFound(f"reference price {pricing_id} has no notice yet")
-    return Response(serving.render_pdf(notice), media_type="application/pdf")
+    return Response(serving.latest_notice_pdf(session, pricing), media_type="application/pdf")
 
 
 @router.post(

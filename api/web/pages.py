@@ -491,10 +491,7 @@ def _org_name(session: Session, organisation_id: int) -> str:
 def pricing_notice_pdf(pricing_id: int, request: Request, session: SessionDep) -> Response:
     who = web.require(request, session, Role.OFFICER, Role.CENTER_STAFF)
     found = pricing.visible_pricing(session, who, pricing_id)
-    notice = serving.latest_notice(session, found)
-    if notice is None:
-        raise NotFound("参考价通知书尚未发出")
-    return Response(serving.render_pdf(notice), media_type="application/pdf")
+    return Response(serving.latest_notice_pdf(session, found), media_type="application/pdf")
 
 
 __all__ = ["router"]

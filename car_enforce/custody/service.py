@@ -450,5 +450,4 @@ def intake_photo(session: Session, actor: Principal, custody_id: int, position: 
     photo = next((p for p in held.photos if p.position == position), None)
     if photo is None:
         raise NotFound(f"custody {custody_id} has no photo {position}")
-    media = "image/png" if photo.evidence_ref.endswith(".png") else "image/jpeg"
-    return evidence.read(photo.evidence_ref), media
+    return evidence.read(photo.evidence_ref), evidence.media_type(photo.evidence_ref)

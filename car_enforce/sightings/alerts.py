@@ -502,7 +502,7 @@ def evidence_image(session: Session, actor: Principal, alert_id: int, reference:
     )
     if not owned:
         raise NotFound(f"alert {alert_id} has no evidence {reference}")
-    return evidence.read(reference), "image/png" if reference.endswith(".png") else "image/jpeg"
+    return evidence.read(reference), evidence.media_type(reference)
 
 
 def recent_hits(session: Session, court_id: int | None, *, limit: int) -> list[Alert]:

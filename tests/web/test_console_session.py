@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from fastapi import FastAPI
@@ -44,13 +45,17 @@ def _form_csrf(html: str) -> str:
     return found.group(1)
 
 
-def _log_in(client: TestClient, username: str = "py.officer", next_page: str = "/") -> None:
-    page = client.get("/login")
-    r = client.post(
+def _post_login(client: TestClient, login_page: str, next_page: str, username: str = "py.officer") -> Any:
+    """The login form posted as the browser would, with the page's CSRF token."""
+    return client.post(
         "/login",
-        data={"username": username, "password": PASSWORD, "csrf": _form_csrf(page.text), "next": next_page},
+        data={"username": username, "password": PASSWORD, "csrf": _form_csrf(login_page), "next": next_page},
         follow_redirects=False,
     )
+
+
+def _log_in(client: TestClient, username: str = "py.officer", next_page: str = "/") -> None:
+    r = _post_login(client, client.get("/login").text, next_page, username)
     assert r.status_code == 303, r.text
 
 
@@ -60,17 +65,7 @@ def test_a_page_without_a_login_sends_to_the_login_page_and_back(
     with TestClient(app) as client:
         r = client.get("/cases", follow_redirects=False)
         assert (r.status_code, r.headers["location"]) == (303, "/login?next=/cases")
-        page = client.get("/login?next=/cases")
-        r = client.post(
-            "/login",
-            data={
-                "username": "py.officer",
-                "password": PASSWORD,
-                "csrf": _form_csrf(page.text),
-                "next": "/cases",
-            },
-            follow_redirects=False,
-        )
+        r = _post_login(client, client.get("/login?next=/cases").text, "/cases")
         assert (r.status_code, r.headers["location"]) == (303, "/cases")
         cookie = r.headers["set-cookie"]
         assert "ce_session=" in cookie and "HttpOnly" in cookie and "SameSite=lax" in cookie
@@ -82,17 +77,7 @@ def test_a_login_elsewhere_than_this_site_is_not_followed(
     app: FastAPI, db: Database, world: factories.World
 ) -> None:
     with TestClient(app) as client:
-        page = client.get("/login")
-        r = client.post(
-            "/login",
-            data={
-                "username": "py.officer",
-                "password": PASSWORD,
-                "csrf": _form_csrf(page.text),
-                "next": "//evil.example",
-            },
-            follow_redirects=False,
-        )
+        r = _post_login(client, client.get("/login").text, "//evil.example")
         assert r.headers["location"] == "/"
 
 

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from car_enforce.cases.models import EnforcementCase, Party, PartyKind
 from car_enforce.core import clock
 from car_enforce.core.calendar.service import PrcCalendar, load_calendar
+from car_enforce.core.errors import NotFound
 from car_enforce.core.events import PARTY, Notice
 from car_enforce.core.identity.models import Organisation
 from car_enforce.core.identity.principal import Principal
@@ -284,6 +285,14 @@ def service_of(session: Session, pricing: ReferencePrice, party_id: int) -> Noti
     if notice is None:
         return None
     return next((s for s in notice.services if s.party_id == party_id), None)
+
+
+def latest_notice_pdf(session: Session, pricing: ReferencePrice) -> bytes:
+    """The latest notice of the price, printed; NotFound before there is one."""
+    notice = latest_notice(session, pricing)
+    if notice is None:
+        raise NotFound(f"reference price {pricing.id} has no notice yet")
+    return render_pdf(notice)
 
 
 def render_pdf(notice: PriceNotice) -> bytes:

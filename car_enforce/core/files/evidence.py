@@ -76,3 +76,8 @@ def read(reference: str) -> bytes:
     if not path.exists():
         raise NotFound(f"evidence {reference} is not on this server")
     return path.read_bytes()
+
+
+def media_type(reference: str) -> str:
+    """The HTTP media type of a stored image: PNG or JPEG, told by the reference's suffix."""
+    return "image/png" if reference.endswith(".png") else "image/jpeg"
