@@ -30,9 +30,7 @@ from api.routers import stages as stages_router
 from api.routers import viid as viid_router
 from api.simulators import inquiry as inquiry_sims
 from api.simulators import sms
-from api.web import applicant as web_applicant
-from api.web import center as web_center
-from api.web import pages as web_pages
+from api.web import console
 from api.wiring import install_clock, install_handlers
 from car_enforce.core.db import Database, get_database, set_database
 from car_enforce.core.settings import get_settings
@@ -185,9 +183,8 @@ def create_app(
             control_key=settings.inquiry_sim_control_key,
             prefix=INQUIRY_SIM_PREFIX,
         )
-    app.include_router(web_pages.router)  # the console: pages in Chinese under /
-    app.include_router(web_center.router)
-    app.include_router(web_applicant.router)
+    for page_router in console.ROUTERS:  # the console: pages in Chinese under /
+        app.include_router(page_router)
     app.mount("/static/web", StaticFiles(directory=WEB_STATIC), name="web-static")
     app.mount("/static/swagger", StaticFiles(directory=swagger_ui_bundle.swagger_ui_path), name="swagger")
 
