@@ -8,8 +8,12 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 import pytest
+from playwright.sync_api import Page
+
+from api.demo import seed as demo
 
 CHROMIUM = Path("/usr/bin/chromium")
 REQUIRE_BROWSER = os.environ.get("CARENFORCE_REQUIRE_BROWSER") == "1"
@@ -44,3 +48,22 @@ def chromium_or_skip() -> Path:
     if REQUIRE_BROWSER:
         pytest.fail(f"CARENFORCE_REQUIRE_BROWSER=1 but {CHROMIUM} is missing (apt-get install chromium)")
     pytest.skip(f"{CHROMIUM} is not installed")
+
+
+def look(page: Page, name: str) -> dict[str, list[Any]]:
+    """Photograph the page at each width; what overflows its box at each."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    found: dict[str, list[Any]] = {}
+    for width_name, (width, height) in WIDTHS.items():
+        page.set_viewport_size({"width": width, "height": height})
+        page.screenshot(path=str(SCREENSHOTS / f"{name}-{width_name}.png"), full_page=True)
+        found[width_name] = page.evaluate(OVERFLOW_JS)
+    return {k: v for k, v in found.items() if v}
+
+
+def log_in(page: Page, base: str, username: str) -> None:
+    page.goto(f"{base}/login")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", demo.DEMO_PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_load_state()

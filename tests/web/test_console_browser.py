@@ -6,15 +6,11 @@ from __future__ import annotations
 
 import base64
 import time
-from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
-from typing import Any
 
 import httpx
-import pytest
-from fastapi import FastAPI
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser
 from sqlalchemy import func, select
 
 from api.demo import seed as demo
@@ -22,42 +18,15 @@ from car_enforce.core.clock import MovableClock
 from car_enforce.core.db import Database
 from car_enforce.core.identity.models import User
 from car_enforce.core.identity.service import principal_of_user
-from car_enforce.core.settings import Settings, get_settings
+from car_enforce.core.settings import Settings
 from car_enforce.custody.models import Custody
 from car_enforce.sightings.models import AlertDispatch
 from tests.capture_helpers import PNG_BASE64
-from tests.live import serve
-from tests.web.browser_helpers import OVERFLOW_JS, SCREENSHOTS, WIDTHS, chromium_or_skip
+from tests.web.browser_helpers import log_in, look
 from valuation.reference_price import online, sending
 from valuation.reference_price import service as pricing_service
 from valuation.reference_price.models import ReferencePrice
 from valuation.reference_price.rules import Method, SkipReason
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    executable = chromium_or_skip()
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=str(executable), args=["--no-sandbox"])
-        yield launched
-        launched.close()
-
-
-@pytest.fixture
-def demo_site(
-    app: FastAPI, db: Database, clock: MovableClock, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[str]:
-    """The demo region on this server: its simulated platforms are addressed at this server's URL."""
-    with serve(app) as base:
-        monkeypatch.setenv("CARENFORCE_PUBLIC_BASE_URL", base)
-        get_settings.cache_clear()
-        try:
-            with db.unit_of_work() as s:
-                demo.seed(s)
-        finally:
-            monkeypatch.delenv("CARENFORCE_PUBLIC_BASE_URL")
-            get_settings.cache_clear()
-        yield base
 
 
 def _price_the_demo_car(db: Database, base: str) -> int:
@@ -88,17 +57,6 @@ def _price_the_demo_car(db: Database, base: str) -> int:
         time.sleep(0.05)
 
 
-def look(page: Page, name: str) -> dict[str, list[Any]]:
-    """Photograph the page at each width; what overflows its box at each."""
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    found: dict[str, list[Any]] = {}
-    for width_name, (width, height) in WIDTHS.items():
-        page.set_viewport_size({"width": width, "height": height})
-        page.screenshot(path=str(SCREENSHOTS / f"{name}-{width_name}.png"), full_page=True)
-        found[width_name] = page.evaluate(OVERFLOW_JS)
-    return {k: v for k, v in found.items() if v}
-
-
 def test_an_officer_logs_in_from_the_demo_list_and_reads_the_case(browser: Browser, demo_site: str) -> None:
     page = browser.new_page()
     page.set_default_timeout(5000)  # a page answers in milliseconds: a wait this long is a failure
@@ -122,21 +80,13 @@ def test_an_officer_logs_in_from_the_demo_list_and_reads_the_case(browser: Brows
     page.wait_for_url(f"{demo_site}/login")
 
 
-def _log_in(page: Page, base: str, username: str) -> None:
-    page.goto(f"{base}/login")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", demo.DEMO_PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_load_state()
-
-
 def test_the_officer_reads_the_reference_price_with_its_reports_notice_and_check(
     browser: Browser, demo_site: str, db: Database
 ) -> None:
     pricing_id = _price_the_demo_car(db, demo_site)
     page = browser.new_page()
     page.set_default_timeout(5000)  # a page answers in milliseconds: a wait this long is a failure
-    _log_in(page, demo_site, "pingyang.officer")
+    log_in(page, demo_site, "pingyang.officer")
     page.goto(f"{demo_site}/cases/1")
     page.click("text=比亚迪 汉EV")
     page.wait_for_url(f"{demo_site}/reference-prices/{pricing_id}")
@@ -158,7 +108,7 @@ def test_a_police_unit_sees_a_hit_arrive_without_reloading(
 ) -> None:
     page = browser.new_page()
     page.set_default_timeout(10000)
-    _log_in(page, demo_site, "pingyang.police")
+    log_in(page, demo_site, "pingyang.police")
     page.wait_for_url(f"{demo_site}/police/alerts")
     assert page.locator("#alerts tbody tr").count() == 0
     read = {
@@ -194,7 +144,7 @@ def test_an_officer_confirms_a_possible_hit_and_it_goes_to_the_police_of_the_pla
     assert r.status_code == 200, r.text
     page = browser.new_page()
     page.set_default_timeout(5000)
-    _log_in(page, demo_site, "pingyang.officer")
+    log_in(page, demo_site, "pingyang.officer")
     page.goto(f"{demo_site}/alerts")
     card = page.locator("section.card").first
     assert "浙C1Z345" in card.inner_text() and "浙C12345" in card.inner_text()
@@ -230,7 +180,7 @@ def test_a_clerk_takes_a_car_in_and_inspects_it_the_grade_following_the_scores(
 
     page = browser.new_page()
     page.set_default_timeout(5000)
-    _log_in(page, demo_site, "pingyang.center")
+    log_in(page, demo_site, "pingyang.center")
     page.wait_for_url(f"{demo_site}/center")
     assert look(page, "center") == {}
     page.get_by_role("button", name="登记到站").click()
@@ -276,7 +226,7 @@ def test_the_applicant_sees_where_the_case_stands_in_plain_words_and_the_texts_s
 ) -> None:
     page = browser.new_page()
     page.set_default_timeout(5000)
-    _log_in(page, demo_site, "pingyang.applicant")
+    log_in(page, demo_site, "pingyang.applicant")
     page.wait_for_url(f"{demo_site}/my-cases")
     steps = page.locator("ol.steps li").all_inner_texts()
     assert any("法院已立案执行" in s for s in steps)
@@ -289,7 +239,7 @@ def test_the_applicant_sees_where_the_case_stands_in_plain_words_and_the_texts_s
 def test_the_command_center_draws_the_region_and_shows_the_figures(browser: Browser, demo_site: str) -> None:
     page = browser.new_page()
     page.set_default_timeout(5000)
-    _log_in(page, demo_site, "admin")
+    log_in(page, demo_site, "admin")
     page.wait_for_url(f"{demo_site}/command")
     assert page.locator("svg path.area").count() >= 11  # Wenzhou's counties, from their own polygons
     assert page.locator("circle.dot.center").count() == 2
