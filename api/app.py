@@ -148,6 +148,7 @@ def create_app(
     )
     app.state.takes_reads = takes_reads
     app.state.send_inquiries = server_process  # price-inquiry requests leave at once, not at the next sweep
+    app.state.run_work = server_process  # long work started from a page begins at once, too
     errors.install(app)
     app.add_middleware(limits.BodyLimit)  # oversized bodies: 413 before anything reads them
     app.add_middleware(observe.RequestObserver)  # outermost: ids, log fields and latency of every request

@@ -18,6 +18,7 @@ from car_enforce.core import job_runs, lease, logs
 from car_enforce.core.db import Database
 from car_enforce.core.notify.delivery import deliver_due
 from car_enforce.core.settings import get_settings
+from car_enforce.core.work import runner as work
 from car_enforce.sightings.jobs import send_alert_digests, sweep_read_batches
 from car_enforce.stages.jobs import sweep_stage_clocks
 from car_enforce.watches.jobs import sweep_watches
@@ -37,6 +38,8 @@ def jobs(database: Database) -> dict[str, tuple[Callable[[], object], int]]:
     settings = get_settings()
     return {
         "deliver-notifications": (lambda: deliver_due(database), 5),
+        # Long work a page started and no serving process took up at once (or whose runner died).
+        "run-background-work": (lambda: work.run_due(database), 5),
         "send-alert-digests": (lambda: send_alert_digests(database), 60),
         "sweep-watches": (lambda: sweep_watches(database, settings.watch_reminder_days), 600),
         "sweep-stage-clocks": (lambda: sweep_stage_clocks(database), 600),

@@ -1,4 +1,5 @@
-"""The composition root: which handlers each kind of domain event reaches, and which clock runs.
+"""The composition root: which handlers each kind of domain event reaches, which handler runs each kind
+of long work, and which clock runs.
 
 A verb records one event (``car_enforce.core.events``); everything that follows from it is listed here,
 so a later stage reacts to an earlier one's event without the earlier one knowing it exists.
@@ -8,12 +9,15 @@ Handlers run in the verb's transaction, in the order they are registered.
 from __future__ import annotations
 
 from car_enforce import notices
+from car_enforce.core import boundary_import as boundary_work
 from car_enforce.core import clock, events
 from car_enforce.core.db import Database, get_database
 from car_enforce.core.events import Handlers
 from car_enforce.core.notify.handlers import tell_parties
 from car_enforce.core.settings import get_settings
 from car_enforce.core.shared_clock import SharedClock
+from car_enforce.core.work import runner as work
+from car_enforce.inventory import background as inventory_work
 from car_enforce.stages import handlers as stages
 from car_enforce.watches import handlers as watches
 from valuation.reference_price import handlers as reference_price
@@ -45,3 +49,6 @@ def install_handlers() -> None:
     """Install the handlers once per process (the app, the scheduler, the CLI, the tests)."""
     if events.installed() is None:
         events.install(event_handlers())
+    # Long work started from the console, by kind (car_enforce.core.work).
+    work.register(inventory_work.KIND, inventory_work.run)
+    work.register(boundary_work.KIND, boundary_work.run)

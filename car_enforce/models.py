@@ -8,6 +8,7 @@ from car_enforce.core.geo import models as geo_models
 from car_enforce.core.identity import models as identity_models
 from car_enforce.core.notify import models as notify_models
 from car_enforce.core.timeline import models as timeline_models
+from car_enforce.core.work import models as work_models
 from car_enforce.custody import models as custody_models
 from car_enforce.inventory import models as inventory_models
 from car_enforce.sightings import models as sightings_models
@@ -35,4 +36,5 @@ __all__ = [
     "vehicles_models",
     "viid_models",
     "watches_models",
+    "work_models",
 ]

@@ -6,11 +6,11 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import select
 
 from api.deps import Allow, AnyUser, SessionDep
 from api.errors import responses
-from car_enforce.core.geo.models import Jurisdiction, JurisdictionLevel
+from car_enforce.core.geo import service as geo_service
+from car_enforce.core.geo.models import JurisdictionLevel
 from car_enforce.core.identity.models import Role
 from car_enforce.core.identity.principal import Principal
 from car_enforce.core.notify import service as notify
@@ -28,8 +28,10 @@ class JurisdictionOut(BaseModel):
 @router.get("/jurisdictions", response_model=list[JurisdictionOut])
 def jurisdictions(session: SessionDep, _who: AnyUser) -> list[JurisdictionOut]:
     """Provinces, cities and counties known to the platform (the possible watch scopes)."""
-    rows = session.scalars(select(Jurisdiction).order_by(Jurisdiction.path))
-    return [JurisdictionOut(code=j.code, name=j.name, level=j.level, path=j.path) for j in rows]
+    return [
+        JurisdictionOut(code=j.code, name=j.name, level=j.level, path=j.path)
+        for j in geo_service.all_jurisdictions(session)
+    ]
 
 
 class SubscriptionIn(BaseModel):

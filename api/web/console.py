@@ -4,13 +4,16 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from api.web import applicant, center, command, login, officer, police
+from api.web import applicant, boundaries, center, command, inventory, login, officer, police, work
 
 ROUTERS: tuple[APIRouter, ...] = (
     login.router,
     officer.router,
     police.router,
     center.router,
+    inventory.router,
     applicant.router,
     command.router,
+    boundaries.router,
+    work.router,
 )

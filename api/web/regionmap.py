@@ -95,6 +95,11 @@ def _drawn(counties: tuple[tuple[str, str], ...]) -> RegionMap | None:
     return RegionMap(WIDTH, round(height, 1), tuple(areas), minx, maxy, scale, k)
 
 
+def drawing(shapes: Sequence[tuple[str, BaseGeometry]]) -> RegionMap | None:
+    """Any named shapes drawn together (an import's preview), the same way as the region."""
+    return _drawn(tuple((name, wkt.dumps(geometry, rounding_precision=6)) for name, geometry in shapes))
+
+
 def region_map(session: Session) -> RegionMap | None:
     """The counties that have a boundary, drawn together (None when no boundary is loaded)."""
     rows = session.execute(

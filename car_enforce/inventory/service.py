@@ -9,6 +9,7 @@ reason in plain words. The same file imported twice is the first import: nothing
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -29,8 +30,9 @@ from car_enforce.custody.found import take_in_found
 from car_enforce.custody.models import ChargeKind, Custody
 from car_enforce.custody.service import IntakeDetails
 from car_enforce.inventory.models import InventoryImport, InventoryRow, RowOutcome
-from car_enforce.inventory.towbook import TowbookRow, parse_towbook
+from car_enforce.inventory.towbook import TowbookExport, TowbookRow, parse_towbook
 from car_enforce.vehicles.models import Vehicle
+from car_enforce.vehicles.plates import normalise_plate
 
 MAX_FILE_NAME = 200
 MAX_DISMISS_REASON = 500
@@ -55,11 +57,26 @@ def import_inventory(
 ) -> tuple[InventoryImport, bool]:
     """Import a yard export into ``center``: (the import, True), or (the first import, False) for a file
     imported before. A file that is not a Towbook export is refused (422) and nothing is stored."""
+    imp, export = begin_import(session, actor=actor, center=center, data=data, file_name=file_name)
+    if export is None:
+        return imp, False
+    import_rows(session, actor, imp, export.rows)
+    finish_import(session, actor, imp)
+    session.refresh(imp)
+    return imp, True
+
+
+def begin_import(
+    session: Session, *, actor: Principal, center: Organisation, data: bytes, file_name: str
+) -> tuple[InventoryImport, TowbookExport | None]:
+    """The import of a file, its rows still to come: (the new import, its parsed export), or (the first
+    import of the same file, None). A file that is not a Towbook export is refused before anything is
+    stored."""
     _may_import(actor, center)
     digest = hashlib.sha256(data).hexdigest()
     earlier = _import_by_digest(session, center.id, digest)
     if earlier is not None:
-        return earlier, False
+        return earlier, None
     export = parse_towbook(data)  # refuses a file that is not an export, before anything is stored
     values = {
         "center_id": center.id,
@@ -75,9 +92,23 @@ def import_inventory(
     if imp is None:
         earlier = _import_by_digest(session, center.id, digest)
         assert earlier is not None
-        return earlier, False
+        return earlier, None
+    return imp, export
 
-    rows = [_import_row(session, actor, imp, parsed) for parsed in export.rows]
+
+def import_rows(
+    session: Session, actor: Principal, imp: InventoryImport, rows: Sequence[TowbookRow]
+) -> list[InventoryRow]:
+    """Match these rows of the file (those not imported yet: a step run again after a crash skips the
+    rows it got through)."""
+    session.execute(select(InventoryImport.id).where(InventoryImport.id == imp.id).with_for_update())
+    present = set(session.scalars(select(InventoryRow.line).where(InventoryRow.import_id == imp.id)))
+    return [_import_row(session, actor, imp, parsed) for parsed in rows if parsed.line not in present]
+
+
+def finish_import(session: Session, actor: Principal, imp: InventoryImport) -> Counts:
+    """Every row is in: the import goes on the record with its counts."""
+    rows = list(session.scalars(select(InventoryRow).where(InventoryRow.import_id == imp.id)))
     counts = {o.value: sum(1 for r in rows if r.outcome == o) for o in RowOutcome}
     events.record(
         session,
@@ -88,7 +119,7 @@ def import_inventory(
             case_id=None,
             data={
                 "import_id": imp.id,
-                "center_id": center.id,
+                "center_id": imp.center_id,
                 "file_name": imp.file_name,
                 "file_ref": imp.file_ref,
                 "rows": len(rows),
@@ -96,8 +127,7 @@ def import_inventory(
             },
         ),
     )
-    session.refresh(imp)
-    return imp, True
+    return Counts(**counts)
 
 
 def _import_by_digest(session: Session, center_id: int, digest: str) -> InventoryImport | None:
@@ -376,6 +406,22 @@ def resolve_row(
         ),
     )
     return row
+
+
+def identify_for_review(session: Session, plate: str, vin: str) -> Vehicle:
+    """The vehicle a reviewer names by its plate or VIN (a person does not know the platform's ids), by
+    the same rules an automatic match follows; InvalidInput saying why it is not certain otherwise."""
+    normal_plate = normalise_plate(plate) if plate.strip() else None
+    normal_vin = vin.strip().upper() or None
+    found = _identify(session, normal_plate, normal_vin)
+    if isinstance(found, str):
+        raise InvalidInput("plate" if normal_plate else "vin", found)
+    return found
+
+
+def imports_of(session: Session, actor: Principal, limit: int = 20) -> list[InventoryImport]:
+    """The latest imports the caller may see (its center's), newest first."""
+    return list(session.scalars(IMPORTS.select(actor).order_by(InventoryImport.id.desc()).limit(limit)))
 
 
 def dismiss_row(session: Session, *, actor: Principal, row: InventoryRow, reason: str) -> InventoryRow:

@@ -16,6 +16,7 @@ from car_enforce.captures import transitions as captures
 from car_enforce.core.errors import Conflict
 from car_enforce.core.notify import transitions as notifications
 from car_enforce.core.status_machine import StatusMachine
+from car_enforce.core.work import transitions as work
 from car_enforce.custody import transitions as custody
 from car_enforce.sightings import transitions as alerts
 from car_enforce.watches import transitions as watches
@@ -29,6 +30,7 @@ MACHINES: dict[str, StatusMachine[Any]] = {
     "release order": custody.ORDER,
     "notification": notifications.MACHINE,
     "reference price": reference_price.MACHINE,
+    "work item": work.MACHINE,
 }
 
 CASES = [

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
-from typing import Any
 
 import pytest
 from fastapi import FastAPI
@@ -29,6 +28,7 @@ from car_enforce.watches.models import Watch
 from tests import factories
 from tests.api_helpers import PASSWORD, VIN, case_body
 from tests.custody_helpers import in_custody
+from tests.web.console_helpers import form_csrf, log_in, post_login
 
 SCRIPT = "<script>alert('x')</script>"
 
@@ -39,24 +39,8 @@ def _principal(session: Session, username: str) -> Principal:
     return principal_of_user(user)
 
 
-def _form_csrf(html: str) -> str:
-    found = re.search(r'name="csrf" value="([^"]*)"', html)
-    assert found is not None, html
-    return found.group(1)
-
-
-def _post_login(client: TestClient, login_page: str, next_page: str, username: str = "py.officer") -> Any:
-    """The login form posted as the browser would, with the page's CSRF token."""
-    return client.post(
-        "/login",
-        data={"username": username, "password": PASSWORD, "csrf": _form_csrf(login_page), "next": next_page},
-        follow_redirects=False,
-    )
-
-
 def _log_in(client: TestClient, username: str = "py.officer", next_page: str = "/") -> None:
-    r = _post_login(client, client.get("/login").text, next_page, username)
-    assert r.status_code == 303, r.text
+    log_in(client, username, next_page)
 
 
 def test_a_page_without_a_login_sends_to_the_login_page_and_back(
@@ -65,7 +49,7 @@ def test_a_page_without_a_login_sends_to_the_login_page_and_back(
     with TestClient(app) as client:
         r = client.get("/cases", follow_redirects=False)
         assert (r.status_code, r.headers["location"]) == (303, "/login?next=/cases")
-        r = _post_login(client, client.get("/login?next=/cases").text, "/cases")
+        r = post_login(client, client.get("/login?next=/cases").text, "/cases")
         assert (r.status_code, r.headers["location"]) == (303, "/cases")
         cookie = r.headers["set-cookie"]
         assert "ce_session=" in cookie and "HttpOnly" in cookie and "SameSite=lax" in cookie
@@ -77,7 +61,7 @@ def test_a_login_elsewhere_than_this_site_is_not_followed(
     app: FastAPI, db: Database, world: factories.World
 ) -> None:
     with TestClient(app) as client:
-        r = _post_login(client, client.get("/login").text, "//evil.example")
+        r = post_login(client, client.get("/login").text, "//evil.example")
         assert r.headers["location"] == "/"
 
 
@@ -100,7 +84,7 @@ def test_logout_ends_the_session_and_a_login_expires(
     with TestClient(app) as client:
         _log_in(client)
         page = client.get("/cases")
-        r = client.post("/logout", data={"csrf": _form_csrf(page.text)}, follow_redirects=False)
+        r = client.post("/logout", data={"csrf": form_csrf(page.text)}, follow_redirects=False)
         assert (r.status_code, r.headers["location"]) == (303, "/login")
         assert client.get("/cases", follow_redirects=False).status_code == 303
         _log_in(client)
@@ -188,7 +172,7 @@ def test_an_officer_issues_a_watch_from_the_case_page_and_a_term_too_long_shows_
         vehicle_id = re.search(r'name="vehicle_id">\s*<option value="(\d+)"', page.text)
         assert vehicle_id is not None
         form = {
-            "csrf": _form_csrf(page.text),
+            "csrf": form_csrf(page.text),
             "vehicle_id": vehicle_id.group(1),
             "ruling_number": "(2026)浙0326执1234号之一",
             "scope_code": "330326",
@@ -279,7 +263,7 @@ def test_an_officer_renews_then_lifts_a_watch_from_the_case_page(
         vehicle_id = re.search(r'name="vehicle_id">\s*<option value="(\d+)"', page.text)
         assert vehicle_id is not None
         form = {
-            "csrf": _form_csrf(page.text),
+            "csrf": form_csrf(page.text),
             "vehicle_id": vehicle_id.group(1),
             "ruling_number": "(2026)浙0326执1234号之一",
             "scope_code": "330326",

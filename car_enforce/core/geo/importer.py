@@ -109,7 +109,7 @@ class ImportReport:
 
 
 @dataclass(frozen=True)
-class _ParsedFeature:
+class ParsedFeature:
     code: str
     name: str
     parent_code: str | None
@@ -132,30 +132,82 @@ def import_boundaries(
     of a file. Every feature gets ``level``; its parent is ``parent_code`` or, when that is not given,
     the feature's own ``parent.adcode`` (DataV) or ``parent_code`` property.
     """
+    parsed = parse_boundaries(geojson, datum=datum, level=level, parent_code=parent_code, source=source)
+    return write_boundaries(session, plan_boundaries(session, parsed))
+
+
+@dataclass(frozen=True)
+class ParsedBoundaries:
+    """A collection parsed, converted to WGS84 and repaired: nothing read from the database yet."""
+
+    source: str
+    datum: Datum
+    level: JurisdictionLevel
+    features: list[ParsedFeature]
+
+
+@dataclass(frozen=True)
+class BoundaryPlan:
+    """Features checked against the rows they would create or move: what an import would do, before it
+    does it (a preview shows it; the import writes it)."""
+
+    parsed: ParsedBoundaries
+    features: list[ParsedFeature]
+    parents: dict[str, Jurisdiction]
+    existing: dict[str, Jurisdiction]
+    paths: dict[str, str]
+
+    def is_new(self, code: str) -> bool:
+        return code not in self.existing
+
+
+def parse_boundaries(
+    geojson: dict[str, Any] | str | Path,
+    *,
+    datum: Datum,
+    level: JurisdictionLevel,
+    parent_code: str | None = None,
+    source: str,
+) -> ParsedBoundaries:
+    """The collection's features, each checked, converted and repaired; InvalidInput for a bad one."""
     datum = parse_datum(datum)
     level = _parse_level(level)
     if len(source) > _SOURCE_MAX:
         raise InvalidInput("source", f"at most {_SOURCE_MAX} characters")
     if parent_code is not None:
         parent_code = _parse_code(parent_code, "parent_code")
-
     collection = _load(geojson)
-    parsed = _parse_collection(collection, datum=datum, parent_code=parent_code)
+    return ParsedBoundaries(
+        source, datum, level, _parse_collection(collection, datum=datum, parent_code=parent_code)
+    )
 
-    # Reads only: resolve parents, paths and existing rows before writing anything.
-    parent_codes = {p.parent_code for p in parsed if p.parent_code is not None}
+
+def plan_boundaries(
+    session: Session, parsed: ParsedBoundaries, features: list[ParsedFeature] | None = None
+) -> BoundaryPlan:
+    """What writing ``features`` (all of them by default) would do, reading only: InvalidInput for a
+    parent that is missing or not above the level, or a path that would not fit."""
+    chosen = parsed.features if features is None else features
+    parent_codes = {p.parent_code for p in chosen if p.parent_code is not None}
     parents = {
         j.code: j for j in session.scalars(select(Jurisdiction).where(Jurisdiction.code.in_(parent_codes)))
     }
-    codes = [p.code for p in parsed]
+    codes = [p.code for p in chosen]
     existing = {j.code: j for j in session.scalars(select(Jurisdiction).where(Jurisdiction.code.in_(codes)))}
     paths = {
-        feature.code: _checked_path(session, feature, parents, existing.get(feature.code), level)
-        for feature in parsed
+        feature.code: _checked_path(session, feature, parents, existing.get(feature.code), parsed.level)
+        for feature in chosen
     }
+    return BoundaryPlan(parsed, chosen, parents, existing, paths)
 
+
+def write_boundaries(session: Session, plan: BoundaryPlan) -> ImportReport:
+    """Upsert the plan's features."""
+    source, datum, level = plan.parsed.source, plan.parsed.datum, plan.parsed.level
+    features = plan.features
+    parents, existing, paths = plan.parents, plan.existing, plan.paths
     reports: list[FeatureReport] = []
-    for feature in parsed:
+    for feature in features:
         parent = parents[feature.parent_code] if feature.parent_code is not None else None
         path = paths[feature.code]
         wkt = shapely.to_wkt(feature.geometry, rounding_precision=COORDINATE_DECIMALS, trim=True)
@@ -191,7 +243,7 @@ def import_boundaries(
 
 def _checked_path(
     session: Session,
-    feature: _ParsedFeature,
+    feature: ParsedFeature,
     parents: dict[str, Jurisdiction],
     row: Jurisdiction | None,
     level: JurisdictionLevel,
@@ -272,13 +324,13 @@ def _parse_code(value: Any, fld: str) -> str:
     return code
 
 
-def _parse_collection(collection: Any, *, datum: Datum, parent_code: str | None) -> list[_ParsedFeature]:
+def _parse_collection(collection: Any, *, datum: Datum, parent_code: str | None) -> list[ParsedFeature]:
     if not isinstance(collection, dict) or collection.get("type") != "FeatureCollection":
         raise InvalidInput("geojson", "expected a GeoJSON FeatureCollection")
     features = collection.get("features")
     if not isinstance(features, list) or not features:
         raise InvalidInput("geojson", "a FeatureCollection with at least one feature is expected")
-    parsed: list[_ParsedFeature] = []
+    parsed: list[ParsedFeature] = []
     seen: set[str] = set()
     for index, feature in enumerate(features):
         item = _parse_feature(feature, index, datum=datum, parent_code=parent_code)
@@ -289,7 +341,7 @@ def _parse_collection(collection: Any, *, datum: Datum, parent_code: str | None)
     return parsed
 
 
-def _parse_feature(feature: Any, index: int, *, datum: Datum, parent_code: str | None) -> _ParsedFeature:
+def _parse_feature(feature: Any, index: int, *, datum: Datum, parent_code: str | None) -> ParsedFeature:
     where = f"features[{index}]"
     if not isinstance(feature, dict) or feature.get("type") != "Feature":
         raise InvalidInput(where, "not a GeoJSON Feature")
@@ -316,7 +368,7 @@ def _parse_feature(feature: Any, index: int, *, datum: Datum, parent_code: str |
 
     raw_geometry = _build_geometry(feature.get("geometry"), datum, f"{where}.geometry")
     geometry, repaired = _clean(raw_geometry, f"{where}.geometry")
-    return _ParsedFeature(
+    return ParsedFeature(
         code=code, name=name.strip(), parent_code=resolved_parent, geometry=geometry, repaired=repaired
     )
 

@@ -71,3 +71,8 @@ def overlapping_jurisdiction_ids(session: Session, jurisdiction_id: int) -> list
         )
     )
     return [row.id for row in sorted(rows, key=lambda r: r.path)]
+
+
+def all_jurisdictions(session: Session) -> list[Jurisdiction]:
+    """Every unit, each parent before its children."""
+    return sorted(session.scalars(select(Jurisdiction)), key=lambda j: j.path)
