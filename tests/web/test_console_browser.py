@@ -31,6 +31,13 @@ from valuation.reference_price.rules import Method, SkipReason
 
 def _price_the_demo_car(db: Database, base: str) -> int:
     """The seeded BYD's reference price from the demo's three simulated platforms (as the API would)."""
+    pricing_id = _ask_the_platforms(db)
+    _wait_for_the_reports(db, base, pricing_id)
+    return pricing_id
+
+
+def _ask_the_platforms(db: Database) -> int:
+    """The seeded BYD's online inquiry started, its requests not yet sent."""
     with db.unit_of_work() as s:
         custody = s.scalars(select(Custody)).one()
         officer = principal_of_user(s.scalars(select(User).where(User.username == "pingyang.officer")).one())
@@ -44,7 +51,10 @@ def _price_the_demo_car(db: Database, base: str) -> int:
                 s, actor=officer, pricing=opened, method=method, reason=reason, note=""
             )
         online.start_online(s, actor=officer, pricing=opened, reason="已在中心检测，无需现场勘验")
-        pricing_id = opened.id
+        return opened.id
+
+
+def _wait_for_the_reports(db: Database, base: str, pricing_id: int) -> None:
     assert len(sending.send_due(db, Settings(database_url=db.url, public_base_url=base)).received) == 3
     deadline = time.monotonic() + 15
     while True:
@@ -52,7 +62,7 @@ def _price_the_demo_car(db: Database, base: str) -> int:
             found = s.get(ReferencePrice, pricing_id)
             assert found is not None
             if found.status == "priced":
-                return pricing_id
+                return
         assert time.monotonic() < deadline, "the simulated platforms did not report"
         time.sleep(0.05)
 
@@ -83,13 +93,18 @@ def test_an_officer_logs_in_from_the_demo_list_and_reads_the_case(browser: Brows
 def test_the_officer_reads_the_reference_price_with_its_reports_notice_and_check(
     browser: Browser, demo_site: str, db: Database
 ) -> None:
-    pricing_id = _price_the_demo_car(db, demo_site)
+    pricing_id = _ask_the_platforms(db)
     page = browser.new_page()
     page.set_default_timeout(5000)  # a page answers in milliseconds: a wait this long is a failure
     log_in(page, demo_site, "pingyang.officer")
     page.goto(f"{demo_site}/cases/1")
     page.click("text=比亚迪 汉EV")
     page.wait_for_url(f"{demo_site}/reference-prices/{pricing_id}")
+    assert page.get_by_text("自动更新").is_visible()  # waiting on the platforms
+    assert look(page, "reference-price-waiting") == {}
+    _wait_for_the_reports(db, demo_site, pricing_id)
+    page.locator(".price").wait_for(timeout=10000)  # the reports arrive on the open page, without a reload
+    assert page.get_by_text("自动更新").count() == 0
     with db.unit_of_work(read_only=True) as s:
         found = s.get(ReferencePrice, pricing_id)
         assert found is not None and found.price_fen is not None
