@@ -20,6 +20,7 @@ log = logging.getLogger(__name__)
 class ErrorOut(BaseModel):
     error: str
     detail: str
+    detail_zh: str | None = None  # the same in Chinese, where the platform words it for people
     rule: str | None = None
     fields: list[str] | None = None
 
@@ -48,7 +49,7 @@ def _field_name(loc: tuple[Any, ...]) -> str:
 def install(app: FastAPI) -> None:
     @app.exception_handler(DomainError)
     async def _domain(_request: Request, exc: DomainError) -> JSONResponse:
-        body = ErrorOut(error=exc.name, detail=exc.detail, rule=exc.rule)
+        body = ErrorOut(error=exc.name, detail=exc.detail, detail_zh=exc.zh, rule=exc.rule)
         fields = [exc.field] if hasattr(exc, "field") else None
         body.fields = fields
         return JSONResponse(body.model_dump(exclude_none=True), status_code=exc.status_code)

@@ -101,14 +101,17 @@ def refusal(exc: DomainError | ValueError, fields: Collection[str] = ()) -> tupl
             field = head if head in fields else "form"
         return exc.status_code, {field: explained(exc)}
     if isinstance(exc, ValidationError):
-        return 422, {str(e["loc"][0]) if e["loc"] else "form": f"填写有误：{e['msg']}" for e in exc.errors()}
+        return 422, {
+            str(e["loc"][0]) if e["loc"] else "form": f"填写有误：{zh.validation_error(e)}"
+            for e in exc.errors()
+        }
     return 422, {"form": f"填写有误：{exc}"}
 
 
 def explained(exc: DomainError) -> str:
     """A refusal for the person at the form: what is wrong (without the field's name, which the form shows
     beside it) and the rule it breaks."""
-    text = exc.reason if isinstance(exc, InvalidInput) else exc.detail
+    text = exc.zh or (exc.reason if isinstance(exc, InvalidInput) else exc.detail)
     return f"{text}（依据：{exc.rule}）" if exc.rule else text
 
 

@@ -6,10 +6,13 @@ from __future__ import annotations
 class DomainError(Exception):
     status_code = 400
 
-    def __init__(self, detail: str, *, rule: str | None = None) -> None:
+    def __init__(self, detail: str, *, rule: str | None = None, zh: str | None = None) -> None:
         super().__init__(detail)
         self.detail = detail
         self.rule = rule
+        # The same refusal in Chinese, for the person at a page (and the API's ``detail_zh``); without
+        # the field's name for an InvalidInput, since a form shows it beside the field.
+        self.zh = zh
 
     @property
     def name(self) -> str:
@@ -37,8 +40,8 @@ class InvalidInput(DomainError):
 
     status_code = 422
 
-    def __init__(self, field: str, detail: str, *, rule: str | None = None) -> None:
-        super().__init__(f"{field}: {detail}", rule=rule)
+    def __init__(self, field: str, detail: str, *, rule: str | None = None, zh: str | None = None) -> None:
+        super().__init__(f"{field}: {detail}", rule=rule, zh=zh)
         self.field = field
         self.reason = detail  # without the field, for answers that list it beside the field
 

@@ -6,9 +6,10 @@ Dates are written the way Chinese official documents write them: ``2026年11月2
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date, datetime
 from functools import cache
-from typing import Final
+from typing import Any, Final
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
@@ -133,3 +134,43 @@ def environment(package: str, folder: str = "templates") -> Environment:
     )
     env.filters.update(FILTERS)
     return env
+
+
+# A schema's refusal in Chinese, by pydantic's error type; ``{…}`` filled from the error's context.
+_VALIDATION = {
+    "missing": "必须填写",
+    "string_too_short": "至少 {min_length} 个字符",
+    "string_too_long": "不能超过 {max_length} 个字符",
+    "string_pattern_mismatch": "格式不对",
+    "greater_than": "应大于 {gt}",
+    "greater_than_equal": "不能小于 {ge}",
+    "less_than": "应小于 {lt}",
+    "less_than_equal": "不能大于 {le}",
+    "int_parsing": "应为整数",
+    "int_from_float": "应为整数",
+    "float_parsing": "应为数字",
+    "decimal_parsing": "应为数字",
+    "bool_parsing": "应为是或否",
+    "date_parsing": "日期格式应为 年-月-日",
+    "date_from_datetime_parsing": "日期格式应为 年-月-日",
+    "datetime_parsing": "时间格式不对",
+    "datetime_from_date_parsing": "时间格式不对",
+    "enum": "不是可选的值",
+    "literal_error": "不是可选的值",
+    "too_short": "至少 {min_length} 项",
+    "too_long": "最多 {max_length} 项",
+    "extra_forbidden": "不应出现此项",
+}
+
+
+def validation_error(error: Mapping[str, Any]) -> str:
+    """One pydantic error as a person at a form reads it: in Chinese where its type is known, the
+    schema's own words (a custom check's message) otherwise."""
+    template = _VALIDATION.get(str(error.get("type", "")))
+    if template is None:
+        message = str(error.get("msg", ""))
+        return message.removeprefix("Value error, ")
+    try:
+        return template.format(**(error.get("ctx") or {}))
+    except (KeyError, IndexError):
+        return template.split("{")[0].strip() or str(error.get("msg", ""))

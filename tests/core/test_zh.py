@@ -6,6 +6,7 @@ from datetime import UTC, date, datetime
 
 import pytest
 from jinja2 import UndefinedError
+from pydantic import BaseModel, Field, ValidationError
 
 from car_enforce.core import zh
 
@@ -41,3 +42,16 @@ def test_the_jinja_environment_escapes_and_refuses_undefined_names() -> None:
     )
     with pytest.raises(UndefinedError):
         env.from_string("{{ missing }}").render()
+
+
+def test_a_schemas_refusal_reads_in_chinese_with_its_limits() -> None:
+    class Form(BaseModel):
+        bay: str = Field(max_length=4)
+        keys: int = Field(ge=0)
+        note: str
+
+    try:
+        Form.model_validate({"bay": "A-12345", "keys": -1})
+    except ValidationError as exc:
+        said = {str(e["loc"][0]): zh.validation_error(e) for e in exc.errors()}
+    assert said == {"bay": "不能超过 4 个字符", "keys": "不能小于 0", "note": "必须填写"}
