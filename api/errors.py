@@ -50,8 +50,7 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(DomainError)
     async def _domain(_request: Request, exc: DomainError) -> JSONResponse:
         body = ErrorOut(error=exc.name, detail=exc.detail, detail_zh=exc.zh, rule=exc.rule)
-        fields = [exc.field] if hasattr(exc, "field") else None
-        body.fields = fields
+        body.fields = [exc.field] if exc.field else None
         return JSONResponse(body.model_dump(exclude_none=True), status_code=exc.status_code)
 
     @app.exception_handler(RequestValidationError)

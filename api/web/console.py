@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from api.web import applicant, boundaries, center, command, inventory, login, officer, police, work
+from api.web import admin, applicant, boundaries, center, command, inventory, login, officer, police, work
 
 ROUTERS: tuple[APIRouter, ...] = (
     login.router,
@@ -16,4 +16,5 @@ ROUTERS: tuple[APIRouter, ...] = (
     command.router,
     boundaries.router,
     work.router,
+    admin.router,
 )

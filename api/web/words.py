@@ -2,6 +2,18 @@
 
 from __future__ import annotations
 
+ORG_KIND_NAMES: dict[str, str] = {
+    "court": "人民法院",
+    "police_unit": "公安交警",
+    "aux_center": "辅助事务办理中心",
+    "auction_platform": "网络司法拍卖平台",
+    "vehicle_registry": "车辆管理所",
+    "inquiry_platform": "司法网络询价平台",
+    "appraisal_firm": "评估机构",
+    "platform_operator": "平台运营方",
+    "public": "社会公众",
+}
+
 EVENT_NAMES: dict[str, str] = {
     "case.opened": "立案登记",
     "vehicle.registered": "登记车辆",
@@ -47,6 +59,12 @@ EVENT_NAMES: dict[str, str] = {
     "reference_price.set_aside": "参考价撤销",
     "reference_price.expired": "参考价有效期届满",
     "reference_price.withdrawn": "参考价程序终结",
+    "organisation.created": "新增机构",
+    "user.created": "新增用户",
+    "api_key.created": "签发接口密钥",
+    "api_key.revoked": "吊销接口密钥",
+    "calendar.year_loaded": "载入年度节假日安排",
+    "jurisdictions.imported": "导入行政区划边界",
 }
 
 PRICING_STATUS_NAMES: dict[str, str] = {

@@ -6,11 +6,12 @@ import hmac
 from datetime import timedelta
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from car_enforce.core import clock, events
 from car_enforce.core.errors import Conflict, Forbidden, InvalidInput, NotFound, Unauthenticated
 from car_enforce.core.events import DomainEvent
+from car_enforce.core.geo.models import Jurisdiction
 from car_enforce.core.identity import security
 from car_enforce.core.identity.models import (
     ROLE_ORG_KINDS,
@@ -22,6 +23,7 @@ from car_enforce.core.identity.models import (
     User,
 )
 from car_enforce.core.identity.principal import Principal
+from car_enforce.core.identity.schemas import OrganisationCreate
 
 
 def principal_of_user(user: User) -> Principal:
@@ -64,7 +66,9 @@ def create_organisation(
     lat: float | None = None,
 ) -> Organisation:
     if session.scalar(select(Organisation.id).where(Organisation.name == name)) is not None:
-        raise Conflict(f"an organisation named {name!r} exists already")
+        raise Conflict(f"an organisation named {name!r} exists already", field="name")
+    if code and session.scalar(select(Organisation.id).where(Organisation.code == code)) is not None:
+        raise Conflict(f"another organisation has the code {code!r}", field="code")
     org = Organisation(
         kind=kind,
         name=name,
@@ -88,6 +92,36 @@ def create_organisation(
         ),
     )
     return org
+
+
+def add_organisation(session: Session, *, actor: Principal, data: OrganisationCreate) -> Organisation:
+    """An organisation as an administrator describes it, its jurisdiction named by code."""
+    jurisdiction_id = None
+    if data.jurisdiction_code:
+        code = data.jurisdiction_code
+        jurisdiction_id = session.scalar(select(Jurisdiction.id).where(Jurisdiction.code == code))
+        if jurisdiction_id is None:
+            raise NotFound(f"jurisdiction {code} does not exist", field="jurisdiction_code")
+    return create_organisation(
+        session,
+        actor=actor,
+        kind=data.kind,
+        name=data.name,
+        code=data.code or None,
+        jurisdiction_id=jurisdiction_id,
+        contact_phone=data.contact_phone,
+        address=data.address,
+        lon=data.lon,
+        lat=data.lat,
+    )
+
+
+def list_organisations(session: Session) -> list[Organisation]:
+    # A jurisdiction's boundary can run to megabytes: the list needs its code and name only.
+    query = select(Organisation).options(
+        joinedload(Organisation.jurisdiction).defer(Jurisdiction.boundary_wkt)
+    )
+    return list(session.scalars(query.order_by(Organisation.id)))
 
 
 _KIND_NAMES = {OrgKind.AUX_CENTER: "center"}
@@ -119,12 +153,12 @@ def create_user(
 ) -> User:
     org = session.get(Organisation, organisation_id)
     if org is None:
-        raise NotFound(f"organisation {organisation_id} does not exist")
+        raise NotFound(f"organisation {organisation_id} does not exist", field="organisation_id")
     _check_role_fits(role, org)
     if len(password) < 10:
         raise InvalidInput("password", "at least 10 characters are required")
     if session.scalar(select(User.id).where(User.username == username)) is not None:
-        raise Conflict(f"username {username!r} is taken")
+        raise Conflict(f"username {username!r} is taken", field="username")
     user = User(
         organisation_id=org.id,
         username=username,
@@ -147,6 +181,14 @@ def create_user(
         ),
     )
     return user
+
+
+def list_users(session: Session) -> list[User]:
+    """Every account, by organisation then username (the administrator's list)."""
+    query = select(User).options(
+        joinedload(User.organisation).joinedload(Organisation.jurisdiction).defer(Jurisdiction.boundary_wkt)
+    )
+    return list(session.scalars(query.order_by(User.organisation_id, User.username)))
 
 
 def login(session: Session, *, username: str, password: str, ttl_hours: int) -> tuple[str, AuthToken]:
@@ -209,7 +251,7 @@ def create_api_key(
     """
     org = session.get(Organisation, organisation_id)
     if org is None:
-        raise NotFound(f"organisation {organisation_id} does not exist")
+        raise NotFound(f"organisation {organisation_id} does not exist", field="organisation_id")
     _check_role_fits(role, org)
     prefix, secret = security.new_api_key()
     if fixed_secret is not None:
@@ -258,7 +300,15 @@ def revoke_api_key(session: Session, *, key_id: int, actor: Principal) -> ApiKey
 
 
 def list_api_keys(session: Session, organisation_id: int | None = None) -> list[ApiKey]:
-    query = select(ApiKey).order_by(ApiKey.id)
+    query = (
+        select(ApiKey)
+        .options(
+            joinedload(ApiKey.organisation)
+            .joinedload(Organisation.jurisdiction)
+            .defer(Jurisdiction.boundary_wkt)
+        )
+        .order_by(ApiKey.id)
+    )
     if organisation_id is not None:
         query = query.where(ApiKey.organisation_id == organisation_id)
     return list(session.scalars(query))
