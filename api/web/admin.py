@@ -22,10 +22,10 @@ from api.web import session as web
 from api.web.pages import ROLE_NAMES, PageRoute, refusal, render
 from api.web.words import EVENT_NAMES, ORG_KIND_NAMES
 from car_enforce.cases import service as cases
-from car_enforce.core import clock
+from car_enforce.core import clock, zh
 from car_enforce.core.calendar import service as calendars
 from car_enforce.core.calendar.schedule import YearSchedule
-from car_enforce.core.errors import DomainError, InvalidInput, NotFound
+from car_enforce.core.errors import Conflict, DomainError, InvalidInput, NotFound
 from car_enforce.core.geo import service as geo
 from car_enforce.core.identity import service as identity
 from car_enforce.core.identity.models import ROLE_ORG_KINDS, ApiKey, Role
@@ -56,9 +56,22 @@ def _organisation_choices(session: Session) -> list[tuple[int, str]]:
     ]
 
 
-def _role_refusal(exc: DomainError | ValueError, role: str, errors: dict[str, str]) -> dict[str, str]:
-    """A role that does not fit the organisation, said in the words of the form."""
-    if isinstance(exc, InvalidInput) and exc.field == "role" and role in ROLE_FITS:
+# The identity service's refusals in the form's words, by the field each concerns.
+_TAKEN = {"name": "已有同名机构", "code": "已有机构使用这个代码", "username": "这个用户名已被使用"}
+_UNKNOWN = {"jurisdiction_code": "没有这个行政区划代码，请从列表中选择", "organisation_id": "没有这个机构"}
+_HALF_POINT = "经度和纬度须同时填写（或都不填）"
+_NOT_DEGREES = "请填写十进制度数，如 120.5605"
+
+
+def _in_words(exc: DomainError | ValueError, errors: dict[str, str], role: str = "") -> dict[str, str]:
+    field = exc.field if isinstance(exc, DomainError) else None
+    if isinstance(exc, Conflict) and field in _TAKEN:
+        return {**errors, field: _TAKEN[field]}
+    if isinstance(exc, NotFound) and field in _UNKNOWN:
+        return {**errors, field: _UNKNOWN[field]}
+    if isinstance(exc, InvalidInput) and field in ("lon", "lat") and exc.reason != _NOT_DEGREES:
+        return {**errors, field: _HALF_POINT}
+    if isinstance(exc, InvalidInput) and field == "role" and role in ROLE_FITS:
         return {**errors, "role": f"{ROLE_NAMES[Role(role)]}只能属于：{ROLE_FITS[Role(role)]}"}
     return errors
 
@@ -102,7 +115,7 @@ def _coordinate(field: str, text: str) -> float | None:
     except ValueError:
         value = math.nan
     if not math.isfinite(value):
-        raise InvalidInput(field, "请填写十进制度数，如 120.5605")
+        raise InvalidInput(field, _NOT_DEGREES)
     return value
 
 
@@ -148,6 +161,7 @@ def create_organisation(
             org = identity.add_organisation(session, actor=who, data=data)
     except (DomainError, ValueError) as exc:
         status, errors = refusal(exc, ORG_FIELDS)
+        errors = _in_words(exc, errors)
         return _organisations_page(request, session, who, status_code=status, errors=errors, form=form)
     return RedirectResponse(f"/admin/organisations#org-{org.id}", status_code=303)
 
@@ -221,7 +235,7 @@ def create_user(
             )
     except (DomainError, ValueError) as exc:
         status, errors = refusal(exc, USER_FIELDS)
-        errors = _role_refusal(exc, role, errors)
+        errors = _in_words(exc, errors, role)
         return _users_page(request, session, who, status_code=status, errors=errors, form=form)
     return RedirectResponse(f"/admin/users#user-{data.username}", status_code=303)
 
@@ -281,7 +295,7 @@ def create_api_key(
             )
     except (DomainError, ValueError) as exc:
         status, errors = refusal(exc, KEY_FIELDS)
-        errors = _role_refusal(exc, role, errors)
+        errors = _in_words(exc, errors, role)
         return _keys_page(request, session, who, status_code=status, errors=errors, form=form)
     page = _keys_page(request, session, who, created=(key, secret))
     page.headers["Cache-Control"] = "no-store"
@@ -363,9 +377,11 @@ def _schedule_refusal(
             loc = error["loc"]
             box = str(loc[0]) if loc else "form"
             if box in lines and len(loc) > 1 and isinstance(loc[1], int):
-                problems.setdefault(box, f"第{lines[box][loc[1]]}行：{error['msg']}")
+                problems.setdefault(box, f"第{lines[box][loc[1]]}行：{zh.validation_error(error)}")
             else:
-                problems.setdefault(box if box in YEAR_FIELDS else "form", f"填写有误：{error['msg']}")
+                problems.setdefault(
+                    box if box in YEAR_FIELDS else "form", f"填写有误：{zh.validation_error(error)}"
+                )
         return 422, problems
     status, problems = refusal(exc, YEAR_FIELDS)
     if isinstance(exc, InvalidInput) and (found := _ITEM.match(exc.field)):

@@ -233,17 +233,18 @@ def test_an_organisation_is_created_with_its_jurisdiction_and_place_and_refusals
             "lat": "28.1163",
         }
         for change, field, words in (
-            ({"jurisdiction_code": "339999"}, "jurisdiction_code", "does not exist"),
-            ({"lat": ""}, "lat", "both"),
+            ({"jurisdiction_code": "339999"}, "jurisdiction_code", "没有这个行政区划代码"),
+            ({"lat": ""}, "lat", "经度和纬度须同时填写"),
             ({"lon": "东经120度"}, "lon", "十进制度数"),
-            ({"name": "运营"}, "name", "exists already"),
-            ({"code": "OPS"}, "code", "another organisation"),
-            ({"kind": "bank"}, "kind", "填写有误"),
+            ({"name": "运营"}, "name", "已有同名机构"),
+            ({"code": "OPS"}, "code", "已有机构使用这个代码"),
+            ({"kind": "bank"}, "kind", "填写有误：请从列表中选择"),
+            ({"name": ""}, "name", "填写有误：至少1个字符"),
         ):
             refused = client.post("/admin/organisations", data={**form, **change})
             assert refused.status_code in (404, 409, 422), (field, refused.status_code)
             assert words in _beside(refused.text, field), field
-            assert 'value="法拍车辅助事务办理中心（乐清站）"' in refused.text or field == "name"  # kept
+            assert 'value="AUX-YQ"' in refused.text or field == "code"  # the form is kept
         r = client.post("/admin/organisations", data=form, follow_redirects=False)
         assert r.status_code == 303
         listing = client.get("/admin/organisations").text
@@ -278,9 +279,13 @@ def test_a_user_is_created_and_a_role_that_does_not_fit_the_organisation_is_refu
         assert "辅助中心工作人员只能属于：辅助事务办理中心" in _beside(refused.text, "role")
         assert "a-long-first-password" not in refused.text  # a password is never sent back
         assert 'value="py.officer2"' in refused.text
-        for change, field in (({"username": "py.officer"}, "username"), ({"password": "short"}, "password")):
+        for change, field, words in (
+            ({"username": "py.officer"}, "username", "这个用户名已被使用"),
+            ({"password": "short"}, "password", "填写有误：至少10个字符"),
+            ({"organisation_id": "999"}, "organisation_id", "没有这个机构"),
+        ):
             again = client.post("/admin/users", data={**form, "role": "officer", **change})
-            assert again.status_code in (409, 422) and "error" in _beside(again.text, field), field
+            assert again.status_code in (404, 409, 422) and words in _beside(again.text, field), field
         r = client.post("/admin/users", data={**form, "role": "officer"}, follow_redirects=False)
         assert (r.status_code, r.headers["location"]) == (303, "/admin/users#user-py.officer2")
         row = re.search(r'<tr id="user-py.officer2">.*?</tr>', client.get("/admin/users").text, re.DOTALL)
@@ -292,7 +297,9 @@ def test_a_user_is_created_and_a_role_that_does_not_fit_the_organisation_is_refu
     with db.unit_of_work(read_only=True) as s:
         user = s.scalars(select(User).where(User.username == "py.officer2")).one()
         assert user.password_hash != "a-long-first-password"
-    _logged_in(app, "py.officer2", "a-long-first-password").close()  # the new officer logs in with the initial password
+    _logged_in(
+        app, "py.officer2", "a-long-first-password"
+    ).close()  # the new officer logs in with the initial password
 
 
 HOLIDAYS_2027 = """元旦 2027-01-01 2027-01-03
@@ -328,7 +335,7 @@ def test_a_calendar_year_is_loaded_line_by_line_and_a_bad_line_is_named_beside_i
             ),
             ({"holidays": "元旦 2027-02-30"}, "holidays", "第1行应写作"),
             ({"holidays": ""}, "holidays", "at least one holiday"),
-            ({"year": "二〇二七"}, "year", "填写有误"),
+            ({"year": "二〇二七"}, "year", "填写有误：应填整数"),
         ):
             again = client.post("/admin/calendar", data={**form, "workdays": "", **change})
             assert again.status_code == 422 and words in _beside(again.text, field), field
@@ -379,10 +386,8 @@ def test_the_timeline_check_counts_what_it_read_and_shows_the_first_broken_link(
         assert broken.status_code == 200 and "发现 2 处断链" in broken.text
         first = re.search(r"<strong>第一处断链：</strong>(.*?)</p>", broken.text)
         assert first is not None
-        assert (
-            first.group(1)
-            == f"平台管理记录（机构、用户、密钥、日历），第2条事件（新增机构）的内容在记录后被改动（事件编号 {second}）。"
-        )
+        chain = "平台管理记录（机构、用户、密钥、日历）"
+        assert first.group(1) == f"{chain}，第2条事件（新增机构）的内容在记录后被改动（事件编号 {second}）。"
         assert "第5条事件缺失（已被删除）" in broken.text
         api = client.get("/api/admin/timeline/verify", headers=login(client, "root.admin")).json()
         assert api["intact"] is False and api["events_checked"] == events - 1 and api["chains_checked"] == 1
