@@ -41,7 +41,14 @@ PAGES: dict[str, tuple[str, ...]] = {
     "pingyang.center": ("/center", "/center/custody/1"),
     "pingyang.police": ("/police/alerts",),
     "pingyang.applicant": ("/my-cases",),
-    "admin": ("/command",),
+    "admin": (
+        "/command",
+        "/admin/organisations",
+        "/admin/users",
+        "/admin/api-keys",
+        "/admin/calendar",
+        "/admin/timeline?run=1",
+    ),
 }
 TARGETS = {"page_ms": 300.0, "command_ms": 1000.0}
 
