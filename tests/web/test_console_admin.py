@@ -254,9 +254,18 @@ def test_an_organisation_is_created_with_its_jurisdiction_and_place_and_refusals
         assert row is not None
         for shown in ("辅助事务办理中心", "AUX-YQ", "乐清市", "330382", "120.9679, 28.1163"):
             assert shown in row.group(0)
-        orgs = client.get("/api/admin/organisations", headers=login(client, "root.admin")).json()
+        api = login(client, "root.admin")
+        orgs = client.get("/api/admin/organisations", headers=api).json()
         made = next(o for o in orgs if o["code"] == "AUX-YQ")
         assert (made["jurisdiction_code"], made["lon"], made["lat"]) == ("330382", 120.9679, 28.1163)
+        # The API refuses the same way, naming the field.
+        for body, status, field in (
+            ({"kind": "aux_center", "name": "半个位置", "lon": 120.5}, 422, "lat"),
+            ({"kind": "court", "name": "运营"}, 409, "name"),
+            ({"kind": "court", "name": "新法院", "jurisdiction_code": "339999"}, 404, "jurisdiction_code"),
+        ):
+            r = client.post("/api/admin/organisations", json=body, headers=api)
+            assert (r.status_code, r.json()["fields"]) == (status, [field]), r.text
 
 
 def test_a_user_is_created_and_a_role_that_does_not_fit_the_organisation_is_refused_beside_it(
