@@ -19,13 +19,13 @@ from sqlalchemy.orm import Session
 
 from api.deps import SessionDep
 from api.web import session as web
-from api.web.pages import ROLE_NAMES, PageRoute, refusal, render
+from api.web.pages import ROLE_NAMES, PageRoute, explained, refusal, render
 from api.web.words import EVENT_NAMES, ORG_KIND_NAMES
 from car_enforce.cases import service as cases
 from car_enforce.core import clock, zh
 from car_enforce.core.calendar import service as calendars
 from car_enforce.core.calendar.schedule import YearSchedule
-from car_enforce.core.errors import Conflict, DomainError, InvalidInput, NotFound
+from car_enforce.core.errors import DomainError, InvalidInput, NotFound
 from car_enforce.core.geo import service as geo
 from car_enforce.core.identity import service as identity
 from car_enforce.core.identity.models import ROLE_ORG_KINDS, ApiKey, Role
@@ -56,22 +56,12 @@ def _organisation_choices(session: Session) -> list[tuple[int, str]]:
     ]
 
 
-# The identity service's refusals in the form's words, by the field each concerns.
-_TAKEN = {"name": "已有同名机构", "code": "已有机构使用这个代码", "username": "这个用户名已被使用"}
-_UNKNOWN = {"jurisdiction_code": "没有这个行政区划代码，请从列表中选择", "organisation_id": "没有这个机构"}
-_HALF_POINT = "经度和纬度须同时填写（或都不填）"
 _NOT_DEGREES = "请填写十进制度数，如 120.5605"
 
 
-def _in_words(exc: DomainError | ValueError, errors: dict[str, str], role: str = "") -> dict[str, str]:
-    field = exc.field if isinstance(exc, DomainError) else None
-    if isinstance(exc, Conflict) and field in _TAKEN:
-        return {**errors, field: _TAKEN[field]}
-    if isinstance(exc, NotFound) and field in _UNKNOWN:
-        return {**errors, field: _UNKNOWN[field]}
-    if isinstance(exc, InvalidInput) and field in ("lon", "lat") and exc.reason != _NOT_DEGREES:
-        return {**errors, field: _HALF_POINT}
-    if isinstance(exc, InvalidInput) and field == "role" and role in ROLE_FITS:
+def _role_refusal(exc: DomainError | ValueError, role: str, errors: dict[str, str]) -> dict[str, str]:
+    """A role that does not fit the organisation, said with the kinds it may belong to."""
+    if isinstance(exc, InvalidInput) and exc.field == "role" and role in ROLE_FITS:
         return {**errors, "role": f"{ROLE_NAMES[Role(role)]}只能属于：{ROLE_FITS[Role(role)]}"}
     return errors
 
@@ -115,7 +105,7 @@ def _coordinate(field: str, text: str) -> float | None:
     except ValueError:
         value = math.nan
     if not math.isfinite(value):
-        raise InvalidInput(field, _NOT_DEGREES)
+        raise InvalidInput(field, "not a number of degrees", zh=_NOT_DEGREES)
     return value
 
 
@@ -161,7 +151,6 @@ def create_organisation(
             org = identity.add_organisation(session, actor=who, data=data)
     except (DomainError, ValueError) as exc:
         status, errors = refusal(exc, ORG_FIELDS)
-        errors = _in_words(exc, errors)
         return _organisations_page(request, session, who, status_code=status, errors=errors, form=form)
     return RedirectResponse(f"/admin/organisations#org-{org.id}", status_code=303)
 
@@ -235,7 +224,7 @@ def create_user(
             )
     except (DomainError, ValueError) as exc:
         status, errors = refusal(exc, USER_FIELDS)
-        errors = _in_words(exc, errors, role)
+        errors = _role_refusal(exc, role, errors)
         return _users_page(request, session, who, status_code=status, errors=errors, form=form)
     return RedirectResponse(f"/admin/users#user-{data.username}", status_code=303)
 
@@ -295,7 +284,7 @@ def create_api_key(
             )
     except (DomainError, ValueError) as exc:
         status, errors = refusal(exc, KEY_FIELDS)
-        errors = _in_words(exc, errors, role)
+        errors = _role_refusal(exc, role, errors)
         return _keys_page(request, session, who, status_code=status, errors=errors, form=form)
     page = _keys_page(request, session, who, created=(key, secret))
     page.headers["Cache-Control"] = "no-store"
@@ -345,7 +334,9 @@ def _holidays(text: str) -> tuple[list[dict[str, Any]], list[int]]:
         days = [_day(w) for w in words[1:]]
         if len(words) not in (2, 3) or None in days:
             raise InvalidInput(
-                "holidays", f"第{number}行应写作“名称 开始日期 结束日期”，如“春节 2027-02-05 2027-02-11”"
+                "holidays",
+                f"line {number} is not 'name start [end]'",
+                zh=f"第{number}行应写作“名称 开始日期 结束日期”，如“春节 2027-02-05 2027-02-11”",
             )
         spans.append({"name": words[0], "start": days[0], "end": days[-1]})
         numbers.append(number)
@@ -358,7 +349,11 @@ def _workdays(text: str) -> tuple[list[dict[str, Any]], list[int]]:
     for number, words in _lines(text):
         day = _day(words[-1]) if len(words) == 2 else None
         if day is None:
-            raise InvalidInput("workdays", f"第{number}行应写作“名称 日期”，如“春节调休 2027-02-14”")
+            raise InvalidInput(
+                "workdays",
+                f"line {number} is not 'name date'",
+                zh=f"第{number}行应写作“名称 日期”，如“春节调休 2027-02-14”",
+            )
         days.append({"name": words[0], "date": day})
         numbers.append(number)
     return days, numbers
@@ -386,7 +381,7 @@ def _schedule_refusal(
     status, problems = refusal(exc, YEAR_FIELDS)
     if isinstance(exc, InvalidInput) and (found := _ITEM.match(exc.field)):
         box, index = found.group(1), int(found.group(2))
-        problems = {box: f"第{lines[box][index]}行：{exc.reason}"}
+        problems = {box: f"第{lines[box][index]}行：{explained(exc)}"}
     return status, problems
 
 

@@ -103,4 +103,5 @@ def test_the_administrator_sets_up_a_center_its_clerk_a_key_a_year_and_checks_th
     clerk = browser.new_page()
     clerk.set_default_timeout(5000)
     log_in(clerk, demo_site, "yueqing.center")  # the new clerk logs in with the password given
-    clerk.wait_for_url(f"{demo_site}/center")
+    clerk.goto(f"{demo_site}/center")
+    assert clerk.url == f"{demo_site}/center" and clerk.get_by_role("heading", name="到站与在库").is_visible()

@@ -19,6 +19,7 @@ from car_enforce.core.identity.service import create_organisation, create_user
 from car_enforce.core.timeline.models import TimelineEvent
 from tests import factories
 from tests.api_helpers import PASSWORD, login
+from tests.web.console_helpers import form_csrf
 
 SCRIPT = "<script>alert('x')</script>"
 PAGES = ("/admin/organisations", "/admin/users", "/admin/api-keys", "/admin/calendar", "/admin/timeline")
@@ -31,18 +32,12 @@ FORMS = (
 )
 
 
-def _csrf(html: str) -> str:
-    found = re.search(r'name="csrf" value="([^"]*)"', html)
-    assert found is not None, html
-    return found.group(1)
-
-
 def _logged_in(app: FastAPI, username: str = "root.admin", password: str = PASSWORD) -> TestClient:
     client = TestClient(app)
     page = client.get("/login").text
     r = client.post(
         "/login",
-        data={"username": username, "password": password, "csrf": _csrf(page), "next": "/"},
+        data={"username": username, "password": password, "csrf": form_csrf(page), "next": "/"},
         follow_redirects=False,
     )
     assert r.status_code == 303, r.text
@@ -101,7 +96,7 @@ def test_every_other_role_is_refused_every_admin_page_and_form(
     assert set(everyone_else) == set(Role) - {Role.ADMIN}
     for role, username in everyone_else.items():
         with _logged_in(app, username) as client:
-            csrf = _csrf(client.get("/").text)
+            csrf = form_csrf(client.get("/").text)
             for path in (*PAGES, "/admin/timeline?run=1"):
                 r = client.get(path)
                 assert r.status_code == 403 and "无权访问" in r.text, (role, path)
@@ -153,7 +148,7 @@ def test_a_new_keys_secret_is_shown_once_and_only_its_hash_is_kept(
         r = client.post(
             "/admin/api-keys",
             data={
-                "csrf": _csrf(listing.text),
+                "csrf": form_csrf(listing.text),
                 "organisation_id": police,
                 "name": "支队卡口",
                 "role": "police_adapter",
@@ -192,7 +187,7 @@ def test_a_key_is_revoked_from_the_list_and_stops_working(
         listing = client.get("/admin/api-keys").text
         assert f'action="/admin/api-keys/{key_id}/revoke"' in listing
         r = client.post(
-            f"/admin/api-keys/{key_id}/revoke", data={"csrf": _csrf(listing)}, follow_redirects=False
+            f"/admin/api-keys/{key_id}/revoke", data={"csrf": form_csrf(listing)}, follow_redirects=False
         )
         assert (r.status_code, r.headers["location"]) == (303, f"/admin/api-keys#key-{key_id}")
         row = re.search(rf'<tr id="key-{key_id}">.*?</tr>', client.get("/admin/api-keys").text, re.DOTALL)
@@ -208,7 +203,7 @@ def test_a_script_typed_into_an_organisations_name_shows_as_text(
         page = client.get("/admin/organisations")
         r = client.post(
             "/admin/organisations",
-            data={"csrf": _csrf(page.text), "kind": "aux_center", "name": SCRIPT, "code": "AUX-X"},
+            data={"csrf": form_csrf(page.text), "kind": "aux_center", "name": SCRIPT, "code": "AUX-X"},
             follow_redirects=False,
         )
         assert r.status_code == 303, r.text
@@ -224,7 +219,7 @@ def test_an_organisation_is_created_with_its_jurisdiction_and_place_and_refusals
         page = client.get("/admin/organisations")
         assert page.status_code == 200 and 'option value="330326">平阳县' in page.text
         form = {
-            "csrf": _csrf(page.text),
+            "csrf": form_csrf(page.text),
             "kind": "aux_center",
             "name": "法拍车辅助事务办理中心（乐清站）",
             "code": "AUX-YQ",
@@ -238,8 +233,8 @@ def test_an_organisation_is_created_with_its_jurisdiction_and_place_and_refusals
             ({"lon": "东经120度"}, "lon", "十进制度数"),
             ({"name": "运营"}, "name", "已有同名机构"),
             ({"code": "OPS"}, "code", "已有机构使用这个代码"),
-            ({"kind": "bank"}, "kind", "填写有误：请从列表中选择"),
-            ({"name": ""}, "name", "填写有误：至少1个字符"),
+            ({"kind": "bank"}, "kind", "填写有误：不是可选的值"),
+            ({"name": ""}, "name", "填写有误：至少 1 个字符"),
         ):
             refused = client.post("/admin/organisations", data={**form, **change})
             assert refused.status_code in (404, 409, 422), (field, refused.status_code)
@@ -259,13 +254,19 @@ def test_an_organisation_is_created_with_its_jurisdiction_and_place_and_refusals
         made = next(o for o in orgs if o["code"] == "AUX-YQ")
         assert (made["jurisdiction_code"], made["lon"], made["lat"]) == ("330382", 120.9679, 28.1163)
         # The API refuses the same way, naming the field.
-        for body, status, field in (
-            ({"kind": "aux_center", "name": "半个位置", "lon": 120.5}, 422, "lat"),
-            ({"kind": "court", "name": "运营"}, 409, "name"),
-            ({"kind": "court", "name": "新法院", "jurisdiction_code": "339999"}, 404, "jurisdiction_code"),
+        for body, status, field, words in (
+            ({"kind": "aux_center", "name": "半个位置", "lon": 120.5}, 422, "lat", "经度和纬度须同时填写"),
+            ({"kind": "court", "name": "运营"}, 409, "name", "已有同名机构"),
+            (
+                {"kind": "court", "name": "新法院", "jurisdiction_code": "339999"},
+                404,
+                "jurisdiction_code",
+                "没有这个行政区划代码",
+            ),
         ):
             r = client.post("/api/admin/organisations", json=body, headers=api)
             assert (r.status_code, r.json()["fields"]) == (status, [field]), r.text
+            assert words in r.json()["detail_zh"]
 
 
 def test_a_user_is_created_and_a_role_that_does_not_fit_the_organisation_is_refused_beside_it(
@@ -275,7 +276,7 @@ def test_a_user_is_created_and_a_role_that_does_not_fit_the_organisation_is_refu
         page = client.get("/admin/users")
         assert "py.officer" in page.text and "执行干警" in page.text and "启用" in page.text
         form = {
-            "csrf": _csrf(page.text),
+            "csrf": form_csrf(page.text),
             "organisation_id": str(world.pingyang_court),
             "role": "center_staff",
             "username": "py.officer2",
@@ -290,7 +291,7 @@ def test_a_user_is_created_and_a_role_that_does_not_fit_the_organisation_is_refu
         assert 'value="py.officer2"' in refused.text
         for change, field, words in (
             ({"username": "py.officer"}, "username", "这个用户名已被使用"),
-            ({"password": "short"}, "password", "填写有误：至少10个字符"),
+            ({"password": "short"}, "password", "填写有误：至少 10 个字符"),
             ({"organisation_id": "999"}, "organisation_id", "没有这个机构"),
         ):
             again = client.post("/admin/users", data={**form, "role": "officer", **change})
@@ -325,7 +326,7 @@ def test_a_calendar_year_is_loaded_line_by_line_and_a_bad_line_is_named_beside_i
         page = client.get("/admin/calendar")
         assert "尚未载入任何年份" in page.text
         form = {
-            "csrf": _csrf(page.text),
+            "csrf": form_csrf(page.text),
             "year": "2027",
             "source": "国务院办公厅关于2027年部分节假日安排的通知",
             "holidays": HOLIDAYS_2027,
@@ -333,18 +334,20 @@ def test_a_calendar_year_is_loaded_line_by_line_and_a_bad_line_is_named_beside_i
         }
         refused = client.post("/admin/calendar", data=form)
         assert refused.status_code == 422
-        assert "第2行：2027-02-15 is a Monday" in _beside(refused.text, "workdays")  # the line, as typed
+        assert "第2行：2027年2月15日是周一；调休上班日只能是周六或周日" in _beside(
+            refused.text, "workdays"
+        )  # the line, as typed
         assert "春节调休 2027-02-15" in refused.text  # the text is kept to correct
         for change, field, words in (
             ({"holidays": "元旦 2027-01-01\n春节 二月五日"}, "holidays", "第2行应写作"),
             (
                 {"holidays": "元旦 2027-01-01\n春节 2027-02-11 2027-02-05"},
                 "holidays",
-                "第2行：2027-02-05 is before",
+                "第2行：结束日期2027年2月5日早于开始日期2027年2月11日",
             ),
             ({"holidays": "元旦 2027-02-30"}, "holidays", "第1行应写作"),
-            ({"holidays": ""}, "holidays", "at least one holiday"),
-            ({"year": "二〇二七"}, "year", "填写有误：应填整数"),
+            ({"holidays": ""}, "holidays", "至少列出一个节日"),
+            ({"year": "二〇二七"}, "year", "填写有误：应为整数"),
         ):
             again = client.post("/admin/calendar", data={**form, "workdays": "", **change})
             assert again.status_code == 422 and words in _beside(again.text, field), field

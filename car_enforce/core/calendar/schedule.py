@@ -8,6 +8,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from car_enforce.core import zh
 from car_enforce.core.errors import InvalidInput
 
 
@@ -60,10 +61,15 @@ class YearSchedule(BaseModel):
         return out
 
 
+_WEEKDAYS = ("周一", "周二", "周三", "周四", "周五", "周六", "周日")
+
+
 def _check(schedule: YearSchedule) -> None:
     year = schedule.year
     if not schedule.holidays:
-        raise InvalidInput("holidays", "a schedule lists at least one holiday; is the file complete?")
+        raise InvalidInput(
+            "holidays", "a schedule lists at least one holiday; is the file complete?", zh="至少列出一个节日"
+        )
     rest: dict[dt.date, str] = {}
     for i, span in enumerate(schedule.holidays):
         for key, day in (("start", span.start), ("end", span.end)):
@@ -72,16 +78,21 @@ def _check(schedule: YearSchedule) -> None:
                     f"holidays[{i}].{key}",
                     f"{day.isoformat()} is outside {year}; list only the days of {year} "
                     f"(a day of {day.year} belongs in the {day.year} schedule)",
+                    zh=f"{zh.day(day)}不在{year}年内；只列{year}年的日子",
                 )
         if span.end < span.start:
             raise InvalidInput(
-                f"holidays[{i}].end", f"{span.end.isoformat()} is before the start {span.start.isoformat()}"
+                f"holidays[{i}].end",
+                f"{span.end.isoformat()} is before the start {span.start.isoformat()}",
+                zh=f"结束日期{zh.day(span.end)}早于开始日期{zh.day(span.start)}",
             )
         day = span.start
         while day <= span.end:
             if day in rest:
                 raise InvalidInput(
-                    f"holidays[{i}]", f"{day.isoformat()} is already inside the holiday {rest[day]!r}"
+                    f"holidays[{i}]",
+                    f"{day.isoformat()} is already inside the holiday {rest[day]!r}",
+                    zh=f"{zh.day(day)}已在“{rest[day]}”假期内",
                 )
             rest[day] = span.name
             day += dt.timedelta(days=1)
@@ -91,18 +102,25 @@ def _check(schedule: YearSchedule) -> None:
         field = f"workdays[{i}].date"
         if day.year != year:
             raise InvalidInput(
-                field, f"{day.isoformat()} is outside {year}; list it in the {day.year} schedule"
+                field,
+                f"{day.isoformat()} is outside {year}; list it in the {day.year} schedule",
+                zh=f"{zh.day(day)}不在{year}年内",
             )
         if day.weekday() < 5:
             raise InvalidInput(
                 field,
                 f"{day.isoformat()} is a {day.strftime('%A')}; a make-up workday is "
                 "always a Saturday or Sunday",
+                zh=f"{zh.day(day)}是{_WEEKDAYS[day.weekday()]}；调休上班日只能是周六或周日",
             )
         if day in rest:
-            raise InvalidInput(field, f"{day.isoformat()} is also inside the holiday {rest[day]!r}")
+            raise InvalidInput(
+                field,
+                f"{day.isoformat()} is also inside the holiday {rest[day]!r}",
+                zh=f"{zh.day(day)}在“{rest[day]}”假期内，不能同时是调休上班日",
+            )
         if day in seen:
-            raise InvalidInput(field, f"{day.isoformat()} is listed twice")
+            raise InvalidInput(field, f"{day.isoformat()} is listed twice", zh=f"{zh.day(day)}重复列出")
         seen.add(day)
 
 

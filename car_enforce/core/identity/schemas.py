@@ -27,7 +27,11 @@ class OrganisationCreate(BaseModel):
     def _a_point_or_none(self) -> OrganisationCreate:
         # Half a point places nothing on the map; InvalidInput passes through pydantic with its field.
         if (self.lon is None) != (self.lat is None):
-            raise InvalidInput("lat" if self.lat is None else "lon", "give both lon and lat, or neither")
+            raise InvalidInput(
+                "lat" if self.lat is None else "lon",
+                "give both lon and lat, or neither",
+                zh="经度和纬度须同时填写（或都不填）",
+            )
         return self
 
 

@@ -66,9 +66,9 @@ def create_organisation(
     lat: float | None = None,
 ) -> Organisation:
     if session.scalar(select(Organisation.id).where(Organisation.name == name)) is not None:
-        raise Conflict(f"an organisation named {name!r} exists already", field="name")
+        raise Conflict(f"an organisation named {name!r} exists already", field="name", zh="已有同名机构")
     if code and session.scalar(select(Organisation.id).where(Organisation.code == code)) is not None:
-        raise Conflict(f"another organisation has the code {code!r}", field="code")
+        raise Conflict(f"another organisation has the code {code!r}", field="code", zh="已有机构使用这个代码")
     org = Organisation(
         kind=kind,
         name=name,
@@ -101,7 +101,9 @@ def add_organisation(session: Session, *, actor: Principal, data: OrganisationCr
         code = data.jurisdiction_code
         jurisdiction_id = session.scalar(select(Jurisdiction.id).where(Jurisdiction.code == code))
         if jurisdiction_id is None:
-            raise NotFound(f"jurisdiction {code} does not exist", field="jurisdiction_code")
+            raise NotFound(
+                f"jurisdiction {code} does not exist", field="jurisdiction_code", zh="没有这个行政区划代码"
+            )
     return create_organisation(
         session,
         actor=actor,
@@ -137,7 +139,9 @@ def organisation_of(session: Session, org_id: int, kind: OrgKind) -> Organisatio
 
 def _check_role_fits(role: Role, org: Organisation) -> None:
     if org.kind not in ROLE_ORG_KINDS[role]:
-        raise InvalidInput("role", f"a {role} cannot belong to a {org.kind} organisation")
+        raise InvalidInput(
+            "role", f"a {role} cannot belong to a {org.kind} organisation", zh="这个角色不能属于这类机构"
+        )
 
 
 def create_user(
@@ -153,12 +157,14 @@ def create_user(
 ) -> User:
     org = session.get(Organisation, organisation_id)
     if org is None:
-        raise NotFound(f"organisation {organisation_id} does not exist", field="organisation_id")
+        raise NotFound(
+            f"organisation {organisation_id} does not exist", field="organisation_id", zh="没有这个机构"
+        )
     _check_role_fits(role, org)
     if len(password) < 10:
-        raise InvalidInput("password", "at least 10 characters are required")
+        raise InvalidInput("password", "at least 10 characters are required", zh="至少 10 个字符")
     if session.scalar(select(User.id).where(User.username == username)) is not None:
-        raise Conflict(f"username {username!r} is taken", field="username")
+        raise Conflict(f"username {username!r} is taken", field="username", zh="这个用户名已被使用")
     user = User(
         organisation_id=org.id,
         username=username,
@@ -251,7 +257,9 @@ def create_api_key(
     """
     org = session.get(Organisation, organisation_id)
     if org is None:
-        raise NotFound(f"organisation {organisation_id} does not exist", field="organisation_id")
+        raise NotFound(
+            f"organisation {organisation_id} does not exist", field="organisation_id", zh="没有这个机构"
+        )
     _check_role_fits(role, org)
     prefix, secret = security.new_api_key()
     if fixed_secret is not None:
