@@ -223,8 +223,23 @@ def logout(session: Session, token: str) -> None:
         row.revoked_at = clock.now()
 
 
+# Every request loads its caller's organisation and jurisdiction: never the jurisdiction's boundary,
+# which can run to megabytes and is not needed to know who is asking.
+_CALLER_OF_TOKEN = (
+    joinedload(AuthToken.user)
+    .joinedload(User.organisation)
+    .joinedload(Organisation.jurisdiction)
+    .defer(Jurisdiction.boundary_wkt)
+)
+_CALLER_OF_KEY = (
+    joinedload(ApiKey.organisation).joinedload(Organisation.jurisdiction).defer(Jurisdiction.boundary_wkt)
+)
+
+
 def authenticate_token(session: Session, token: str) -> Principal:
-    row = session.scalar(select(AuthToken).where(AuthToken.token_hash == security.sha256_hex(token)))
+    row = session.scalar(
+        select(AuthToken).where(AuthToken.token_hash == security.sha256_hex(token)).options(_CALLER_OF_TOKEN)
+    )
     if row is None or row.revoked_at is not None or clock.as_utc(row.expires_at) <= clock.now():
         raise Unauthenticated("the token is unknown, expired or revoked; log in again")
     if not row.user.active:
@@ -234,7 +249,11 @@ def authenticate_token(session: Session, token: str) -> Principal:
 
 def authenticate_api_key(session: Session, api_key: str) -> Principal:
     prefix = security.prefix_of(api_key)
-    key = session.scalar(select(ApiKey).where(ApiKey.prefix == prefix)) if prefix else None
+    key = (
+        session.scalar(select(ApiKey).where(ApiKey.prefix == prefix).options(_CALLER_OF_KEY))
+        if prefix
+        else None
+    )
     if key is None or not hmac.compare_digest(key.secret_hash, security.sha256_hex(api_key)):
         raise Unauthenticated("unknown API key")
     if key.revoked_at is not None:
