@@ -38,7 +38,11 @@ ROLE_NAMES = {
 MENUS: dict[Role, tuple[tuple[str, str], ...]] = {
     Role.OFFICER: (("/cases", "我的案件"), ("/alerts", "预警核实"), ("/command", "指挥中心")),
     Role.ADMIN: (("/command", "指挥中心"),),
-    Role.POLICE_ADAPTER: (("/police/alerts", "辖区预警"),),
+    Role.POLICE_ADAPTER: (
+        ("/police/alerts", "辖区预警"),
+        ("/police/captures", "扣押报告"),
+        ("/police/cameras", "我的卡口"),
+    ),
     Role.CENTER_STAFF: (("/center", "到站与在库"),),
     Role.APPLICANT: (("/my-cases", "我的案件进展"),),
 }
