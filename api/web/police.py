@@ -72,6 +72,18 @@ CAPTURE_FIELDS = (
 _KEY = re.compile(r"[0-9A-Za-z-]{8,40}")
 
 
+def skew_words(seconds: int) -> str:
+    """How far a camera's clock is off, for the person who goes to reset it: ``时钟快约8小时``."""
+    way = "快" if seconds > 0 else "慢"
+    size = abs(seconds)
+    for unit, word in ((365 * 86400, "年"), (86400, "天"), (3600, "小时"), (60, "分钟")):
+        if size >= unit:
+            amount = size / unit
+            shown = f"{amount:.1f}".removesuffix(".0") if amount < 10 else f"{amount:.0f}"
+            return f"时钟{way}约{shown}{word}"
+    return f"时钟{way}{size}秒"
+
+
 def _unit(request: Request, session: Session) -> tuple[Principal, int]:
     who = web.require(request, session, Role.POLICE_ADAPTER)
     assert who.organisation_id is not None
@@ -130,6 +142,7 @@ def police_cameras(request: Request, session: SessionDep) -> Response:
         m=drawn,
         dots=dots,
         states=CAMERA_STATES,
+        skew_words=skew_words,
         silent_hours=int(cameras.SILENT_AFTER.total_seconds() // 3600),
         off_map=len(health) - len(dots),
     )
@@ -150,6 +163,7 @@ def police_camera(camera_id: int, request: Request, session: SessionDep) -> Resp
         state=cameras.state_of(camera, now),
         skewed=cameras.clock_skewed(camera),
         states=CAMERA_STATES,
+        skew_words=skew_words,
         hours=hours,
         most=max([h.reads for h in hours] + [1]),
     )
