@@ -6,8 +6,9 @@ from __future__ import annotations
 import re
 import secrets
 from datetime import datetime
+from typing import Annotated
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Form, Request, Response
 from fastapi.responses import HTMLResponse, RedirectResponse
 from sqlalchemy.orm import Session
 
@@ -17,7 +18,7 @@ from api.web import session as web
 from api.web.pages import PageRoute, org_name, refusal, render
 from car_enforce.captures import service as captures
 from car_enforce.captures.models import CaptureStatus
-from car_enforce.captures.schemas import CaptureReport, HandoverIn, OfficerIn, PlaceIn
+from car_enforce.captures.schemas import CaptureReport, HandoverIn, OfficerIn, PlaceConfirmationIn, PlaceIn
 from car_enforce.core import clock
 from car_enforce.core.clock import SHANGHAI
 from car_enforce.core.errors import DomainError, InvalidInput
@@ -315,20 +316,80 @@ def _beside(field: str) -> str:
     return head if head in CAPTURE_FIELDS or head == "form" else "form"
 
 
-@router.get("/police/captures/{capture_id}")
-def police_capture(capture_id: int, request: Request, session: SessionDep, again: int = 0) -> Response:
-    """A capture the unit reported: where the car goes, its state, the handover and the photos."""
-    who, _ = _unit(request, session)
+def _capture_page(
+    request: Request,
+    session: Session,
+    who: Principal,
+    capture_id: int,
+    *,
+    status_code: int = 200,
+    again: bool = False,
+    errors: dict[str, str] | None = None,
+    form: dict[str, str] | None = None,
+) -> HTMLResponse:
     capture = captures.visible_capture(session, who, capture_id)
     return render(
         request,
         "police_capture.html",
+        status_code=status_code,
         who=who,
         c=capture,
         court=org_name(session, capture.court_id),
         states=CAPTURE_STATES,
-        again=bool(again),
+        datums=DATUMS,
+        again=again,
+        errors=errors or {},
+        form=form or {"datum": "WGS84"},
     )
+
+
+@router.get("/police/captures/{capture_id}")
+def police_capture(capture_id: int, request: Request, session: SessionDep, again: int = 0) -> Response:
+    """A capture the unit reported: where the car goes, its state, the handover and the photos; a capture
+    held for its place, with the forms that confirm or correct it."""
+    who, _ = _unit(request, session)
+    return _capture_page(request, session, who, capture_id, again=bool(again))
+
+
+@router.post("/police/captures/{capture_id}/confirm-place")
+def confirm_place(
+    capture_id: int,
+    request: Request,
+    session: SessionDep,
+    as_reported: Annotated[str, Form(max_length=1)] = "",
+    note: Annotated[str, Form(max_length=1000)] = "",
+    lon: Annotated[str, Form(max_length=32)] = "",
+    lat: Annotated[str, Form(max_length=32)] = "",
+    datum: Annotated[str, Form(max_length=16)] = "WGS84",
+    address: Annotated[str, Form(max_length=256)] = "",
+    csrf: Annotated[str, Form(max_length=128)] = "",
+) -> Response:
+    """The place of a held capture: right as reported (with a note why), or corrected; the car then goes
+    to its center and the center is told."""
+    who, _ = _unit(request, session)
+    web.check_csrf(request, csrf)
+    capture = captures.visible_capture(session, who, capture_id)
+    form = {"note": note, "lon": lon, "lat": lat, "datum": datum, "address": address}
+    try:
+        if as_reported == "1":
+            data = PlaceConfirmationIn(as_reported=True, note=note)
+        else:
+            place = PlaceIn(
+                lon=_number(lon.strip(), "place", "经度"),
+                lat=_number(lat.strip(), "place", "纬度"),
+                datum=datum,
+                address=address,
+            )
+            data = PlaceConfirmationIn(place=place, note=note)
+        with session.begin_nested():
+            captures.confirm_place(session, actor=who, capture=capture, data=data)
+    except (DomainError, ValueError) as exc:
+        status, errors = refusal(exc, ("place", "note"))
+        # Beside the form it concerns: the note of a confirmation, the coordinates of a correction.
+        beside = "note" if as_reported == "1" else "place"
+        errors = {beside if _beside(k) in ("form", "place") else _beside(k): v for k, v in errors.items()}
+        return _capture_page(request, session, who, capture_id, status_code=status, errors=errors, form=form)
+    return RedirectResponse(f"/police/captures/{capture_id}", status_code=303)
 
 
 @router.get("/police/captures/{capture_id}/photos/{position}")

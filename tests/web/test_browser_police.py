@@ -85,6 +85,20 @@ def test_a_police_unit_sees_its_cameras_and_reports_a_capture_with_photos_from_a
     with db.unit_of_work(read_only=True) as s:
         capture = s.scalars(select(Capture).where(Capture.plate_reported == "浙C12345")).one()
         assert (capture.lon, capture.lat, len(capture.photos)) == (120.5605, 27.6715, 2)
+    # A report whose place cannot be right is held, and its page asks for the place to be confirmed.
+    slip = {
+        "report_number": "PY-KY-0002",
+        "plate": "浙C8Y9Z1",
+        "captured_at": clock.now().isoformat(),
+        "place": {"lon": 120.1551, "lat": 30.2741, "datum": "WGS84", "address": "杭州"},
+        "officers": [{"name": "陈警官", "badge_number": "033261"}],
+        "handover": {"registration_certificate": False, "keys": 0},
+    }
+    r = httpx.post(f"{demo_site}/api/police/captures", json=slip, headers=brigade, timeout=10)
+    assert r.status_code == 201 and r.json()["status"] == "held", r.text
+    page.goto(f"{demo_site}/police/captures/{r.json()['id']}")
+    assert page.locator("#held form").count() == 2
+    assert look(page, "police-capture-held") == {}
     context.close()
 
     other = browser.new_page()

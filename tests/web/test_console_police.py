@@ -272,3 +272,31 @@ def test_another_units_capture_and_its_photos_are_not_found(
     assert client.get(f"{location}/photos/0").status_code == 404
     assert "浙C12345" not in client.get("/police/captures").text
     assert 'data-plate="浙C12345"' not in client.get("/police/captures/new").text  # not its alert
+
+
+def test_a_capture_held_for_its_place_is_corrected_from_its_page(
+    client: TestClient, db: Database, world: factories.World, clock: MovableClock
+) -> None:
+    _watched_with_an_alert(client, clock, world.pingyang_key)
+    _police_login(db, PINGYANG, "py.police")
+    _log_in(client, "py.police")
+    page = client.get("/police/captures/new").text
+    slip = _form(page, plate="浙C12345", lon="120.1551", lat="30.2741")  # Hangzhou: a slip of the fingers
+    location = client.post("/police/captures", data=slip, follow_redirects=False).headers["location"]
+    held = client.get(location).text
+    assert "地点待核实" in held and 'id="held"' in held
+    confirm = f"{location}/confirm-place"
+    r = client.post(confirm, data={"csrf": _hidden(held, "csrf"), "as_reported": "1", "note": ""})
+    note = r'name="note"[^>]*>[^<]*</textarea>\s*<span class="error" role="alert">([^<]*)'
+    beside = re.search(note, r.text)
+    assert r.status_code == 422 and beside is not None and "needs a note" in beside.group(1)
+    r = client.post(
+        confirm,
+        data={"csrf": _hidden(held, "csrf"), "lon": "120.5605", "lat": "27.6715", "datum": "WGS84"},
+        follow_redirects=False,
+    )
+    assert r.status_code == 303
+    moved = client.get(location).text
+    assert "送往辅助中心途中" in moved and 'id="held"' not in moved
+    with db.unit_of_work(read_only=True) as s:
+        assert s.scalars(select(Capture.lat)).one() == 27.6715
