@@ -39,7 +39,14 @@ PASSWORD = "demo-password-2026"
 PAGES: dict[str, tuple[str, ...]] = {
     "pingyang.officer": ("/cases", "/cases/1", "/alerts", "/reference-prices/1", "/command"),
     "pingyang.center": ("/center", "/center/custody/1"),
-    "pingyang.police": ("/police/alerts",),
+    "pingyang.police": (
+        "/police/alerts",
+        "/police/cameras",
+        "/police/cameras/1",
+        "/police/captures",
+        "/police/captures/new",
+        "/police/captures/1",
+    ),
     "pingyang.applicant": ("/my-cases",),
     "admin": (
         "/command",

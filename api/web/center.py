@@ -3,22 +3,20 @@ camera), the cars in custody, and the inspection form generated from the checkli
 
 from __future__ import annotations
 
-import base64
 import json
 
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import HTMLResponse, RedirectResponse
 from sqlalchemy.orm import Session
-from starlette.datastructures import UploadFile
 
 from api.deps import SessionDep
 from api.web import session as web
+from api.web import uploads
 from api.web.pages import PageRoute, refusal, render
 from car_enforce.captures import service as captures
 from car_enforce.captures.models import CaptureStatus
 from car_enforce.captures.schemas import ArrivalIn
 from car_enforce.core.errors import DomainError, InvalidInput
-from car_enforce.core.files.photos import PhotoIn
 from car_enforce.core.identity.models import Role
 from car_enforce.core.identity.principal import Principal
 from car_enforce.custody import service as custody
@@ -116,13 +114,7 @@ async def intake(capture_id: int, request: Request, session: SessionDep) -> Resp
     web.check_csrf(request, str(form.get("csrf", "")))
     capture = captures.visible_capture(session, who, capture_id)
     fields = {k: str(v) for k, v in form.multi_items() if isinstance(v, str) and k != "csrf"}
-    photos = []
-    for upload in form.getlist("photos"):
-        if isinstance(upload, UploadFile) and upload.filename:
-            content = await upload.read()
-            photos.append(
-                PhotoIn(caption=upload.filename[:200], content_base64=base64.b64encode(content).decode())
-            )
+    photos = await uploads.photos_in(form)
     try:
         if len(photos) < MIN_INTAKE_PHOTOS:
             raise InvalidInput("photos", f"请至少拍摄{MIN_INTAKE_PHOTOS}张照片（车辆前、后、左、右）")

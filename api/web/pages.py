@@ -46,7 +46,11 @@ MENUS: dict[Role, tuple[tuple[str, str], ...]] = {
         ("/admin/calendar", "工作日历"),
         ("/admin/timeline", "时间线核验"),
     ),
-    Role.POLICE_ADAPTER: (("/police/alerts", "辖区预警"),),
+    Role.POLICE_ADAPTER: (
+        ("/police/alerts", "辖区预警"),
+        ("/police/captures", "扣押报告"),
+        ("/police/cameras", "我的卡口"),
+    ),
     Role.CENTER_STAFF: (("/center", "到站与在库"), ("/center/inventory", "库存导入")),
     Role.APPLICANT: (("/my-cases", "我的案件进展"),),
 }
