@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from api.web import applicant, center, command, login, officer, police
+from api.web import applicant, center, command, login, officer, photos, police
 
 ROUTERS: tuple[APIRouter, ...] = (
     login.router,
@@ -13,4 +13,5 @@ ROUTERS: tuple[APIRouter, ...] = (
     center.router,
     applicant.router,
     command.router,
+    photos.router,
 )

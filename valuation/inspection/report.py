@@ -17,7 +17,7 @@ from car_enforce.custody.models import Custody
 from valuation.inspection import service
 from valuation.inspection.checklist import Checklist, checklist
 from valuation.inspection.grading import grade_name
-from valuation.inspection.models import DefectTarget, Inspection
+from valuation.inspection.models import DefectTarget, Inspection, InspectionDefect
 
 TITLE = "机动车技术状况鉴定报告"
 TARGET_NAMES = {
@@ -135,6 +135,14 @@ class Report:
         return tuple(lines)
 
 
+def defect_label(defect: InspectionDefect, data: Checklist | None = None) -> str:
+    """A defect in a few words: "B06 左前车门 · HH 划痕", "水泡 · SP 水泡痕迹"."""
+    data = data or checklist()
+    where = f"{defect.point_code} {data.point_name(defect.target, defect.point_code)}".strip()
+    name = data.defect_name(defect.target, defect.point_code, defect.defect_code)
+    return f"{where or TARGET_NAMES.get(defect.target, str(defect.target))} · {defect.defect_code} {name}"
+
+
 def _verdict(found: bool, yes: str) -> str:
     return f"是（{yes}）" if found else "否"
 
@@ -144,7 +152,7 @@ def _correction(custody: Custody, other: Inspection, correction: Inspection, was
     return Correction(
         inspection_id=other.id,
         version=other.version,
-        at=zh.minute(correction.recorded_at),
+        at=zh.minute(correction.recorded_at).replace(" ", ""),  # a PDF line may break at a space
         by=f"{custody.center.name}（{login}）",
         reason=correction.correction_reason,
         was=f"{grade_name(was.grade)}（{was.score}分）",

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -40,7 +41,7 @@ from valuation.inspection.models import (
     InspectionItem,
     InspectionPhoto,
 )
-from valuation.inspection.schemas import DefectIn, InspectionCorrectionIn, InspectionIn
+from valuation.inspection.schemas import DefectIn, DefectPhotoIn, InspectionCorrectionIn, InspectionIn
 
 
 @dataclass(frozen=True, slots=True)
@@ -436,6 +437,21 @@ def _record(session: Session, actor: Principal, custody: Custody, inspection: In
             context={"capture_id": custody.capture_id},
         ),
     )
+
+
+def defects_kept(inspection: Inspection, defect_ids: Collection[int]) -> list[DefectIn]:
+    """Defects of a version, as a correction keeps them: the same codes, notes and photos (by reference)."""
+    return [
+        DefectIn(
+            target=d.target,
+            point_code=d.point_code,
+            defect_code=d.defect_code,
+            notes=d.notes,
+            photos=[DefectPhotoIn(caption=p.caption, evidence_ref=p.evidence_ref) for p in d.photos],
+        )
+        for d in inspection.defects
+        if d.id in defect_ids
+    ]
 
 
 def _record_correction(
