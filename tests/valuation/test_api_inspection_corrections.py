@@ -41,7 +41,7 @@ def car(
 
 
 def body(lost: dict[str, int] | None = None, **changes: Any) -> dict[str, Any]:
-    """An inspection that finds a scratch on the left front door: 99 points; 97 as corrected (``CORRECTED``)."""
+    """An inspection finding a scratch on the left front door: 99 points; 97 as corrected (``CORRECTED``)."""
     lost = lost or {"B06": 1}
     document: dict[str, Any] = {
         "inspector_name": "王检测员",
@@ -249,7 +249,7 @@ def test_the_reports_say_which_version_corrected_which_when_by_whom_and_why(
     )
     assert "2026年11月23日11:00" in html and "py.center" in html and REASON in html
     old = client.get(f"/api/inspections/{first['id']}/report.html", headers=car.officer).text
-    assert f"本报告（第1版）已被更正" in old and f"检测报告 #{second['id']}" in old and REASON in old
+    assert "本报告（第1版）已被更正" in old and f"检测报告 #{second['id']}" in old and REASON in old
     assert "总分：99分" in old and "总分：97分" in html
 
     pdf = client.get(f"/api/inspections/{second['id']}/report.pdf", headers=car.officer)
