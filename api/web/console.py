@@ -4,7 +4,19 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from api.web import admin, applicant, boundaries, center, command, inventory, login, officer, police, work
+from api.web import (
+    admin,
+    applicant,
+    boundaries,
+    center,
+    command,
+    inventory,
+    login,
+    officer,
+    photos,
+    police,
+    work,
+)
 
 ROUTERS: tuple[APIRouter, ...] = (
     login.router,
@@ -17,4 +29,5 @@ ROUTERS: tuple[APIRouter, ...] = (
     boundaries.router,
     work.router,
     admin.router,
+    photos.router,
 )

@@ -11,6 +11,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from sqlalchemy.orm import Session
 
 from api.deps import SessionDep
+from api.web import photos
 from api.web import session as web
 from api.web.pages import PageRoute, org_name, refusal, render
 from api.web.words import EVENT_NAMES, PRICING_STATUS_NAMES, REQUEST_STATUS_NAMES, SKIP_NAMES
@@ -68,6 +69,7 @@ def _case_page(
         form_errors=form_errors or {},
         form=form or {},
         pricings=pricing.pricings_of_case(session, who, case.id),
+        car_photos=photos.case_photos(session, who, case.id),
     )
 
 
@@ -232,6 +234,7 @@ def pricing_page(pricing_id: int, request: Request, session: SessionDep) -> Resp
         objections=objections.objections_of(session, found),
         platform_names={r.platform_code: org_name(session, r.platform_id) for r in found.requests},
         center=center,
+        corrected=pricing.inspection_corrected_since(session, found),
         method_names=rules.NAMES_ZH,
         skip_names=SKIP_NAMES,
         status_names=PRICING_STATUS_NAMES,

@@ -390,11 +390,3 @@ def confirm_place(
         errors = {beside if _beside(k) in ("form", "place") else _beside(k): v for k, v in errors.items()}
         return _capture_page(request, session, who, capture_id, status_code=status, errors=errors, form=form)
     return RedirectResponse(f"/police/captures/{capture_id}", status_code=303)
-
-
-@router.get("/police/captures/{capture_id}/photos/{position}")
-def police_capture_photo(capture_id: int, position: int, request: Request, session: SessionDep) -> Response:
-    """A photo of a capture the unit reported."""
-    who, _ = _unit(request, session)
-    content, media = captures.capture_photo(session, who, capture_id, position)
-    return Response(content, media_type=media, headers={"Cache-Control": "private, max-age=3600"})

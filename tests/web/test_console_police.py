@@ -187,8 +187,8 @@ def test_a_capture_reported_from_an_alert_with_photos_is_stored_and_the_court_se
     assert r.status_code == 303, r.text
     shown = client.get(r.headers["location"])
     assert "浙C12345" in shown.text and "送往辅助中心途中" in shown.text
-    assert shown.text.count('<img src="/police/captures/') == 2
-    photo = re.search(r'<img src="(/police/captures/\d+/photos/1)"', shown.text)
+    assert shown.text.count('<img src="/captures/') == 2
+    photo = re.search(r'<img src="(/captures/\d+/photos/1)"', shown.text)
     assert photo is not None and client.get(photo.group(1)).content == PHOTOS[1][1]
 
     with db.unit_of_work(read_only=True) as s:
@@ -269,7 +269,8 @@ def test_another_units_capture_and_its_photos_are_not_found(
     ]
     _log_in(client, "yq.police")
     assert client.get(location).status_code == 404
-    assert client.get(f"{location}/photos/0").status_code == 404
+    photo = location.replace("/police/captures/", "/captures/") + "/photos/0"
+    assert client.get(photo).status_code == 404  # nor its photos
     assert "浙C12345" not in client.get("/police/captures").text
     assert 'data-plate="浙C12345"' not in client.get("/police/captures/new").text  # not its alert
 
