@@ -4,11 +4,24 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from api.web import admin, applicant, boundaries, center, command, inventory, login, officer, police, work
+from api.web import (
+    admin,
+    applicant,
+    boundaries,
+    cases,
+    center,
+    command,
+    inventory,
+    login,
+    officer,
+    police,
+    work,
+)
 
 ROUTERS: tuple[APIRouter, ...] = (
     login.router,
     officer.router,
+    cases.router,
     police.router,
     center.router,
     inventory.router,

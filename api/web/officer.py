@@ -13,7 +13,15 @@ from sqlalchemy.orm import Session
 from api.deps import SessionDep
 from api.web import session as web
 from api.web.pages import PageRoute, org_name, refusal, render
-from api.web.words import EVENT_NAMES, PRICING_STATUS_NAMES, REQUEST_STATUS_NAMES, SKIP_NAMES
+from api.web.words import (
+    EVENT_NAMES,
+    PLATE_COLOUR_NAMES,
+    PLATE_TYPE_NAMES,
+    PRICING_STATUS_NAMES,
+    REQUEST_STATUS_NAMES,
+    SKIP_NAMES,
+)
+from car_enforce.captures import service as captures
 from car_enforce.cases import service as cases
 from car_enforce.core import clock
 from car_enforce.core.errors import DomainError, NotFound
@@ -68,6 +76,9 @@ def _case_page(
         form_errors=form_errors or {},
         form=form or {},
         pricings=pricing.pricings_of_case(session, who, case.id),
+        captures=captures.captures_of_case(session, who, case.id),
+        plate_colours=PLATE_COLOUR_NAMES,
+        plate_types=PLATE_TYPE_NAMES,
     )
 
 

@@ -65,6 +65,21 @@ EVENT_NAMES: dict[str, str] = {
     "api_key.revoked": "吊销接口密钥",
     "calendar.year_loaded": "载入年度节假日安排",
     "jurisdictions.imported": "导入行政区划边界",
+    "case.applicant_linked": "关联申请执行人账号",
+    "watch.activated": "轮候布控生效",
+    "watch.released": "布控因车辆出库而解除",
+    "watch.expiry_reminder": "布控即将到期提醒",
+    "watch.vehicle_captured": "轮候车辆已被他院扣押",
+    "alert.possible": "疑似命中待核实",
+    "alert.late": "迟到的识别记录",
+    "capture.held": "扣押地点存疑，暂缓送库",
+    "capture.place_confirmed": "确认扣押地点",
+    "custody.charged": "记入其他费用",
+    "custody.imported": "存量车辆导入",
+    "custody.record_signed": "保管记录签字",
+    "custody.release_ordered": "签发出库通知",
+    "custody.release_revoked": "撤销出库通知",
+    "reference_price.fee_awarded": "询价费用归属确定",
 }
 
 PRICING_STATUS_NAMES: dict[str, str] = {
@@ -114,4 +129,54 @@ APPLICANT_STEPS: dict[str, str] = {
     "reference_price.repriced": "参考价经异议后重新确定",
     "reference_price.expired": "参考价有效期届满，将重新询价",
     "custody.released": "车辆已出库",
+}
+
+# A vehicle's plate colour and plate type code (号牌种类, GA 36), as the registration form offers them.
+PLATE_COLOUR_NAMES: dict[str, str] = {
+    "blue": "蓝牌",
+    "yellow": "黄牌",
+    "green": "绿牌（小型新能源）",
+    "yellow_green": "黄绿牌（大型新能源）",
+    "white": "白牌",
+    "black": "黑牌",
+}
+PLATE_TYPE_NAMES: dict[str, str] = {
+    "02": "02 小型汽车",
+    "01": "01 大型汽车",
+    "52": "52 小型新能源汽车",
+    "51": "51 大型新能源汽车",
+    "99": "99 其他",
+}
+# How a known car differs from what the officer registers (``car_enforce.vehicles.known``).
+KNOWN_DIFFERENCES: dict[str, str] = {
+    "owner": "其他案件中登记的车辆所有人不是本案被执行人",
+    "vin": "车架号与平台登记的不一致",
+    "plate": "该车架号在平台登记的是另一号牌",
+    "vin_added": "平台登记的车辆尚无车架号，确认后将补录本次填写的车架号",
+}
+
+# A capture's stage clocks (``car_enforce.stages``): the stages, the law's deadlines and how each stands.
+STAGE_NAMES: dict[str, str] = {
+    "intake": "入库",
+    "inspection": "检测",
+    "reference_price": "确定参考价",
+    "listing": "挂拍",
+}
+LEGAL_DEADLINE_NAMES: dict[str, str] = {
+    "inquiry_started": "启动确定参考价程序",
+    "disposal_started": "启动变价（拍卖）程序",
+}
+STAGE_STATUS_NAMES: dict[str, str] = {
+    "pending": "进行中",
+    "on_time": "按期完成",
+    "late": "已超期",
+    "reached_late": "超期完成",
+}
+
+# What broke in a timeline's hash chain (``car_enforce.core.timeline.service.ChainProblem.kind``).
+CHAIN_PROBLEM_NAMES: dict[str, str] = {
+    "edited": "记录内容被改动（哈希值与内容不符）",
+    "unlinked": "记录未与上一条相衔接",
+    "missing": "记录缺失（已被删除）",
+    "head": "链尾与最后一条记录不符（末尾记录被删除）",
 }

@@ -553,3 +553,9 @@ def list_captures(
     if status is not None:
         query = query.where(Capture.status == status)
     return list(session.scalars(query.order_by(Capture.id.desc()).limit(limit).offset(offset)))
+
+
+def captures_of_case(session: Session, actor: Principal, case_id: int) -> list[Capture]:
+    """The case's captures the caller's work involves, oldest first (a car seized, released, seized again)."""
+    query = CAPTURES.select(actor).where(Capture.case_id == case_id).order_by(Capture.id)
+    return list(session.scalars(query))

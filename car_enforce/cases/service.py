@@ -144,6 +144,26 @@ def link_applicant(
     return party
 
 
+def link_applicant_by_username(
+    session: Session, *, actor: Principal, case: EnforcementCase, party_id: int, username: str
+) -> Party:
+    """``link_applicant`` for an account the officer names by its username (the applicant tells it). An
+    unknown name and another role's account get the same answer: the court learns nothing of who else
+    has a login."""
+    user = session.scalar(select(User).where(User.username == username.strip()))
+    if user is None or user.role != Role.APPLICANT or not user.active:
+        raise InvalidInput("username", f"no active applicant account is called {username.strip()!r}")
+    return link_applicant(session, actor=actor, case=case, party_id=party_id, user_id=user.id)
+
+
+def linked_accounts(session: Session, case: EnforcementCase) -> dict[int, User]:
+    """The applicant account linked to each applicant party of the case that has one."""
+    ids = {p.user_id: p.id for p in case.parties if p.role == PartyRole.APPLICANT and p.user_id is not None}
+    if not ids:
+        return {}
+    return {ids[u.id]: u for u in session.scalars(select(User).where(User.id.in_(ids)))}
+
+
 def cases_of_applicant(session: Session, actor: Principal) -> list[tuple[EnforcementCase, Party]]:
     """The cases an applicant's account is linked to, each with its party, the newest first."""
     if actor.role != Role.APPLICANT or actor.user_id is None:

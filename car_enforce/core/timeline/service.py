@@ -212,6 +212,11 @@ def verify(session: Session, *, chain: str | None = None) -> list[ChainProblem]:
     return check(session, chain=chain).problems
 
 
+def verify_case(session: Session, case_id: int) -> list[ChainProblem]:
+    """Check one case's chain only (its events and its head): what an officer of the case may look at."""
+    return verify(session, chain=case_chain(case_id))
+
+
 def events_of_case(session: Session, case_id: int) -> list[TimelineEvent]:
     return list(
         session.scalars(
