@@ -198,40 +198,28 @@ def stage_clock(capture_id: int, request: Request, session: SessionDep) -> Respo
     )
 
 
-# The bar chart's geometry, in the SVG's own units (it scales to the page's width).
-_CHART_LABEL, _CHART_BARS, _CHART_ROW = 96, 400, 34
-
-
 def _bars(clock: stages.CaptureClock) -> dict[str, object]:
-    """Each stage's target and working days used as bars on one scale: the target as an outline, the days
-    used filled over it, red once past the target."""
+    """Each stage's target and working days used as bars on one scale, in percent of the longest: the
+    target as an outline, the days used filled over it (red once late), a faint line at each working day.
+    The page draws each bar as a small SVG beside HTML text, so the text keeps its size on a phone."""
     longest = max(
         [1, *(s.target_working_days for s in clock.stages), *(s.working_days_used for s in clock.stages)]
     )
-    unit = _CHART_BARS / longest
     late = (StageStatus.LATE, StageStatus.REACHED_LATE)
-    rows = [
-        {
-            "y": i * _CHART_ROW + 8,
-            "stage": s.stage.value,
-            "target": s.target_working_days,
-            "used": s.working_days_used,
-            "target_w": round(s.target_working_days * unit, 1),
-            "used_w": round(s.working_days_used * unit, 1),
-            "late": s.status in late,
-            "done": s.reached_on is not None,
-        }
-        for i, s in enumerate(clock.stages)
-    ]
     return {
-        "rows": rows,
-        "label": _CHART_LABEL,
-        "width": _CHART_LABEL + _CHART_BARS + 150,
-        "height": len(rows) * _CHART_ROW + 24,
-        "ticks": [
-            {"x": round(_CHART_LABEL + d * unit, 1), "days": d}
-            for d in range(0, longest + 1, max(1, longest // 6))
+        "rows": [
+            {
+                "stage": s.stage.value,
+                "target": s.target_working_days,
+                "used": s.working_days_used,
+                "target_pct": round(100 * s.target_working_days / longest, 2),
+                "used_pct": round(100 * s.working_days_used / longest, 2),
+                "late": s.status in late,
+                "done": s.reached_on is not None,
+            }
+            for s in clock.stages
         ],
+        "days": [round(100 * d / longest, 2) for d in range(1, longest)],
     }
 
 
