@@ -15,13 +15,13 @@ from api.web import session as web
 from api.web.officer import _case_page
 from api.web.pages import PageRoute, refusal, render
 from api.web.words import (
-    CHAIN_PROBLEM_NAMES,
     EVENT_NAMES,
     KNOWN_DIFFERENCES,
     LEGAL_DEADLINE_NAMES,
     PLATE_COLOUR_NAMES,
     STAGE_NAMES,
     STAGE_STATUS_NAMES,
+    chain_problem_words,
 )
 from car_enforce.captures import service as captures
 from car_enforce.cases import service as cases
@@ -34,7 +34,7 @@ from car_enforce.core.timeline import service as timeline
 from car_enforce.stages import service as stages
 from car_enforce.stages.timing import StageStatus
 from car_enforce.vehicles import service as vehicles
-from car_enforce.vehicles.known import ConfirmKnownVehicle, VehicleIdentityConflict
+from car_enforce.vehicles.known import ConfirmKnownVehicle
 from car_enforce.vehicles.schemas import KnownVehicleOut, VehicleCreate
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
@@ -103,8 +103,6 @@ def register_vehicle(
         return _confirm_page(request, who, case, exc.known, form)
     except (DomainError, ValueError) as exc:
         status, problems = refusal(exc, VEHICLE_FIELDS)
-        if isinstance(exc, VehicleIdentityConflict):
-            problems = {"vin": _identity_refusal(exc.known)}
         return _case_page(
             request,
             session,
@@ -137,21 +135,6 @@ def _confirm_page(
     )
 
 
-def _identity_refusal(known: KnownVehicleOut) -> str:
-    """Why a VIN that contradicts the known car is refused, for the officer at the VIN field."""
-    where = "、".join(f"{c.court}{c.case_number}" for c in known.other_cases)
-    where = f"（该车辆在{where}中登记）" if where else ""
-    if "plate" in known.differences:
-        return (
-            f"该车架号已在平台登记为号牌{known.plate_as_written}的车辆{where}；车辆换牌后车架号不变，"
-            "请核对号牌与车架号。"
-        )
-    return (
-        f"号牌{known.plate_as_written}在平台登记的车架号为{known.vin_masked}，与填写的不一致{where}；"
-        "车架号不会改变，请核对车架号。如该号牌已重新核发给另一辆车，请联系平台管理员更正已登记车辆。"
-    )
-
-
 @router.get("/cases/{case_id}/timeline")
 def case_timeline(case_id: int, request: Request, session: SessionDep) -> Response:
     """Every recorded step of the case, in Chinese, with when and by whom, and whether its hash chain
@@ -159,7 +142,7 @@ def case_timeline(case_id: int, request: Request, session: SessionDep) -> Respon
     who = web.require(request, session, Role.OFFICER)
     case = cases.visible_case(session, who, case_id)
     events = timeline.events_of_case(session, case.id)
-    problems = timeline.verify_case(session, case.id)
+    found = timeline.check_case(session, case.id)
     return render(
         request,
         "timeline.html",
@@ -167,10 +150,10 @@ def case_timeline(case_id: int, request: Request, session: SessionDep) -> Respon
         case=case,
         events=events,
         actors=actors_of(session, {e.actor for e in events}),
-        problems=problems,
-        broken={p.seq for p in problems},
+        found=found,
+        problems=[chain_problem_words(p) for p in found.problems],
+        broken={p.seq for p in found.problems},
         event_names=EVENT_NAMES,
-        problem_names=CHAIN_PROBLEM_NAMES,
     )
 
 
@@ -253,14 +236,6 @@ def applicant_accounts(case_id: int, request: Request, session: SessionDep) -> R
     return _applicants_page(request, session, who, cases.visible_case(session, who, case_id))
 
 
-# The refusals of a link, by the field they concern; a party already linked to another account names none.
-_LINK_REFUSALS = {
-    "username": "没有登录名为“{username}”的有效申请执行人账号，请向申请执行人核实",
-    "user_id": "该账号不是有效的申请执行人账号",
-    "party_id": "所选当事人不是本案的申请执行人，或已关联其他账号（每个申请执行人只关联一个账号）",
-}
-
-
 @router.post("/cases/{case_id}/applicants")
 def link_applicant(
     case_id: int,
@@ -281,9 +256,8 @@ def link_applicant(
                 session, actor=who, case=case, party_id=party_id, username=username
             )
     except DomainError as exc:
-        field = getattr(exc, "field", "party_id")
-        problems = {field: _LINK_REFUSALS.get(field, exc.detail).replace("{username}", username.strip())}
+        status, problems = refusal(exc, ("party_id", "username"))
         return _applicants_page(
-            request, session, who, case, status_code=exc.status_code, form=form, form_errors=problems
+            request, session, who, case, status_code=status, form=form, form_errors=problems
         )
     return RedirectResponse(f"/cases/{case_id}/applicants", status_code=303)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from car_enforce.core.timeline.service import ChainProblem
+
 ORG_KIND_NAMES: dict[str, str] = {
     "court": "人民法院",
     "police_unit": "公安交警",
@@ -173,10 +175,24 @@ STAGE_STATUS_NAMES: dict[str, str] = {
     "reached_late": "超期完成",
 }
 
-# What broke in a timeline's hash chain (``car_enforce.core.timeline.service.ChainProblem.kind``).
-CHAIN_PROBLEM_NAMES: dict[str, str] = {
-    "edited": "记录内容被改动（哈希值与内容不符）",
-    "unlinked": "记录未与上一条相衔接",
-    "missing": "记录缺失（已被删除）",
-    "head": "链尾与最后一条记录不符（末尾记录被删除）",
-}
+
+def chain_problem_words(problem: ChainProblem) -> str:
+    """A broken link of a timeline's hash chain, as the administrator's check and a case's record say it."""
+    event = f"第{problem.seq}条事件"
+    if problem.event_kind:
+        event += f"（{EVENT_NAMES.get(problem.event_kind, problem.event_kind)}）"
+    match problem.cause:
+        case "edited":
+            return f"{event}的内容在记录后被改动"
+        case "unlinked":
+            return f"{event}与前一条事件的哈希不衔接"
+        case "missing" if problem.until_seq is not None and problem.until_seq > problem.seq:
+            return f"第{problem.seq}至第{problem.until_seq}条事件缺失（已被删除）"
+        case "missing":
+            return f"{event}缺失（已被删除）"
+        case "no_head":
+            return f"链尾记录缺失（事件到第{problem.seq}条为止）"
+        case "head" if problem.seq == problem.until_seq:
+            return f"链尾记录与第{problem.seq}条事件不符（链尾记录被改动）"
+        case _:
+            return f"链尾记录为第{problem.seq}条，而事件只到第{problem.until_seq}条（末尾的事件被删除）"

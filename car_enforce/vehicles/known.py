@@ -92,7 +92,10 @@ class ConfirmKnownVehicle(Conflict):
         super().__init__(
             f"plate {known.plate} is a car the platform knows (vehicle {known.id}), pursued in {courts} "
             f"other case(s){owner}: check that it is this debtor's car, then send "
-            f"{CONFIRM_FIELD}={known.id} to attach it to this case"
+            f"{CONFIRM_FIELD}={known.id} to attach it to this case",
+            field="plate",
+            zh=f"号牌{known.plate_as_written}的车辆已在其他{courts}件案件中登记，请核对是否为本案被执行人的车辆，"
+            "确认后方登记到本案",
         )
         self.known = known
 
@@ -110,10 +113,16 @@ class VehicleIdentityConflict(Conflict):
     tell apart."""
 
     def __init__(self, known: KnownVehicleOut) -> None:
+        where = "、".join(f"{c.court}{c.case_number}" for c in known.other_cases)
+        where = f"（该车辆在{where}中登记）" if where else ""
         if "plate" in known.differences:
             detail = (
                 f"VIN {known.vin_masked} is registered with plate {known.plate}; a re-plated car keeps its "
                 "VIN: check the plate and the VIN"
+            )
+            words = (
+                f"该车架号已在平台登记为号牌{known.plate_as_written}的车辆{where}；车辆换牌后车架号不变，"
+                "请核对号牌与车架号"
             )
         else:
             detail = (
@@ -121,7 +130,11 @@ class VehicleIdentityConflict(Conflict):
                 "never changes: check the VIN, and if the plate now belongs to another car, have an "
                 "administrator correct the known car first"
             )
-        super().__init__(detail, field="vin")
+            words = (
+                f"号牌{known.plate_as_written}在平台登记的车架号为{known.vin_masked}，与填写的不一致{where}；"
+                "车架号不会改变，请核对车架号。如该号牌已重新核发给另一辆车，请联系平台管理员更正已登记车辆"
+            )
+        super().__init__(detail, field="vin", zh=words)
         self.known = known
 
     def facts(self) -> dict[str, Any]:

@@ -57,7 +57,9 @@ def register_or_replay(
     if confirmed is not None and (vehicle is None or confirmed != vehicle.id):
         raise Conflict(
             f"{known.CONFIRM_FIELD} {confirmed} is not the platform's car with plate {info.plate}: "
-            "register again and confirm the car shown"
+            "register again and confirm the car shown",
+            field="plate",
+            zh="所确认的车辆不是该号牌在平台登记的车辆，请重新登记并确认显示的车辆",
         )
     if vehicle is None:
         vehicle = Vehicle(
@@ -85,7 +87,9 @@ def register_or_replay(
         if existing.owner_party_id != owner.id or "vin_added" in seen.differences:
             raise Conflict(
                 f"vehicle {info.plate} is already on case {case.case_number} (id {existing.id}) "
-                "with another owner or without this VIN"
+                "with another owner or without this VIN",
+                field="plate",
+                zh="该车辆已登记在本案，所有人或车架号与本次填写的不同",
             )
         return existing, False
     if seen.other_cases and confirmed != vehicle.id:

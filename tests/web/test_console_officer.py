@@ -29,6 +29,7 @@ from car_enforce.vehicles.service import register_vehicle
 from tests import factories
 from tests.api_helpers import PASSWORD, VIN, case_body
 from tests.custody_helpers import in_custody
+from tests.web.console_helpers import log_in
 
 OTHER_DEBTOR = {"kind": "person", "name": "张三丰", "id_number": "330302199001011235", "phone": "13900000009"}
 
@@ -37,24 +38,6 @@ def _principal(session: Session, username: str) -> Principal:
     user = session.scalar(select(User).where(User.username == username))
     assert user is not None
     return principal_of_user(user)
-
-
-def _csrf(html: str) -> str:
-    found = re.search(r'name="csrf" value="([^"]*)"', html)
-    assert found is not None, html
-    return found.group(1)
-
-
-def _log_in(client: TestClient, username: str) -> str:
-    """Log in through the login form; the CSRF token of the session's forms."""
-    login_page = client.get("/login").text
-    r = client.post(
-        "/login",
-        data={"username": username, "password": PASSWORD, "csrf": _csrf(login_page), "next": "/cases"},
-        follow_redirects=False,
-    )
-    assert r.status_code == 303, r.text
-    return _csrf(client.get("/").text)
 
 
 def _count(db: Database, model: type) -> int:
@@ -118,7 +101,7 @@ def test_another_courts_case_capture_and_forms_are_not_found(
     built = in_custody(db, world.pingyang_key, centers.pingyang, tariff_from=clock.now().date(), intake={})
     case_id, capture_id = built.case["id"], built.capture["id"]
     with TestClient(app) as mine:
-        _log_in(mine, "py.officer")
+        log_in(mine, "py.officer")
         for path in (
             f"/cases/{case_id}/timeline",
             f"/cases/{case_id}/applicants",
@@ -126,10 +109,10 @@ def test_another_courts_case_capture_and_forms_are_not_found(
         ):
             assert mine.get(path).status_code == 200, path
     with TestClient(app) as clerk:
-        _log_in(clerk, "py.center")  # the center holding the car follows its clock too
+        log_in(clerk, "py.center")  # the center holding the car follows its clock too
         assert clerk.get(f"/captures/{capture_id}/stages").status_code == 200
     with TestClient(app) as other:
-        csrf = _log_in(other, "lc.officer")
+        csrf = log_in(other, "lc.officer")
         for path in (
             f"/cases/{case_id}/timeline",
             f"/cases/{case_id}/applicants",
@@ -144,7 +127,7 @@ def test_another_courts_case_capture_and_forms_are_not_found(
         )
         assert linked.status_code == 404
     with TestClient(app) as stranger:
-        _log_in(stranger, "hz.center")
+        log_in(stranger, "hz.center")
         assert stranger.get(f"/captures/{capture_id}/stages").status_code == 404
     assert _count(db, Vehicle) == 1
 
@@ -154,7 +137,7 @@ def test_the_case_forms_without_their_csrf_token_are_refused(
 ) -> None:
     case_id = _pingyang_case_with_car(db)
     with TestClient(app) as client:
-        _log_in(client, "py.officer")
+        log_in(client, "py.officer")
         r = client.post(f"/cases/{case_id}/vehicles", data=_vehicle_form("forged", 2, plate="浙C54321"))
         assert r.status_code == 403 and "CSRF" in r.text
         r = client.post(f"/cases/{case_id}/applicants", data={"party_id": 1, "username": "creditor"})
@@ -168,7 +151,7 @@ def test_a_known_plate_is_shown_and_confirmed_on_a_page_before_it_joins_the_case
     _pingyang_case_with_car(db)
     case_id, debtor = _lucheng_case(db)
     with TestClient(app) as client:
-        csrf = _log_in(client, "lc.officer")
+        csrf = log_in(client, "lc.officer")
         page = client.get(f"/cases/{case_id}").text
         assert "《查封规定》第二十六条" in _beside(
             page, "plate"
@@ -196,7 +179,7 @@ def test_a_vin_that_contradicts_the_known_car_is_refused_beside_the_vin(
     _pingyang_case_with_car(db)
     case_id, debtor = _lucheng_case(db)
     with TestClient(app) as client:
-        csrf = _log_in(client, "lc.officer")
+        csrf = log_in(client, "lc.officer")
         form = _vehicle_form(csrf, debtor, vin="LFV2A21K8G4012345", confirm_known_vehicle_id="1")
         refused = client.post(f"/cases/{case_id}/vehicles", data=form)
         assert refused.status_code == 409
@@ -222,7 +205,7 @@ def test_the_timeline_page_says_whether_the_chain_verifies(
 ) -> None:
     case_id = _pingyang_case_with_car(db)
     with TestClient(app) as client:
-        _log_in(client, "py.officer")
+        log_in(client, "py.officer")
         page = client.get(f"/cases/{case_id}/timeline").text
         assert "哈希链校验通过" in page and "未通过" not in page
         assert "立案登记" in page and "登记车辆" in page and "py.officer<small" in page  # Chinese, with who
@@ -233,7 +216,7 @@ def test_the_timeline_page_says_whether_the_chain_verifies(
                 .values(reason="改过的说明")
             )
         page = client.get(f"/cases/{case_id}/timeline").text
-        assert "哈希链校验未通过" in page and "第2条：记录内容被改动" in page
+        assert "哈希链校验未通过" in page and "第2条事件（登记车辆）的内容在记录后被改动" in page
         assert 'class="broken"' in page
 
 
@@ -244,7 +227,7 @@ def test_the_stage_clock_shows_targets_time_taken_warnings_and_the_laws_deadline
     clock.advance(timedelta(days=10))  # inspection (3 working days) is overdue
     assert sweep_stage_clocks(db)
     with TestClient(app) as client:
-        _log_in(client, "py.officer")
+        log_in(client, "py.officer")
         page = client.get(f"/captures/{built.capture['id']}/stages").text
         assert 'class="stagebars"' in page and "<svg" in page and "<script" not in page
         assert "按期完成" in page and "已超期" in page and "已发出" in page  # intake on time, inspection late
@@ -271,14 +254,16 @@ def test_an_applicant_account_is_linked_from_its_page_and_a_refusal_stands_besid
         assert case is not None
         case_parties = {p.role: p.id for p in case.parties}
     with TestClient(app) as client:
-        csrf = _log_in(client, "py.officer")
+        csrf = log_in(client, "py.officer")
         page = client.get(f"/cases/{case_id}/applicants").text
         assert "未关联" in page
         unknown = client.post(
             f"/cases/{case_id}/applicants",
             data={"csrf": csrf, "party_id": case_parties["applicant"], "username": "py.center"},
         )
-        assert unknown.status_code == 422 and "没有登录名为“py.center”" in _beside(unknown.text, "username")
+        assert unknown.status_code == 422 and "没有这个登录名的有效申请执行人账号" in _beside(
+            unknown.text, "username"
+        )
         debtor = client.post(
             f"/cases/{case_id}/applicants",
             data={"csrf": csrf, "party_id": case_parties["debtor"], "username": "creditor"},
