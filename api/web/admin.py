@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from api.deps import SessionDep
 from api.web import session as web
 from api.web.pages import ROLE_NAMES, PageRoute, explained, refusal, render
-from api.web.words import EVENT_NAMES, ORG_KIND_NAMES
+from api.web.words import ORG_KIND_NAMES, chain_problem_words
 from car_enforce.cases import service as cases
 from car_enforce.core import clock, zh
 from car_enforce.core.calendar import service as calendars
@@ -457,27 +457,6 @@ def _chain_name(session: Session, who: Principal, chain: str) -> str:
     return chain
 
 
-def _problem_words(problem: timeline.ChainProblem) -> str:
-    event = f"第{problem.seq}条事件"
-    if problem.event_kind:
-        event += f"（{EVENT_NAMES.get(problem.event_kind, problem.event_kind)}）"
-    match problem.cause:
-        case "edited":
-            return f"{event}的内容在记录后被改动"
-        case "unlinked":
-            return f"{event}与前一条事件的哈希不衔接"
-        case "missing" if problem.until_seq is not None and problem.until_seq > problem.seq:
-            return f"第{problem.seq}至第{problem.until_seq}条事件缺失（已被删除）"
-        case "missing":
-            return f"{event}缺失（已被删除）"
-        case "no_head":
-            return f"链尾记录缺失（事件到第{problem.seq}条为止）"
-        case "head" if problem.seq == problem.until_seq:
-            return f"链尾记录与第{problem.seq}条事件不符（链尾记录被改动）"
-        case _:
-            return f"链尾记录为第{problem.seq}条，而事件只到第{problem.until_seq}条（末尾的事件被删除）"
-
-
 SHOWN_PROBLEMS = 100
 
 
@@ -490,7 +469,7 @@ def timeline_check(request: Request, session: SessionDep, run: bool = False) -> 
     problems = [
         {
             "chain": _chain_name(session, who, p.chain),
-            "words": _problem_words(p),
+            "words": chain_problem_words(p),
             "event_id": p.event_id,
         }
         for p in (found.problems[:SHOWN_PROBLEMS] if found else [])

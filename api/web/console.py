@@ -8,6 +8,7 @@ from api.web import (
     admin,
     applicant,
     boundaries,
+    cases,
     center,
     command,
     inventory,
@@ -21,6 +22,7 @@ from api.web import (
 ROUTERS: tuple[APIRouter, ...] = (
     login.router,
     officer.router,
+    cases.router,
     police.router,
     center.router,
     inventory.router,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 
 class DomainError(Exception):
     status_code = 400
@@ -22,6 +24,11 @@ class DomainError(Exception):
     @property
     def name(self) -> str:
         return type(self).__name__
+
+    def facts(self) -> dict[str, Any]:
+        """What the client needs beyond the text to act on the refusal (a record to confirm), as JSON
+        values; rendered beside ``error`` and ``detail``."""
+        return {}
 
 
 class NotFound(DomainError):

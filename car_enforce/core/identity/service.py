@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import hmac
+from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import timedelta
 
 from sqlalchemy import select
@@ -339,3 +341,35 @@ def list_api_keys(session: Session, organisation_id: int | None = None) -> list[
     if organisation_id is not None:
         query = query.where(ApiKey.organisation_id == organisation_id)
     return list(session.scalars(query))
+
+
+@dataclass(frozen=True, slots=True)
+class Actor:
+    """Whom a timeline's actor label names: a user (name and organisation), a machine key (its
+    organisation), or one of the platform's own jobs (``name`` is the job)."""
+
+    kind: str  # "user", "api_key", "system", or "unknown" for a label no longer on record
+    name: str
+    organisation: str
+
+
+def actors_of(session: Session, labels: Iterable[str]) -> dict[str, Actor]:
+    """Each actor label (``user:py.officer``, ``api_key:ck_…``, ``system:watch-sweep``) as a person reads
+    it."""
+    wanted = set(labels)
+    usernames = {label.split(":", 1)[1] for label in wanted if label.startswith("user:")}
+    prefixes = {label.split(":", 1)[1] for label in wanted if label.startswith("api_key:")}
+    users = {u.username: u for u in session.scalars(select(User).where(User.username.in_(usernames)))}
+    keys = {k.prefix: k for k in session.scalars(select(ApiKey).where(ApiKey.prefix.in_(prefixes)))}
+    found: dict[str, Actor] = {}
+    for label in wanted:
+        kind, _, name = label.partition(":")
+        if kind == "user" and name in users:
+            found[label] = Actor("user", users[name].display_name, users[name].organisation.name)
+        elif kind == "api_key" and name in keys:
+            found[label] = Actor("api_key", name, keys[name].organisation.name)
+        elif kind == "system":
+            found[label] = Actor("system", name, "")
+        else:
+            found[label] = Actor("unknown", label, "")
+    return found

@@ -212,6 +212,11 @@ def verify(session: Session, *, chain: str | None = None) -> list[ChainProblem]:
     return check(session, chain=chain).problems
 
 
+def check_case(session: Session, case_id: int) -> TimelineCheck:
+    """Recompute one case's chain only (its events and its head): what an officer of the case may see."""
+    return check(session, chain=case_chain(case_id))
+
+
 def events_of_case(session: Session, case_id: int) -> list[TimelineEvent]:
     return list(
         session.scalars(
