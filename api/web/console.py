@@ -4,7 +4,19 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from api.web import admin, applicant, boundaries, center, command, inventory, login, officer, police, work
+from api.web import (
+    admin,
+    applicant,
+    boundaries,
+    center,
+    command,
+    custody,
+    inventory,
+    login,
+    officer,
+    police,
+    work,
+)
 
 ROUTERS: tuple[APIRouter, ...] = (
     login.router,
@@ -12,6 +24,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     police.router,
     center.router,
     inventory.router,
+    custody.router,
     applicant.router,
     command.router,
     boundaries.router,

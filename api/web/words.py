@@ -115,3 +115,18 @@ APPLICANT_STEPS: dict[str, str] = {
     "reference_price.expired": "参考价有效期届满，将重新询价",
     "custody.released": "车辆已出库",
 }
+
+# The custody chain, its costs and the release at the gate.
+CHAIN_KIND_NAMES: dict[str, str] = {"intake": "入库", "move": "移车", "keys": "钥匙交接", "release": "出库"}
+CHARGE_KIND_NAMES: dict[str, str] = {
+    "towing": "拖车费",
+    "storage": "保管费",
+    "inspection": "检测费",
+    "other": "其他费用",
+}
+VEHICLE_CLASS_NAMES: dict[str, str] = {"small": "小型车", "large": "大型车", "other": "其他车辆"}
+RELEASE_KIND_NAMES: dict[str, str] = {
+    "sale_handover": "拍卖成交交付买受人",
+    "return_to_owner": "解除扣押发还",
+}
+ORDER_STATUS_NAMES: dict[str, str] = {"issued": "待执行", "executed": "已执行", "revoked": "已撤销"}

@@ -235,7 +235,8 @@ def release(session: Session, *, actor: Principal, custody: Custody, data: Relea
     if sha256_hex(presented) != order.recipient_id_digest:
         raise WrongRecipient(
             f"the ID number presented is not the one release order {order.id} names "
-            f"({order.recipient_id_masked}); the car stays"
+            f"({order.recipient_id_masked}); the car stays",
+            rule=RULE_RELEASE,
         )
     handed = keys_handed(custody, keys_of(session, custody), data)
     now = clock.now()

@@ -98,6 +98,17 @@ def keys_of(session: Session, custody: Custody) -> list[CustodyKey]:
     )
 
 
+def hands_of(session: Session, custody: Custody) -> list[str]:
+    """The hands the custody's keys have been in, the key safe first: whom a clerk is likely to pass to."""
+    been = session.scalars(
+        select(CustodyKeyMove.to_holder)
+        .join(CustodyKey, CustodyKey.id == CustodyKeyMove.key_id)
+        .where(CustodyKey.custody_id == custody.id)
+        .order_by(CustodyKeyMove.id)
+    )
+    return list(dict.fromkeys([key_safe(custody), *been]))
+
+
 def holders_text(keys: Sequence[CustodyKey]) -> str:
     """The hands ``keys`` are in, each once, for a link's summary column (96 characters at most)."""
     text = "、".join(dict.fromkeys(k.holder for k in keys))

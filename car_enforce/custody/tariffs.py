@@ -81,6 +81,12 @@ def tariffs_of(session: Session, center: Organisation) -> list[CenterTariff]:
     )
 
 
+class ChargeKeyReused(Conflict):
+    """The center's reference names another charge already: a new charge needs its own."""
+
+    field = "charge_key"
+
+
 def add_charge(
     session: Session, *, actor: Principal, custody: Custody, data: ChargeIn
 ) -> tuple[CustodyCharge, bool]:
@@ -104,7 +110,7 @@ def add_charge(
     )
     if not created:
         if (charge.kind, charge.amount_fen, charge.description) != (data.kind, data.amount_fen, description):
-            raise Conflict(
+            raise ChargeKeyReused(
                 f"charge key {data.charge_key!r} was used for charge {charge.id} "
                 f"({charge.amount_fen} fen, {charge.description}); a new charge needs a new key"
             )
