@@ -6,7 +6,7 @@ intake link records its keys going into that hand. Later links written before th
 summary columns: which of several keys they moved was never recorded.
 
 Revision ID: 0014
-Revises: 0013
+Revises: 0017 (0013 when the brief was written; main has since put 0017 on 0013)
 Create Date: 2026-11-29 05:56:10.358480
 """
 
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0014"
-down_revision: str | None = "0013"
+down_revision: str | None = "0017"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -25,7 +25,7 @@ from api.web.words import (
     VEHICLE_CLASS_NAMES,
 )
 from car_enforce.core import zh
-from car_enforce.core.errors import DomainError
+from car_enforce.core.errors import DomainError, InvalidInput
 from car_enforce.core.identity.models import Role
 from car_enforce.core.identity.principal import Principal
 from car_enforce.custody import chain, costs, release, tariffs
@@ -146,7 +146,7 @@ def pass_keys(
     form = {"to": to, "keys_notes": notes, "key_ids": ",".join(str(i) for i in ticked)}
     try:
         if not ticked:
-            raise ValueError("请勾选交接的钥匙")
+            raise InvalidInput("key_ids", "no key ticked", zh="请勾选交接的钥匙")
         data = KeysIn(to=to, key_ids=ticked, from_holder=_shown_hand(keys), notes=notes)
         with session.begin_nested():
             chain.pass_keys(session, actor=who, custody=held, data=data)

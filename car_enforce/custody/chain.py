@@ -42,16 +42,17 @@ KEY_SAFE_WORDS = ("钥匙柜", "key safe")
 class KeyRefused(Conflict):
     """A key cannot pass as asked (not in the hand said to give it, or in the taker's hand already)."""
 
-    def __init__(self, field: str, detail: str, *, rule: str | None = None) -> None:
-        super().__init__(detail, rule=rule)
-        self.field = field
-
 
 def _guard(actor: Principal, custody: Custody) -> None:
     if actor.role != Role.CENTER_STAFF or actor.organisation_id != custody.center_id:
-        raise Forbidden(f"only the staff of {custody.center.name} record what happens to the car there")
+        raise Forbidden(
+            f"only the staff of {custody.center.name} record what happens to the car there",
+            zh=f"只有{custody.center.name}的工作人员才能登记这辆车的保管情况",
+        )
     if custody.status != CustodyStatus.IN_CUSTODY:
-        raise Conflict(f"custody {custody.id} is {custody.status}: the car has left the center")
+        raise Conflict(
+            f"custody {custody.id} is {custody.status}: the car has left the center", zh="车辆已出库"
+        )
 
 
 def _begin(session: Session, actor: Principal, custody: Custody) -> None:
@@ -65,7 +66,11 @@ def _when(at: datetime | None, custody: Custody) -> datetime:
     when = reported_instant(at, "at") if at is not None else clock.now()
     last = custody.taken_in_at
     if when < last:
-        raise InvalidInput("at", f"{when.isoformat()} is before the car was taken in ({last.isoformat()})")
+        raise InvalidInput(
+            "at",
+            f"{when.isoformat()} is before the car was taken in ({last.isoformat()})",
+            zh="时间早于车辆入库时间",
+        )
     return when
 
 
@@ -74,7 +79,7 @@ def move_car(session: Session, *, actor: Principal, custody: Custody, data: Move
     _begin(session, actor, custody)
     to_place = data.to_place.strip()
     if to_place == custody.bay:
-        raise Conflict(f"the car is at {to_place} already")
+        raise Conflict(f"the car is at {to_place} already", field="to_place", zh=f"车辆已在{to_place}")
     link = append_link(
         session,
         custody,
@@ -118,7 +123,11 @@ def named_keys(keys: Sequence[CustodyKey], key_ids: Sequence[int], field: str) -
     unknown = [i for i in key_ids if i not in by_id]
     if unknown:
         known = "、".join(f"{k.id}（{k.label}）" for k in keys) or "none"
-        raise InvalidInput(field, f"key {unknown[0]} is not a key of this car; its keys are {known}")
+        raise InvalidInput(
+            field,
+            f"key {unknown[0]} is not a key of this car; its keys are {known}",
+            zh="所选钥匙不是这辆车的钥匙",
+        )
     return sorted((by_id[i] for i in key_ids), key=lambda k: k.number)
 
 
@@ -126,23 +135,32 @@ def _counted(keys: list[CustodyKey], count: int, to: str, giver: str | None) -> 
     """The keys a bare count means, when that is plain: all the keys that could pass, or some of them when
     they are all in one hand (the lowest numbers first)."""
     if count > len(keys):
-        raise InvalidInput("count", f"{count} keys; only {len(keys)} came with the car")
+        raise InvalidInput(
+            "count", f"{count} keys; only {len(keys)} came with the car", zh=f"随车只有{len(keys)}把钥匙"
+        )
     could = [k for k in keys if k.holder != to and (giver is None or k.holder == giver)]
     if not could:
         if giver is not None and not any(k.holder == giver for k in keys):
-            raise KeyRefused("from_holder", f"{giver} holds none of the keys", rule=RULE_KEYS)
-        raise KeyRefused("to", f"{to} holds the keys already")
+            raise KeyRefused(
+                f"{giver} holds none of the keys",
+                field="from_holder",
+                rule=RULE_KEYS,
+                zh=f"{giver}手中没有这辆车的钥匙",
+            )
+        raise KeyRefused(f"{to} holds the keys already", field="to", zh=f"钥匙已在{to}手中")
     if count > len(could):
         raise KeyRefused(
-            "count",
             f"{count} keys; only {len(could)} can pass to {to} "
             f"({'、'.join(k.label for k in could)}, held by {holders_text(could)})",
+            field="count",
+            zh=f"只有{len(could)}把钥匙可以交给{to}（{'、'.join(k.label for k in could)}）",
         )
     if count < len(could) and len({k.holder for k in could}) > 1:
+        where = "；".join(f"{k.label}：{k.holder}" for k in could)
         raise InvalidInput(
             "key_ids",
-            f"the keys are in several hands ({'；'.join(f'{k.label}：{k.holder}' for k in could)}): "
-            "name which keys pass",
+            f"the keys are in several hands ({where}): name which keys pass",
+            zh=f"钥匙分在几处保管（{where}）：请指明交接哪几把",
         )
     return could[:count]
 
@@ -153,7 +171,7 @@ def pass_keys(session: Session, *, actor: Principal, custody: Custody, data: Key
     _begin(session, actor, custody)
     keys = keys_of(session, custody)
     if not keys:
-        raise Conflict(f"no keys came with {custody.vehicle.plate}")
+        raise Conflict(f"no keys came with {custody.vehicle.plate}", zh="入库时未随车交接钥匙")
     to = hand_named(custody, data.to)
     giver = hand_named(custody, data.from_holder) if data.from_holder is not None else None
     if data.key_ids is not None:
@@ -164,13 +182,14 @@ def pass_keys(session: Session, *, actor: Principal, custody: Custody, data: Key
     for key in chosen:
         if giver is not None and key.holder != giver:
             raise KeyRefused(
-                "from_holder",
                 f"{key.label} is held by {key.holder}, not {giver}: "
                 "a key passes only from the hand that holds it",
+                field="from_holder",
                 rule=RULE_KEYS,
+                zh=f"{key.label}现由{key.holder}保管，不在{giver}手中：钥匙只能由现保管人交出",
             )
         if key.holder == to:
-            raise KeyRefused("to", f"{to} holds {key.label} already")
+            raise KeyRefused(f"{to} holds {key.label} already", field="to", zh=f"{key.label}已在{to}手中")
     link = append_link(
         session,
         custody,

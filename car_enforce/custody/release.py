@@ -174,18 +174,15 @@ def revoke_order(session: Session, *, actor: Principal, order: ReleaseOrder, rea
 
 
 class NoReleaseOrder(Conflict):
-    field = "order_id"
+    pass
 
 
 class WrongRecipient(DomainError):
     status_code = 403
-    field = "recipient_id_number"
 
 
 class KeysNotBack(Conflict):
     """A key is neither in the key safe nor handed over at the gate: it would leave the center's control."""
-
-    field = "key_ids"
 
 
 def keys_handed(custody: Custody, keys: list[CustodyKey], data: ReleaseIn) -> list[CustodyKey]:
@@ -198,7 +195,11 @@ def keys_handed(custody: Custody, keys: list[CustodyKey], data: ReleaseIn) -> li
     else:
         assert data.keys_handed is not None  # the schema asks for one or the other
         if data.keys_handed > len(keys):
-            raise InvalidInput("keys_handed", f"{data.keys_handed} keys; only {len(keys)} came with the car")
+            raise InvalidInput(
+                "keys_handed",
+                f"{data.keys_handed} keys; only {len(keys)} came with the car",
+                zh=f"随车只有{len(keys)}把钥匙",
+            )
         in_safe = [k for k in keys if k.holder == safe]
         handed = sorted(out + in_safe[: max(0, data.keys_handed - len(out))], key=lambda k: k.number)
         handed = handed if len(handed) == data.keys_handed else []
@@ -207,7 +208,10 @@ def keys_handed(custody: Custody, keys: list[CustodyKey], data: ReleaseIn) -> li
         raise KeysNotBack(
             f"{'、'.join(f'{k.label} is with {k.holder}' for k in astray)}: return it to the key safe "
             f"({safe}) or hand it over at the gate; the car stays",
+            field="key_ids",
             rule=RULE_KEYS_AT_GATE,
+            zh="、".join(f"{k.label}在{k.holder}手中" for k in astray)
+            + "：须先交回钥匙柜或随车交付，车辆暂不放行",
         )
     return handed
 
@@ -229,14 +233,18 @@ def release(session: Session, *, actor: Principal, custody: Custody, data: Relea
         raise NoReleaseOrder(
             f"no issued release order {data.order_id} for custody {custody.id}{hint}. "
             "The car leaves only on the order of the court that holds it",
+            field="order_id",
             rule=RULE_RELEASE,
+            zh="没有这份待执行的放行通知：车辆只凭扣押法院的放行通知出库",
         )
     presented = _identity(data.recipient_id_number, "recipient_id_number")
     if sha256_hex(presented) != order.recipient_id_digest:
         raise WrongRecipient(
             f"the ID number presented is not the one release order {order.id} names "
             f"({order.recipient_id_masked}); the car stays",
+            field="recipient_id_number",
             rule=RULE_RELEASE,
+            zh=f"所持证件号与放行通知所载（{order.recipient_id_masked}）不符，车辆不予放行",
         )
     handed = keys_handed(custody, keys_of(session, custody), data)
     now = clock.now()

@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from car_enforce.core import zh
 from car_enforce.core.db import RowId
+from car_enforce.core.errors import InvalidInput
 from car_enforce.core.files.photos import MAX_PHOTOS, PhotoIn, PhotoOut
 from car_enforce.core.zh import mask_name
 from car_enforce.custody.costs import Statement
@@ -131,12 +132,19 @@ class KeysIn(BaseModel):
 
     @model_validator(mode="after")
     def _which_keys(self) -> KeysIn:
+        # InvalidInput passes through pydantic with its field and its Chinese wording.
         if self.key_ids is None and self.count is None:
-            raise ValueError("name the keys (key_ids) or say how many (count)")
+            raise InvalidInput(
+                "key_ids", "name the keys (key_ids) or say how many (count)", zh="请选择交接的钥匙"
+            )
         if self.key_ids is not None and len(set(self.key_ids)) != len(self.key_ids):
-            raise ValueError("key_ids names a key twice")
+            raise InvalidInput("key_ids", "names a key twice", zh="同一把钥匙选了两次")
         if self.key_ids is not None and self.count is not None and self.count != len(self.key_ids):
-            raise ValueError(f"count is {self.count} but key_ids names {len(self.key_ids)} keys")
+            raise InvalidInput(
+                "count",
+                f"is {self.count} but key_ids names {len(self.key_ids)} keys",
+                zh=f"把数（{self.count}）与所选钥匙（{len(self.key_ids)}把）不符",
+            )
         return self
 
 
@@ -178,15 +186,23 @@ class ReleaseIn(BaseModel):
     @model_validator(mode="after")
     def _which_keys(self) -> ReleaseIn:
         if self.key_ids is None and self.keys_handed is None:
-            raise ValueError("name the keys handed over (key_ids) or say how many (keys_handed, 0 for none)")
+            raise InvalidInput(
+                "key_ids",
+                "name the keys handed over (key_ids) or say how many (keys_handed, 0 for none)",
+                zh="请选择随车交付的钥匙",
+            )
         if self.key_ids is not None and len(set(self.key_ids)) != len(self.key_ids):
-            raise ValueError("key_ids names a key twice")
+            raise InvalidInput("key_ids", "names a key twice", zh="同一把钥匙选了两次")
         if (
             self.key_ids is not None
             and self.keys_handed is not None
             and self.keys_handed != len(self.key_ids)
         ):
-            raise ValueError(f"keys_handed is {self.keys_handed} but key_ids names {len(self.key_ids)} keys")
+            raise InvalidInput(
+                "keys_handed",
+                f"is {self.keys_handed} but key_ids names {len(self.key_ids)} keys",
+                zh=f"把数（{self.keys_handed}）与所选钥匙（{len(self.key_ids)}把）不符",
+            )
         return self
 
 

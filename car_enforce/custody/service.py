@@ -260,9 +260,10 @@ def _intake_details(data: IntakeIn, vehicle: Vehicle, actor: Principal, now: dat
         raise InvalidInput(
             "key_labels",
             f"names {len(labels)} keys but {data.keys_received} were received; name each or none",
+            zh=f"钥匙名称有{len(labels)}个，随车钥匙{data.keys_received}把：逐把填写或都不填",
         )
     if any(not label for label in labels) or len(set(labels)) != len(labels):
-        raise InvalidInput("key_labels", "each key needs its own label")
+        raise InvalidInput("key_labels", "each key needs its own label", zh="每把钥匙的名称须各不相同")
     return IntakeDetails(
         bay=data.bay.strip(),
         keys_received=data.keys_received,

@@ -27,28 +27,12 @@ from car_enforce.custody.models import (
 )
 from car_enforce.custody.schemas import ReleaseOrderIn
 from tests import factories
-from tests.api_helpers import PASSWORD
 from tests.custody_helpers import in_custody
+from tests.web.console_helpers import log_in
 
 DEBTOR_ID_NUMBER = "330326199001011236"  # the debtor of tests.api_helpers.case_body
 SAFE = "李保管（钥匙柜）"
 SCRIPT = "<script>alert('x')</script>"
-
-
-def _form_csrf(html: str) -> str:
-    found = re.search(r'name="csrf" value="([^"]*)"', html)
-    assert found is not None, html
-    return found.group(1)
-
-
-def _log_in(client: TestClient, username: str) -> None:
-    page = client.get("/login")
-    r = client.post(
-        "/login",
-        data={"username": username, "password": PASSWORD, "csrf": _form_csrf(page.text), "next": "/"},
-        follow_redirects=False,
-    )
-    assert r.status_code == 303, r.text
 
 
 def _beside(html: str, name: str) -> str:
@@ -78,9 +62,7 @@ def car(
     built = in_custody(db, world.pingyang_key, centers.pingyang, tariff_from=clock.now().date(), intake={})
     keys = {k["label"]: k["id"] for k in built.custody["keys"]}
     with TestClient(app) as client:
-        _log_in(client, "py.center")
-        page = client.get(f"/center/custody/{built.custody['id']}/chain")
-        yield Car(client, built.custody["id"], keys, _form_csrf(page.text))
+        yield Car(client, built.custody["id"], keys, log_in(client, "py.center"))
 
 
 def _holders(db: Database, custody_id: int) -> list[tuple[str, str]]:
@@ -150,7 +132,7 @@ def test_a_key_that_changed_hands_since_the_page_was_read_is_refused_with_its_ru
     stale = car.client.post(f"{car.base}/chain/keys", data={**moved, "to": "洗车工 张某"})  # the old page
     assert stale.status_code == 409
     beside = _beside(stale.text, "keys")
-    assert "钥匙2 is held by 检测员 王某" in beside and "依据：查封规定 Art. 6, 10" in beside
+    assert "钥匙2现由检测员 王某保管" in beside and "依据：查封规定 Art. 6, 10" in beside
     assert 'value="洗车工 张某"' in stale.text  # the form is kept
     none = car.client.post(f"{car.base}/chain/keys", data={"csrf": car.csrf, "to": "检测员 王某"})
     assert none.status_code == 422 and "请勾选交接的钥匙" in _beside(none.text, "keys")
@@ -166,7 +148,7 @@ def test_the_car_moves_from_the_chain_page_and_a_move_to_where_it_is_is_refused(
     assert r.status_code == 303
     assert "车辆：A-07 → 检测工位2" in car.client.get(f"{car.base}/chain").text
     again = car.client.post(f"{car.base}/chain/move", data={"csrf": car.csrf, "to_place": "检测工位2"})
-    assert again.status_code == 409 and "at 检测工位2 already" in _beside(again.text, "to_place")
+    assert again.status_code == 409 and "车辆已在检测工位2" in _beside(again.text, "to_place")
     assert _count(db, CustodyEvent) == 2
 
 
@@ -202,7 +184,9 @@ def test_the_cost_statement_shows_days_tariff_charges_and_total_and_takes_a_char
     bad = car.client.post(f"{car.base}/costs/charges", data={**form, "amount": "八十"})
     assert bad.status_code == 422 and "金额应以元为单位" in _beside(bad.text, "amount")
     reused = car.client.post(f"{car.base}/costs/charges", data={**form, "amount": "90"})
-    assert reused.status_code == 409 and "was used for charge" in _beside(reused.text, "charge_key")
+    assert reused.status_code == 409 and "单据号已用于另一笔费用（80.50元" in _beside(
+        reused.text, "charge_key"
+    )
     assert 'value="90"' in reused.text  # the form is kept
     assert _count(db, CustodyCharge) == 2
 
@@ -224,14 +208,15 @@ def test_a_release_with_a_key_out_of_the_safe_is_refused_with_its_article_then_m
     refused = car.client.post(f"{car.base}/release", data={**form, "key_ids": str(key1)})
     assert refused.status_code == 409
     beside = _beside(refused.text, "key_ids")
-    assert "钥匙2 is with 检测员 王某" in beside and "依据：查封规定 Art. 6, 10" in beside
+    assert "钥匙2在检测员 王某手中" in beside and "依据：查封规定 Art. 6, 10" in beside
     assert DEBTOR_ID_NUMBER not in refused.text  # the ID number typed at the gate is not shown back
     wrong = car.client.post(
         f"{car.base}/release",
         data={**form, "recipient_id_number": "330326198505120036", "key_ids": [str(key1), str(key2)]},
     )
     assert wrong.status_code == 403
-    assert "only its order lets the car go" in _beside(wrong.text, "recipient_id_number")
+    assert "与放行通知所载（3303**********1236）不符" in _beside(wrong.text, "recipient_id_number")
+    assert "only its order lets the car go" in _beside(wrong.text, "recipient_id_number")  # the rule
     with db.unit_of_work(read_only=True) as s:
         held = s.get(Custody, car.custody_id)
         assert held is not None and held.status == CustodyStatus.IN_CUSTODY
@@ -256,7 +241,8 @@ def test_without_an_issued_order_the_release_page_says_why_the_car_stays(car: Ca
         f"{car.base}/release",
         data={"csrf": car.csrf, "order_id": "999", "recipient_id_number": DEBTOR_ID_NUMBER},
     )
-    assert posted.status_code == 409 and "依据：查封规定" in _beside(posted.text, "order_id")
+    beside = _beside(posted.text, "order_id")
+    assert posted.status_code == 409 and "没有这份待执行的放行通知" in beside and "依据：查封规定" in beside
 
 
 PAGES = ("chain", "costs", "release")
@@ -271,8 +257,7 @@ FORMS = {
 def test_another_centers_clerk_is_not_told_the_car_exists(app: FastAPI, car: Car, db: Database) -> None:
     events, charges = _count(db, CustodyEvent), _count(db, CustodyCharge)
     with TestClient(app) as other:
-        _log_in(other, "hz.center")
-        csrf = _form_csrf(other.get("/center").text)
+        csrf = log_in(other, "hz.center")
         for page in PAGES:
             r = other.get(f"{car.base}/{page}")
             assert r.status_code == 404 and "未找到" in r.text, page
