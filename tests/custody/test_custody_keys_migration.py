@@ -1,4 +1,4 @@
-"""Migration 0014: the keys of custodies taken in before keys were tracked one by one are written back."""
+"""Migration 0015: the keys of custodies taken in before keys were tracked one by one are written back."""
 
 from __future__ import annotations
 
@@ -14,9 +14,9 @@ CUSTODY_COLUMNS = (
 )
 
 
-def test_each_key_received_before_0014_gets_its_row_in_the_hand_the_custody_named(tmp_path: Path) -> None:
+def test_each_key_received_before_0015_gets_its_row_in_the_hand_the_custody_named(tmp_path: Path) -> None:
     path = tmp_path / "old.db"
-    migrate.upgrade(f"sqlite:///{path}", "0013")
+    migrate.upgrade(f"sqlite:///{path}", "0014")
     with sqlite3.connect(path) as raw:  # foreign keys are not enforced on a bare connection
         for custody_id, keys, held_by in ((1, 2, "检测员 王某"), (2, 0, ""), (3, 1, "李保管（钥匙柜）")):
             raw.execute(

@@ -42,7 +42,7 @@ def test_a_clerk_passes_one_key_to_the_inspector_reads_the_chain_and_the_costs(
     page = browser.new_page()
     page.set_default_timeout(5000)  # a page answers in milliseconds: a wait this long is a failure
     log_in(page, demo_site, "pingyang.center")
-    page.wait_for_url(f"{demo_site}/center")
+    page.goto(f"{demo_site}/center")
     page.get_by_role("link", name=PLATE).click()
     page.wait_for_url("**/center/custody/*")
     page.get_by_role("link", name="保管链与钥匙").click()

@@ -5,8 +5,8 @@ keys are written back from it (one row per key received, in the hand that column
 intake link records its keys going into that hand. Later links written before this keep only their
 summary columns: which of several keys they moved was never recorded.
 
-Revision ID: 0014
-Revises: 0017 (0013 when the brief was written; main has since put 0017 on 0013)
+Revision ID: 0015
+Revises: 0014 (the brief named 0014 on 0013; main has since given 0014 to the work items)
 Create Date: 2026-11-29 05:56:10.358480
 """
 
@@ -15,8 +15,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0014"
-down_revision: str | None = "0017"
+revision: str = "0015"
+down_revision: str | None = "0014"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
