@@ -38,7 +38,13 @@ PROJECT_ROOT = Path(__file__).resolve().parents[1]
 PASSWORD = "demo-password-2026"
 PAGES: dict[str, tuple[str, ...]] = {
     "pingyang.officer": ("/cases", "/cases/1", "/alerts", "/reference-prices/1", "/command"),
-    "pingyang.center": ("/center", "/center/custody/1"),
+    "pingyang.center": (
+        "/center",
+        "/center/custody/1",
+        "/center/custody/1/chain",
+        "/center/custody/1/costs",
+        "/center/custody/1/release",
+    ),
     "pingyang.police": (
         "/police/alerts",
         "/police/cameras",
@@ -190,7 +196,7 @@ def main(argv: list[str] | None = None) -> int:
             for path in paths:
                 median, p95 = timed(client, path, repeat)
                 pages[f"{username} {path}"] = median
-                log(f"{username:<20} {path:<24} median {median:7.1f} ms  p95 {p95:7.1f} ms")
+                log(f"{username:<20} {path:<26} median {median:7.1f} ms  p95 {p95:7.1f} ms")
             client.close()
         figures["pages_ms"] = {k: round(v, 1) for k, v in pages.items()}
         slowest_name, slowest = max(pages.items(), key=lambda kv: kv[1])

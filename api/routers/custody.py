@@ -137,7 +137,9 @@ def move(custody_id: RowId, body: MoveIn, session: SessionDep, who: Staff, idem:
     responses=responses(404, 409, 422),
 )
 def keys(custody_id: RowId, body: KeysIn, session: SessionDep, who: Staff, idem: IdempotencyDep) -> object:
-    """The keys pass to another hand. An `Idempotency-Key` retry gets the first link."""
+    """Keys pass to another hand, each from its own holder: name them (`key_ids`, from the custody's
+    `keys`), or give a `count` when that says which (409 when a key is not in the `from_holder`'s hand;
+    422 when a count could mean several sets of keys). An `Idempotency-Key` retry gets the first link."""
     custody = service.visible_custody(session, who, custody_id)
     return idem.run(
         lambda: CustodyEventOut.of(chain.pass_keys(session, actor=who, custody=custody, data=body))
@@ -189,7 +191,8 @@ def release_car(
     custody_id: RowId, body: ReleaseIn, session: SessionDep, who: Staff, idem: IdempotencyDep
 ) -> object:
     """The car leaves the center (出库) on the court's release order, to the person it names: without an
-    issued order, or to anyone else, it stays (409 / 403)."""
+    issued order, or to anyone else, it stays (409 / 403). The keys handed over are named (`key_ids`) or
+    counted (`keys_handed`); every other key must be in the key safe, or the car stays (409)."""
     custody = service.visible_custody(session, who, custody_id)
     return idem.run(
         lambda: CustodyOut.of(release.release(session, actor=who, custody=custody, data=body)), 200

@@ -198,3 +198,19 @@ def chain_problem_words(problem: ChainProblem) -> str:
             return f"链尾记录与第{problem.seq}条事件不符（链尾记录被改动）"
         case _:
             return f"链尾记录为第{problem.seq}条，而事件只到第{problem.until_seq}条（末尾的事件被删除）"
+
+
+# The custody chain, its costs and the release at the gate.
+CHAIN_KIND_NAMES: dict[str, str] = {"intake": "入库", "move": "移车", "keys": "钥匙交接", "release": "出库"}
+CHARGE_KIND_NAMES: dict[str, str] = {
+    "towing": "拖车费",
+    "storage": "保管费",
+    "inspection": "检测费",
+    "other": "其他费用",
+}
+VEHICLE_CLASS_NAMES: dict[str, str] = {"small": "小型车", "large": "大型车", "other": "其他车辆"}
+RELEASE_KIND_NAMES: dict[str, str] = {
+    "sale_handover": "拍卖成交交付买受人",
+    "return_to_owner": "解除扣押发还",
+}
+ORDER_STATUS_NAMES: dict[str, str] = {"issued": "待执行", "executed": "已执行", "revoked": "已撤销"}

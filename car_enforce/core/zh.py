@@ -6,6 +6,7 @@ Dates are written the way Chinese official documents write them: ``2026年11月2
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from datetime import date, datetime
 from functools import cache
@@ -62,6 +63,16 @@ def yuan_text(fen: int) -> str:
     """Fen for a person to read: ``123456`` → ``1,234.56元``."""
     sign = "-" if fen < 0 else ""
     return f"{sign}{abs(fen) // 100:,}.{abs(fen) % 100:02d}元"
+
+
+def fen_of_yuan(text: str) -> int:
+    """An amount a person wrote in yuan, to the fen: ``80`` → 8000, ``1,234.5元`` → 123450; ValueError
+    for anything else (a third decimal, a letter), since money is never rounded on the way in."""
+    value = text.strip().removesuffix("元").replace(",", "").strip()
+    found = re.fullmatch(r"([0-9]{1,12})(?:\.([0-9]{1,2}))?", value)
+    if found is None:
+        raise ValueError(f"{text!r} is not an amount in yuan (such as 80 or 80.50)")
+    return int(found.group(1)) * 100 + int((found.group(2) or "").ljust(2, "0"))
 
 
 # --- masking --------------------------------------------------------------------------------------

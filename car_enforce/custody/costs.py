@@ -49,6 +49,14 @@ def tariff_on(session: Session, center_id: int, vehicle_class: VehicleClass, day
     return tariff
 
 
+def tariff_in_force(session: Session, custody: Custody, day: date) -> CenterTariff | None:
+    """The tariff that prices the custody's car on ``day``, or None when its center has set none."""
+    try:
+        return tariff_on(session, custody.center_id, custody.vehicle_class, day)
+    except Conflict:
+        return None
+
+
 def post_charge(
     session: Session,
     *,

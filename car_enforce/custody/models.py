@@ -107,7 +107,6 @@ class Custody(Base):
     fuel_percent: Mapped[int | None]
     charge_percent: Mapped[int | None]  # battery state of charge, for a new-energy car
     keys_received: Mapped[int]
-    keys_held_by: Mapped[str] = mapped_column(String(96))  # who holds the keys now
     papers: Mapped[list[str]] = mapped_column(JSON)  # 行驶证, 登记证书, … as PaperKind values
     belongings: Mapped[list[dict[str, Any]]] = mapped_column(JSON)  # [{"item", "quantity", "notes"}]
     condition_notes: Mapped[str] = mapped_column(Text, default="")
@@ -120,6 +119,15 @@ class Custody(Base):
     center: Mapped[Organisation] = relationship(foreign_keys=[center_id], lazy="joined")
     court: Mapped[Organisation] = relationship(foreign_keys=[court_id], lazy="joined")
     photos: Mapped[list[CustodyPhoto]] = relationship(order_by="CustodyPhoto.position", lazy="selectin")
+    keys: Mapped[list[CustodyKey]] = relationship(order_by="CustodyKey.number", lazy="selectin")
+
+    @property
+    def keys_held_by(self) -> str:
+        """Who holds the keys now, in a few words: the one hand when all are in it, else key by key."""
+        holders = {k.holder for k in self.keys}
+        if len(holders) <= 1:
+            return next(iter(holders), "")
+        return "；".join(f"{k.label}：{k.holder}" for k in self.keys)
 
 
 class CustodyPhoto(PhotoColumns, Base):
@@ -130,6 +138,23 @@ class CustodyPhoto(PhotoColumns, Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     custody_id: Mapped[int] = mapped_column(ForeignKey("custody.id"))
+
+
+class CustodyKey(Base):
+    """One key that came with the car, and whose hand it is in now (the key safe, an inspector, the buyer).
+
+    Each key is tracked on its own: two keys split between two hands are two holders, and the chain
+    records each key's own path (``CustodyKeyMove``).
+    """
+
+    __tablename__ = "custody_key"
+    __table_args__ = (UniqueConstraint("custody_id", "number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    custody_id: Mapped[int] = mapped_column(ForeignKey("custody.id"), index=True)
+    number: Mapped[int] = mapped_column(Integer)  # 1, 2 … within the custody
+    label: Mapped[str] = mapped_column(String(64))  # 钥匙1, or what the key is: 智能钥匙, 机械钥匙
+    holder: Mapped[str] = mapped_column(String(96))
 
 
 class CustodyEvent(Base):
@@ -150,6 +175,25 @@ class CustodyEvent(Base):
     keys_to: Mapped[str | None] = mapped_column(String(96))
     keys_count: Mapped[int | None]
     notes: Mapped[str] = mapped_column(Text, default="")
+
+    # Which keys passed in this link, each from its own holder (none for links written before keys were
+    # tracked one by one: their summary columns above are all there is).
+    key_moves: Mapped[list[CustodyKeyMove]] = relationship(order_by="CustodyKeyMove.id", lazy="selectin")
+
+
+class CustodyKeyMove(Base):
+    """One key's part in a link of the chain: the hand it left and the hand it went to."""
+
+    __tablename__ = "custody_key_move"
+    __table_args__ = (UniqueConstraint("event_id", "key_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("custody_event.id"), index=True)
+    key_id: Mapped[int] = mapped_column(ForeignKey("custody_key.id"), index=True)
+    from_holder: Mapped[str | None] = mapped_column(String(96))  # none at intake: the key came with the car
+    to_holder: Mapped[str] = mapped_column(String(96))
+
+    key: Mapped[CustodyKey] = relationship(lazy="joined")
 
 
 class ReleaseOrder(Base):

@@ -22,18 +22,32 @@ from car_enforce.core.identity.security import sha256_hex
 from car_enforce.core.instants import reported_instant
 from car_enforce.core.zh import mask_id_number
 from car_enforce.custody import transitions
+from car_enforce.custody.chain import named_keys
 from car_enforce.custody.models import (
     Custody,
     CustodyEventKind,
+    CustodyKey,
     ReleaseKind,
     ReleaseOrder,
     ReleaseOrderStatus,
 )
 from car_enforce.custody.schemas import ReleaseIn, ReleaseOrderIn
-from car_enforce.custody.service import append_link, lock_custody, sees
+from car_enforce.custody.service import (
+    append_link,
+    hand_keys,
+    holders_text,
+    key_safe,
+    keys_of,
+    lock_custody,
+    sees,
+)
 from car_enforce.vehicles.service import lock_vehicle
 
 RULE_RELEASE = "查封规定 Art. 6, 10: the court controls the seized car; only its order lets the car go"
+RULE_KEYS_AT_GATE = (
+    "查封规定 Art. 6, 10: the court controls the seized car through its custodian; when the car leaves, "
+    "every key is in the key safe or handed over at the gate"
+)
 KIND_TEXT = {ReleaseKind.SALE_HANDOVER: "拍卖成交交付买受人", ReleaseKind.RETURN_TO_OWNER: "解除扣押发还"}
 
 
@@ -167,6 +181,41 @@ class WrongRecipient(DomainError):
     status_code = 403
 
 
+class KeysNotBack(Conflict):
+    """A key is neither in the key safe nor handed over at the gate: it would leave the center's control."""
+
+
+def keys_handed(custody: Custody, keys: list[CustodyKey], data: ReleaseIn) -> list[CustodyKey]:
+    """The keys that go with the car: those named, or as many as counted (every key out of the key safe
+    first, then the safe's lowest numbers). Every other key must be back in the key safe."""
+    safe = key_safe(custody)
+    out = [k for k in keys if k.holder != safe]
+    if data.key_ids is not None:
+        handed = named_keys(keys, data.key_ids, "key_ids")
+    else:
+        assert data.keys_handed is not None  # the schema asks for one or the other
+        if data.keys_handed > len(keys):
+            raise InvalidInput(
+                "keys_handed",
+                f"{data.keys_handed} keys; only {len(keys)} came with the car",
+                zh=f"随车只有{len(keys)}把钥匙",
+            )
+        in_safe = [k for k in keys if k.holder == safe]
+        handed = sorted(out + in_safe[: max(0, data.keys_handed - len(out))], key=lambda k: k.number)
+        handed = handed if len(handed) == data.keys_handed else []
+    astray = [k for k in out if k not in handed]
+    if astray:
+        raise KeysNotBack(
+            f"{'、'.join(f'{k.label} is with {k.holder}' for k in astray)}: return it to the key safe "
+            f"({safe}) or hand it over at the gate; the car stays",
+            field="key_ids",
+            rule=RULE_KEYS_AT_GATE,
+            zh="、".join(f"{k.label}在{k.holder}手中" for k in astray)
+            + "：须先交回钥匙柜或随车交付，车辆暂不放行",
+        )
+    return handed
+
+
 def release(session: Session, *, actor: Principal, custody: Custody, data: ReleaseIn) -> Custody:
     """The car leaves the center on the court's order, to the person the order names (出库)."""
     if actor.role != Role.CENTER_STAFF or actor.organisation_id != custody.center_id:
@@ -184,25 +233,27 @@ def release(session: Session, *, actor: Principal, custody: Custody, data: Relea
         raise NoReleaseOrder(
             f"no issued release order {data.order_id} for custody {custody.id}{hint}. "
             "The car leaves only on the order of the court that holds it",
+            field="order_id",
             rule=RULE_RELEASE,
+            zh="没有这份待执行的放行通知：车辆只凭扣押法院的放行通知出库",
         )
     presented = _identity(data.recipient_id_number, "recipient_id_number")
     if sha256_hex(presented) != order.recipient_id_digest:
         raise WrongRecipient(
             f"the ID number presented is not the one release order {order.id} names "
-            f"({order.recipient_id_masked}); the car stays"
+            f"({order.recipient_id_masked}); the car stays",
+            field="recipient_id_number",
+            rule=RULE_RELEASE,
+            zh=f"所持证件号与放行通知所载（{order.recipient_id_masked}）不符，车辆不予放行",
         )
-    if data.keys_handed > custody.keys_received:
-        raise InvalidInput(
-            "keys_handed", f"{data.keys_handed} keys; only {custody.keys_received} came with the car"
-        )
+    handed = keys_handed(custody, keys_of(session, custody), data)
     now = clock.now()
     at = reported_instant(data.at, "at") if data.at is not None else now
     if at < custody.taken_in_at:
         raise InvalidInput("at", f"{at.isoformat()} is before the car was taken in")
 
     recipient = f"{KIND_TEXT[order.kind]} {order.recipient_id_masked}"
-    append_link(
+    link = append_link(
         session,
         custody,
         CustodyEventKind.RELEASE,
@@ -210,14 +261,14 @@ def release(session: Session, *, actor: Principal, custody: Custody, data: Relea
         at=at,
         from_place=custody.bay,
         to_place="出库",
-        keys_from=custody.keys_held_by or None,
-        keys_to=recipient if data.keys_handed else None,
-        keys_count=data.keys_handed,
+        keys_from=holders_text(handed) if handed else None,
+        keys_to=recipient if handed else None,
+        keys_count=len(handed),
         notes=data.notes.strip() or f"依{order.document_number}出库",
     )
+    hand_keys(session, link, handed, recipient)
     transitions.CUSTODY.move(custody, "release")
     custody.released_at = at
-    custody.keys_held_by = recipient if data.keys_handed else custody.keys_held_by
     transitions.ORDER.move(order, "execute")
     order.executed_at = at
     if custody.capture_id is not None:
@@ -253,7 +304,10 @@ def release(session: Session, *, actor: Principal, custody: Custody, data: Relea
                 "kind": order.kind,
                 "document_number": order.document_number,
                 "released_at": at,
-                "keys_handed": data.keys_handed,
+                "keys_handed": len(handed),
+                "keys": [
+                    {"key_id": m.key_id, "label": m.key.label, "from": m.from_holder} for m in link.key_moves
+                ],
             },
             parties=(custody.court_id, custody.center_id),
             notices=told,
@@ -269,4 +323,13 @@ def release(session: Session, *, actor: Principal, custody: Custody, data: Relea
     return custody
 
 
-__all__ = ["NoReleaseOrder", "WrongRecipient", "issue_order", "release", "revoke_order", "visible_order"]
+__all__ = [
+    "KeysNotBack",
+    "NoReleaseOrder",
+    "WrongRecipient",
+    "issue_order",
+    "keys_handed",
+    "release",
+    "revoke_order",
+    "visible_order",
+]

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from enum import StrEnum
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from car_enforce.core import zh
 from car_enforce.core.db import RowId
+from car_enforce.core.errors import InvalidInput
 from car_enforce.core.files.photos import MAX_PHOTOS, PhotoIn, PhotoOut
 from car_enforce.core.zh import mask_name
 from car_enforce.custody.costs import Statement
@@ -20,6 +21,8 @@ from car_enforce.custody.models import (
     CustodyCharge,
     CustodyEvent,
     CustodyEventKind,
+    CustodyKey,
+    CustodyKeyMove,
     CustodySource,
     CustodyStatus,
     ReleaseKind,
@@ -29,6 +32,7 @@ from car_enforce.custody.models import (
 )
 
 MAX_FEN = 10**12  # ten billion yuan: beyond any real charge, well inside BIGINT
+MAX_KEYS = 20
 
 
 class PaperKind(StrEnum):
@@ -73,7 +77,12 @@ class IntakeIn(BaseModel):
     odometer_km: int | None = Field(default=None, ge=0, le=3_000_000)
     fuel_percent: int | None = Field(default=None, ge=0, le=100)
     charge_percent: int | None = Field(default=None, ge=0, le=100, description="Battery charge of a NEV")
-    keys_received: int = Field(ge=0, le=20)
+    keys_received: int = Field(ge=0, le=MAX_KEYS)
+    key_labels: list[Annotated[str, Field(min_length=1, max_length=64)]] = Field(
+        default_factory=list,
+        max_length=MAX_KEYS,
+        description="What each key is, in order (智能钥匙, 机械钥匙); 钥匙1, 钥匙2 … when not given",
+    )
     papers: list[PaperKind] = Field(default_factory=list, max_length=len(PaperKind))
     belongings: list[BelongingIn] = Field(default_factory=list, max_length=100)
     condition_notes: str = Field(default="", max_length=4000)
@@ -98,12 +107,45 @@ class MoveIn(BaseModel):
 
 
 class KeysIn(BaseModel):
+    """Keys passing to another hand: name them by id, or give a count when which keys is plain (all the
+    keys that could pass are in one hand, or the count is all of them)."""
+
     model_config = ConfigDict(extra="forbid")
 
     to: str = Field(min_length=1, max_length=96, description="Who takes the keys", examples=["检测员 王某"])
-    count: int = Field(ge=1, le=20)
+    key_ids: list[RowId] | None = Field(
+        default=None,
+        min_length=1,
+        max_length=MAX_KEYS,
+        description="The keys that pass (ids of the custody's keys)",
+    )
+    count: int | None = Field(default=None, ge=1, le=MAX_KEYS, description="How many, when no ids are given")
+    from_holder: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=96,
+        description="Who hands them over: each key must be in this hand now",
+        examples=["李保管（钥匙柜）"],
+    )
     at: datetime | None = None
     notes: str = Field(default="", max_length=1000)
+
+    @model_validator(mode="after")
+    def _which_keys(self) -> KeysIn:
+        # InvalidInput passes through pydantic with its field and its Chinese wording.
+        if self.key_ids is None and self.count is None:
+            raise InvalidInput(
+                "key_ids", "name the keys (key_ids) or say how many (count)", zh="请选择交接的钥匙"
+            )
+        if self.key_ids is not None and len(set(self.key_ids)) != len(self.key_ids):
+            raise InvalidInput("key_ids", "names a key twice", zh="同一把钥匙选了两次")
+        if self.key_ids is not None and self.count is not None and self.count != len(self.key_ids):
+            raise InvalidInput(
+                "count",
+                f"is {self.count} but key_ids names {len(self.key_ids)} keys",
+                zh=f"把数（{self.count}）与所选钥匙（{len(self.key_ids)}把）不符",
+            )
+        return self
 
 
 class ReleaseOrderIn(BaseModel):
@@ -130,9 +172,38 @@ class ReleaseIn(BaseModel):
     recipient_id_number: str = Field(
         min_length=1, max_length=32, description="Checked against the order at the gate"
     )
-    keys_handed: int = Field(ge=0, le=20)
+    keys_handed: int | None = Field(
+        default=None, ge=0, le=MAX_KEYS, description="How many keys go with the car, when no ids are given"
+    )
+    key_ids: list[RowId] | None = Field(
+        default=None,
+        max_length=MAX_KEYS,
+        description="The keys handed over at the gate; every other key must be in the key safe",
+    )
     at: datetime | None = None
     notes: str = Field(default="", max_length=1000)
+
+    @model_validator(mode="after")
+    def _which_keys(self) -> ReleaseIn:
+        if self.key_ids is None and self.keys_handed is None:
+            raise InvalidInput(
+                "key_ids",
+                "name the keys handed over (key_ids) or say how many (keys_handed, 0 for none)",
+                zh="请选择随车交付的钥匙",
+            )
+        if self.key_ids is not None and len(set(self.key_ids)) != len(self.key_ids):
+            raise InvalidInput("key_ids", "names a key twice", zh="同一把钥匙选了两次")
+        if (
+            self.key_ids is not None
+            and self.keys_handed is not None
+            and self.keys_handed != len(self.key_ids)
+        ):
+            raise InvalidInput(
+                "keys_handed",
+                f"is {self.keys_handed} but key_ids names {len(self.key_ids)} keys",
+                zh=f"把数（{self.keys_handed}）与所选钥匙（{len(self.key_ids)}把）不符",
+            )
+        return self
 
 
 class TariffIn(BaseModel):
@@ -173,6 +244,17 @@ class SignatureOut(BaseModel):
     recorded_by: str
 
 
+class KeyOut(BaseModel):
+    id: int
+    number: int
+    label: str
+    holder: str = Field(description="Whose hand the key is in now")
+
+    @classmethod
+    def of(cls, k: CustodyKey) -> KeyOut:
+        return cls.model_validate(k, from_attributes=True)
+
+
 class CustodyOut(BaseModel):
     id: int
     source: CustodySource
@@ -196,7 +278,10 @@ class CustodyOut(BaseModel):
     fuel_percent: int | None
     charge_percent: int | None
     keys_received: int
-    keys_held_by: str
+    keys_held_by: str = Field(
+        description="Who holds the keys: one hand, or each key's hand when they are split"
+    )
+    keys: list[KeyOut]
     papers: list[str]
     belongings: list[dict[str, Any]]
     condition_notes: str
@@ -230,6 +315,7 @@ class CustodyOut(BaseModel):
             charge_percent=c.charge_percent,
             keys_received=c.keys_received,
             keys_held_by=c.keys_held_by,
+            keys=[KeyOut.of(k) for k in c.keys],
             papers=c.papers,
             belongings=c.belongings,
             condition_notes=c.condition_notes,
@@ -237,6 +323,17 @@ class CustodyOut(BaseModel):
             photos=[PhotoOut.of(p, f"/api/custody/{c.id}/photos") for p in c.photos],
             released_at=c.released_at,
         )
+
+
+class KeyMoveOut(BaseModel):
+    key_id: int
+    label: str
+    from_holder: str | None = Field(description="None at intake: the key came with the car")
+    to_holder: str
+
+    @classmethod
+    def of(cls, m: CustodyKeyMove) -> KeyMoveOut:
+        return cls(key_id=m.key_id, label=m.key.label, from_holder=m.from_holder, to_holder=m.to_holder)
 
 
 class CustodyEventOut(BaseModel):
@@ -249,11 +346,24 @@ class CustodyEventOut(BaseModel):
     keys_from: str | None
     keys_to: str | None
     keys_count: int | None
+    keys: list[KeyMoveOut] = Field(description="Each key that passed, from its own holder")
     notes: str
 
     @classmethod
     def of(cls, e: CustodyEvent) -> CustodyEventOut:
-        return cls.model_validate(e, from_attributes=True)
+        return cls(
+            seq=e.seq,
+            kind=e.kind,
+            at=e.at,
+            recorded_by=e.recorded_by,
+            from_place=e.from_place,
+            to_place=e.to_place,
+            keys_from=e.keys_from,
+            keys_to=e.keys_to,
+            keys_count=e.keys_count,
+            keys=[KeyMoveOut.of(m) for m in e.key_moves],
+            notes=e.notes,
+        )
 
 
 class ReleaseOrderOut(BaseModel):

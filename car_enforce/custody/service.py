@@ -7,6 +7,7 @@ in custody, is a 409; a malformed field or a missing photo is a 422; in each cas
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -29,6 +30,8 @@ from car_enforce.custody.models import (
     Custody,
     CustodyEvent,
     CustodyEventKind,
+    CustodyKey,
+    CustodyKeyMove,
     CustodyPhoto,
     CustodySource,
     CustodyStatus,
@@ -60,6 +63,7 @@ class IntakeDetails:
     bay: str
     keys_received: int
     custodian_name: str
+    key_labels: list[str] = field(default_factory=list)  # 钥匙1, 钥匙2 … when empty
     odometer_km: int | None = None
     fuel_percent: int | None = None
     charge_percent: int | None = None
@@ -74,6 +78,49 @@ def open_custody_of(session: Session, vehicle_id: int) -> Custody | None:
     return session.scalar(
         select(Custody).where(Custody.vehicle_id == vehicle_id, Custody.status == CustodyStatus.IN_CUSTODY)
     )
+
+
+def key_safe(custody: Custody) -> str:
+    """The center's key safe, as a holder: where every key goes at intake and comes back to."""
+    return f"{custody.custodian_name}（钥匙柜）"
+
+
+def keys_of(session: Session, custody: Custody) -> list[CustodyKey]:
+    """The custody's keys as stored now (re-read: the caller may have waited for the custody's lock)."""
+    return list(
+        session.scalars(
+            select(CustodyKey)
+            .where(CustodyKey.custody_id == custody.id)
+            .order_by(CustodyKey.number)
+            .execution_options(populate_existing=True)
+        )
+    )
+
+
+def hands_of(session: Session, custody: Custody) -> list[str]:
+    """The hands the custody's keys have been in, the key safe first: whom a clerk is likely to pass to."""
+    been = session.scalars(
+        select(CustodyKeyMove.to_holder)
+        .join(CustodyKey, CustodyKey.id == CustodyKeyMove.key_id)
+        .where(CustodyKey.custody_id == custody.id)
+        .order_by(CustodyKeyMove.id)
+    )
+    return list(dict.fromkeys([key_safe(custody), *been]))
+
+
+def holders_text(keys: Sequence[CustodyKey]) -> str:
+    """The hands ``keys`` are in, each once, for a link's summary column (96 characters at most)."""
+    text = "、".join(dict.fromkeys(k.holder for k in keys))
+    return text if len(text) <= 96 else text[:95] + "…"
+
+
+def hand_keys(session: Session, link: CustodyEvent, keys: Sequence[CustodyKey], to: str) -> None:
+    """Each of ``keys`` passes from its own holder to ``to`` in ``link``; the caller holds the custody's
+    row lock."""
+    for key in keys:
+        link.key_moves.append(CustodyKeyMove(key=key, from_holder=key.holder, to_holder=to))
+        key.holder = to
+    session.flush()
 
 
 def append_link(
@@ -145,7 +192,6 @@ def open_custody(
         fuel_percent=details.fuel_percent,
         charge_percent=details.charge_percent,
         keys_received=details.keys_received,
-        keys_held_by=f"{details.custodian_name}（钥匙柜）" if details.keys_received else "",
         papers=details.papers,
         belongings=details.belongings,
         condition_notes=details.condition_notes,
@@ -163,17 +209,26 @@ def open_custody(
                 size_bytes=len(photo.data),
             )
         )
-    append_link(
+    safe = key_safe(custody)
+    labels = details.key_labels or [f"钥匙{n}" for n in range(1, details.keys_received + 1)]
+    keys = [
+        CustodyKey(custody_id=custody.id, number=n, label=label, holder=safe)
+        for n, label in enumerate(labels, start=1)
+    ]
+    session.add_all(keys)
+    link = append_link(
         session,
         custody,
         CustodyEventKind.INTAKE,
         actor=actor,
         at=taken_in_at,
         to_place=details.bay,
-        keys_to=custody.keys_held_by or None,
+        keys_to=safe if keys else None,
         keys_count=details.keys_received,
         notes="入库" if source == CustodySource.CAPTURE else "自原系统导入",
     )
+    link.key_moves.extend(CustodyKeyMove(key=k, from_holder=None, to_holder=safe) for k in keys)
+    session.flush()
     session.refresh(custody)
     return custody
 
@@ -199,9 +254,19 @@ def _intake_details(data: IntakeIn, vehicle: Vehicle, actor: Principal, now: dat
     custodian = data.custodian_name.strip()
     if not custodian:
         raise InvalidInput("custodian_name", "is empty")
+    labels = [label.strip() for label in data.key_labels]
+    if labels and len(labels) != data.keys_received:
+        raise InvalidInput(
+            "key_labels",
+            f"names {len(labels)} keys but {data.keys_received} were received; name each or none",
+            zh=f"钥匙名称有{len(labels)}个，随车钥匙{data.keys_received}把：逐把填写或都不填",
+        )
+    if any(not label for label in labels) or len(set(labels)) != len(labels):
+        raise InvalidInput("key_labels", "each key needs its own label", zh="每把钥匙的名称须各不相同")
     return IntakeDetails(
         bay=data.bay.strip(),
         keys_received=data.keys_received,
+        key_labels=labels,
         custodian_name=custodian,
         odometer_km=data.odometer_km,
         fuel_percent=data.fuel_percent,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from car_enforce.core import clock, events
+from car_enforce.core import clock, events, zh
 from car_enforce.core.errors import Conflict, Forbidden, InvalidInput
 from car_enforce.core.events import DomainEvent
 from car_enforce.core.identity.models import Organisation, OrgKind, Role
@@ -81,6 +81,10 @@ def tariffs_of(session: Session, center: Organisation) -> list[CenterTariff]:
     )
 
 
+class ChargeKeyReused(Conflict):
+    """The center's reference names another charge already: a new charge needs its own."""
+
+
 def add_charge(
     session: Session, *, actor: Principal, custody: Custody, data: ChargeIn
 ) -> tuple[CustodyCharge, bool]:
@@ -88,10 +92,13 @@ def add_charge(
     if actor.role != Role.CENTER_STAFF or actor.organisation_id != custody.center_id:
         raise Forbidden(f"only the staff of {custody.center.name} post its charges")
     if custody.status != CustodyStatus.IN_CUSTODY:
-        raise Conflict(f"custody {custody.id} is {custody.status}: its statement is closed")
+        raise Conflict(
+            f"custody {custody.id} is {custody.status}: its statement is closed",
+            zh="车辆已出库，费用清单已结清",
+        )
     description = data.description.strip()
     if not description:
-        raise InvalidInput("description", "is empty")
+        raise InvalidInput("description", "is empty", zh="请填写说明")
     charge, created = costs.post_charge(
         session,
         actor=actor,
@@ -104,9 +111,12 @@ def add_charge(
     )
     if not created:
         if (charge.kind, charge.amount_fen, charge.description) != (data.kind, data.amount_fen, description):
-            raise Conflict(
+            raise ChargeKeyReused(
                 f"charge key {data.charge_key!r} was used for charge {charge.id} "
-                f"({charge.amount_fen} fen, {charge.description}); a new charge needs a new key"
+                f"({charge.amount_fen} fen, {charge.description}); a new charge needs a new key",
+                field="charge_key",
+                zh=f"单据号已用于另一笔费用（{zh.yuan_text(charge.amount_fen)}，{charge.description}）："
+                "新费用请用新的单据号",
             )
         return charge, False
     events.record(

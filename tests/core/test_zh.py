@@ -34,6 +34,17 @@ def test_money_is_kept_in_fen_and_shown_in_yuan(fen: int, amount: str, text: str
     assert zh.yuan_text(fen) == text
 
 
+@pytest.mark.parametrize(("text", "fen"), [("80", 8000), ("80.5", 8050), ("1,234.56元", 123456), ("0.07", 7)])
+def test_an_amount_written_in_yuan_is_read_to_the_fen(text: str, fen: int) -> None:
+    assert zh.fen_of_yuan(text) == fen
+
+
+@pytest.mark.parametrize("text", ["", "8.005", "-5", "八十", "1e3", "８０"])
+def test_an_amount_that_is_not_yuan_to_the_fen_is_refused(text: str) -> None:
+    with pytest.raises(ValueError):
+        zh.fen_of_yuan(text)
+
+
 def test_the_jinja_environment_escapes_and_refuses_undefined_names() -> None:
     env = zh.environment("valuation.inspection")
     page = env.from_string("{{ name }}：{{ fen | yuan_text }}，{{ at | day }}")

@@ -199,6 +199,8 @@ def test_an_intake_retried_with_its_key_gets_the_first_answer(
         ({"papers": ["registration_certificate", "registration_certificate"]}, "papers"),
         ({"fuel_percent": 101}, "fuel_percent"),
         ({"keys_received": -1}, "keys_received"),
+        ({"key_labels": ["智能钥匙"]}, "key_labels"),  # two keys received, one named
+        ({"key_labels": ["钥匙", "钥匙"]}, "key_labels"),
         ({"bay": ""}, "bay"),
     ],
 )
@@ -370,6 +372,137 @@ def test_moving_to_where_the_car_is_or_passing_more_keys_than_came_is_refused(
     too_many = client.post(f"{base}/keys", json={"to": "某人", "count": 3}, headers=car.staff)
     assert too_many.status_code == 422
     assert client.post(f"{base}/moves", json={"to_place": "B-01"}, headers=car.officer).status_code == 403
+
+
+SAFE = "李保管（钥匙柜）"
+INSPECTOR = "检测员 王某"
+
+
+def keys_now(client: TestClient, car: InCustody) -> list[tuple[str, str]]:
+    custody = client.get(f"/api/custody/{car.custody['id']}", headers=car.staff).json()
+    return [(k["label"], k["holder"]) for k in custody["keys"]]
+
+
+def key_ids(car: InCustody) -> dict[str, int]:
+    return {k["label"]: k["id"] for k in car.custody["keys"]}
+
+
+def moves(link: dict[str, Any]) -> list[tuple[str, str | None, str]]:
+    return [(m["label"], m["from_holder"], m["to_holder"]) for m in link["keys"]]
+
+
+def test_each_key_received_is_its_own_and_goes_into_the_key_safe(
+    client: TestClient, world: factories.World, centers: factories.Centers
+) -> None:
+    car = in_custody(client, world, centers, key_labels=["智能钥匙", "机械钥匙"])
+    assert [(k["number"], k["label"], k["holder"]) for k in car.custody["keys"]] == [
+        (1, "智能钥匙", SAFE),
+        (2, "机械钥匙", SAFE),
+    ]
+    chain = client.get(f"/api/custody/{car.custody['id']}/chain", headers=car.staff).json()
+    assert moves(chain[0]) == [("智能钥匙", None, SAFE), ("机械钥匙", None, SAFE)]
+
+
+def test_one_key_of_two_with_the_inspector_is_released_from_the_inspector_and_the_other_from_the_safe(
+    client: TestClient, world: factories.World, centers: factories.Centers
+) -> None:
+    """The complaint: one of two keys went to the inspector, and the release said both came from him."""
+    car = in_custody(client, world, centers)
+    base = f"/api/custody/{car.custody['id']}"
+    passed = client.post(f"{base}/keys", json={"to": INSPECTOR, "count": 1}, headers=car.staff)
+    assert passed.status_code == 201, passed.text
+    released = client.post(f"{base}/release", json=release_body(order(client, car)["id"]), headers=car.staff)
+    assert released.status_code == 200, released.text
+    chain = client.get(f"{base}/chain", headers=car.officer).json()
+    assert [e["kind"] for e in chain] == ["intake", "keys", "release"]
+    assert (chain[-1]["keys_from"], chain[-1]["keys_count"]) == (f"{INSPECTOR}、{SAFE}", 2)  # not both his
+    recipient = "解除扣押发还 3303**********1236"
+    assert moves(chain[1]) == [("钥匙1", SAFE, INSPECTOR)]
+    assert moves(chain[2]) == [("钥匙1", INSPECTOR, recipient), ("钥匙2", SAFE, recipient)]
+    assert keys_now(client, car) == [("钥匙1", recipient), ("钥匙2", recipient)]
+
+
+def test_a_key_passes_only_from_the_hand_that_holds_it(
+    client: TestClient, db: Database, world: factories.World, centers: factories.Centers
+) -> None:
+    car = in_custody(client, world, centers)
+    base, ids = f"/api/custody/{car.custody['id']}", key_ids(car)
+    first = {"to": INSPECTOR, "key_ids": [ids["钥匙1"]], "from_holder": "钥匙柜"}
+    assert client.post(f"{base}/keys", json=first, headers=car.staff).status_code == 201
+    links = count(db, CustodyEvent)
+    wrong_hand = client.post(
+        f"{base}/keys",
+        json={"to": "洗车工 张某", "key_ids": [ids["钥匙2"]], "from_holder": INSPECTOR},
+        headers=car.staff,
+    )
+    assert wrong_hand.status_code == 409
+    assert "钥匙2 is held by 李保管（钥匙柜）" in wrong_hand.json()["detail"]
+    assert "查封规定" in wrong_hand.json()["rule"]
+    again = client.post(f"{base}/keys", json={"to": INSPECTOR, "key_ids": [ids["钥匙1"]]}, headers=car.staff)
+    assert again.status_code == 409  # the inspector has it already
+    stranger = client.post(f"{base}/keys", json={"to": INSPECTOR, "key_ids": [999]}, headers=car.staff)
+    assert stranger.status_code == 422 and "not a key of this car" in stranger.json()["detail"]
+    assert count(db, CustodyEvent) == links  # nothing recorded by a refusal
+    assert keys_now(client, car) == [("钥匙1", INSPECTOR), ("钥匙2", SAFE)]
+
+
+def test_a_count_without_key_ids_works_only_when_it_says_which_keys(
+    client: TestClient, world: factories.World, centers: factories.Centers
+) -> None:
+    car = in_custody(client, world, centers)
+    base = f"/api/custody/{car.custody['id']}"
+    client.post(f"{base}/keys", json={"to": INSPECTOR, "count": 1}, headers=car.staff)
+    split = client.post(f"{base}/keys", json={"to": "洗车工 张某", "count": 1}, headers=car.staff)
+    assert split.status_code == 422 and "name which keys pass" in split.json()["detail"]
+    both = client.post(f"{base}/keys", json={"to": "洗车工 张某", "count": 2}, headers=car.staff)
+    assert both.status_code == 201, both.text
+    assert moves(both.json()) == [("钥匙1", INSPECTOR, "洗车工 张某"), ("钥匙2", SAFE, "洗车工 张某")]
+    back = client.post(f"{base}/keys", json={"to": "钥匙柜", "count": 2}, headers=car.staff)
+    assert back.json()["keys_to"] == SAFE  # "钥匙柜" is the center's own key safe
+    neither = client.post(f"{base}/keys", json={"to": INSPECTOR}, headers=car.staff)
+    assert neither.status_code == 422
+
+
+def test_passing_keys_retried_with_its_key_moves_them_once(
+    client: TestClient, world: factories.World, centers: factories.Centers
+) -> None:
+    car = in_custody(client, world, centers)
+    base = f"/api/custody/{car.custody['id']}"
+    headers = {**car.staff, "Idempotency-Key": "keys-1"}
+    body = {"to": INSPECTOR, "key_ids": [key_ids(car)["钥匙2"]]}
+    first = client.post(f"{base}/keys", json=body, headers=headers)
+    retried = client.post(f"{base}/keys", json=body, headers=headers)
+    assert first.status_code == retried.status_code == 201
+    assert retried.json() == first.json()
+    assert keys_now(client, car) == [("钥匙1", SAFE), ("钥匙2", INSPECTOR)]
+    chain = client.get(f"{base}/chain", headers=car.staff).json()
+    assert [e["kind"] for e in chain] == ["intake", "keys"]
+
+
+def test_the_car_leaves_only_with_every_key_back_in_the_safe_or_handed_over(
+    client: TestClient, db: Database, world: factories.World, centers: factories.Centers
+) -> None:
+    car = in_custody(client, world, centers)
+    base, ids = f"/api/custody/{car.custody['id']}", key_ids(car)
+    client.post(f"{base}/keys", json={"to": INSPECTOR, "key_ids": [ids["钥匙2"]]}, headers=car.staff)
+    issued = order(client, car)
+    for keys in ({"keys_handed": 0}, {"key_ids": [ids["钥匙1"]]}):
+        body = {"order_id": issued["id"], "recipient_id_number": DEBTOR_ID_NUMBER, **keys}
+        refused = client.post(f"{base}/release", json=body, headers=car.staff)
+        assert refused.status_code == 409, (keys, refused.text)
+        assert refused.json()["error"] == "KeysNotBack"
+        assert (
+            "钥匙2 is with 检测员 王某" in refused.json()["detail"] and "查封规定" in refused.json()["rule"]
+        )
+    assert client.get(base, headers=car.staff).json()["status"] == "in_custody"
+    # One key counted: the one out of the safe goes with the car.
+    body = {"order_id": issued["id"], "recipient_id_number": DEBTOR_ID_NUMBER, "keys_handed": 1}
+    released = client.post(f"{base}/release", json=body, headers=car.staff)
+    assert released.status_code == 200, released.text
+    recipient = "解除扣押发还 3303**********1236"
+    assert keys_now(client, car) == [("钥匙1", SAFE), ("钥匙2", recipient)]  # one key stays, in the safe
+    last = client.get(f"{base}/chain", headers=car.staff).json()[-1]
+    assert moves(last) == [("钥匙2", INSPECTOR, recipient)] and last["keys_count"] == 1
 
 
 def test_charges_are_posted_once_per_key(
