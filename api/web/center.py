@@ -127,6 +127,7 @@ async def intake(capture_id: int, request: Request, session: SessionDep) -> Resp
             fuel_percent=_int_or_none(fields.get("fuel_percent", "")),
             charge_percent=_int_or_none(fields.get("charge_percent", "")),
             keys_received=int(fields.get("keys_received") or 0),
+            key_labels=[line.strip() for line in fields.get("key_labels", "").splitlines() if line.strip()],
             papers=[PaperKind(p) for p in form.getlist("papers") if isinstance(p, str)],
             belongings=_belongings(fields.get("belongings", "")),
             condition_notes=fields.get("condition_notes", ""),

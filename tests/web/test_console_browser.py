@@ -214,8 +214,10 @@ def test_a_clerk_takes_a_car_in_and_inspects_it_the_grade_following_the_scores(
     assert page.input_value("input[name=bay]") == "B-03"
     page.set_input_files("input[name=photos]", photos)
     page.fill("input[name=keys_received]", "2")
+    page.fill("textarea[name=key_labels]", "智能钥匙\n机械钥匙")
     page.get_by_role("button", name="确认入库").click()
     page.wait_for_url("**/center/custody/*")
+    assert page.get_by_text("智能钥匙").first.is_visible()  # each key by its own name
     assert page.locator(".photos img").count() == 4
     # Every intake photo is shown to the clerk (each one served, not only listed).
     page.wait_for_function("() => [...document.images].every(i => i.complete && i.naturalWidth > 0)")
