@@ -284,7 +284,7 @@ def test_the_cars_page_links_to_its_chain_costs_and_release_and_says_whose_hand_
     page = car.client.get(car.base).text
     for tab in PAGES:
         assert f'href="{car.base}/{tab}"' in page
-    assert "2把，现由 李保管（钥匙柜） 保管" in page
+    assert "2把（钥匙1、钥匙2），现由 李保管（钥匙柜） 保管" in page
     data = {"csrf": car.csrf, "keys": f"{car.keys['钥匙1']}:{SAFE}", "to": "检测员 王某"}
     car.client.post(f"{car.base}/chain/keys", data=data, follow_redirects=False)
     assert "2把：钥匙1由检测员 王某保管；钥匙2由李保管（钥匙柜）保管" in car.client.get(car.base).text
