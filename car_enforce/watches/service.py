@@ -230,9 +230,7 @@ def issue_watch(session: Session, *, actor: Principal, case: EnforcementCase, da
         advice = (
             "the car is held for it already" if own.status == WatchStatus.FULFILLED else "renew or lift it"
         )
-        advice_zh = (
-            "车辆已为本院扣押" if own.status == WatchStatus.FULFILLED else "请对该布控续行或解除"
-        )
+        advice_zh = "车辆已为本院扣押" if own.status == WatchStatus.FULFILLED else "请对该布控续行或解除"
         own_zh = transitions.STATUS_NAMES_ZH[own.status]
         raise Conflict(
             f"this court already has a {own.status} watch (id {own.id}) on {link.vehicle.plate}; {advice}",

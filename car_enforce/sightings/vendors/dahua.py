@@ -108,7 +108,8 @@ def parse_dahua(document: object) -> Parsed:
         BODY,
         "is not a Dahua event message: expected client.notifyEventStream, an eventList or Events array, "
         "or an event with Code and Data",
-        zh="不是大华的事件报文：应含 client.notifyEventStream、eventList 或 Events 数组，或含 Code 和 Data 的单个事件",
+        zh="不是大华的事件报文：应含 client.notifyEventStream、eventList 或 Events 数组，"
+        "或含 Code 和 Data 的单个事件",
     )
 
 
