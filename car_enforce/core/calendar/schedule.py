@@ -8,6 +8,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from car_enforce.core import zh
 from car_enforce.core.errors import InvalidInput
 
 
@@ -63,7 +64,11 @@ class YearSchedule(BaseModel):
 def _check(schedule: YearSchedule) -> None:
     year = schedule.year
     if not schedule.holidays:
-        raise InvalidInput("holidays", "a schedule lists at least one holiday; is the file complete?")
+        raise InvalidInput(
+            "holidays",
+            "a schedule lists at least one holiday; is the file complete?",
+            zh="安排中至少应有一个节假日，文件是否完整？",
+        )
     rest: dict[dt.date, str] = {}
     for i, span in enumerate(schedule.holidays):
         for key, day in (("start", span.start), ("end", span.end)):
@@ -72,16 +77,21 @@ def _check(schedule: YearSchedule) -> None:
                     f"holidays[{i}].{key}",
                     f"{day.isoformat()} is outside {year}; list only the days of {year} "
                     f"(a day of {day.year} belongs in the {day.year} schedule)",
+                    zh=f"{zh.day(day)}不在{year}年内；只列{year}年的日期（{day.year}年的日期请列入{day.year}年的安排）",
                 )
         if span.end < span.start:
             raise InvalidInput(
-                f"holidays[{i}].end", f"{span.end.isoformat()} is before the start {span.start.isoformat()}"
+                f"holidays[{i}].end",
+                f"{span.end.isoformat()} is before the start {span.start.isoformat()}",
+                zh=f"结束日{zh.day(span.end)}早于开始日{zh.day(span.start)}",
             )
         day = span.start
         while day <= span.end:
             if day in rest:
                 raise InvalidInput(
-                    f"holidays[{i}]", f"{day.isoformat()} is already inside the holiday {rest[day]!r}"
+                    f"holidays[{i}]",
+                    f"{day.isoformat()} is already inside the holiday {rest[day]!r}",
+                    zh=f"{zh.day(day)}已在节假日“{rest[day]}”之内",
                 )
             rest[day] = span.name
             day += dt.timedelta(days=1)
@@ -91,18 +101,25 @@ def _check(schedule: YearSchedule) -> None:
         field = f"workdays[{i}].date"
         if day.year != year:
             raise InvalidInput(
-                field, f"{day.isoformat()} is outside {year}; list it in the {day.year} schedule"
+                field,
+                f"{day.isoformat()} is outside {year}; list it in the {day.year} schedule",
+                zh=f"{zh.day(day)}不在{year}年内，请列入{day.year}年的安排",
             )
         if day.weekday() < 5:
             raise InvalidInput(
                 field,
                 f"{day.isoformat()} is a {day.strftime('%A')}; a make-up workday is "
                 "always a Saturday or Sunday",
+                zh=f"{zh.day(day)}是星期{'一二三四五六日'[day.weekday()]}，调休上班日只能是星期六或星期日",
             )
         if day in rest:
-            raise InvalidInput(field, f"{day.isoformat()} is also inside the holiday {rest[day]!r}")
+            raise InvalidInput(
+                field,
+                f"{day.isoformat()} is also inside the holiday {rest[day]!r}",
+                zh=f"{zh.day(day)}同时在节假日“{rest[day]}”之内",
+            )
         if day in seen:
-            raise InvalidInput(field, f"{day.isoformat()} is listed twice")
+            raise InvalidInput(field, f"{day.isoformat()} is listed twice", zh=f"{zh.day(day)}重复列出")
         seen.add(day)
 
 
@@ -118,9 +135,13 @@ def parse_schedule(text: str) -> YearSchedule:
     try:
         raw: Any = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise InvalidInput("schedule", f"not valid JSON: {exc}") from None
+        raise InvalidInput("schedule", f"not valid JSON: {exc}", zh="不是有效的 JSON") from None
     if not isinstance(raw, dict):
-        raise InvalidInput("schedule", "expected a JSON object with year, source, holidays and workdays")
+        raise InvalidInput(
+            "schedule",
+            "expected a JSON object with year, source, holidays and workdays",
+            zh="应为包含 year、source、holidays 和 workdays 的 JSON 对象",
+        )
     try:
         # Strict JSON validation: dates must be "YYYY-MM-DD" strings, not numbers read as timestamps.
         return YearSchedule.model_validate_json(text, strict=True)
@@ -128,6 +149,12 @@ def parse_schedule(text: str) -> YearSchedule:
         errors = exc.errors()
         first = errors[0]
         more = ""
+        more_zh = ""
         if len(errors) > 1:
             more = f" (and {len(errors) - 1} more problem{'s' if len(errors) > 2 else ''})"
-        raise InvalidInput(_field_of(tuple(first["loc"])), f"{first['msg']}{more}") from None
+            more_zh = f"（另有 {len(errors) - 1} 处问题）"
+        raise InvalidInput(
+            _field_of(tuple(first["loc"])),
+            f"{first['msg']}{more}",
+            zh=f"{zh.validation_error(first)}{more_zh}",
+        ) from None
