@@ -50,9 +50,10 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(DomainError)
     async def _domain(_request: Request, exc: DomainError) -> JSONResponse:
         body = ErrorOut(error=exc.name, detail=exc.detail, detail_zh=exc.zh, rule=exc.rule)
-        fields = [exc.field] if hasattr(exc, "field") else None
-        body.fields = fields
-        return JSONResponse(body.model_dump(exclude_none=True), status_code=exc.status_code)
+        body.fields = [exc.field] if exc.field else None
+        return JSONResponse(
+            {**body.model_dump(exclude_none=True), **exc.facts()}, status_code=exc.status_code
+        )
 
     @app.exception_handler(RequestValidationError)
     async def _validation(_request: Request, exc: RequestValidationError) -> JSONResponse:

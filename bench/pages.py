@@ -39,9 +39,23 @@ PASSWORD = "demo-password-2026"
 PAGES: dict[str, tuple[str, ...]] = {
     "pingyang.officer": ("/cases", "/cases/1", "/alerts", "/reference-prices/1", "/command"),
     "pingyang.center": ("/center", "/center/custody/1"),
-    "pingyang.police": ("/police/alerts",),
+    "pingyang.police": (
+        "/police/alerts",
+        "/police/cameras",
+        "/police/cameras/1",
+        "/police/captures",
+        "/police/captures/new",
+        "/police/captures/1",
+    ),
     "pingyang.applicant": ("/my-cases",),
-    "admin": ("/command",),
+    "admin": (
+        "/command",
+        "/admin/organisations",
+        "/admin/users",
+        "/admin/api-keys",
+        "/admin/calendar",
+        "/admin/timeline?run=1",
+    ),
 }
 TARGETS = {"page_ms": 300.0, "command_ms": 1000.0}
 

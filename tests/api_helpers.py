@@ -57,7 +57,9 @@ def register_vehicle(
     colour: str = "blue",
     type_code: str = "02",
     vehicle_type: str | None = None,
+    confirm: int | None = None,
 ) -> dict[str, Any]:
+    """Register a car on the case; ``confirm`` is the known car's id when another case pursues it already."""
     body: dict[str, Any] = {
         "plate": plate,
         "plate_colour": colour,
@@ -68,6 +70,8 @@ def register_vehicle(
     }
     if vehicle_type is not None:
         body["vehicle_type"] = vehicle_type
+    if confirm is not None:
+        body["confirm_known_vehicle_id"] = confirm
     r = client.post(f"/api/cases/{case['id']}/vehicles", headers=headers, json=body)
     assert r.status_code == 201, r.text
     return dict(r.json())

@@ -19,7 +19,8 @@ from car_enforce.custody.models import Custody
 from car_enforce.custody.schemas import BelongingIn, IntakeIn, PaperKind
 from car_enforce.custody.service import take_in
 from valuation.inspection.checklist import checklist
-from valuation.inspection.schemas import InspectionIn, ItemScoreIn
+from valuation.inspection.models import DefectTarget
+from valuation.inspection.schemas import DefectIn, DefectPhotoIn, InspectionIn, ItemScoreIn
 from valuation.inspection.service import record_inspection
 
 PLATE = "浙CD12345"  # the BYD of the Pingyang court's case, watched city-wide
@@ -28,17 +29,21 @@ PLACE = (120.5605, 27.6715)  # 平阳县昆阳镇, WGS84
 LOST = {"B06": 1, "B11": 1, "E03": 2, "E07": 2, "S06": 2, "R04": 2, "D02": 2}
 
 
-def _png(rgb: tuple[int, int, int]) -> str:
-    """A 1×1 PNG of one colour, base64: the demo's photos (each colour is a different evidence file)."""
+def _png(rgb: tuple[int, int, int], width: int = 48, height: int = 36) -> str:
+    """A small PNG of one colour fading to white at the top, base64: the demo's photos (each colour is a
+    different evidence file; the fade shows which way up a thumbnail is)."""
 
     def chunk(kind: bytes, data: bytes) -> bytes:
         return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
 
-    raw = b"\x00" + bytes(rgb)
+    rows = []
+    for y in range(height):
+        shade = bytes(255 - (255 - c) * (y + 1) // height for c in rgb)
+        rows.append(b"\x00" + shade * width)
     png = (
         b"\x89PNG\r\n\x1a\n"
-        + chunk(b"IHDR", struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0))
-        + chunk(b"IDAT", zlib.compress(raw))
+        + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))
+        + chunk(b"IDAT", zlib.compress(b"".join(rows)))
         + chunk(b"IEND", b"")
     )
     return base64.b64encode(png).decode("ascii")
@@ -57,7 +62,10 @@ def seed_custody(session: Session, *, brigade: Principal, staff: Principal) -> C
             place=PlaceIn(lon=PLACE[0], lat=PLACE[1], datum="WGS84", address="平阳县昆阳镇万全大道"),
             officers=[OfficerIn(name="陈警官", badge_number="033261")],
             handover=HandoverIn(registration_certificate=True, keys=2, belongings=["充电枪一把"], notes=""),
-            photos=[PhotoIn(caption="车辆左前方", content_base64=_png((30, 60, 160)))],
+            photos=[
+                PhotoIn(caption="车辆左前方", content_base64=_png((30, 60, 160))),
+                PhotoIn(caption="号牌", content_base64=_png((230, 180, 20))),
+            ],
         ),
     )
     record_arrival(session, actor=staff, capture=capture, data=ArrivalIn())
@@ -95,6 +103,15 @@ def seed_custody(session: Session, *, brigade: Principal, staff: Principal) -> C
             items=[
                 ItemScoreIn(code=item.code, score=item.points - LOST.get(item.code, 0))
                 for _, item in checklist().items
+            ],
+            defects=[
+                DefectIn(
+                    target=DefectTarget.ITEM,
+                    point_code="B06",
+                    defect_code="HH",
+                    notes="左前车门划痕约8厘米",
+                    photos=[DefectPhotoIn(caption="左前车门划痕", content_base64=_png((150, 40, 40)))],
+                )
             ],
             summary="车况良好，左前门轻微划痕。",
         ),

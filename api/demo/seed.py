@@ -13,6 +13,8 @@ from sqlalchemy.orm import Session
 
 from api.demo import region
 from api.demo.boundaries import seed_demo_jurisdictions
+from api.demo.cameras import CAMERAS as DEMO_CAMERAS
+from api.demo.cameras import seed_cameras
 from api.demo.custody import seed_custody
 from api.simulators.inquiry import demo_platforms
 from car_enforce.cases.models import EnforcementCase, PartyKind
@@ -46,6 +48,7 @@ LOGINS = region.LOGINS
 KEYS = region.KEYS
 VIID_ACCOUNT = region.VIID_ACCOUNT
 DEMO_TARIFF = region.TARIFF
+DEMO_CAMERA_UNITS = sorted({camera.login for camera in DEMO_CAMERAS})
 
 
 def is_seeded(session: Session) -> bool:
@@ -186,6 +189,7 @@ def seed(session: Session) -> None:
         brigade=brigades[VIID_ACCOUNT.organisation],
         staff=principal_of_user(users["pingyang.center"]),
     )
+    seed_cameras(session, {login: principal_of_user(users[login]) for login in DEMO_CAMERA_UNITS})
 
 
 INQUIRY_SIM_PREFIX = "/sim/inquiry"  # where `carenforce serve` mounts the simulated platforms

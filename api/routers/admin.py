@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
+import dataclasses
+from datetime import datetime
 from typing import Any
 
 from fastapi import APIRouter, Body, Query
 from pydantic import BaseModel
-from sqlalchemy import select
 
 from api.deps import Admin, IdempotencyDep, SessionDep
 from api.errors import responses
 from car_enforce.core import events
 from car_enforce.core.calendar.schedule import YearSchedule, parse_schedule
-from car_enforce.core.calendar.service import load_official_year
+from car_enforce.core.calendar.service import load_official_year, loaded_years
 from car_enforce.core.db import RowId
 from car_enforce.core.events import DomainEvent
 from car_enforce.core.geo.datum import Datum
@@ -20,7 +21,6 @@ from car_enforce.core.geo.importer import import_boundaries
 from car_enforce.core.geo.models import JurisdictionLevel
 from car_enforce.core.geo.service import get_by_code
 from car_enforce.core.identity import service as identity
-from car_enforce.core.identity.models import Organisation
 from car_enforce.core.identity.schemas import (
     ApiKeyCreate,
     ApiKeyCreated,
@@ -42,27 +42,14 @@ def create_organisation(
     body: OrganisationCreate, session: SessionDep, admin: Admin, idem: IdempotencyDep
 ) -> object:
     def run() -> OrganisationOut:
-        jurisdiction = get_by_code(session, body.jurisdiction_code) if body.jurisdiction_code else None
-        org = identity.create_organisation(
-            session,
-            actor=admin,
-            kind=body.kind,
-            name=body.name,
-            code=body.code,
-            jurisdiction_id=jurisdiction.id if jurisdiction else None,
-            contact_phone=body.contact_phone,
-            address=body.address,
-            lon=body.lon,
-            lat=body.lat,
-        )
-        return OrganisationOut.of(org)
+        return OrganisationOut.of(identity.add_organisation(session, actor=admin, data=body))
 
     return idem.run(run)
 
 
 @router.get("/organisations", response_model=list[OrganisationOut])
 def list_organisations(session: SessionDep, _admin: Admin) -> list[OrganisationOut]:
-    return [OrganisationOut.of(o) for o in session.scalars(select(Organisation).order_by(Organisation.id))]
+    return [OrganisationOut.of(o) for o in identity.list_organisations(session)]
 
 
 @router.post("/users", status_code=201, response_model=UserOut, responses=responses(404, 409, 422))
@@ -81,6 +68,11 @@ def create_user(body: UserCreate, session: SessionDep, admin: Admin, idem: Idemp
         return UserOut.model_validate(user)
 
     return idem.run(run)
+
+
+@router.get("/users", response_model=list[UserOut])
+def list_users(session: SessionDep, _admin: Admin) -> list[UserOut]:
+    return [UserOut.model_validate(u) for u in identity.list_users(session)]
 
 
 @router.post("/api-keys", status_code=201, response_model=ApiKeyCreated, responses=responses(404, 422))
@@ -107,19 +99,42 @@ def revoke_api_key(key_id: RowId, session: SessionDep, admin: Admin) -> ApiKeyOu
 class TimelineCheckOut(BaseModel):
     intact: bool
     problems: list[str]
+    chains_checked: int
+    events_checked: int
 
 
 @router.get("/timeline/verify", response_model=TimelineCheckOut)
 def verify_timeline(session: SessionDep, _admin: Admin) -> TimelineCheckOut:
     """Recompute every hash chain; an edited or deleted event is named."""
-    problems = timeline.verify(session)
-    return TimelineCheckOut(intact=not problems, problems=[str(p) for p in problems])
+    found = timeline.check(session)
+    return TimelineCheckOut(
+        intact=found.intact,
+        problems=[str(p) for p in found.problems],
+        chains_checked=found.chains,
+        events_checked=found.events,
+    )
 
 
 class CalendarYearOut(BaseModel):
     year: int
     source: str
     days: int
+
+
+class LoadedYearOut(BaseModel):
+    year: int
+    source: str
+    loaded_at: datetime
+    loaded_by: str
+    rest_days: int
+    make_up_workdays: int
+    working_days: int
+
+
+@router.get("/calendar-years", response_model=list[LoadedYearOut])
+def list_calendar_years(session: SessionDep, _admin: Admin) -> list[LoadedYearOut]:
+    """The years loaded from official schedules, newest first; other years come from built-in data."""
+    return [LoadedYearOut(**dataclasses.asdict(y)) for y in loaded_years(session)]
 
 
 @router.post("/calendar-years", status_code=201, response_model=CalendarYearOut, responses=responses(422))

@@ -8,10 +8,12 @@ from fastapi import APIRouter, Body, Depends, Query, Response
 
 from api.deps import Allow, IdempotencyDep, PoliceAdapter, SessionDep, created_or_replayed
 from api.errors import responses
+from api.images import IMAGE, image
 from car_enforce.captures import service as captures
 from car_enforce.captures.models import CaptureStatus
 from car_enforce.captures.schemas import ArrivalIn, CaptureOut, CaptureReport, PlaceConfirmationIn
 from car_enforce.core.db import MAX_ROW_ID, RowId
+from car_enforce.core.files.photos import PhotoPosition
 from car_enforce.core.identity.models import Role
 from car_enforce.core.identity.principal import Principal
 
@@ -66,6 +68,19 @@ def list_captures(
 @router.get("/api/captures/{capture_id}", response_model=CaptureOut, responses=responses(404))
 def get_capture(capture_id: RowId, session: SessionDep, who: Follower) -> CaptureOut:
     return CaptureOut.of(captures.visible_capture(session, who, capture_id))
+
+
+@router.get(
+    "/api/captures/{capture_id}/photos/{position}",
+    response_class=Response,
+    responses={**IMAGE, **responses(404)},
+)
+def get_capture_photo(
+    capture_id: RowId, position: PhotoPosition, session: SessionDep, who: Follower
+) -> Response:
+    """One photo of the capture as the unit sent it (the `url` of each of its `photos`), for whoever
+    sees the capture; 404 past its last photo."""
+    return image(captures.capture_photo(session, who, capture_id, position))
 
 
 @router.post(

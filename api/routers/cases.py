@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, Response
+from pydantic import Field
 
-from api.deps import Allow, IdempotencyDep, Officer, SessionDep
-from api.errors import responses
+from api.deps import Allow, IdempotencyDep, Officer, SessionDep, created_or_replayed
+from api.errors import ErrorOut, responses
 from car_enforce.cases import service as cases
 from car_enforce.cases.schemas import CaseCreate, CaseOut, TimelineEventOut
 from car_enforce.core.db import MAX_ROW_ID, RowId
@@ -15,7 +16,7 @@ from car_enforce.core.identity.models import Role
 from car_enforce.core.identity.principal import Principal
 from car_enforce.core.timeline import service as timeline
 from car_enforce.vehicles import service as vehicles
-from car_enforce.vehicles.schemas import CaseVehicleOut, VehicleCreate
+from car_enforce.vehicles.schemas import CaseVehicleOut, KnownVehicleOut, VehicleCreate
 from car_enforce.watches import service as watches
 from car_enforce.watches.schemas import WatchCreate, WatchOut
 
@@ -64,19 +65,52 @@ def case_timeline(case_id: RowId, session: SessionDep, who: OfficerOrAdmin) -> l
     ]
 
 
+class KnownVehicleRefusal(ErrorOut):
+    known_vehicle: KnownVehicleOut
+    confirm_with: dict[str, int] | None = Field(
+        default=None, description="Present when confirming attaches the car: the field to send again"
+    )
+
+
 @router.post(
-    "/{case_id}/vehicles", status_code=201, response_model=CaseVehicleOut, responses=responses(404, 409, 422)
+    "/{case_id}/vehicles",
+    status_code=201,
+    response_model=CaseVehicleOut,
+    responses={
+        **responses(404, 422),
+        200: {"model": CaseVehicleOut, "description": "The same registration again: the first one"},
+        409: {
+            "model": KnownVehicleRefusal,
+            "description": "`ConfirmKnownVehicle`: the plate is a car other cases pursue; it is shown, and "
+            "the same request with `confirm_known_vehicle_id` attaches it. `VehicleIdentityConflict`: the "
+            "VIN contradicts the known car (refused whatever is confirmed). Other conflicts: the car is on "
+            "this case already with another owner or VIN.",
+        },
+    },
 )
 def register_vehicle(
-    case_id: RowId, body: VehicleCreate, session: SessionDep, officer: Officer, idem: IdempotencyDep
+    case_id: RowId,
+    body: VehicleCreate,
+    session: SessionDep,
+    officer: Officer,
+    idem: IdempotencyDep,
+    response: Response,
 ) -> object:
-    """Register a debtor's vehicle on the case."""
+    """Register a debtor's vehicle on the case. A plate the platform knows from other cases answers 409
+    with the known car (VIN and owner masked, its other cases' courts and numbers) until the officer
+    confirms it; the same registration sent again answers 200 with the first one."""
     case = cases.visible_case(session, officer, case_id)
-    return idem.run(
-        lambda: CaseVehicleOut.model_validate(
-            vehicles.register_vehicle(session, actor=officer, case=case, data=body)
-        )
-    )
+    created = [True]
+
+    def register() -> CaseVehicleOut:
+        link, created[0] = vehicles.register_or_replay(session, actor=officer, case=case, data=body)
+        return CaseVehicleOut.model_validate(link)
+
+    answer = idem.run(register)
+    if not created[0] and isinstance(answer, CaseVehicleOut):  # found, not made: so to a keyed retry too
+        created_or_replayed(response, False)
+        idem.claimed.remember(200, answer.model_dump(mode="json"))
+    return answer
 
 
 @router.get("/{case_id}/vehicles", response_model=list[CaseVehicleOut], responses=responses(404))

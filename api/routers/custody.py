@@ -9,8 +9,10 @@ from fastapi import APIRouter, Body, Depends, Query, Response
 
 from api.deps import Allow, AnyUser, IdempotencyDep, Officer, SessionDep, created_or_replayed
 from api.errors import responses
+from api.images import IMAGE, image
 from car_enforce.captures import service as captures
 from car_enforce.core.db import MAX_ROW_ID, RowId
+from car_enforce.core.files.photos import PhotoPosition
 from car_enforce.core.identity.models import Role
 from car_enforce.core.identity.principal import Principal
 from car_enforce.custody import chain, costs, release, service, tariffs
@@ -73,6 +75,19 @@ def list_custody(
 @router.get("/api/custody/{custody_id}", response_model=CustodyOut, responses=responses(404))
 def get_custody(custody_id: RowId, session: SessionDep, who: Follower) -> CustodyOut:
     return CustodyOut.of(service.visible_custody(session, who, custody_id))
+
+
+@router.get(
+    "/api/custody/{custody_id}/photos/{position}",
+    response_class=Response,
+    responses={**IMAGE, **responses(404)},
+)
+def get_intake_photo(
+    custody_id: RowId, position: PhotoPosition, session: SessionDep, who: Follower
+) -> Response:
+    """One photo taken at intake (the `url` of each of the custody's `photos`), for whoever sees the
+    custody: its court, its center; 404 past its last photo."""
+    return image(service.intake_photo(session, who, custody_id, position))
 
 
 @router.get(

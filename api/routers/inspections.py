@@ -1,4 +1,5 @@
-"""Inspection at the center (检测, GB/T 30323-2013): the checklist, recording it, reading it, its report."""
+"""Inspection at the center (检测, GB/T 30323-2013): the checklist, recording and correcting it, reading it,
+its defects' photos, its report."""
 
 from __future__ import annotations
 
@@ -6,20 +7,32 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Response
 from fastapi.responses import HTMLResponse
+from sqlalchemy.orm import Session
 
 from api.deps import Allow, AnyUser, SessionDep, created_or_replayed
 from api.errors import responses
+from api.images import IMAGE, image
 from car_enforce.core.db import RowId
+from car_enforce.core.files.photos import PhotoPosition
 from car_enforce.core.identity.models import Role
 from car_enforce.core.identity.principal import Principal
 from car_enforce.custody import service as custody_service
 from valuation.inspection import report, service
 from valuation.inspection.checklist import Checklist, checklist
-from valuation.inspection.schemas import InspectionIn, InspectionOut
+from valuation.inspection.models import Inspection
+from valuation.inspection.schemas import InspectionCorrectionIn, InspectionIn, InspectionOut
 
 router = APIRouter(tags=["inspection"], responses=responses(401, 403))
 Inspector = Annotated[Principal, Depends(Allow(Role.CENTER_STAFF))]
 Follower = Annotated[Principal, Depends(Allow(Role.OFFICER, Role.CENTER_STAFF, Role.ADMIN))]
+
+
+def _out(session: Session, inspection: Inspection) -> InspectionOut:
+    return InspectionOut.of(
+        inspection,
+        replaced=service.replaced_by(session, inspection),
+        successor=service.successor_of(session, inspection),
+    )
 
 
 @router.get("/api/inspection-checklist", response_model=Checklist)
@@ -50,18 +63,65 @@ def record_inspection(
     custody = custody_service.visible_custody(session, who, custody_id)
     inspection, created = service.record_inspection(session, actor=who, custody=custody, data=body)
     created_or_replayed(response, created)
-    return InspectionOut.of(inspection)
+    return _out(session, inspection)
 
 
 @router.get("/api/custody/{custody_id}/inspection", response_model=InspectionOut, responses=responses(404))
 def get_inspection_of_custody(custody_id: RowId, session: SessionDep, who: Follower) -> InspectionOut:
-    """The inspection of a custody; 404 until it is recorded."""
-    return InspectionOut.of(service.inspection_of_custody(session, who, custody_id))
+    """The inspection of a custody as it counts: its latest version (a correction, if one was recorded);
+    404 until it is recorded."""
+    return _out(session, service.inspection_of_custody(session, who, custody_id))
 
 
 @router.get("/api/inspections/{inspection_id}", response_model=InspectionOut, responses=responses(404))
 def get_inspection(inspection_id: RowId, session: SessionDep, who: Follower) -> InspectionOut:
-    return InspectionOut.of(service.visible_inspection(session, who, inspection_id))
+    """One version of an inspection; `latest` says whether it still counts, `corrects` what it corrected."""
+    return _out(session, service.visible_inspection(session, who, inspection_id))
+
+
+@router.post(
+    "/api/inspections/{inspection_id}/corrections",
+    status_code=201,
+    response_model=InspectionOut,
+    responses={
+        200: {"model": InspectionOut, "description": "A replay: the correction first recorded"},
+        **responses(404, 409, 422),
+    },
+)
+def correct_inspection(
+    inspection_id: RowId,
+    body: InspectionCorrectionIn,
+    session: SessionDep,
+    who: Inspector,
+    response: Response,
+) -> InspectionOut:
+    """Correct a mistake in the latest version of an inspection, by the center holding the car: the whole
+    inspection as it should have been recorded (checked, scored and graded like the first) and the
+    `reason`. A new version is recorded; the earlier one stays as it was, and its report says which
+    version replaced it. No second fee is charged.
+
+    A defect's photo may be kept by its `evidence_ref` instead of being sent again. Correcting a version
+    that was corrected already is a 409 (the same correction again returns it, 200); so is a car no longer
+    in custody. A reference price opened before keeps the score it was opened with and says so on its
+    page; a price opened from now on uses the correction.
+    """
+    inspection = service.visible_inspection(session, who, inspection_id)
+    corrected, created = service.correct_inspection(session, actor=who, inspection=inspection, data=body)
+    created_or_replayed(response, created)
+    return _out(session, corrected)
+
+
+@router.get(
+    "/api/inspections/{inspection_id}/defects/{defect_id}/photos/{position}",
+    response_class=Response,
+    responses={**IMAGE, **responses(404)},
+)
+def get_defect_photo(
+    inspection_id: RowId, defect_id: RowId, position: PhotoPosition, session: SessionDep, who: Follower
+) -> Response:
+    """One photo of a defect (the `url` of each photo of the inspection's `defects`), for whoever sees the
+    inspection: the car's court and center; 404 past the defect's last photo."""
+    return image(service.defect_photo(session, who, inspection_id, defect_id, position))
 
 
 @router.get(

@@ -3,31 +3,32 @@ camera), the cars in custody, and the inspection form generated from the checkli
 
 from __future__ import annotations
 
-import base64
 import json
+from typing import Any
 
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import HTMLResponse, RedirectResponse
 from sqlalchemy.orm import Session
-from starlette.datastructures import UploadFile
 
 from api.deps import SessionDep
+from api.web import photos, uploads
 from api.web import session as web
 from api.web.pages import PageRoute, refusal, render
 from car_enforce.captures import service as captures
 from car_enforce.captures.models import CaptureStatus
 from car_enforce.captures.schemas import ArrivalIn
 from car_enforce.core.errors import DomainError, InvalidInput
-from car_enforce.core.files.photos import PhotoIn
 from car_enforce.core.identity.models import Role
 from car_enforce.core.identity.principal import Principal
 from car_enforce.custody import service as custody
 from car_enforce.custody.models import CustodyStatus
 from car_enforce.custody.schemas import BelongingIn, IntakeIn, PaperKind
+from valuation.inspection import report
 from valuation.inspection import service as inspections
 from valuation.inspection.checklist import checklist
 from valuation.inspection.grading import grade_bands
-from valuation.inspection.schemas import InspectionIn, ItemScoreIn
+from valuation.inspection.models import DefectTarget
+from valuation.inspection.schemas import InspectionCorrectionIn, InspectionIn, ItemScoreIn
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 PAPER_NAMES = {
@@ -116,13 +117,7 @@ async def intake(capture_id: int, request: Request, session: SessionDep) -> Resp
     web.check_csrf(request, str(form.get("csrf", "")))
     capture = captures.visible_capture(session, who, capture_id)
     fields = {k: str(v) for k, v in form.multi_items() if isinstance(v, str) and k != "csrf"}
-    photos = []
-    for upload in form.getlist("photos"):
-        if isinstance(upload, UploadFile) and upload.filename:
-            content = await upload.read()
-            photos.append(
-                PhotoIn(caption=upload.filename[:200], content_base64=base64.b64encode(content).decode())
-            )
+    photos = await uploads.photos_in(form)
     try:
         if len(photos) < MIN_INTAKE_PHOTOS:
             raise InvalidInput("photos", f"请至少拍摄{MIN_INTAKE_PHOTOS}张照片（车辆前、后、左、右）")
@@ -154,15 +149,15 @@ def custody_page(custody_id: int, request: Request, session: SessionDep) -> Resp
         inspection = inspections.inspection_of_custody(session, who, custody_id)
     except DomainError:
         inspection = None
-    return render(request, "custody.html", who=who, c=held, inspection=inspection, papers=PAPER_NAMES)
-
-
-@router.get("/center/custody/{custody_id}/photos/{position}")
-def custody_photo(custody_id: int, position: int, request: Request, session: SessionDep) -> Response:
-    """An intake photo, for whoever sees the custody (its court, its center)."""
-    who = web.require(request, session, Role.CENTER_STAFF, Role.OFFICER, Role.ADMIN)
-    content, media = custody.intake_photo(session, who, custody_id, position)
-    return Response(content, media_type=media, headers={"Cache-Control": "private, max-age=3600"})
+    return render(
+        request,
+        "custody.html",
+        who=who,
+        c=held,
+        inspection=inspection,
+        papers=PAPER_NAMES,
+        car_photos=photos.custody_photos(session, who, held),
+    )
 
 
 def _inspection_page(
@@ -174,18 +169,27 @@ def _inspection_page(
     status_code: int = 200,
     errors: dict[str, str] | None = None,
     form: dict[str, str] | None = None,
+    kept: list[int] | None = None,
 ) -> HTMLResponse:
+    """The inspection form; once the car is inspected, the same form to correct it, filled in with the
+    latest version (its defects kept unless unticked) and asking the reason."""
     held = custody.visible_custody(session, who, custody_id)
+    current = inspections.latest_inspection(session, held.id)
+    data = checklist()
     return render(
         request,
         "inspection.html",
         status_code=status_code,
         who=who,
         c=held,
-        checklist=checklist(),
+        checklist=data,
         bands=json.dumps(grade_bands(), ensure_ascii=False),
         errors=errors or {},
         form=form or {},
+        current=current,
+        current_scores={i.item_code: i.score for i in current.items} if current else {},
+        defects=[(d, report.defect_label(d, data)) for d in current.defects] if current else [],
+        kept=kept if kept is not None else [d.id for d in current.defects] if current else [],
     )
 
 
@@ -202,16 +206,7 @@ async def inspect(custody_id: int, request: Request, session: SessionDep) -> Res
     held = custody.visible_custody(session, who, custody_id)
     fields = {k: str(v) for k, v in form.multi_items() if isinstance(v, str) and k != "csrf"}
     try:
-        items = [
-            ItemScoreIn(code=item.code, score=int(fields.get(f"item_{item.code}") or item.points))
-            for _, item in checklist().items
-        ]
-        data = InspectionIn(
-            inspector_name=fields.get("inspector_name", ""),
-            odometer_km=_int_or_none(fields.get("odometer_km", "")),
-            items=items,
-            summary=fields.get("summary", ""),
-        )
+        data = InspectionIn(**_inspection_fields(fields))
         with session.begin_nested():
             inspections.record_inspection(session, actor=who, custody=held, data=data)
     except (DomainError, ValueError) as exc:
@@ -220,6 +215,58 @@ async def inspect(custody_id: int, request: Request, session: SessionDep) -> Res
             request, session, who, custody_id, status_code=status, errors=errors, form=fields
         )
     return RedirectResponse(f"/center/custody/{custody_id}", status_code=303)
+
+
+def _inspection_fields(fields: dict[str, str]) -> dict[str, Any]:
+    """The inspection form's fields as the schema takes them: an item left empty keeps its full points."""
+    return {
+        "inspector_name": fields.get("inspector_name", ""),
+        "odometer_km": _int_or_none(fields.get("odometer_km", "")),
+        "items": [
+            ItemScoreIn(code=item.code, score=int(fields.get(f"item_{item.code}") or item.points))
+            for _, item in checklist().items
+        ],
+        "summary": fields.get("summary", ""),
+    }
+
+
+@router.post("/center/inspections/{inspection_id}/corrections")
+async def correct_inspection(inspection_id: int, request: Request, session: SessionDep) -> Response:
+    """A corrected version of the latest inspection, from the form filled in with it, and the reason."""
+    who = _clerk(request, session)
+    form = await request.form()
+    web.check_csrf(request, str(form.get("csrf", "")))
+    earlier = inspections.visible_inspection(session, who, inspection_id)
+    fields = {
+        k: str(v) for k, v in form.multi_items() if isinstance(v, str) and k not in ("csrf", "keep_defect")
+    }
+    kept = [int(v) for v in form.getlist("keep_defect") if isinstance(v, str) and v.isdigit()]
+    try:
+        if not fields.get("reason", "").strip():
+            raise InvalidInput("reason", "请填写更正理由：原检测记录哪里有误")
+        defects = inspections.defects_kept(earlier, kept)
+        data = InspectionCorrectionIn(
+            **_inspection_fields(fields),
+            defects=defects,
+            flood_damage=any(d.target == DefectTarget.FLOOD for d in defects),
+            fire_damage=any(d.target == DefectTarget.FIRE for d in defects),
+            reason=fields["reason"],
+        )
+        with session.begin_nested():
+            inspections.correct_inspection(session, actor=who, inspection=earlier, data=data)
+    except (DomainError, ValueError) as exc:
+        status, errors = refusal(exc)
+        return _inspection_page(
+            request,
+            session,
+            who,
+            earlier.custody_id,
+            status_code=status,
+            errors=errors,
+            form=fields,
+            kept=kept,
+        )
+    return RedirectResponse(f"/center/custody/{earlier.custody_id}", status_code=303)
 
 
 __all__ = ["router"]

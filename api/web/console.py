@@ -4,11 +4,25 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from api.web import applicant, boundaries, center, command, inventory, login, officer, police, work
+from api.web import (
+    admin,
+    applicant,
+    boundaries,
+    cases,
+    center,
+    command,
+    inventory,
+    login,
+    officer,
+    photos,
+    police,
+    work,
+)
 
 ROUTERS: tuple[APIRouter, ...] = (
     login.router,
     officer.router,
+    cases.router,
     police.router,
     center.router,
     inventory.router,
@@ -16,4 +30,6 @@ ROUTERS: tuple[APIRouter, ...] = (
     command.router,
     boundaries.router,
     work.router,
+    admin.router,
+    photos.router,
 )

@@ -100,6 +100,6 @@ def logout(
 def home(request: Request, session: SessionDep) -> Response:
     who = web.require(request, session)
     menu = MENUS.get(who.role, ()) if who.role is not None else ()
-    if len(menu) == 1:
+    if menu:  # each role lands on its first page, the one it works from
         return RedirectResponse(menu[0][0], status_code=303)
     return render(request, "home.html", who=who)

@@ -11,9 +11,18 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from sqlalchemy.orm import Session
 
 from api.deps import SessionDep
+from api.web import photos
 from api.web import session as web
 from api.web.pages import PageRoute, org_name, refusal, render
-from api.web.words import EVENT_NAMES, PRICING_STATUS_NAMES, REQUEST_STATUS_NAMES, SKIP_NAMES
+from api.web.words import (
+    EVENT_NAMES,
+    PLATE_COLOUR_NAMES,
+    PLATE_TYPE_NAMES,
+    PRICING_STATUS_NAMES,
+    REQUEST_STATUS_NAMES,
+    SKIP_NAMES,
+)
+from car_enforce.captures import service as captures
 from car_enforce.cases import service as cases
 from car_enforce.core import clock
 from car_enforce.core.errors import DomainError, NotFound
@@ -40,7 +49,7 @@ def case_list(request: Request, session: SessionDep) -> Response:
     return render(request, "cases.html", who=who, cases=rows)
 
 
-def _case_page(
+def render_case(
     request: Request,
     session: Session,
     who: Principal,
@@ -68,13 +77,17 @@ def _case_page(
         form_errors=form_errors or {},
         form=form or {},
         pricings=pricing.pricings_of_case(session, who, case.id),
+        car_photos=photos.case_photos(session, who, case.id),
+        captures=captures.captures_of_case(session, who, case.id),
+        plate_colours=PLATE_COLOUR_NAMES,
+        plate_types=PLATE_TYPE_NAMES,
     )
 
 
 @router.get("/cases/{case_id}")
 def case_page(case_id: int, request: Request, session: SessionDep) -> Response:
     who = web.require(request, session, Role.OFFICER)
-    return _case_page(request, session, who, case_id)
+    return render_case(request, session, who, case_id)
 
 
 @router.post("/cases/{case_id}/watches")
@@ -103,7 +116,7 @@ def issue_watch(
     try:
         until = date.fromisoformat(expires_on) if expires_on else None
     except ValueError:
-        return _case_page(
+        return render_case(
             request,
             session,
             who,
@@ -120,7 +133,9 @@ def issue_watch(
             watches.issue_watch(session, actor=who, case=case, data=data)
     except (DomainError, ValueError) as exc:
         status, problems = refusal(exc, form)
-        return _case_page(request, session, who, case_id, status_code=status, form=form, form_errors=problems)
+        return render_case(
+            request, session, who, case_id, status_code=status, form=form, form_errors=problems
+        )
     return RedirectResponse(f"/cases/{case_id}#watches", status_code=303)
 
 
@@ -153,7 +168,7 @@ def change_watch(
     except (DomainError, ValueError) as exc:
         status, problems = refusal(exc, form)
         errors = {f"watch_{watch_id}": "；".join(problems.values())}
-        return _case_page(request, session, who, case_id, status_code=status, form_errors=errors)
+        return render_case(request, session, who, case_id, status_code=status, form_errors=errors)
     return RedirectResponse(f"/cases/{case_id}#watches", status_code=303)
 
 
@@ -232,6 +247,7 @@ def pricing_page(pricing_id: int, request: Request, session: SessionDep) -> Resp
         objections=objections.objections_of(session, found),
         platform_names={r.platform_code: org_name(session, r.platform_id) for r in found.requests},
         center=center,
+        corrected=pricing.inspection_corrected_since(session, found),
         method_names=rules.NAMES_ZH,
         skip_names=SKIP_NAMES,
         status_names=PRICING_STATUS_NAMES,

@@ -37,8 +37,20 @@ ROLE_NAMES = {
 # The pages each role has, in its menu (later issues add theirs).
 MENUS: dict[Role, tuple[tuple[str, str], ...]] = {
     Role.OFFICER: (("/cases", "我的案件"), ("/alerts", "预警核实"), ("/command", "指挥中心")),
-    Role.ADMIN: (("/command", "指挥中心"), ("/admin/boundaries", "边界导入")),
-    Role.POLICE_ADAPTER: (("/police/alerts", "辖区预警"),),
+    Role.ADMIN: (
+        ("/command", "指挥中心"),
+        ("/admin/organisations", "机构"),
+        ("/admin/users", "用户"),
+        ("/admin/api-keys", "接口密钥"),
+        ("/admin/boundaries", "边界导入"),
+        ("/admin/calendar", "工作日历"),
+        ("/admin/timeline", "时间线核验"),
+    ),
+    Role.POLICE_ADAPTER: (
+        ("/police/alerts", "辖区预警"),
+        ("/police/captures", "扣押报告"),
+        ("/police/cameras", "我的卡口"),
+    ),
     Role.CENTER_STAFF: (("/center", "到站与在库"), ("/center/inventory", "库存导入")),
     Role.APPLICANT: (("/my-cases", "我的案件进展"),),
 }

@@ -35,7 +35,7 @@ class Area:
 class Dot:
     x: float
     y: float
-    kind: str  # "center", "capture", "hit"
+    kind: str  # a CSS class: "center", "capture", "hit"; a camera's "camera recent" (its state)
     title: str
 
 
@@ -100,11 +100,29 @@ def drawing(shapes: Sequence[tuple[str, BaseGeometry]]) -> RegionMap | None:
     return _drawn(tuple((name, wkt.dumps(geometry, rounding_precision=6)) for name, geometry in shapes))
 
 
+def _counties(session: Session, within: str | None = None) -> tuple[tuple[str, str], ...]:
+    """(name, boundary) of the counties (those whose path starts with ``within``), in code order."""
+    query = select(Jurisdiction.name, Jurisdiction.boundary_wkt).where(
+        Jurisdiction.level == JurisdictionLevel.COUNTY, Jurisdiction.boundary_wkt.is_not(None)
+    )
+    if within is not None:
+        query = query.where(Jurisdiction.path.startswith(within))
+    rows = session.execute(query.order_by(Jurisdiction.code)).all()
+    return tuple((name, text) for name, text in rows if text)
+
+
 def region_map(session: Session) -> RegionMap | None:
     """The counties that have a boundary, drawn together (None when no boundary is loaded)."""
-    rows = session.execute(
-        select(Jurisdiction.name, Jurisdiction.boundary_wkt)
-        .where(Jurisdiction.level == JurisdictionLevel.COUNTY, Jurisdiction.boundary_wkt.is_not(None))
-        .order_by(Jurisdiction.code)
-    ).all()
-    return _drawn(tuple((name, text) for name, text in rows if text))
+    return _drawn(_counties(session))
+
+
+def area_map(session: Session, jurisdiction_id: int | None) -> RegionMap | None:
+    """One unit's own area: the counties within its jurisdiction (itself when it is a county), or its own
+    outline when none of them has a boundary; None when it has no area drawn."""
+    own = session.get(Jurisdiction, jurisdiction_id) if jurisdiction_id is not None else None
+    if own is None:
+        return None
+    shapes = _counties(session, own.path)
+    if not shapes and own.boundary_wkt:
+        shapes = ((own.name, own.boundary_wkt),)
+    return _drawn(shapes)

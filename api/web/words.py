@@ -2,6 +2,20 @@
 
 from __future__ import annotations
 
+from car_enforce.core.timeline.service import ChainProblem
+
+ORG_KIND_NAMES: dict[str, str] = {
+    "court": "人民法院",
+    "police_unit": "公安交警",
+    "aux_center": "辅助事务办理中心",
+    "auction_platform": "网络司法拍卖平台",
+    "vehicle_registry": "车辆管理所",
+    "inquiry_platform": "司法网络询价平台",
+    "appraisal_firm": "评估机构",
+    "platform_operator": "平台运营方",
+    "public": "社会公众",
+}
+
 EVENT_NAMES: dict[str, str] = {
     "case.opened": "立案登记",
     "vehicle.registered": "登记车辆",
@@ -22,6 +36,7 @@ EVENT_NAMES: dict[str, str] = {
     "custody.keys_handed": "钥匙交接",
     "custody.released": "车辆出库",
     "inspection.recorded": "完成车辆检测",
+    "inspection.corrected": "更正车辆检测结果",
     "stage.deviation": "偏离预警",
     "reference_price.opened": "启动参考价确定程序",
     "reference_price.method_passed": "不适用的定价方式（附理由）",
@@ -47,6 +62,27 @@ EVENT_NAMES: dict[str, str] = {
     "reference_price.set_aside": "参考价撤销",
     "reference_price.expired": "参考价有效期届满",
     "reference_price.withdrawn": "参考价程序终结",
+    "organisation.created": "新增机构",
+    "user.created": "新增用户",
+    "api_key.created": "签发接口密钥",
+    "api_key.revoked": "吊销接口密钥",
+    "calendar.year_loaded": "载入年度节假日安排",
+    "jurisdictions.imported": "导入行政区划边界",
+    "case.applicant_linked": "关联申请执行人账号",
+    "watch.activated": "轮候布控生效",
+    "watch.released": "布控因车辆出库而解除",
+    "watch.expiry_reminder": "布控即将到期提醒",
+    "watch.vehicle_captured": "轮候车辆已被他院扣押",
+    "alert.possible": "疑似命中待核实",
+    "alert.late": "迟到的识别记录",
+    "capture.held": "扣押地点存疑，暂缓送库",
+    "capture.place_confirmed": "确认扣押地点",
+    "custody.charged": "记入其他费用",
+    "custody.imported": "存量车辆导入",
+    "custody.record_signed": "保管记录签字",
+    "custody.release_ordered": "签发出库通知",
+    "custody.release_revoked": "撤销出库通知",
+    "reference_price.fee_awarded": "询价费用归属确定",
 }
 
 PRICING_STATUS_NAMES: dict[str, str] = {
@@ -89,6 +125,7 @@ APPLICANT_STEPS: dict[str, str] = {
     "capture.arrived": "车辆已运抵辅助事务办理中心",
     "custody.taken_in": "车辆已入库保管",
     "inspection.recorded": "车辆已完成检测",
+    "inspection.corrected": "车辆检测结果已更正",
     "reference_price.opened": "法院已启动确定处置参考价",
     "reference_price.online_started": "法院已向询价平台发起网络询价",
     "reference_price.fixed": "车辆处置参考价已确定",
@@ -97,3 +134,67 @@ APPLICANT_STEPS: dict[str, str] = {
     "reference_price.expired": "参考价有效期届满，将重新询价",
     "custody.released": "车辆已出库",
 }
+
+# A vehicle's plate colour and plate type code (号牌种类, GA 36), as the registration form offers them.
+PLATE_COLOUR_NAMES: dict[str, str] = {
+    "blue": "蓝牌",
+    "yellow": "黄牌",
+    "green": "绿牌（小型新能源）",
+    "yellow_green": "黄绿牌（大型新能源）",
+    "white": "白牌",
+    "black": "黑牌",
+}
+PLATE_TYPE_NAMES: dict[str, str] = {
+    "02": "02 小型汽车",
+    "01": "01 大型汽车",
+    "52": "52 小型新能源汽车",
+    "51": "51 大型新能源汽车",
+    "99": "99 其他",
+}
+# How a known car differs from what the officer registers (``car_enforce.vehicles.known``).
+KNOWN_DIFFERENCES: dict[str, str] = {
+    "owner": "其他案件中登记的车辆所有人不是本案被执行人",
+    "vin": "车架号与平台登记的不一致",
+    "plate": "该车架号在平台登记的是另一号牌",
+    "vin_added": "平台登记的车辆尚无车架号，确认后将补录本次填写的车架号",
+}
+
+# A capture's stage clocks (``car_enforce.stages``): the stages, the law's deadlines and how each stands.
+STAGE_NAMES: dict[str, str] = {
+    "intake": "入库",
+    "inspection": "检测",
+    "reference_price": "确定参考价",
+    "listing": "挂拍",
+}
+LEGAL_DEADLINE_NAMES: dict[str, str] = {
+    "inquiry_started": "启动确定参考价程序",
+    "disposal_started": "启动变价（拍卖）程序",
+}
+STAGE_STATUS_NAMES: dict[str, str] = {
+    "pending": "进行中",
+    "on_time": "按期完成",
+    "late": "已超期",
+    "reached_late": "超期完成",
+}
+
+
+def chain_problem_words(problem: ChainProblem) -> str:
+    """A broken link of a timeline's hash chain, as the administrator's check and a case's record say it."""
+    event = f"第{problem.seq}条事件"
+    if problem.event_kind:
+        event += f"（{EVENT_NAMES.get(problem.event_kind, problem.event_kind)}）"
+    match problem.cause:
+        case "edited":
+            return f"{event}的内容在记录后被改动"
+        case "unlinked":
+            return f"{event}与前一条事件的哈希不衔接"
+        case "missing" if problem.until_seq is not None and problem.until_seq > problem.seq:
+            return f"第{problem.seq}至第{problem.until_seq}条事件缺失（已被删除）"
+        case "missing":
+            return f"{event}缺失（已被删除）"
+        case "no_head":
+            return f"链尾记录缺失（事件到第{problem.seq}条为止）"
+        case "head" if problem.seq == problem.until_seq:
+            return f"链尾记录与第{problem.seq}条事件不符（链尾记录被改动）"
+        case _:
+            return f"链尾记录为第{problem.seq}条，而事件只到第{problem.until_seq}条（末尾的事件被删除）"

@@ -220,7 +220,7 @@ class CaptureOut(BaseModel):
                 belongings=list(c.belongings),
                 notes=c.handover_notes,
             ),
-            photos=[PhotoOut.of(p) for p in c.photos],
+            photos=[PhotoOut.of(p, f"/api/captures/{c.id}/photos") for p in c.photos],
             status=c.status,
             hold_reason=c.hold_reason,
             place_confirmed_at=c.place_confirmed_at,

@@ -33,7 +33,7 @@ from car_enforce.core import clock, events, zh
 from car_enforce.core.access import Scope, is_not, own
 from car_enforce.core.errors import Conflict, Forbidden, InvalidInput
 from car_enforce.core.events import OFFICER, DomainEvent, Notice
-from car_enforce.core.files.photos import CheckedPhoto, checked_photo
+from car_enforce.core.files.photos import CheckedPhoto, checked_photo, photo_at
 from car_enforce.core.geo.models import Jurisdiction
 from car_enforce.core.identity.models import Organisation, Role
 from car_enforce.core.identity.principal import Principal
@@ -533,6 +533,19 @@ CAPTURES = Scope(
 def visible_capture(session: Session, actor: Principal, capture_id: int) -> Capture:
     """The capture if the caller's work involves it; NotFound otherwise (its existence is not told)."""
     return CAPTURES.load(session, actor, capture_id)
+
+
+def capture_photo(session: Session, actor: Principal, capture_id: int, position: int) -> tuple[bytes, str]:
+    """One photo of a capture the caller sees (the unit's, taken at the roadside) and its media type;
+    NotFound otherwise."""
+    capture = visible_capture(session, actor, capture_id)
+    return photo_at(capture.photos, position, of=f"capture {capture_id}")
+
+
+def captures_of_case(session: Session, actor: Principal, case_id: int) -> list[Capture]:
+    """The captures of one case the caller's work involves, oldest first."""
+    query = CAPTURES.select(actor).where(Capture.case_id == case_id)
+    return list(session.scalars(query.order_by(Capture.id)))
 
 
 def list_captures(

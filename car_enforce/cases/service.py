@@ -121,14 +121,26 @@ def link_applicant(
         raise Forbidden("only an officer of the case's court links an applicant's account")
     party = next((p for p in case.parties if p.id == party_id and p.role == PartyRole.APPLICANT), None)
     if party is None:
-        raise InvalidInput("party_id", f"party {party_id} is not an applicant of case {case.case_number}")
+        raise InvalidInput(
+            "party_id",
+            f"party {party_id} is not an applicant of case {case.case_number}",
+            zh="所选当事人不是本案的申请执行人",
+        )
     user = session.get(User, user_id)
     if user is None or user.role != Role.APPLICANT or not user.active:
-        raise InvalidInput("user_id", f"user {user_id} is not an active applicant account")
+        raise InvalidInput(
+            "user_id",
+            f"user {user_id} is not an active applicant account",
+            zh="该账号不是有效的申请执行人账号",
+        )
     if party.user_id == user.id:
         return party
     if party.user_id is not None:
-        raise Conflict(f"party {party_id} is linked to another account already")
+        raise Conflict(
+            f"party {party_id} is linked to another account already",
+            field="party_id",
+            zh="该申请执行人已关联其他账号（每个申请执行人只关联一个账号）",
+        )
     party.user_id = user.id
     session.flush()
     events.record(
@@ -142,6 +154,30 @@ def link_applicant(
         ),
     )
     return party
+
+
+def link_applicant_by_username(
+    session: Session, *, actor: Principal, case: EnforcementCase, party_id: int, username: str
+) -> Party:
+    """``link_applicant`` for an account the officer names by its username (the applicant tells it). An
+    unknown name and another role's account get the same answer: the court learns nothing of who else
+    has a login."""
+    user = session.scalar(select(User).where(User.username == username.strip()))
+    if user is None or user.role != Role.APPLICANT or not user.active:
+        raise InvalidInput(
+            "username",
+            f"no active applicant account is called {username.strip()!r}",
+            zh="没有这个登录名的有效申请执行人账号，请向申请执行人核实",
+        )
+    return link_applicant(session, actor=actor, case=case, party_id=party_id, user_id=user.id)
+
+
+def linked_accounts(session: Session, case: EnforcementCase) -> dict[int, User]:
+    """The applicant account linked to each applicant party of the case that has one."""
+    ids = {p.user_id: p.id for p in case.parties if p.role == PartyRole.APPLICANT and p.user_id is not None}
+    if not ids:
+        return {}
+    return {ids[u.id]: u for u in session.scalars(select(User).where(User.id.in_(ids)))}
 
 
 def cases_of_applicant(session: Session, actor: Principal) -> list[tuple[EnforcementCase, Party]]:

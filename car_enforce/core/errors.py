@@ -2,21 +2,33 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 
 class DomainError(Exception):
     status_code = 400
 
-    def __init__(self, detail: str, *, rule: str | None = None, zh: str | None = None) -> None:
+    def __init__(
+        self, detail: str, *, rule: str | None = None, zh: str | None = None, field: str | None = None
+    ) -> None:
         super().__init__(detail)
         self.detail = detail
         self.rule = rule
         # The same refusal in Chinese, for the person at a page (and the API's ``detail_zh``); without
         # the field's name for an InvalidInput, since a form shows it beside the field.
         self.zh = zh
+        # The input the refusal concerns, when there is one (a name already taken), so an answer or a
+        # form can point at it.
+        self.field = field
 
     @property
     def name(self) -> str:
         return type(self).__name__
+
+    def facts(self) -> dict[str, Any]:
+        """What the client needs beyond the text to act on the refusal (a record to confirm), as JSON
+        values; rendered beside ``error`` and ``detail``."""
+        return {}
 
 
 class NotFound(DomainError):
@@ -39,10 +51,10 @@ class InvalidInput(DomainError):
     """A value is malformed (a plate, a VIN, a case number): the payload cannot be processed."""
 
     status_code = 422
+    field: str
 
     def __init__(self, field: str, detail: str, *, rule: str | None = None, zh: str | None = None) -> None:
-        super().__init__(f"{field}: {detail}", rule=rule, zh=zh)
-        self.field = field
+        super().__init__(f"{field}: {detail}", rule=rule, zh=zh, field=field)
         self.reason = detail  # without the field, for answers that list it beside the field
 
 

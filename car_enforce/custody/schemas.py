@@ -234,7 +234,7 @@ class CustodyOut(BaseModel):
             belongings=c.belongings,
             condition_notes=c.condition_notes,
             signatures=c.signatures,
-            photos=[PhotoOut.of(p) for p in c.photos],
+            photos=[PhotoOut.of(p, f"/api/custody/{c.id}/photos") for p in c.photos],
             released_at=c.released_at,
         )
 

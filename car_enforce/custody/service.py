@@ -18,10 +18,9 @@ from car_enforce.captures import transitions as capture_transitions
 from car_enforce.captures.models import Capture, CaptureStatus
 from car_enforce.core import clock, events, zh
 from car_enforce.core.access import Scope, own
-from car_enforce.core.errors import Conflict, Forbidden, InvalidInput, NotFound
+from car_enforce.core.errors import Conflict, Forbidden, InvalidInput
 from car_enforce.core.events import APPLICANTS, OFFICER, DomainEvent, Notice
-from car_enforce.core.files import evidence
-from car_enforce.core.files.photos import CheckedPhoto, checked_photo
+from car_enforce.core.files.photos import CheckedPhoto, checked_photo, photo_at
 from car_enforce.core.identity.models import Role
 from car_enforce.core.identity.principal import Principal
 from car_enforce.core.instants import reported_instant
@@ -447,7 +446,4 @@ def list_custody(
 def intake_photo(session: Session, actor: Principal, custody_id: int, position: int) -> tuple[bytes, str]:
     """One intake photo of a custody the caller sees, and its media type; NotFound otherwise."""
     held = visible_custody(session, actor, custody_id)
-    photo = next((p for p in held.photos if p.position == position), None)
-    if photo is None:
-        raise NotFound(f"custody {custody_id} has no photo {position}")
-    return evidence.read(photo.evidence_ref), evidence.media_type(photo.evidence_ref)
+    return photo_at(held.photos, position, of=f"custody {custody_id}")

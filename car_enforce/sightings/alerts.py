@@ -485,6 +485,34 @@ def recent_dispatches(session: Session, unit_id: int, limit: int) -> list[Dispat
     return [Dispatched(*row) for row in rows]
 
 
+@dataclass(frozen=True, slots=True)
+class StillOpen:
+    """An alert routed to a unit whose car is still to be stopped, with the camera that saw it."""
+
+    alert: Alert
+    camera_code: str
+    camera_name: str
+    description: str
+
+
+def open_alerts_of_unit(session: Session, unit_id: int, limit: int) -> list[StillOpen]:
+    """The alerts routed to a unit that are still open (the car not captured, the watch not ended), newest
+    first, each once: what an officer reporting a capture picks the car and its place from."""
+    rows = session.execute(
+        select(Alert, Camera.external_id, Camera.name, Vehicle.description)
+        .join(Camera, Camera.id == Alert.camera_id)
+        .join(Watch, Watch.id == Alert.watch_id)
+        .join(Vehicle, Vehicle.id == Watch.vehicle_id)
+        .where(
+            Alert.id.in_(select(AlertDispatch.alert_id).where(AlertDispatch.organisation_id == unit_id)),
+            Alert.status == AlertStatus.OPEN,
+        )
+        .order_by(Alert.last_read_at.desc(), Alert.id.desc())
+        .limit(limit)
+    ).all()
+    return [StillOpen(*row) for row in rows]
+
+
 def sightings_of(session: Session, alert: Alert) -> list[Sighting]:
     """Every read of the alert's pass, in the order they were read (the evidence)."""
     return list(

@@ -1,20 +1,26 @@
-"""Cameras of a police unit: known on first contact, last seen at their newest message, counted per hour."""
+"""Cameras of a police unit: known on first contact, last seen at their newest message, counted per hour;
+and how each is doing (heard from lately, its clock believable) for the unit that owns it."""
 
 from __future__ import annotations
 
 import threading
 import weakref
 from collections.abc import Mapping
-from datetime import datetime, timedelta
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from enum import StrEnum
 
-from sqlalchemy import bindparam, or_, select, text, update
+from sqlalchemy import bindparam, func, or_, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from car_enforce.core import clock
+from car_enforce.core.access import Scope, own
 from car_enforce.core.db import UTCDateTime
 from car_enforce.core.errors import InvalidInput
-from car_enforce.sightings.models import Camera
+from car_enforce.core.identity.models import Role
+from car_enforce.core.identity.principal import Principal
+from car_enforce.sightings.models import Camera, ReadCount
 from car_enforce.sightings.reads import Place, PlateRead
 
 MAX_CAMERA_ID = 128
@@ -213,3 +219,129 @@ def cameras_of(session: Session, organisation_id: int) -> list[Camera]:
     return list(
         session.scalars(select(Camera).where(Camera.organisation_id == organisation_id).order_by(Camera.id))
     )
+
+
+# --- how the unit's cameras are doing -----------------------------------------------------------------
+
+# A road camera reads passing cars, or at least sends its heartbeat, many times an hour even at night:
+# this long without a word, it is down or cut off and someone should go and look.
+SILENT_AFTER = timedelta(hours=2)
+# A skewed stamp is recorded on the camera and never cleared by a write (that would cost the busy ingest
+# path a statement per batch). The clock counts as mended once the camera's last-seen time, which only a
+# believable stamp moves past the receipt time of the last skewed one, is clearly after it: more than the
+# precision last-seen times are written with, twice over for two processes' clocks.
+SKEW_MENDED_AFTER = 2 * LAST_SEEN_PRECISION
+
+# Who sees a camera: the unit that owns it (and an administrator); anyone else is told it does not exist.
+CAMERAS = Scope(Camera, "camera", {Role.POLICE_ADAPTER: [own(Camera.organisation_id)]})
+
+
+class CameraState(StrEnum):
+    """What the map colours a camera by, the most urgent first."""
+
+    NEVER = "never"  # registered, never heard from
+    SILENT = "silent"  # not heard from for SILENT_AFTER
+    SKEWED = "skewed"  # heard from, but its clock is off: its reads were taken at their receipt time
+    RECENT = "recent"
+
+
+def clock_skewed(camera: Camera) -> bool:
+    """Whether the camera's latest word came with a stamp that could not be believed."""
+    if camera.clock_skew_at is None:
+        return False
+    if camera.last_seen_at is None:
+        return True
+    return clock.as_utc(camera.last_seen_at) - clock.as_utc(camera.clock_skew_at) <= SKEW_MENDED_AFTER
+
+
+def silent(camera: Camera, now: datetime) -> bool:
+    return camera.last_seen_at is not None and clock.as_utc(camera.last_seen_at) < now - SILENT_AFTER
+
+
+def state_of(camera: Camera, now: datetime) -> CameraState:
+    if camera.last_seen_at is None:
+        return CameraState.NEVER
+    if silent(camera, now):
+        return CameraState.SILENT
+    if clock_skewed(camera):
+        return CameraState.SKEWED
+    return CameraState.RECENT
+
+
+@dataclass(frozen=True, slots=True)
+class CameraHealth:
+    camera: Camera
+    state: CameraState
+    silent: bool
+    skewed: bool
+    reads: int  # in the last READS_WINDOW
+    matched: int
+
+
+READS_WINDOW = timedelta(hours=24)
+
+
+def _epoch_hour(instant: datetime) -> int:
+    return int(instant.timestamp()) // 3600
+
+
+def camera_health(session: Session, organisation_id: int, now: datetime) -> list[CameraHealth]:
+    """Each of the unit's cameras with its state and its reads of the last day: two indexed queries (the
+    unit's cameras by the unique index that starts with the unit, and their hourly counts by the counts'
+    primary key), whatever the number of reads."""
+    cameras = cameras_of(session, organisation_id)
+    since = _epoch_hour(now - READS_WINDOW)
+    counts = {
+        camera_id: (int(reads or 0), int(matched or 0))
+        for camera_id, reads, matched in session.execute(
+            select(ReadCount.camera_id, func.sum(ReadCount.reads), func.sum(ReadCount.matched))
+            .join(Camera, Camera.id == ReadCount.camera_id)
+            .where(Camera.organisation_id == organisation_id, ReadCount.epoch_hour > since)
+            .group_by(ReadCount.camera_id)
+        )
+    }
+    return [
+        CameraHealth(
+            camera=c,
+            state=state_of(c, now),
+            silent=silent(c, now),
+            skewed=clock_skewed(c),
+            reads=counts.get(c.id, (0, 0))[0],
+            matched=counts.get(c.id, (0, 0))[1],
+        )
+        for c in cameras
+    ]
+
+
+def visible_camera(session: Session, actor: Principal, camera_id: int) -> Camera:
+    """The camera if it is the caller's unit's; NotFound otherwise (its existence is not told)."""
+    return CAMERAS.load(session, actor, camera_id)
+
+
+@dataclass(frozen=True, slots=True)
+class HourCount:
+    starts_at: datetime
+    reads: int
+    matched: int
+
+
+def hourly_reads(session: Session, camera: Camera, now: datetime, hours: int) -> list[HourCount]:
+    """The camera's reads in each of the last ``hours`` hours, oldest first (an hour without any is 0)."""
+    last = _epoch_hour(now)
+    first = last - hours + 1
+    found = {
+        hour: (reads, matched)
+        for hour, reads, matched in session.execute(
+            select(ReadCount.epoch_hour, ReadCount.reads, ReadCount.matched).where(
+                ReadCount.camera_id == camera.id, ReadCount.epoch_hour.between(first, last)
+            )
+        )
+    }
+    return [
+        HourCount(
+            starts_at=datetime.fromtimestamp(hour * 3600, tz=UTC),
+            reads=found.get(hour, (0, 0))[0],
+            matched=found.get(hour, (0, 0))[1],
+        )
+        for hour in range(first, last + 1)
+    ]

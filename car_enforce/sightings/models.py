@@ -50,7 +50,8 @@ class Camera(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     last_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # None: registered, never heard
     # How far the camera's clock was off (its stamp minus the receipt time, seconds) when a read was last
-    # found skewed, and when; cleared by the next read whose stamp is believable. Shown to the owning unit.
+    # found skewed, and when; kept after the clock is mended (a believable stamp then moves the last-seen
+    # time past it: ``cameras.clock_skewed``). Shown to the owning unit.
     clock_skew_s: Mapped[int | None] = mapped_column(BigInteger)
     clock_skew_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # How the camera's position is known: "given" (registered or sent with reads) or "division" (the

@@ -430,7 +430,7 @@ def test_a_second_courts_queued_watch_stays_queued_and_its_officer_is_told(
     car = watched_car(client)
     lucheng = login(client, "lc.officer")
     other_case = open_case(client, lucheng, number="(2026)浙0302执567号")
-    link = register_vehicle(client, lucheng, other_case)
+    link = register_vehicle(client, lucheng, other_case, confirm=car.vehicle["id"])
     queued = issue_watch(client, lucheng, other_case, link["vehicle"]["id"], scope="330300")
     assert queued["status"] == "queued"
 
@@ -452,7 +452,7 @@ def test_a_queued_watch_is_fulfilled_when_no_watch_is_active(
     car = watched_car(client)
     lucheng = login(client, "lc.officer")
     other_case = open_case(client, lucheng, number="(2026)浙0302执567号")
-    link = register_vehicle(client, lucheng, other_case)
+    link = register_vehicle(client, lucheng, other_case, confirm=car.vehicle["id"])
     queued = issue_watch(client, lucheng, other_case, link["vehicle"]["id"], scope="330300")
     with db.unit_of_work() as s:  # the active watch ends without promoting the queued one (a bare edit)
         active = s.get(Watch, car.watch["id"])
@@ -493,7 +493,7 @@ def test_a_watch_issued_after_the_capture_queues_behind_the_held_car(
     )
     lucheng = login(client, "lc.officer")
     other_case = open_case(client, lucheng, number="(2026)浙0302执567号")
-    link = register_vehicle(client, lucheng, other_case)
+    link = register_vehicle(client, lucheng, other_case, confirm=car.vehicle["id"])
     late = issue_watch(client, lucheng, other_case, link["vehicle"]["id"], scope="330300")
     assert late["status"] == "queued"  # nobody is sent after a car the platform already holds
     snapshot = client.get("/api/police/watchlist/snapshot", headers=police(world.city_key)).json()

@@ -506,7 +506,7 @@ def queued_watch_of_lucheng(client: TestClient, car: InCustody) -> dict[str, Any
 
     case = client.post("/api/cases", json=case_body("（2026）浙0302执555号"), headers=officer)
     assert case.status_code == 201, case.text
-    link = register_vehicle(client, officer, case.json())
+    link = register_vehicle(client, officer, case.json(), confirm=car.vehicle["id"])
     return issue_watch(client, officer, case.json(), link["vehicle"]["id"], scope="330300")
 
 

@@ -446,6 +446,8 @@ def test_the_html_report_shows_the_same_and_escapes_what_people_typed(
         and "左前车门" in html
         and inspection["defects"][0]["photos"][0]["evidence_ref"] in html
     )
+    for defect in inspection["defects"]:  # each photo shown as an image the API serves
+        assert f'<img src="{defect["photos"][0]["url"]}"' in html
     assert "林某某" not in html and DEBTOR_ID not in html
 
 

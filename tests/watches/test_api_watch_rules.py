@@ -211,7 +211,7 @@ def test_other_court_queues_and_takes_effect_when_first_is_lifted(
 
     lc = login(client, "lc.officer")
     case_lc = open_case(client, lc, "(2026)浙0302执77号")
-    link = register_vehicle(client, lc, case_lc)
+    link = register_vehicle(client, lc, case_lc, confirm=vehicle_id)  # shown the Pingyang case first
     assert link["vehicle"]["id"] == vehicle_id  # the same car, one record
     queued = issue_watch(client, lc, case_lc, vehicle_id, scope="330300")
     assert queued["status"] == "queued" and queued["expires_on"] is None

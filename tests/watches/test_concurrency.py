@@ -37,13 +37,15 @@ def test_two_courts_issuing_at_once_give_one_active_and_one_queued(
     factories.world(db)
     with serve(app) as base, httpx.Client(base_url=base, timeout=30) as http:
         calls = []
+        known: int | None = None  # the second court confirms the car the first registered
         for username, number in (
             ("py.officer", "(2026)浙0326执1234号"),
             ("lc.officer", "(2026)浙0302执77号"),
         ):
             officer = login(http, username)
             case = open_case(http, officer, number)
-            link = register_vehicle(http, officer, case, vin=None)
+            link = register_vehicle(http, officer, case, vin=None, confirm=known)
+            known = link["vehicle"]["id"]
             body = {
                 "vehicle_id": link["vehicle"]["id"],
                 "ruling_number": f"{number}之一",

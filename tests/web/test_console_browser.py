@@ -124,6 +124,7 @@ def test_a_police_unit_sees_a_hit_arrive_without_reloading(
     page = browser.new_page()
     page.set_default_timeout(10000)
     log_in(page, demo_site, "pingyang.police")
+    page.get_by_role("navigation").get_by_role("link", name="辖区预警").click()
     page.wait_for_url(f"{demo_site}/police/alerts")
     assert page.locator("#alerts tbody tr").count() == 0
     read = {

@@ -20,18 +20,28 @@ class DefectTarget(StrEnum):
 
 
 class Inspection(Base):
-    """The one inspection of a custody: recorded whole, scored and graded when it is recorded."""
+    """One version of the inspection of a custody: recorded whole, scored and graded when it is recorded.
+
+    A mistake is corrected by a new version that names the one it replaces and why; a version is never
+    changed, so what a reference price or a report relied on stays on record. The latest one counts.
+    """
 
     __tablename__ = "inspection"
+    __table_args__ = (UniqueConstraint("custody_id", "version"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    custody_id: Mapped[int] = mapped_column(ForeignKey("custody.id"), unique=True)
+    custody_id: Mapped[int] = mapped_column(ForeignKey("custody.id"))
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")  # 1, 2, 3 … per custody
+    # The version this one corrects; unique, so a version is corrected once and the versions form one line.
+    replaces_id: Mapped[int | None] = mapped_column(ForeignKey("inspection.id"), unique=True)
+    correction_reason: Mapped[str] = mapped_column(Text, default="", server_default="")
     vehicle_id: Mapped[int] = mapped_column(ForeignKey("vehicle.id"), index=True)
     center_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), index=True)
     checklist_version: Mapped[str] = mapped_column(String(64))
     inspector_name: Mapped[str] = mapped_column(String(64))
     inspected_at: Mapped[datetime] = mapped_column(UTCDateTime)
     odometer_km: Mapped[int | None]
+    # For a correction: when it was corrected and by whom.
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime)
     recorded_by: Mapped[str] = mapped_column(String(96))
     # SHA-256 of the submission: the same one again is a replay, a different one is a conflict.

@@ -7,15 +7,17 @@ the center, the inspector, the scores, the defects and the verdicts.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
 from car_enforce.core import zh
 from car_enforce.custody.models import Custody
+from valuation.inspection import service
 from valuation.inspection.checklist import Checklist, checklist
 from valuation.inspection.grading import grade_name
-from valuation.inspection.models import DefectTarget, Inspection
+from valuation.inspection.models import DefectTarget, Inspection, InspectionDefect
 
 TITLE = "机动车技术状况鉴定报告"
 TARGET_NAMES = {
@@ -45,6 +47,14 @@ class ReportSection:
 
 
 @dataclass(frozen=True, slots=True)
+class ReportPhoto:
+    defect_id: int
+    position: int
+    caption: str
+    ref: str  # the evidence reference: the SHA-256 of the image, printed under it
+
+
+@dataclass(frozen=True, slots=True)
 class ReportDefect:
     target: str  # 检查项目, 车体结构, 水泡, 火烧
     point_code: str
@@ -52,7 +62,24 @@ class ReportDefect:
     defect_code: str
     defect_name: str
     notes: str
-    photos: tuple[str, ...]  # evidence references
+    photos: tuple[ReportPhoto, ...]
+
+    @property
+    def heading(self) -> str:
+        where = f"{self.point_code} {self.point_name}".strip()
+        return f"{where or self.target} · {self.defect_code} {self.defect_name}"
+
+
+@dataclass(frozen=True, slots=True)
+class Correction:
+    """The other version a version of the inspection is linked to, and the correction between them."""
+
+    inspection_id: int  # the other version's report
+    version: int
+    at: str  # when the correction was recorded, 2026年11月24日 10:30
+    by: str  # the center and the staff login that recorded it
+    reason: str
+    was: str  # the verdict of the version replaced: 二级（88分）
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +87,9 @@ class Report:
     """Everything either rendering shows, as text ready to print; hashable, so a PDF can be cached."""
 
     inspection_id: int
+    version: int
+    corrects: Correction | None  # for a correction: the version it replaces
+    corrected_by: Correction | None  # for a replaced version: the correction that replaced it
     standard: str
     checklist_version: str
     plate: str
@@ -88,16 +118,54 @@ class Report:
     def title(self) -> str:
         return f"{TITLE}（{self.standard}）"
 
+    @property
+    def correction_lines(self) -> tuple[str, ...]:
+        """What the report says about its corrections, in words (both renderings print these)."""
+        lines = []
+        if (c := self.corrects) is not None:
+            lines.append(
+                f"本报告为更正后的第{self.version}版：{c.at}由{c.by}更正，替代第{c.version}版"
+                f"（检测报告 #{c.inspection_id}，原结果：{c.was}）。更正理由：{c.reason}"
+            )
+        if (c := self.corrected_by) is not None:
+            lines.append(
+                f"本报告（第{self.version}版）已被更正：{c.at}由{c.by}更正为第{c.version}版"
+                f"（检测报告 #{c.inspection_id}），以更正后的版本为准。更正理由：{c.reason}"
+            )
+        return tuple(lines)
+
+
+def defect_label(defect: InspectionDefect, data: Checklist | None = None) -> str:
+    """A defect in a few words: "B06 左前车门 · HH 划痕", "水泡 · SP 水泡痕迹"."""
+    data = data or checklist()
+    where = f"{defect.point_code} {data.point_name(defect.target, defect.point_code)}".strip()
+    name = data.defect_name(defect.target, defect.point_code, defect.defect_code)
+    return f"{where or TARGET_NAMES.get(defect.target, str(defect.target))} · {defect.defect_code} {name}"
+
 
 def _verdict(found: bool, yes: str) -> str:
     return f"是（{yes}）" if found else "否"
 
 
+def _correction(custody: Custody, other: Inspection, correction: Inspection, was: Inspection) -> Correction:
+    login = correction.recorded_by.split(":", 1)[-1]
+    return Correction(
+        inspection_id=other.id,
+        version=other.version,
+        at=zh.minute(correction.recorded_at).replace(" ", ""),  # a PDF line may break at a space
+        by=f"{custody.center.name}（{login}）",
+        reason=correction.correction_reason,
+        was=f"{grade_name(was.grade)}（{was.score}分）",
+    )
+
+
 def report_data(session: Session, inspection: Inspection, data: Checklist | None = None) -> Report:
-    """The report of an inspection, from its stored rows and the checklist's names."""
+    """The report of one version of an inspection, from its stored rows and the checklist's names."""
     data = data or checklist()
     custody = session.get(Custody, inspection.custody_id)
     assert custody is not None
+    replaced = service.replaced_by(session, inspection)
+    successor = service.successor_of(session, inspection)
     vehicle = custody.vehicle
     by_section: dict[str, list[ReportItem]] = {}
     for row in inspection.items:
@@ -131,12 +199,15 @@ def report_data(session: Session, inspection: Inspection, data: Checklist | None
             defect_code=d.defect_code,
             defect_name=data.defect_name(d.target, d.point_code, d.defect_code),
             notes=d.notes,
-            photos=tuple(p.evidence_ref for p in d.photos),
+            photos=tuple(ReportPhoto(d.id, p.position, p.caption, p.evidence_ref) for p in d.photos),
         )
         for d in inspection.defects
     )
     return Report(
         inspection_id=inspection.id,
+        version=inspection.version,
+        corrects=_correction(custody, replaced, inspection, replaced) if replaced else None,
+        corrected_by=_correction(custody, successor, successor, inspection) if successor else None,
         standard=data.standard,
         checklist_version=inspection.checklist_version,
         plate=vehicle.plate_as_written or vehicle.plate,
@@ -162,6 +233,13 @@ def report_data(session: Session, inspection: Inspection, data: Checklist | None
 # ---------------------------------------------------------------------------------------------- HTML
 
 
-def render_html(report: Report) -> str:
-    """The report as one HTML page; every value escaped (notes are typed by people)."""
-    return zh.environment("valuation.inspection").get_template("report.html").render(report=report)
+def api_photo_url(report: Report, photo: ReportPhoto) -> str:
+    """Where the JSON API serves a defect's photo (with the same credentials as the report)."""
+    return f"/api/inspections/{report.inspection_id}/defects/{photo.defect_id}/photos/{photo.position}"
+
+
+def render_html(report: Report, photo_url: Callable[[Report, ReportPhoto], str] = api_photo_url) -> str:
+    """The report as one HTML page; every value escaped (notes are typed by people). ``photo_url`` says
+    where the page's reader fetches each defect's photo: the API's route, or the console's."""
+    template = zh.environment("valuation.inspection").get_template("report.html")
+    return template.render(report=report, photo_url=lambda photo: photo_url(report, photo))

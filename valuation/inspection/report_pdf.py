@@ -6,19 +6,23 @@ that never print one do not hold the PDF library and what it pulls in (Pillow, f
 
 from __future__ import annotations
 
+import io
 from functools import lru_cache
 
 from fpdf import FPDF, FontFace, XPos, YPos
 from fpdf.enums import TextEmphasis
 
 from car_enforce.core import clock
-from valuation.inspection.report import Report
+from car_enforce.core.errors import NotFound
+from car_enforce.core.files import evidence
+from valuation.inspection.report import Report, ReportDefect
 from valuation.pdf_font import report_font
 
 
 # fpdf2 subsets the parsed font in place when it writes a document, so the parse (most of the ~0.3 s)
-# cannot be shared between documents. A recorded inspection never changes, though: for the same report
-# data the first PDF is still right, so a lot page asking for it again is answered from here.
+# cannot be shared between documents. A recorded inspection never changes, though (a correction is a new
+# version, and the report data of the old one then changes too), and its photos are named by their hash:
+# for the same report data the first PDF is still right, so a lot page asking again is answered from here.
 @lru_cache(maxsize=32)
 def render(report: Report, font_path: str, face: int) -> bytes:
     pdf = _ReportPdf(report)
@@ -30,6 +34,8 @@ def render(report: Report, font_path: str, face: int) -> bytes:
 
 
 _LINE = 6.0
+# The defects' photos: four to a row across the 190 mm between the margins, each in a 44 × 33 mm box.
+_PHOTO_W, _PHOTO_H, _PHOTO_GAP, _PHOTOS_PER_ROW = 44.0, 33.0, 4.0, 4
 # One regular face only: a bold face would be a second font to parse and embed.
 _HEADINGS = FontFace(emphasis=TextEmphasis.NONE, fill_color=(235, 235, 235))
 
@@ -64,6 +70,21 @@ class _ReportPdf(FPDF):
         self.set_font("cjk", size=16)
         self.cell(0, 10, r.title, align="C", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
         self.set_font("cjk", size=10)
+        if r.correction_lines:
+            self.set_draw_color(164, 0, 0)
+            self.set_text_color(164, 0, 0)
+            self.multi_cell(
+                0,
+                _LINE,
+                "\n".join(r.correction_lines),
+                border=1,
+                padding=2,
+                new_x=XPos.LMARGIN,
+                new_y=YPos.NEXT,
+            )
+            self.set_draw_color(0, 0, 0)
+            self.set_text_color(0, 0, 0)
+            self.ln(2)
         with self.table(
             col_widths=(26, 69, 26, 69),
             first_row_as_headings=False,
@@ -104,13 +125,14 @@ class _ReportPdf(FPDF):
         self._heading("缺陷记录")
         if r.defects:
             with self.table(col_widths=(20, 45, 35, 90), line_height=_LINE, headings_style=_HEADINGS) as t:
-                t.row(["类别", "部位", "缺陷", "说明及照片"])
-                for d in r.defects:
+                t.row(["类别", "部位", "缺陷", "说明"])
+                for n, d in enumerate(r.defects, start=1):
                     where = f"{d.point_code} {d.point_name}".strip() or "—"
-                    photos = "\n".join(d.photos)
-                    t.row(
-                        [d.target, where, f"{d.defect_code} {d.defect_name}", f"{d.notes}\n{photos}".strip()]
-                    )
+                    shown = f"（照片见缺陷照片{n}）" if d.photos else ""
+                    t.row([d.target, where, f"{d.defect_code} {d.defect_name}", f"{d.notes}{shown}"])
+            self._heading("缺陷照片")
+            for n, d in enumerate(r.defects, start=1):
+                self._defect_photos(n, d)
         else:
             self._line("未发现缺陷。")
         if r.summary:
@@ -118,6 +140,34 @@ class _ReportPdf(FPDF):
             self._line(r.summary)
         self.ln(2)
         self._line(f"检测依据：{r.standard}（检查表版本 {r.checklist_version}）", size=8)
+
+    def _defect_photos(self, n: int, defect: ReportDefect) -> None:
+        """The defect's photos in rows, each with its caption and the SHA-256 it was stored under."""
+        caption_h = 8.0
+        for start in range(0, len(defect.photos), _PHOTOS_PER_ROW):
+            row = defect.photos[start : start + _PHOTOS_PER_ROW]
+            heading = start == 0
+            if self.will_page_break(_PHOTO_H + caption_h + (_LINE if heading else 0)):
+                self.add_page()
+            if heading:
+                self._line(f"缺陷照片{n}：{defect.heading}")
+            top = self.get_y()
+            for i, photo in enumerate(row):
+                x = self.l_margin + i * (_PHOTO_W + _PHOTO_GAP)
+                try:
+                    data = evidence.read(photo.ref)
+                except (
+                    NotFound
+                ):  # the database names a file this server does not hold: say so, print the rest
+                    self.set_xy(x, top)
+                    self.multi_cell(_PHOTO_W, 4, "照片文件缺失", border=1, align="C")
+                else:
+                    self.image(io.BytesIO(data), x=x, y=top, w=_PHOTO_W, h=_PHOTO_H, keep_aspect_ratio=True)
+                self.set_xy(x, top + _PHOTO_H + 0.5)
+                self.set_font("cjk", size=7)
+                self.multi_cell(_PHOTO_W, 3.2, f"{photo.caption}\n{photo.ref[7:23]}…", align="C")
+                self.set_font("cjk", size=10)
+            self.set_xy(self.l_margin, top + _PHOTO_H + caption_h)
 
 
 def render_pdf(report: Report) -> bytes:

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from car_enforce.core.files.photos import MAX_PHOTOS, PhotoIn, PhotoOut
+from car_enforce.core.files.photos import MAX_PHOTO_BASE64, MAX_PHOTO_BYTES, MAX_PHOTOS, PhotoOut
 from valuation.inspection.checklist import Checklist, checklist
 from valuation.inspection.grading import grade_name, section_scores
 from valuation.inspection.models import DefectTarget, Inspection
 
 MAX_DEFECTS = 100
 MAX_NOTES = 1000
+MAX_REASON = 1000
+EVIDENCE_REF = r"^sha256:[0-9a-f]{64}\.(jpg|png)$"
 
 
 class ItemScoreIn(BaseModel):
@@ -21,6 +23,31 @@ class ItemScoreIn(BaseModel):
     code: str = Field(max_length=16, examples=["B01"], description="A checklist item's code")
     score: int = Field(description="0 to the item's points (all of them when nothing is wrong)")
     notes: str = Field(default="", max_length=MAX_NOTES)
+
+
+class DefectPhotoIn(BaseModel):
+    """A photo of a defect: a new image, or in a correction one the corrected version holds already."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    caption: str = Field(default="", max_length=200, examples=["左前车门"])
+    content_base64: str | None = Field(
+        default=None,
+        max_length=MAX_PHOTO_BASE64,
+        description=f"A JPEG or PNG, base64-encoded; at most {MAX_PHOTO_BYTES // (1024 * 1024)} MiB decoded",
+    )
+    evidence_ref: str | None = Field(
+        default=None,
+        pattern=EVIDENCE_REF,
+        description="Only in a correction, instead of the content: a photo of the version it corrects, "
+        "kept as it is (its `evidence_ref` as the inspection shows it)",
+    )
+
+    @model_validator(mode="after")
+    def _one_source(self) -> DefectPhotoIn:
+        if (self.content_base64 is None) == (self.evidence_ref is None):
+            raise ValueError("send either content_base64 (a new photo) or evidence_ref (a kept one)")
+        return self
 
 
 class DefectIn(BaseModel):
@@ -42,7 +69,7 @@ class DefectIn(BaseModel):
         "other items: see GET /api/inspection-checklist",
     )
     notes: str = Field(default="", max_length=MAX_NOTES)
-    photos: list[PhotoIn] = Field(
+    photos: list[DefectPhotoIn] = Field(
         default_factory=list, max_length=MAX_PHOTOS, description="At least one photo of every defect"
     )
 
@@ -60,6 +87,21 @@ class InspectionIn(BaseModel):
     flood_damage: bool = Field(default=False, description="Flood damage (水泡) found; needs a flood defect")
     fire_damage: bool = Field(default=False, description="Fire damage (火烧) found; needs a fire defect")
     summary: str = Field(default="", max_length=4000)
+
+
+class InspectionCorrectionIn(InspectionIn):
+    """The whole inspection as it should have been recorded, and why the earlier version was wrong.
+
+    `inspected_at` left out keeps the earlier version's. A defect's photo may be kept from the earlier
+    version by its `evidence_ref` instead of being sent again.
+    """
+
+    reason: str = Field(
+        min_length=1,
+        max_length=MAX_REASON,
+        examples=["B06项误录为扣1分，复核应扣2分"],
+        description="Why the earlier version was wrong: shown on the report and on the case's timeline",
+    )
 
 
 class ItemOut(BaseModel):
@@ -89,9 +131,21 @@ class SectionScoreOut(BaseModel):
     score: int
 
 
+class CorrectionOut(BaseModel):
+    replaces_id: int = Field(description="The version this one corrects")
+    replaces_version: int
+    reason: str
+    corrected_at: datetime
+    corrected_by: str
+
+
 class InspectionOut(BaseModel):
     id: int
     custody_id: int
+    version: int = Field(description="1 for the inspection as first recorded; each correction adds one")
+    latest: bool = Field(description="Whether this version counts: false once a correction replaced it")
+    corrects: CorrectionOut | None = Field(description="For a correction: what it replaces, why, by whom")
+    corrected_by_id: int | None = Field(description="The version that corrected this one, if any")
     vehicle_id: int
     center_id: int
     checklist_version: str
@@ -112,8 +166,18 @@ class InspectionOut(BaseModel):
     defects: list[DefectOut]
 
     @classmethod
-    def of(cls, inspection: Inspection, data: Checklist | None = None) -> InspectionOut:
+    def of(
+        cls,
+        inspection: Inspection,
+        data: Checklist | None = None,
+        *,
+        replaced: Inspection | None = None,
+        successor: Inspection | None = None,
+    ) -> InspectionOut:
+        """The version as the API shows it; ``replaced`` is the one it corrects (for a correction) and
+        ``successor`` the one that corrected it (for a superseded version)."""
         data = data or checklist()
+        photos_url = f"/api/inspections/{inspection.id}/defects"
 
         def item_name(code: str) -> str:
             found = data.item_index.get(code)
@@ -123,6 +187,18 @@ class InspectionOut(BaseModel):
         return cls(
             id=inspection.id,
             custody_id=inspection.custody_id,
+            version=inspection.version,
+            latest=successor is None,
+            corrects=CorrectionOut(
+                replaces_id=replaced.id,
+                replaces_version=replaced.version,
+                reason=inspection.correction_reason,
+                corrected_at=inspection.recorded_at,
+                corrected_by=inspection.recorded_by,
+            )
+            if replaced is not None
+            else None,
+            corrected_by_id=successor.id if successor is not None else None,
             vehicle_id=inspection.vehicle_id,
             center_id=inspection.center_id,
             checklist_version=inspection.checklist_version,
@@ -162,7 +238,7 @@ class InspectionOut(BaseModel):
                     defect_code=d.defect_code,
                     defect_name=data.defect_name(d.target, d.point_code, d.defect_code),
                     notes=d.notes,
-                    photos=[PhotoOut.of(p) for p in d.photos],
+                    photos=[PhotoOut.of(p, f"{photos_url}/{d.id}/photos") for p in d.photos],
                 )
                 for d in inspection.defects
             ],

@@ -1,15 +1,21 @@
-"""Recording the inspection of a car in custody (检测, GB/T 30323-2013), and who may see it.
+"""Recording the inspection of a car in custody (检测, GB/T 30323-2013), correcting it, and who may see it.
 
 An inspection is recorded whole, once per custody. The submission is checked whole before anything is
 written: every checklist item scored exactly once within its points, every defect on a place and with
 a code valid there, every defect photographed. Only then do the photos go to the evidence files and the
 rows to the database. The same submission again returns the first inspection; a different one is a 409.
+
+A mistake is corrected by the center holding the car: a whole new version, checked like the first, with
+the reason, naming the version it replaces. Versions are never changed or deleted; the latest counts
+(for a new reference price, for "the inspection of a custody"), and a reference price already opened
+keeps the version it was opened with (it says so on its page when a later one exists).
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -19,7 +25,7 @@ from sqlalchemy.orm import Session
 from car_enforce.core import clock, events
 from car_enforce.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from car_enforce.core.events import OFFICER, DomainEvent, Notice
-from car_enforce.core.files.photos import CheckedPhoto, checked_photo
+from car_enforce.core.files.photos import CheckedPhoto, checked_photo, photo_at
 from car_enforce.core.identity.models import Role
 from car_enforce.core.identity.principal import Principal
 from car_enforce.custody import costs
@@ -35,7 +41,7 @@ from valuation.inspection.models import (
     InspectionItem,
     InspectionPhoto,
 )
-from valuation.inspection.schemas import DefectIn, InspectionIn
+from valuation.inspection.schemas import DefectIn, DefectPhotoIn, InspectionCorrectionIn, InspectionIn
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,12 +55,28 @@ class _Item:
 
 
 @dataclass(frozen=True, slots=True)
+class _Kept:
+    """A photo of the corrected version that the correction keeps: the same evidence file, not a copy."""
+
+    caption: str
+    ref: str
+    size_bytes: int
+
+    def store(self) -> str:
+        return self.ref
+
+
+@dataclass(frozen=True, slots=True)
 class _Defect:
     target: DefectTarget
     point_code: str
     defect_code: str
     notes: str
-    photos: list[CheckedPhoto]
+    photos: list[CheckedPhoto | _Kept]
+
+
+def _size(photo: CheckedPhoto | _Kept) -> int:
+    return photo.size_bytes if isinstance(photo, _Kept) else len(photo.data)
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,9 +96,9 @@ def _digest(data: InspectionIn) -> str:
     return hashlib.sha256(document.encode()).hexdigest()
 
 
-def _checked_time(data: InspectionIn, custody: Custody) -> datetime:
+def _checked_time(data: InspectionIn, custody: Custody, default: datetime | None = None) -> datetime:
     if data.inspected_at is None:
-        return clock.now()
+        return default or clock.now()
     instant = data.inspected_at
     if instant.tzinfo is None or instant.utcoffset() is None:
         raise InvalidInput("inspected_at", f"{instant.isoformat()} has no UTC offset; send e.g. +08:00")
@@ -116,7 +138,9 @@ def _checked_items(data: InspectionIn, rules: Checklist) -> list[_Item]:
     return sorted(items, key=lambda it: it.position)
 
 
-def _checked_defect(i: int, entry: DefectIn, rules: Checklist) -> _Defect:
+def _checked_defect(
+    i: int, entry: DefectIn, rules: Checklist, kept: dict[str, InspectionPhoto] | None
+) -> _Defect:
     field = f"defects[{i}]"
     point = entry.point_code.strip()
     code = entry.defect_code.strip().upper()
@@ -139,18 +163,31 @@ def _checked_defect(i: int, entry: DefectIn, rules: Checklist) -> _Defect:
         )
     if not entry.photos:
         raise InvalidInput(f"{field}.photos", "every defect needs at least one photo")
-    photos = [
-        checked_photo(f"{field}.photos[{j}].content_base64", p.caption, p.content_base64)
-        for j, p in enumerate(entry.photos)
-    ]
+    photos: list[CheckedPhoto | _Kept] = []
+    for j, p in enumerate(entry.photos):
+        if p.content_base64 is not None:
+            photos.append(checked_photo(f"{field}.photos[{j}].content_base64", p.caption, p.content_base64))
+            continue
+        ref = p.evidence_ref or ""
+        if kept is None:
+            raise InvalidInput(
+                f"{field}.photos[{j}].evidence_ref", "only a correction keeps a photo; send content_base64"
+            )
+        if ref not in kept:
+            raise InvalidInput(
+                f"{field}.photos[{j}].evidence_ref", f"{ref} is not a photo of the corrected version"
+            )
+        photos.append(_Kept(p.caption.strip(), ref, kept[ref].size_bytes))
     return _Defect(entry.target, point, code, entry.notes.strip(), photos)
 
 
-def _checked_defects(data: InspectionIn, rules: Checklist) -> list[_Defect]:
+def _checked_defects(
+    data: InspectionIn, rules: Checklist, kept: dict[str, InspectionPhoto] | None
+) -> list[_Defect]:
     defects: list[_Defect] = []
     seen: dict[tuple[DefectTarget, str, str], int] = {}
     for i, entry in enumerate(data.defects):
-        defect = _checked_defect(i, entry, rules)
+        defect = _checked_defect(i, entry, rules, kept)
         key = (defect.target, defect.point_code, defect.defect_code)
         if key in seen:
             raise InvalidInput(
@@ -172,30 +209,55 @@ def _checked_defects(data: InspectionIn, rules: Checklist) -> list[_Defect]:
     return defects
 
 
-def _check(data: InspectionIn, custody: Custody, rules: Checklist) -> _Checked:
-    """The whole submission checked, scored and graded; InvalidInput (422) naming the first bad field."""
-    inspected_at = _checked_time(data, custody)
+def _check(
+    data: InspectionIn, custody: Custody, rules: Checklist, corrected: Inspection | None = None
+) -> _Checked:
+    """The whole submission checked, scored and graded; InvalidInput (422) naming the first bad field.
+
+    For a correction of ``corrected``: its time is the default, and its photos may be kept.
+    """
+    inspected_at = _checked_time(data, custody, corrected.inspected_at if corrected else None)
     if not data.inspector_name.strip():
         raise InvalidInput("inspector_name", "is empty")
     items = _checked_items(data, rules)
-    defects = _checked_defects(data, rules)
+    kept = {p.evidence_ref: p for d in corrected.defects for p in d.photos} if corrected else None
+    defects = _checked_defects(data, rules, kept)
     score = grading.total_score(i.score for i in items)
     accident = any(d.target == DefectTarget.STRUCTURAL for d in defects)
     grade = grading.technical_grade(score, accident=accident)
     return _Checked(inspected_at, items, defects, score, grade, accident)
 
 
-def _inspection_of(session: Session, custody_id: int) -> Inspection | None:
-    return session.scalar(select(Inspection).where(Inspection.custody_id == custody_id))
+def versions(session: Session, custody_id: int) -> list[Inspection]:
+    """Every version of a custody's inspection, the first recorded first."""
+    query = select(Inspection).where(Inspection.custody_id == custody_id).order_by(Inspection.version)
+    return list(session.scalars(query))
 
 
-def _replayed(inspection: Inspection, digest: str) -> Inspection:
-    if inspection.request_digest != digest:
+def latest_inspection(session: Session, custody_id: int) -> Inspection | None:
+    """The version of a custody's inspection that counts (the latest correction), or None."""
+    query = select(Inspection).where(Inspection.custody_id == custody_id)
+    return session.scalar(query.order_by(Inspection.version.desc()).limit(1))
+
+
+def successor_of(session: Session, inspection: Inspection) -> Inspection | None:
+    """The version that corrected this one, or None while it is the latest."""
+    return session.scalar(select(Inspection).where(Inspection.replaces_id == inspection.id))
+
+
+def replaced_by(session: Session, inspection: Inspection) -> Inspection | None:
+    """The version this one corrects, or None for the inspection as first recorded."""
+    return session.get(Inspection, inspection.replaces_id) if inspection.replaces_id is not None else None
+
+
+def _replayed(first: Inspection, latest: Inspection, digest: str) -> Inspection:
+    if first.request_digest != digest:
         raise Conflict(
-            f"custody {inspection.custody_id} was inspected already (inspection {inspection.id}, "
-            f"{clock.local(inspection.inspected_at):%Y-%m-%d}); an inspection is recorded once"
+            f"custody {first.custody_id} was inspected already (inspection {latest.id}, "
+            f"{clock.local(first.inspected_at):%Y-%m-%d}); an inspection is recorded once: "
+            f"correct it with POST /api/inspections/{latest.id}/corrections"
         )
-    return inspection
+    return first
 
 
 def record_inspection(
@@ -207,9 +269,9 @@ def record_inspection(
     digest = _digest(data)
     # One inspection per custody, even when two inspectors press at the same moment.
     custody_service.lock_custody(session, custody)
-    earlier = _inspection_of(session, custody.id)
-    if earlier is not None:  # before the checks: a retry after the car left is still the same inspection
-        return _replayed(earlier, digest), False
+    earlier = versions(session, custody.id)
+    if earlier:  # before the checks: a retry after the car left is still the same inspection
+        return _replayed(earlier[0], earlier[-1], digest), False
     if custody.status != CustodyStatus.IN_CUSTODY:
         raise Conflict(f"custody {custody.id} is {custody.status}: only a car in custody is inspected")
     rules = checklist()
@@ -217,10 +279,32 @@ def record_inspection(
     day = clock.local(checked.inspected_at).date()
     costs.tariff_on(session, custody.center_id, custody.vehicle_class, day)  # its fee must be chargeable
 
-    # Everything is checked: from here on the inspection is stored.
+    inspection = _store(session, actor, custody, data, checked, rules, digest=digest)
+    costs.charge_inspection(session, actor=actor, custody=custody, inspection_id=inspection.id, on=day)
+    _record(session, actor, custody, inspection)
+    return inspection, True
+
+
+def _store(
+    session: Session,
+    actor: Principal,
+    custody: Custody,
+    data: InspectionIn,
+    checked: _Checked,
+    rules: Checklist,
+    *,
+    digest: str,
+    replaces: Inspection | None = None,
+    reason: str = "",
+) -> Inspection:
+    """Everything is checked: the photos go to the evidence files, the version and its rows to the
+    database."""
     refs = [[p.store() for p in d.photos] for d in checked.defects]
     inspection = Inspection(
         custody_id=custody.id,
+        version=replaces.version + 1 if replaces is not None else 1,
+        replaces_id=replaces.id if replaces is not None else None,
+        correction_reason=reason,
         vehicle_id=custody.vehicle_id,
         center_id=custody.center_id,
         checklist_version=rules.version,
@@ -267,16 +351,53 @@ def record_inspection(
                 position=n,
                 caption=photo.caption,
                 evidence_ref=ref,
-                size_bytes=len(photo.data),
+                size_bytes=_size(photo),
             )
             for n, (photo, ref) in enumerate(zip(defect.photos, photo_refs, strict=True))
         )
     session.flush()
     session.refresh(inspection)  # its items, defects and photos, as the response shows them
+    return inspection
 
-    costs.charge_inspection(session, actor=actor, custody=custody, inspection_id=inspection.id, on=day)
-    _record(session, actor, custody, inspection)
-    return inspection, True
+
+def correct_inspection(
+    session: Session, *, actor: Principal, inspection: Inspection, data: InspectionCorrectionIn
+) -> tuple[Inspection, bool]:
+    """Record a corrected version of the latest inspection of a car in custody, with the reason; (the
+    correction, False) for a replay of it. The earlier version stays as it was. No second fee: the car
+    was inspected once, only the record was wrong."""
+    custody = custody_service.visible_custody(session, actor, inspection.custody_id)
+    if actor.role != Role.CENTER_STAFF or actor.organisation_id != custody.center_id:
+        raise Forbidden(f"only the staff of {custody.center.name} correct the inspection of its cars")
+    digest = _digest(data)
+    custody_service.lock_custody(session, custody)  # one correction at a time, like the inspection
+    successor = successor_of(session, inspection)
+    if successor is not None:  # before the checks, like a replayed inspection
+        if successor.request_digest == digest:
+            return successor, False
+        latest = latest_inspection(session, custody.id)
+        assert latest is not None
+        raise Conflict(
+            f"inspection {inspection.id} (version {inspection.version}) was corrected already by inspection "
+            f"{successor.id}; only the latest version (inspection {latest.id}, version {latest.version}) "
+            "is corrected"
+        )
+    if custody.status != CustodyStatus.IN_CUSTODY:
+        raise Conflict(
+            f"custody {custody.id} is {custody.status}: only the inspection of a car in custody is corrected"
+        )
+    reason = data.reason.strip()
+    if not reason:
+        raise InvalidInput("reason", "is empty: say what was wrong in the earlier version")
+    rules = checklist()
+    checked = _check(data, custody, rules, corrected=inspection)
+    day = clock.local(checked.inspected_at).date()
+    costs.tariff_on(session, custody.center_id, custody.vehicle_class, day)  # as for the inspection itself
+    corrected = _store(
+        session, actor, custody, data, checked, rules, digest=digest, replaces=inspection, reason=reason
+    )
+    _record_correction(session, actor, custody, inspection, corrected)
+    return corrected, True
 
 
 def _record(session: Session, actor: Principal, custody: Custody, inspection: Inspection) -> None:
@@ -318,6 +439,67 @@ def _record(session: Session, actor: Principal, custody: Custody, inspection: In
     )
 
 
+def defects_kept(inspection: Inspection, defect_ids: Collection[int]) -> list[DefectIn]:
+    """Defects of a version, as a correction keeps them: the same codes, notes and photos (by reference)."""
+    return [
+        DefectIn(
+            target=d.target,
+            point_code=d.point_code,
+            defect_code=d.defect_code,
+            notes=d.notes,
+            photos=[DefectPhotoIn(caption=p.caption, evidence_ref=p.evidence_ref) for p in d.photos],
+        )
+        for d in inspection.defects
+        if d.id in defect_ids
+    ]
+
+
+def _record_correction(
+    session: Session, actor: Principal, custody: Custody, earlier: Inspection, corrected: Inspection
+) -> None:
+    told: tuple[Notice, ...] = ()
+    if custody.watch_id is not None:
+        told = (
+            Notice(
+                OFFICER,
+                custody.watch_id,
+                f"被扣押车辆{custody.vehicle.plate}的检测结果已由{custody.center.name}更正，"
+                f"{verdict_text(corrected)}（原为{grading.grade_name(earlier.grade)}，{earlier.score}分）。"
+                f"更正理由：{corrected.correction_reason}",
+                f"inspection-corrected:{corrected.id}",
+            ),
+        )
+    events.record(
+        session,
+        actor,
+        DomainEvent(
+            kind="inspection.corrected",
+            subject=f"custody:{custody.id}",
+            case_id=custody.case_id,
+            data={
+                "inspection_id": corrected.id,
+                "version": corrected.version,
+                "replaces_id": earlier.id,
+                "reason": corrected.correction_reason,
+                "custody_id": custody.id,
+                "plate": custody.vehicle.plate,
+                "center_id": custody.center_id,
+                "inspected_at": corrected.inspected_at,
+                "score": corrected.score,
+                "grade": corrected.grade,
+                "accident": corrected.accident,
+                "flood_damage": corrected.flood_damage,
+                "fire_damage": corrected.fire_damage,
+                "defects": len(corrected.defects),
+                "earlier": {"score": earlier.score, "grade": earlier.grade},
+            },
+            parties=(custody.court_id, custody.center_id),
+            notices=told,
+            context={"capture_id": custody.capture_id},
+        ),
+    )
+
+
 def verdict_text(inspection: Inspection) -> str:
     """The inspection in one plain Chinese sentence: the grade, its score, and what was found."""
     found = [
@@ -334,9 +516,9 @@ def verdict_text(inspection: Inspection) -> str:
 
 
 def inspection_of_custody(session: Session, actor: Principal, custody_id: int) -> Inspection:
-    """The inspection of a custody the caller may see; NotFound when it has none yet."""
+    """The inspection of a custody the caller may see (its latest version); NotFound when it has none yet."""
     custody = custody_service.visible_custody(session, actor, custody_id)
-    inspection = _inspection_of(session, custody.id)
+    inspection = latest_inspection(session, custody.id)
     if inspection is None:
         raise NotFound(f"custody {custody_id} has no inspection yet")
     return inspection
@@ -352,3 +534,15 @@ def visible_inspection(session: Session, actor: Principal, inspection_id: int) -
     except NotFound:
         raise NotFound(f"inspection {inspection_id} does not exist") from None
     return inspection
+
+
+def defect_photo(
+    session: Session, actor: Principal, inspection_id: int, defect_id: int, position: int
+) -> tuple[bytes, str]:
+    """One photo of a defect of an inspection the caller sees, and its media type; NotFound otherwise
+    (a defect of another inspection too)."""
+    inspection = visible_inspection(session, actor, inspection_id)
+    defect = next((d for d in inspection.defects if d.id == defect_id), None)
+    if defect is None:
+        raise NotFound(f"inspection {inspection_id} has no defect {defect_id}")
+    return photo_at(defect.photos, position, of=f"defect {defect_id} of inspection {inspection_id}")

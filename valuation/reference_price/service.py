@@ -21,6 +21,7 @@ from car_enforce.core.timeline.models import TimelineEvent
 from car_enforce.core.zh import yuan_text
 from car_enforce.custody import service as custody_service
 from car_enforce.custody.models import Custody, CustodyStatus
+from valuation.inspection import service as inspections
 from valuation.inspection.models import Inspection
 from valuation.reference_price import rules
 from valuation.reference_price.models import (
@@ -79,6 +80,19 @@ def visible_pricing(session: Session, actor: Principal, pricing_id: int) -> Refe
     except NotFound:
         raise NotFound(f"reference price {pricing_id} does not exist", zh="此参考价程序不存在") from None
     return pricing
+
+
+def inspection_corrected_since(session: Session, pricing: ReferencePrice) -> Inspection | None:
+    """The latest version of the car's inspection when it corrected the one this price was opened with.
+
+    The price keeps the score it was opened with, whatever its status: the platforms and the appraisers
+    were given that score, and the notice and the center's estimate go with the price. Its page says
+    that a later version exists; a new price (after this one expires or is set aside) uses the latest.
+    """
+    if pricing.inspection_id is None:
+        return None
+    latest = inspections.latest_inspection(session, pricing.custody_id)
+    return latest if latest is not None and latest.id != pricing.inspection_id else None
 
 
 def pricings_of_custody(session: Session, actor: Principal, custody_id: int) -> list[ReferencePrice]:
@@ -170,10 +184,6 @@ def _checked_facts(facts: CarFacts, today: date) -> CarFacts:
     return CarFacts(brand_model, facts.first_registered_on, facts.fuel)
 
 
-def _inspection(session: Session, custody_id: int) -> Inspection | None:
-    return session.scalar(select(Inspection).where(Inspection.custody_id == custody_id))
-
-
 def open_pricing(
     session: Session,
     *,
@@ -215,7 +225,7 @@ def open_pricing(
         )
     now = clock.now()
     checked = _checked_facts(facts, clock.local(now).date())
-    inspection = _inspection(session, custody.id)
+    inspection = inspections.latest_inspection(session, custody.id)  # a correction counts from now on
     pricing = ReferencePrice(
         case_id=custody.case_id,
         custody_id=custody.id,

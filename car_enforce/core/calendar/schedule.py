@@ -61,13 +61,14 @@ class YearSchedule(BaseModel):
         return out
 
 
+_WEEKDAYS = ("周一", "周二", "周三", "周四", "周五", "周六", "周日")
+
+
 def _check(schedule: YearSchedule) -> None:
     year = schedule.year
     if not schedule.holidays:
         raise InvalidInput(
-            "holidays",
-            "a schedule lists at least one holiday; is the file complete?",
-            zh="安排中至少应有一个节假日，文件是否完整？",
+            "holidays", "a schedule lists at least one holiday; is the file complete?", zh="至少列出一个节日"
         )
     rest: dict[dt.date, str] = {}
     for i, span in enumerate(schedule.holidays):
@@ -77,13 +78,13 @@ def _check(schedule: YearSchedule) -> None:
                     f"holidays[{i}].{key}",
                     f"{day.isoformat()} is outside {year}; list only the days of {year} "
                     f"(a day of {day.year} belongs in the {day.year} schedule)",
-                    zh=f"{zh.day(day)}不在{year}年内；只列{year}年的日期（{day.year}年的日期请列入{day.year}年的安排）",
+                    zh=f"{zh.day(day)}不在{year}年内；只列{year}年的日子",
                 )
         if span.end < span.start:
             raise InvalidInput(
                 f"holidays[{i}].end",
                 f"{span.end.isoformat()} is before the start {span.start.isoformat()}",
-                zh=f"结束日{zh.day(span.end)}早于开始日{zh.day(span.start)}",
+                zh=f"结束日期{zh.day(span.end)}早于开始日期{zh.day(span.start)}",
             )
         day = span.start
         while day <= span.end:
@@ -91,7 +92,7 @@ def _check(schedule: YearSchedule) -> None:
                 raise InvalidInput(
                     f"holidays[{i}]",
                     f"{day.isoformat()} is already inside the holiday {rest[day]!r}",
-                    zh=f"{zh.day(day)}已在节假日“{rest[day]}”之内",
+                    zh=f"{zh.day(day)}已在“{rest[day]}”假期内",
                 )
             rest[day] = span.name
             day += dt.timedelta(days=1)
@@ -103,20 +104,20 @@ def _check(schedule: YearSchedule) -> None:
             raise InvalidInput(
                 field,
                 f"{day.isoformat()} is outside {year}; list it in the {day.year} schedule",
-                zh=f"{zh.day(day)}不在{year}年内，请列入{day.year}年的安排",
+                zh=f"{zh.day(day)}不在{year}年内",
             )
         if day.weekday() < 5:
             raise InvalidInput(
                 field,
                 f"{day.isoformat()} is a {day.strftime('%A')}; a make-up workday is "
                 "always a Saturday or Sunday",
-                zh=f"{zh.day(day)}是星期{'一二三四五六日'[day.weekday()]}，调休上班日只能是星期六或星期日",
+                zh=f"{zh.day(day)}是{_WEEKDAYS[day.weekday()]}；调休上班日只能是周六或周日",
             )
         if day in rest:
             raise InvalidInput(
                 field,
                 f"{day.isoformat()} is also inside the holiday {rest[day]!r}",
-                zh=f"{zh.day(day)}同时在节假日“{rest[day]}”之内",
+                zh=f"{zh.day(day)}在“{rest[day]}”假期内，不能同时是调休上班日",
             )
         if day in seen:
             raise InvalidInput(field, f"{day.isoformat()} is listed twice", zh=f"{zh.day(day)}重复列出")

@@ -10,7 +10,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from types import MappingProxyType
 from typing import Literal
 
@@ -172,6 +172,42 @@ def load_calendar(session: Session) -> PrcCalendar:
         if day is not None:
             days[day] = is_workday
     return PrcCalendar(official)
+
+
+@dataclass(frozen=True, slots=True)
+class LoadedYear:
+    """A year an administrator loaded, as the administrator's list shows it."""
+
+    year: int
+    source: str
+    loaded_at: datetime
+    loaded_by: str
+    rest_days: int  # the holidays' days, weekends inside them included
+    make_up_workdays: int
+    working_days: int  # in the whole year, by this schedule
+
+
+def loaded_years(session: Session) -> list[LoadedYear]:
+    """The years loaded from official schedules, newest first, each with its counts."""
+    calendar = load_calendar(session)
+    days = session.execute(select(CalendarDay.year, CalendarDay.is_workday)).all()
+    out = []
+    for row in session.scalars(select(CalendarYear).order_by(CalendarYear.year.desc())):
+        mine = [workday for year, workday in days if year == row.year]
+        out.append(
+            LoadedYear(
+                year=row.year,
+                source=row.source,
+                loaded_at=row.loaded_at,
+                loaded_by=row.loaded_by,
+                rest_days=sum(not w for w in mine),
+                make_up_workdays=sum(mine),
+                working_days=calendar.working_days_between(
+                    date(row.year - 1, 12, 31), date(row.year, 12, 31)
+                ),
+            )
+        )
+    return out
 
 
 def load_official_year(session: Session, schedule: YearSchedule, actor: Principal) -> CalendarYear:

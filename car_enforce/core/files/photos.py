@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import base64
 import binascii
+from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from car_enforce.core.errors import InvalidInput
+from car_enforce.core.errors import InvalidInput, NotFound
 from car_enforce.core.files import evidence
 
 PHOTO_KINDS = frozenset({"jpg", "png"})
@@ -18,7 +20,9 @@ PHOTO_KINDS = frozenset({"jpg", "png"})
 # that belongs elsewhere. Base64 grows the bytes by a third.
 MAX_PHOTO_BYTES = 5 * 1024 * 1024
 MAX_PHOTOS = 12
-_MAX_PHOTO_BASE64 = (MAX_PHOTO_BYTES + 2) // 3 * 4
+MAX_PHOTO_BASE64 = (MAX_PHOTO_BYTES + 2) // 3 * 4
+# A photo's place in its record (0 is the first): in the URL that serves it. Past the last photo is a 404.
+PhotoPosition = Annotated[int, Field(ge=0, le=10_000)]
 
 
 class PhotoColumns:
@@ -58,16 +62,37 @@ class PhotoIn(BaseModel):
 
     caption: str = Field(default="", max_length=200, examples=["车辆左前方"])
     content_base64: str = Field(
-        max_length=_MAX_PHOTO_BASE64,
+        max_length=MAX_PHOTO_BASE64,
         description=f"A JPEG or PNG, base64-encoded; at most {MAX_PHOTO_BYTES // (1024 * 1024)} MiB decoded",
     )
 
 
+def photo_at(photos: Iterable[PhotoColumns], position: int, *, of: str) -> tuple[bytes, str]:
+    """Photo ``position`` of one record's ``photos``: its bytes and media type; NotFound naming ``of``
+    ("capture 12") when the record has no photo there."""
+    photo = next((p for p in photos if p.position == position), None)
+    if photo is None:
+        raise NotFound(f"{of} has no photo {position}")
+    return evidence.read(photo.evidence_ref), evidence.media_type(photo.evidence_ref)
+
+
 class PhotoOut(BaseModel):
+    position: int
     caption: str
-    evidence_ref: str
+    evidence_ref: str = Field(description="sha256:<hex>.<jpg|png>: the SHA-256 of the image's bytes")
     size_bytes: int
+    url: str = Field(
+        description="Where the image itself is served (JPEG or PNG), with the same credentials as the record",
+        examples=["/api/captures/12/photos/0"],
+    )
 
     @classmethod
-    def of(cls, photo: PhotoColumns) -> PhotoOut:
-        return cls(caption=photo.caption, evidence_ref=photo.evidence_ref, size_bytes=photo.size_bytes)
+    def of(cls, photo: PhotoColumns, photos_url: str) -> PhotoOut:
+        """The photo as the API shows it; ``photos_url`` is where its record's photos are served."""
+        return cls(
+            position=photo.position,
+            caption=photo.caption,
+            evidence_ref=photo.evidence_ref,
+            size_bytes=photo.size_bytes,
+            url=f"{photos_url}/{photo.position}",
+        )

@@ -27,6 +27,12 @@ def get(session: Session, jurisdiction_id: int) -> Jurisdiction:
     return found
 
 
+def directory(session: Session) -> list[tuple[str, str]]:
+    """Every unit's code and name, each parent before its children (without the boundaries)."""
+    rows = session.execute(select(Jurisdiction.path, Jurisdiction.code, Jurisdiction.name)).all()
+    return [(code, name) for _, code, name in sorted(rows)]
+
+
 def _path_codes(path: str) -> list[str]:
     return [code for code in path.split("/") if code]
 

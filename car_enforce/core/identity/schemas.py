@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from car_enforce.core.db import RowId
+from car_enforce.core.errors import InvalidInput
 from car_enforce.core.identity.models import Organisation, OrgKind, Role
 
 
@@ -21,6 +22,17 @@ class OrganisationCreate(BaseModel):
     address: str = Field(default="", max_length=256)
     lon: float | None = Field(default=None, ge=-180, le=180, description="WGS84 longitude")
     lat: float | None = Field(default=None, ge=-90, le=90, description="WGS84 latitude")
+
+    @model_validator(mode="after")
+    def _a_point_or_none(self) -> OrganisationCreate:
+        # Half a point places nothing on the map; InvalidInput passes through pydantic with its field.
+        if (self.lon is None) != (self.lat is None):
+            raise InvalidInput(
+                "lat" if self.lat is None else "lon",
+                "give both lon and lat, or neither",
+                zh="经度和纬度须同时填写（或都不填）",
+            )
+        return self
 
 
 class OrganisationOut(BaseModel):

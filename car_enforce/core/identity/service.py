@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import hmac
+from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import timedelta
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from car_enforce.core import clock, events
 from car_enforce.core.errors import Conflict, Forbidden, InvalidInput, NotFound, Unauthenticated
 from car_enforce.core.events import DomainEvent
+from car_enforce.core.geo.models import Jurisdiction
 from car_enforce.core.identity import security
 from car_enforce.core.identity.models import (
     ROLE_ORG_KINDS,
@@ -22,6 +25,7 @@ from car_enforce.core.identity.models import (
     User,
 )
 from car_enforce.core.identity.principal import Principal
+from car_enforce.core.identity.schemas import OrganisationCreate
 
 
 def principal_of_user(user: User) -> Principal:
@@ -64,7 +68,9 @@ def create_organisation(
     lat: float | None = None,
 ) -> Organisation:
     if session.scalar(select(Organisation.id).where(Organisation.name == name)) is not None:
-        raise Conflict(f"an organisation named {name!r} exists already")
+        raise Conflict(f"an organisation named {name!r} exists already", field="name", zh="已有同名机构")
+    if code and session.scalar(select(Organisation.id).where(Organisation.code == code)) is not None:
+        raise Conflict(f"another organisation has the code {code!r}", field="code", zh="已有机构使用这个代码")
     org = Organisation(
         kind=kind,
         name=name,
@@ -90,6 +96,38 @@ def create_organisation(
     return org
 
 
+def add_organisation(session: Session, *, actor: Principal, data: OrganisationCreate) -> Organisation:
+    """An organisation as an administrator describes it, its jurisdiction named by code."""
+    jurisdiction_id = None
+    if data.jurisdiction_code:
+        code = data.jurisdiction_code
+        jurisdiction_id = session.scalar(select(Jurisdiction.id).where(Jurisdiction.code == code))
+        if jurisdiction_id is None:
+            raise NotFound(
+                f"jurisdiction {code} does not exist", field="jurisdiction_code", zh="没有这个行政区划代码"
+            )
+    return create_organisation(
+        session,
+        actor=actor,
+        kind=data.kind,
+        name=data.name,
+        code=data.code or None,
+        jurisdiction_id=jurisdiction_id,
+        contact_phone=data.contact_phone,
+        address=data.address,
+        lon=data.lon,
+        lat=data.lat,
+    )
+
+
+def list_organisations(session: Session) -> list[Organisation]:
+    # A jurisdiction's boundary can run to megabytes: the list needs its code and name only.
+    query = select(Organisation).options(
+        joinedload(Organisation.jurisdiction).defer(Jurisdiction.boundary_wkt)
+    )
+    return list(session.scalars(query.order_by(Organisation.id)))
+
+
 _KIND_NAMES = {OrgKind.AUX_CENTER: "center"}
 
 
@@ -103,7 +141,9 @@ def organisation_of(session: Session, org_id: int, kind: OrgKind) -> Organisatio
 
 def _check_role_fits(role: Role, org: Organisation) -> None:
     if org.kind not in ROLE_ORG_KINDS[role]:
-        raise InvalidInput("role", f"a {role} cannot belong to a {org.kind} organisation")
+        raise InvalidInput(
+            "role", f"a {role} cannot belong to a {org.kind} organisation", zh="这个角色不能属于这类机构"
+        )
 
 
 def create_user(
@@ -119,12 +159,14 @@ def create_user(
 ) -> User:
     org = session.get(Organisation, organisation_id)
     if org is None:
-        raise NotFound(f"organisation {organisation_id} does not exist")
+        raise NotFound(
+            f"organisation {organisation_id} does not exist", field="organisation_id", zh="没有这个机构"
+        )
     _check_role_fits(role, org)
     if len(password) < 10:
-        raise InvalidInput("password", "at least 10 characters are required")
+        raise InvalidInput("password", "at least 10 characters are required", zh="至少 10 个字符")
     if session.scalar(select(User.id).where(User.username == username)) is not None:
-        raise Conflict(f"username {username!r} is taken")
+        raise Conflict(f"username {username!r} is taken", field="username", zh="这个用户名已被使用")
     user = User(
         organisation_id=org.id,
         username=username,
@@ -147,6 +189,14 @@ def create_user(
         ),
     )
     return user
+
+
+def list_users(session: Session) -> list[User]:
+    """Every account, by organisation then username (the administrator's list)."""
+    query = select(User).options(
+        joinedload(User.organisation).joinedload(Organisation.jurisdiction).defer(Jurisdiction.boundary_wkt)
+    )
+    return list(session.scalars(query.order_by(User.organisation_id, User.username)))
 
 
 def login(session: Session, *, username: str, password: str, ttl_hours: int) -> tuple[str, AuthToken]:
@@ -175,8 +225,23 @@ def logout(session: Session, token: str) -> None:
         row.revoked_at = clock.now()
 
 
+# Every request loads its caller's organisation and jurisdiction: never the jurisdiction's boundary,
+# which can run to megabytes and is not needed to know who is asking.
+_CALLER_OF_TOKEN = (
+    joinedload(AuthToken.user)
+    .joinedload(User.organisation)
+    .joinedload(Organisation.jurisdiction)
+    .defer(Jurisdiction.boundary_wkt)
+)
+_CALLER_OF_KEY = (
+    joinedload(ApiKey.organisation).joinedload(Organisation.jurisdiction).defer(Jurisdiction.boundary_wkt)
+)
+
+
 def authenticate_token(session: Session, token: str) -> Principal:
-    row = session.scalar(select(AuthToken).where(AuthToken.token_hash == security.sha256_hex(token)))
+    row = session.scalar(
+        select(AuthToken).where(AuthToken.token_hash == security.sha256_hex(token)).options(_CALLER_OF_TOKEN)
+    )
     if row is None or row.revoked_at is not None or clock.as_utc(row.expires_at) <= clock.now():
         raise Unauthenticated("the token is unknown, expired or revoked; log in again")
     if not row.user.active:
@@ -186,7 +251,11 @@ def authenticate_token(session: Session, token: str) -> Principal:
 
 def authenticate_api_key(session: Session, api_key: str) -> Principal:
     prefix = security.prefix_of(api_key)
-    key = session.scalar(select(ApiKey).where(ApiKey.prefix == prefix)) if prefix else None
+    key = (
+        session.scalar(select(ApiKey).where(ApiKey.prefix == prefix).options(_CALLER_OF_KEY))
+        if prefix
+        else None
+    )
     if key is None or not hmac.compare_digest(key.secret_hash, security.sha256_hex(api_key)):
         raise Unauthenticated("unknown API key")
     if key.revoked_at is not None:
@@ -209,7 +278,9 @@ def create_api_key(
     """
     org = session.get(Organisation, organisation_id)
     if org is None:
-        raise NotFound(f"organisation {organisation_id} does not exist")
+        raise NotFound(
+            f"organisation {organisation_id} does not exist", field="organisation_id", zh="没有这个机构"
+        )
     _check_role_fits(role, org)
     prefix, secret = security.new_api_key()
     if fixed_secret is not None:
@@ -258,7 +329,47 @@ def revoke_api_key(session: Session, *, key_id: int, actor: Principal) -> ApiKey
 
 
 def list_api_keys(session: Session, organisation_id: int | None = None) -> list[ApiKey]:
-    query = select(ApiKey).order_by(ApiKey.id)
+    query = (
+        select(ApiKey)
+        .options(
+            joinedload(ApiKey.organisation)
+            .joinedload(Organisation.jurisdiction)
+            .defer(Jurisdiction.boundary_wkt)
+        )
+        .order_by(ApiKey.id)
+    )
     if organisation_id is not None:
         query = query.where(ApiKey.organisation_id == organisation_id)
     return list(session.scalars(query))
+
+
+@dataclass(frozen=True, slots=True)
+class Actor:
+    """Whom a timeline's actor label names: a user (name and organisation), a machine key (its
+    organisation), or one of the platform's own jobs (``name`` is the job)."""
+
+    kind: str  # "user", "api_key", "system", or "unknown" for a label no longer on record
+    name: str
+    organisation: str
+
+
+def actors_of(session: Session, labels: Iterable[str]) -> dict[str, Actor]:
+    """Each actor label (``user:py.officer``, ``api_key:ck_…``, ``system:watch-sweep``) as a person reads
+    it."""
+    wanted = set(labels)
+    usernames = {label.split(":", 1)[1] for label in wanted if label.startswith("user:")}
+    prefixes = {label.split(":", 1)[1] for label in wanted if label.startswith("api_key:")}
+    users = {u.username: u for u in session.scalars(select(User).where(User.username.in_(usernames)))}
+    keys = {k.prefix: k for k in session.scalars(select(ApiKey).where(ApiKey.prefix.in_(prefixes)))}
+    found: dict[str, Actor] = {}
+    for label in wanted:
+        kind, _, name = label.partition(":")
+        if kind == "user" and name in users:
+            found[label] = Actor("user", users[name].display_name, users[name].organisation.name)
+        elif kind == "api_key" and name in keys:
+            found[label] = Actor("api_key", name, keys[name].organisation.name)
+        elif kind == "system":
+            found[label] = Actor("system", name, "")
+        else:
+            found[label] = Actor("unknown", label, "")
+    return found

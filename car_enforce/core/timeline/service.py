@@ -10,7 +10,7 @@ import hashlib
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, Literal, Protocol
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -93,16 +93,39 @@ def record(
     return event
 
 
+ProblemCause = Literal["missing", "unlinked", "edited", "head", "no_head"]
+
+
 @dataclass(frozen=True)
 class ChainProblem:
+    """One broken link: ``cause`` says how (events deleted, a link that does not match, an edited event, a
+    head that does not match the chain's end, or none); ``until_seq`` is the last missing event's seq, or
+    where the chain ends."""
+
     chain: str
     seq: int
     event_id: int | None
     problem: str
+    cause: ProblemCause = "edited"
+    until_seq: int | None = None
+    event_kind: str = ""
 
     def __str__(self) -> str:
         where = f"event {self.event_id}" if self.event_id is not None else "no event"
         return f"{self.chain} seq {self.seq} ({where}): {self.problem}"
+
+
+@dataclass(frozen=True)
+class TimelineCheck:
+    """The result of recomputing the chains: how much was checked and every problem, first one first."""
+
+    chains: int
+    events: int
+    problems: list[ChainProblem]
+
+    @property
+    def intact(self) -> bool:
+        return not self.problems
 
 
 def _verify_chain(
@@ -114,30 +137,46 @@ def _verify_chain(
         if ev.seq != expected_seq:
             problems.append(
                 ChainProblem(
-                    chain, expected_seq, None, f"events {expected_seq}..{ev.seq - 1} are missing (deleted)"
+                    chain,
+                    expected_seq,
+                    None,
+                    f"events {expected_seq}..{ev.seq - 1} are missing (deleted)",
+                    "missing",
+                    ev.seq - 1,
                 )
             )
         if ev.prev_hash != prev_hash and ev.seq == expected_seq:
-            problems.append(ChainProblem(chain, ev.seq, ev.id, "does not link to the previous event"))
+            problems.append(
+                ChainProblem(
+                    chain, ev.seq, ev.id, "does not link to the previous event", "unlinked", None, ev.kind
+                )
+            )
         recomputed = _digest(ev)
         if recomputed != ev.hash:
-            problems.append(ChainProblem(chain, ev.seq, ev.id, f"content was edited ({ev.kind})"))
+            problems.append(
+                ChainProblem(chain, ev.seq, ev.id, f"content was edited ({ev.kind})", "edited", None, ev.kind)
+            )
         prev_hash, expected_seq = ev.hash, ev.seq + 1
     last_seq = expected_seq - 1
     if head is None:
         if last_seq:
-            problems.append(ChainProblem(chain, last_seq, None, "chain head is missing"))
+            problems.append(ChainProblem(chain, last_seq, None, "chain head is missing", "no_head", last_seq))
     elif head.seq != last_seq or head.hash != prev_hash:
         problems.append(
             ChainProblem(
-                chain, head.seq, None, f"head says seq {head.seq} but the chain ends at {last_seq} (deleted)"
+                chain,
+                head.seq,
+                None,
+                f"head says seq {head.seq} but the chain ends at {last_seq} (deleted)",
+                "head",
+                last_seq,
             )
         )
     return problems
 
 
-def verify(session: Session, *, chain: str | None = None) -> list[ChainProblem]:
-    """Check one chain, or every chain; an empty list means the timeline is intact."""
+def check(session: Session, *, chain: str | None = None) -> TimelineCheck:
+    """Recompute one chain, or every chain: how many chains and events were read, and what is broken."""
     heads = {
         h.chain: h
         for h in session.scalars(
@@ -151,7 +190,9 @@ def verify(session: Session, *, chain: str | None = None) -> list[ChainProblem]:
     current: str | None = None
     batch: list[TimelineEvent] = []
     seen: set[str] = set()
+    events = 0
     for ev in session.scalars(query.execution_options(yield_per=2000)):
+        events += 1
         if ev.chain != current:
             if current is not None:
                 problems += _verify_chain(current, batch, heads.get(current))
@@ -163,7 +204,17 @@ def verify(session: Session, *, chain: str | None = None) -> list[ChainProblem]:
     for name, head in heads.items():
         if name not in seen:
             problems += _verify_chain(name, [], head)
-    return problems
+    return TimelineCheck(chains=len(seen | heads.keys()), events=events, problems=problems)
+
+
+def verify(session: Session, *, chain: str | None = None) -> list[ChainProblem]:
+    """Check one chain, or every chain; an empty list means the timeline is intact."""
+    return check(session, chain=chain).problems
+
+
+def check_case(session: Session, case_id: int) -> TimelineCheck:
+    """Recompute one case's chain only (its events and its head): what an officer of the case may see."""
+    return check(session, chain=case_chain(case_id))
 
 
 def events_of_case(session: Session, case_id: int) -> list[TimelineEvent]:

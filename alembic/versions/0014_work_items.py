@@ -1,6 +1,6 @@
 """Work items: long work started from the console (an inventory or a boundary import), with its progress.
 
-Revision ID: 0017
+Revision ID: 0014
 Revises: 0013
 Create Date: 2026-11-29 05:55:14.376697
 """
@@ -12,7 +12,7 @@ from alembic import op
 
 import car_enforce.core.db
 
-revision: str = '0017'
+revision: str = '0014'
 down_revision: str | None = '0013'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
