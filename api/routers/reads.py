@@ -88,7 +88,9 @@ def _ingest(session: Session, unit: Principal, parsed: Parsed, body: bytes) -> I
     if parsed.rejected and not parsed.reads and not parsed.heartbeats:
         first, more = parsed.rejected[0], len(parsed.rejected) - 1
         also = f" (and {more} more records rejected)" if more else ""
-        raise InvalidInput(first.field, first.detail + also)
+        also_zh = f"（另有 {more} 条记录被拒收）" if more else ""
+        zh = f"{first.detail_zh}{also_zh}" if first.detail_zh else None
+        raise InvalidInput(first.field, first.detail + also, zh=zh)
     result = ingesting.ingest(
         session,
         unit=unit,

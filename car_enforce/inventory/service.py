@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from car_enforce.core import clock, events
+from car_enforce.core import clock, events, zh
 from car_enforce.core.access import Scope, own
 from car_enforce.core.db import insert_once
 from car_enforce.core.errors import Conflict, Forbidden, InvalidInput, NotFound
@@ -44,7 +44,18 @@ def _may_import(actor: Principal, center: Organisation) -> None:
         return
     if actor.role == Role.CENTER_STAFF and actor.organisation_id == center.id:
         return
-    raise Forbidden(f"only the staff of {center.name} or an administrator import its inventory")
+    raise Forbidden(
+        f"only the staff of {center.name} or an administrator import its inventory",
+        zh=f"只有{center.name}的工作人员或系统管理员才能导入该中心的库存",
+    )
+
+
+_OUTCOME_ZH = {
+    RowOutcome.MATCHED: "自动入库",
+    RowOutcome.REVIEW: "待核对",
+    RowOutcome.RESOLVED: "人工匹配",
+    RowOutcome.DISMISSED: "排除",
+}
 
 
 def _clean_file_name(name: str) -> str:
@@ -159,8 +170,8 @@ def _import_row(session: Session, actor: Principal, imp: InventoryImport, parsed
         row.reason = "; ".join(problems)
         return row
     found = _identify(session, parsed.plate, parsed.vin)
-    if isinstance(found, str):
-        row.reason = found
+    if isinstance(found, Unidentified):
+        row.reason = found.detail
         return row
     try:
         # A savepoint per car: a car that cannot be taken in leaves nothing behind, the others go on.
@@ -182,7 +193,15 @@ def _decide(
     row.decided_at, row.decided_by = clock.now(), actor.label
 
 
-def _identify(session: Session, plate: str | None, vin: str | None) -> Vehicle | str:
+@dataclass(frozen=True, slots=True)
+class Unidentified:
+    """Why a row's car cannot be told for certain: for the row's record, and in Chinese for a reviewer."""
+
+    detail: str
+    zh: str
+
+
+def _identify(session: Session, plate: str | None, vin: str | None) -> Vehicle | Unidentified:
     """The platform vehicle the row names, or why it cannot be told for certain.
 
     The VIN is the car's own identity; the plate is checked against it, because a yard that typed a plate
@@ -190,7 +209,10 @@ def _identify(session: Session, plate: str | None, vin: str | None) -> Vehicle |
     alone must be unique: the export says nothing of its colour.
     """
     if plate is None and vin is None:
-        return "no plate and no VIN: the car cannot be identified; match it by hand"
+        return Unidentified(
+            "no plate and no VIN: the car cannot be identified; match it by hand",
+            "没有号牌也没有车架号，无法识别车辆，请人工匹配",
+        )
     by_vin = session.scalar(select(Vehicle).where(Vehicle.vin == vin)) if vin else None
     by_plate = list(session.scalars(select(Vehicle).where(Vehicle.plate == plate))) if plate else []
     if by_vin is not None:
@@ -198,26 +220,38 @@ def _identify(session: Session, plate: str | None, vin: str | None) -> Vehicle |
             return by_vin
         if by_plate:
             ids = ", ".join(str(v.id) for v in by_plate)
-            return (
+            return Unidentified(
                 f"plate {plate} and VIN {vin} name different vehicles on the platform "
-                f"(vehicle {ids} by plate, vehicle {by_vin.id} by VIN)"
+                f"(vehicle {ids} by plate, vehicle {by_vin.id} by VIN)",
+                f"号牌{plate}与车架号{vin}在平台上对应的不是同一辆车，请核对",
             )
-        return (
+        return Unidentified(
             f"VIN {vin} is on the platform with plate {by_vin.plate} (vehicle {by_vin.id}), but the export "
-            f"says plate {plate}; check the car's plates"
+            f"says plate {plate}; check the car's plates",
+            f"车架号{vin}在平台上登记的号牌是{by_vin.plate}，导出文件中却是{plate}，请核对车辆号牌",
         )
     if not by_plate:
         if plate and vin:
-            return f"neither plate {plate} nor VIN {vin} is on the platform"
-        return f"{f'plate {plate}' if plate else f'VIN {vin}'} is not on the platform"
+            return Unidentified(
+                f"neither plate {plate} nor VIN {vin} is on the platform",
+                f"平台上没有号牌为{plate}或车架号为{vin}的车辆",
+            )
+        return Unidentified(
+            f"{f'plate {plate}' if plate else f'VIN {vin}'} is not on the platform",
+            f"平台上没有{f'号牌为{plate}' if plate else f'车架号为{vin}'}的车辆",
+        )
     if len(by_plate) > 1:
         colours = ", ".join(sorted(v.plate_colour for v in by_plate))
-        return f"{len(by_plate)} vehicles carry plate {plate} ({colours}); match it by hand"
+        return Unidentified(
+            f"{len(by_plate)} vehicles carry plate {plate} ({colours}); match it by hand",
+            f"平台上有 {len(by_plate)} 辆车的号牌都是{plate}（号牌颜色不同），请人工匹配",
+        )
     vehicle = by_plate[0]
     if vin is not None and vehicle.vin is not None:
-        return (
+        return Unidentified(
             f"plate {plate} is on the platform with VIN {vehicle.vin} (vehicle {vehicle.id}), but the export "
-            f"says VIN {vin}; plate and VIN name different vehicles"
+            f"says VIN {vin}; plate and VIN name different vehicles",
+            f"号牌{plate}在平台上登记的车架号是{vehicle.vin}，导出文件中却是{vin}，号牌与车架号不是同一辆车",
         )
     return vehicle
 
@@ -336,7 +370,9 @@ def row_at(session: Session, imp: InventoryImport, line: int) -> InventoryRow:
         select(InventoryRow).where(InventoryRow.import_id == imp.id, InventoryRow.line == line)
     )
     if row is None:
-        raise NotFound(f"inventory import {imp.id} has no row on line {line}")
+        raise NotFound(
+            f"inventory import {imp.id} has no row on line {line}", zh=f"此次库存导入没有第 {line} 行"
+        )
     return row
 
 
@@ -359,10 +395,13 @@ def _lock_undecided(session: Session, row: InventoryRow) -> None:
     # Two reviewers deciding the same row: the second waits, then finds it decided.
     session.refresh(row, with_for_update=True)
     if row.outcome != RowOutcome.REVIEW:
+        by = f"由{row.decided_by}" if row.decided_by else ""
+        when = f"于{zh.minute(row.decided_at)}" if row.decided_at else ""
         raise Conflict(
             f"line {row.line} was {row.outcome} already"
             + (f" by {row.decided_by}" if row.decided_by else "")
-            + (f" on {_local(row.decided_at)}" if row.decided_at else "")
+            + (f" on {_local(row.decided_at)}" if row.decided_at else ""),
+            zh=f"第 {row.line} 行已{by}{when}处理（{_OUTCOME_ZH[RowOutcome(row.outcome)]}），无需再处理",
         )
 
 
@@ -382,7 +421,7 @@ def resolve_row(
     _lock_undecided(session, row)
     vehicle = session.get(Vehicle, vehicle_id)
     if vehicle is None:
-        raise NotFound(f"vehicle {vehicle_id} does not exist")
+        raise NotFound(f"vehicle {vehicle_id} does not exist", zh="平台上没有这辆车")
     if not post_charges:
         row.values = {**row.values, "money_not_posted": row.values.get("money", []), "money": []}
     custody = _take_in(session, actor=actor, row=row, center_id=imp.center_id, vehicle=vehicle)
@@ -414,8 +453,8 @@ def identify_for_review(session: Session, plate: str, vin: str) -> Vehicle:
     normal_plate = normalise_plate(plate) if plate.strip() else None
     normal_vin = vin.strip().upper() or None
     found = _identify(session, normal_plate, normal_vin)
-    if isinstance(found, str):
-        raise InvalidInput("plate" if normal_plate else "vin", found)
+    if isinstance(found, Unidentified):
+        raise InvalidInput("plate" if normal_plate else "vin", found.detail, zh=found.zh)
     return found
 
 
@@ -433,9 +472,13 @@ def dismiss_row(session: Session, *, actor: Principal, row: InventoryRow, reason
     _may_import(actor, center)
     why = reason.strip()
     if not why:
-        raise InvalidInput("reason", "is empty: say why the row is dismissed")
+        raise InvalidInput("reason", "is empty: say why the row is dismissed", zh="请填写排除的理由")
     if len(why) > MAX_DISMISS_REASON:
-        raise InvalidInput("reason", f"is longer than {MAX_DISMISS_REASON} characters")
+        raise InvalidInput(
+            "reason",
+            f"is longer than {MAX_DISMISS_REASON} characters",
+            zh=f"理由不能超过 {MAX_DISMISS_REASON} 个字",
+        )
     _lock_undecided(session, row)
     # The review reason stays on the row; the reviewer's own reason is kept beside it.
     row.values = {**row.values, "dismissal_reason": why}

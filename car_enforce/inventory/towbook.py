@@ -237,15 +237,25 @@ class _Layout:
 def _decode(data: bytes) -> str:
     if b"\x00" in data:
         # UTF-16 ("Unicode text" from Excel) or a binary file; NUL could not be stored either.
-        raise InvalidInput("file", "is not UTF-8 text (it holds NUL bytes); save the export as 'CSV UTF-8'")
+        raise InvalidInput(
+            "file",
+            "is not UTF-8 text (it holds NUL bytes); save the export as 'CSV UTF-8'",
+            zh="文件不是 UTF-8 文本，请将导出文件另存为“CSV UTF-8”",
+        )
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise InvalidInput(
-            "file", f"is not UTF-8 text (byte {exc.start}); save the export as 'CSV UTF-8', not GBK/ANSI"
+            "file",
+            f"is not UTF-8 text (byte {exc.start}); save the export as 'CSV UTF-8', not GBK/ANSI",
+            zh="文件不是 UTF-8 文本，请将导出文件另存为“CSV UTF-8”，不要用 GBK/ANSI",
         ) from None
     if not text.strip():
-        raise InvalidInput("file", "is empty; expected a Towbook impound export (CSV)")
+        raise InvalidInput(
+            "file",
+            "is empty; expected a Towbook impound export (CSV)",
+            zh="文件是空的，应为 Towbook 导出的库存 CSV",
+        )
     return text
 
 
@@ -276,6 +286,8 @@ def _layout(header: list[str], line: int) -> _Layout | None:
                 "header",
                 f"line {line} names the {FIELD_TITLES[name]} column more than once (columns {columns}); "
                 "keep one",
+                zh=f"第 {line} 行（列名行）有多个“{FIELD_TITLES[name]}”列"
+                f"（第 {columns.replace(' and ', '、')} 列），请只保留一列",
             )
         fields[name] = positions[best][0]
     money = [(i, MONEY[key]) for i, key in enumerate(keys) if key in MONEY]
@@ -283,7 +295,11 @@ def _layout(header: list[str], line: int) -> _Layout | None:
         return None
     for i, _ in money:
         if len(positions[keys[i]]) > 1:
-            raise InvalidInput("header", f"line {line} names the money column {header[i].strip()!r} twice")
+            raise InvalidInput(
+                "header",
+                f"line {line} names the money column {header[i].strip()!r} twice",
+                zh=f"第 {line} 行（列名行）的金额列“{header[i].strip()}”出现了两次，请只保留一列",
+            )
     return _Layout(fields, money)
 
 
@@ -297,7 +313,9 @@ def _records(text: str) -> list[tuple[int, list[str]]]:
             records.append((number, cells))
     except csv.Error as exc:
         raise InvalidInput(
-            "file", f"is not valid CSV from line {len(records) + 1}: {exc} (is a quote left open?)"
+            "file",
+            f"is not valid CSV from line {len(records) + 1}: {exc} (is a quote left open?)",
+            zh=f"从第 {len(records) + 1} 行起不是有效的 CSV（是否有引号未闭合？）",
         ) from None
     return records
 
@@ -321,6 +339,8 @@ def parse_towbook(data: bytes) -> TowbookExport:
             "file",
             f"no Towbook header row in the first {HEADER_SEARCH_ROWS} rows: expected a row naming the "
             "columns Stock #, Plate, VIN, Impound Date, Storage Lot, Have Keys, Towed From …",
+            zh=f"前 {HEADER_SEARCH_ROWS} 行中没有 Towbook 列名行：应有一行列名，"
+            "如 Stock #、Plate、VIN、Impound Date、Storage Lot、Have Keys、Towed From 等",
         )
     header_line, header = records[header_at]
     columns = _unique_names(header)

@@ -390,7 +390,7 @@ def locked_watch(session: Session, watch_id: int) -> Watch | None:
 def _decide(session: Session, actor: Principal, alert: Alert, verb: str, note: str) -> Watch:
     watch = locked_watch(session, alert.watch_id)
     if watch is None or watch.court_id != actor.organisation_id:
-        raise NotFound(f"alert {alert.id} does not exist")
+        raise NotFound(f"alert {alert.id} does not exist", zh="此预警不存在")
     transitions.move(alert, verb)
     alert.decided_at = clock.now()
     alert.decided_by = actor.label
@@ -529,7 +529,7 @@ def evidence_image(session: Session, actor: Principal, alert_id: int, reference:
         for images in session.scalars(select(Sighting.images).where(Sighting.alert_id == alert.id))
     )
     if not owned:
-        raise NotFound(f"alert {alert_id} has no evidence {reference}")
+        raise NotFound(f"alert {alert_id} has no evidence {reference}", zh="此预警没有这份证据")
     return evidence.read(reference), evidence.media_type(reference)
 
 

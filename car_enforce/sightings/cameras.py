@@ -71,7 +71,11 @@ def camera_ids(
         return {}
     for external_id in seen:
         if len(external_id) > MAX_CAMERA_ID:
-            raise InvalidInput("camera_id", f"longer than {MAX_CAMERA_ID} characters")
+            raise InvalidInput(
+                "camera_id",
+                f"longer than {MAX_CAMERA_ID} characters",
+                zh=f"设备编号不能超过 {MAX_CAMERA_ID} 个字符",
+            )
     known, written = _caches(session)
     ids = {name: known[(organisation_id, name)] for name in seen if (organisation_id, name) in known}
     missing = [name for name in seen if name not in ids]
@@ -186,7 +190,11 @@ def place_camera(
     """Register where a camera stands (and its name), so reads that carry no coordinates can be placed."""
     external_id = external_id.strip()
     if not external_id or len(external_id) > MAX_CAMERA_ID:
-        raise InvalidInput("external_id", f"must be 1 to {MAX_CAMERA_ID} characters")
+        raise InvalidInput(
+            "external_id",
+            f"must be 1 to {MAX_CAMERA_ID} characters",
+            zh=f"设备编号应为 1 至 {MAX_CAMERA_ID} 个字符",
+        )
     camera = session.scalar(
         select(Camera).where(Camera.organisation_id == organisation_id, Camera.external_id == external_id)
     )

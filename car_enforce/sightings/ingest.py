@@ -98,10 +98,14 @@ def ingest(
     What it took is counted on ``/metrics`` once the caller's transaction commits.
     """
     if unit.organisation_id is None:
-        raise Forbidden("reads come from a police unit's key")
+        raise Forbidden("reads come from a police unit's key", zh="过车数据只能用公安单位的接口密钥报送")
     org_id = unit.organisation_id
     if len(parsed.reads) > MAX_BATCH:
-        raise InvalidInput("reads", f"{len(parsed.reads)} reads in one message; send at most {MAX_BATCH}")
+        raise InvalidInput(
+            "reads",
+            f"{len(parsed.reads)} reads in one message; send at most {MAX_BATCH}",
+            zh=f"一次报送了 {len(parsed.reads)} 条过车记录，每次最多 {MAX_BATCH} 条，请分批报送",
+        )
     rejected = [asdict(r) for r in parsed.rejected]
     if not parsed.reads:  # a heartbeat, or a pass without a plate: nothing to remember it by
         camera_ids(session, org_id, {beat.camera_id: (beat.vendor, beat.at) for beat in parsed.heartbeats})

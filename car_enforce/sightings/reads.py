@@ -170,6 +170,7 @@ class Rejected:
     field: str  # the path of the bad value: ``reads[3].read_at``
     detail: str
     record_id: str | None = None  # the sender's id of the record, when it has one (GA/T 1400)
+    detail_zh: str | None = None  # the same in Chinese, for the unit's staff (the error's ``zh``)
 
 
 @dataclass(slots=True)
@@ -186,9 +187,13 @@ def checked_confidence(value: object, field: str, *, scale: float) -> float | No
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
-        raise InvalidInput(field, f"a confidence must be a number, got {value!r}")
+        raise InvalidInput(field, f"a confidence must be a number, got {value!r}", zh="置信度应为数字")
     if not 0 <= value <= scale:
-        raise InvalidInput(field, f"a confidence must be between 0 and {scale:g}, got {value!r}")
+        raise InvalidInput(
+            field,
+            f"a confidence must be between 0 and {scale:g}, got {value!r}",
+            zh=f"置信度应在 0 至 {scale:g} 之间",
+        )
     return float(value) / scale
 
 
@@ -199,7 +204,11 @@ def read_time(instant: datetime, field: str) -> datetime:
     """
     if instant.tzinfo is None or instant.utcoffset() is None:
         example = "2026-11-23T09:00:00+08:00"
-        raise InvalidInput(field, f"{instant.isoformat()} has no UTC offset; send e.g. {example}")
+        raise InvalidInput(
+            field,
+            f"{instant.isoformat()} has no UTC offset; send e.g. {example}",
+            zh=f"时间缺少时区，请按 {example} 的格式报送",
+        )
     return clock.as_utc(instant)
 
 
@@ -223,7 +232,9 @@ def checked_place(lon: object, lat: object, datum: object, field: str) -> Place:
     """Coordinates in a declared datum, converted to WGS84; InvalidInput for a bad pair or datum."""
     if datum is None or datum == "":
         raise InvalidInput(
-            f"{field}.datum", "coordinates must say their datum: WGS84 (GPS) or GCJ02 (Chinese web maps)"
+            f"{field}.datum",
+            "coordinates must say their datum: WGS84 (GPS) or GCJ02 (Chinese web maps)",
+            zh="坐标须注明坐标系：WGS84（GPS）或 GCJ02（国内网络地图）",
         )
     declared = parse_datum(str(datum), f"{field}.datum")
     lon_f, lat_f = validate_coordinates(lon, lat, field)  # type: ignore[arg-type]

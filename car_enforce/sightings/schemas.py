@@ -97,11 +97,52 @@ def batch_schema() -> tuple[dict[str, Any], dict[str, Any]]:
     return schema, components
 
 
+_TYPES_ZH = {
+    "str": "文本",
+    "int": "整数",
+    "float": "数字",
+    "bool": "true 或 false",
+    "array": "数组",
+    "object": "对象",
+    "null": "空值",
+    "datetime": "时间",
+}
+_BOUNDS_ZH = {"<=": "不能大于", ">=": "不能小于", "<": "应小于", ">": "应大于"}
+_LENGTH = re.compile(r"^Expected `(\w+)` of length (<=|>=) (\d+)$")
+_TYPE = re.compile(r"^Expected `([^`]+)`, got `(\w+)`$")
+_BOUND = re.compile(r"^Expected `(?:int|float)` (<=|>=|<|>) ([-\d.]+)$")
+_MISSING = re.compile(r"^Object missing required field `([^`]+)`$")
+_UNKNOWN = re.compile(r"^Object contains unknown field `([^`]+)`$")
+
+
+def _msgspec_zh(message: str) -> str:
+    """A msgspec refusal (its path already cut off) in Chinese, for the police unit's staff to read."""
+    if m := _LENGTH.match(message):
+        kind, op, n = m.groups()
+        unit = "项" if kind == "array" else "个字符"
+        return f"{'不能超过' if op == '<=' else '至少'} {n} {unit}"
+    if m := _TYPE.match(message):
+        wanted = "或".join(_TYPES_ZH.get(t.strip(), t.strip()) for t in m.group(1).split("|"))
+        return f"应为{wanted}"
+    if m := _BOUND.match(message):
+        return f"{_BOUNDS_ZH[m.group(1)]} {float(m.group(2)):g}"
+    if m := _MISSING.match(message):
+        return f"缺少必填项 {m.group(1)}"
+    if m := _UNKNOWN.match(message):
+        return f"不应出现 {m.group(1)} 一项"
+    if message.startswith("Invalid RFC3339"):
+        return "时间格式不对，请按 2026-11-23T09:00:00+08:00 的格式报送"
+    if message.startswith("Invalid enum value"):
+        return "不是可选的值"
+    return "格式不对"
+
+
 def _invalid(exc: msgspec.ValidationError, prefix: str = "") -> InvalidInput:
     message = str(exc)
     where = _WHERE.search(message)
     field = f"{prefix}{'.' if prefix and where and where.group(1) else ''}{where.group(1)}" if where else ""
-    return InvalidInput(field or prefix or "body", _WHERE.sub("", message))
+    reason = _WHERE.sub("", message)
+    return InvalidInput(field or prefix or "body", reason, zh=_msgspec_zh(reason))
 
 
 def decode_batch(body: bytes, charset: str | None = None) -> tuple[list[tuple[int, ReadIn]], list[Rejected]]:
@@ -121,7 +162,7 @@ def decode_batch(body: bytes, charset: str | None = None) -> tuple[list[tuple[in
     except msgspec.ValidationError:
         pass
     except msgspec.DecodeError as exc:
-        raise InvalidInput("body", f"is not valid JSON: {exc}") from None
+        raise InvalidInput("body", f"is not valid JSON: {exc}", zh="不是有效的 JSON") from None
     try:
         loose = _LOOSE.decode(body)
     except msgspec.ValidationError as exc:
@@ -133,7 +174,7 @@ def decode_batch(body: bytes, charset: str | None = None) -> tuple[list[tuple[in
             reads.append((i, _READ.decode(raw)))
         except msgspec.ValidationError as exc:
             error = _invalid(exc, f"reads[{i}]")
-            rejected.append(Rejected(index=i, field=error.field, detail=error.reason))
+            rejected.append(Rejected(index=i, field=error.field, detail=error.reason, detail_zh=error.zh))
     return reads, rejected
 
 
@@ -146,7 +187,11 @@ def canonical_reads(decoded: tuple[list[tuple[int, ReadIn]], list[Rejected]]) ->
         try:
             reads.append(_canonical(i, item))
         except InvalidInput as exc:
-            rejected.append(Rejected(index=i, field=exc.field, detail=exc.reason, record_id=item.read_id))
+            rejected.append(
+                Rejected(
+                    index=i, field=exc.field, detail=exc.reason, record_id=item.read_id, detail_zh=exc.zh
+                )
+            )
     rejected.sort(key=lambda r: r.index)
     return Parsed(reads=reads, rejected=rejected)
 
@@ -161,7 +206,11 @@ def _canonical(i: int, item: ReadIn) -> PlateRead:
     if item.colour is not None:
         colour = colour_of(item.colour)
         if colour is None and item.colour.strip().lower() not in ("unknown", "other", ""):
-            raise InvalidInput(f"reads[{i}].colour", f"{item.colour!r} is not a plate colour")
+            raise InvalidInput(
+                f"reads[{i}].colour",
+                f"{item.colour!r} is not a plate colour",
+                zh=f"“{item.colour}”不是可识别的号牌颜色",
+            )
     place = None
     if item.lon is not None or item.lat is not None or item.datum is not None:
         place = checked_place(item.lon, item.lat, item.datum, f"reads[{i}]")
@@ -185,6 +234,7 @@ class RejectedOut(BaseModel):
     index: int = Field(description="The record's position in the message, from 0")
     field: str = Field(description="The bad value's path, e.g. reads[3].read_at")
     detail: str
+    detail_zh: str | None = Field(default=None, description="The same in Chinese, for people to read")
     record_id: str | None = Field(default=None, description="The sender's id of the record, if it has one")
 
 

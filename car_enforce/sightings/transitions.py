@@ -20,6 +20,16 @@ class AlertStateConflict(Conflict):
     pass
 
 
-MACHINE = StatusMachine("alert", TRANSITIONS, AlertStatus, AlertStateConflict)
+STATUS_NAMES_ZH: dict[str, str] = {
+    AlertStatus.PENDING: "待核实",
+    AlertStatus.OPEN: "已推送交警",
+    AlertStatus.REJECTED: "已排除",
+    AlertStatus.CLOSED: "已关闭",
+    AlertStatus.LATE: "迟报记录",
+}
+
+MACHINE = StatusMachine(
+    "alert", TRANSITIONS, AlertStatus, AlertStateConflict, noun_zh="预警", status_names_zh=STATUS_NAMES_ZH
+)
 can = MACHINE.can
 move = MACHINE.move

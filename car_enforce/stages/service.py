@@ -102,7 +102,10 @@ def visible_targets(session: Session, actor: Principal, court_id: int) -> list[T
     """A court's targets, for its own officers and administrators."""
     _court(session, court_id)
     if not _may_read_targets(actor, court_id):
-        raise Forbidden(f"only the officers of court {court_id} or an administrator see its stage targets")
+        raise Forbidden(
+            f"only the officers of court {court_id} or an administrator see its stage targets",
+            zh="只有该法院的执行人员或系统管理员才能查看其各环节的办理期限",
+        )
     return court_targets(session, court_id)
 
 
@@ -115,7 +118,10 @@ def set_targets(
     """
     court = _court(session, court_id)
     if not _may_read_targets(actor, court_id):
-        raise Forbidden(f"only the officers of {court.name} or an administrator set its stage targets")
+        raise Forbidden(
+            f"only the officers of {court.name} or an administrator set its stage targets",
+            zh=f"只有{court.name}的执行人员或系统管理员才能设置各环节的办理期限",
+        )
     effective = {
         stage: days if (days := wanted.get(stage)) is not None else DEFAULT_TARGETS[stage]
         for stage in STAGE_ORDER

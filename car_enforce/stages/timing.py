@@ -122,6 +122,15 @@ def stage_clocks(
     ]
 
 
+# The stages as a court officer names them, for refusals read at a page.
+STAGE_NAMES_ZH: dict[Stage, str] = {
+    Stage.INTAKE: "入库",
+    Stage.INSPECTION: "检测",
+    Stage.REFERENCE_PRICE: "确定参考价",
+    Stage.LISTING: "挂拍",
+}
+
+
 def check_targets(targets: Mapping[Stage, int]) -> None:
     """A court's effective targets: each 1..60 working days, never sooner for a later stage.
 
@@ -131,12 +140,18 @@ def check_targets(targets: Mapping[Stage, int]) -> None:
     for stage in STAGE_ORDER:
         days = targets[stage]
         if isinstance(days, bool) or not MIN_TARGET <= days <= MAX_TARGET:
-            raise InvalidInput(stage.value, f"must be {MIN_TARGET} to {MAX_TARGET} working days, not {days}")
+            raise InvalidInput(
+                stage.value,
+                f"must be {MIN_TARGET} to {MAX_TARGET} working days, not {days}",
+                zh=f"应为 {MIN_TARGET} 至 {MAX_TARGET} 个工作日",
+            )
         if previous is not None and days < targets[previous]:
             raise InvalidInput(
                 stage.value,
                 f"{days} working days is sooner than {previous.value} ({targets[previous]}); "
                 "a later stage cannot be due before an earlier one",
+                zh=f"{days} 个工作日早于前一环节“{STAGE_NAMES_ZH[previous]}”的 {targets[previous]} 个工作日；"
+                "后一环节的期限不能早于前一环节",
             )
         previous = stage
 

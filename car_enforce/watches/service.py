@@ -49,6 +49,12 @@ SCOPE_LEVELS = frozenset({JurisdictionLevel.COUNTY, JurisdictionLevel.CITY, Juri
 _RULING_SUFFIX = re.compile(r"之[一二三四五六七八九十百]+$")
 
 
+def _status_zh(watch: Watch) -> str:
+    """``已解除``, or ``当前为“轮候”状态`` where the status name alone reads badly in a sentence."""
+    name = transitions.STATUS_NAMES_ZH.get(watch.status, watch.status)
+    return name if name.startswith("已") else f"当前为“{name}”状态"
+
+
 def _ruling_number(raw: str, field: str) -> str:
     """A ruling is numbered like its case, often with a suffix (…执1234号之一)."""
     cleaned = raw.strip()
@@ -61,10 +67,15 @@ def _ruling_number(raw: str, field: str) -> str:
 def _scope(session: Session, code: str) -> Jurisdiction:
     scope = session.scalar(select(Jurisdiction).where(Jurisdiction.code == code.strip()))
     if scope is None:
-        raise NotFound(f"scope {code!r} is not a known jurisdiction code")
+        raise NotFound(
+            f"scope {code!r} is not a known jurisdiction code",
+            zh=f"布控范围代码 {code.strip()} 不是已登记的行政区划代码，请核对后重填",
+        )
     if scope.level not in SCOPE_LEVELS:
         raise InvalidInput(
-            "scope_code", f"{scope.name} is a {scope.level}; a scope is a county, city or province"
+            "scope_code",
+            f"{scope.name} is a {scope.level}; a scope is a county, city or province",
+            zh=f"{scope.name}不能作为布控范围；布控范围应为县（区）、市或省",
         )
     return scope
 
@@ -75,12 +86,17 @@ def _end_of_term(calendar: PrcCalendar, start: date, requested: date | None, fie
     if requested is None:
         return limit
     if requested <= start:
-        raise InvalidInput(field, f"{requested.isoformat()} is not after {start.isoformat()}")
+        raise InvalidInput(
+            field,
+            f"{requested.isoformat()} is not after {start.isoformat()}",
+            zh=f"{zh.day(requested)}不晚于{zh.day(start)}，请选择此后的日期",
+        )
     if requested > limit.on:
         raise RuleViolation(
             f"{field} {requested.isoformat()} is past the longest allowed term, which ends on "
             f"{limit.on.isoformat()}",
             rule=RULE_TERM,
+            zh=f"{zh.day(requested)}超过了最长期限，最迟只能到{zh.day(limit.on)}",
         )
     return Deadline(on=requested, provisional=calendar.is_provisional_year(requested.year))
 
@@ -187,7 +203,10 @@ def lock_watch(session: Session, watch: Watch) -> None:
 def issue_watch(session: Session, *, actor: Principal, case: EnforcementCase, data: WatchCreate) -> Watch:
     """Put a case's vehicle under watch (布控) on a seizure ruling, for at most two years."""
     if case.status != CaseStatus.OPEN:
-        raise Conflict(f"case {case.case_number} is {case.status}")
+        raise Conflict(
+            f"case {case.case_number} is {case.status}",
+            zh=f"案件{case.case_number}已结案，不能发起布控",
+        )
     link = case_vehicle(session, case, data.vehicle_id)
     lock_vehicle(session, link.vehicle_id)
     ruling = _ruling_number(data.ruling_number, "ruling_number")
@@ -211,8 +230,11 @@ def issue_watch(session: Session, *, actor: Principal, case: EnforcementCase, da
         advice = (
             "the car is held for it already" if own.status == WatchStatus.FULFILLED else "renew or lift it"
         )
+        advice_zh = "车辆已为本院扣押" if own.status == WatchStatus.FULFILLED else "请对该布控续行或解除"
+        own_zh = transitions.STATUS_NAMES_ZH[own.status]
         raise Conflict(
-            f"this court already has a {own.status} watch (id {own.id}) on {link.vehicle.plate}; {advice}"
+            f"this court already has a {own.status} watch (id {own.id}) on {link.vehicle.plate}; {advice}",
+            zh=f"本院对车辆{link.vehicle.plate}已有“{own_zh}”状态的布控，不能重复布控；{advice_zh}",
         )
     first = next((w for w in live if w.status in holding), None)
     assert actor.user_id is not None
@@ -262,7 +284,9 @@ def renew_watch(session: Session, *, actor: Principal, watch: Watch, data: Watch
     lock_watch(session, watch)
     if not transitions.can("renew", watch.status) or watch.expires_on is None:
         raise transitions.WatchStateConflict(
-            f"watch {watch.id} is {watch.status}; only an active watch can be renewed", rule=RULE_RENEW
+            f"watch {watch.id} is {watch.status}; only an active watch can be renewed",
+            rule=RULE_RENEW,
+            zh=f"此布控{_status_zh(watch)}，只有布控中的布控才能续行查封",
         )
     today = clock.today_local()
     if today > watch.expires_on:
@@ -270,6 +294,7 @@ def renew_watch(session: Session, *, actor: Principal, watch: Watch, data: Watch
             f"watch {watch.id} ended on {watch.expires_on.isoformat()}; a seizure that was not "
             "renewed in time has lapsed and needs a new ruling",
             rule=RULE_RENEW,
+            zh=f"此布控已于{zh.day(watch.expires_on)}到期，未在期限内续行的查封已失效，需另行作出查封裁定",
         )
     ruling = _ruling_number(data.ruling_number, "ruling_number")
     calendar = load_calendar(session)
@@ -306,7 +331,8 @@ def lift_watch(session: Session, *, actor: Principal, watch: Watch, data: WatchL
     if watch.status == WatchStatus.FULFILLED:
         raise transitions.WatchStateConflict(
             f"watch {watch.id} was fulfilled by a capture: the car is seized and on its way to or at an "
-            "auxiliary center; it is released through the capture, not by lifting the watch"
+            "auxiliary center; it is released through the capture, not by lifting the watch",
+            zh="车辆已被查获扣押，此布控已完成，不能解除；放行车辆请通过扣押记录办理",
         )
     was_active = transitions.move(watch, "lift") == WatchStatus.ACTIVE
     watch.ended_at = clock.now()

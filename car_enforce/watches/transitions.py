@@ -24,6 +24,17 @@ class WatchStateConflict(Conflict):
     pass
 
 
-MACHINE = StatusMachine("watch", TRANSITIONS, WatchStatus, WatchStateConflict)
+STATUS_NAMES_ZH: dict[str, str] = {
+    WatchStatus.QUEUED: "轮候",
+    WatchStatus.ACTIVE: "布控中",
+    WatchStatus.LIFTED: "已解除",
+    WatchStatus.LAPSED: "已失效",
+    WatchStatus.FULFILLED: "已查获",
+    WatchStatus.RELEASED: "已放行",
+}
+
+MACHINE = StatusMachine(
+    "watch", TRANSITIONS, WatchStatus, WatchStateConflict, noun_zh="布控", status_names_zh=STATUS_NAMES_ZH
+)
 can = MACHINE.can
 move = MACHINE.move

@@ -108,9 +108,9 @@ def test_a_review_row_is_matched_by_plate_or_dismissed_with_a_reason_on_the_page
     line = review[0]
 
     empty = client.post(f"{import_url}/rows/{line}/dismiss", data={"csrf": csrf, "reason": " "})
-    assert empty.status_code == 422 and "say why the row is dismissed" in empty.text
+    assert empty.status_code == 422 and "请填写排除的理由" in empty.text
     unknown = client.post(f"{import_url}/rows/{line}/resolve", data={"csrf": csrf, "plate": "浙A99999"})
-    assert unknown.status_code == 422 and "is not on the platform" in unknown.text
+    assert unknown.status_code == 422 and "平台上没有号牌为浙A99999的车辆" in unknown.text
     no_token = client.post(f"{import_url}/rows/{line}/dismiss", data={"reason": "重复行"})
     assert no_token.status_code == 403
 
@@ -207,13 +207,13 @@ def test_a_boundary_file_the_import_would_refuse_is_refused_beside_its_field(
     # Counties whose city is not on the platform: said beside the parent code, before any preview.
     r = upload_boundaries(client, csrf, "fixture_990300_counties.geojson", level="county")
     assert r.status_code == 422
-    assert "no jurisdiction 990300" in r.text
+    assert "的上级区划 990300 不存在" in r.text
     bad = client.post(
         "/admin/boundaries",
         data={"csrf": csrf, "datum": "GCJ02", "level": "county"},
         files={"file": ("x.geojson", b"{not json", "application/json")},
     )
-    assert bad.status_code == 422 and "not JSON" in bad.text
+    assert bad.status_code == 422 and "文件不是有效的 JSON" in bad.text
     assert count(db, WorkItem) == 0
 
 

@@ -23,13 +23,21 @@ MIN_SECRET_CHARS = 32  # an HMAC key of at least 256 bits of text
 def _check(code: str, base_url: str, secret: str) -> None:
     if not CODE.fullmatch(code):
         raise InvalidInput(
-            "code", "2–40 lower-case letters, digits and hyphens, starting with a letter or digit"
+            "code",
+            "2–40 lower-case letters, digits and hyphens, starting with a letter or digit",
+            zh="应为 2 至 40 位小写字母、数字或连字符，以字母或数字开头",
         )
     parts = urlsplit(base_url)
     if parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment:
-        raise InvalidInput("base_url", "an http(s) URL with a host and no query or fragment")
+        raise InvalidInput(
+            "base_url",
+            "an http(s) URL with a host and no query or fragment",
+            zh="应为 http(s) 网址，含主机名，不含查询参数或 # 片段",
+        )
     if len(secret) < MIN_SECRET_CHARS:
-        raise InvalidInput("secret", f"at least {MIN_SECRET_CHARS} characters")
+        raise InvalidInput(
+            "secret", f"at least {MIN_SECRET_CHARS} characters", zh=f"至少 {MIN_SECRET_CHARS} 个字符"
+        )
 
 
 def add_platform(
@@ -38,7 +46,9 @@ def add_platform(
     """A platform on the SPC's list, as an organisation with the address and secret to reach it by."""
     _check(code, base_url, secret)
     if session.scalar(select(InquiryPlatform.code).where(InquiryPlatform.code == code)) is not None:
-        raise Conflict(f"an inquiry platform with the code {code!r} exists already")
+        raise Conflict(
+            f"an inquiry platform with the code {code!r} exists already", zh=f"代码为 {code} 的询价平台已存在"
+        )
     org = create_organisation(session, actor=actor, kind=OrgKind.INQUIRY_PLATFORM, name=name, code=code)
     platform = InquiryPlatform(
         organisation_id=org.id, code=code, base_url=base_url.rstrip("/"), secret=secret, added_at=clock.now()
@@ -51,7 +61,7 @@ def add_platform(
 def _platform(session: Session, platform_id: int) -> InquiryPlatform:
     platform = session.get(InquiryPlatform, platform_id)
     if platform is None:
-        raise NotFound(f"no inquiry platform {platform_id}")
+        raise NotFound(f"no inquiry platform {platform_id}", zh="此询价平台不存在")
     return platform
 
 

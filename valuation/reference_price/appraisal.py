@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from car_enforce.core import clock
+from car_enforce.core import clock, zh
 from car_enforce.core.calendar.service import load_calendar
 from car_enforce.core.errors import Conflict, InvalidInput, NotFound, RuleViolation
 from car_enforce.core.identity.models import Organisation, OrgKind
@@ -27,7 +27,7 @@ from valuation.reference_price.service import (
     record_event,
     require_officer,
 )
-from valuation.reference_price.transitions import MACHINE
+from valuation.reference_price.transitions import MACHINE, status_zh
 
 RULE_FIRMS = "参考价规定 Art. 16: the firms are agreed by the parties, or drawn by lot"
 RULE_PERIOD = rules.RULE_APPRAISAL_PERIOD
@@ -57,7 +57,8 @@ def entrust(
     lock(session, pricing)
     if pricing.status != PricingStatus.OPEN:
         raise Conflict(
-            f"reference price {pricing.id} is {pricing.status}: an appraisal is entrusted while open"
+            f"reference price {pricing.id} is {pricing.status}: an appraisal is entrusted while open",
+            zh=f"参考价程序当前为“{status_zh(pricing.status)}”，只有在“确定中”时才能委托评估",
         )
     rules.check_order(Method.APPRAISAL, passed_methods(pricing))
     known = {f.id for f in firms(session)}
@@ -69,6 +70,7 @@ def entrust(
             raise InvalidInput(
                 "firms",
                 f"1 to {rules.APPRAISAL_FIRMS} appraisal firms known to the platform, in the agreed order",
+                zh=f"应为平台上登记的 1 至 {rules.APPRAISAL_FIRMS} 家评估机构，按当事人商定的顺序排列",
             )
         chosen_by = "agreed"
     else:
@@ -122,7 +124,10 @@ def _entrust_at(
 def _running(session: Session, pricing: ReferencePrice) -> Appraisal:
     appraisal = current(session, pricing)
     if pricing.status != PricingStatus.APPRAISING or appraisal is None:
-        raise Conflict(f"reference price {pricing.id} is {pricing.status}: no appraisal is running")
+        raise Conflict(
+            f"reference price {pricing.id} is {pricing.status}: no appraisal is running",
+            zh=f"参考价程序当前为“{status_zh(pricing.status)}”，没有正在进行的委托评估",
+        )
     return appraisal
 
 
@@ -137,6 +142,7 @@ def extend(
         raise RuleViolation(
             f"the report was due by {appraisal.due_on}: a period that has run out is not extended",
             rule=rules.RULE_APPRAISAL_PERIOD,
+            zh=f"评估报告的期限已于{zh.day(appraisal.due_on)}届满，已届满的期限不能延长",
         )
     rules.check_appraisal_extension(len(appraisal.extensions), days)
     appraisal.due_on = load_calendar(session).court_period_end(appraisal.due_on, days).on
@@ -194,13 +200,17 @@ def record_report(
     appraisal = _running(session, pricing)
     today = clock.today_local()
     if today > appraisal.due_on:
-        raise RuleViolation(f"the report was due by {appraisal.due_on}", rule=RULE_PERIOD)
+        raise RuleViolation(
+            f"the report was due by {appraisal.due_on}",
+            rule=RULE_PERIOD,
+            zh=f"评估报告的期限已于{zh.day(appraisal.due_on)}届满",
+        )
     number, result_fen = _checked_document(number), _checked_price(result_fen)
     appraisal.status, appraisal.report_number = AppraisalStatus.REPORTED, number
     appraisal.result_fen, appraisal.reported_at = result_fen, clock.now()
     firm = session.get(Organisation, appraisal.firm_id)
     if firm is None:
-        raise NotFound(f"no appraisal firm {appraisal.firm_id}")
+        raise NotFound(f"no appraisal firm {appraisal.firm_id}", zh="此评估机构不存在")
     fix(
         session,
         actor,

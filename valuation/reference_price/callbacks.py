@@ -71,7 +71,7 @@ _Message = TypeAdapter(Annotated[_ReportMessage | _ExtensionMessage, Field(discr
 def _platform(session: Session, code: str) -> InquiryPlatform:
     platform = session.scalar(select(InquiryPlatform).where(InquiryPlatform.code == code))
     if platform is None:
-        raise NotFound(f"no inquiry platform {code!r}")
+        raise NotFound(f"no inquiry platform {code!r}", zh=f"询价平台 {code} 不存在")
     return platform
 
 
@@ -87,6 +87,7 @@ def _parse(body: bytes) -> _ReportMessage | _ExtensionMessage:
             "body",
             f"{problems} (参考价规定 Art. 11: a report carries the car, the samples, "
             "the method, the result and its validity)",
+            zh="询价报告内容不全或格式不对：报告应载明车辆、样本、询价方法、结果和有效期",
         ) from None
 
 

@@ -28,7 +28,10 @@ class Check:
 
 def center_check(session: Session, pricing: ReferencePrice) -> Check:
     if pricing.inspection_score is None:
-        raise Conflict("the car has not been inspected: the estimate needs the inspection's score")
+        raise Conflict(
+            "the car has not been inspected: the estimate needs the inspection's score",
+            zh="车辆尚未检测，估价需要检测评分，请先完成检测",
+        )
     custody = session.get(Custody, pricing.custody_id)
     assert custody is not None
     car = Car(

@@ -40,12 +40,20 @@ def draw(candidates: Sequence[int], seed: str, count: int = rules.APPRAISAL_FIRM
     """The firms drawn, in order: the first ``count`` of the seed's order of the candidates (all of them
     when there are fewer). The candidates' order, and any repeated id, do not change the result."""
     if not seed:
-        raise InvalidInput("seed", "a draw needs a seed, recorded so the draw can be redone")
+        raise InvalidInput(
+            "seed",
+            "a draw needs a seed, recorded so the draw can be redone",
+            zh="摇号需要随机种子，并须记录以便复核",
+        )
     if count < 1:
-        raise RuleViolation(f"a draw picks at least one firm, not {count}", rule=RULE_LOT)
+        raise RuleViolation(
+            f"a draw picks at least one firm, not {count}",
+            rule=RULE_LOT,
+            zh=f"摇号至少选出一家评估机构，不能是 {count} 家",
+        )
     pool = sorted(set(candidates))
     if not pool:
-        raise RuleViolation("no appraisal firm to draw from", rule=RULE_LOT)
+        raise RuleViolation("no appraisal firm to draw from", rule=RULE_LOT, zh="没有可供摇号的评估机构")
     order = _rng(seed).sample(pool, len(pool))
     return tuple(order[:count])
 

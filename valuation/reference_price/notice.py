@@ -95,6 +95,7 @@ class NoticeContent:
                 raise RuleViolation(
                     f"the price {self.price_fen} fen is not the mean of the counted results {counted}",
                     rule=rules.RULE_MEAN,
+                    zh=f"参考价{zh.yuan_text(self.price_fen)}不是计入的各项结果的平均值",
                 )
 
     @property

@@ -26,7 +26,7 @@ from valuation.reference_price.online import ROUNDING_ZH, results_text
 from valuation.reference_price.rules import Method
 from valuation.reference_price.service import lock, record_event, require_officer, visible_pricing
 from valuation.reference_price.serving import counted_results, latest_notice, service_by_code, service_of
-from valuation.reference_price.transitions import MACHINE
+from valuation.reference_price.transitions import MACHINE, status_zh
 
 
 def file_objection(
@@ -45,7 +45,10 @@ def file_objection(
     lock(session, pricing)
     service = service_of(session, pricing, party_id)
     if service is None:
-        raise NotFound(f"party {party_id} was not served the notice of reference price {pricing.id}")
+        raise NotFound(
+            f"party {party_id} was not served the notice of reference price {pricing.id}",
+            zh="该当事人未被送达此参考价通知书",
+        )
     return _file(session, actor, pricing, service, grounds, platforms, statement)
 
 
@@ -56,7 +59,7 @@ def file_with_code(
     it is and which notice it answers (only the latest notice of the price takes objections)."""
     service = service_by_code(session, code)
     if service is None:
-        raise NotFound("no notice was served with this objection code")
+        raise NotFound("no notice was served with this objection code", zh="此异议码没有对应的通知书，请核对")
     notice = session.get(PriceNotice, service.notice_id)
     assert notice is not None
     pricing = session.get(ReferencePrice, notice.pricing_id)
@@ -64,7 +67,10 @@ def file_with_code(
     lock(session, pricing)
     latest = latest_notice(session, pricing)
     if latest is None or latest.id != notice.id:
-        raise Conflict(f"the notice was replaced by {latest.number if latest else 'another'}: use its code")
+        raise Conflict(
+            f"the notice was replaced by {latest.number if latest else 'another'}: use its code",
+            zh=f"该通知书已被 {latest.number if latest else '新的通知书'} 取代，请使用新通知书上的异议码",
+        )
     actor = Principal.system(f"party-{service.party_id}")
     return _file(session, actor, pricing, service, grounds, platforms, statement)
 
@@ -81,7 +87,8 @@ def _file(
     party_id = service.party_id
     if pricing.status != PricingStatus.PRICED or pricing.method is None:
         raise Conflict(
-            f"reference price {pricing.id} is {pricing.status}: objections lie against a fixed price"
+            f"reference price {pricing.id} is {pricing.status}: objections lie against a fixed price",
+            zh=f"参考价程序当前为“{status_zh(pricing.status)}”；只能对已确定的参考价提出异议",
         )
     today = clock.today_local()
     checked = rules.check_objection(
@@ -89,7 +96,11 @@ def _file(
     )
     statement = statement.strip()
     if not 2 <= len(statement) <= 4000:
-        raise InvalidInput("statement", "the objection's written reasons, 2–4000 characters")
+        raise InvalidInput(
+            "statement",
+            "the objection's written reasons, 2–4000 characters",
+            zh="请填写异议的书面理由，2 至 4000 个字",
+        )
     named = sorted(set(platforms))
     if pricing.method == Method.ONLINE:
         counted = {code for code, *_ in counted_results(session, pricing)}
@@ -99,6 +110,8 @@ def _file(
                 "platforms",
                 f"name the reports objected to among {', '.join(sorted(counted))}"
                 + (f"; not among them: {', '.join(unknown)}" if unknown else ""),
+                zh=f"请从 {'、'.join(sorted(counted))} 的报告中选择异议针对的报告"
+                + (f"；{'、'.join(unknown)} 不在其中" if unknown else ""),
             )
     objection = PriceObjection(
         pricing_id=pricing.id,
@@ -131,11 +144,11 @@ def _file(
 def visible_objection(session: Session, actor: Principal, objection_id: int) -> PriceObjection:
     objection = session.get(PriceObjection, objection_id)
     if objection is None:
-        raise NotFound(f"objection {objection_id} does not exist")
+        raise NotFound(f"objection {objection_id} does not exist", zh="此异议不存在")
     try:
         visible_pricing(session, actor, objection.pricing_id)
     except NotFound:
-        raise NotFound(f"objection {objection_id} does not exist") from None
+        raise NotFound(f"objection {objection_id} does not exist", zh="此异议不存在") from None
     return objection
 
 
@@ -157,10 +170,15 @@ def decide_objection(
     require_officer(actor, pricing)
     lock(session, pricing)
     if objection.status != ObjectionStatus.FILED:
-        raise Conflict(f"objection {objection.id} was decided already ({objection.status})")
+        raise Conflict(
+            f"objection {objection.id} was decided already ({objection.status})",
+            zh=f"此异议已作出决定（{'异议成立' if objection.status == ObjectionStatus.UPHELD else '驳回'}）",
+        )
     note = note.strip()
     if not 2 <= len(note) <= 4000:
-        raise InvalidInput("note", "the decision's reasons, 2–4000 characters")
+        raise InvalidInput(
+            "note", "the decision's reasons, 2–4000 characters", zh="请填写决定理由，2 至 4000 个字"
+        )
     objection.status = ObjectionStatus.UPHELD if upheld else ObjectionStatus.DISMISSED
     objection.decided_at, objection.decided_by, objection.decision_note = clock.now(), actor.label, note
     session.flush()

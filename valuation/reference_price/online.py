@@ -12,12 +12,12 @@ import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from car_enforce.core import clock
+from car_enforce.core import clock, zh
 from car_enforce.core.calendar.service import PrcCalendar, load_calendar
 from car_enforce.core.errors import Conflict, InvalidInput, NotFound, RuleViolation
 from car_enforce.core.identity.models import Organisation
@@ -48,7 +48,7 @@ from valuation.reference_price.service import (
     record_event,
     require_runner,
 )
-from valuation.reference_price.transitions import MACHINE
+from valuation.reference_price.transitions import MACHINE, status_zh
 
 SYSTEM = Principal.system("reference-price")
 ROUNDING_ZH = "按分四舍五入"
@@ -57,16 +57,27 @@ ROUNDING_ZH = "按分四舍五入"
 # --- starting -------------------------------------------------------------------------------------------
 
 
-def needs_on_site_inspection(session: Session, pricing: ReferencePrice) -> str:
-    """Why professionals must see the car (Art. 7), or "" when the center's inspection is enough."""
+class Why(NamedTuple):
+    """Why something is refused: for the record and the platform, and in Chinese for the officer."""
+
+    detail: str
+    zh: str
+
+
+def needs_on_site_inspection(session: Session, pricing: ReferencePrice) -> Why | None:
+    """Why professionals must see the car (Art. 7), or None when the center's inspection is enough."""
     inspection = session.get(Inspection, pricing.inspection_id) if pricing.inspection_id else None
     if inspection is None:
-        return (
-            "the car has not been inspected at the center (GB/T 30323): inspect it, or entrust an appraisal"
+        return Why(
+            "the car has not been inspected at the center (GB/T 30323): inspect it, or entrust an appraisal",
+            "车辆尚未在辅助中心检测（GB/T 30323），请先检测或委托评估",
         )
     if inspection.flood_damage or inspection.fire_damage:
-        return "the inspection found flood or fire damage, which only an on-site appraisal can value"
-    return ""
+        return Why(
+            "the inspection found flood or fire damage, which only an on-site appraisal can value",
+            "检测发现车辆有水淹或火烧损伤，只能委托现场评估",
+        )
+    return None
 
 
 def request_id_of(pricing: ReferencePrice, platform: InquiryPlatform) -> str:
@@ -92,16 +103,20 @@ def start_online_for(
     lock(session, pricing)
     if pricing.status != PricingStatus.OPEN:
         raise Conflict(
-            f"reference price {pricing.id} is {pricing.status}: the online inquiry starts while open"
+            f"reference price {pricing.id} is {pricing.status}: the online inquiry starts while open",
+            zh=f"参考价程序当前为“{status_zh(pricing.status)}”，只有在“确定中”时才能发起网络询价",
         )
     rules.check_order(Method.ONLINE, passed_methods(pricing))
     why_not = needs_on_site_inspection(session, pricing)
-    if why_not:
-        raise RuleViolation(why_not, rule=rules.RULE_ONLINE_ALLOWED)
+    if why_not is not None:
+        raise RuleViolation(why_not.detail, rule=rules.RULE_ONLINE_ALLOWED, zh=why_not.zh)
     rules.check_online_allowed(False, reason)
     platforms = platforms_for(session, pricing.court_id)
     if not platforms:
-        raise Conflict("no inquiry platform is configured for this court: an administrator adds them first")
+        raise Conflict(
+            "no inquiry platform is configured for this court: an administrator adds them first",
+            zh="本院尚未配置询价平台，请系统管理员先添加",
+        )
     MACHINE.move(pricing, "start_online")
     pricing.method = Method.ONLINE
     pricing.online_reason = reason.strip()
@@ -201,23 +216,33 @@ def _basic_errors(pricing: ReferencePrice, vehicle: dict[str, Any], plate: str, 
     return "; ".join(wrong)
 
 
-def _in_time(pricing: ReferencePrice, request: InquiryRequest, today: date, correction: bool) -> str:
-    """Why the message is out of time, or ""."""
+def _in_time(pricing: ReferencePrice, request: InquiryRequest, today: date, correction: bool) -> Why | None:
+    """Why the message is out of time, or None."""
     if correction:
         latest = _latest(request)
         if pricing.round != Round.CORRECTIONS or latest is None or not latest.basic_errors:
-            return "no correction was asked of this platform (Art. 12)"
+            return Why("no correction was asked of this platform (Art. 12)", "未通知此平台补正报告")
         if pricing.round_due_on is not None and today > pricing.round_due_on:
-            return f"corrections were due by {pricing.round_due_on} (Art. 12)"
-        return ""
+            return Why(
+                f"corrections were due by {pricing.round_due_on} (Art. 12)",
+                f"补正期限已于{zh.day(pricing.round_due_on)}届满",
+            )
+        return None
     if request.status != RequestStatus.RECEIVED:
-        return f"request {request.request_id} is {request.status}: it takes no report now"
+        return Why(
+            f"request {request.request_id} is {request.status}: it takes no report now",
+            f"询价委托 {request.request_id} 当前不接收报告",
+        )
     if request.due_on is not None and today <= request.due_on:
-        return ""
+        return None
     extended = pricing.round == Round.EXTENSION and request.extension_asked_at is not None
     if extended and pricing.round_due_on is not None and today <= pricing.round_due_on:
-        return ""
-    return f"the report was due by {pricing.round_due_on if extended else request.due_on} (Art. 11)"
+        return None
+    due = pricing.round_due_on if extended else request.due_on
+    return Why(
+        f"the report was due by {due} (Art. 11)",
+        f"出具报告的期限已于{zh.day(due)}届满" if due is not None else "出具报告的期限已届满",
+    )
 
 
 def take_report(
@@ -239,24 +264,35 @@ def take_report(
         raise Conflict(
             f"the inquiry of reference price {pricing.id} is over ({pricing.status}): the report is too late",
             rule="参考价规定 Art. 11",
+            zh=f"此参考价程序的网络询价已结束（{status_zh(pricing.status)}），报告逾期",
         )
     if request.status == RequestStatus.TO_SEND and not correction:
         # A fast platform reported before its answer to our request was stored (the two race): it has the
         # request, so it was received, now; its id comes with the stored answer.
         received(session, request, "", load_calendar(session))
     late = _in_time(pricing, request, clock.today_local(), correction)
-    if late:
-        raise Conflict(late, rule="参考价规定 Art. 11" if not correction else rules.RULE_CORRECTION)
+    if late is not None:
+        raise Conflict(
+            late.detail, rule="参考价规定 Art. 11" if not correction else rules.RULE_CORRECTION, zh=late.zh
+        )
     try:
         rules.check_validity(report.issued_on, report.valid_until)
     except RuleViolation as exc:
-        raise Conflict(exc.detail, rule=rules.RULE_VALIDITY) from None
+        raise Conflict(exc.detail, rule=rules.RULE_VALIDITY, zh=exc.zh) from None
     if report.valid_until < clock.today_local():
-        raise Conflict(f"the report's validity ended on {report.valid_until}", rule=rules.RULE_VALIDITY)
+        raise Conflict(
+            f"the report's validity ended on {report.valid_until}",
+            rule=rules.RULE_VALIDITY,
+            zh=f"报告的有效期已于{zh.day(report.valid_until)}届满",
+        )
     if report.result_fen <= 0:
-        raise InvalidInput("report.result_fen", "a result is more than 0 fen")
+        raise InvalidInput("report.result_fen", "a result is more than 0 fen", zh="询价结果应大于 0")
     if not report.samples:
-        raise InvalidInput("report.samples", "a report names its reference samples (参考价规定 Art. 11)")
+        raise InvalidInput(
+            "report.samples",
+            "a report names its reference samples (参考价规定 Art. 11)",
+            zh="报告应列明参照的样本",
+        )
     errors = _basic_errors(pricing, report.vehicle, plate, vin)
     row = InquiryReport(
         request_id=request.id,
@@ -307,14 +343,20 @@ def take_extension_request(
         received(session, request, "", load_calendar(session))
     if pricing.status != PricingStatus.INQUIRING or pricing.round != Round.REPORTS:
         raise Conflict(
-            "the inquiry's report period is over: no extension can be asked", rule=rules.RULE_EXTENSION
+            "the inquiry's report period is over: no extension can be asked",
+            rule=rules.RULE_EXTENSION,
+            zh="出具报告的期间已结束，不能再申请延期",
         )
     if request.status != RequestStatus.RECEIVED or request.due_on is None or today > request.due_on:
         raise Conflict(
-            f"an extension is asked before the deadline ({request.due_on})", rule=rules.RULE_EXTENSION
+            f"an extension is asked before the deadline ({request.due_on})",
+            rule=rules.RULE_EXTENSION,
+            zh=f"延期应在期限届满（{zh.day(request.due_on) if request.due_on else '—'}）前申请",
         )
     if request.extension_asked_at is not None:
-        raise Conflict("this platform asked for an extension already", rule=rules.RULE_EXTENSION)
+        raise Conflict(
+            "this platform asked for an extension already", rule=rules.RULE_EXTENSION, zh="此平台已申请过延期"
+        )
     request.extension_asked_at = clock.now()
     request.extension_message_id = message_id
     session.flush()
@@ -531,7 +573,10 @@ def request_by_id(session: Session, platform: InquiryPlatform, request_id: str) 
         )
     )
     if request is None:
-        raise NotFound(f"no request {request_id!r} was sent to {platform.code}")
+        raise NotFound(
+            f"no request {request_id!r} was sent to {platform.code}",
+            zh=f"没有向 {platform.code} 发出编号为 {request_id} 的询价委托",
+        )
     return request
 
 

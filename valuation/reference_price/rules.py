@@ -15,6 +15,7 @@ from enum import StrEnum
 from fractions import Fraction
 from typing import Protocol
 
+from car_enforce.core import zh
 from car_enforce.core.calendar.service import Deadline
 from car_enforce.core.errors import RuleViolation
 
@@ -92,6 +93,23 @@ class SkipReason(StrEnum):
     FAILED = "failed"  # Art. 6, 11, 14: the method was tried and gave no result
 
 
+SKIP_NAMES_ZH: Mapping[str, str] = {
+    SkipReason.PARTY_REFUSED: "当事人拒绝议价",
+    SkipReason.PARTY_UNREACHABLE: "当事人下落不明",
+    SkipReason.NO_AGREEMENT: "议价不成",
+    SkipReason.NO_OFFICIAL_PRICE: "无计税基准价、政府定价或政府指导价",
+    SkipReason.PARTIES_ASKED_LATER_METHOD: "双方当事人一致要求采用后续方式",
+    SkipReason.NEEDS_ON_SITE_INSPECTION: "需现场专业勘验",
+    SkipReason.LAW_REQUIRES_APPRAISAL: "法律规定须委托评估",
+    SkipReason.FAILED: "未获有效结果",
+}
+
+
+def skip_zh(reason: str) -> str:
+    """A pass-over reason by its Chinese name (as sent, when it is not one of ours)."""
+    return SKIP_NAMES_ZH.get(reason, reason)
+
+
 ACCEPTED_SKIPS: Mapping[Method, frozenset[SkipReason]] = {
     Method.AGREED: frozenset(
         {
@@ -141,13 +159,17 @@ def check_order(method: Method, passed: Sequence[Passed]) -> None:
             detail = (
                 f"{NAMES_ZH[method]} comes after {'、'.join(missing)}, which was not tried or passed over"
             )
+            detail_zh = f"尚未进行或依法不采用{'、'.join(missing)}，不能进行{NAMES_ZH[method]}"
         else:
             detail = f"the methods before {NAMES_ZH[method]} were passed over out of order"
-        raise RuleViolation(detail, rule=RULE_ORDER)
+            detail_zh = f"{NAMES_ZH[method]}之前的定价方式未按顺序不采用"
+        raise RuleViolation(detail, rule=RULE_ORDER, zh=detail_zh)
     for p in passed:
         if p.reason not in ACCEPTED_SKIPS[p.method]:
             raise RuleViolation(
-                f"{NAMES_ZH[p.method]} cannot be passed over for '{p.reason}'", rule=RULE_ORDER
+                f"{NAMES_ZH[p.method]} cannot be passed over for '{p.reason}'",
+                rule=RULE_ORDER,
+                zh=f"{NAMES_ZH[p.method]}不能以“{skip_zh(p.reason)}”为由不采用",
             )
 
 
@@ -155,12 +177,15 @@ def check_online_allowed(needs_on_site_inspection: bool, why_not_needed: str | N
     """Online inquiry only for a car no professional needs to inspect on site; the officer says why."""
     if needs_on_site_inspection:
         raise RuleViolation(
-            "this car needs an on-site appraisal, not an online inquiry", rule=RULE_ONLINE_ALLOWED
+            "this car needs an on-site appraisal, not an online inquiry",
+            rule=RULE_ONLINE_ALLOWED,
+            zh="此车辆需要现场专业勘验，应委托评估，不能网络询价",
         )
     if not (why_not_needed and why_not_needed.strip()):
         raise RuleViolation(
             "say why the car needs no on-site inspection before asking the platforms",
             rule=RULE_ONLINE_ALLOWED,
+            zh="发起网络询价前，请说明车辆无需现场勘验的理由",
         )
 
 
@@ -170,9 +195,11 @@ def check_online_allowed(needs_on_site_inspection: bool, why_not_needed: str | N
 def mean_fen(results: Collection[int]) -> int:
     """The arithmetic mean of the results in fen, rounded half up (half a fen goes up, never to even)."""
     if not results:
-        raise RuleViolation("no result to take the mean of", rule=RULE_MEAN)
+        raise RuleViolation("no result to take the mean of", rule=RULE_MEAN, zh="没有可以计算平均值的结果")
     if any(r <= 0 for r in results):
-        raise RuleViolation("a result must be a positive amount", rule=RULE_MEAN)
+        raise RuleViolation(
+            "a result must be a positive amount", rule=RULE_MEAN, zh="询价或评估结果应为正数金额"
+        )
     mean = Decimal(sum(results)) / Decimal(len(results))
     return int(mean.quantize(Decimal(1), rounding=ROUND_HALF_UP))
 
@@ -239,14 +266,20 @@ def price_after_objections(
     against all of them: the mean of those whose objection was dismissed (or which were corrected)."""
     unknown = (set(objected) | set(upheld)) - results.keys()
     if unknown:
-        raise RuleViolation(f"no report from {', '.join(sorted(unknown))}", rule=RULE_MEAN)
+        raise RuleViolation(
+            f"no report from {', '.join(sorted(unknown))}",
+            rule=RULE_MEAN,
+            zh=f"没有 {'、'.join(sorted(unknown))} 的报告",
+        )
     untouched = [fen for platform, fen in results.items() if platform not in objected]
     if untouched:
         return mean_fen(untouched)
     standing = [fen for platform, fen in results.items() if platform not in upheld]
     if not standing:
         raise RuleViolation(
-            "every report was set aside: a new inquiry or an appraisal is needed", rule=RULE_MEAN
+            "every report was set aside: a new inquiry or an appraisal is needed",
+            rule=RULE_MEAN,
+            zh="各份报告的异议均成立，需重新询价或委托评估",
         )
     return mean_fen(standing)
 
@@ -261,6 +294,14 @@ class Ground(StrEnum):
     PROCEDURE = "procedure"  # 评估程序严重违法
 
 
+GROUND_NAMES_ZH: Mapping[Ground, str] = {
+    Ground.BASIC_DATA: "财产基本信息错误",
+    Ground.SCOPE: "超出财产范围或者遗漏财产",
+    Ground.QUALIFICATION: "评估机构或者评估人员不具备相应评估资质",
+    Ground.PROCEDURE: "评估程序严重违法",
+}
+
+
 def objection_due(received_on: date, calendar: Calendar) -> Deadline:
     return calendar.court_period_end(received_on, OBJECTION_DAYS)
 
@@ -271,24 +312,38 @@ def check_objection(
     """The objection's grounds, or a refusal naming the article: none against an agreed price or a directed
     inquiry, only the four grounds, only within five days of receipt."""
     if method in (Method.AGREED, Method.DIRECTED):
-        raise RuleViolation(f"no objection lies against {NAMES_ZH[method]}", rule=RULE_NO_OBJECTION)
+        raise RuleViolation(
+            f"no objection lies against {NAMES_ZH[method]}",
+            rule=RULE_NO_OBJECTION,
+            zh=f"对{NAMES_ZH[method]}确定的参考价不能提出异议",
+        )
     if not grounds:
-        raise RuleViolation("an objection names at least one of the four grounds", rule=RULE_OBJECTION)
+        raise RuleViolation(
+            "an objection names at least one of the four grounds",
+            rule=RULE_OBJECTION,
+            zh="异议应至少列明一项法定事由",
+        )
     valid = {g.value for g in Ground}
     other = sorted(set(grounds) - valid)
     if other:
         raise RuleViolation(
             f"not a ground of Art. 22: {', '.join(other)} (grounds: {', '.join(sorted(valid))})",
             rule=RULE_OBJECTION,
+            zh=f"“{'、'.join(other)}”不是法定异议事由；法定事由为：{'、'.join(GROUND_NAMES_ZH.values())}",
         )
     if filed_on < received_on:
-        raise RuleViolation("an objection cannot come before the report was received", rule=RULE_OBJECTION)
+        raise RuleViolation(
+            "an objection cannot come before the report was received",
+            rule=RULE_OBJECTION,
+            zh="异议不能早于收到报告之日",
+        )
     due = objection_due(received_on, calendar)
     if filed_on > due.on:
         raise RuleViolation(
             f"the report was received on {received_on.isoformat()}: "
             f"objections were due by {due.on.isoformat()}",
             rule=RULE_OBJECTION,
+            zh=f"报告于{zh.day(received_on)}收到，提出异议的期限已于{zh.day(due.on)}届满",
         )
     return tuple(Ground(g) for g in sorted(set(grounds)))
 
@@ -300,12 +355,15 @@ def check_appraisal_extension(already: int, days: int) -> None:
     """Refuse an extension beyond the second, or one longer than 15 days (or shorter than one)."""
     if already >= APPRAISAL_MAX_EXTENSIONS:
         raise RuleViolation(
-            f"the firm had {already} extensions already, the most Art. 19 allows", rule=RULE_APPRAISAL_PERIOD
+            f"the firm had {already} extensions already, the most Art. 19 allows",
+            rule=RULE_APPRAISAL_PERIOD,
+            zh=f"评估机构已延期 {already} 次，已达规定的上限",
         )
     if not 1 <= days <= APPRAISAL_EXTENSION_MAX_DAYS:
         raise RuleViolation(
             f"an extension is 1 to {APPRAISAL_EXTENSION_MAX_DAYS} days, not {days}",
             rule=RULE_APPRAISAL_PERIOD,
+            zh=f"每次延期应为 1 至 {APPRAISAL_EXTENSION_MAX_DAYS} 日",
         )
 
 
@@ -338,9 +396,15 @@ def add_months(day: date, months: int) -> date:
 
 def check_validity(issued_on: date, valid_until: date) -> None:
     if valid_until < issued_on:
-        raise RuleViolation("a result cannot expire before it was issued", rule=RULE_VALIDITY)
+        raise RuleViolation(
+            "a result cannot expire before it was issued",
+            rule=RULE_VALIDITY,
+            zh="有效期截止日不能早于出具之日",
+        )
     if valid_until > add_months(issued_on, VALIDITY_MAX_MONTHS):
-        raise RuleViolation("a result is valid for one year at most", rule=RULE_VALIDITY)
+        raise RuleViolation(
+            "a result is valid for one year at most", rule=RULE_VALIDITY, zh="参考价的有效期最长为一年"
+        )
 
 
 def may_sell_on(valid_until: date, first_announced_on: date | None, sale_on: date) -> bool:
@@ -360,9 +424,11 @@ def fee_shares(results: Mapping[str, int], final_price_fen: int) -> dict[str, Fr
     """Who is paid the one inquiry fee: the platform whose result was closest to the final price; platforms
     equally close (or with the same result) share it equally."""
     if not results:
-        raise RuleViolation("no platform delivered a result", rule=RULE_FEE)
+        raise RuleViolation("no platform delivered a result", rule=RULE_FEE, zh="没有询价平台出具结果")
     if final_price_fen <= 0:
-        raise RuleViolation("the final price must be a positive amount", rule=RULE_FEE)
+        raise RuleViolation(
+            "the final price must be a positive amount", rule=RULE_FEE, zh="最终成交价应为正数金额"
+        )
     distance = {platform: abs(fen - final_price_fen) for platform, fen in results.items()}
     closest = min(distance.values())
     winners = sorted(p for p, d in distance.items() if d == closest)

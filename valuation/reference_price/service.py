@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from car_enforce.core import clock, events
+from car_enforce.core import clock, events, zh
 from car_enforce.core.errors import Conflict, Forbidden, InvalidInput, NotFound, RuleViolation
 from car_enforce.core.events import APPLICANTS, OFFICER, DomainEvent, Notice
 from car_enforce.core.identity.models import Role
@@ -32,7 +32,7 @@ from valuation.reference_price.models import (
     StepOutcome,
 )
 from valuation.reference_price.rules import Method, Passed, SkipReason
-from valuation.reference_price.transitions import MACHINE
+from valuation.reference_price.transitions import MACHINE, status_zh
 
 MAX_PRICE_FEN = 10**12  # ten billion yuan: past any car, and well inside a BIGINT
 
@@ -51,7 +51,10 @@ def _is_staff_of(actor: Principal, center_id: int) -> bool:
 def require_officer(actor: Principal, pricing: ReferencePrice) -> None:
     """The court decides the price: its officers record agreed prices, passes, objections and appraisals."""
     if not (_is_officer_of(actor, pricing.court_id) or actor.role == Role.ADMIN):
-        raise Forbidden("only an officer of the court that holds the car decides its reference price")
+        raise Forbidden(
+            "only an officer of the court that holds the car decides its reference price",
+            zh="只有查封车辆的法院的执行人员才能确定参考价",
+        )
 
 
 def require_runner(actor: Principal, pricing: ReferencePrice) -> None:
@@ -61,18 +64,21 @@ def require_runner(actor: Principal, pricing: ReferencePrice) -> None:
         or _is_staff_of(actor, pricing.center_id)
         or actor.role == Role.ADMIN
     ):
-        raise Forbidden("only the court's officers or the holding center's staff run the price inquiry")
+        raise Forbidden(
+            "only the court's officers or the holding center's staff run the price inquiry",
+            zh="只有法院执行人员或保管车辆的辅助中心工作人员才能办理询价",
+        )
 
 
 def visible_pricing(session: Session, actor: Principal, pricing_id: int) -> ReferencePrice:
     """The procedure, if the caller sees the custody it prices (its court, its center, an admin)."""
     pricing = session.get(ReferencePrice, pricing_id)
     if pricing is None:
-        raise NotFound(f"reference price {pricing_id} does not exist")
+        raise NotFound(f"reference price {pricing_id} does not exist", zh="此参考价程序不存在")
     try:
         custody_service.visible_custody(session, actor, pricing.custody_id)
     except NotFound:
-        raise NotFound(f"reference price {pricing_id} does not exist") from None
+        raise NotFound(f"reference price {pricing_id} does not exist", zh="此参考价程序不存在") from None
     return pricing
 
 
@@ -158,11 +164,23 @@ class CarFacts:
 def _checked_facts(facts: CarFacts, today: date) -> CarFacts:
     brand_model = " ".join(facts.brand_model.split())
     if not 2 <= len(brand_model) <= 64:
-        raise InvalidInput("brand_model", "the make and model as on the registration certificate, 2–64 chars")
+        raise InvalidInput(
+            "brand_model",
+            "the make and model as on the registration certificate, 2–64 chars",
+            zh="请按机动车登记证书填写品牌型号，2 至 64 个字",
+        )
     if facts.first_registered_on > today:
-        raise InvalidInput("first_registered_on", f"{facts.first_registered_on} is after today")
+        raise InvalidInput(
+            "first_registered_on",
+            f"{facts.first_registered_on} is after today",
+            zh=f"{zh.day(facts.first_registered_on)}晚于今天",
+        )
     if facts.first_registered_on.year < 1950:
-        raise InvalidInput("first_registered_on", f"{facts.first_registered_on} is before any car of ours")
+        raise InvalidInput(
+            "first_registered_on",
+            f"{facts.first_registered_on} is before any car of ours",
+            zh=f"{zh.day(facts.first_registered_on)}过早，请核对初次登记日期",
+        )
     return CarFacts(brand_model, facts.first_registered_on, facts.fuel)
 
 
@@ -181,10 +199,16 @@ def open_pricing(
         or _is_staff_of(actor, custody.center_id)
         or actor.role in (Role.ADMIN, None)  # None: a sweep opening the next one after an expiry
     ):
-        raise Forbidden("only the court's officers or the holding center's staff open the reference price")
+        raise Forbidden(
+            "only the court's officers or the holding center's staff open the reference price",
+            zh="只有法院执行人员或保管车辆的辅助中心工作人员才能启动参考价程序",
+        )
     custody_service.lock_custody(session, custody)
     if custody.status != CustodyStatus.IN_CUSTODY:
-        raise Conflict(f"custody {custody.id} is {custody.status}: only a car in custody is priced")
+        raise Conflict(
+            f"custody {custody.id} is {custody.status}: only a car in custody is priced",
+            zh="车辆已出库，只有在库车辆才能确定参考价",
+        )
     live = live_pricing(session, custody.id)
     if live is not None:
         if live.status == PricingStatus.PRICED:
@@ -192,8 +216,13 @@ def open_pricing(
                 f"the car has a reference price valid until {live.valid_until} (reference price {live.id}); "
                 "a new one only once it has run out unused",
                 rule=rules.RULE_VALIDITY,
+                zh=f"车辆已有参考价，有效期至{zh.day(live.valid_until) if live.valid_until else '—'}；"
+                "有效期届满仍未使用的，才能重新确定",
             )
-        raise Conflict(f"reference price {live.id} of this car is {live.status}: one procedure at a time")
+        raise Conflict(
+            f"reference price {live.id} of this car is {live.status}: one procedure at a time",
+            zh=f"此车辆的参考价程序正在进行（{status_zh(live.status)}），同一时间只能有一个程序",
+        )
     now = clock.now()
     checked = _checked_facts(facts, clock.local(now).date())
     inspection = inspections.latest_inspection(session, custody.id)  # a correction counts from now on
@@ -283,7 +312,7 @@ def _check_method(pricing: ReferencePrice, method: Method) -> None:
 def _checked_note(note: str, field: str = "note") -> str:
     note = note.strip()
     if len(note) > 2000:
-        raise InvalidInput(field, "at most 2000 characters")
+        raise InvalidInput(field, "at most 2000 characters", zh="不能超过 2000 个字")
     return note
 
 
@@ -303,7 +332,8 @@ def pass_method(
         MACHINE.move(pricing, "pass_directed")
     elif pricing.status != PricingStatus.OPEN:
         raise Conflict(
-            f"reference price {pricing.id} is {pricing.status}: methods are passed over while open"
+            f"reference price {pricing.id} is {pricing.status}: methods are passed over while open",
+            zh=f"参考价程序当前为“{status_zh(pricing.status)}”，只有在“确定中”时才能不采用某种方式",
         )
     _check_method(pricing, method)
     if reason not in rules.ACCEPTED_SKIPS[method]:
@@ -311,6 +341,7 @@ def pass_method(
         raise RuleViolation(
             f"{rules.NAMES_ZH[method]} cannot be passed over for '{reason}' (accepted: {accepted})",
             rule=rules.RULE_ORDER,
+            zh=f"{rules.NAMES_ZH[method]}不能以“{rules.skip_zh(reason)}”为由不采用",
         )
     step = _step(session, actor, pricing, method, StepOutcome.PASSED, reason=reason, note=_checked_note(note))
     record_event(
@@ -326,14 +357,22 @@ def pass_method(
 
 def _checked_price(price_fen: int) -> int:
     if not 0 < price_fen <= MAX_PRICE_FEN:
-        raise InvalidInput("price_fen", f"a price is 1 to {MAX_PRICE_FEN} fen, not {price_fen}")
+        raise InvalidInput(
+            "price_fen",
+            f"a price is 1 to {MAX_PRICE_FEN} fen, not {price_fen}",
+            zh=f"价格应为 0.01元 至 {yuan_text(MAX_PRICE_FEN)}",
+        )
     return price_fen
 
 
 def _checked_document(document: str) -> str:
     document = document.strip()
     if not 2 <= len(document) <= 200:
-        raise InvalidInput("document", "name the document the price comes from (2–200 characters)")
+        raise InvalidInput(
+            "document",
+            "name the document the price comes from (2–200 characters)",
+            zh="请填写价格所依据的文书，2 至 200 个字",
+        )
     return document
 
 
@@ -352,7 +391,8 @@ def record_agreed_price(
     lock(session, pricing)
     if pricing.status != PricingStatus.OPEN:
         raise Conflict(
-            f"reference price {pricing.id} is {pricing.status}: an agreed price is recorded while open"
+            f"reference price {pricing.id} is {pricing.status}: an agreed price is recorded while open",
+            zh=f"参考价程序当前为“{status_zh(pricing.status)}”，只有在“确定中”时才能记录议价结果",
         )
     _check_method(pricing, Method.AGREED)
     price_fen, document = _checked_price(price_fen), _checked_document(document)
@@ -388,10 +428,18 @@ def ask_directed(
     _check_method(pricing, Method.DIRECTED)
     body = body.strip()
     if not 2 <= len(body) <= 128:
-        raise InvalidInput("body", "the body asked (a tax bureau, a price authority), 2–128 characters")
+        raise InvalidInput(
+            "body",
+            "the body asked (a tax bureau, a price authority), 2–128 characters",
+            zh="请填写被询价的单位（如税务机关、价格主管部门），2 至 128 个字",
+        )
     today = clock.today_local()
     if due_on <= today:
-        raise InvalidInput("due_on", f"the answer's deadline must be after today ({today})")
+        raise InvalidInput(
+            "due_on",
+            f"the answer's deadline must be after today ({today})",
+            zh=f"答复期限应晚于今天（{zh.day(today)}）",
+        )
     MACHINE.move(pricing, "ask_directed")
     step = _step(
         session,
@@ -421,7 +469,10 @@ def answer_directed(
     require_officer(actor, pricing)
     lock(session, pricing)
     if pricing.status != PricingStatus.DIRECTING:
-        raise Conflict(f"reference price {pricing.id} is {pricing.status}: no directed inquiry is out")
+        raise Conflict(
+            f"reference price {pricing.id} is {pricing.status}: no directed inquiry is out",
+            zh=f"参考价程序当前为“{status_zh(pricing.status)}”，没有正在进行的定向询价",
+        )
     price_fen, document = _checked_price(price_fen), _checked_document(document)
     asked = next(s for s in reversed(pricing.steps) if s.outcome == StepOutcome.ASKED)
     _step(

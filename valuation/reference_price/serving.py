@@ -291,7 +291,7 @@ def latest_notice_pdf(session: Session, pricing: ReferencePrice) -> bytes:
     """The latest notice of the price, printed; NotFound before there is one."""
     notice = latest_notice(session, pricing)
     if notice is None:
-        raise NotFound(f"reference price {pricing.id} has no notice yet")
+        raise NotFound(f"reference price {pricing.id} has no notice yet", zh="此参考价尚未出具通知书")
     return render_pdf(notice)
 
 

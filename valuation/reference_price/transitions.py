@@ -29,4 +29,28 @@ class PricingStateConflict(Conflict):
     pass
 
 
-MACHINE = StatusMachine("reference price", TRANSITIONS, S, PricingStateConflict)
+# As the officer's pages name them (api/web/words.py PRICING_STATUS_NAMES).
+STATUS_NAMES_ZH: dict[str, str] = {
+    S.OPEN: "确定中",
+    S.DIRECTING: "定向询价中",
+    S.INQUIRING: "网络询价中",
+    S.APPRAISING: "委托评估中",
+    S.PRICED: "已确定",
+    S.SET_ASIDE: "已撤销",
+    S.EXPIRED: "有效期届满",
+    S.WITHDRAWN: "已终结",
+}
+
+MACHINE = StatusMachine(
+    "reference price",
+    TRANSITIONS,
+    S,
+    PricingStateConflict,
+    noun_zh="参考价程序",
+    status_names_zh=STATUS_NAMES_ZH,
+)
+
+
+def status_zh(status: str) -> str:
+    """A procedure's status by its Chinese name, for refusals read at a page."""
+    return STATUS_NAMES_ZH.get(status, status)

@@ -24,7 +24,7 @@ from valuation.reference_price.models import (
 from valuation.reference_price.rules import Method
 from valuation.reference_price.service import CarFacts, live_pricing, lock, open_pricing, record_event
 from valuation.reference_price.serving import counted_results
-from valuation.reference_price.transitions import MACHINE
+from valuation.reference_price.transitions import MACHINE, status_zh
 
 SYSTEM = Principal.system("reference-price-validity")
 
@@ -41,7 +41,10 @@ def mark_announced(session: Session, pricing: ReferencePrice, on: date) -> None:
     sale up to 6 months after its validity, if it went out within it (Art. 27)."""
     lock(session, pricing)
     if pricing.status != PricingStatus.PRICED:
-        raise Conflict(f"reference price {pricing.id} is {pricing.status}: only a fixed price is announced")
+        raise Conflict(
+            f"reference price {pricing.id} is {pricing.status}: only a fixed price is announced",
+            zh=f"参考价程序当前为“{status_zh(pricing.status)}”，只有已确定的参考价才能发布拍卖公告",
+        )
     if pricing.first_announced_on is None:
         pricing.first_announced_on = on
 
@@ -130,7 +133,10 @@ def award_fee(session: Session, pricing: ReferencePrice, final_price_fen: int) -
     if existing:
         return existing
     if pricing.method != Method.ONLINE:
-        raise Conflict(f"reference price {pricing.id} was not an online inquiry: no inquiry fee is due")
+        raise Conflict(
+            f"reference price {pricing.id} was not an online inquiry: no inquiry fee is due",
+            zh="此参考价不是经网络询价确定的，无需支付询价费",
+        )
     rows = counted_results(session, pricing)
     results = {code: fen for code, _name, _number, fen in rows}
     shares = rules.fee_shares(results, final_price_fen)

@@ -136,9 +136,13 @@ def parse_schedule(text: str) -> YearSchedule:
     try:
         raw: Any = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise InvalidInput("schedule", f"not valid JSON: {exc}") from None
+        raise InvalidInput("schedule", f"not valid JSON: {exc}", zh="不是有效的 JSON") from None
     if not isinstance(raw, dict):
-        raise InvalidInput("schedule", "expected a JSON object with year, source, holidays and workdays")
+        raise InvalidInput(
+            "schedule",
+            "expected a JSON object with year, source, holidays and workdays",
+            zh="应为包含 year、source、holidays 和 workdays 的 JSON 对象",
+        )
     try:
         # Strict JSON validation: dates must be "YYYY-MM-DD" strings, not numbers read as timestamps.
         return YearSchedule.model_validate_json(text, strict=True)
@@ -146,6 +150,12 @@ def parse_schedule(text: str) -> YearSchedule:
         errors = exc.errors()
         first = errors[0]
         more = ""
+        more_zh = ""
         if len(errors) > 1:
             more = f" (and {len(errors) - 1} more problem{'s' if len(errors) > 2 else ''})"
-        raise InvalidInput(_field_of(tuple(first["loc"])), f"{first['msg']}{more}") from None
+            more_zh = f"（另有 {len(errors) - 1} 处问题）"
+        raise InvalidInput(
+            _field_of(tuple(first["loc"])),
+            f"{first['msg']}{more}",
+            zh=f"{zh.validation_error(first)}{more_zh}",
+        ) from None

@@ -101,14 +101,16 @@ def validate_coordinates(lon: float, lat: float, field: str = "coordinates") -> 
     # Numbers only: a string that happens to parse is a malformed payload, and True is not 1 degree.
     for value in (lon, lat):
         if isinstance(value, bool) or not isinstance(value, numbers.Real):
-            raise InvalidInput(field, f"coordinates must be numbers, got {lon!r}, {lat!r}")
+            raise InvalidInput(field, f"coordinates must be numbers, got {lon!r}, {lat!r}", zh="坐标应为数字")
     lon_f, lat_f = float(lon), float(lat)
     if not (math.isfinite(lon_f) and math.isfinite(lat_f)):
-        raise InvalidInput(field, f"coordinates must be finite numbers, got {lon!r}, {lat!r}")
+        raise InvalidInput(
+            field, f"coordinates must be finite numbers, got {lon!r}, {lat!r}", zh="坐标应为有效的数字"
+        )
     if not -180.0 <= lon_f <= 180.0:
-        raise InvalidInput(field, f"longitude {lon_f} is outside [-180, 180]")
+        raise InvalidInput(field, f"longitude {lon_f} is outside [-180, 180]", zh="经度应在 -180 至 180 之间")
     if not -90.0 <= lat_f <= 90.0:
-        raise InvalidInput(field, f"latitude {lat_f} is outside [-90, 90]")
+        raise InvalidInput(field, f"latitude {lat_f} is outside [-90, 90]", zh="纬度应在 -90 至 90 之间")
     return lon_f, lat_f
 
 
@@ -123,7 +125,11 @@ def parse_datum(value: Datum | str, field: str = "datum") -> Datum:
         return Datum(value)
     except ValueError:
         expected = ", ".join(d.value for d in Datum)
-        raise InvalidInput(field, f"unknown datum {value!r}; expected one of {expected}") from None
+        raise InvalidInput(
+            field,
+            f"unknown datum {value!r}; expected one of {expected}",
+            zh=f"无法识别的坐标系 {value}，应为 {expected} 之一",
+        ) from None
 
 
 def to_wgs84(lon: float, lat: float, datum: Datum | str, field: str = "coordinates") -> tuple[float, float]:

@@ -40,6 +40,11 @@ SMALL_PART_KM2 = 1.0
 
 # Parents must sit strictly above their children; this also makes cycles in `path` impossible.
 LEVEL_RANK = {JurisdictionLevel.PROVINCE: 0, JurisdictionLevel.CITY: 1, JurisdictionLevel.COUNTY: 2}
+LEVEL_ZH = {
+    JurisdictionLevel.PROVINCE: "省",
+    JurisdictionLevel.CITY: "市",
+    JurisdictionLevel.COUNTY: "县（区）",
+}
 
 # Codes become segments of the materialised path and LIKE prefixes: letters and digits only.
 _CODE_RE = re.compile(r"^[0-9A-Za-z]{1,12}$")
@@ -173,7 +178,7 @@ def parse_boundaries(
     datum = parse_datum(datum)
     level = _parse_level(level)
     if len(source) > _SOURCE_MAX:
-        raise InvalidInput("source", f"at most {_SOURCE_MAX} characters")
+        raise InvalidInput("source", f"at most {_SOURCE_MAX} characters", zh=f"不能超过 {_SOURCE_MAX} 个字符")
     if parent_code is not None:
         parent_code = _parse_code(parent_code, "parent_code")
     collection = _load(geojson)
@@ -255,12 +260,16 @@ def _checked_path(
         parent = parents.get(feature.parent_code)
         if parent is None:
             raise InvalidInput(
-                "parent_code", f"feature {feature.code}: no jurisdiction {feature.parent_code}"
+                "parent_code",
+                f"feature {feature.code}: no jurisdiction {feature.parent_code}",
+                zh=f"区划 {feature.code} 的上级区划 {feature.parent_code} 不存在，请先导入上级区划",
             )
         if LEVEL_RANK[_parse_level(parent.level)] >= LEVEL_RANK[level]:
             raise InvalidInput(
                 "parent_code",
                 f"feature {feature.code}: parent {parent.code} is a {parent.level}, not above a {level}",
+                zh=f"区划 {feature.code} 的上级 {parent.code} 是{LEVEL_ZH.get(parent.level, parent.level)}"
+                f"级，应高于{LEVEL_ZH[level]}级",
             )
         path = f"{parent.path}{feature.code}/"
     longest = len(path)
@@ -274,7 +283,9 @@ def _checked_path(
         longest = len(path) + (deepest or len(row.path)) - len(row.path)
     if longest > _PATH_MAX:
         raise InvalidInput(
-            "parent_code", f"feature {feature.code}: the path would exceed {_PATH_MAX} characters"
+            "parent_code",
+            f"feature {feature.code}: the path would exceed {_PATH_MAX} characters",
+            zh=f"区划 {feature.code} 的层级路径将超过 {_PATH_MAX} 个字符",
         )
     return path
 
@@ -294,6 +305,19 @@ def _move_descendants(session: Session, row: Jurisdiction, new_path: str) -> Non
 # --- parsing -------------------------------------------------------------------------------------------
 
 
+_WHERE = re.compile(r"^features\[(\d+)\](?: \(([^)]*)\))?")
+
+
+def _at(where: str) -> str:
+    """``features[3] (330326).name`` as a person reads it, ``第 4 个区划（330326）：``; "" for a form field
+    (the form shows its name)."""
+    found = _WHERE.match(where)
+    if found is None:
+        return ""
+    number, code = int(found.group(1)) + 1, found.group(2)
+    return f"第 {number} 个区划" + (f"（{code}）" if code else "") + "："
+
+
 def _load(geojson: dict[str, Any] | str | Path) -> Any:
     if not isinstance(geojson, str | Path):
         return geojson  # already parsed; the shape is checked by _parse_collection
@@ -302,40 +326,54 @@ def _load(geojson: dict[str, Any] | str | Path) -> Any:
             return json.loads(geojson)
         return json.loads(Path(geojson).read_text(encoding="utf-8"))
     except OSError as exc:
-        raise InvalidInput("geojson", f"cannot read {geojson}: {exc.strerror}") from None
+        raise InvalidInput("geojson", f"cannot read {geojson}: {exc.strerror}", zh="无法读取文件") from None
     except json.JSONDecodeError as exc:
-        raise InvalidInput("geojson", f"not JSON: {exc}") from None
+        raise InvalidInput("geojson", f"not JSON: {exc}", zh="文件不是有效的 JSON") from None
 
 
 def _parse_level(value: JurisdictionLevel | str) -> JurisdictionLevel:
     try:
         return JurisdictionLevel(value)
     except ValueError:
-        raise InvalidInput("level", f"unknown level {value!r}") from None
+        raise InvalidInput("level", f"unknown level {value!r}", zh=f"无法识别的区划级别 {value}") from None
 
 
 def _parse_code(value: Any, fld: str) -> str:
     # DataV gives adcodes as numbers; the platform keeps them as strings.
     if isinstance(value, bool) or not isinstance(value, int | str):
-        raise InvalidInput(fld, f"not a code: {value!r}")
+        raise InvalidInput(fld, f"not a code: {value!r}", zh=f"{_at(fld)}不是区划代码")
     code = str(value).strip()
     if not _CODE_RE.match(code):
-        raise InvalidInput(fld, f"{code!r} is not 1-12 letters or digits")
+        raise InvalidInput(
+            fld,
+            f"{code!r} is not 1-12 letters or digits",
+            zh=f"{_at(fld)}代码 {code} 应为 1 至 12 位字母或数字",
+        )
     return code
 
 
 def _parse_collection(collection: Any, *, datum: Datum, parent_code: str | None) -> list[ParsedFeature]:
     if not isinstance(collection, dict) or collection.get("type") != "FeatureCollection":
-        raise InvalidInput("geojson", "expected a GeoJSON FeatureCollection")
+        raise InvalidInput(
+            "geojson", "expected a GeoJSON FeatureCollection", zh="文件应为 GeoJSON FeatureCollection"
+        )
     features = collection.get("features")
     if not isinstance(features, list) or not features:
-        raise InvalidInput("geojson", "a FeatureCollection with at least one feature is expected")
+        raise InvalidInput(
+            "geojson",
+            "a FeatureCollection with at least one feature is expected",
+            zh="文件中应至少有一个区划（Feature）",
+        )
     parsed: list[ParsedFeature] = []
     seen: set[str] = set()
     for index, feature in enumerate(features):
         item = _parse_feature(feature, index, datum=datum, parent_code=parent_code)
         if item.code in seen:
-            raise InvalidInput(f"features[{index}]", f"code {item.code} appears twice")
+            raise InvalidInput(
+                f"features[{index}]",
+                f"code {item.code} appears twice",
+                zh=f"{_at(f'features[{index}]')}代码 {item.code} 出现了两次",
+            )
         seen.add(item.code)
         parsed.append(item)
     return parsed
@@ -344,27 +382,39 @@ def _parse_collection(collection: Any, *, datum: Datum, parent_code: str | None)
 def _parse_feature(feature: Any, index: int, *, datum: Datum, parent_code: str | None) -> ParsedFeature:
     where = f"features[{index}]"
     if not isinstance(feature, dict) or feature.get("type") != "Feature":
-        raise InvalidInput(where, "not a GeoJSON Feature")
+        raise InvalidInput(where, "not a GeoJSON Feature", zh=f"{_at(where)}不是 GeoJSON Feature")
     props = feature.get("properties") or {}
     if not isinstance(props, dict):
-        raise InvalidInput(f"{where}.properties", "not an object")
+        raise InvalidInput(f"{where}.properties", "not an object", zh=f"{_at(where)}properties 应为对象")
     raw_code = props.get("adcode", props.get("code"))
     if raw_code is None:
-        raise InvalidInput(f"{where}.properties", "no adcode or code")
+        raise InvalidInput(
+            f"{where}.properties", "no adcode or code", zh=f"{_at(where)}缺少区划代码（adcode 或 code）"
+        )
     code = _parse_code(raw_code, f"{where}.properties.adcode")
     where = f"{where} ({code})"
     name = props.get("name")
     if not isinstance(name, str) or not name.strip() or len(name.strip()) > _NAME_MAX:
-        raise InvalidInput(f"{where}.name", f"a name of 1-{_NAME_MAX} characters is required")
+        raise InvalidInput(
+            f"{where}.name",
+            f"a name of 1-{_NAME_MAX} characters is required",
+            zh=f"{_at(where)}名称应为 1 至 {_NAME_MAX} 个字符",
+        )
 
     own_parent = _feature_parent(props, where)
     if parent_code is not None and own_parent is not None and own_parent != parent_code:
         raise InvalidInput(
-            f"{where}.parent", f"the feature says parent {own_parent}, the import says {parent_code}"
+            f"{where}.parent",
+            f"the feature says parent {own_parent}, the import says {parent_code}",
+            zh=f"{_at(where)}文件中写的上级是 {own_parent}，导入时选择的上级是 {parent_code}，两者不一致",
         )
     resolved_parent = parent_code if parent_code is not None else own_parent
     if resolved_parent == code:
-        raise InvalidInput(f"{where}.parent", "a jurisdiction cannot be its own parent")
+        raise InvalidInput(
+            f"{where}.parent",
+            "a jurisdiction cannot be its own parent",
+            zh=f"{_at(where)}区划不能是自己的上级",
+        )
 
     raw_geometry = _build_geometry(feature.get("geometry"), datum, f"{where}.geometry")
     geometry, repaired = _clean(raw_geometry, f"{where}.geometry")
@@ -384,42 +434,56 @@ def _feature_parent(props: dict[str, Any], where: str) -> str | None:
 
 def _build_geometry(geometry: Any, datum: Datum, where: str) -> MultiPolygon:
     if not isinstance(geometry, dict):
-        raise InvalidInput(where, "missing")
+        raise InvalidInput(where, "missing", zh=f"{_at(where)}缺少边界（geometry）")
     kind = geometry.get("type")
     coords = geometry.get("coordinates")
     if kind == "Polygon":
         polygons = [coords]
     elif kind == "MultiPolygon":
         if not isinstance(coords, list | tuple):
-            raise InvalidInput(where, "MultiPolygon coordinates must be a list of polygons")
+            raise InvalidInput(
+                where,
+                "MultiPolygon coordinates must be a list of polygons",
+                zh=f"{_at(where)}MultiPolygon 的坐标应为多边形列表",
+            )
         polygons = list(coords)
     else:
-        raise InvalidInput(where, f"a Polygon or MultiPolygon is required, got {kind!r}")
+        raise InvalidInput(
+            where,
+            f"a Polygon or MultiPolygon is required, got {kind!r}",
+            zh=f"{_at(where)}边界应为 Polygon 或 MultiPolygon",
+        )
     if not polygons:
-        raise InvalidInput(where, "empty geometry")
+        raise InvalidInput(where, "empty geometry", zh=f"{_at(where)}边界是空的")
     parts = [_build_polygon(poly, datum, f"{where}[{i}]") for i, poly in enumerate(polygons)]
     return MultiPolygon(parts)
 
 
 def _build_polygon(rings: Any, datum: Datum, where: str) -> Polygon:
     if not isinstance(rings, list | tuple) or not rings:
-        raise InvalidInput(where, "a polygon must be a non-empty list of rings")
+        raise InvalidInput(
+            where, "a polygon must be a non-empty list of rings", zh=f"{_at(where)}多边形应为非空的环列表"
+        )
     built = [_build_ring(ring, datum, f"{where}[{i}]") for i, ring in enumerate(rings)]
     return Polygon(built[0], built[1:])
 
 
 def _build_ring(ring: Any, datum: Datum, where: str) -> NDArray[np.float64]:
     if not isinstance(ring, list | tuple):
-        raise InvalidInput(where, "a ring must be a list of positions")
+        raise InvalidInput(where, "a ring must be a list of positions", zh=f"{_at(where)}环应为坐标点列表")
     out = np.empty((len(ring), 2), dtype=np.float64)
     for i, position in enumerate(ring):
         if not isinstance(position, list | tuple) or len(position) < 2:
-            raise InvalidInput(f"{where}[{i}]", f"not a position: {position!r}")
+            raise InvalidInput(f"{where}[{i}]", f"not a position: {position!r}", zh=f"{_at(where)}不是坐标点")
         lon, lat = to_wgs84(position[0], position[1], datum, f"{where}[{i}]")
         out[i] = _snap(lon), _snap(lat)
     # A ring needs three distinct corners; shapely would otherwise raise or build a zero-area ring.
     if len(np.unique(out, axis=0)) < 3:
-        raise InvalidInput(where, "a ring needs at least three distinct positions")
+        raise InvalidInput(
+            where,
+            "a ring needs at least three distinct positions",
+            zh=f"{_at(where)}每个环至少需要三个不同的坐标点",
+        )
     return out
 
 
@@ -440,7 +504,9 @@ def _clean(geometry: MultiPolygon, where: str) -> tuple[MultiPolygon, bool]:
     # Repair can add intersection nodes that are not on the 1e-7 grid: snap them, keeping validity.
     snapped = _polygonal(shapely.set_precision(polygonal, _GRID))
     if snapped.is_empty or not snapped.is_valid:
-        raise InvalidInput(where, "the boundary cannot be repaired into a polygon")
+        raise InvalidInput(
+            where, "the boundary cannot be repaired into a polygon", zh=f"{_at(where)}边界无法修复为多边形"
+        )
     return snapped, True
 
 

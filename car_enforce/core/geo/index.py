@@ -41,7 +41,9 @@ class JurisdictionIndex:
                 rank = LEVEL_RANK[JurisdictionLevel(level)]
             except ValueError:
                 detail = f"jurisdiction {jurisdiction_id}: unknown level {level!r}"
-                raise InvalidInput("level", detail) from None
+                raise InvalidInput(
+                    "level", detail, zh=f"行政区划 {jurisdiction_id} 的级别 {level} 无法识别"
+                ) from None
             geometry = shapely.from_wkt(wkt)
             if geometry is None or geometry.is_empty:
                 continue

@@ -16,14 +16,14 @@ from car_enforce.core.geo.models import Jurisdiction
 def get_by_code(session: Session, code: str) -> Jurisdiction:
     found = session.scalar(select(Jurisdiction).where(Jurisdiction.code == code))
     if found is None:
-        raise NotFound(f"jurisdiction {code} does not exist")
+        raise NotFound(f"jurisdiction {code} does not exist", zh=f"行政区划代码 {code} 不存在")
     return found
 
 
 def get(session: Session, jurisdiction_id: int) -> Jurisdiction:
     found = session.get(Jurisdiction, jurisdiction_id)
     if found is None:
-        raise NotFound(f"jurisdiction {jurisdiction_id} does not exist")
+        raise NotFound(f"jurisdiction {jurisdiction_id} does not exist", zh="此行政区划不存在")
     return found
 
 

@@ -53,13 +53,15 @@ def enqueue_sms(
     """Queue one SMS; None (and nothing added) if ``dedupe_key`` was queued before."""
     phone = _normalise_phone(to)
     if not phone:
-        raise InvalidInput("to", "a phone number is required")
+        raise InvalidInput("to", "a phone number is required", zh="请填写手机号码")
     if not body.strip():
-        raise InvalidInput("body", "the message is empty")
+        raise InvalidInput("body", "the message is empty", zh="短信内容为空")
     if len(body) > MAX_SMS_CHARS:
-        raise InvalidInput("body", f"longer than {MAX_SMS_CHARS} characters")
+        raise InvalidInput(
+            "body", f"longer than {MAX_SMS_CHARS} characters", zh=f"短信不能超过 {MAX_SMS_CHARS} 个字"
+        )
     if not dedupe_key or len(dedupe_key) > 160:
-        raise InvalidInput("dedupe_key", "must be 1 to 160 characters")
+        raise InvalidInput("dedupe_key", "must be 1 to 160 characters", zh="应为 1 至 160 个字符")
     now = clock.now()
     return insert_once(
         session,
@@ -157,22 +159,24 @@ def enqueue_webhooks(
 def _validate_url(url: str) -> str:
     url = url.strip()
     if len(url) > MAX_URL_CHARS:
-        raise InvalidInput("url", f"longer than {MAX_URL_CHARS} characters")
+        raise InvalidInput(
+            "url", f"longer than {MAX_URL_CHARS} characters", zh=f"不能超过 {MAX_URL_CHARS} 个字符"
+        )
     try:
         parts = urlsplit(url)
         hostname = parts.hostname
         parts.port  # noqa: B018  (raises on a malformed port)
     except ValueError as exc:
-        raise InvalidInput("url", "not a valid URL") from exc
+        raise InvalidInput("url", "not a valid URL", zh="不是有效的网址") from exc
     if parts.scheme not in ("http", "https"):
-        raise InvalidInput("url", "must be an http or https URL")
+        raise InvalidInput("url", "must be an http or https URL", zh="应为 http 或 https 网址")
     if not hostname:
-        raise InvalidInput("url", "has no host")
+        raise InvalidInput("url", "has no host", zh="网址缺少主机名")
     if parts.username is not None or parts.password is not None:
         # Credentials in the URL would be stored and shown in clear; the signature authenticates us.
-        raise InvalidInput("url", "must not carry credentials")
+        raise InvalidInput("url", "must not carry credentials", zh="网址中不能含用户名或密码")
     if parts.fragment:
-        raise InvalidInput("url", "must not have a fragment")
+        raise InvalidInput("url", "must not have a fragment", zh="网址中不能含 # 片段")
     return url
 
 
@@ -180,11 +184,17 @@ def _validate_kinds(event_kinds: Iterable[str]) -> list[str]:
     kinds: list[str] = []
     for kind in event_kinds:
         if kind != ALL_KINDS and (len(kind) > 64 or not _KIND.match(kind)):
-            raise InvalidInput("event_kinds", f"{kind[:64]!r} is not an event kind")
+            raise InvalidInput(
+                "event_kinds", f"{kind[:64]!r} is not an event kind", zh=f"{kind[:64]} 不是事件类型"
+            )
         if kind not in kinds:
             kinds.append(kind)
     if not kinds:
-        raise InvalidInput("event_kinds", f"name at least one event kind, or {ALL_KINDS!r} for all")
+        raise InvalidInput(
+            "event_kinds",
+            f"name at least one event kind, or {ALL_KINDS!r} for all",
+            zh=f"请至少选择一种事件类型，或用 {ALL_KINDS} 表示全部",
+        )
     return [ALL_KINDS] if ALL_KINDS in kinds else kinds
 
 
@@ -195,7 +205,7 @@ def create_subscription(
     clean_url = _validate_url(url)
     kinds = _validate_kinds(event_kinds)
     if session.get(Organisation, organisation_id) is None:
-        raise NotFound(f"organisation {organisation_id} does not exist")
+        raise NotFound(f"organisation {organisation_id} does not exist", zh="此单位不存在")
     # Kept in clear, unlike API keys: the platform needs it to compute each signature.
     secret = standard_webhooks.new_secret()
     subscription = WebhookSubscription(

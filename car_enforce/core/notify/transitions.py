@@ -18,4 +18,17 @@ class DeliveryStateConflict(Conflict):
     pass
 
 
-MACHINE = StatusMachine("notification", TRANSITIONS, DeliveryStatus, DeliveryStateConflict)
+STATUS_NAMES_ZH: dict[str, str] = {
+    DeliveryStatus.PENDING: "待发送",
+    DeliveryStatus.SENT: "已发送",
+    DeliveryStatus.FAILED: "发送失败",
+}
+
+MACHINE = StatusMachine(
+    "notification",
+    TRANSITIONS,
+    DeliveryStatus,
+    DeliveryStateConflict,
+    noun_zh="通知",
+    status_names_zh=STATUS_NAMES_ZH,
+)

@@ -45,13 +45,13 @@ def join(path: str, key: str | int) -> str:
 
 def as_object(value: object, path: str) -> dict[str, Any]:
     if not isinstance(value, dict):
-        raise InvalidInput(path, f"must be a JSON object, got {_kind(value)}")
+        raise InvalidInput(path, f"must be a JSON object, got {_kind(value)}", zh="应为 JSON 对象")
     return value
 
 
 def as_list(value: object, path: str) -> list[Any]:
     if not isinstance(value, list):
-        raise InvalidInput(path, f"must be a JSON array, got {_kind(value)}")
+        raise InvalidInput(path, f"must be a JSON array, got {_kind(value)}", zh="应为 JSON 数组")
     return value
 
 
@@ -59,7 +59,7 @@ def required(obj: dict[str, Any], key: str, path: str) -> Any:
     """``obj[key]``; InvalidInput naming its path when it is missing or null."""
     value = obj.get(key)
     if value is None:
-        raise InvalidInput(join(path, key), "is required")
+        raise InvalidInput(join(path, key), "is required", zh="缺少此项")
     return value
 
 
@@ -82,9 +82,15 @@ def optional_object(obj: dict[str, Any], key: str, path: str) -> dict[str, Any] 
 def plate_text(value: object, path: str) -> str:
     """The plate exactly as read; only a string is a plate (a number has lost its leading zeros)."""
     if not isinstance(value, str):
-        raise InvalidInput(path, f"a plate must be a string, got {_kind(value)}")
+        raise InvalidInput(
+            path, f"a plate must be a string, got {_kind(value)}", zh="号牌应为文本，不能是数字或其他类型"
+        )
     if len(value) > MAX_PLATE:
-        raise InvalidInput(path, f"a plate reading of {len(value)} characters is not a plate")
+        raise InvalidInput(
+            path,
+            f"a plate reading of {len(value)} characters is not a plate",
+            zh=f"号牌识别结果有 {len(value)} 个字符，不是号牌",
+        )
     return value
 
 
@@ -92,7 +98,7 @@ def optional_text(value: object, path: str) -> str | None:
     if value is None:
         return None
     if not isinstance(value, str):
-        raise InvalidInput(path, f"must be a string, got {_kind(value)}")
+        raise InvalidInput(path, f"must be a string, got {_kind(value)}", zh="应为文本")
     return value
 
 
@@ -101,44 +107,64 @@ def camera_text(value: object, path: str) -> str | None:
     if value is None or value == "":
         return None
     if isinstance(value, bool) or not isinstance(value, str | int):
-        raise InvalidInput(path, f"a camera id must be a string or an integer, got {_kind(value)}")
+        raise InvalidInput(
+            path,
+            f"a camera id must be a string or an integer, got {_kind(value)}",
+            zh="设备编号应为文本或整数",
+        )
     return bounded_camera(str(value), path)
 
 
 def bounded_camera(camera: str, path: str) -> str:
     if len(camera) > MAX_CAMERA_ID:
-        raise InvalidInput(path, f"a camera id is at most {MAX_CAMERA_ID} characters")
+        raise InvalidInput(
+            path,
+            f"a camera id is at most {MAX_CAMERA_ID} characters",
+            zh=f"设备编号不能超过 {MAX_CAMERA_ID} 个字符",
+        )
     return camera
 
 
 def epoch_time(value: object, path: str, *, unit: Literal["s", "ms"]) -> datetime:
     """A Unix epoch in the vendor's unit as an aware UTC instant (the camera's stamp, judged at ingest)."""
     if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
-        raise InvalidInput(path, f"an epoch time must be a number, got {value!r}")
+        raise InvalidInput(path, f"an epoch time must be a number, got {value!r}", zh="时间戳应为数字")
     # Seconds and milliseconds are the classic mix-up between OpenALPR and Rekor: say which it looks like.
     if unit == "s" and abs(value) >= _EPOCH_UNIT_SPLIT:
-        raise InvalidInput(path, f"{value!r} looks like milliseconds; this field is in seconds")
+        raise InvalidInput(
+            path,
+            f"{value!r} looks like milliseconds; this field is in seconds",
+            zh="时间戳看起来是毫秒，此项应以秒为单位",
+        )
     if unit == "ms" and 0 < abs(value) < _EPOCH_UNIT_SPLIT:
-        raise InvalidInput(path, f"{value!r} looks like seconds; this field is in milliseconds")
+        raise InvalidInput(
+            path,
+            f"{value!r} looks like seconds; this field is in milliseconds",
+            zh="时间戳看起来是秒，此项应以毫秒为单位",
+        )
     seconds = value / 1000 if unit == "ms" else value
     try:
         instant = datetime.fromtimestamp(seconds, UTC)
     except (OverflowError, OSError, ValueError):
-        raise InvalidInput(path, f"{value!r} is not a valid epoch time") from None
+        raise InvalidInput(path, f"{value!r} is not a valid epoch time", zh="不是有效的时间戳") from None
     return read_time(instant, path)
 
 
 def iso_time(value: object, path: str, *, naive_zone: Literal["shanghai"] | None = None) -> datetime:
     """An ISO 8601 text as an aware UTC instant; without an offset it is refused unless a zone is given."""
     if not isinstance(value, str) or not value.strip():
-        raise InvalidInput(path, f"a time must be an ISO 8601 string, got {value!r}")
+        raise InvalidInput(
+            path, f"a time must be an ISO 8601 string, got {value!r}", zh="时间应为 ISO 8601 格式的文本"
+        )
     text = value.strip()
     if text.endswith(("Z", "z")):
         text = text[:-1] + "+00:00"
     try:
         instant = datetime.fromisoformat(text)
     except ValueError:
-        raise InvalidInput(path, f"{value!r} is not an ISO 8601 time") from None
+        raise InvalidInput(
+            path, f"{value!r} is not an ISO 8601 time", zh="不是 ISO 8601 格式的时间"
+        ) from None
     if instant.tzinfo is None and naive_zone == "shanghai":
         instant = instant.replace(tzinfo=SHANGHAI)
     return read_time(instant, path)
@@ -188,15 +214,17 @@ def gps_place(lon: object, lat: object, lon_path: str, lat_path: str) -> Place |
     if lon_f == 0 and lat_f == 0:
         return None
     if not -180 <= lon_f <= 180:
-        raise InvalidInput(lon_path, f"longitude {lon!r} is outside [-180, 180]")
+        raise InvalidInput(
+            lon_path, f"longitude {lon!r} is outside [-180, 180]", zh="经度应在 -180 至 180 之间"
+        )
     if not -90 <= lat_f <= 90:
-        raise InvalidInput(lat_path, f"latitude {lat!r} is outside [-90, 90]")
+        raise InvalidInput(lat_path, f"latitude {lat!r} is outside [-90, 90]", zh="纬度应在 -90 至 90 之间")
     return checked_place(lon_f, lat_f, "WGS84", lon_path)
 
 
 def _coordinate(value: object, path: str) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
-        raise InvalidInput(path, f"a coordinate must be a number, got {value!r}")
+        raise InvalidInput(path, f"a coordinate must be a number, got {value!r}", zh="坐标应为数字")
     return float(value)
 
 
@@ -221,7 +249,11 @@ def strip_images(document: object) -> tuple[object, tuple[bytes, ...]]:
 
     def walk(value: object, depth: int = 0) -> object:
         if depth > MAX_DEPTH:
-            raise InvalidInput(BODY, f"nests deeper than {MAX_DEPTH} levels; no vendor message does")
+            raise InvalidInput(
+                BODY,
+                f"nests deeper than {MAX_DEPTH} levels; no vendor message does",
+                zh=f"报文嵌套超过 {MAX_DEPTH} 层，不是厂商报文",
+            )
         if isinstance(value, dict):
             return {key: walk(item, depth + 1) for key, item in value.items()}
         if isinstance(value, list):

@@ -67,9 +67,13 @@ def parse_csv(data: bytes, *, charset: str | None = None) -> Parsed:
     try:
         header = next(reader, None)
     except csv.Error as exc:
-        raise InvalidInput("row 1", f"is not valid CSV: {exc}") from None
+        raise InvalidInput("row 1", f"is not valid CSV: {exc}", zh="第 1 行不是有效的 CSV") from None
     if not header or not any(cell.strip() for cell in header):
-        raise InvalidInput("header", "the file is empty; the first row must name the columns")
+        raise InvalidInput(
+            "header",
+            "the file is empty; the first row must name the columns",
+            zh="文件是空的；第一行应为列名",
+        )
     columns = [cell.strip().lower() for cell in header]
 
     parse_row: Callable[[Row, int], PlateRead | None]
@@ -82,6 +86,8 @@ def parse_csv(data: bytes, *, charset: str | None = None) -> Parsed:
             "header",
             f"expected the canonical columns {','.join(CANONICAL_COLUMNS)} "
             "or Plate Recognizer Stream's (timestamp, plate, score, …)",
+            zh=f"列名不对：应为标准列（{'、'.join(CANONICAL_COLUMNS)}），"
+            "或 Plate Recognizer Stream 导出的列（timestamp、plate、score 等）",
         )
 
     reads: list[PlateRead] = []
@@ -94,18 +100,22 @@ def parse_csv(data: bytes, *, charset: str | None = None) -> Parsed:
         except StopIteration:
             break
         except csv.Error as exc:
-            raise InvalidInput(f"row {number}", f"is not valid CSV: {exc}") from None
+            raise InvalidInput(
+                f"row {number}", f"is not valid CSV: {exc}", zh=f"第 {number} 行不是有效的 CSV"
+            ) from None
         if not any(cell.strip() for cell in cells):
             continue
         try:
             if len(cells) > len(columns):
                 raise InvalidInput(
-                    f"row {number}", f"has {len(cells)} cells, the header names {len(columns)}"
+                    f"row {number}",
+                    f"has {len(cells)} cells, the header names {len(columns)}",
+                    zh=f"此行有 {len(cells)} 格，多于列名的 {len(columns)} 列",
                 )
             row = {name: (cells[i].strip() if i < len(cells) else "") for i, name in enumerate(columns)}
             read = parse_row(row, number)
         except InvalidInput as exc:
-            rejected.append(Rejected(index=number - 2, field=exc.field, detail=exc.reason))
+            rejected.append(Rejected(index=number - 2, field=exc.field, detail=exc.reason, detail_zh=exc.zh))
             continue
         if read is not None:
             reads.append(read)
@@ -125,7 +135,9 @@ def _canonical_row(row: Row, number: int) -> PlateRead | None:
     colour_word = row.get("colour", "")
     colour = colour_of(colour_word)
     if colour is None and colour_word.lower() not in _UNTOLD_COLOURS:
-        raise InvalidInput(f"{at}.colour", f"unknown plate colour {colour_word!r}")
+        raise InvalidInput(
+            f"{at}.colour", f"unknown plate colour {colour_word!r}", zh=f"号牌颜色“{colour_word}”无法识别"
+        )
     candidates = tuple(
         Candidate(plate=text.strip()) for text in row.get("candidates", "").split("|") if text.strip()
     )
@@ -157,7 +169,11 @@ def _stream_row(row: Row, number: int) -> PlateRead | None:
     if listed is None:
         listed = []
     if not isinstance(listed, list):
-        raise InvalidInput(cands_path, "must be a list of {'plate': …, 'score': …}")
+        raise InvalidInput(
+            cands_path,
+            "must be a list of {'plate': …, 'score': …}",
+            zh="候选号牌应为 [{'plate': …, 'score': …}] 形式的列表",
+        )
     candidates = candidates_of(
         ((item, f"{cands_path}[{i}]") for i, item in enumerate(listed)),
         plate_key="plate",
@@ -191,12 +207,16 @@ def _python_value(cell: str, field: str) -> Any:
     if not cell:
         return None
     if len(cell) > _MAX_REPR_CHARS:
-        raise InvalidInput(field, f"is longer than {_MAX_REPR_CHARS} characters")
+        raise InvalidInput(
+            field, f"is longer than {_MAX_REPR_CHARS} characters", zh=f"不能超过 {_MAX_REPR_CHARS} 个字符"
+        )
     try:
         return ast.literal_eval(cell)
     except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
         raise InvalidInput(
-            field, f"is not a Python literal such as [{{'plate': 'abc123'}}]: {cell[:80]!r}"
+            field,
+            f"is not a Python literal such as [{{'plate': 'abc123'}}]: {cell[:80]!r}",
+            zh="应为 [{'plate': 'abc123'}] 形式的列表",
         ) from None
 
 
@@ -206,9 +226,9 @@ def _number(cell: str | None, field: str) -> float | None:
     try:
         value = float(cell)
     except ValueError:
-        raise InvalidInput(field, f"must be a number, got {cell!r}") from None
+        raise InvalidInput(field, f"must be a number, got {cell!r}", zh="应为数字") from None
     if not math.isfinite(value):
-        raise InvalidInput(field, f"must be a finite number, got {cell!r}")
+        raise InvalidInput(field, f"must be a finite number, got {cell!r}", zh="应为有效的数字")
     return value
 
 
@@ -218,11 +238,13 @@ def _place(row: Row, at: str) -> Place | None:
         return None
     if not lon_cell or not lat_cell:
         missing = "lon" if not lon_cell else "lat"
-        raise InvalidInput(f"{at}.{missing}", "lon and lat come together")
+        raise InvalidInput(f"{at}.{missing}", "lon and lat come together", zh="经度和纬度应同时填写")
     lon = _number(lon_cell, f"{at}.lon") or 0.0
     lat = _number(lat_cell, f"{at}.lat") or 0.0
     if not -180 <= lon <= 180:
-        raise InvalidInput(f"{at}.lon", f"longitude {lon} is outside [-180, 180]")
+        raise InvalidInput(
+            f"{at}.lon", f"longitude {lon} is outside [-180, 180]", zh="经度应在 -180 至 180 之间"
+        )
     if not -90 <= lat <= 90:
-        raise InvalidInput(f"{at}.lat", f"latitude {lat} is outside [-90, 90]")
+        raise InvalidInput(f"{at}.lat", f"latitude {lat} is outside [-90, 90]", zh="纬度应在 -90 至 90 之间")
     return checked_place(lon, lat, row.get("datum") or None, at)

@@ -108,6 +108,8 @@ def parse_dahua(document: object) -> Parsed:
         BODY,
         "is not a Dahua event message: expected client.notifyEventStream, an eventList or Events array, "
         "or an event with Code and Data",
+        zh="不是大华的事件报文：应含 client.notifyEventStream、eventList 或 Events 数组，"
+        "或含 Code 和 Data 的单个事件",
     )
 
 
@@ -121,7 +123,13 @@ def _events(items: list[Any], list_path: str | None, header: dict[str, Any]) -> 
             _event(item, path, envelope, parsed)
         except InvalidInput as exc:
             parsed.rejected.append(
-                Rejected(index=index, field=exc.field, detail=exc.reason, record_id=_record_id(item))
+                Rejected(
+                    index=index,
+                    field=exc.field,
+                    detail=exc.reason,
+                    record_id=_record_id(item),
+                    detail_zh=exc.zh,
+                )
             )
     return parsed
 
@@ -140,7 +148,7 @@ def _event(item: object, path: str, envelope: object, parsed: Parsed) -> None:
     if code not in PLATE_EVENTS:
         return
     if not data:
-        raise InvalidInput(data_path, "a plate event must carry its Data")
+        raise InvalidInput(data_path, "a plate event must carry its Data", zh="车牌事件缺少 Data")
     # Each read owns its evidence: the message around the event, and the event as sent.
     read = _read(data, data_path, images, {"envelope": copy.deepcopy(envelope), "event": event})
     if read is not None:
@@ -152,7 +160,9 @@ def _code(event: dict[str, Any], data: dict[str, Any], path: str) -> str:
         code = optional_text(obj.get("Code"), code_path)
         if code:
             return code.strip().lower()
-    raise InvalidInput(join(path, "Code"), "is required (TrafficJunction, …)")
+    raise InvalidInput(
+        join(path, "Code"), "is required (TrafficJunction, …)", zh="缺少事件代码 Code（如 TrafficJunction）"
+    )
 
 
 def _read(
@@ -226,7 +236,9 @@ def _plate(
             return text
     if not told:
         raise InvalidInput(
-            join(object_path, "Text"), "a plate event must carry Object.Text or TrafficCar.PlateNumber"
+            join(object_path, "Text"),
+            "a plate event must carry Object.Text or TrafficCar.PlateNumber",
+            zh="车牌事件缺少号牌（Object.Text 或 TrafficCar.PlateNumber）",
         )
     return None
 
@@ -254,7 +266,11 @@ def _read_at(data: dict[str, Any], path: str, traffic: dict[str, Any] | None, tr
     if value is None:
         locale = _locale_time(data.get("LocaleTime"), locale_path)
         if locale is None:
-            raise InvalidInput(value_path, "is required (or RealUTC, or LocaleTime)")
+            raise InvalidInput(
+                value_path,
+                "is required (or RealUTC, or LocaleTime)",
+                zh="缺少时间（UTC、RealUTC 或 LocaleTime）",
+            )
         return _beijing(locale, locale_path) + millis
     stamp = epoch_time(value, value_path, unit="s")
     wall = stamp.replace(tzinfo=None)
@@ -271,7 +287,7 @@ def _beijing(wall: datetime, path: str) -> datetime:
     try:
         return read_time(wall.replace(tzinfo=SHANGHAI), path)
     except OverflowError:
-        raise InvalidInput(path, f"{wall.isoformat()} is not a valid time") from None
+        raise InvalidInput(path, f"{wall.isoformat()} is not a valid time", zh="不是有效的时间") from None
 
 
 def _locale_time(value: object, path: str) -> datetime | None:
@@ -281,14 +297,18 @@ def _locale_time(value: object, path: str) -> datetime | None:
     try:
         return datetime.strptime(text.strip(), _LOCALE_TIME)
     except ValueError:
-        raise InvalidInput(path, f"{text!r} is not a time like 2024-01-30 14:34:55") from None
+        raise InvalidInput(
+            path, f"{text!r} is not a time like 2024-01-30 14:34:55", zh="时间格式应为 2024-01-30 14:34:55"
+        ) from None
 
 
 def _millis(value: object, path: str) -> timedelta:
     if value is None:
         return timedelta()
     if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 999:
-        raise InvalidInput(path, f"must be milliseconds from 0 to 999, got {value!r}")
+        raise InvalidInput(
+            path, f"must be milliseconds from 0 to 999, got {value!r}", zh="毫秒应为 0 至 999 的整数"
+        )
     return timedelta(milliseconds=value)
 
 

@@ -57,8 +57,16 @@ def _codec(charset: str, field: str) -> str:
         try:
             codecs.lookup(charset)
         except LookupError:
-            raise InvalidInput(field, f"unknown character set {charset!r}; send UTF-8 or GB18030") from None
-        raise InvalidInput(field, f"character set {charset!r} is not accepted; send UTF-8, GBK or GB18030")
+            raise InvalidInput(
+                field,
+                f"unknown character set {charset!r}; send UTF-8 or GB18030",
+                zh=f"无法识别的字符集 {charset}，请使用 UTF-8 或 GB18030",
+            ) from None
+        raise InvalidInput(
+            field,
+            f"character set {charset!r} is not accepted; send UTF-8, GBK or GB18030",
+            zh=f"不接受字符集 {charset}，请使用 UTF-8、GBK 或 GB18030",
+        )
     return codec
 
 
@@ -69,7 +77,11 @@ def decode_text(data: bytes, field: str = "body", *, charset: str | None = None)
         try:
             return data.decode(codec)
         except UnicodeDecodeError as exc:
-            raise InvalidInput(field, f"is not valid {charset} text (byte {exc.start})") from None
+            raise InvalidInput(
+                field,
+                f"is not valid {charset} text (byte {exc.start})",
+                zh=f"不是有效的 {charset} 文本（第 {exc.start} 字节）",
+            ) from None
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as first:
@@ -77,7 +89,9 @@ def decode_text(data: bytes, field: str = "body", *, charset: str | None = None)
             return data.decode(_GB)
         except UnicodeDecodeError:
             raise InvalidInput(
-                field, f"is neither UTF-8 nor GB18030/GBK text (byte {first.start}); send UTF-8"
+                field,
+                f"is neither UTF-8 nor GB18030/GBK text (byte {first.start}); send UTF-8",
+                zh=f"既不是 UTF-8 也不是 GB18030/GBK 文本（第 {first.start} 字节），请使用 UTF-8",
             ) from None
 
 
@@ -89,18 +103,24 @@ def utf8(data: bytes, field: str = "body", *, charset: str | None = None) -> byt
             return data
         except UnicodeDecodeError:
             if charset:
-                raise InvalidInput(field, f"is not valid {charset} text") from None
+                raise InvalidInput(
+                    field, f"is not valid {charset} text", zh=f"不是有效的 {charset} 文本"
+                ) from None
     return decode_text(data, field, charset=charset).encode("utf-8")
 
 
 def parse_xml(data: bytes, field: str) -> ET.Element:
     """An XML document's root element, decoded by its declaration (GB2312/GBK included), without any DTD."""
     if not isinstance(data, bytes | bytearray):
-        raise InvalidInput(field, "must be the XML document's bytes")
+        raise InvalidInput(field, "must be the XML document's bytes", zh="应为 XML 文档")
     data = bytes(data)
     # A NUL means UTF-16 or UTF-32, which no camera sends and which would hide the declaration.
     if b"\x00" in data:
-        raise InvalidInput(field, "must be UTF-8 or GB18030/GBK XML, not UTF-16")
+        raise InvalidInput(
+            field,
+            "must be UTF-8 or GB18030/GBK XML, not UTF-16",
+            zh="XML 应为 UTF-8 或 GB18030/GBK 编码，不能是 UTF-16",
+        )
     declaration = _XML_DECLARATION.match(data)
     declared = _DECLARED_ENCODING.search(declaration.group(0)) if declaration else None
     charset = declared.group(1).decode("ascii").lower() if declared else None
@@ -114,6 +134,10 @@ def parse_xml(data: bytes, field: str) -> ET.Element:
     try:
         return DET.fromstring(data, forbid_dtd=True)
     except DefusedXmlException:
-        raise InvalidInput(field, "DOCTYPE and ENTITY declarations are not accepted") from None
+        raise InvalidInput(
+            field,
+            "DOCTYPE and ENTITY declarations are not accepted",
+            zh="不接受含 DOCTYPE 或 ENTITY 声明的 XML",
+        ) from None
     except ET.ParseError as exc:
-        raise InvalidInput(field, f"is not well-formed XML: {exc}") from None
+        raise InvalidInput(field, f"is not well-formed XML: {exc}", zh="不是格式正确的 XML") from None

@@ -83,7 +83,9 @@ def parse_hikvision(xml: bytes, images: list[bytes]) -> Parsed:
 
     anpr = _child(root, "ANPR")
     if anpr is None:
-        raise InvalidInput(f"{FIELD}/ANPR", "an ANPR event must carry an ANPR element")
+        raise InvalidInput(
+            f"{FIELD}/ANPR", "an ANPR event must carry an ANPR element", zh="车牌识别事件缺少 ANPR 元素"
+        )
     plate = (_text(anpr, "licensePlate") or "").strip()
     confidence = checked_confidence(
         _number(_text(anpr, "confidenceLevel"), f"{FIELD}/ANPR/confidenceLevel"),
@@ -92,7 +94,7 @@ def parse_hikvision(xml: bytes, images: list[bytes]) -> Parsed:
     )
     when = _text(root, "dateTime")
     if when is None or not when.strip():
-        raise InvalidInput(f"{FIELD}/dateTime", "is required")
+        raise InvalidInput(f"{FIELD}/dateTime", "is required", zh="缺少时间 dateTime")
     # Cameras send an offset; one set up without a timezone stamps Chinese local time. Refusing it would
     # lose the read for good, since Hikvision never retries a push.
     read_at = iso_time(when, f"{FIELD}/dateTime", naive_zone="shanghai")
@@ -134,9 +136,17 @@ def parse_hikvision(xml: bytes, images: list[bytes]) -> Parsed:
 def _parse(xml: bytes) -> ET.Element:
     root = parse_xml(xml, FIELD)  # by its declaration (GB2312 from Chinese firmware), without DTDs
     if _local(root.tag) != "EventNotificationAlert":
-        raise InvalidInput(FIELD, f"expected an EventNotificationAlert, got {_local(root.tag)!r}")
+        raise InvalidInput(
+            FIELD,
+            f"expected an EventNotificationAlert, got {_local(root.tag)!r}",
+            zh=f"应为 EventNotificationAlert 报文，收到的是 {_local(root.tag)}",
+        )
     if _namespace(root.tag) not in NAMESPACES:
-        raise InvalidInput(FIELD, f"unknown namespace {_namespace(root.tag)!r}")
+        raise InvalidInput(
+            FIELD,
+            f"unknown namespace {_namespace(root.tag)!r}",
+            zh=f"无法识别的命名空间 {_namespace(root.tag)}",
+        )
     return root
 
 
@@ -163,7 +173,11 @@ def _gat_colour(root: ET.Element, anpr: ET.Element) -> PlateColour | None:
     try:
         code = int(text)
     except ValueError:
-        raise InvalidInput(f"{where}/plateColorByGAT", f"must be a colour code, got {text!r}") from None
+        raise InvalidInput(
+            f"{where}/plateColorByGAT",
+            f"must be a colour code, got {text!r}",
+            zh="号牌颜色应为 GA/T 颜色代码",
+        ) from None
     return _GAT_COLOURS.get(code)  # 5 (not recognised), 9 (other), -1 (not set): not told
 
 
@@ -205,15 +219,23 @@ def _dms(
         return None
     for value, unit in ((minute, "minute"), (second, "sec")):
         if not 0 <= value < 60:
-            raise InvalidInput(f"{path}/{unit}", f"must be between 0 and 60, got {value:g}")
+            raise InvalidInput(
+                f"{path}/{unit}", f"must be between 0 and 60, got {value:g}", zh="分、秒应在 0 至 60 之间"
+            )
     if degree < 0:
-        raise InvalidInput(f"{path}/degree", f"the hemisphere is told by {hemisphere_tag}, got {degree:g}")
+        raise InvalidInput(
+            f"{path}/degree",
+            f"the hemisphere is told by {hemisphere_tag}, got {degree:g}",
+            zh=f"度数不能为负，方向由 {hemisphere_tag} 表示",
+        )
     value = degree + minute / 60 + second / 3600
     # A fix without its hemisphere is read as east and north: the platform's cameras stand in China.
     hemisphere = (_text(gps, hemisphere_tag) or hemispheres[0]).strip().upper() or hemispheres[0]
     if hemisphere not in hemispheres:
         raise InvalidInput(
-            f"{where}/{hemisphere_tag}", f"must be {' or '.join(hemispheres)}, got {hemisphere!r}"
+            f"{where}/{hemisphere_tag}",
+            f"must be {' or '.join(hemispheres)}, got {hemisphere!r}",
+            zh=f"应为 {'或'.join(hemispheres)}",
         )
     return -value if hemisphere == hemispheres[1] else value
 
@@ -224,7 +246,7 @@ def _flag(root: ET.Element, name: str) -> bool:
         return True
     if text in _FALSE:
         return False
-    raise InvalidInput(f"{FIELD}/{name}", f"must be true or false, got {text!r}")
+    raise InvalidInput(f"{FIELD}/{name}", f"must be true or false, got {text!r}", zh="应为 true 或 false")
 
 
 def _number(text: str | None, field: str) -> float | None:
@@ -233,9 +255,9 @@ def _number(text: str | None, field: str) -> float | None:
     try:
         value = float(text)
     except ValueError:
-        raise InvalidInput(field, f"must be a number, got {text!r}") from None
+        raise InvalidInput(field, f"must be a number, got {text!r}", zh="应为数字") from None
     if not math.isfinite(value):
-        raise InvalidInput(field, f"must be a finite number, got {text!r}")
+        raise InvalidInput(field, f"must be a finite number, got {text!r}", zh="应为有效的数字")
     return value
 
 
@@ -262,7 +284,11 @@ def _text(element: ET.Element, name: str) -> str | None:
 def _as_dict(element: ET.Element, depth: int = 0) -> dict[str, Any]:
     """The element's children by local name (repeats become lists); leaves become their text."""
     if depth > MAX_DEPTH:
-        raise InvalidInput(FIELD, f"nests deeper than {MAX_DEPTH} levels; no camera push does")
+        raise InvalidInput(
+            FIELD,
+            f"nests deeper than {MAX_DEPTH} levels; no camera push does",
+            zh=f"报文嵌套超过 {MAX_DEPTH} 层，不是摄像机推送的报文",
+        )
     out: dict[str, Any] = {f"@{key}": value for key, value in element.attrib.items()}
     for child in element:
         name = _local(child.tag)

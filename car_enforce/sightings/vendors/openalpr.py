@@ -43,6 +43,7 @@ def parse_openalpr(document: object) -> Parsed:
             "data_type",
             f"{kind!r} is not an alprd message (alpr_results or heartbeat); "
             "agent groups and alerts go to the Rekor adapter",
+            zh=f"{kind} 不是 alprd 报文（应为 alpr_results 或 heartbeat）；agent 分组和告警请发往 Rekor 接口",
         )
     return _results(doc, images)
 
@@ -58,7 +59,9 @@ def _results(doc: dict[str, Any], images: tuple[bytes, ...]) -> Parsed:
         try:
             read = _result(doc, images, index, item, read_at, camera_id, uuid)
         except InvalidInput as exc:
-            parsed.rejected.append(Rejected(index=index, field=exc.field, detail=exc.reason))
+            parsed.rejected.append(
+                Rejected(index=index, field=exc.field, detail=exc.reason, detail_zh=exc.zh)
+            )
             continue
         if read is not None:
             parsed.reads.append(read)
@@ -119,6 +122,10 @@ def heartbeats_of(doc: dict[str, Any], vendor: str) -> list[Heartbeat]:
     if not cameras:
         own = camera_text(doc.get("camera_id"), "camera_id") or camera_text(doc.get("agent_uid"), "agent_uid")
         if own is None:
-            raise InvalidInput("camera_id", "a heartbeat must name its camera (camera_id or agent_uid)")
+            raise InvalidInput(
+                "camera_id",
+                "a heartbeat must name its camera (camera_id or agent_uid)",
+                zh="心跳报文应注明摄像机（camera_id 或 agent_uid）",
+            )
         cameras.append(own)
     return [Heartbeat(camera_id=camera, at=now, vendor=vendor) for camera in cameras]

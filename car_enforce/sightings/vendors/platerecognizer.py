@@ -39,7 +39,7 @@ def parse_platerecognizer(document: object, image: bytes | None = None) -> Parse
     hook = as_object(required(doc, "hook", ""), "hook")
     event = required(hook, "event", "hook")
     if not isinstance(event, str):
-        raise InvalidInput("hook.event", f"must be a string, got {event!r}")
+        raise InvalidInput("hook.event", f"must be a string, got {event!r}", zh="应为文本")
     data = as_object(required(doc, "data", ""), "data")
 
     own_camera = camera_text(data.get("camera_id"), "data.camera_id")
@@ -61,7 +61,7 @@ def parse_platerecognizer(document: object, image: bytes | None = None) -> Parse
     images = embedded
     if image is not None:
         if kind_of(image) not in ("jpg", "png"):
-            raise InvalidInput("upload", "is not a JPEG or PNG image")
+            raise InvalidInput("upload", "is not a JPEG or PNG image", zh="上传的文件不是 JPEG 或 PNG 图片")
         images = (image, *embedded)
     return _reads(doc, data, camera_id, images)
 
@@ -71,7 +71,7 @@ def parse_platerecognizer_multipart(json_text: str, image: bytes | None) -> Pars
     try:
         document = json.loads(json_text)
     except (json.JSONDecodeError, TypeError) as exc:
-        raise InvalidInput("json", f"is not valid JSON: {exc}") from None
+        raise InvalidInput("json", f"is not valid JSON: {exc}", zh="不是有效的 JSON") from None
     return parse_platerecognizer(document, image)
 
 
@@ -94,7 +94,9 @@ def _reads(
                 items_of(result, "candidates", path), plate_key="plate", confidence_key="score", scale=1
             )
         except InvalidInput as exc:  # one bad plate of the frame; the others are taken
-            parsed.rejected.append(Rejected(index=index, field=exc.field, detail=exc.reason))
+            parsed.rejected.append(
+                Rejected(index=index, field=exc.field, detail=exc.reason, detail_zh=exc.zh)
+            )
             continue
         if not worth_a_read(plate, candidates):
             continue

@@ -51,7 +51,9 @@ def parse_rekor(document: object) -> Parsed:
     if kind == "heartbeat":
         return Parsed(heartbeats=heartbeats_of(doc, VENDOR))
     raise InvalidInput(
-        "data_type", f"{kind!r} is not a Rekor message (alpr_group, alpr_alert, vehicle, heartbeat)"
+        "data_type",
+        f"{kind!r} is not a Rekor message (alpr_group, alpr_alert, vehicle, heartbeat)",
+        zh=f"{kind} 不是 Rekor 报文（应为 alpr_group、alpr_alert、vehicle 或 heartbeat）",
     )
 
 
@@ -99,7 +101,7 @@ def _group_parsed(
     if plate_value is None and fallback_plate is not None:
         plate_value, plate_path = fallback_plate, "plate_number"
     if plate_value is None:
-        raise InvalidInput(join(path, "best_plate_number"), "is required")
+        raise InvalidInput(join(path, "best_plate_number"), "is required", zh="缺少号牌 best_plate_number")
     plate = plate_text(plate_value, plate_path)
 
     confidence = checked_confidence(group.get("best_confidence"), join(path, "best_confidence"), scale=100)

@@ -92,12 +92,12 @@ def code_number(value: object, field: str) -> int | None:
     if value is None:
         return None
     if isinstance(value, bool):
-        raise InvalidInput(field, f"a code must be digits, got {value!r}")
+        raise InvalidInput(field, f"a code must be digits, got {value!r}", zh="代码应为数字")
     if isinstance(value, float) and math.isfinite(value) and value.is_integer():
         value = int(value)
     if isinstance(value, int):
         if value < 0:
-            raise InvalidInput(field, f"a code must be digits, got {value!r}")
+            raise InvalidInput(field, f"a code must be digits, got {value!r}", zh="代码应为数字")
         return value
     if isinstance(value, str):
         text = value.strip()
@@ -105,7 +105,7 @@ def code_number(value: object, field: str) -> int | None:
             return None
         if text.isascii() and text.isdigit() and len(text) <= 4:
             return int(text)
-    raise InvalidInput(field, f"a code must be digits, got {value!r}")
+    raise InvalidInput(field, f"a code must be digits, got {value!r}", zh="代码应为数字")
 
 
 def plate_colour(value: object, table: str, field: str) -> PlateColour | None:
@@ -123,7 +123,9 @@ def plate_class(value: object, field: str) -> str | None:
     if code is None:
         return None
     if code > 99:
-        raise InvalidInput(field, f"a 号牌种类 code has two digits, got {value!r}")
+        raise InvalidInput(
+            field, f"a 号牌种类 code has two digits, got {value!r}", zh="号牌种类代码应为两位数字"
+        )
     return f"{code:02d}"
 
 

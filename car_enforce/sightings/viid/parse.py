@@ -71,7 +71,7 @@ def parse_motor_vehicles(
         try:
             read = _read(item, path, colour_table, device_id, received_at, record_id)
         except InvalidInput as exc:
-            push.parsed.rejected.append(Rejected(index, exc.field, exc.reason, record_id))
+            push.parsed.rejected.append(Rejected(index, exc.field, exc.reason, record_id, exc.zh))
             continue
         if read is not None:
             push.parsed.reads.append(read)
@@ -147,10 +147,16 @@ def _camera(value: object, path: str) -> str | None:
     if value is None or value == "":
         return None
     if isinstance(value, bool) or not isinstance(value, str | int):
-        raise InvalidInput(path, f"a device id must be a string of digits, got {value!r}")
+        raise InvalidInput(
+            path, f"a device id must be a string of digits, got {value!r}", zh="设备编码应为数字串"
+        )
     text = str(value).strip()
     if len(text) > MAX_CAMERA_ID:
-        raise InvalidInput(path, f"a device id is at most {MAX_CAMERA_ID} characters")
+        raise InvalidInput(
+            path,
+            f"a device id is at most {MAX_CAMERA_ID} characters",
+            zh=f"设备编码不能超过 {MAX_CAMERA_ID} 个字符",
+        )
     return text or None
 
 
@@ -159,7 +165,11 @@ def pass_time(value: object, path: str) -> datetime:
     text = str(value).strip() if isinstance(value, str | int) and not isinstance(value, bool) else ""
     found = _PASS_TIME.fullmatch(text)
     if found is None:
-        raise InvalidInput(path, f"expected YYYYMMDDhhmmss (Beijing time), got {value!r}")
+        raise InvalidInput(
+            path,
+            f"expected YYYYMMDDhhmmss (Beijing time), got {value!r}",
+            zh="时间格式应为 YYYYMMDDhhmmss（北京时间）",
+        )
     digits, millis = found.group(1), int(found.group(2) or 0)
     try:
         # Sliced rather than strptime: a push carries a hundred of these, and strptime costs ten times more.
@@ -174,7 +184,7 @@ def pass_time(value: object, path: str) -> datetime:
             tzinfo=SHANGHAI,
         )
     except ValueError:
-        raise InvalidInput(path, f"{value!r} is not a valid date and time") from None
+        raise InvalidInput(path, f"{value!r} is not a valid date and time", zh="不是有效的日期时间") from None
     return read_time(local, path)
 
 
@@ -192,7 +202,9 @@ def flag(value: object, path: str) -> bool | None:
             return True
         if word in _FALSE:
             return False
-    raise InvalidInput(path, f"expected true or false (or 1 or 0), got {value!r}")
+    raise InvalidInput(
+        path, f"expected true or false (or 1 or 0), got {value!r}", zh="应为 true 或 false（或 1、0）"
+    )
 
 
 def number(value: object, path: str) -> float | None:
@@ -200,7 +212,7 @@ def number(value: object, path: str) -> float | None:
     if value is None:
         return None
     if isinstance(value, bool):
-        raise InvalidInput(path, f"expected a number, got {value!r}")
+        raise InvalidInput(path, f"expected a number, got {value!r}", zh="应为数字")
     if isinstance(value, int | float):
         result = float(value)
     elif isinstance(value, str):
@@ -209,9 +221,9 @@ def number(value: object, path: str) -> float | None:
         try:
             result = float(value.strip())
         except ValueError:
-            raise InvalidInput(path, f"expected a number, got {value!r}") from None
+            raise InvalidInput(path, f"expected a number, got {value!r}", zh="应为数字") from None
     else:
-        raise InvalidInput(path, f"expected a number, got {value!r}")
+        raise InvalidInput(path, f"expected a number, got {value!r}", zh="应为数字")
     if not math.isfinite(result):
-        raise InvalidInput(path, f"expected a finite number, got {value!r}")
+        raise InvalidInput(path, f"expected a finite number, got {value!r}", zh="应为有效的数字")
     return result

@@ -108,11 +108,14 @@ def create_account(session: Session, *, unit: Principal, secret: str, data: Viid
     if unit.kind != "api_key" or unit.id is None or unit.organisation_id is None:
         raise Forbidden(
             "a GA/T 1400 account is created with the police unit's API key in X-Api-Key: that key becomes "
-            "its Digest password"
+            "its Digest password",
+            zh="创建 GA/T 1400 账号须在 X-Api-Key 中使用公安单位的接口密钥，该密钥即为 Digest 认证密码",
         )
     key = session.get(ApiKey, unit.id)
     if key is None or not hmac.compare_digest(key.secret_hash, security.sha256_hex(secret)):
-        raise Unauthenticated("send the key the account is for in X-Api-Key")
+        raise Unauthenticated(
+            "send the key the account is for in X-Api-Key", zh="请在 X-Api-Key 中提供该账号对应的接口密钥"
+        )
     # One statement: two units asking for one name at once get one account and a 409, never a 500.
     account = insert_once(
         session,
@@ -130,7 +133,10 @@ def create_account(session: Session, *, unit: Principal, secret: str, data: Viid
         ["username"],
     )
     if account is None:
-        raise Conflict(f"the GA/T 1400 account {data.username!r} exists already; choose another user name")
+        raise Conflict(
+            f"the GA/T 1400 account {data.username!r} exists already; choose another user name",
+            zh=f"GA/T 1400 账号 {data.username} 已存在，请换一个用户名",
+        )
     events.record(
         session,
         unit,
@@ -167,7 +173,8 @@ def _principal(session: Session, account: ViidAccount) -> Principal:
     if key is None or key.revoked_at is not None:
         raise Forbidden(
             f"the API key behind GA/T 1400 account {account.username!r} was revoked; the unit creates an "
-            "account with a current key"
+            "account with a current key",
+            zh=f"GA/T 1400 账号 {account.username} 对应的接口密钥已被吊销，请用现行密钥另建账号",
         )
     return principal_of_key(key)
 
@@ -201,27 +208,36 @@ def challenge_header(peer: str, *, stale: bool = False) -> str:
 def authenticate(session: Session, *, method: str, path: str, authorization: str | None, peer: str) -> Caller:
     """The account a Digest answer proves; Unauthenticated (answered with a challenge) otherwise."""
     if not authorization:
-        raise Unauthenticated("answer the HTTP Digest challenge: the password is the police unit's API key")
+        raise Unauthenticated(
+            "answer the HTTP Digest challenge: the password is the police unit's API key",
+            zh="请应答 HTTP Digest 认证质询，密码为公安单位的接口密钥",
+        )
     try:
         credentials = digest.parse_authorization(authorization)
     except digest.DigestError as exc:
-        raise Unauthenticated(str(exc)) from None
+        raise Unauthenticated(str(exc), zh="Digest 认证信息格式不对") from None
     if credentials.realm != REALM:
-        raise Unauthenticated(f"answer the challenge of realm {REALM!r}")
+        raise Unauthenticated(f"answer the challenge of realm {REALM!r}", zh=f"请应答域 {REALM} 的认证质询")
     if digest.uri_path(credentials.uri) != path:
-        raise Unauthenticated(f"the Digest answer was made for {credentials.uri!r}, not {path!r}")
+        raise Unauthenticated(
+            f"the Digest answer was made for {credentials.uri!r}, not {path!r}",
+            zh="Digest 应答所对应的地址与本次请求不符",
+        )
     state = digest.nonce_state(credentials.nonce, _secret(), realm=REALM, peer=peer, now=clock.now())
     if state is digest.NonceState.FORGED:
-        raise Unauthenticated("the nonce was not issued to this address: answer the new challenge")
+        raise Unauthenticated(
+            "the nonce was not issued to this address: answer the new challenge",
+            zh="随机数不是发给此地址的，请应答新的认证质询",
+        )
     account = session.scalar(select(ViidAccount).where(ViidAccount.username == credentials.username))
     if (
         account is None
         or account.realm != credentials.realm
         or not digest.verify(credentials, account.ha1, method)
     ):
-        raise Unauthenticated("wrong Digest user name or password")
+        raise Unauthenticated("wrong Digest user name or password", zh="Digest 用户名或密码错误")
     if state is digest.NonceState.STALE:
-        raise StaleNonce("the nonce expired: answer the new challenge")
+        raise StaleNonce("the nonce expired: answer the new challenge", zh="随机数已过期，请应答新的认证质询")
     return Caller(account=account, principal=_principal(session, account))
 
 
@@ -235,11 +251,11 @@ def json_document(body: bytes, charset: str | None) -> object | None:
     try:
         text = decode_text(body, "body", charset=charset)
     except InvalidInput as exc:
-        raise InvalidJson("body", exc.reason) from None
+        raise InvalidJson("body", exc.reason, zh=exc.zh) from None
     try:
         return json.loads(text)
     except (ValueError, RecursionError) as exc:
-        raise InvalidJson("body", f"is not valid JSON: {exc}") from None
+        raise InvalidJson("body", f"is not valid JSON: {exc}", zh="不是有效的 JSON") from None
 
 
 def device_id_of(document: object, key: str, fallback: str | None) -> str:
@@ -253,10 +269,14 @@ def device_id_of(document: object, key: str, fallback: str | None) -> str:
     if isinstance(found, int) and not isinstance(found, bool):
         found = str(found)
     if not isinstance(found, str) or not found.strip():
-        raise InvalidInput(f"{key}.DeviceID", "the device id is required")
+        raise InvalidInput(f"{key}.DeviceID", "the device id is required", zh="缺少设备编码")
     text = found.strip()
     if not _DEVICE_ID.fullmatch(text):
-        raise InvalidInput(field, f"a device id is 20 digits (1 to 32 taken), got {text[:40]!r}")
+        raise InvalidInput(
+            field,
+            f"a device id is 20 digits (1 to 32 taken), got {text[:40]!r}",
+            zh="设备编码应为 20 位数字（可接受 1 至 32 位）",
+        )
     return text
 
 
@@ -289,7 +309,10 @@ def register(session: Session, *, caller: Caller, device_id: str, peer: str) -> 
         )
         assert device is not None  # the row the insert collided with
         if device.organisation_id != organisation_id:
-            raise Conflict(f"device {device_id} is registered by another police unit")
+            raise Conflict(
+                f"device {device_id} is registered by another police unit",
+                zh=f"设备 {device_id} 已由其他公安单位注册",
+            )
         device.account_id, device.peer = caller.account.id, peer
         device.registered_at, device.unregistered_at = now, None
         session.flush()
@@ -300,13 +323,20 @@ def register(session: Session, *, caller: Caller, device_id: str, peer: str) -> 
 def registered(session: Session, *, device_id: str | None, peer: str) -> Registered:
     """The registered device named by ``User-Identify``; Unauthenticated so that it registers again."""
     if not device_id or not device_id.strip():
-        raise Unauthenticated("name the device in User-Identify, after registering at /VIID/System/Register")
+        raise Unauthenticated(
+            "name the device in User-Identify, after registering at /VIID/System/Register",
+            zh="请在 User-Identify 中注明设备编码，并先在 /VIID/System/Register 注册",
+        )
     device = session.scalar(select(ViidDevice).where(ViidDevice.device_id == device_id.strip()))
     if device is None or device.unregistered_at is not None:
-        raise Unauthenticated(f"device {device_id.strip()[:32]} is not registered: register first")
+        raise Unauthenticated(
+            f"device {device_id.strip()[:32]} is not registered: register first",
+            zh=f"设备 {device_id.strip()[:32]} 未注册，请先注册",
+        )
     if device.peer != peer:
         raise Unauthenticated(
-            f"device {device.device_id} registered from another address: register again from this one"
+            f"device {device.device_id} registered from another address: register again from this one",
+            zh=f"设备 {device.device_id} 是从其他地址注册的，请从本地址重新注册",
         )
     account = session.get(ViidAccount, device.account_id)
     assert account is not None  # a foreign key
@@ -323,7 +353,10 @@ def unregister(session: Session, *, caller: Caller, device_id: str) -> None:
     """End a registration of the caller's unit; ending an ended one again changes nothing."""
     device = session.scalar(select(ViidDevice).where(ViidDevice.device_id == device_id))
     if device is None or device.organisation_id != caller.account.organisation_id:
-        raise NotFound(f"device {device_id} is not registered by this police unit")
+        raise NotFound(
+            f"device {device_id} is not registered by this police unit",
+            zh=f"设备 {device_id} 未由本公安单位注册",
+        )
     if device.unregistered_at is None:
         device.unregistered_at = clock.now()
 
