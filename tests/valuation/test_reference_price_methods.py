@@ -141,7 +141,8 @@ def test_the_online_inquiry_asks_every_platform_of_the_court_at_once(
     ]
     assert _count(db, InquiryRequest) == 3
     with db.unit_of_work(read_only=True) as s:
-        kinds = list(s.scalars(select(TimelineEvent.kind).where(TimelineEvent.case_id == car.car.case["id"])))
+        query = select(TimelineEvent.kind).where(TimelineEvent.case_id == car.car.case["id"])
+        kinds = list(s.scalars(query.order_by(TimelineEvent.id)))  # in the order they were recorded
     assert kinds[-4:] == [
         "reference_price.opened",
         "reference_price.method_passed",
