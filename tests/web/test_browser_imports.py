@@ -58,7 +58,7 @@ def test_an_administrator_previews_a_boundary_file_on_the_map_and_imports_it(
     page.get_by_role("button", name="检查并预览").click()
     page.wait_for_load_state()
     # The cities name their own province, which the platform does not know: said beside the file.
-    assert page.get_by_text("the feature says parent 990000, the import says 330000").is_visible()
+    assert page.get_by_text("文件中写的上级是 990000，导入时选择的上级是 330000，两者不一致").is_visible()
     page.set_input_files("input[name=file]", str(FIXTURES / "geo" / "fixture_990000_province.geojson"))
     page.select_option("select[name=level]", "province")
     page.fill("input[name=parent_code]", "")
