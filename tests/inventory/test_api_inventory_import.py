@@ -8,9 +8,7 @@ matched by VIN); the six others need a person.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
-from datetime import UTC, date, datetime
-from pathlib import Path
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -24,37 +22,12 @@ from car_enforce.core.timeline.models import TimelineEvent
 from car_enforce.custody.models import Custody, CustodyCharge, CustodyEvent
 from car_enforce.inventory.models import InventoryImport, InventoryRow
 from tests import factories
-from tests.api_helpers import issue_watch, login, open_case, register_vehicle
+from tests.api_helpers import login, register_vehicle
 from tests.capture_helpers import police, report, watch_status
+from tests.inventory_helpers import CSV, FIXTURE, PLATE_A, PLATE_B, TODAY, VIN_A, VIN_B, court_with_cars
 
 # Every test here runs with the two centers of the region (the app starts after them).
 pytestmark = pytest.mark.usefixtures("centers")
-
-FIXTURE = Path(__file__).parents[1] / "fixtures" / "towbook_inventory.csv"
-CSV = {"Content-Type": "text/csv"}
-PLATE_A, VIN_A = "浙C12345", "LSVAU218XN2183294"
-PLATE_B, VIN_B = "浙C6K088", "LFV2A21KXG3045871"
-TODAY = date(2026, 11, 23)  # conftest's START
-
-
-@dataclass
-class Court:
-    officer: dict[str, str]
-    case: dict[str, Any]
-    vehicles: dict[str, dict[str, Any]]  # by plate
-    watches: dict[str, dict[str, Any]]  # by plate
-
-
-def court_with_cars(client: TestClient, *cars: tuple[str, str | None], watched: bool = True) -> Court:
-    """The 平阳 court's case with these cars (plate, VIN), each under watch unless told otherwise."""
-    officer = login(client, "py.officer")
-    case = open_case(client, officer)
-    court = Court(officer, case, {}, {})
-    for plate, vin in cars:
-        court.vehicles[plate] = register_vehicle(client, officer, case, plate=plate, vin=vin)["vehicle"]
-        if watched:
-            court.watches[plate] = issue_watch(client, officer, case, court.vehicles[plate]["id"])
-    return court
 
 
 def upload(client: TestClient, center_id: int, headers: dict[str, str], data: bytes | None = None) -> Any:

@@ -16,8 +16,9 @@ from tests.live import serve
 from tests.web.browser_helpers import chromium_or_skip
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def browser() -> Iterator[Browser]:
+    """One Chromium per test process: each test opens its own page (a fresh context, no shared cookies)."""
     executable = chromium_or_skip()
     with sync_playwright() as playwright:
         launched = playwright.chromium.launch(executable_path=str(executable), args=["--no-sandbox"])

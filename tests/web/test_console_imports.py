@@ -19,7 +19,7 @@ from car_enforce.core.work import runner
 from car_enforce.core.work.models import WorkItem, WorkStatus
 from car_enforce.inventory import service as inventory_service
 from car_enforce.inventory.models import InventoryImport, InventoryRow
-from tests.inventory.test_api_inventory_import import FIXTURE, PLATE_A, PLATE_B, VIN_A, VIN_B, court_with_cars
+from tests.inventory_helpers import FIXTURE, PLATE_A, PLATE_B, VIN_A, VIN_B, court_with_cars
 from tests.web.console_helpers import log_in
 
 pytestmark = pytest.mark.usefixtures("centers")
