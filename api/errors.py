@@ -22,6 +22,7 @@ class ErrorOut(BaseModel):
     detail: str
     detail_zh: str | None = None  # the same in Chinese, where the platform words it for people
     rule: str | None = None
+    rule_zh: str | None = None  # the rule's article cited the Chinese way, and the rule in Chinese
     fields: list[str] | None = None
 
 
@@ -49,7 +50,9 @@ def _field_name(loc: tuple[Any, ...]) -> str:
 def install(app: FastAPI) -> None:
     @app.exception_handler(DomainError)
     async def _domain(_request: Request, exc: DomainError) -> JSONResponse:
-        body = ErrorOut(error=exc.name, detail=exc.detail, detail_zh=exc.zh, rule=exc.rule)
+        body = ErrorOut(
+            error=exc.name, detail=exc.detail, detail_zh=exc.zh, rule=exc.rule, rule_zh=exc.rule_zh
+        )
         body.fields = [exc.field] if exc.field else None
         return JSONResponse(
             {**body.model_dump(exclude_none=True), **exc.facts()}, status_code=exc.status_code

@@ -124,7 +124,8 @@ def explained(exc: DomainError) -> str:
     """A refusal for the person at the form: what is wrong (without the field's name, which the form shows
     beside it) and the rule it breaks."""
     text = exc.zh or (exc.reason if isinstance(exc, InvalidInput) else exc.detail)
-    return f"{text}（依据：{exc.rule}）" if exc.rule else text
+    rule = exc.rule_zh or exc.rule
+    return f"{text}（依据：{rule}）" if rule else text
 
 
 def org_name(session: Session, organisation_id: int) -> str:

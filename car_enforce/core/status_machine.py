@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from enum import StrEnum
 from typing import Any, Generic, TypeVar
 
-from car_enforce.core.errors import Conflict
+from car_enforce.core.errors import Conflict, Rule
 
 S = TypeVar("S", bound=StrEnum)
 
@@ -59,7 +59,7 @@ class StatusMachine(Generic[S]):
         record: Any,
         verb: str,
         *,
-        rule: str | None = None,
+        rule: str | Rule | None = None,
         refusal: str | None = None,
         refusal_zh: str | None = None,
     ) -> S:

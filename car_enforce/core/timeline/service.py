@@ -82,7 +82,7 @@ def record(
         actor=actor.label,
         kind=kind,
         subject=subject,
-        reason=reason,
+        reason=str(reason),  # a Rule's English citation, stored as the plain text it is
         data=payload,
         prev_hash=head.hash,
     )
