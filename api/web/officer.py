@@ -21,6 +21,7 @@ from api.web.words import (
     PRICING_STATUS_NAMES,
     REQUEST_STATUS_NAMES,
     SKIP_NAMES,
+    WATCH_STATUS_NAMES,
 )
 from car_enforce.captures import service as captures
 from car_enforce.cases import service as cases
@@ -81,6 +82,8 @@ def render_case(
         captures=captures.captures_of_case(session, who, case.id),
         plate_colours=PLATE_COLOUR_NAMES,
         plate_types=PLATE_TYPE_NAMES,
+        watch_status_names=WATCH_STATUS_NAMES,
+        pricing_status_names=PRICING_STATUS_NAMES,
     )
 
 

@@ -16,8 +16,8 @@ from api.deps import SessionDep
 from api.web import regionmap, uploads
 from api.web import session as web
 from api.web.pages import PageRoute, org_name, refusal, render
+from api.web.words import CAPTURE_STATUS_NAMES
 from car_enforce.captures import service as captures
-from car_enforce.captures.models import CaptureStatus
 from car_enforce.captures.schemas import CaptureReport, HandoverIn, OfficerIn, PlaceConfirmationIn, PlaceIn
 from car_enforce.core import clock
 from car_enforce.core.clock import SHANGHAI
@@ -40,13 +40,7 @@ CAMERA_STATES = {
     cameras.CameraState.SILENT: "长时间无数据",
     cameras.CameraState.NEVER: "从未上报",
 }
-CAPTURE_STATES = {
-    CaptureStatus.HELD: "地点待核实",
-    CaptureStatus.IN_TRANSIT: "送往辅助中心途中",
-    CaptureStatus.ARRIVED: "已运抵辅助中心",
-    CaptureStatus.IN_CUSTODY: "已入库保管",
-    CaptureStatus.RELEASED: "已出库",
-}
+CAPTURE_STATES = CAPTURE_STATUS_NAMES
 PLATE_COLOURS = {
     PlateColour.BLUE: "蓝牌",
     PlateColour.YELLOW: "黄牌",

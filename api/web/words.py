@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
+from car_enforce.captures.transitions import STATUS_NAMES_ZH as CAPTURE_STATUS_NAMES_ZH
 from car_enforce.core.timeline.service import ChainProblem
+from car_enforce.core.work.transitions import STATUS_NAMES_ZH as WORK_STATUS_NAMES_ZH
+from car_enforce.custody.transitions import ORDER_STATUS_NAMES_ZH
+from car_enforce.stages.timing import STAGE_NAMES_ZH, Stage
+from car_enforce.watches.transitions import STATUS_NAMES_ZH as WATCH_STATUS_NAMES_ZH
+from valuation.reference_price.rules import SKIP_NAMES_ZH
+from valuation.reference_price.transitions import STATUS_NAMES_ZH as PRICING_STATUS_NAMES_ZH
 
 ORG_KIND_NAMES: dict[str, str] = {
     "court": "人民法院",
@@ -85,16 +94,11 @@ EVENT_NAMES: dict[str, str] = {
     "reference_price.fee_awarded": "询价费用归属确定",
 }
 
-PRICING_STATUS_NAMES: dict[str, str] = {
-    "open": "确定中",
-    "directing": "定向询价中",
-    "inquiring": "网络询价中",
-    "appraising": "委托评估中",
-    "priced": "已确定",
-    "set_aside": "已撤销",
-    "expired": "有效期届满",
-    "withdrawn": "已终结",
-}
+# The statuses a domain's status machine names in its refusals are named from the same table here.
+WATCH_STATUS_NAMES: Mapping[str, str] = WATCH_STATUS_NAMES_ZH
+CAPTURE_STATUS_NAMES: Mapping[str, str] = CAPTURE_STATUS_NAMES_ZH
+PRICING_STATUS_NAMES: Mapping[str, str] = PRICING_STATUS_NAMES_ZH
+WORK_STATUS_NAMES: Mapping[str, str] = WORK_STATUS_NAMES_ZH
 REQUEST_STATUS_NAMES: dict[str, str] = {
     "to_send": "待发送",
     "received": "平台已接收",
@@ -102,16 +106,7 @@ REQUEST_STATUS_NAMES: dict[str, str] = {
     "failed": "无法送达",
     "withdrawn": "已撤回",
 }
-SKIP_NAMES: dict[str, str] = {
-    "party_refused": "当事人拒绝议价",
-    "party_unreachable": "当事人下落不明",
-    "no_agreement": "议价不成",
-    "no_official_price": "无计税基准价、政府定价或政府指导价",
-    "parties_asked_later_method": "双方当事人一致要求采用后续方式",
-    "needs_on_site_inspection": "需现场专业勘验",
-    "law_requires_appraisal": "法律规定须委托评估",
-    "failed": "未获有效结果",
-}
+SKIP_NAMES: Mapping[str, str] = SKIP_NAMES_ZH
 
 # The steps an applicant (申请执行人) is shown, in plain words: what happened to the debtor's car, nothing
 # of the court's internal work (alerts to verify, method passes, notices to platforms).
@@ -160,12 +155,7 @@ KNOWN_DIFFERENCES: dict[str, str] = {
 }
 
 # A capture's stage clocks (``car_enforce.stages``): the stages, the law's deadlines and how each stands.
-STAGE_NAMES: dict[str, str] = {
-    "intake": "入库",
-    "inspection": "检测",
-    "reference_price": "确定参考价",
-    "listing": "挂拍",
-}
+STAGE_NAMES: Mapping[Stage, str] = STAGE_NAMES_ZH
 LEGAL_DEADLINE_NAMES: dict[str, str] = {
     "inquiry_started": "启动确定参考价程序",
     "disposal_started": "启动变价（拍卖）程序",
@@ -213,4 +203,4 @@ RELEASE_KIND_NAMES: dict[str, str] = {
     "sale_handover": "拍卖成交交付买受人",
     "return_to_owner": "解除扣押发还",
 }
-ORDER_STATUS_NAMES: dict[str, str] = {"issued": "待执行", "executed": "已执行", "revoked": "已撤销"}
+ORDER_STATUS_NAMES: Mapping[str, str] = ORDER_STATUS_NAMES_ZH

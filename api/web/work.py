@@ -12,6 +12,7 @@ from fastapi.responses import JSONResponse
 from api.deps import SessionDep
 from api.web import session as web
 from api.web.pages import PageRoute, render
+from api.web.words import WORK_STATUS_NAMES
 from car_enforce.core import boundary_import as boundary_work
 from car_enforce.core.db import get_database
 from car_enforce.core.identity.models import Role
@@ -22,14 +23,7 @@ from car_enforce.inventory import background as inventory_work
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 
-STATUS_NAMES = {
-    WorkStatus.DRAFT: "待确认",
-    WorkStatus.QUEUED: "排队中",
-    WorkStatus.RUNNING: "处理中",
-    WorkStatus.DONE: "已完成",
-    WorkStatus.FAILED: "失败",
-    WorkStatus.CANCELLED: "已取消",
-}
+STATUS_NAMES = WORK_STATUS_NAMES
 # Where the result of each kind of work is read, from its result.
 RESULT_PAGES: dict[str, Callable[[dict[str, Any]], str]] = {
     inventory_work.KIND: lambda result: f"/center/inventory/{result['import_id']}",

@@ -26,6 +26,22 @@ class CaptureStateConflict(Conflict):
     pass
 
 
-MACHINE = StatusMachine("capture", TRANSITIONS, CaptureStatus, CaptureStateConflict)
+# As the pages name them (the police unit's captures, the case page).
+STATUS_NAMES_ZH: dict[str, str] = {
+    CaptureStatus.HELD: "地点待核实",
+    CaptureStatus.IN_TRANSIT: "送往辅助中心途中",
+    CaptureStatus.ARRIVED: "已运抵辅助中心",
+    CaptureStatus.IN_CUSTODY: "已入库保管",
+    CaptureStatus.RELEASED: "已出库",
+}
+
+MACHINE = StatusMachine(
+    "capture",
+    TRANSITIONS,
+    CaptureStatus,
+    CaptureStateConflict,
+    noun_zh="扣押",
+    status_names_zh=STATUS_NAMES_ZH,
+)
 can = MACHINE.can
 move = MACHINE.move

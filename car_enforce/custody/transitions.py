@@ -26,5 +26,27 @@ class ReleaseOrderStateConflict(Conflict):
     pass
 
 
-CUSTODY = StatusMachine("custody", CUSTODY_TRANSITIONS, CustodyStatus, CustodyStateConflict)
-ORDER = StatusMachine("release order", ORDER_TRANSITIONS, ReleaseOrderStatus, ReleaseOrderStateConflict)
+CUSTODY_STATUS_NAMES_ZH: dict[str, str] = {CustodyStatus.IN_CUSTODY: "在库", CustodyStatus.RELEASED: "已出库"}
+# As the release page names them.
+ORDER_STATUS_NAMES_ZH: dict[str, str] = {
+    ReleaseOrderStatus.ISSUED: "待执行",
+    ReleaseOrderStatus.EXECUTED: "已执行",
+    ReleaseOrderStatus.REVOKED: "已撤销",
+}
+
+CUSTODY = StatusMachine(
+    "custody",
+    CUSTODY_TRANSITIONS,
+    CustodyStatus,
+    CustodyStateConflict,
+    noun_zh="保管记录",
+    status_names_zh=CUSTODY_STATUS_NAMES_ZH,
+)
+ORDER = StatusMachine(
+    "release order",
+    ORDER_TRANSITIONS,
+    ReleaseOrderStatus,
+    ReleaseOrderStateConflict,
+    noun_zh="放行通知",
+    status_names_zh=ORDER_STATUS_NAMES_ZH,
+)

@@ -13,11 +13,14 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from car_enforce.captures import transitions as captures
 from car_enforce.core import errors
 from car_enforce.core.errors import Conflict, DomainError
 from car_enforce.core.notify import transitions as notifications
 from car_enforce.core.status_machine import GENERIC_ZH, StatusMachine
+from car_enforce.core.work import transitions as work
 from car_enforce.custody import transitions as custody
+from car_enforce.custody.models import ReleaseOrderStatus
 from car_enforce.sightings import transitions as alerts
 from car_enforce.watches import transitions as watches
 from tests.api_helpers import login
@@ -130,6 +133,10 @@ NAMED_MACHINES: dict[str, StatusMachine[Any]] = {
     "alert": alerts.MACHINE,
     "notification": notifications.MACHINE,
     "reference price": reference_price.MACHINE,
+    "capture": captures.MACHINE,
+    "custody": custody.CUSTODY,
+    "release order": custody.ORDER,
+    "work item": work.MACHINE,
 }
 
 
@@ -149,9 +156,12 @@ def test_a_machine_refuses_in_chinese_with_its_noun_and_status_names() -> None:
 
 
 def test_a_machine_without_chinese_names_says_the_generic_refusal() -> None:
+    unnamed = StatusMachine(
+        "release order", custody.ORDER_TRANSITIONS, ReleaseOrderStatus, custody.ReleaseOrderStateConflict
+    )
     order = SimpleNamespace(id=3, status="executed")
     with pytest.raises(custody.ReleaseOrderStateConflict) as raised:
-        custody.ORDER.move(order, "revoke", refusal="release order 3 is executed; only an issued order …")
+        unnamed.move(order, "revoke", refusal="release order 3 is executed; only an issued order …")
     assert raised.value.detail.startswith("release order 3 is executed")  # its own words, unchanged
     assert raised.value.zh == GENERIC_ZH == "当前状态不允许此操作"
 

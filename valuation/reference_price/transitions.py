@@ -29,7 +29,7 @@ class PricingStateConflict(Conflict):
     pass
 
 
-# As the officer's pages name them (api/web/words.py PRICING_STATUS_NAMES).
+# As the officer's pages name them (api/web/words.py takes this table).
 STATUS_NAMES_ZH: dict[str, str] = {
     S.OPEN: "确定中",
     S.DIRECTING: "定向询价中",

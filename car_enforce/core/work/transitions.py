@@ -23,6 +23,18 @@ class WorkStateConflict(Conflict):
     pass
 
 
-MACHINE = StatusMachine("work item", TRANSITIONS, WorkStatus, WorkStateConflict)
+# As the work pages name them.
+STATUS_NAMES_ZH: dict[str, str] = {
+    WorkStatus.DRAFT: "待确认",
+    WorkStatus.QUEUED: "排队中",
+    WorkStatus.RUNNING: "处理中",
+    WorkStatus.DONE: "已完成",
+    WorkStatus.FAILED: "失败",
+    WorkStatus.CANCELLED: "已取消",
+}
+
+MACHINE = StatusMachine(
+    "work item", TRANSITIONS, WorkStatus, WorkStateConflict, noun_zh="任务", status_names_zh=STATUS_NAMES_ZH
+)
 can = MACHINE.can
 move = MACHINE.move
