@@ -40,7 +40,7 @@ from car_enforce.core.identity.principal import Principal
 from car_enforce.core.instants import reported_instant
 from car_enforce.sightings import alerts
 from car_enforce.sightings.reads import Place, checked_place
-from car_enforce.vehicles.models import PlateColour, Vehicle
+from car_enforce.vehicles.models import PlateColour, Vehicle, colour_zh
 from car_enforce.vehicles.plates import normalise_plate
 from car_enforce.vehicles.service import lock_vehicle
 from car_enforce.vehicles.vin import check_vin
@@ -49,6 +49,8 @@ from car_enforce.watches.models import Watch, WatchStatus
 
 # A unit reports a capture within days of it; an older capture time is a slip of the date.
 MAX_REPORT_AGE = timedelta(days=7)
+NO_CENTER = "no auxiliary center is on record to take the car; an administrator must add one"
+NO_CENTER_ZH = "平台上没有可接收车辆的辅助事务办理中心，请联系平台管理员添加"
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,13 +88,15 @@ def _check(data: CaptureReport) -> _Checked:
     )
     if departed_at < captured_at:
         raise InvalidInput(
-            "departed_at", f"{departed_at.isoformat()} is before the capture ({captured_at.isoformat()})"
+            "departed_at",
+            f"{departed_at.isoformat()} is before the capture ({captured_at.isoformat()})",
+            zh=f"出发时间（{zh.minute(departed_at)}）早于扣押时间（{zh.minute(captured_at)}）",
         )
     officers = [{"name": o.name.strip(), "badge_number": o.badge_number.strip()} for o in data.officers]
     for i, officer in enumerate(officers):
         for key, value in officer.items():
             if not value:
-                raise InvalidInput(f"officers[{i}].{key}", "is empty")
+                raise InvalidInput(f"officers[{i}].{key}", "is empty", zh="不能为空")
     plate = data.plate.strip() if data.plate else ""
     vin = data.vin.strip() if data.vin else ""
     return _Checked(
@@ -119,6 +123,14 @@ def _described(plate: str | None, vin: str | None) -> str:
     return " / ".join(x for x in (f"plate {plate}" if plate else "", f"VIN {vin}" if vin else "") if x)
 
 
+def _described_zh(plate: str | None, vin: str | None) -> str:
+    return "、".join(x for x in (f"号牌{plate}" if plate else "", f"车架号{vin}" if vin else "") if x)
+
+
+def _colours_zh(vehicles: list[Vehicle]) -> str:
+    return "、".join(colour_zh(v.plate_colour) for v in vehicles)
+
+
 def _find_vehicle(
     session: Session, plate: str | None, colour: PlateColour | None, vin: str | None
 ) -> Vehicle:
@@ -131,22 +143,35 @@ def _find_vehicle(
             if by_plate is None and carrying and vin is None:
                 known = ", ".join(v.plate_colour for v in carrying)
                 raise Conflict(
-                    f"plate {plate} is on the platform as a {known} plate, not {colour}; no watch matches"
+                    f"plate {plate} is on the platform as a {known} plate, not {colour}; no watch matches",
+                    zh=f"号牌{plate}在平台登记的是{_colours_zh(carrying)}，不是{colour_zh(colour)}，没有与之对应的布控",
                 )
         elif len(carrying) == 1:
             by_plate = carrying[0]
         elif len(carrying) > 1:
             known = ", ".join(v.plate_colour for v in carrying)
-            raise Conflict(f"several vehicles carry plate {plate} ({known}); give plate_colour")
+            raise Conflict(
+                f"several vehicles carry plate {plate} ({known}); give plate_colour",
+                zh=f"平台上有多辆车使用号牌{plate}（{_colours_zh(carrying)}），请注明号牌颜色",
+            )
     by_vin = session.scalar(select(Vehicle).where(Vehicle.vin == vin)) if vin is not None else None
     if by_plate is not None and by_vin is not None and by_plate.id != by_vin.id:
-        raise Conflict(f"plate {plate} and VIN {vin} belong to different vehicles; check both")
+        raise Conflict(
+            f"plate {plate} and VIN {vin} belong to different vehicles; check both",
+            zh=f"号牌{plate}与车架号{vin}分属平台上的两辆车，请核对号牌和车架号",
+        )
     if by_plate is not None and vin is not None and by_plate.vin not in (None, vin):
-        raise Conflict(f"plate {plate} is registered with another VIN than {vin}; check both")
+        raise Conflict(
+            f"plate {plate} is registered with another VIN than {vin}; check both",
+            zh=f"号牌{plate}在平台登记的车架号不是{vin}，请核对号牌和车架号",
+        )
     # A debtor hiding a car may put other plates on it: the VIN, when it matches, names the car.
     found = by_vin or by_plate
     if found is None:
-        raise Conflict(f"no watch matches {_described(plate, vin)}: the vehicle is not on the platform")
+        raise Conflict(
+            f"no watch matches {_described(plate, vin)}: the vehicle is not on the platform",
+            zh=f"没有与{_described_zh(plate, vin)}对应的布控：平台上没有这辆车",
+        )
     return found
 
 
@@ -154,7 +179,8 @@ def _replayed(capture: Capture, digest: str) -> Capture:
     if capture.report_digest != digest:
         raise Conflict(
             f"report number {capture.report_number} was used for capture {capture.id} with different "
-            "content; a new report needs a new number"
+            "content; a new report needs a new number",
+            zh=f"扣押报告编号{capture.report_number}已用于内容不同的另一份报告，新报告须使用新编号",
         )
     return capture
 
@@ -177,7 +203,10 @@ def _watch_to_fulfil(session: Session, vehicle: Vehicle) -> tuple[Watch, list[Wa
         )
     )
     if not live:
-        raise Conflict(f"no watch matches plate {vehicle.plate}: it has no active or queued watch")
+        raise Conflict(
+            f"no watch matches plate {vehicle.plate}: it has no active or queued watch",
+            zh=f"车辆{vehicle.plate_as_written}没有布控中或轮候的布控",
+        )
     first = next((w for w in live if w.status == WatchStatus.ACTIVE), live[0])
     return first, [w for w in live if w.id != first.id]
 
@@ -185,13 +214,15 @@ def _watch_to_fulfil(session: Session, vehicle: Vehicle) -> tuple[Watch, list[Wa
 def report_capture(session: Session, *, actor: Principal, data: CaptureReport) -> tuple[Capture, bool]:
     """Record a police unit's capture of a watched car; (capture, False) for a replay of the same report."""
     if actor.organisation_id is None:
-        raise Forbidden("only a police unit's key can report a capture")
+        raise Forbidden(
+            "only a police unit's key can report a capture", zh="只有公安交警单位的密钥才能报送扣押"
+        )
     number = data.report_number.strip()
     earlier = _by_number(session, actor.organisation_id, number)
     if earlier is not None:  # before the checks: a retry days later is still the same report
         return _replayed(earlier, _digest(data)), False
     if not number:
-        raise InvalidInput("report_number", "is empty")
+        raise InvalidInput("report_number", "is empty", zh="不能为空")
     checked = _check(data)
     vehicle = _find_vehicle(session, checked.plate, checked.plate_colour, checked.vin)
     lock_vehicle(session, vehicle.id)
@@ -205,19 +236,22 @@ def report_capture(session: Session, *, actor: Principal, data: CaptureReport) -
     if held is not None:
         raise Conflict(
             f"{vehicle.plate} was captured already (capture {held.id}, reported by {held.reporter.name}, "
-            f"{held.status})"
+            f"{held.status})",
+            zh=f"车辆{vehicle.plate_as_written}已被扣押（由{held.reporter.name}报送，"
+            f"{transitions.STATUS_NAMES_ZH.get(held.status, held.status)}）",
         )
     watch, queued = _watch_to_fulfil(session, vehicle)
     if data.watch_id is not None:
         named = session.get(Watch, data.watch_id)
         if named is None or named.vehicle_id != vehicle.id:
             raise Conflict(
-                f"watch {data.watch_id} is not a watch on {vehicle.plate}; check the plate and the id"
+                f"watch {data.watch_id} is not a watch on {vehicle.plate}; check the plate and the id",
+                zh=f"所填布控不是对车辆{vehicle.plate_as_written}的布控，请核对号牌和布控编号",
             )
     area = area_of(session, checked.place.lon, checked.place.lat)
     destination = destination_for(session, checked.place.lon, checked.place.lat, area)
     if destination is None:
-        raise Conflict("no auxiliary center is on record to take the car; an administrator must add one")
+        raise Conflict(NO_CENTER, zh=NO_CENTER_ZH)
     unit = session.get(Organisation, actor.organisation_id)
     assert unit is not None
     check = check_place(
@@ -367,7 +401,8 @@ def record_arrival(session: Session, *, actor: Principal, capture: Capture, data
     """The car reached its center: the transport leg ends. Only the center or the reporting unit say so."""
     if not _may_record_arrival(actor, capture):
         raise Forbidden(
-            f"only the staff of {capture.destination.name} or the reporting unit record the arrival"
+            f"only the staff of {capture.destination.name} or the reporting unit record the arrival",
+            zh=f"只有{capture.destination.name}的工作人员或报送扣押的单位才能登记车辆运抵",
         )
     # One arrival per capture, even when the center and the unit press at the same moment.
     session.execute(select(Capture.id).where(Capture.id == capture.id).with_for_update())
@@ -376,13 +411,17 @@ def record_arrival(session: Session, *, actor: Principal, capture: Capture, data
         raise transitions.CaptureStateConflict(
             f"capture {capture.id} is held for a check of its place ({capture.hold_reason}); its arrival is "
             "recorded once the reporting unit or the court's officer confirms or corrects the place: "
-            f"POST /api/captures/{capture.id}/confirm-place"
+            f"POST /api/captures/{capture.id}/confirm-place",
+            zh="此扣押的地点待核实，须由报送单位或法院执行干警确认或更正地点后，才能登记车辆运抵",
         )
     if not transitions.can("arrive", capture.status):
+        arrived_zh = f"，已于{zh.minute(capture.arrived_at)}运抵" if capture.arrived_at else ""
         raise transitions.CaptureStateConflict(
             f"capture {capture.id} is {capture.status} since "
             f"{clock.local(capture.arrived_at).isoformat() if capture.arrived_at else '?'}; "
-            "an arrival is recorded once"
+            "an arrival is recorded once",
+            zh=f"此扣押当前为“{transitions.STATUS_NAMES_ZH.get(capture.status, capture.status)}”状态"
+            f"{arrived_zh}；车辆运抵只登记一次",
         )
     arrived_at = (
         reported_instant(data.arrived_at, "arrived_at", max_age=MAX_REPORT_AGE)
@@ -394,6 +433,7 @@ def record_arrival(session: Session, *, actor: Principal, capture: Capture, data
             "arrived_at",
             f"{arrived_at.isoformat()} is before the car left "
             f"({clock.as_utc(capture.departed_at).isoformat()})",
+            zh=f"运抵时间（{zh.minute(arrived_at)}）早于车辆出发时间（{zh.minute(capture.departed_at)}）",
         )
     transitions.move(capture, "arrive")
     capture.arrived_at, capture.arrival_recorded_by = arrived_at, actor.label
@@ -440,7 +480,8 @@ def confirm_place(
     """Confirm or correct a held capture's place: the transport leg starts and the center is told."""
     if not _may_confirm_place(actor, capture):
         raise Forbidden(
-            f"only {capture.reporter.name} or an officer of the court of the watch confirm the place"
+            f"only {capture.reporter.name} or an officer of the court of the watch confirm the place",
+            zh=f"只有{capture.reporter.name}或布控法院的执行干警才能确认扣押地点",
         )
     # One confirmation per capture, even when the unit and the officer press at the same moment.
     session.execute(select(Capture.id).where(Capture.id == capture.id).with_for_update())
@@ -452,8 +493,15 @@ def confirm_place(
             if capture.place_confirmed_at is not None
             else "; its place was never held"
         )
+        confirmed_zh = (
+            f"，其地点已由{capture.place_confirmed_by}于{zh.minute(capture.place_confirmed_at)}确认"
+            if capture.place_confirmed_at is not None
+            else "，其地点从未待核实"
+        )
         raise transitions.CaptureStateConflict(
-            f"capture {capture.id} is {capture.status}{confirmed}: only a held capture's place is confirmed"
+            f"capture {capture.id} is {capture.status}{confirmed}: only a held capture's place is confirmed",
+            zh=f"此扣押当前为“{transitions.STATUS_NAMES_ZH.get(capture.status, capture.status)}”状态"
+            f"{confirmed_zh}；只有地点待核实的扣押才需确认地点",
         )
     before = _place_data(session, capture)
     if data.place is None:
@@ -466,7 +514,7 @@ def confirm_place(
     area = area_of(session, lon, lat)
     destination = destination_for(session, lon, lat, area)
     if destination is None:
-        raise Conflict("no auxiliary center is on record to take the car; an administrator must add one")
+        raise Conflict(NO_CENTER, zh=NO_CENTER_ZH)
     # Measured again for the record only: a person has vouched for this place, so it is not held twice.
     check = check_place(session, unit=capture.reporter, lon=lon, lat=lat, area=area, destination=destination)
 

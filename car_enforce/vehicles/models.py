@@ -20,6 +20,21 @@ class PlateColour(StrEnum):
     BLACK = "black"
 
 
+# A plate colour as a refusal read at a page names it.
+COLOUR_NAMES_ZH: dict[str, str] = {
+    PlateColour.BLUE: "蓝牌",
+    PlateColour.YELLOW: "黄牌",
+    PlateColour.GREEN: "绿牌",
+    PlateColour.YELLOW_GREEN: "黄绿牌",
+    PlateColour.WHITE: "白牌",
+    PlateColour.BLACK: "黑牌",
+}
+
+
+def colour_zh(colour: str) -> str:
+    return COLOUR_NAMES_ZH.get(colour, colour)
+
+
 class Vehicle(Base):
     __tablename__ = "vehicle"
     __table_args__ = (UniqueConstraint("plate", "plate_colour"),)
