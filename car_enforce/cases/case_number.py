@@ -89,16 +89,23 @@ def parse_case_number(raw: str, field: str = "case_number", *, today_year: int |
     """Parse an enforcement case number; InvalidInput (422) with what is wrong and what is expected."""
     if not isinstance(raw, str):
         raise InvalidInput(
-            field, f"a case number must be text, got {type(raw).__name__}", rule=RULE_CASE_NUMBER
+            field,
+            f"a case number must be text, got {type(raw).__name__}",
+            rule=RULE_CASE_NUMBER,
+            zh="案号应为文本",
         )
     text = _clean(raw)
     if not text:
         raise InvalidInput(
-            field, f"the case number is empty; expected e.g. {_EXAMPLE}", rule=RULE_CASE_NUMBER
+            field,
+            f"the case number is empty; expected e.g. {_EXAMPLE}",
+            rule=RULE_CASE_NUMBER,
+            zh=f"请填写案号，例如{_EXAMPLE}",
         )
     match = _CASE.fullmatch(text)
     if match is None:
-        raise InvalidInput(field, _explain(text), rule=RULE_CASE_NUMBER)
+        detail, detail_zh = _explain(text)
+        raise InvalidInput(field, detail, rule=RULE_CASE_NUMBER, zh=detail_zh)
 
     year = int(match["year"])
     if today_year is None:
@@ -108,6 +115,7 @@ def parse_case_number(raw: str, field: str = "case_number", *, today_year: int |
             field,
             f"{text}: year {year} is not plausible; expected a year from {MIN_YEAR} to {today_year + 1}",
             rule=RULE_CASE_NUMBER,
+            zh=f"{text}：年份{year}不合理，应在 {MIN_YEAR} 至 {today_year + 1} 年之间",
         )
     kind = match["kind"]
     if not kind.startswith("执"):
@@ -116,43 +124,59 @@ def parse_case_number(raw: str, field: str = "case_number", *, today_year: int |
             f"{text} is a {kind} case, not an enforcement case; an enforcement case number is expected "
             f"(type code starting with 执, e.g. {_EXAMPLE})",
             rule=RULE_CASE_NUMBER,
+            zh=f"{text}是“{kind}”字号案件，不是执行案件；请填写类型代字以“执”开头的执行案号，例如{_EXAMPLE}",
         )
     if kind not in ENFORCEMENT_KINDS:
         raise InvalidInput(
             field,
             f"{text}: unknown enforcement case type {kind}; expected one of {' '.join(ENFORCEMENT_KINDS)}",
             rule=RULE_CASE_NUMBER,
+            zh=f"{text}：没有“{kind}”这一执行案件类型代字，应为{'、'.join(ENFORCEMENT_KINDS)}之一",
         )
     serial = int(match["serial"])
     if serial == 0:
         raise InvalidInput(
-            field, f"{text}: the serial number is 0; case serials start at 1", rule=RULE_CASE_NUMBER
+            field,
+            f"{text}: the serial number is 0; case serials start at 1",
+            rule=RULE_CASE_NUMBER,
+            zh=f"{text}：案件序号为 0，序号从 1 开始",
         )
     return CaseNumber(year=year, court_code=match["court"], kind=kind, serial=serial)
 
 
-def _explain(text: str) -> str:
-    """Say which part of a malformed case number is wrong."""
+def _explain(text: str) -> tuple[str, str]:
+    """Say which part of a malformed case number is wrong, in English and in Chinese."""
     if not text.startswith("(") or ")" not in text:
-        return f"{text!r} does not start with the year in parentheses; expected e.g. {_EXAMPLE}"
+        return (
+            f"{text!r} does not start with the year in parentheses; expected e.g. {_EXAMPLE}",
+            f"{text}：案号应以括号中的年份开头，例如{_EXAMPLE}",
+        )
     year = text[1 : text.index(")")]
     if not (year.isdigit() and len(year) == 4):
-        return f"{text!r}: the year in parentheses must have 4 digits, got {year!r}; expected e.g. {_EXAMPLE}"
+        return (
+            f"{text!r}: the year in parentheses must have 4 digits, got {year!r}; expected e.g. {_EXAMPLE}",
+            f"{text}：括号中的年份应为 4 位数字，例如{_EXAMPLE}",
+        )
     rest = text[text.index(")") + 1 :]
     court = re.match(rf"{SUPREME_COURT}|[{COURT_PROVINCES}]\d*", rest)
     if court is None:
         return (
             f"{text!r}: after the year comes the court code — 最高法, or a province abbreviation "
             f"(one of {COURT_PROVINCES}) with 2 digits (intermediate court) or 4 digits (basic court); "
-            f"expected e.g. {_EXAMPLE}"
+            f"expected e.g. {_EXAMPLE}",
+            f"{text}：年份之后应为法院代字——“最高法”，或省级简称加 2 位数字（中级法院）"
+            f"或 4 位数字（基层法院），例如{_EXAMPLE}",
         )
     digits = len(court.group()) - 1
     if court.group() != SUPREME_COURT and digits not in (0, 2, 4):
         return (
             f"{text!r}: court code {court.group()} has {digits} digits; a court code has 2 digits "
-            f"(intermediate court, e.g. 浙03) or 4 (basic court, e.g. 浙0326); expected e.g. {_EXAMPLE}"
+            f"(intermediate court, e.g. 浙03) or 4 (basic court, e.g. 浙0326); expected e.g. {_EXAMPLE}",
+            f"{text}：法院代字{court.group()}带 {digits} 位数字；中级法院为 2 位（如浙03），基层法院为 4 位"
+            f"（如浙0326），例如{_EXAMPLE}",
         )
     return (
         f"{text!r} is not a case number of the form (year)court code + case type + serial + 号; "
-        f"expected e.g. {_EXAMPLE}"
+        f"expected e.g. {_EXAMPLE}",
+        f"{text}不符合“（年份）法院代字＋类型代字＋案件序号＋号”的案号格式，例如{_EXAMPLE}",
     )

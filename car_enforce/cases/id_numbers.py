@@ -61,7 +61,10 @@ def check_resident_id(raw: str, field: str = "id_number", *, today: date | None 
     """Validate an 18-character resident identity number and return it (upper-case X)."""
     if not isinstance(raw, str):
         raise InvalidInput(
-            field, f"an ID number must be text, got {type(raw).__name__}", rule=RULE_RESIDENT_ID
+            field,
+            f"an ID number must be text, got {type(raw).__name__}",
+            rule=RULE_RESIDENT_ID,
+            zh="身份证号码应为文本",
         )
     value = _clean(raw)
     if len(value) == 15 and value.isdigit():
@@ -69,16 +72,21 @@ def check_resident_id(raw: str, field: str = "id_number", *, today: date | None 
             field,
             "this is an old 15-digit ID number; ask for the 18-digit number on the current ID card",
             rule=RULE_RESIDENT_ID,
+            zh="这是旧的 15 位身份证号码，请填写现行居民身份证上的 18 位号码",
         )
     if len(value) != 18:
         raise InvalidInput(
             field,
             f"has {len(value)} characters; a resident ID number has 18 (17 digits and a final digit or X)",
             rule=RULE_RESIDENT_ID,
+            zh=f"填写了 {len(value)} 位；公民身份号码为 18 位（17 位数字加 1 位数字或 X）",
         )
     if not _ID.fullmatch(value):
         raise InvalidInput(
-            field, "a resident ID number is 17 digits followed by a digit or X", rule=RULE_RESIDENT_ID
+            field,
+            "a resident ID number is 17 digits followed by a digit or X",
+            rule=RULE_RESIDENT_ID,
+            zh="公民身份号码应为 17 位数字加 1 位数字或 X",
         )
     region = value[:6]
     if not (region[:2] in _PROVINCE_CODES or region[0] == "9"):  # never starts with 0
@@ -86,6 +94,7 @@ def check_resident_id(raw: str, field: str = "id_number", *, today: date | None 
             field,
             f"region code {region} (first 6 digits) is not a Chinese region code",
             rule=RULE_RESIDENT_ID,
+            zh=f"前 6 位{region}不是我国的行政区划代码",
         )
     birth_text = value[6:14]
     try:
@@ -95,16 +104,23 @@ def check_resident_id(raw: str, field: str = "id_number", *, today: date | None 
             field,
             f"digits 7–14 ({birth_text}) are not a real date of birth (YYYYMMDD)",
             rule=RULE_RESIDENT_ID,
+            zh=f"第 7 至 14 位（{birth_text}）不是有效的出生日期（年月日）",
         ) from None
     if today is None:
         today = clock.today_local()
     if birth > today:
         raise InvalidInput(
-            field, f"date of birth {birth.isoformat()} is in the future", rule=RULE_RESIDENT_ID
+            field,
+            f"date of birth {birth.isoformat()} is in the future",
+            rule=RULE_RESIDENT_ID,
+            zh=f"出生日期{birth.year}年{birth.month}月{birth.day}日晚于今天",
         )
     if birth < EARLIEST_BIRTH:
         raise InvalidInput(
-            field, f"date of birth {birth.isoformat()} is not plausible", rule=RULE_RESIDENT_ID
+            field,
+            f"date of birth {birth.isoformat()} is not plausible",
+            rule=RULE_RESIDENT_ID,
+            zh=f"出生日期{birth.year}年{birth.month}月{birth.day}日不合理",
         )
     expected = resident_id_check_char(value[:17])
     if value[17] != expected:
@@ -112,6 +128,7 @@ def check_resident_id(raw: str, field: str = "id_number", *, today: date | None 
             field,
             f"the last character should be {expected} but is {value[17]}: the number has a typo",
             rule=RULE_RESIDENT_ID,
+            zh="校验码不符，号码中有填错的数字，请核对",
         )
     return value
 
@@ -134,12 +151,18 @@ def check_credit_code(raw: str, field: str = "id_number") -> str:
     """Validate an 18-character unified social credit code and return it upper-cased."""
     if not isinstance(raw, str):
         raise InvalidInput(
-            field, f"a credit code must be text, got {type(raw).__name__}", rule=RULE_CREDIT_CODE
+            field,
+            f"a credit code must be text, got {type(raw).__name__}",
+            rule=RULE_CREDIT_CODE,
+            zh="统一社会信用代码应为文本",
         )
     value = _clean(raw)
     if len(value) != 18:
         raise InvalidInput(
-            field, f"has {len(value)} characters; a unified social credit code has 18", rule=RULE_CREDIT_CODE
+            field,
+            f"has {len(value)} characters; a unified social credit code has 18",
+            rule=RULE_CREDIT_CODE,
+            zh=f"填写了 {len(value)} 位；统一社会信用代码为 18 位",
         )
     bad = sorted({c for c in value if c not in CREDIT_ALPHABET})
     if bad:
@@ -147,10 +170,14 @@ def check_credit_code(raw: str, field: str = "id_number") -> str:
             field,
             f"contains {' '.join(bad)}: a credit code uses digits and the letters A–Y except I, O, S, V, Z",
             rule=RULE_CREDIT_CODE,
+            zh=f"含有{'、'.join(bad)}：统一社会信用代码只使用数字和除 I、O、S、V、Z 以外的字母 A–Y",
         )
     if not _CREDIT.fullmatch(value):
         raise InvalidInput(
-            field, f"characters 3–8 ({value[2:8]}) must be the 6-digit region code", rule=RULE_CREDIT_CODE
+            field,
+            f"characters 3–8 ({value[2:8]}) must be the 6-digit region code",
+            rule=RULE_CREDIT_CODE,
+            zh=f"第 3 至 8 位（{value[2:8]}）应为 6 位数字的行政区划代码",
         )
     expected = credit_code_check_char(value[:17])
     if value[17] != expected:
@@ -158,6 +185,7 @@ def check_credit_code(raw: str, field: str = "id_number") -> str:
             field,
             f"the last character should be {expected} but is {value[17]}: the code has a typo",
             rule=RULE_CREDIT_CODE,
+            zh="校验码不符，代码中有填错的字符，请核对",
         )
     return value
 

@@ -28,7 +28,11 @@ def _checked_party(p: PartyIn, field: str) -> tuple[str, str]:
         id_number = check_credit_code(p.id_number, f"{field}.id_number")
     phone = p.phone.replace(" ", "")
     if phone and not _PHONE.match(phone):
-        raise InvalidInput(f"{field}.phone", "a mainland mobile (11 digits) or a landline like 0577-12345678")
+        raise InvalidInput(
+            f"{field}.phone",
+            "a mainland mobile (11 digits) or a landline like 0577-12345678",
+            zh="应为 11 位手机号码，或 0577-12345678 这样的固定电话号码",
+        )
     return id_number, phone
 
 
@@ -36,11 +40,15 @@ def open_case(session: Session, *, actor: Principal, data: CaseCreate) -> Enforc
     """Open an enforcement case in the officer's own court."""
     court = session.get(Organisation, actor.organisation_id)
     if court is None or court.kind != OrgKind.COURT:
-        raise InvalidInput("court", "only an officer of a court can open a case")
+        raise InvalidInput(
+            "court", "only an officer of a court can open a case", zh="只有法院的执行干警才能立案"
+        )
     number = parse_case_number(data.case_number, "case_number", today_year=clock.today_local().year)
     if court.code and number.court_code != court.code:
         raise InvalidInput(
-            "case_number", f"the court code {number.court_code} is not this court's ({court.code})"
+            "case_number",
+            f"the court code {number.court_code} is not this court's ({court.code})",
+            zh=f"案号中的法院代字{number.court_code}不是本院的代字（{court.code}）",
         )
     parties = [
         (PartyRole.APPLICANT, p, *_checked_party(p, f"applicants[{i}]"))
@@ -55,7 +63,10 @@ def open_case(session: Session, *, actor: Principal, data: CaseCreate) -> Enforc
         )
     )
     if existing is not None:
-        raise Conflict(f"case {number.text} is already open in this court (id {existing})")
+        raise Conflict(
+            f"case {number.text} is already open in this court (id {existing})",
+            zh=f"本院已登记案件{number.text}，不能重复立案",
+        )
     case = EnforcementCase(
         court_id=court.id,
         case_number=number.text,
@@ -107,7 +118,11 @@ def debtor_of(case: EnforcementCase, party_id: int) -> Party:
     for party in case.parties:
         if party.id == party_id and party.role == PartyRole.DEBTOR:
             return party
-    raise InvalidInput("owner_party_id", f"party {party_id} is not a debtor of case {case.case_number}")
+    raise InvalidInput(
+        "owner_party_id",
+        f"party {party_id} is not a debtor of case {case.case_number}",
+        zh="所选当事人不是本案的被执行人",
+    )
 
 
 def link_applicant(
@@ -118,7 +133,10 @@ def link_applicant(
     if not (
         actor.role == Role.ADMIN or (actor.role == Role.OFFICER and actor.organisation_id == case.court_id)
     ):
-        raise Forbidden("only an officer of the case's court links an applicant's account")
+        raise Forbidden(
+            "only an officer of the case's court links an applicant's account",
+            zh="只有本案所属法院的执行干警才能关联申请执行人的账号",
+        )
     party = next((p for p in case.parties if p.id == party_id and p.role == PartyRole.APPLICANT), None)
     if party is None:
         raise InvalidInput(
