@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from typing import Final, Literal
 
 from car_enforce.core.errors import InvalidInput
-from car_enforce.vehicles.models import PlateColour
+from car_enforce.vehicles.models import PlateColour, colour_zh
 
 RULE_PLATE = "GA 36"
 RULE_PLATE_TYPE = "GA 24.7"  # 号牌种类代码 (plate type codes)
@@ -61,6 +61,10 @@ _EXPECTED = (
     "expected a Chinese plate such as 浙C12345 (7 characters: province, authority letter, 5 digits or "
     "letters without I/O), 浙C1234学 / 粤Z1234港 (挂 学 警 港 澳 领 plates), or a new-energy plate "
     "浙CD12345 / 浙C12345D (8 characters)"
+)
+_EXPECTED_ZH = (
+    "应为浙C12345这样的号牌（7 位：省份简称、发牌机关代号、5 位不含 I 和 O 的数字或字母），"
+    "浙C1234学、粤Z1234港这样的挂、学、警、港、澳、领号牌，或浙CD12345、浙C12345D这样的 8 位新能源号牌"
 )
 
 
@@ -146,12 +150,15 @@ class PlateInfo:
 def parse_plate(raw: str, field: str = "plate") -> PlateInfo:
     """Normalise ``raw`` and tell its shape; InvalidInput (422) for anything that is not a plate."""
     if not isinstance(raw, str):
-        raise InvalidInput(field, f"a plate must be text, got {type(raw).__name__}", rule=RULE_PLATE)
+        raise InvalidInput(
+            field, f"a plate must be text, got {type(raw).__name__}", rule=RULE_PLATE, zh="号牌应为文本"
+        )
     if is_placeholder(raw):
         raise InvalidInput(
             field,
             f"{raw.strip()!r} is a placeholder for a missing plate, not a plate; {_EXPECTED}",
             rule=RULE_PLATE,
+            zh=f"“{raw.strip()}”表示没有号牌，不是号牌；{_EXPECTED_ZH}",
         )
     plate = _map_serial(_clean(raw))
     if plate.startswith("使") or plate.endswith("使"):
@@ -160,12 +167,14 @@ def parse_plate(raw: str, field: str = "plate") -> PlateInfo:
             f"{plate} is an embassy plate (使): embassy vehicles have diplomatic immunity and cannot be "
             "seized in civil enforcement",
             rule=RULE_PLATE,
+            zh=f"{plate}是使馆号牌：使馆车辆享有外交豁免，不能在民事执行中查封、扣押",
         )
     if plate[:1] not in PROVINCES:
         raise InvalidInput(
             field,
             f"{plate} does not start with a province character (one of {PROVINCES}); {_EXPECTED}",
             rule=RULE_PLATE,
+            zh=f"{plate}不是以省份简称开头；{_EXPECTED_ZH}",
         )
     province = plate[0]
     if len(plate) < 2 or not ("A" <= plate[1] <= "Z") or (plate[1] in "IO" and not plate.endswith("警")):
@@ -174,6 +183,7 @@ def parse_plate(raw: str, field: str = "plate") -> PlateInfo:
             f"{plate}: the second character must be the authority letter A–Z (never I or O), "
             f"as C in 浙C12345; {_EXPECTED}",
             rule=RULE_PLATE,
+            zh=f"{plate}：第二位应为发牌机关代号字母（如浙C12345中的C，不用 I 和 O）；{_EXPECTED_ZH}",
         )
     if _ORDINARY.fullmatch(plate):
         return PlateInfo(plate, province, "ordinary", None)
@@ -184,6 +194,7 @@ def parse_plate(raw: str, field: str = "plate") -> PlateInfo:
                 field,
                 f"{plate}: the authority letter O is only used on police (警) plates; {_EXPECTED}",
                 rule=RULE_PLATE,
+                zh=f"{plate}：发牌机关代号 O 只用于警用号牌；{_EXPECTED_ZH}",
             )
         if suffix in "港澳" and not plate.startswith("粤Z"):
             raise InvalidInput(
@@ -191,6 +202,7 @@ def parse_plate(raw: str, field: str = "plate") -> PlateInfo:
                 f"{plate}: Hong Kong and Macau cross-border plates (港/澳) are always issued as 粤Z, "
                 f"e.g. 粤Z1234{suffix}",
                 rule=RULE_PLATE,
+                zh=f"{plate}：港澳入出境车号牌一律以粤Z开头，例如粤Z1234{suffix}",
             )
         return PlateInfo(plate, province, "ordinary", suffix)
     if _NEV_SMALL.fullmatch(plate):
@@ -198,7 +210,10 @@ def parse_plate(raw: str, field: str = "plate") -> PlateInfo:
     if _NEV_LARGE.fullmatch(plate):
         return PlateInfo(plate, province, "nev_large", None)
     raise InvalidInput(
-        field, f"{plate!r} is not a valid plate ({len(plate)} characters); {_EXPECTED}", rule=RULE_PLATE
+        field,
+        f"{plate!r} is not a valid plate ({len(plate)} characters); {_EXPECTED}",
+        rule=RULE_PLATE,
+        zh=f"{plate}（{len(plate)} 位）不是有效的号牌；{_EXPECTED_ZH}",
     )
 
 
@@ -265,6 +280,15 @@ _KIND_NAMES: Final[dict[PlateKind, str]] = {
     "nev_small": "a small new-energy plate",
     "nev_large": "a large new-energy plate",
 }
+_KIND_NAMES_ZH: Final[dict[PlateKind, str]] = {
+    "ordinary": "7 位普通号牌",
+    "nev_small": "小型新能源号牌",
+    "nev_large": "大型新能源号牌",
+}
+
+
+def _type_zh(code: str, rule: PlateTypeRule) -> str:
+    return f"{code}（{rule.name.split(' (')[0]}）"
 
 
 def check_colour_and_type(info: PlateInfo, colour: PlateColour, type_code: str) -> None:
@@ -279,6 +303,8 @@ def check_colour_and_type(info: PlateInfo, colour: PlateColour, type_code: str) 
             "plate_type",
             f"unknown or unsupported plate type code {type_code!r}; expected one of {known}",
             rule=RULE_PLATE_TYPE,
+            zh=f"号牌种类代码“{type_code}”不存在或不受支持，应为"
+            f"{'、'.join(_type_zh(c, r) for c, r in PLATE_TYPES.items())}之一",
         )
     try:
         colour = PlateColour(colour)
@@ -287,6 +313,7 @@ def check_colour_and_type(info: PlateInfo, colour: PlateColour, type_code: str) 
             "plate_colour",
             f"unknown plate colour {colour!r}; expected one of {', '.join(c.value for c in PlateColour)}",
             rule=RULE_PLATE,
+            zh=f"号牌颜色“{colour}”不存在，应为{'、'.join(colour_zh(c) for c in PlateColour)}之一",
         ) from None
 
     shape_colour = SHAPE_COLOURS.get(info.kind)
@@ -296,6 +323,7 @@ def check_colour_and_type(info: PlateInfo, colour: PlateColour, type_code: str) 
             f"{info.plate} is {_KIND_NAMES[info.kind]}, which is always {shape_colour.value}, "
             f"not {colour.value}",
             rule=RULE_PLATE,
+            zh=f"{info.plate}是{_KIND_NAMES_ZH[info.kind]}，一律为{colour_zh(shape_colour)}，不是{colour_zh(colour)}",
         )
     if rule.kinds and info.kind not in rule.kinds:
         wanted = " or ".join(_KIND_NAMES[k] for k in sorted(rule.kinds))
@@ -303,6 +331,9 @@ def check_colour_and_type(info: PlateInfo, colour: PlateColour, type_code: str) 
             "plate_type",
             f"type code {code} ({rule.name}) needs {wanted}, but {info.plate} is {_KIND_NAMES[info.kind]}",
             rule=RULE_PLATE_TYPE,
+            zh=f"号牌种类{_type_zh(code, rule)}应为"
+            f"{'或'.join(_KIND_NAMES_ZH[k] for k in sorted(rule.kinds))}，"
+            f"而{info.plate}是{_KIND_NAMES_ZH[info.kind]}",
         )
     if rule.suffix != ANY_SUFFIX and info.suffix != rule.suffix:
         if rule.suffix is None:
@@ -311,12 +342,16 @@ def check_colour_and_type(info: PlateInfo, colour: PlateColour, type_code: str) 
                 f"{info.plate} ends in {info.suffix}, which type code {code} ({rule.name}) does not carry; "
                 f"use the code for {info.suffix} plates",
                 rule=RULE_PLATE_TYPE,
+                zh=f"{info.plate}以“{info.suffix}”结尾，号牌种类{_type_zh(code, rule)}没有此字，"
+                f"请选择{info.suffix}字号牌的种类代码",
             )
         raise InvalidInput(
             "plate_type",
             f"type code {code} ({rule.name}) is for plates ending in {rule.suffix}, but {info.plate} "
             + (f"ends in {info.suffix}" if info.suffix else "has no such suffix"),
             rule=RULE_PLATE_TYPE,
+            zh=f"号牌种类{_type_zh(code, rule)}用于以“{rule.suffix}”结尾的号牌，而{info.plate}"
+            + (f"以“{info.suffix}”结尾" if info.suffix else "没有此字"),
         )
     if rule.colours and colour not in rule.colours:
         wanted = " or ".join(sorted(c.value for c in rule.colours))
@@ -324,4 +359,6 @@ def check_colour_and_type(info: PlateInfo, colour: PlateColour, type_code: str) 
             "plate_colour",
             f"type code {code} ({rule.name}) plates are {wanted}, not {colour.value}",
             rule=RULE_PLATE_TYPE,
+            zh=f"号牌种类{_type_zh(code, rule)}的号牌为"
+            f"{'或'.join(colour_zh(c) for c in sorted(rule.colours))}，不是{colour_zh(colour)}",
         )

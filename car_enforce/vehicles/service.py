@@ -147,7 +147,7 @@ def case_vehicle(session: Session, case: EnforcementCase, vehicle_id: int) -> Ca
         select(CaseVehicle).where(CaseVehicle.case_id == case.id, CaseVehicle.vehicle_id == vehicle_id)
     )
     if link is None:
-        raise NotFound(f"vehicle {vehicle_id} is not on case {case.case_number}")
+        raise NotFound(f"vehicle {vehicle_id} is not on case {case.case_number}", zh="本案没有登记此车辆")
     return link
 
 

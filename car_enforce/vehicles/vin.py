@@ -39,7 +39,12 @@ def normalise_vin(raw: str) -> str:
 
 def _validate_shape(vin: str, field: str) -> None:
     if len(vin) != 17:
-        raise InvalidInput(field, f"{vin!r} has {len(vin)} characters; a VIN has exactly 17", rule=RULE_VIN)
+        raise InvalidInput(
+            field,
+            f"{vin!r} has {len(vin)} characters; a VIN has exactly 17",
+            rule=RULE_VIN,
+            zh=f"填写了 {len(vin)} 位；车架号（车辆识别代号）为 17 位",
+        )
     if _VIN.fullmatch(vin):
         return
     forbidden = sorted({c for c in vin if c in "IOQ"})
@@ -48,12 +53,14 @@ def _validate_shape(vin: str, field: str) -> None:
             field,
             f"{vin} contains {', '.join(forbidden)}: a VIN never uses I, O or Q (did you mean 1 or 0?)",
             rule=RULE_VIN,
+            zh=f"含有{'、'.join(forbidden)}：车架号不使用字母 I、O、Q（是否应为数字 1 或 0？）",
         )
     bad = sorted({c for c in vin if c not in TRANSLITERATION})
     raise InvalidInput(
         field,
         f"{vin} contains {' '.join(bad)}: a VIN uses only digits 0-9 and letters A-Z without I, O, Q",
         rule=RULE_VIN,
+        zh=f"含有{'、'.join(bad)}：车架号只使用数字 0-9 和除 I、O、Q 以外的字母 A-Z",
     )
 
 
@@ -76,7 +83,9 @@ class VinCheck:
 def check_vin(raw: str, field: str = "vin") -> VinCheck:
     """Validate a VIN. InvalidInput (422) for a malformed VIN or a Chinese one with a wrong check digit."""
     if not isinstance(raw, str):
-        raise InvalidInput(field, f"a VIN must be text, got {type(raw).__name__}", rule=RULE_VIN)
+        raise InvalidInput(
+            field, f"a VIN must be text, got {type(raw).__name__}", rule=RULE_VIN, zh="车架号应为文本"
+        )
     vin = normalise_vin(raw)
     expected = vin_check_digit(vin, field)
     actual = vin[CHECK_POSITION - 1]
@@ -87,5 +96,7 @@ def check_vin(raw: str, field: str = "vin") -> VinCheck:
             f"{vin}: check digit (9th character) is {actual} but the other characters give {expected}; "
             "for a vehicle made for China (VIN starting with L) it must match — check the VIN for a typo",
             rule=RULE_VIN,
+            zh=f"第 9 位校验位为{actual}，按其他各位计算应为{expected}；"
+            "国产车辆（以 L 开头）的校验位必须相符，请核对车架号是否填错",
         )
     return VinCheck(vin=vin, check_digit_ok=ok, needs_review=not ok)

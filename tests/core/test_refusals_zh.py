@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import ast
 import importlib
+import inspect
 import re
 from pathlib import Path
 from types import ModuleType, SimpleNamespace
@@ -80,23 +81,29 @@ def _resolved(module: ModuleType, node: ast.expr) -> object:
     return None
 
 
-def _builds_a_domain_error(module: ModuleType, call: ast.Call, names: set[str]) -> bool:
+def _asks_for_zh(module: ModuleType, call: ast.Call, classes: dict[str, type]) -> bool:
+    """Whether ``call`` builds a domain error that takes its Chinese from the caller: an error whose own
+    ``__init__`` words the refusal (``ConfirmKnownVehicle(known)``) takes no ``zh`` and is not asked."""
     target = _resolved(module, call.func)
-    if isinstance(target, type):
-        return issubclass(target, DomainError)
     # Not a module-level name (a local import, an attribute of ``self``): judged by its name.
     name = call.func.id if isinstance(call.func, ast.Name) else getattr(call.func, "attr", None)
-    return name in names or name in ERROR_ATTRIBUTES
+    if not isinstance(target, type):
+        if name in ERROR_ATTRIBUTES:
+            return True
+        target = classes.get(name or "")
+    if not (isinstance(target, type) and issubclass(target, DomainError)):
+        return False
+    return "zh" in inspect.signature(target).parameters
 
 
 def refusals_without_zh(source: str, module: ModuleType) -> list[int]:
     """The lines of ``source`` that build a domain error (raised there or kept to raise) without ``zh=``."""
-    names = {cls.__name__ for cls in _subclasses(DomainError)} | {"DomainError"}
+    classes = {cls.__name__: cls for cls in _subclasses(DomainError)} | {"DomainError": DomainError}
     return sorted(
         node.lineno
         for node in ast.walk(ast.parse(source))
         if isinstance(node, ast.Call)
-        and _builds_a_domain_error(module, node, names)
+        and _asks_for_zh(module, node, classes)
         and not any(k.arg == "zh" for k in node.keywords)
     )
 
