@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from car_enforce.captures.transitions import STATUS_NAMES_ZH as CAPTURE_STATUS_NAMES_ZH
 from car_enforce.core.timeline.service import ChainProblem
 from car_enforce.core.work.transitions import STATUS_NAMES_ZH as WORK_STATUS_NAMES_ZH
+from car_enforce.custody.models import VEHICLE_CLASS_NAMES_ZH
 from car_enforce.custody.transitions import ORDER_STATUS_NAMES_ZH
 from car_enforce.stages.timing import STAGE_NAMES_ZH, Stage
 from car_enforce.watches.transitions import STATUS_NAMES_ZH as WATCH_STATUS_NAMES_ZH
@@ -198,7 +199,7 @@ CHARGE_KIND_NAMES: dict[str, str] = {
     "inspection": "检测费",
     "other": "其他费用",
 }
-VEHICLE_CLASS_NAMES: dict[str, str] = {"small": "小型车", "large": "大型车", "other": "其他车辆"}
+VEHICLE_CLASS_NAMES: Mapping[str, str] = VEHICLE_CLASS_NAMES_ZH
 RELEASE_KIND_NAMES: dict[str, str] = {
     "sale_handover": "拍卖成交交付买受人",
     "return_to_owner": "解除扣押发还",

@@ -238,7 +238,7 @@ def report_capture(session: Session, *, actor: Principal, data: CaptureReport) -
             f"{vehicle.plate} was captured already (capture {held.id}, reported by {held.reporter.name}, "
             f"{held.status})",
             zh=f"车辆{vehicle.plate_as_written}已被扣押（由{held.reporter.name}报送，"
-            f"{transitions.STATUS_NAMES_ZH.get(held.status, held.status)}）",
+            f"{transitions.status_zh(held.status)}）",
         )
     watch, queued = _watch_to_fulfil(session, vehicle)
     if data.watch_id is not None:
@@ -420,8 +420,7 @@ def record_arrival(session: Session, *, actor: Principal, capture: Capture, data
             f"capture {capture.id} is {capture.status} since "
             f"{clock.local(capture.arrived_at).isoformat() if capture.arrived_at else '?'}; "
             "an arrival is recorded once",
-            zh=f"此扣押当前为“{transitions.STATUS_NAMES_ZH.get(capture.status, capture.status)}”状态"
-            f"{arrived_zh}；车辆运抵只登记一次",
+            zh=f"此扣押当前为“{transitions.status_zh(capture.status)}”状态{arrived_zh}；车辆运抵只登记一次",
         )
     arrived_at = (
         reported_instant(data.arrived_at, "arrived_at", max_age=MAX_REPORT_AGE)
@@ -500,7 +499,7 @@ def confirm_place(
         )
         raise transitions.CaptureStateConflict(
             f"capture {capture.id} is {capture.status}{confirmed}: only a held capture's place is confirmed",
-            zh=f"此扣押当前为“{transitions.STATUS_NAMES_ZH.get(capture.status, capture.status)}”状态"
+            zh=f"此扣押当前为“{transitions.status_zh(capture.status)}”状态"
             f"{confirmed_zh}；只有地点待核实的扣押才需确认地点",
         )
     before = _place_data(session, capture)

@@ -45,3 +45,8 @@ MACHINE = StatusMachine(
 )
 can = MACHINE.can
 move = MACHINE.move
+
+
+def status_zh(status: str) -> str:
+    """A capture's status by its Chinese name, for refusals read at a page."""
+    return STATUS_NAMES_ZH.get(status, status)

@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from car_enforce.core import clock
+from car_enforce.core import clock, zh
 from car_enforce.core.db import insert_once
 from car_enforce.core.errors import Conflict
 from car_enforce.core.identity.principal import Principal
@@ -26,6 +26,7 @@ from car_enforce.custody.models import (
     CustodyCharge,
     CustodyStatus,
     VehicleClass,
+    vehicle_class_zh,
 )
 
 
@@ -44,7 +45,9 @@ def tariff_on(session: Session, center_id: int, vehicle_class: VehicleClass, day
     if tariff is None:
         raise Conflict(
             f"center {center_id} has no tariff for {vehicle_class} vehicles in force on {day.isoformat()}; "
-            "its staff or an administrator must set one"
+            "its staff or an administrator must set one",
+            zh=f"辅助中心没有{zh.day(day)}适用的{vehicle_class_zh(vehicle_class)}"
+            "收费标准，须由中心工作人员或平台管理员设定",
         )
     return tariff
 
@@ -183,7 +186,9 @@ def storage_spans(session: Session, custody: Custody, through: date) -> list[Sto
         if tariff is None:
             raise Conflict(
                 f"center {custody.center_id} has no tariff for {custody.vehicle_class} vehicles in force on "
-                f"{day.isoformat()}; storage cannot be priced"
+                f"{day.isoformat()}; storage cannot be priced",
+                zh=f"辅助中心没有{zh.day(day)}适用的"
+                f"{vehicle_class_zh(custody.vehicle_class)}收费标准，无法计算保管费",
             )
         last = spans[-1] if spans else None
         if last is not None and last.tariff_id == tariff.id:

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from car_enforce.captures.models import Capture, CaptureStatus
-from car_enforce.core import clock
+from car_enforce.core import clock, zh
 from car_enforce.core.errors import Conflict
 from car_enforce.core.identity.principal import Principal
 from car_enforce.custody.models import Custody, CustodySource
@@ -66,14 +66,17 @@ def take_in_found(
     if watch is None:
         raise Conflict(
             f"no court holds {vehicle.plate} (vehicle {vehicle.id}): it has no active, queued or fulfilled "
-            "watch on the platform"
+            "watch on the platform",
+            zh=f"没有法院查控车辆{vehicle.plate_as_written}：平台上没有对它布控中、轮候或已查获的布控",
         )
     held = open_custody_of(session, vehicle.id)
     if held is not None:
         where = "this center's" if held.center_id == center_id else f"{held.center.name}'s"
+        where_zh = "本中心" if held.center_id == center_id else held.center.name
         raise Conflict(
             f"{vehicle.plate} is already in {where} custody (custody {held.id}, since "
-            f"{_local(held.taken_in_at)})"
+            f"{_local(held.taken_in_at)})",
+            zh=f"车辆{vehicle.plate_as_written}已于{zh.minute(held.taken_in_at)}入库，现由{where_zh}保管",
         )
     capture = session.scalar(
         select(Capture).where(
@@ -85,12 +88,16 @@ def take_in_found(
         if capture.status == CaptureStatus.HELD:
             raise Conflict(
                 f"{vehicle.plate} was captured by the police (capture {capture.id}), held until its "
-                "reported place is confirmed: take it in through the capture once it is"
+                "reported place is confirmed: take it in through the capture once it is",
+                zh=f"车辆{vehicle.plate_as_written}已被公安交警扣押，扣押地点待核实；地点确认后请按扣押记录办理入库",
             )
+        where_zh = "正送往" if capture.status == CaptureStatus.IN_TRANSIT else "已运抵"
         raise Conflict(
             f"{vehicle.plate} was captured by the police (capture {capture.id}) and is "
             f"{'on its way to' if capture.status == CaptureStatus.IN_TRANSIT else 'at the gate of'} "
-            f"{capture.destination.name}: take it in through the capture"
+            f"{capture.destination.name}: take it in through the capture",
+            zh=f"车辆{vehicle.plate_as_written}已被公安交警扣押，{where_zh}{capture.destination.name}："
+            "请按扣押记录办理入库",
         )
     if watch.status in (WatchStatus.ACTIVE, WatchStatus.QUEUED):
         # The police would still be looking for a car that stands in the yard: the watch has done its job.

@@ -45,6 +45,17 @@ class VehicleClass(StrEnum):
     OTHER = "other"
 
 
+VEHICLE_CLASS_NAMES_ZH: dict[str, str] = {
+    VehicleClass.SMALL: "小型车",
+    VehicleClass.LARGE: "大型车",
+    VehicleClass.OTHER: "其他车辆",
+}
+
+
+def vehicle_class_zh(vehicle_class: str) -> str:
+    return VEHICLE_CLASS_NAMES_ZH.get(vehicle_class, vehicle_class)
+
+
 class CustodyEventKind(StrEnum):
     INTAKE = "intake"  # into a bay; the keys into the center's key safe
     MOVE = "move"  # the car from one place to another (bay, inspection lane, wash bay…)

@@ -75,25 +75,30 @@ def issue_order(
 ) -> ReleaseOrder:
     """The court orders the car released to a named person; one open order per custody at a time."""
     if actor.role != Role.OFFICER or actor.organisation_id != custody.court_id:
-        raise Forbidden(f"only {custody.court.name}, which holds the car, orders its release")
+        raise Forbidden(
+            f"only {custody.court.name}, which holds the car, orders its release",
+            zh=f"只有扣押车辆的{custody.court.name}才能签发放行通知",
+        )
     lock_custody(session, custody)
     if not transitions.CUSTODY.can("release", custody.status):
         raise transitions.CustodyStateConflict(
-            f"custody {custody.id} is {custody.status}: the car has left the center"
+            f"custody {custody.id} is {custody.status}: the car has left the center",
+            zh="车辆已出库，不能再签发放行通知",
         )
     open_order = _issued_order(session, custody)
     if open_order is not None:
         raise Conflict(
             f"release order {open_order.id} ({open_order.document_number}) is open for this car; "
-            "revoke it before issuing another"
+            "revoke it before issuing another",
+            zh=f"此车辆已有待执行的放行通知（{open_order.document_number}），须先撤销才能另行签发",
         )
     id_number = _identity(data.recipient_id_number, "recipient_id_number")
     document = data.document_number.strip()
     name = data.recipient_name.strip()
     if not document:
-        raise InvalidInput("document_number", "is empty")
+        raise InvalidInput("document_number", "is empty", zh="不能为空")
     if not name:
-        raise InvalidInput("recipient_name", "is empty")
+        raise InvalidInput("recipient_name", "is empty", zh="不能为空")
     order = ReleaseOrder(
         custody_id=custody.id,
         court_id=custody.court_id,
@@ -142,13 +147,15 @@ def visible_order(session: Session, actor: Principal, order_id: int) -> ReleaseO
     order = session.get(ReleaseOrder, order_id)
     custody = session.get(Custody, order.custody_id) if order is not None else None
     if order is None or custody is None or not sees(actor, custody):
-        raise NotFound(f"release order {order_id} does not exist")
+        raise NotFound(f"release order {order_id} does not exist", zh="没有这份放行通知")
     return order
 
 
 def revoke_order(session: Session, *, actor: Principal, order: ReleaseOrder, reason: str) -> ReleaseOrder:
     if actor.role != Role.OFFICER or actor.organisation_id != order.court_id:
-        raise Forbidden("only the court that issued the order revokes it")
+        raise Forbidden(
+            "only the court that issued the order revokes it", zh="只有签发放行通知的法院才能撤销"
+        )
     custody = session.get(Custody, order.custody_id)
     assert custody is not None
     lock_custody(session, custody)
@@ -219,12 +226,16 @@ def keys_handed(custody: Custody, keys: list[CustodyKey], data: ReleaseIn) -> li
 def release(session: Session, *, actor: Principal, custody: Custody, data: ReleaseIn) -> Custody:
     """The car leaves the center on the court's order, to the person the order names (出库)."""
     if actor.role != Role.CENTER_STAFF or actor.organisation_id != custody.center_id:
-        raise Forbidden(f"only the staff of {custody.center.name} let the car out of its gate")
+        raise Forbidden(
+            f"only the staff of {custody.center.name} let the car out of its gate",
+            zh=f"只有{custody.center.name}的工作人员才能办理车辆出库",
+        )
     lock_vehicle(session, custody.vehicle_id)
     lock_custody(session, custody)
     if not transitions.CUSTODY.can("release", custody.status):
         raise transitions.CustodyStateConflict(
-            f"custody {custody.id} is {custody.status}: the car has left the center already"
+            f"custody {custody.id} is {custody.status}: the car has left the center already",
+            zh="车辆已出库",
         )
     order = session.get(ReleaseOrder, data.order_id)
     if order is None or order.custody_id != custody.id or order.status != ReleaseOrderStatus.ISSUED:
@@ -250,7 +261,11 @@ def release(session: Session, *, actor: Principal, custody: Custody, data: Relea
     now = clock.now()
     at = reported_instant(data.at, "at") if data.at is not None else now
     if at < custody.taken_in_at:
-        raise InvalidInput("at", f"{at.isoformat()} is before the car was taken in")
+        raise InvalidInput(
+            "at",
+            f"{at.isoformat()} is before the car was taken in",
+            zh=f"出库时间（{zh.minute(at)}）早于车辆入库时间（{zh.minute(custody.taken_in_at)}）",
+        )
 
     recipient = f"{KIND_TEXT[order.kind]} {order.recipient_id_masked}"
     link = append_link(

@@ -171,7 +171,10 @@ def open_custody(
     """
     held = open_custody_of(session, vehicle.id)
     if held is not None:
-        raise Conflict(f"{vehicle.plate} is in custody already (custody {held.id} at {held.center.name})")
+        raise Conflict(
+            f"{vehicle.plate} is in custody already (custody {held.id} at {held.center.name})",
+            zh=f"车辆{vehicle.plate_as_written}已在{held.center.name}入库保管",
+        )
     refs = [p.store() for p in details.photos]  # everything is checked: files go to the store now
     custody = Custody(
         source=source,
@@ -235,17 +238,24 @@ def open_custody(
 
 def _intake_details(data: IntakeIn, vehicle: Vehicle, actor: Principal, now: datetime) -> IntakeDetails:
     if data.fuel_percent is None and data.charge_percent is None:
-        raise InvalidInput("fuel_percent", "give the fuel level, or charge_percent for a new-energy car")
+        raise InvalidInput(
+            "fuel_percent",
+            "give the fuel level, or charge_percent for a new-energy car",
+            zh="请填写油量；新能源车请填写电量",
+        )
     if vehicle.plate_colour in NEV_COLOURS and data.charge_percent is None:
         raise InvalidInput(
-            "charge_percent", f"{vehicle.plate} is a new-energy car: record its battery charge"
+            "charge_percent",
+            f"{vehicle.plate} is a new-energy car: record its battery charge",
+            zh=f"{vehicle.plate_as_written}是新能源车，请填写电池电量",
         )
     if len(set(data.papers)) != len(data.papers):
-        raise InvalidInput("papers", "lists a paper twice")
+        raise InvalidInput("papers", "lists a paper twice", zh="同一证件重复勾选")
     if len(data.photos) < MIN_INTAKE_PHOTOS:
         raise InvalidInput(
             "photos",
             f"{len(data.photos)} given; at least {MIN_INTAKE_PHOTOS} (front, rear, both sides) are required",
+            zh=f"只上传了 {len(data.photos)} 张；至少需要 {MIN_INTAKE_PHOTOS} 张（车头、车尾和两侧）",
         )
     photos = [
         checked_photo(f"photos[{i}].content_base64", p.caption, p.content_base64)
@@ -253,7 +263,7 @@ def _intake_details(data: IntakeIn, vehicle: Vehicle, actor: Principal, now: dat
     ]
     custodian = data.custodian_name.strip()
     if not custodian:
-        raise InvalidInput("custodian_name", "is empty")
+        raise InvalidInput("custodian_name", "is empty", zh="不能为空")
     labels = [label.strip() for label in data.key_labels]
     if labels and len(labels) != data.keys_received:
         raise InvalidInput(
@@ -290,17 +300,22 @@ def _intake_details(data: IntakeIn, vehicle: Vehicle, actor: Principal, now: dat
 def take_in(session: Session, *, actor: Principal, capture: Capture, data: IntakeIn) -> Custody:
     """Take an arrived capture into the center's custody (入库); only the destination center's staff."""
     if actor.role != Role.CENTER_STAFF or actor.organisation_id != capture.destination_center_id:
-        raise Forbidden(f"only the staff of {capture.destination.name} take this car in")
+        raise Forbidden(
+            f"only the staff of {capture.destination.name} take this car in",
+            zh=f"只有{capture.destination.name}的工作人员才能办理此车辆入库",
+        )
     lock_vehicle(session, capture.vehicle_id)
     session.refresh(capture)
     if capture.status != CaptureStatus.ARRIVED:
         if capture.status == CaptureStatus.IN_TRANSIT:
             raise capture_transitions.CaptureStateConflict(
                 f"capture {capture.id} has not arrived: record its arrival first "
-                f"(POST /api/captures/{capture.id}/arrive)"
+                f"(POST /api/captures/{capture.id}/arrive)",
+                zh="车辆尚未登记运抵，请先登记运抵",
             )
         raise capture_transitions.CaptureStateConflict(
-            f"capture {capture.id} is {capture.status}: it was taken in already"
+            f"capture {capture.id} is {capture.status}: it was taken in already",
+            zh=f"此扣押当前为“{capture_transitions.status_zh(capture.status)}”状态，不能办理入库",
         )
     now = clock.now()
     taken_in_at = reported_instant(data.taken_in_at, "taken_in_at") if data.taken_in_at else now
@@ -310,6 +325,7 @@ def take_in(session: Session, *, actor: Principal, capture: Capture, data: Intak
             "taken_in_at",
             f"{taken_in_at.isoformat()} is before the arrival "
             f"({clock.as_utc(capture.arrived_at).isoformat()})",
+            zh=f"入库时间（{zh.minute(taken_in_at)}）早于运抵时间（{zh.minute(capture.arrived_at)}）",
         )
     details = _intake_details(data, capture.vehicle, actor, now)
     storage_from = clock.local(taken_in_at).date()
@@ -389,13 +405,16 @@ def sign_record(session: Session, *, actor: Principal, custody: Custody, data: S
     if not allowed:
         raise Forbidden(
             f"a {data.role} signature is recorded by "
-            f"{'the court' if data.role == SignerRole.OFFICER else 'the center'} holding the car"
+            f"{'the court' if data.role == SignerRole.OFFICER else 'the center'} holding the car",
+            zh="执行人员的签名由扣押车辆的法院登记"
+            if data.role == SignerRole.OFFICER
+            else "保管人和到场人员的签名由保管车辆的辅助中心登记",
         )
     session.execute(select(Custody.id).where(Custody.id == custody.id).with_for_update())
     session.refresh(custody)
     name = data.name.strip()
     if not name:
-        raise InvalidInput("name", "is empty")
+        raise InvalidInput("name", "is empty", zh="不能为空")
     if any(s["role"] == data.role and s["name"] == name for s in custody.signatures):
         return custody  # signed already: a retry changes nothing
     custody.signatures = [

@@ -26,7 +26,10 @@ def _may_set(actor: Principal, center: Organisation) -> None:
         return
     if actor.role == Role.CENTER_STAFF and actor.organisation_id == center.id:
         return
-    raise Forbidden(f"only the staff of {center.name} or an administrator set its tariff")
+    raise Forbidden(
+        f"only the staff of {center.name} or an administrator set its tariff",
+        zh=f"只有{center.name}的工作人员或平台管理员才能设定其收费标准",
+    )
 
 
 def set_tariff(session: Session, *, actor: Principal, center: Organisation, data: TariffIn) -> CenterTariff:
@@ -38,6 +41,8 @@ def set_tariff(session: Session, *, actor: Principal, center: Organisation, data
             "effective_from",
             f"{data.effective_from.isoformat()} is in the past (today is {today.isoformat()}); "
             "days already stored keep the prices they were stored at",
+            zh=f"{zh.day(data.effective_from)}早于今天（{zh.day(today)}）；已保管的日子按当时的标准计费，"
+            "新标准只能从今天或以后起施行",
         )
     values = data.model_dump()
     tariff = session.scalar(
@@ -90,7 +95,10 @@ def add_charge(
 ) -> tuple[CustodyCharge, bool]:
     """A cost the tariff does not cover, posted by the center once per its own ``charge_key``."""
     if actor.role != Role.CENTER_STAFF or actor.organisation_id != custody.center_id:
-        raise Forbidden(f"only the staff of {custody.center.name} post its charges")
+        raise Forbidden(
+            f"only the staff of {custody.center.name} post its charges",
+            zh=f"只有{custody.center.name}的工作人员才能记入费用",
+        )
     if custody.status != CustodyStatus.IN_CUSTODY:
         raise Conflict(
             f"custody {custody.id} is {custody.status}: its statement is closed",
