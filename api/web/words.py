@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from car_enforce.captures.transitions import STATUS_NAMES_ZH as CAPTURE_STATUS_NAMES_ZH
+from car_enforce.core.identity.models import ORG_KIND_NAMES_ZH
 from car_enforce.core.timeline.service import ChainProblem
 from car_enforce.core.work.transitions import STATUS_NAMES_ZH as WORK_STATUS_NAMES_ZH
 from car_enforce.custody.models import VEHICLE_CLASS_NAMES_ZH
@@ -14,17 +15,7 @@ from car_enforce.watches.transitions import STATUS_NAMES_ZH as WATCH_STATUS_NAME
 from valuation.reference_price.rules import SKIP_NAMES_ZH
 from valuation.reference_price.transitions import STATUS_NAMES_ZH as PRICING_STATUS_NAMES_ZH
 
-ORG_KIND_NAMES: dict[str, str] = {
-    "court": "人民法院",
-    "police_unit": "公安交警",
-    "aux_center": "辅助事务办理中心",
-    "auction_platform": "网络司法拍卖平台",
-    "vehicle_registry": "车辆管理所",
-    "inquiry_platform": "司法网络询价平台",
-    "appraisal_firm": "评估机构",
-    "platform_operator": "平台运营方",
-    "public": "社会公众",
-}
+ORG_KIND_NAMES: Mapping[str, str] = ORG_KIND_NAMES_ZH
 
 EVENT_NAMES: dict[str, str] = {
     "case.opened": "立案登记",

@@ -574,6 +574,7 @@ CAPTURES = Scope(
         Role.CENTER_STAFF: [own(Capture.destination_center_id), is_not(Capture.status, CaptureStatus.HELD)],
         Role.POLICE_ADAPTER: [own(Capture.reporter_organisation_id)],
     },
+    noun_zh="扣押",
 )
 
 

@@ -101,7 +101,7 @@ def open_case(session: Session, *, actor: Principal, data: CaseCreate) -> Enforc
 
 
 # Who sees a case: the officers of its court.
-CASES = Scope(EnforcementCase, "case", {Role.OFFICER: [own(EnforcementCase.court_id)]})
+CASES = Scope(EnforcementCase, "case", {Role.OFFICER: [own(EnforcementCase.court_id)]}, noun_zh="案件")
 
 
 def visible_case(session: Session, actor: Principal, case_id: int) -> EnforcementCase:

@@ -74,9 +74,17 @@ def owned_through(link: InstrumentedAttribute[Any], owner: InstrumentedAttribute
 
 
 class Scope(Generic[M]):
-    def __init__(self, model: type[M], noun: str, rules: Mapping[Role, Sequence[Condition]]) -> None:
+    def __init__(
+        self,
+        model: type[M],
+        noun: str,
+        rules: Mapping[Role, Sequence[Condition]],
+        *,
+        noun_zh: str | None = None,
+    ) -> None:
         self.model = model
         self.noun = noun  # "capture": used in the 404's message
+        self.noun_zh = noun_zh  # 扣押: the same in the Chinese one
         self.rules = rules
 
     def where(self, who: Principal) -> ColumnElement[bool]:
@@ -104,5 +112,8 @@ class Scope(Generic[M]):
         """The record if ``who`` may see it; NotFound otherwise, worded as if it did not exist."""
         row = session.get(self.model, row_id)
         if row is None or not self.allows(who, row, session):
-            raise NotFound(f"{self.noun} {row_id} does not exist")
+            raise NotFound(
+                f"{self.noun} {row_id} does not exist",
+                zh=f"没有找到此{self.noun_zh}" if self.noun_zh else "没有找到此记录",
+            )
         return row

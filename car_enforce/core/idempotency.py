@@ -83,7 +83,11 @@ def claim(session: Session, *, principal: str, key: str | None, method: str, pat
     if key is None:
         return Claim()
     if not 1 <= len(key) <= MAX_KEY_CHARS:
-        raise InvalidInput("Idempotency-Key", f"must be 1 to {MAX_KEY_CHARS} characters")
+        raise InvalidInput(
+            "Idempotency-Key",
+            f"must be 1 to {MAX_KEY_CHARS} characters",
+            zh=f"长度应为 1 至 {MAX_KEY_CHARS} 个字符",
+        )
     digest = request_digest(method, path, body)
     existing = _find(session, principal, key)
     if existing is None:
@@ -106,5 +110,8 @@ def claim(session: Session, *, principal: str, key: str | None, method: str, pat
             return Claim(record=record)
     assert existing is not None
     if existing.request_hash != digest:
-        raise IdempotencyKeyReused(f"Idempotency-Key {key!r} was used for a different request; use a new key")
+        raise IdempotencyKeyReused(
+            f"Idempotency-Key {key!r} was used for a different request; use a new key",
+            zh="此幂等键（Idempotency-Key）已用于另一个不同的请求，请使用新的键",
+        )
     return Claim(replay=Answer(existing.status_code, existing.response))

@@ -20,11 +20,21 @@ def reported_instant(instant: datetime, field: str, *, max_age: timedelta | None
     """``instant`` in UTC; InvalidInput when it has no UTC offset, lies in the future, or (with
     ``max_age``) is older than the caller's rule allows."""
     if instant.tzinfo is None or instant.utcoffset() is None:
-        raise InvalidInput(field, f"{instant.isoformat()} has no UTC offset; send e.g. {EXAMPLE}")
+        raise InvalidInput(
+            field,
+            f"{instant.isoformat()} has no UTC offset; send e.g. {EXAMPLE}",
+            zh=f"时间未注明时区（UTC 偏移），应如 {EXAMPLE}",
+        )
     at = clock.as_utc(instant)
     now = clock.now()
     if at > now + MAX_AHEAD:
-        raise InvalidInput(field, f"{at.isoformat()} lies in the future (now {now.isoformat()})")
+        raise InvalidInput(
+            field, f"{at.isoformat()} lies in the future (now {now.isoformat()})", zh="时间晚于当前时间"
+        )
     if max_age is not None and at < now - max_age:
-        raise InvalidInput(field, f"{at.isoformat()} is more than {max_age.days} days old")
+        raise InvalidInput(
+            field,
+            f"{at.isoformat()} is more than {max_age.days} days old",
+            zh=f"时间早于 {max_age.days} 天前",
+        )
     return at

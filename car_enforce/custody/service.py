@@ -494,7 +494,10 @@ def _signer(role: str) -> str:
 
 # Who sees a custody: the court that holds the car and the center that keeps it.
 CUSTODY = Scope(
-    Custody, "custody", {Role.OFFICER: [own(Custody.court_id)], Role.CENTER_STAFF: [own(Custody.center_id)]}
+    Custody,
+    "custody",
+    {Role.OFFICER: [own(Custody.court_id)], Role.CENTER_STAFF: [own(Custody.center_id)]},
+    noun_zh="保管记录",
 )
 
 

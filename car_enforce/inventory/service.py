@@ -357,7 +357,12 @@ def _local(instant: datetime) -> str:
 
 
 # Who sees an import: the staff of the center whose yard it lists.
-IMPORTS = Scope(InventoryImport, "inventory import", {Role.CENTER_STAFF: [own(InventoryImport.center_id)]})
+IMPORTS = Scope(
+    InventoryImport,
+    "inventory import",
+    {Role.CENTER_STAFF: [own(InventoryImport.center_id)]},
+    noun_zh="存量导入",
+)
 
 
 def visible_import(session: Session, actor: Principal, import_id: int) -> InventoryImport:

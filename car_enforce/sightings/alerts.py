@@ -369,6 +369,7 @@ ALERTS = Scope(
         Role.OFFICER: [owned_through(Alert.watch_id, Watch.court_id)],
         Role.POLICE_ADAPTER: [own(Alert.reporter_id, Alert.routed_unit_id)],
     },
+    noun_zh="预警",
 )
 
 

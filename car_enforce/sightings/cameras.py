@@ -233,7 +233,7 @@ SILENT_AFTER = timedelta(hours=2)
 SKEW_MENDED_AFTER = 2 * LAST_SEEN_PRECISION
 
 # Who sees a camera: the unit that owns it (and an administrator); anyone else is told it does not exist.
-CAMERAS = Scope(Camera, "camera", {Role.POLICE_ADAPTER: [own(Camera.organisation_id)]})
+CAMERAS = Scope(Camera, "camera", {Role.POLICE_ADAPTER: [own(Camera.organisation_id)]}, noun_zh="卡口摄像机")
 
 
 class CameraState(StrEnum):

@@ -459,7 +459,7 @@ def promote_next(session: Session, *, actor: Principal, vehicle_id: int) -> Watc
 
 
 # Who sees a watch: the officers of the court that issued it.
-WATCHES = Scope(Watch, "watch", {Role.OFFICER: [own(Watch.court_id)]})
+WATCHES = Scope(Watch, "watch", {Role.OFFICER: [own(Watch.court_id)]}, noun_zh="布控")
 
 
 def visible_watch(session: Session, actor: Principal, watch_id: int) -> Watch:

@@ -48,10 +48,10 @@ def store(data: bytes, *, suffix: str | None = None, field: str = "file") -> str
     through a temporary file and a rename, so a reader never sees half a file.
     """
     if not data:
-        raise InvalidInput(field, "is empty")
+        raise InvalidInput(field, "is empty", zh="文件为空")
     kind = suffix or kind_of(data)
     if kind is None:
-        raise InvalidInput(field, "is not a JPEG, PNG or PDF file")
+        raise InvalidInput(field, "is not a JPEG, PNG or PDF file", zh="不是 JPEG、PNG 或 PDF 文件")
     digest = hashlib.sha256(data).hexdigest()
     path = _path(digest, kind)
     if not path.exists():
@@ -71,10 +71,10 @@ def read(reference: str) -> bytes:
     """The bytes behind a reference made by ``store``; NotFound if the reference is unknown."""
     match = _REF.fullmatch(reference)
     if match is None:
-        raise NotFound(f"{reference!r} is not an evidence reference")
+        raise NotFound(f"{reference!r} is not an evidence reference", zh="不是有效的存证文件编号")
     path = _path(match.group(1), match.group(2))
     if not path.exists():
-        raise NotFound(f"evidence {reference} is not on this server")
+        raise NotFound(f"evidence {reference} is not on this server", zh="本服务器上没有此存证文件")
     return path.read_bytes()
 
 

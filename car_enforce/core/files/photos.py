@@ -49,11 +49,15 @@ def checked_photo(field: str, caption: str, content_base64: str) -> CheckedPhoto
     try:
         data = base64.b64decode("".join(content_base64.split()), validate=True)
     except (binascii.Error, ValueError):
-        raise InvalidInput(field, "is not valid base64") from None
+        raise InvalidInput(field, "is not valid base64", zh="不是有效的 base64 编码") from None
     if len(data) > MAX_PHOTO_BYTES:
-        raise InvalidInput(field, f"the photo is {len(data)} bytes; at most {MAX_PHOTO_BYTES} are accepted")
+        raise InvalidInput(
+            field,
+            f"the photo is {len(data)} bytes; at most {MAX_PHOTO_BYTES} are accepted",
+            zh=f"照片大小为 {len(data) / (1024 * 1024):.1f} MB，最大 {MAX_PHOTO_BYTES // (1024 * 1024)} MB",
+        )
     if evidence.kind_of(data) not in PHOTO_KINDS:
-        raise InvalidInput(field, "is not a JPEG or PNG image")
+        raise InvalidInput(field, "is not a JPEG or PNG image", zh="不是 JPEG 或 PNG 图片")
     return CheckedPhoto(caption=caption.strip(), data=data, field=field)
 
 
@@ -72,7 +76,7 @@ def photo_at(photos: Iterable[PhotoColumns], position: int, *, of: str) -> tuple
     ("capture 12") when the record has no photo there."""
     photo = next((p for p in photos if p.position == position), None)
     if photo is None:
-        raise NotFound(f"{of} has no photo {position}")
+        raise NotFound(f"{of} has no photo {position}", zh=f"没有第 {position} 张照片")
     return evidence.read(photo.evidence_ref), evidence.media_type(photo.evidence_ref)
 
 

@@ -24,6 +24,19 @@ class OrgKind(StrEnum):
     PUBLIC = "public"  # buyers and applicants who belong to no institution
 
 
+ORG_KIND_NAMES_ZH: dict[str, str] = {
+    OrgKind.COURT: "人民法院",
+    OrgKind.POLICE_UNIT: "公安交警",
+    OrgKind.AUX_CENTER: "辅助事务办理中心",
+    OrgKind.AUCTION_PLATFORM: "网络司法拍卖平台",
+    OrgKind.VEHICLE_REGISTRY: "车辆管理所",
+    OrgKind.INQUIRY_PLATFORM: "司法网络询价平台",
+    OrgKind.APPRAISAL_FIRM: "评估机构",
+    OrgKind.PLATFORM_OPERATOR: "平台运营方",
+    OrgKind.PUBLIC: "社会公众",
+}
+
+
 class Role(StrEnum):
     OFFICER = "officer"
     POLICE_ADAPTER = "police_adapter"

@@ -16,6 +16,7 @@ from car_enforce.core.events import DomainEvent
 from car_enforce.core.geo.models import Jurisdiction
 from car_enforce.core.identity import security
 from car_enforce.core.identity.models import (
+    ORG_KIND_NAMES_ZH,
     ROLE_ORG_KINDS,
     ApiKey,
     AuthToken,
@@ -129,13 +130,17 @@ def list_organisations(session: Session) -> list[Organisation]:
 
 
 _KIND_NAMES = {OrgKind.AUX_CENTER: "center"}
+DISABLED_ZH = "此账号已停用"
 
 
 def organisation_of(session: Session, org_id: int, kind: OrgKind) -> Organisation:
     """The organisation of that kind; NotFound for any other id, whatever organisation it names."""
     org = session.get(Organisation, org_id)
     if org is None or org.kind != kind:
-        raise NotFound(f"{_KIND_NAMES.get(kind, kind.replace('_', ' '))} {org_id} does not exist")
+        raise NotFound(
+            f"{_KIND_NAMES.get(kind, kind.replace('_', ' '))} {org_id} does not exist",
+            zh=f"没有这个{ORG_KIND_NAMES_ZH.get(kind, '机构')}",
+        )
     return org
 
 
@@ -203,9 +208,9 @@ def login(session: Session, *, username: str, password: str, ttl_hours: int) -> 
     """Check a password and issue a bearer token; the same answer for an unknown user and a wrong password."""
     user = session.scalar(select(User).where(User.username == username))
     if not security.verify_password(user.password_hash if user else None, password) or user is None:
-        raise Unauthenticated("wrong username or password")
+        raise Unauthenticated("wrong username or password", zh="用户名或密码错误")
     if not user.active:
-        raise Unauthenticated("this account is disabled")
+        raise Unauthenticated("this account is disabled", zh=DISABLED_ZH)
     token = security.new_token()
     now = clock.now()
     row = AuthToken(
@@ -243,9 +248,11 @@ def authenticate_token(session: Session, token: str) -> Principal:
         select(AuthToken).where(AuthToken.token_hash == security.sha256_hex(token)).options(_CALLER_OF_TOKEN)
     )
     if row is None or row.revoked_at is not None or clock.as_utc(row.expires_at) <= clock.now():
-        raise Unauthenticated("the token is unknown, expired or revoked; log in again")
+        raise Unauthenticated(
+            "the token is unknown, expired or revoked; log in again", zh="登录已失效，请重新登录"
+        )
     if not row.user.active:
-        raise Unauthenticated("this account is disabled")
+        raise Unauthenticated("this account is disabled", zh=DISABLED_ZH)
     return principal_of_user(row.user)
 
 
@@ -257,9 +264,9 @@ def authenticate_api_key(session: Session, api_key: str) -> Principal:
         else None
     )
     if key is None or not hmac.compare_digest(key.secret_hash, security.sha256_hex(api_key)):
-        raise Unauthenticated("unknown API key")
+        raise Unauthenticated("unknown API key", zh="接口密钥无效")
     if key.revoked_at is not None:
-        raise Forbidden(f"API key {key.prefix} was revoked")
+        raise Forbidden(f"API key {key.prefix} was revoked", zh=f"接口密钥 {key.prefix} 已被吊销")
     return principal_of_key(key)
 
 
@@ -286,7 +293,9 @@ def create_api_key(
     if fixed_secret is not None:
         fixed_prefix = security.prefix_of(fixed_secret)
         if fixed_prefix is None:
-            raise InvalidInput("secret", "a key looks like ck_<8 hex>_<secret>")
+            raise InvalidInput(
+                "secret", "a key looks like ck_<8 hex>_<secret>", zh="密钥格式应为 ck_<8 位十六进制>_<密文>"
+            )
         prefix, secret = fixed_prefix, fixed_secret
     key = ApiKey(
         organisation_id=org.id,
@@ -315,7 +324,7 @@ def create_api_key(
 def revoke_api_key(session: Session, *, key_id: int, actor: Principal) -> ApiKey:
     key = session.get(ApiKey, key_id)
     if key is None:
-        raise NotFound(f"API key {key_id} does not exist")
+        raise NotFound(f"API key {key_id} does not exist", zh="没有这个接口密钥")
     if key.revoked_at is None:  # revoking twice is a no-op, not an error: a retry must succeed
         key.revoked_at = clock.now()
         events.record(

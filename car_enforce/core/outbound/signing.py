@@ -94,16 +94,23 @@ class HmacRequestSigner:
         stamp = lower.get(self.timestamp_header.lower(), "")
         scheme, _, digest = lower.get(self.signature_header.lower(), "").partition("=")
         if not (stamp.isascii() and stamp.isdigit()):
-            raise InvalidSignature(f"missing or malformed {self.timestamp_header}")
+            raise InvalidSignature(
+                f"missing or malformed {self.timestamp_header}",
+                zh=f"请求头 {self.timestamp_header} 缺失或格式不对",
+            )
         if scheme != "v1" or not digest:
-            raise InvalidSignature(f"missing or malformed {self.signature_header}")
+            raise InvalidSignature(
+                f"missing or malformed {self.signature_header}",
+                zh=f"请求头 {self.signature_header} 缺失或格式不对",
+            )
         timestamp = int(stamp)
         key_header = lower.get("idempotency-key", "")
         expected = _request_digest(self.key, method, target, key_header, timestamp, body)
         # As bytes: compare_digest refuses non-ASCII str, and a header holds whatever the sender put there.
         if not hmac.compare_digest(expected.encode(), digest.encode()):
-            raise InvalidSignature("signature does not match the request")
+            raise InvalidSignature("signature does not match the request", zh="签名与请求不符")
         if abs(now - timestamp) > tolerance_s:
             raise InvalidSignature(
-                f"signature timestamp is more than {tolerance_s} s from now (replay refused)"
+                f"signature timestamp is more than {tolerance_s} s from now (replay refused)",
+                zh=f"签名时间与当前时间相差超过 {tolerance_s} 秒（拒绝重放）",
             )

@@ -124,9 +124,14 @@ def verify(
     stamp = lower.get(TIMESTAMP_HEADER, "")
     signatures = lower.get(SIGNATURE_HEADER, "")
     if not (msg_id and stamp and signatures):
-        raise InvalidSignature(f"missing {ID_HEADER}, {TIMESTAMP_HEADER} or {SIGNATURE_HEADER} header")
+        raise InvalidSignature(
+            f"missing {ID_HEADER}, {TIMESTAMP_HEADER} or {SIGNATURE_HEADER} header",
+            zh=f"缺少请求头 {ID_HEADER}、{TIMESTAMP_HEADER} 或 {SIGNATURE_HEADER}",
+        )
     if not (stamp.isascii() and stamp.isdigit()):
-        raise InvalidSignature(f"malformed {TIMESTAMP_HEADER}: expected unix seconds")
+        raise InvalidSignature(
+            f"malformed {TIMESTAMP_HEADER}: expected unix seconds", zh=f"{TIMESTAMP_HEADER} 应为 Unix 秒数"
+        )
     timestamp = int(stamp)
     key = secret if isinstance(secret, bytes) else signing_key(secret)
     expected = _digest(key, msg_id, timestamp, body)
@@ -142,8 +147,11 @@ def verify(
         # Every candidate is compared, in constant time: the time taken must not tell which one matched.
         matched |= hmac.compare_digest(expected, candidate)
     if not matched:
-        raise InvalidSignature("no signature matches the body")
+        raise InvalidSignature("no signature matches the body", zh="没有与请求体相符的签名")
     # Checked after the signature, so only an authentic (but stale) request learns it was too old.
     if abs(now - timestamp) > tolerance_s:
-        raise InvalidSignature(f"signature timestamp is more than {tolerance_s} s from now (replay refused)")
+        raise InvalidSignature(
+            f"signature timestamp is more than {tolerance_s} s from now (replay refused)",
+            zh=f"签名时间与当前时间相差超过 {tolerance_s} 秒（拒绝重放）",
+        )
     return msg_id

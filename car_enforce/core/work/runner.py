@@ -49,7 +49,7 @@ class Job:
         """The person who started the work: its effects are theirs, on the timeline too."""
         user = session.get(User, self.user_id) if self.user_id is not None else None
         if user is None:
-            raise NotFound(f"work item {self.id} has no person to act for")
+            raise NotFound(f"work item {self.id} has no person to act for", zh="此任务没有可代为办理的用户")
         return identity.principal_of_user(user)
 
     def progress(self, session: Session, done: int, total: int | None = None) -> None:

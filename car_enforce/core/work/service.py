@@ -56,7 +56,7 @@ def visible_work(session: Session, actor: Principal, work_id: int, kind: str | N
     not even told exists."""
     item = session.get(WorkItem, work_id)
     if item is None or item.organisation_id != actor.organisation_id or (kind and item.kind != kind):
-        raise NotFound(f"no work item {work_id}")
+        raise NotFound(f"no work item {work_id}", zh="没有找到此任务")
     return item
 
 
