@@ -18,7 +18,7 @@ from car_enforce.core.db import get_database
 from car_enforce.core.errors import Forbidden, InvalidInput, Unauthenticated
 from car_enforce.core.idempotency import Claim
 from car_enforce.core.identity import service as identity
-from car_enforce.core.identity.models import Role
+from car_enforce.core.identity.models import ROLE_NAMES_ZH, Role
 from car_enforce.core.identity.principal import Principal
 
 _READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -60,7 +60,10 @@ def get_principal(
         if credential.startswith("ck_"):  # machine clients may send their key as a bearer token
             return identity.authenticate_api_key(session, credential)
         return identity.authenticate_token(session, credential)
-    raise Unauthenticated("send 'Authorization: Bearer <token>' or 'X-Api-Key: <key>'")
+    raise Unauthenticated(
+        "send 'Authorization: Bearer <token>' or 'X-Api-Key: <key>'",
+        zh="请先登录（Authorization: Bearer <令牌>），或提供接口密钥（X-Api-Key）",
+    )
 
 
 class Allow:
@@ -76,7 +79,11 @@ class Allow:
     def check(self, principal: Principal) -> Principal:
         if principal.role not in self.roles:
             allowed = ", ".join(sorted(self.roles))
-            raise Forbidden(f"this needs one of the roles: {allowed}; you act as {principal.role}")
+            allowed_zh = "、".join(ROLE_NAMES_ZH.get(r, r) for r in sorted(self.roles))
+            raise Forbidden(
+                f"this needs one of the roles: {allowed}; you act as {principal.role}",
+                zh=f"此操作需由{allowed_zh}办理",
+            )
         return principal
 
     def __repr__(self) -> str:
@@ -94,6 +101,7 @@ PoliceAdapter = Annotated[Principal, Depends(Allow(Role.POLICE_ADAPTER))]
 # otherwise surface as a 500 wherever the text reaches a query.
 _UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 _SUSPECT_ESCAPE = re.compile(rb"\\u(?:0000|[dD][89a-fA-F][0-9a-fA-F]{2})")
+NUL_ZH = "不能含有空字符（NUL）或无效的 Unicode 代理字符"
 
 
 def _unstorable_at(document: Any) -> str | None:
@@ -117,12 +125,14 @@ async def reject_unstorable_text(request: Request) -> None:
     texts = [("path", request.url.path), *request.query_params.multi_items()]
     for name, value in texts:
         if _UNSTORABLE.search(name) or _UNSTORABLE.search(value):
-            raise InvalidInput(name, "must not contain a NUL character or an unpaired surrogate")
+            raise InvalidInput(name, "must not contain a NUL character or an unpaired surrogate", zh=NUL_ZH)
     if request.headers.get("content-type", "").startswith("application/x-www-form-urlencoded"):
         # A console form: the route has parsed it already (its body is gone), and its fields are text.
         for field, entry in (await request.form()).multi_items():
             if isinstance(entry, str) and _UNSTORABLE.search(entry):
-                raise InvalidInput(field, "must not contain a NUL character or an unpaired surrogate")
+                raise InvalidInput(
+                    field, "must not contain a NUL character or an unpaired surrogate", zh=NUL_ZH
+                )
         return
     body = await request.body()
     # A JSON string can only hold NUL or a lone surrogate as a \u escape (a raw NUL byte is not JSON, and
@@ -135,7 +145,7 @@ async def reject_unstorable_text(request: Request) -> None:
             return  # not JSON: the route rejects or ignores it by itself
         found = _unstorable_at(document)
         if found:
-            raise InvalidInput(found, "must not contain a NUL character or an unpaired surrogate")
+            raise InvalidInput(found, "must not contain a NUL character or an unpaired surrogate", zh=NUL_ZH)
 
 
 M = TypeVar("M", bound=BaseModel)
@@ -182,7 +192,9 @@ async def multipart_form(request: Request) -> dict[str, Any]:
     try:
         form = await request.form(max_part_size=MAX_UPLOAD_BYTES)
     except Exception as exc:  # Starlette raises its own MultiPartException for a broken form
-        raise InvalidInput("body", f"is not a valid multipart form: {exc}") from None
+        raise InvalidInput(
+            "body", f"is not a valid multipart form: {exc}", zh="不是有效的 multipart 表单"
+        ) from None
     fields: dict[str, Any] = {}
     for name, value in form.multi_items():
         if isinstance(value, UploadFile):
@@ -201,7 +213,11 @@ def file_or_body(body: bytes, form: dict[str, Any], what: str) -> tuple[str, byt
         return "", body
     files = form.get("file")
     if not files or not isinstance(files, list):
-        raise InvalidInput("file", f"the multipart form needs a 'file' part holding {what}")
+        raise InvalidInput(
+            "file",
+            f"the multipart form needs a 'file' part holding {what}",
+            zh="表单中缺少上传的文件（file）",
+        )
     name, data = files[0]
     return str(name), bytes(data)
 

@@ -107,7 +107,8 @@ def _content_length(scope: Scope) -> int | None:
 def _too_large(limit: int, what: str) -> PayloadTooLarge:
     return PayloadTooLarge(
         f"{what}; at most {limit} bytes ({_mib(limit)}) are accepted here: send it in smaller parts "
-        "(fewer reads or records a message)"
+        "(fewer reads or records a message)",
+        zh=f"请求内容过大：此处最多接收 {_mib(limit)}，请分批发送（每批少一些记录）",
     )
 
 

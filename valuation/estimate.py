@@ -28,7 +28,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Final
 
 from car_enforce.core import zh
-from car_enforce.core.errors import InvalidInput
+from car_enforce.core.errors import InvalidInput, Rule
 from valuation.inspection.grading import ACCIDENT_GRADE, grade_name, technical_grade
 
 METHOD_ZH: Final = "重置成本法"
@@ -41,6 +41,9 @@ METHOD_EN: Final = "replacement cost method"
 # Ministry of Finance that are not in the law, so a car carries its own ``purchase_tax_rate`` (0 or 5% for
 # such a car) and the cap is not modelled.
 PURCHASE_TAX_RATE: Final = Decimal("0.10")
+RULE_PURCHASE_TAX: Final = Rule(
+    "车辆购置税法 Art. 4", "《中华人民共和国车辆购置税法》第四条：车辆购置税的税率为百分之十"
+)
 # 车辆购置税法 Art. 6(1): the taxable price excludes VAT; a list price includes it at the general rate on
 # goods, 13%.
 VAT_RATE: Final = Decimal("0.13")
@@ -108,17 +111,28 @@ class Car:
     def __post_init__(self) -> None:
         if self.new_price_fen <= 0:
             raise InvalidInput(
-                "new_price_fen", f"a new-car price is more than 0 fen, not {self.new_price_fen}"
+                "new_price_fen",
+                f"a new-car price is more than 0 fen, not {self.new_price_fen}",
+                zh="新车价格应大于 0",
             )
         if self.odometer_km < 0:
-            raise InvalidInput("odometer_km", f"an odometer reading is 0 km or more, not {self.odometer_km}")
+            raise InvalidInput(
+                "odometer_km",
+                f"an odometer reading is 0 km or more, not {self.odometer_km}",
+                zh="里程表读数不能为负数",
+            )
         if not 0 <= self.inspection_score <= 100:
-            raise InvalidInput("inspection_score", f"a score is 0–100, not {self.inspection_score}")
+            raise InvalidInput(
+                "inspection_score",
+                f"a score is 0–100, not {self.inspection_score}",
+                zh="检测分数应在 0 至 100 之间",
+            )
         if not 0 <= self.purchase_tax_rate <= PURCHASE_TAX_RATE:
             raise InvalidInput(
                 "purchase_tax_rate",
                 f"the rate is 0 to {PURCHASE_TAX_RATE} (车辆购置税法 Art. 4), not {self.purchase_tax_rate}",
-                rule="车辆购置税法 Art. 4",
+                rule=RULE_PURCHASE_TAX,
+                zh=f"车辆购置税税率应在 0 至 {PURCHASE_TAX_RATE:.0%} 之间",
             )
 
 
@@ -140,32 +154,52 @@ class PriceSource:
 
     def __post_init__(self) -> None:
         if self.bias <= 0:
-            raise InvalidInput("bias", f"a bias is more than 0, not {self.bias}")
+            raise InvalidInput(
+                "bias", f"a bias is more than 0, not {self.bias}", zh="价格数据修正系数应大于 0"
+            )
         if any(months <= 0 for months in self.life_months.values()):
-            raise InvalidInput("life_months", f"a prescribed life is more than 0 months: {self.life_months}")
+            raise InvalidInput(
+                "life_months",
+                f"a prescribed life is more than 0 months: {self.life_months}",
+                zh="规定使用年限应大于 0 个月",
+            )
         if self.age_weight <= 0:
-            raise InvalidInput("age_weight", f"the age weight is more than 0, not {self.age_weight}")
+            raise InvalidInput(
+                "age_weight",
+                f"the age weight is more than 0, not {self.age_weight}",
+                zh="年限成新率权重应大于 0",
+            )
         if self.condition_weight < 0:
             raise InvalidInput(
-                "condition_weight", f"the condition weight is 0 or more, not {self.condition_weight}"
+                "condition_weight",
+                f"the condition weight is 0 or more, not {self.condition_weight}",
+                zh="技术状况成新率权重不能为负数",
             )
         if self.age_weight + self.condition_weight != 1:
             raise InvalidInput(
                 "condition_weight",
                 f"the weights add up to 1, not {self.age_weight} + {self.condition_weight}",
+                zh=f"两项权重之和应为 1，现为 {self.age_weight} + {self.condition_weight}",
             )
         if self.annual_km <= 0:
             raise InvalidInput(
-                "annual_km", f"the expected yearly mileage is more than 0, not {self.annual_km}"
+                "annual_km",
+                f"the expected yearly mileage is more than 0, not {self.annual_km}",
+                zh="预计年行驶里程应大于 0",
             )
         if not 0 <= self.mileage_elasticity < self.age_weight * (1 - MILEAGE_BOUND):
             raise InvalidInput(
                 "mileage_elasticity",
                 f"0 or more and below the age weight × {1 - MILEAGE_BOUND} (else an older car would be "
                 f"worth more), not {self.mileage_elasticity}",
+                zh=f"里程弹性应不小于 0 且小于年限权重 × {1 - MILEAGE_BOUND}（否则车龄越长估值反而越高）",
             )
         if self.registration_fees_fen < 0:
-            raise InvalidInput("registration_fees_fen", f"0 fen or more, not {self.registration_fees_fen}")
+            raise InvalidInput(
+                "registration_fees_fen",
+                f"0 fen or more, not {self.registration_fees_fen}",
+                zh="上牌费用不能为负数",
+            )
 
 
 # The center's built-in check, and three simulated inquiry platforms whose price data differ a little.
@@ -202,7 +236,9 @@ def months_used(registered_on: date, on: date) -> int:
     (or on the last day of a shorter month)."""
     if registered_on > on:
         raise InvalidInput(
-            "registered_on", f"the registration day {registered_on} is after the valuation day {on}"
+            "registered_on",
+            f"the registration day {registered_on} is after the valuation day {on}",
+            zh=f"注册登记日期（{zh.day(registered_on)}）晚于估价日（{zh.day(on)}）",
         )
     months = (on.year - registered_on.year) * 12 + on.month - registered_on.month
     month_end = on.day == calendar.monthrange(on.year, on.month)[1]
@@ -316,7 +352,11 @@ def estimate(car: Car, on: date, source: PriceSource = CENTER_CHECK) -> Estimate
     """The car's value on day ``on`` by the replacement-cost method, as ``source`` sees it."""
     life = source.life_months.get(car.vehicle_class)
     if life is None:
-        raise InvalidInput("vehicle_class", f"{source.name} has no prescribed life for {car.vehicle_class!r}")
+        raise InvalidInput(
+            "vehicle_class",
+            f"{source.name} has no prescribed life for {car.vehicle_class!r}",
+            zh=f"{source.name}没有“{car.vehicle_class}”的规定使用年限",
+        )
     months = months_used(car.registered_on, on)
     tax = purchase_tax_fen(car.new_price_fen, car.purchase_tax_rate)
     replacement = car.new_price_fen + tax + source.registration_fees_fen

@@ -35,7 +35,9 @@ def report_font() -> tuple[Path, int]:
         if not Path(configured).is_file():
             raise ReportFontMissing(
                 f"the report font {configured} (CARENFORCE_REPORT_FONT_PATH) does not exist; "
-                f"point it at a CJK font or install the Debian package {FONT_PACKAGE}"
+                f"point it at a CJK font or install the Debian package {FONT_PACKAGE}",
+                zh=f"报告字体 {configured}（CARENFORCE_REPORT_FONT_PATH）不存在；请指向一个中文字体，"
+                f"或安装 Debian 软件包 {FONT_PACKAGE}",
             )
         return Path(configured), 0
     for path, face in KNOWN_FONTS:
@@ -43,5 +45,7 @@ def report_font() -> tuple[Path, int]:
             return path, face
     raise ReportFontMissing(
         "no CJK font is installed to print the report; install the Debian package "
-        f"{FONT_PACKAGE} (apt-get install {FONT_PACKAGE}) or set CARENFORCE_REPORT_FONT_PATH"
+        f"{FONT_PACKAGE} (apt-get install {FONT_PACKAGE}) or set CARENFORCE_REPORT_FONT_PATH",
+        zh=f"本机没有可用于打印报告的中文字体；请安装 Debian 软件包 {FONT_PACKAGE}"
+        f"（apt-get install {FONT_PACKAGE}），或设置 CARENFORCE_REPORT_FONT_PATH",
     )

@@ -128,7 +128,9 @@ def police_alerts(
             "not handed out here (a restored database, or another platform's cursor), and polling with it "
             "would never bring another alert: take the feed again from after=0 to receive every alert routed "
             "to this unit (recognise those already handled by alert id), or from after="
-            f"{newest} to receive only alerts routed from now on"
+            f"{newest} to receive only alerts routed from now on",
+            zh=f"游标 after={after} 超出本平台最新的预警推送（{newest}），不是本平台发出的游标；"
+            f"请从 after=0 重新获取全部预警，或从 after={newest} 起只接收此后的预警",
         )
     out = [
         DispatchOut(
@@ -146,7 +148,7 @@ def police_alerts(
 def list_cameras(session: SessionDep, unit: PoliceAdapter) -> list[CameraOut]:
     """The unit's cameras: known from their first message, or registered with a place."""
     if unit.organisation_id is None:
-        raise Forbidden("a police unit's key is needed")
+        raise Forbidden("a police unit's key is needed", zh="需使用公安交警单位的接口密钥")
     return [CameraOut.of(c) for c in cameras.cameras_of(session, unit.organisation_id)]
 
 
@@ -164,7 +166,7 @@ def place_camera(
 ) -> CameraOut:
     """Register a camera's name and place, so that reads without coordinates are routed by where it stands."""
     if unit.organisation_id is None:
-        raise Forbidden("a police unit's key is needed")
+        raise Forbidden("a police unit's key is needed", zh="需使用公安交警单位的接口密钥")
     place = None
     if body.lon is not None or body.lat is not None:
         place = checked_place(body.lon, body.lat, body.datum, "place")

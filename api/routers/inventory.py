@@ -80,7 +80,11 @@ def import_inventory(
     name, data = file_or_body(body, form, "the CSV export")
     name = name or file_name
     if len(data) > MAX_UPLOAD_BYTES:
-        raise InvalidInput("file", f"is larger than {MAX_UPLOAD_BYTES // (1024 * 1024)} MiB")
+        raise InvalidInput(
+            "file",
+            f"is larger than {MAX_UPLOAD_BYTES // (1024 * 1024)} MiB",
+            zh=f"文件超过 {MAX_UPLOAD_BYTES // (1024 * 1024)} MB",
+        )
     center = tariffs.center_of(session, center_id)
     imp, created = service.import_inventory(session, actor=who, center=center, data=data, file_name=name)
     created_or_replayed(response, created)

@@ -25,7 +25,10 @@ def scraper(authorization: Annotated[str | None, Header()] = None) -> None:
         return
     scheme, _, given = (authorization or "").partition(" ")
     if scheme.lower() != "bearer" or not hmac.compare_digest(given.strip().encode(), token.encode()):
-        raise Unauthenticated("send the metrics token as 'Authorization: Bearer <token>'")
+        raise Unauthenticated(
+            "send the metrics token as 'Authorization: Bearer <token>'",
+            zh="请以 Authorization: Bearer <令牌> 提供监控指标令牌",
+        )
 
 
 # Not in the API's document: it is for the monitoring system, not for the platform's callers.

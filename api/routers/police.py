@@ -52,7 +52,10 @@ class ChangesOut(BaseModel):
 
 def _scope_ids(session: Session, unit: Principal) -> list[int]:
     if unit.jurisdiction_id is None:
-        raise Forbidden("this police unit has no area on the platform; ask an administrator to set it")
+        raise Forbidden(
+            "this police unit has no area on the platform; ask an administrator to set it",
+            zh="平台上没有登记此公安交警单位的辖区，请联系平台管理员设置",
+        )
     return overlapping_jurisdiction_ids(session, unit.jurisdiction_id)
 
 
@@ -133,7 +136,9 @@ def changes(
             f"after={after} is beyond the newest change of this platform's watch list (cursor {newest}); "
             "it was not handed out here (a restored database, or another platform's cursor), so the list "
             f"held cannot be brought up to date: replace it with GET {router.prefix}/snapshot and resume "
-            "the change feed from that snapshot's X-Watchlist-Cursor"
+            "the change feed from that snapshot's X-Watchlist-Cursor",
+            zh=f"游标 after={after} 超出本平台布控名单的最新变更（{newest}），不是本平台发出的游标；"
+            "请重新获取名单快照，并从快照的 X-Watchlist-Cursor 起接收变更",
         )
     tag = feed.etag("wlc", scope_ids, after, limit, page.cursor)
     if if_none_match == tag:

@@ -66,7 +66,9 @@ class AllowDevice(Allow):
             if key is None:
                 raise Unauthenticated(
                     "send the unit's key as 'X-Api-Key', 'Authorization: Bearer', the HTTP Basic password, "
-                    "or (Rekor) in custom_data"
+                    "or (Rekor) in custom_data",
+                    zh="请提供本单位的接口密钥（X-Api-Key、Authorization: Bearer、HTTP Basic 密码，"
+                    "或 Rekor 的 custom_data）",
                 )
             principal = identity.authenticate_api_key(session, key)
         return self.check(principal)
@@ -106,7 +108,7 @@ def _json(body: bytes, charset: str | None, field: str = "body") -> Any:
     try:
         return json.loads(decode_text(body, field, charset=charset))
     except (ValueError, RecursionError) as exc:
-        raise InvalidInput(field, f"is not valid JSON: {exc}") from None
+        raise InvalidInput(field, f"is not valid JSON: {exc}", zh="不是有效的 JSON") from None
 
 
 async def _charset(request: Request) -> str | None:
@@ -176,7 +178,11 @@ def post_platerecognizer(
     """
     if form:
         if "json" not in form or not isinstance(form["json"], str):
-            raise InvalidInput("json", "the multipart form needs a 'json' field holding the result")
+            raise InvalidInput(
+                "json",
+                "the multipart form needs a 'json' field holding the result",
+                zh="表单中缺少识别结果（json）",
+            )
         uploads = form.get("upload") or []
         image = (uploads[0][1] if isinstance(uploads, list) else uploads.encode()) if uploads else None
         parsed = vendors.parse_platerecognizer_multipart(form["json"], image)
@@ -206,7 +212,9 @@ def post_hikvision(session: SessionDep, unit: Device, body: RawBody, form: Multi
                 elif data[:3] == b"\xff\xd8\xff":
                     images.append(data)
         if xml is None:
-            raise InvalidInput("anpr.xml", "the multipart push has no anpr.xml part")
+            raise InvalidInput(
+                "anpr.xml", "the multipart push has no anpr.xml part", zh="推送中缺少 anpr.xml"
+            )
         parsed = vendors.parse_hikvision(xml, images)
     else:
         parsed = vendors.parse_hikvision(body, [])

@@ -282,7 +282,7 @@ def get_notice(pricing_id: RowId, session: SessionDep, who: Follower) -> NoticeO
     pricing = service.visible_pricing(session, who, pricing_id)
     notice = serving.latest_notice(session, pricing)
     if notice is None:
-        raise NotFound(f"reference price {pricing_id} has no notice yet")
+        raise NotFound(f"reference price {pricing_id} has no notice yet", zh="此参考价尚未出具通知书")
     return NoticeOut.of(notice)
 
 

@@ -80,7 +80,7 @@ def _require_key(
 ) -> None:
     expected = settings.sms_gateway_key.encode()
     if x_api_key is None or not hmac.compare_digest(x_api_key.encode(), expected):
-        raise Unauthenticated("missing or wrong X-Api-Key")
+        raise Unauthenticated("missing or wrong X-Api-Key", zh="缺少 X-Api-Key 或其值不对")
 
 
 def _session() -> Iterator[Session]:
@@ -177,7 +177,10 @@ def _by_key(session: Session, key: str) -> SimSmsMessage | None:
 
 def _replay(existing: SimSmsMessage, body: SmsIn, response: Response) -> SmsAccepted:
     if (existing.phone, existing.text) != (body.to, body.text):
-        raise Conflict("this Idempotency-Key was used for a different message")
+        raise Conflict(
+            "this Idempotency-Key was used for a different message",
+            zh="此幂等键（Idempotency-Key）已用于另一条短信",
+        )
     response.status_code = 200
     return _accepted(existing)
 
@@ -204,7 +207,7 @@ def send_message(
     if failure is not None:
         mode, delay_s = failure
         if mode == "error500":
-            raise SimulatedFailure("simulated gateway failure")
+            raise SimulatedFailure("simulated gateway failure", zh="模拟的短信网关故障")
         if mode == "slow":
             # Then answer normally: the sender has likely timed out, and its retry must be deduplicated.
             time.sleep(delay_s)

@@ -77,10 +77,14 @@ async def upload_boundaries(request: Request, session: SessionDep) -> Response:
     upload = form.get("file")
     try:
         if not isinstance(upload, UploadFile) or not upload.filename:
-            raise InvalidInput("file", "choose a GeoJSON file")
+            raise InvalidInput("file", "choose a GeoJSON file", zh="请选择 GeoJSON 文件")
         data = await upload.read(MAX_UPLOAD_BYTES + 1)
         if len(data) > MAX_UPLOAD_BYTES:
-            raise InvalidInput("file", f"is larger than {MAX_UPLOAD_BYTES // (1024 * 1024)} MiB")
+            raise InvalidInput(
+                "file",
+                f"is larger than {MAX_UPLOAD_BYTES // (1024 * 1024)} MiB",
+                zh=f"文件超过 {MAX_UPLOAD_BYTES // (1024 * 1024)} MB",
+            )
         with session.begin_nested():
             item = background.draft(
                 session,
@@ -147,4 +151,4 @@ async def decide_draft(
     if verb == "cancel":
         work.cancel(session, item)
         return RedirectResponse("/admin/boundaries", status_code=303)
-    raise InvalidInput("verb", f"no such decision {verb!r}")
+    raise InvalidInput("verb", f"no such decision {verb!r}", zh="没有这项操作")

@@ -13,11 +13,11 @@ from sqlalchemy.orm import Session
 from api.deps import SessionDep
 from api.web import photos, uploads
 from api.web import session as web
-from api.web.pages import PageRoute, refusal, render
+from api.web.pages import PageRoute, form_error, refusal, render
 from car_enforce.captures import service as captures
 from car_enforce.captures.models import CaptureStatus
 from car_enforce.captures.schemas import ArrivalIn
-from car_enforce.core.errors import DomainError, InvalidInput
+from car_enforce.core.errors import DomainError
 from car_enforce.core.identity.models import Role
 from car_enforce.core.identity.principal import Principal
 from car_enforce.custody import service as custody
@@ -120,7 +120,7 @@ async def intake(capture_id: int, request: Request, session: SessionDep) -> Resp
     photos = await uploads.photos_in(form)
     try:
         if len(photos) < MIN_INTAKE_PHOTOS:
-            raise InvalidInput("photos", f"请至少拍摄{MIN_INTAKE_PHOTOS}张照片（车辆前、后、左、右）")
+            raise form_error("photos", f"请至少拍摄{MIN_INTAKE_PHOTOS}张照片（车辆前、后、左、右）")
         data = IntakeIn(
             bay=fields.get("bay", ""),
             odometer_km=_int_or_none(fields.get("odometer_km", "")),
@@ -244,7 +244,7 @@ async def correct_inspection(inspection_id: int, request: Request, session: Sess
     kept = [int(v) for v in form.getlist("keep_defect") if isinstance(v, str) and v.isdigit()]
     try:
         if not fields.get("reason", "").strip():
-            raise InvalidInput("reason", "请填写更正理由：原检测记录哪里有误")
+            raise form_error("reason", "请填写更正理由：原检测记录哪里有误")
         defects = inspections.defects_kept(earlier, kept)
         data = InspectionCorrectionIn(
             **_inspection_fields(fields),

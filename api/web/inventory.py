@@ -69,10 +69,14 @@ async def upload_inventory(request: Request, session: SessionDep, tasks: Backgro
     upload = form.get("file")
     try:
         if not isinstance(upload, UploadFile) or not upload.filename:
-            raise InvalidInput("file", "choose the yard's CSV export")
+            raise InvalidInput("file", "choose the yard's CSV export", zh="请选择原系统导出的 CSV 文件")
         data = await upload.read(MAX_UPLOAD_BYTES + 1)
         if len(data) > MAX_UPLOAD_BYTES:
-            raise InvalidInput("file", f"is larger than {MAX_UPLOAD_BYTES // (1024 * 1024)} MiB")
+            raise InvalidInput(
+                "file",
+                f"is larger than {MAX_UPLOAD_BYTES // (1024 * 1024)} MiB",
+                zh=f"文件超过 {MAX_UPLOAD_BYTES // (1024 * 1024)} MB",
+            )
         center = session.get(Organisation, who.organisation_id)
         assert center is not None
         with session.begin_nested():
@@ -143,7 +147,7 @@ async def decide_row(import_id: int, line: int, verb: str, request: Request, ses
             elif verb == "dismiss":
                 service.dismiss_row(session, actor=who, row=row, reason=str(form.get("reason", "")))
             else:
-                raise InvalidInput("verb", f"no such decision {verb!r}")
+                raise InvalidInput("verb", f"no such decision {verb!r}", zh="没有这项操作")
     except (DomainError, ValueError) as exc:
         status, problems = refusal(exc, fields)
         errors = {f"row_{line}": "；".join(problems.values())}

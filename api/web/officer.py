@@ -158,7 +158,7 @@ def change_watch(
     web.check_csrf(request, csrf)
     watch = watches.visible_watch(session, who, watch_id)
     if watch.case_id != case_id or verb not in ("renew", "lift"):
-        raise NotFound(f"case {case_id} has no watch {watch_id} to {verb}")
+        raise NotFound(f"case {case_id} has no watch {watch_id} to {verb}", zh="本案没有可办理此项的布控")
     form = {"ruling_number": ruling_number, "reason": reason}
     try:
         with session.begin_nested():
@@ -218,7 +218,7 @@ def decide_alert(
     elif verb == "reject":
         alerts.reject(session, actor=who, alert=alert, note=note.strip())
     else:
-        raise NotFound(f"no such decision {verb!r}")
+        raise NotFound(f"no such decision {verb!r}", zh="没有这项操作")
     return RedirectResponse("/alerts", status_code=303)
 
 

@@ -22,18 +22,10 @@ from sqlalchemy.orm import Session
 from api.web import session as web
 from car_enforce.core import zh
 from car_enforce.core.errors import DomainError, InvalidInput, Unauthenticated
-from car_enforce.core.identity.models import Organisation, Role
+from car_enforce.core.identity.models import ROLE_NAMES_ZH, Organisation, Role
 from car_enforce.core.identity.principal import Principal
 
-ROLE_NAMES = {
-    Role.OFFICER: "执行干警",
-    Role.POLICE_ADAPTER: "公安交警",
-    Role.CENTER_STAFF: "辅助中心工作人员",
-    Role.AUCTION_STAFF: "拍卖工作人员",
-    Role.BUYER: "买受人",
-    Role.APPLICANT: "申请执行人",
-    Role.ADMIN: "平台管理员",
-}
+ROLE_NAMES = ROLE_NAMES_ZH
 # The pages each role has, in its menu (later issues add theirs).
 MENUS: dict[Role, tuple[tuple[str, str], ...]] = {
     Role.OFFICER: (("/cases", "我的案件"), ("/alerts", "预警核实"), ("/command", "指挥中心")),
@@ -126,6 +118,11 @@ def explained(exc: DomainError) -> str:
     text = exc.zh or (exc.reason if isinstance(exc, InvalidInput) else exc.detail)
     rule = exc.rule_zh or exc.rule
     return f"{text}（依据：{rule}）" if rule else text
+
+
+def form_error(field: str, words: str) -> InvalidInput:
+    """A form's own check, which only a page makes: its refusal is in Chinese alone, and is its ``zh``."""
+    return InvalidInput(field, words, zh=words)
 
 
 def org_name(session: Session, organisation_id: int) -> str:

@@ -15,13 +15,13 @@ from sqlalchemy.orm import Session
 from api.deps import SessionDep
 from api.web import regionmap, uploads
 from api.web import session as web
-from api.web.pages import PageRoute, org_name, refusal, render
+from api.web.pages import PageRoute, form_error, org_name, refusal, render
 from api.web.words import CAPTURE_STATUS_NAMES
 from car_enforce.captures import service as captures
 from car_enforce.captures.schemas import CaptureReport, HandoverIn, OfficerIn, PlaceConfirmationIn, PlaceIn
 from car_enforce.core import clock
 from car_enforce.core.clock import SHANGHAI
-from car_enforce.core.errors import DomainError, InvalidInput
+from car_enforce.core.errors import DomainError
 from car_enforce.core.files.photos import PhotoIn
 from car_enforce.core.identity.models import Organisation, Role
 from car_enforce.core.identity.principal import Principal
@@ -220,35 +220,35 @@ def _number(text: str, field: str, what: str) -> float:
     try:
         return float(text)
     except ValueError:
-        raise InvalidInput(field, f"{what}应为数字，如 120.5605") from None
+        raise form_error(field, f"{what}应为数字，如 120.5605") from None
 
 
 def _report(session: Session, who: Principal, fields: dict[str, str], photos: list[PhotoIn]) -> CaptureReport:
     """The form as the API's report; a value the page can tell is wrong is refused in the person's words."""
     key = fields.get("key", "")
     if not _KEY.fullmatch(key):
-        raise InvalidInput("form", "表单缺少报告编号，请刷新页面后重新填写")
+        raise form_error("form", "表单缺少报告编号，请刷新页面后重新填写")
     alert = None
     if fields.get("alert_id"):
         if not fields["alert_id"].isdigit():
-            raise InvalidInput("alert_id", "请从列表中选择预警")
+            raise form_error("alert_id", "请从列表中选择预警")
         alert = alerts.visible_alert(session, who, int(fields["alert_id"]))
     plate = fields.get("plate", "").strip() or (alert.plate if alert is not None else "")
     vin = fields.get("vin", "").strip()
     if not plate and not vin:
-        raise InvalidInput("plate", "请填写号牌号码（或车辆识别代号）")
+        raise form_error("plate", "请填写号牌号码（或车辆识别代号）")
     colour = fields.get("plate_colour") or (alert.plate_colour if alert is not None else "")
     try:
         captured_at = datetime.fromisoformat(fields.get("captured_at", "")).replace(tzinfo=SHANGHAI)
     except ValueError:
-        raise InvalidInput("captured_at", "请填写扣押时间（年-月-日 时:分）") from None
+        raise form_error("captured_at", "请填写扣押时间（年-月-日 时:分）") from None
     lon_text, lat_text = fields.get("lon", "").strip(), fields.get("lat", "").strip()
     datum = fields.get("datum") or "WGS84"
     seen_at = (alert.lon, alert.lat) if alert is not None else (None, None)
     if not lon_text and not lat_text and seen_at[0] is not None and seen_at[1] is not None:
         lon, lat, datum = seen_at[0], seen_at[1], "WGS84"  # the alert's place is stored in WGS84
     elif not lon_text or not lat_text:
-        raise InvalidInput("place", "请填写扣押地点的经纬度：选择预警、使用手机定位，或手工填写")
+        raise form_error("place", "请填写扣押地点的经纬度：选择预警、使用手机定位，或手工填写")
     else:
         lon, lat = _number(lon_text, "place", "经度"), _number(lat_text, "place", "纬度")
     officers = [
@@ -256,12 +256,12 @@ def _report(session: Session, who: Principal, fields: dict[str, str], photos: li
         for n in ("officer", "officer2")
     ]
     if not all(officers[0]):
-        raise InvalidInput("officers", "请填写扣押民警的姓名和警号")
+        raise form_error("officers", "请填写扣押民警的姓名和警号")
     if any(officers[1]) and not all(officers[1]):
-        raise InvalidInput("officers", "第二位民警的姓名和警号应一并填写")
+        raise form_error("officers", "第二位民警的姓名和警号应一并填写")
     keys = fields.get("keys", "").strip() or "0"
     if not keys.isdigit():
-        raise InvalidInput("handover", "钥匙数量应为整数")
+        raise form_error("handover", "钥匙数量应为整数")
     return CaptureReport(
         report_number=fields.get("report_number", "").strip() or f"WEB-{key}",
         plate=plate or None,

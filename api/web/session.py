@@ -62,9 +62,9 @@ def require(request: Request, session: Session, *roles: Role) -> Principal:
     """The person logged in, who must hold one of ``roles`` (any role when none is named)."""
     who = principal(request, session)
     if who is None:
-        raise LoginRequired("请先登录")
+        raise LoginRequired("请先登录", zh="请先登录")
     if roles and who.role not in roles:
-        raise Forbidden("您的角色不能使用此页面")
+        raise Forbidden("您的角色不能使用此页面", zh="您的角色不能使用此页面")
     return who
 
 
@@ -88,7 +88,10 @@ def check_login_csrf(request: Request, submitted: str | None) -> None:
 
 def _compare(expected: str, submitted: str | None) -> None:
     if not expected or not submitted or not hmac.compare_digest(expected.encode(), submitted.encode()):
-        raise CsrfRefused("表单已失效或来源不明（CSRF 校验失败），请刷新页面后重新提交")
+        raise CsrfRefused(
+            "表单已失效或来源不明（CSRF 校验失败），请刷新页面后重新提交",
+            zh="表单已失效或来源不明（CSRF 校验失败），请刷新页面后重新提交",
+        )
 
 
 def new_login_value() -> str:

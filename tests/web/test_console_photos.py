@@ -209,7 +209,7 @@ def test_the_clerk_corrects_the_inspection_from_its_page_with_a_reason(
         stale = client.post(
             f"/center/inspections/{car.inspection_id}/corrections", data={**form, "summary": "另一处更正"}
         )
-        assert stale.status_code == 409 and "corrected already" in stale.text  # the page was out of date
+        assert stale.status_code == 409 and "第 1 版检测已被更正" in stale.text  # the page was out of date
         assert len(_versions(db)) == 2
 
 

@@ -19,6 +19,15 @@ class DefectTarget(StrEnum):
     FIRE = "fire"
 
 
+# As the report and the refusals name them.
+TARGET_NAMES_ZH: dict[str, str] = {
+    DefectTarget.ITEM: "检查项目",
+    DefectTarget.STRUCTURAL: "车体结构",
+    DefectTarget.FLOOD: "水泡",
+    DefectTarget.FIRE: "火烧",
+}
+
+
 class Inspection(Base):
     """One version of the inspection of a custody: recorded whole, scored and graded when it is recorded.
 

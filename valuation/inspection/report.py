@@ -17,15 +17,10 @@ from car_enforce.custody.models import Custody
 from valuation.inspection import service
 from valuation.inspection.checklist import Checklist, checklist
 from valuation.inspection.grading import grade_name
-from valuation.inspection.models import DefectTarget, Inspection, InspectionDefect
+from valuation.inspection.models import TARGET_NAMES_ZH, Inspection, InspectionDefect
 
 TITLE = "机动车技术状况鉴定报告"
-TARGET_NAMES = {
-    DefectTarget.ITEM: "检查项目",
-    DefectTarget.STRUCTURAL: "车体结构",
-    DefectTarget.FLOOD: "水泡",
-    DefectTarget.FIRE: "火烧",
-}
+TARGET_NAMES = TARGET_NAMES_ZH
 
 
 @dataclass(frozen=True, slots=True)

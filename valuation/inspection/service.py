@@ -22,7 +22,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from car_enforce.core import clock, events
+from car_enforce.core import clock, events, zh
 from car_enforce.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from car_enforce.core.events import OFFICER, DomainEvent, Notice
 from car_enforce.core.files.photos import CheckedPhoto, checked_photo, photo_at
@@ -35,6 +35,7 @@ from car_enforce.sightings.reads import MAX_CLOCK_SKEW
 from valuation.inspection import grading
 from valuation.inspection.checklist import Checklist, checklist
 from valuation.inspection.models import (
+    TARGET_NAMES_ZH,
     DefectTarget,
     Inspection,
     InspectionDefect,
@@ -101,14 +102,20 @@ def _checked_time(data: InspectionIn, custody: Custody, default: datetime | None
         return default or clock.now()
     instant = data.inspected_at
     if instant.tzinfo is None or instant.utcoffset() is None:
-        raise InvalidInput("inspected_at", f"{instant.isoformat()} has no UTC offset; send e.g. +08:00")
+        raise InvalidInput(
+            "inspected_at",
+            f"{instant.isoformat()} has no UTC offset; send e.g. +08:00",
+            zh="时间未注明时区（UTC 偏移），如 +08:00",
+        )
     at = clock.as_utc(instant)
     if at > clock.now() + MAX_CLOCK_SKEW:
-        raise InvalidInput("inspected_at", f"{at.isoformat()} lies in the future")
+        raise InvalidInput("inspected_at", f"{at.isoformat()} lies in the future", zh="检测时间晚于当前时间")
     taken_in = clock.as_utc(custody.taken_in_at)
     if at < taken_in:
         raise InvalidInput(
-            "inspected_at", f"{at.isoformat()} is before the car was taken in ({taken_in.isoformat()})"
+            "inspected_at",
+            f"{at.isoformat()} is before the car was taken in ({taken_in.isoformat()})",
+            zh=f"检测时间（{zh.minute(at)}）早于车辆入库时间（{zh.minute(taken_in)}）",
         )
     return at
 
@@ -121,20 +128,35 @@ def _checked_items(data: InspectionIn, rules: Checklist) -> list[_Item]:
         code = entry.code.strip()
         found = rules.item_index.get(code)
         if found is None:
-            raise InvalidInput(f"items[{i}].code", f"{code!r} is not an item of checklist {rules.version}")
+            raise InvalidInput(
+                f"items[{i}].code",
+                f"{code!r} is not an item of checklist {rules.version}",
+                zh=f"“{code}”不是检测项目表 {rules.version} 中的项目",
+            )
         if code in seen:
-            raise InvalidInput(f"items[{i}].code", f"{code} was scored already at items[{seen[code]}]")
+            raise InvalidInput(
+                f"items[{i}].code",
+                f"{code} was scored already at items[{seen[code]}]",
+                zh=f"项目 {code} 已在第 {seen[code] + 1} 项评过分",
+            )
         seen[code] = i
         position, section, item = found
         if not 0 <= entry.score <= item.points:
             raise InvalidInput(
-                f"items[{i}].score", f"{item.code} {item.name} scores 0 to {item.points}, not {entry.score}"
+                f"items[{i}].score",
+                f"{item.code} {item.name} scores 0 to {item.points}, not {entry.score}",
+                zh=f"{item.code} {item.name}的得分应在 0 至 {item.points} 分之间，不能是 {entry.score} 分",
             )
         items.append(_Item(position, section.code, code, item.points, entry.score, entry.notes.strip()))
     missing = [code for code in rules.item_index if code not in seen]
     if missing:
         shown = ", ".join(missing[:10]) + (" …" if len(missing) > 10 else "")
-        raise InvalidInput("items", f"every checklist item must be scored; {len(missing)} missing: {shown}")
+        shown_zh = "、".join(missing[:10]) + ("等" if len(missing) > 10 else "")
+        raise InvalidInput(
+            "items",
+            f"every checklist item must be scored; {len(missing)} missing: {shown}",
+            zh=f"检测项目表中的每一项都须评分；尚有 {len(missing)} 项未评分：{shown_zh}",
+        )
     return sorted(items, key=lambda it: it.position)
 
 
@@ -147,22 +169,38 @@ def _checked_defect(
     if entry.target in (DefectTarget.FLOOD, DefectTarget.FIRE):
         if point:
             raise InvalidInput(
-                f"{field}.point_code", f"{entry.target} damage is not on one point; leave it empty"
+                f"{field}.point_code",
+                f"{entry.target} damage is not on one point; leave it empty",
+                zh=f"{TARGET_NAMES_ZH[entry.target]}损伤不在某一个部位，此项请留空",
             )
     elif entry.target == DefectTarget.ITEM and point not in rules.item_index:
-        raise InvalidInput(f"{field}.point_code", f"{point!r} is not an item of checklist {rules.version}")
+        raise InvalidInput(
+            f"{field}.point_code",
+            f"{point!r} is not an item of checklist {rules.version}",
+            zh=f"“{point}”不是检测项目表 {rules.version} 中的项目",
+        )
     elif entry.target == DefectTarget.STRUCTURAL and point not in rules.structural_index:
         valid = ", ".join(rules.structural_index)
-        raise InvalidInput(f"{field}.point_code", f"{point!r} is not a structural point ({valid})")
+        raise InvalidInput(
+            f"{field}.point_code",
+            f"{point!r} is not a structural point ({valid})",
+            zh=f"“{point}”不是车体结构检查部位（应为{'、'.join(rules.structural_index)}之一）",
+        )
     allowed = rules.codes_for(entry.target, point)
     if code not in {c.code for c in allowed}:
         valid = ", ".join(f"{c.code} {c.name}" for c in allowed)
         where = f"{entry.target} {point}".strip()
+        where_zh = f"{TARGET_NAMES_ZH[entry.target]}{rules.point_name(entry.target, point)}"
         raise InvalidInput(
-            f"{field}.defect_code", f"{code!r} is not a defect code for {where}; valid: {valid}"
+            f"{field}.defect_code",
+            f"{code!r} is not a defect code for {where}; valid: {valid}",
+            zh=f"“{code}”不是{where_zh}可用的缺陷代码；可用代码："
+            f"{'、'.join(f'{c.code} {c.name}' for c in allowed) or '无'}",
         )
     if not entry.photos:
-        raise InvalidInput(f"{field}.photos", "every defect needs at least one photo")
+        raise InvalidInput(
+            f"{field}.photos", "every defect needs at least one photo", zh="每项缺陷至少需要一张照片"
+        )
     photos: list[CheckedPhoto | _Kept] = []
     for j, p in enumerate(entry.photos):
         if p.content_base64 is not None:
@@ -171,11 +209,15 @@ def _checked_defect(
         ref = p.evidence_ref or ""
         if kept is None:
             raise InvalidInput(
-                f"{field}.photos[{j}].evidence_ref", "only a correction keeps a photo; send content_base64"
+                f"{field}.photos[{j}].evidence_ref",
+                "only a correction keeps a photo; send content_base64",
+                zh="只有更正检测时才能沿用原有照片，请上传照片",
             )
         if ref not in kept:
             raise InvalidInput(
-                f"{field}.photos[{j}].evidence_ref", f"{ref} is not a photo of the corrected version"
+                f"{field}.photos[{j}].evidence_ref",
+                f"{ref} is not a photo of the corrected version",
+                zh="所选照片不属于被更正的检测版本",
             )
         photos.append(_Kept(p.caption.strip(), ref, kept[ref].size_bytes))
     return _Defect(entry.target, point, code, entry.notes.strip(), photos)
@@ -191,7 +233,9 @@ def _checked_defects(
         key = (defect.target, defect.point_code, defect.defect_code)
         if key in seen:
             raise InvalidInput(
-                f"defects[{i}]", f"repeats defects[{seen[key]}]; put all its photos on one entry"
+                f"defects[{i}]",
+                f"repeats defects[{seen[key]}]; put all its photos on one entry",
+                zh=f"与第 {seen[key] + 1} 项缺陷重复；同一缺陷的照片请放在一项中",
             )
         seen[key] = i
         defects.append(defect)
@@ -203,9 +247,17 @@ def _checked_defects(
     ):
         recorded = any(d.target == target for d in defects)
         if flag and not recorded:
-            raise InvalidInput(name, f"is true but no defect with target {target} and a photo records it")
+            raise InvalidInput(
+                name,
+                f"is true but no defect with target {target} and a photo records it",
+                zh=f"已勾选{TARGET_NAMES_ZH[target]}，但没有记录带照片的{TARGET_NAMES_ZH[target]}缺陷",
+            )
         if recorded and not flag:
-            raise InvalidInput(name, f"is false but a defect with target {target} records {target} damage")
+            raise InvalidInput(
+                name,
+                f"is false but a defect with target {target} records {target} damage",
+                zh=f"未勾选{TARGET_NAMES_ZH[target]}，但缺陷中记录了{TARGET_NAMES_ZH[target]}损伤",
+            )
     return defects
 
 
@@ -218,7 +270,7 @@ def _check(
     """
     inspected_at = _checked_time(data, custody, corrected.inspected_at if corrected else None)
     if not data.inspector_name.strip():
-        raise InvalidInput("inspector_name", "is empty")
+        raise InvalidInput("inspector_name", "is empty", zh="不能为空")
     items = _checked_items(data, rules)
     kept = {p.evidence_ref: p for d in corrected.defects for p in d.photos} if corrected else None
     defects = _checked_defects(data, rules, kept)
@@ -255,7 +307,8 @@ def _replayed(first: Inspection, latest: Inspection, digest: str) -> Inspection:
         raise Conflict(
             f"custody {first.custody_id} was inspected already (inspection {latest.id}, "
             f"{clock.local(first.inspected_at):%Y-%m-%d}); an inspection is recorded once: "
-            f"correct it with POST /api/inspections/{latest.id}/corrections"
+            f"correct it with POST /api/inspections/{latest.id}/corrections",
+            zh=f"此车辆已于{zh.day(first.inspected_at)}检测，检测只登记一次；如有错误请更正检测",
         )
     return first
 
@@ -265,7 +318,10 @@ def record_inspection(
 ) -> tuple[Inspection, bool]:
     """Record the inspection of a car in custody; (the first inspection, False) for a replay of it."""
     if actor.role != Role.CENTER_STAFF or actor.organisation_id != custody.center_id:
-        raise Forbidden(f"only the staff of {custody.center.name} record the inspection of its cars")
+        raise Forbidden(
+            f"only the staff of {custody.center.name} record the inspection of its cars",
+            zh=f"只有{custody.center.name}的工作人员才能登记其保管车辆的检测",
+        )
     digest = _digest(data)
     # One inspection per custody, even when two inspectors press at the same moment.
     custody_service.lock_custody(session, custody)
@@ -273,7 +329,10 @@ def record_inspection(
     if earlier:  # before the checks: a retry after the car left is still the same inspection
         return _replayed(earlier[0], earlier[-1], digest), False
     if custody.status != CustodyStatus.IN_CUSTODY:
-        raise Conflict(f"custody {custody.id} is {custody.status}: only a car in custody is inspected")
+        raise Conflict(
+            f"custody {custody.id} is {custody.status}: only a car in custody is inspected",
+            zh="车辆已出库，只有在库车辆才能检测",
+        )
     rules = checklist()
     checked = _check(data, custody, rules)
     day = clock.local(checked.inspected_at).date()
@@ -368,7 +427,10 @@ def correct_inspection(
     was inspected once, only the record was wrong."""
     custody = custody_service.visible_custody(session, actor, inspection.custody_id)
     if actor.role != Role.CENTER_STAFF or actor.organisation_id != custody.center_id:
-        raise Forbidden(f"only the staff of {custody.center.name} correct the inspection of its cars")
+        raise Forbidden(
+            f"only the staff of {custody.center.name} correct the inspection of its cars",
+            zh=f"只有{custody.center.name}的工作人员才能更正其保管车辆的检测",
+        )
     digest = _digest(data)
     custody_service.lock_custody(session, custody)  # one correction at a time, like the inspection
     successor = successor_of(session, inspection)
@@ -380,15 +442,19 @@ def correct_inspection(
         raise Conflict(
             f"inspection {inspection.id} (version {inspection.version}) was corrected already by inspection "
             f"{successor.id}; only the latest version (inspection {latest.id}, version {latest.version}) "
-            "is corrected"
+            "is corrected",
+            zh=f"第 {inspection.version} 版检测已被更正；只能更正最新的第 {latest.version} 版",
         )
     if custody.status != CustodyStatus.IN_CUSTODY:
         raise Conflict(
-            f"custody {custody.id} is {custody.status}: only the inspection of a car in custody is corrected"
+            f"custody {custody.id} is {custody.status}: only the inspection of a car in custody is corrected",
+            zh="车辆已出库，只有在库车辆的检测才能更正",
         )
     reason = data.reason.strip()
     if not reason:
-        raise InvalidInput("reason", "is empty: say what was wrong in the earlier version")
+        raise InvalidInput(
+            "reason", "is empty: say what was wrong in the earlier version", zh="请说明原检测哪里有误"
+        )
     rules = checklist()
     checked = _check(data, custody, rules, corrected=inspection)
     day = clock.local(checked.inspected_at).date()
@@ -520,19 +586,22 @@ def inspection_of_custody(session: Session, actor: Principal, custody_id: int) -
     custody = custody_service.visible_custody(session, actor, custody_id)
     inspection = latest_inspection(session, custody.id)
     if inspection is None:
-        raise NotFound(f"custody {custody_id} has no inspection yet")
+        raise NotFound(f"custody {custody_id} has no inspection yet", zh="此车辆尚未检测")
     return inspection
+
+
+NO_INSPECTION_ZH = "没有找到此检测记录"
 
 
 def visible_inspection(session: Session, actor: Principal, inspection_id: int) -> Inspection:
     """The inspection if the caller sees its custody (its court, its center, an admin); NotFound otherwise."""
     inspection = session.get(Inspection, inspection_id)
     if inspection is None:
-        raise NotFound(f"inspection {inspection_id} does not exist")
+        raise NotFound(f"inspection {inspection_id} does not exist", zh=NO_INSPECTION_ZH)
     try:
         custody_service.visible_custody(session, actor, inspection.custody_id)
     except NotFound:
-        raise NotFound(f"inspection {inspection_id} does not exist") from None
+        raise NotFound(f"inspection {inspection_id} does not exist", zh=NO_INSPECTION_ZH) from None
     return inspection
 
 
@@ -544,5 +613,5 @@ def defect_photo(
     inspection = visible_inspection(session, actor, inspection_id)
     defect = next((d for d in inspection.defects if d.id == defect_id), None)
     if defect is None:
-        raise NotFound(f"inspection {inspection_id} has no defect {defect_id}")
+        raise NotFound(f"inspection {inspection_id} has no defect {defect_id}", zh="此检测没有这项缺陷")
     return photo_at(defect.photos, position, of=f"defect {defect_id} of inspection {inspection_id}")

@@ -156,7 +156,7 @@ class Simulator:
         if mode == "fail":
             with self._lock:
                 self._log.refused.append({"request_id": inquiry.request_id, "status": 500, "mode": mode})
-            raise SimulatedFailure("simulated platform failure")
+            raise SimulatedFailure("simulated platform failure", zh="模拟的询价平台故障")
         if mode == "slow":
             await asyncio.sleep(delay_s)  # a hanging platform: the court's timeout decides what comes of it
         # A car this platform cannot value is refused now, not after the 202.
@@ -194,9 +194,11 @@ class Simulator:
         with self._lock:
             state = self._inquiries.get(inquiry_id)
             if state is None:
-                raise NotFound(f"no inquiry {inquiry_id!r}")
+                raise NotFound(f"no inquiry {inquiry_id!r}", zh="没有这项询价")
             if notice.request_id != state.request.request_id:
-                raise InvalidInput("request_id", f"inquiry {inquiry_id} is for another request")
+                raise InvalidInput(
+                    "request_id", f"inquiry {inquiry_id} is for another request", zh="此询价属于另一个请求"
+                )
             if (inquiry_id, key) in self._notice_keys:
                 return
             self._notice_keys.add((inquiry_id, key))
@@ -385,7 +387,7 @@ async def _signed_body(request: Request, sim: SimulatorDep) -> bytes:
 
 def _control(sim: SimulatorDep, key: Annotated[str | None, Header(alias=CONTROL_HEADER)] = None) -> None:
     if key is None or not hmac.compare_digest(key.encode(), sim.control_key.encode()):
-        raise Unauthenticated(f"missing or wrong {CONTROL_HEADER}")
+        raise Unauthenticated(f"missing or wrong {CONTROL_HEADER}", zh=f"缺少 {CONTROL_HEADER} 或其值不对")
 
 
 SignedBody = Annotated[bytes, Depends(_signed_body)]
@@ -426,10 +428,14 @@ def create_app(platform: SimPlatform, *, control_key: str) -> FastAPI:
     async def post_inquiry(body: SignedBody, idempotency_key: IdempotencyKey = None) -> InquiryAccepted:
         """Protocol §1: take the court's request; a retry with the same key answers the first id."""
         if not idempotency_key:
-            raise InvalidInput("Idempotency-Key", "required, equal to the request_id")
+            raise InvalidInput(
+                "Idempotency-Key",
+                "required, equal to the request_id",
+                zh="缺少此项，其值应与 request_id 相同",
+            )
         inquiry = _parse(InquiryIn, body)
         if idempotency_key != inquiry.request_id:
-            raise InvalidInput("Idempotency-Key", "must equal the request_id")
+            raise InvalidInput("Idempotency-Key", "must equal the request_id", zh="应与 request_id 相同")
         return InquiryAccepted(inquiry_id=await sim.inquire(inquiry))
 
     @app.post(
@@ -442,7 +448,7 @@ def create_app(platform: SimPlatform, *, control_key: str) -> FastAPI:
     ) -> NoticeTaken:
         """Protocol §3: extension granted or refused, a correction requested, the inquiry withdrawn."""
         if not idempotency_key:
-            raise InvalidInput("Idempotency-Key", "required")
+            raise InvalidInput("Idempotency-Key", "required", zh="缺少此项")
         sim.notice(inquiry_id, idempotency_key, _parse(NoticeIn, body))
         return NoticeTaken()
 

@@ -47,6 +47,16 @@ class Role(StrEnum):
     ADMIN = "admin"
 
 
+ROLE_NAMES_ZH: dict[str, str] = {
+    Role.OFFICER: "执行干警",
+    Role.POLICE_ADAPTER: "公安交警",
+    Role.CENTER_STAFF: "辅助中心工作人员",
+    Role.AUCTION_STAFF: "拍卖工作人员",
+    Role.BUYER: "买受人",
+    Role.APPLICANT: "申请执行人",
+    Role.ADMIN: "平台管理员",
+}
+
 # Which organisation kinds a role may belong to.
 ROLE_ORG_KINDS: dict[Role, frozenset[OrgKind]] = {
     Role.OFFICER: frozenset({OrgKind.COURT}),
