@@ -131,7 +131,7 @@ def _confirm_page(
         owner=owner,
         colours=PLATE_COLOUR_NAMES,
         differences=KNOWN_DIFFERENCES,
-        rule=KNOWN_PLATE_RULE,
+        explanation=KNOWN_PLATE_RULE,
     )
 
 

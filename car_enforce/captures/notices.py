@@ -15,6 +15,7 @@ from car_enforce.captures.destination import PlaceCheck
 from car_enforce.captures.models import Capture, CaptureStatus
 from car_enforce.cases.models import EnforcementCase, Party
 from car_enforce.core import events, zh
+from car_enforce.core.errors import Rule
 from car_enforce.core.events import APPLICANTS, CENTER_STAFF, OFFICER, DomainEvent, Notice
 from car_enforce.core.identity.models import Organisation
 from car_enforce.core.identity.principal import Principal
@@ -22,7 +23,10 @@ from car_enforce.vehicles.models import CaseVehicle, Vehicle
 from car_enforce.vehicles.plates import plate_type_category
 from car_enforce.watches.models import Watch
 
-RULE_CAPTURE = "查封规定 Art. 26: a capture acts on the first court's seizure; later courts' seizures queue"
+RULE_CAPTURE = Rule(
+    "查封规定 Art. 26: a capture acts on the first court's seizure; later courts' seizures queue",
+    "《查封规定》第二十六条：扣押按在先法院的查封执行；其他法院的查封、扣押为轮候查封、扣押",
+)
 
 
 def vehicle_type_of(vehicle: Vehicle) -> str:

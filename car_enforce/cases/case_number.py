@@ -25,9 +25,11 @@ from dataclasses import dataclass
 from typing import Final
 
 from car_enforce.core import clock
-from car_enforce.core.errors import InvalidInput
+from car_enforce.core.errors import InvalidInput, Rule
 
-RULE_CASE_NUMBER = "SPC 案号规定 (法〔2015〕137号)"
+RULE_CASE_NUMBER = Rule(
+    "SPC 案号规定 (法〔2015〕137号)", "《最高人民法院关于人民法院案件案号的若干规定》（法〔2015〕137号）"
+)
 
 # Court-code prefixes: provincial abbreviations as the courts use them, plus 内 军 兵 (Art. 4).
 COURT_PROVINCES: Final = "京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋内陕吉闽黔粤青藏川宁琼军兵"

@@ -24,10 +24,10 @@ from datetime import date
 from typing import Final
 
 from car_enforce.core import clock
-from car_enforce.core.errors import InvalidInput
+from car_enforce.core.errors import InvalidInput, Rule
 
-RULE_RESIDENT_ID = "GB 11643"
-RULE_CREDIT_CODE = "GB 32100"
+RULE_RESIDENT_ID = Rule("GB 11643", "GB 11643《公民身份号码》")
+RULE_CREDIT_CODE = Rule("GB 32100", "GB 32100《法人和其他组织统一社会信用代码编码规则》")
 
 # --- resident identity number ---------------------------------------------------------------------
 

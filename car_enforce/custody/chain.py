@@ -16,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from car_enforce.core import clock, events
-from car_enforce.core.errors import Conflict, Forbidden, InvalidInput
+from car_enforce.core.errors import Conflict, Forbidden, InvalidInput, Rule
 from car_enforce.core.events import DomainEvent
 from car_enforce.core.identity.models import Role
 from car_enforce.core.identity.principal import Principal
@@ -32,9 +32,10 @@ from car_enforce.custody.service import (
     lock_custody,
 )
 
-RULE_KEYS = (
+RULE_KEYS = Rule(
     "查封规定 Art. 6, 10: the court controls the seized car through its custodian; "
-    "a key passes only from the hand that holds it"
+    "a key passes only from the hand that holds it",
+    "《查封规定》第六条、第十条：人民法院通过保管人控制扣押的车辆，保管人不得使用；钥匙只能由持有人交出",
 )
 KEY_SAFE_WORDS = ("钥匙柜", "key safe")
 

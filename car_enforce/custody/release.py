@@ -14,7 +14,7 @@ from car_enforce.captures import transitions as capture_transitions
 from car_enforce.captures.models import Capture
 from car_enforce.cases.id_numbers import check_credit_code, check_resident_id
 from car_enforce.core import clock, events, zh
-from car_enforce.core.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound
+from car_enforce.core.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound, Rule
 from car_enforce.core.events import APPLICANTS, OFFICER, DomainEvent, Notice
 from car_enforce.core.identity.models import Role
 from car_enforce.core.identity.principal import Principal
@@ -43,10 +43,15 @@ from car_enforce.custody.service import (
 )
 from car_enforce.vehicles.service import lock_vehicle
 
-RULE_RELEASE = "查封规定 Art. 6, 10: the court controls the seized car; only its order lets the car go"
-RULE_KEYS_AT_GATE = (
+RULE_RELEASE = Rule(
+    "查封规定 Art. 6, 10: the court controls the seized car; only its order lets the car go",
+    "《查封规定》第六条、第十条：扣押的车辆由人民法院控制，只凭人民法院的放行通知出库",
+)
+RULE_KEYS_AT_GATE = Rule(
     "查封规定 Art. 6, 10: the court controls the seized car through its custodian; when the car leaves, "
-    "every key is in the key safe or handed over at the gate"
+    "every key is in the key safe or handed over at the gate",
+    "《查封规定》第六条、第十条：人民法院通过保管人控制扣押的车辆；车辆出库时，每把钥匙都应在钥匙柜中，"
+    "或在出库时当场交付",
 )
 KIND_TEXT = {ReleaseKind.SALE_HANDOVER: "拍卖成交交付买受人", ReleaseKind.RETURN_TO_OWNER: "解除扣押发还"}
 

@@ -19,7 +19,7 @@ from car_enforce.captures import transitions as capture_transitions
 from car_enforce.captures.models import Capture, CaptureStatus
 from car_enforce.core import clock, events, zh
 from car_enforce.core.access import Scope, own
-from car_enforce.core.errors import Conflict, Forbidden, InvalidInput
+from car_enforce.core.errors import Conflict, Forbidden, InvalidInput, Rule
 from car_enforce.core.events import APPLICANTS, OFFICER, DomainEvent, Notice
 from car_enforce.core.files.photos import CheckedPhoto, checked_photo, photo_at
 from car_enforce.core.identity.models import Role
@@ -44,7 +44,11 @@ from car_enforce.vehicles.service import lock_vehicle
 # The four sides of the car at least: what a dispute about a scratch needs (入库拍照).
 MIN_INTAKE_PHOTOS = 4
 NEV_COLOURS = frozenset({PlateColour.GREEN, PlateColour.YELLOW_GREEN})
-RULE_RECORD = "查封规定 Art. 18: the record names times, place, property, custodian, and is signed"
+RULE_RECORD = Rule(
+    "查封规定 Art. 18: the record names times, place, property, custodian, and is signed",
+    "《查封规定》第十八条：执行人员应当制作笔录，载明执行措施开始及完成的时间，财产的所在地、种类、数量，"
+    "财产的保管人；执行人员及保管人应当在笔录上签名",
+)
 
 
 def vehicle_class_of(vehicle: Vehicle) -> VehicleClass:

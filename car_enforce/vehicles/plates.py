@@ -26,11 +26,11 @@ import re
 from dataclasses import dataclass
 from typing import Final, Literal
 
-from car_enforce.core.errors import InvalidInput
+from car_enforce.core.errors import InvalidInput, Rule
 from car_enforce.vehicles.models import PlateColour, colour_zh
 
-RULE_PLATE = "GA 36"
-RULE_PLATE_TYPE = "GA 24.7"  # 号牌种类代码 (plate type codes)
+RULE_PLATE = Rule("GA 36", "GA 36《中华人民共和国机动车号牌》")
+RULE_PLATE_TYPE = Rule("GA 24.7", "GA 24.7《机动车登记信息代码　第7部分：号牌种类代码》")
 
 PROVINCES: Final = "京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼"
 SUFFIXES: Final = "挂学警港澳领"

@@ -13,9 +13,9 @@ import re
 from dataclasses import dataclass
 from typing import Final
 
-from car_enforce.core.errors import InvalidInput
+from car_enforce.core.errors import InvalidInput, Rule
 
-RULE_VIN = "GB 16735"
+RULE_VIN = Rule("GB 16735", "GB 16735《道路车辆　车辆识别代号（VIN）》")
 
 # Letter values of GB 16735 (ISO 3779 Annex): A–H 1–8, J–N 1–5, P 7, R 9, S–Z 2–9. I, O, Q never occur.
 TRANSLITERATION: Final[dict[str, int]] = {

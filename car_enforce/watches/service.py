@@ -17,7 +17,7 @@ from car_enforce.cases.models import CaseStatus, EnforcementCase
 from car_enforce.core import clock, events, zh
 from car_enforce.core.access import Scope, own
 from car_enforce.core.calendar.service import Deadline, PrcCalendar, load_calendar
-from car_enforce.core.errors import Conflict, InvalidInput, NotFound, RuleViolation
+from car_enforce.core.errors import Conflict, InvalidInput, NotFound, Rule, RuleViolation
 from car_enforce.core.events import APPLICANTS, OFFICER, DomainEvent, Notice
 from car_enforce.core.geo.models import Jurisdiction, JurisdictionLevel
 from car_enforce.core.identity.models import Organisation, Role
@@ -38,12 +38,20 @@ from car_enforce.watches.models import (
 from car_enforce.watches.schemas import WatchCreate, WatchLift, WatchRenew
 
 MAX_YEARS = 2
-RULE_TERM = (
-    "民诉法解释 Art. 485: a movable may be seized for at most two years; each renewal at most two more"
+RULE_TERM = Rule(
+    "民诉法解释 Art. 485: a movable may be seized for at most two years; each renewal at most two more",
+    "《最高人民法院关于适用〈中华人民共和国民事诉讼法〉的解释》第四百八十五条：查封、扣押动产的期限不得超过两年，"
+    "续行查封、扣押的期限同样不得超过两年",
 )
-RULE_RENEW = "民诉法解释 Art. 485 / 查封规定 Art. 27: renew before the period ends, or the seizure lapses"
-RULE_QUEUE = (
-    "查封规定 Art. 26: a later court's seizure queues and takes effect when the first one is released"
+RULE_RENEW = Rule(
+    "民诉法解释 Art. 485 / 查封规定 Art. 27: renew before the period ends, or the seizure lapses",
+    "《最高人民法院关于适用〈中华人民共和国民事诉讼法〉的解释》第四百八十五条、《查封规定》第二十七条："
+    "应当在查封、扣押期限届满前办理续行手续；期限届满未办理延期手续的，查封、扣押的效力消灭",
+)
+RULE_QUEUE = Rule(
+    "查封规定 Art. 26: a later court's seizure queues and takes effect when the first one is released",
+    "《查封规定》第二十六条：其他人民法院可以进行轮候查封、扣押；查封、扣押解除的，"
+    "登记在先的轮候查封、扣押即自动生效",
 )
 SCOPE_LEVELS = frozenset({JurisdictionLevel.COUNTY, JurisdictionLevel.CITY, JurisdictionLevel.PROVINCE})
 _RULING_SUFFIX = re.compile(r"之[一二三四五六七八九十百]+$")
@@ -378,7 +386,11 @@ def fulfil_watch(
     return _event(session, actor, watch, "watch.fulfilled", reason=reason, capture_id=capture_id)
 
 
-RULE_SALE = "查封规定 Art. 27: a sale ends the seizure; queued seizures of the sold car end with it"
+RULE_SALE = Rule(
+    "查封规定 Art. 27: a sale ends the seizure; queued seizures of the sold car end with it",
+    "《查封规定》第二十七条：查封、扣押的财产已经被执行拍卖、变卖或者抵债的，查封、扣押的效力消灭；"
+    "对该车的轮候查封、扣押随之终结",
+)
 
 
 def release_held_car(

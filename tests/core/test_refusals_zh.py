@@ -16,18 +16,20 @@ from fastapi.testclient import TestClient
 
 from car_enforce.captures import transitions as captures
 from car_enforce.core import errors
-from car_enforce.core.errors import Conflict, DomainError
+from car_enforce.core.errors import Conflict, DomainError, Rule
 from car_enforce.core.notify import transitions as notifications
 from car_enforce.core.status_machine import GENERIC_ZH, StatusMachine
 from car_enforce.core.work import transitions as work
 from car_enforce.custody import transitions as custody
 from car_enforce.custody.models import ReleaseOrderStatus
 from car_enforce.sightings import transitions as alerts
+from car_enforce.watches import service as watch_service
 from car_enforce.watches import transitions as watches
 from tests.api_helpers import login
 from tests.factories import World
 from tests.read_helpers import key, read
 from tests.web.console_helpers import log_in
+from valuation.reference_price import rules as reference_rules
 from valuation.reference_price import transitions as reference_price
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -99,10 +101,18 @@ def refusals_without_zh(source: str, module: ModuleType) -> list[int]:
     )
 
 
+class _Worded(Conflict):
+    """An error that words its refusal itself, from what it is given."""
+
+    def __init__(self, plate: str) -> None:
+        super().__init__(f"{plate} is known", zh=f"{plate}已登记")
+
+
 def test_the_checker_finds_a_refusal_without_its_chinese() -> None:
     module = ModuleType("sample")
     setattr(module, "errors", errors)  # noqa: B010
     setattr(module, "Conflict", Conflict)  # noqa: B010
+    setattr(module, "Worded", _Worded)  # noqa: B010
     source = (
         "def f(x):\n"
         "    if x:\n"
@@ -110,6 +120,7 @@ def test_the_checker_finds_a_refusal_without_its_chinese() -> None:
         "    if not x:\n"
         "        raise errors.InvalidInput('plate', 'bad', zh='号牌格式不对')\n"
         "    error = errors.NotFound('gone')\n"
+        "    raise Worded('浙C12345')\n"
         "    raise ValueError('not a domain error')\n"
     )
     assert refusals_without_zh(source, module) == [3, 6]
@@ -122,6 +133,175 @@ def test_every_refusal_of_the_swept_packages_is_worded_in_chinese() -> None:
         for line in refusals_without_zh(path.read_text(encoding="utf-8"), _module_of(path))
     ]
     assert missing == [], "a domain error without zh= (its refusal in Chinese):\n" + "\n".join(missing)
+
+
+# --- the rules, cited in Chinese ---------------------------------------------------------------------------
+
+
+def test_a_rule_is_its_english_citation_and_carries_its_chinese() -> None:
+    rule = Rule("查封规定 Art. 27: renew in time", "《查封规定》第二十七条：按期续行")
+    assert (str(rule), rule.en, rule.zh) == (
+        "查封规定 Art. 27: renew in time",
+        rule,
+        "《查封规定》第二十七条：按期续行",
+    )
+    assert rule == "查封规定 Art. 27: renew in time" and "Art. 27" in rule  # as the English string was
+    with pytest.raises(AttributeError):
+        rule.zh = "另一种说法"
+    refused = Conflict("lapsed", rule=rule, zh="已失效")
+    assert (refused.rule, refused.rule_zh) == (
+        "查封规定 Art. 27: renew in time",
+        "《查封规定》第二十七条：按期续行",
+    )
+    assert type(refused.rule) is str  # the API's rule, and an event's reason, stay plain text
+    assert Conflict("lapsed", rule="a bare citation").rule_zh is None
+
+
+def _rule_value_is_a_rule(module: ModuleType, node: ast.expr, strings: set[str]) -> bool:
+    if isinstance(node, ast.IfExp):
+        return _rule_value_is_a_rule(module, node.body, strings) and _rule_value_is_a_rule(
+            module, node.orelse, strings
+        )
+    if isinstance(node, ast.Constant) and node.value is None:
+        return True
+    if isinstance(node, ast.Call):
+        return _resolved(module, node.func) is Rule
+    if isinstance(node, ast.Name | ast.Attribute):
+        value = _resolved(module, node)
+        if value is None:
+            # Not a module-level name: a parameter handing a rule on, unless the source binds it to text.
+            return not (isinstance(node, ast.Name) and node.id in strings)
+        return isinstance(value, Rule)
+    return False  # a literal, an f-string, a concatenation: English alone
+
+
+def rules_without_zh(source: str, module: ModuleType) -> list[int]:
+    """The lines of ``source`` whose ``rule=`` is not a Rule (a name bound to one, or a ``Rule(...)``)."""
+    tree = ast.parse(source)
+    strings = {
+        target.id
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Assign) and isinstance(node.value, ast.Constant | ast.JoinedStr)
+        for target in node.targets
+        if isinstance(target, ast.Name)
+    }
+    return sorted(
+        keyword.value.lineno
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Call)
+        for keyword in node.keywords
+        if keyword.arg == "rule" and not _rule_value_is_a_rule(module, keyword.value, strings)
+    )
+
+
+def test_the_checker_finds_a_rule_cited_in_english_alone() -> None:
+    module = ModuleType("sample")
+    for name, value in {
+        "Conflict": Conflict,
+        "Rule": Rule,
+        "RULE_SALE": Rule("查封规定 Art. 27", "《查封规定》第二十七条"),
+        "RULE_OLD": "查封规定 Art. 26",
+    }.items():
+        setattr(module, name, value)
+    source = (
+        "def f(x, rule):\n"
+        "    raise Conflict('a', rule=RULE_SALE, zh='甲')\n"
+        "    raise Conflict('b', rule=Rule('GA 36', 'GA 36《中华人民共和国机动车号牌》'), zh='乙')\n"
+        "    raise Conflict('c', rule=RULE_OLD, zh='丙')\n"
+        "    raise Conflict('d', rule='参考价规定 Art. 11', zh='丁')\n"
+        "    raise Conflict('e', rule=RULE_SALE if x else f'Art. {x}', zh='戊')\n"
+        "    raise Conflict('f', rule=rule, zh='己')\n"
+        "    inline = 'GB 16735'\n"
+        "    raise Conflict('g', rule=inline, zh='庚')\n"
+    )
+    assert rules_without_zh(source, module) == [4, 5, 6, 9]
+
+
+def test_every_rule_of_the_swept_packages_is_cited_in_chinese() -> None:
+    bare = [
+        f"{path.relative_to(ROOT)}:{line}"
+        for path in _sources()
+        for line in rules_without_zh(path.read_text(encoding="utf-8"), _module_of(path))
+    ]
+    assert bare == [], "a rule= that is not a Rule (its article cited in Chinese):\n" + "\n".join(bare)
+
+
+def _named_rules() -> dict[str, object]:
+    """Every ``RULE_*`` constant of the swept modules, by where it is defined."""
+    found: dict[str, object] = {}
+    for path in _sources():
+        if path.name == "__main__.py":
+            continue
+        module = _module_of(path)
+        for name, value in vars(module).items():
+            if name.startswith("RULE_"):
+                found[f"{module.__name__}.{name}"] = value
+    return found
+
+
+def test_every_rule_constant_is_a_rule() -> None:
+    rules = _named_rules()
+    assert len({id(rule) for rule in rules.values()}) >= 30  # found where they are (32 when this was written)
+    assert [name for name, value in rules.items() if not isinstance(value, Rule)] == []
+
+
+# The laws the English cites by short name, and their titles as the Chinese cites them.
+LAW_TITLES = {
+    "民诉法解释": "最高人民法院关于适用〈中华人民共和国民事诉讼法〉的解释",
+    "查封规定": "查封规定",
+    "参考价规定": "参考价规定",
+    "车辆购置税法": "中华人民共和国车辆购置税法",
+}
+_DIGITS = dict(zip("零一二三四五六七八九", range(10), strict=True))
+
+
+def chinese_number(text: str) -> int:
+    """四百八十五 → 485: an article's number as a Chinese citation writes it."""
+    total, digit = 0, 0
+    for ch in text:
+        if ch in _DIGITS:
+            digit = _DIGITS[ch]
+        else:
+            total += (digit or 1) * {"十": 10, "百": 100}[ch]
+            digit = 0
+    return total + digit
+
+
+def cited_articles(rule: Rule) -> tuple[dict[str, set[int]], dict[str, set[int]]]:
+    """The articles the English and the Chinese cite, by law: the two must be the same."""
+    english = {
+        LAW_TITLES[law]: {int(n) for n in re.findall(r"\d+", numbers)}
+        for law, numbers in re.findall(r"(\S+) Art\. ([\d, –-]*\d)", rule.en)
+    }
+    chinese = {
+        title: {chinese_number(n) for n in re.findall(r"第([零一二三四五六七八九十百]+)条", articles)}
+        for title, articles in re.findall(
+            r"《([^》]+)》((?:[、至]?第[零一二三四五六七八九十百]+条)+)", rule.zh
+        )
+    }
+    return english, chinese
+
+
+def test_the_checker_reads_the_articles_of_both_citations() -> None:
+    english, chinese = cited_articles(watch_service.RULE_RENEW)
+    assert english == chinese == {LAW_TITLES["民诉法解释"]: {485}, "查封规定": {27}}
+    assert cited_articles(reference_rules.RULE_APPRAISED)[1] == {"参考价规定": {14, 20}}
+    assert chinese_number("三十一") == 31 and chinese_number("十") == 10
+
+
+@pytest.mark.parametrize("name", sorted(_named_rules()))
+def test_a_rule_cites_in_chinese_the_articles_the_english_cites(name: str) -> None:
+    rule = _named_rules()[name]
+    assert isinstance(rule, Rule)
+    english, chinese = cited_articles(rule)
+    if english:
+        assert chinese == english, rule.zh
+        assert "：" in rule.zh and not re.search(r"[A-Za-z]{4,}", rule.zh)  # the rule itself, in Chinese
+    else:
+        # A standard (GA 36) or a numbered document (法〔2015〕137号): its number, then its Chinese title.
+        for number in re.findall(r"(?:GB/T|GB|GA) [\d.]+|法〔\d+〕\d+号", rule.en):
+            assert number in rule.zh
+        assert re.search(r"《[^》]+》", rule.zh), rule.zh
 
 
 # --- the status machines ---------------------------------------------------------------------------------
@@ -174,6 +354,9 @@ def test_a_verbs_own_chinese_refusal_wins_over_the_generic_one() -> None:
 # --- end to end: the page and the API ----------------------------------------------------------------------
 
 RULE_RENEW = "民诉法解释 Art. 485 / 查封规定 Art. 27"
+RULE_RENEW_ZH = (
+    "《最高人民法院关于适用〈中华人民共和国民事诉讼法〉的解释》第四百八十五条、《查封规定》第二十七条："
+)
 
 
 def _lifted(client: TestClient, watch: dict[str, Any]) -> dict[str, str]:
@@ -197,9 +380,10 @@ def test_renewing_a_lifted_watch_on_the_case_page_says_why_in_chinese_with_its_a
     assert r.status_code == 409, r.text
     error = re.search(r'<span class="error" role="alert">([^<]*)</span>', r.text)
     assert error is not None, r.text
-    assert error.group(1).startswith("此布控已解除，只有布控中的布控才能续行查封（依据：")
-    assert RULE_RENEW in error.group(1)
+    assert error.group(1).startswith(f"此布控已解除，只有布控中的布控才能续行查封（依据：{RULE_RENEW_ZH}")
+    assert error.group(1).endswith("期限届满未办理延期手续的，查封、扣押的效力消灭）")  # the rule itself
     assert "only an active watch" not in r.text  # the English stays in the API's detail
+    assert "Art. 485" not in r.text  # and so does the English citation
 
 
 def test_the_api_answers_a_refusal_in_english_and_in_chinese(
@@ -217,6 +401,7 @@ def test_the_api_answers_a_refusal_in_english_and_in_chinese(
     assert body["detail"] == f"watch {watched['id']} is lifted; only an active watch can be renewed"
     assert body["detail_zh"] == "此布控已解除，只有布控中的布控才能续行查封"
     assert body["rule"].startswith(RULE_RENEW)
+    assert body["rule_zh"] == watch_service.RULE_RENEW.zh and body["rule_zh"].startswith(RULE_RENEW_ZH)
 
 
 def test_a_police_batch_whose_only_plate_is_bad_is_refused_in_chinese(

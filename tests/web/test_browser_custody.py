@@ -74,5 +74,5 @@ def test_a_clerk_passes_one_key_to_the_inspector_reads_the_chain_and_the_costs(
     page.uncheck("input[name=key_ids] >> nth=0")  # the inspector's key is neither back nor handed over
     page.get_by_role("button", name="核对无误，放行出库").click()
     refusal = page.locator("fieldset .error")
-    assert "依据：查封规定 Art. 6, 10" in refusal.inner_text()  # the rule beside the keys
+    assert "依据：《查封规定》第六条、第十条" in refusal.inner_text()  # the rule beside the keys
     assert look(page, "custody-release-refused") == {}

@@ -132,7 +132,7 @@ def test_a_key_that_changed_hands_since_the_page_was_read_is_refused_with_its_ru
     stale = car.client.post(f"{car.base}/chain/keys", data={**moved, "to": "洗车工 张某"})  # the old page
     assert stale.status_code == 409
     beside = _beside(stale.text, "keys")
-    assert "钥匙2现由检测员 王某保管" in beside and "依据：查封规定 Art. 6, 10" in beside
+    assert "钥匙2现由检测员 王某保管" in beside and "依据：《查封规定》第六条、第十条" in beside
     assert 'value="洗车工 张某"' in stale.text  # the form is kept
     none = car.client.post(f"{car.base}/chain/keys", data={"csrf": car.csrf, "to": "检测员 王某"})
     assert none.status_code == 422 and "请勾选交接的钥匙" in _beside(none.text, "keys")
@@ -208,7 +208,7 @@ def test_a_release_with_a_key_out_of_the_safe_is_refused_with_its_article_then_m
     refused = car.client.post(f"{car.base}/release", data={**form, "key_ids": str(key1)})
     assert refused.status_code == 409
     beside = _beside(refused.text, "key_ids")
-    assert "钥匙2在检测员 王某手中" in beside and "依据：查封规定 Art. 6, 10" in beside
+    assert "钥匙2在检测员 王某手中" in beside and "依据：《查封规定》第六条、第十条" in beside
     assert DEBTOR_ID_NUMBER not in refused.text  # the ID number typed at the gate is not shown back
     wrong = car.client.post(
         f"{car.base}/release",
@@ -216,7 +216,7 @@ def test_a_release_with_a_key_out_of_the_safe_is_refused_with_its_article_then_m
     )
     assert wrong.status_code == 403
     assert "与放行通知所载（3303**********1236）不符" in _beside(wrong.text, "recipient_id_number")
-    assert "only its order lets the car go" in _beside(wrong.text, "recipient_id_number")  # the rule
+    assert "只凭人民法院的放行通知出库" in _beside(wrong.text, "recipient_id_number")  # the rule
     with db.unit_of_work(read_only=True) as s:
         held = s.get(Custody, car.custody_id)
         assert held is not None and held.status == CustodyStatus.IN_CUSTODY
@@ -235,14 +235,15 @@ def test_a_release_with_a_key_out_of_the_safe_is_refused_with_its_article_then_m
 
 def test_without_an_issued_order_the_release_page_says_why_the_car_stays(car: Car) -> None:
     page = car.client.get(f"{car.base}/release")
-    assert "没有待执行的放行通知" in page.text and "依据：查封规定 Art. 6, 10" in page.text
+    assert "没有待执行的放行通知" in page.text and "依据：《查封规定》第六条、第十条" in page.text
     assert 'id="release"' not in page.text
     posted = car.client.post(
         f"{car.base}/release",
         data={"csrf": car.csrf, "order_id": "999", "recipient_id_number": DEBTOR_ID_NUMBER},
     )
     beside = _beside(posted.text, "order_id")
-    assert posted.status_code == 409 and "没有这份待执行的放行通知" in beside and "依据：查封规定" in beside
+    assert posted.status_code == 409 and "没有这份待执行的放行通知" in beside
+    assert "依据：《查封规定》第六条、第十条" in beside
 
 
 PAGES = ("chain", "costs", "release")

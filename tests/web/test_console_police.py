@@ -247,7 +247,8 @@ def test_a_refused_capture_shows_its_rule_beside_the_field_and_keeps_the_form(
     r = client.post("/police/captures", data=data, files=_files())
     assert r.status_code == 422
     beside = re.search(r'name="plate"[^>]*>\s*<span class="error" role="alert">([^<]*)</span>', r.text)
-    assert beside is not None and beside.group(1).endswith("（依据：GA 36）")  # the plate rule, by the plate
+    assert beside is not None  # the plate rule, by the plate
+    assert beside.group(1).endswith("（依据：GA 36《中华人民共和国机动车号牌》）")
     assert "已选的2张照片未保存" in r.text  # a browser does not keep chosen files across a page
     assert _hidden(r.text, "key") == data["key"]  # the form stays the same report when it is sent again
     assert "&lt;script&gt;x&lt;/script&gt;" in r.text and "<script>x" not in r.text

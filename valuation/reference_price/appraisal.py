@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from car_enforce.core import clock, zh
 from car_enforce.core.calendar.service import load_calendar
-from car_enforce.core.errors import Conflict, InvalidInput, NotFound, RuleViolation
+from car_enforce.core.errors import Conflict, InvalidInput, NotFound, Rule, RuleViolation
 from car_enforce.core.identity.models import Organisation, OrgKind
 from car_enforce.core.identity.principal import Principal
 from car_enforce.core.zh import yuan_text
@@ -29,7 +29,10 @@ from valuation.reference_price.service import (
 )
 from valuation.reference_price.transitions import MACHINE, status_zh
 
-RULE_FIRMS = "参考价规定 Art. 16: the firms are agreed by the parties, or drawn by lot"
+RULE_FIRMS = Rule(
+    "参考价规定 Art. 16: the firms are agreed by the parties, or drawn by lot",
+    "《参考价规定》第十六条：评估机构由双方当事人协商确定；协商不成的，采取摇号方式随机确定",
+)
 RULE_PERIOD = rules.RULE_APPRAISAL_PERIOD
 
 
@@ -219,6 +222,6 @@ def record_report(
         price_fen=result_fen,
         basis=f"{firm.name}评估报告（{number}）评估结果{yuan_text(result_fen)}",
         valid_until=None,
-        rule="参考价规定 Art. 14–20",
+        rule=rules.RULE_APPRAISED,
     )
     return pricing

@@ -18,12 +18,14 @@ import random
 import secrets
 from collections.abc import Sequence
 
-from car_enforce.core.errors import InvalidInput, RuleViolation
+from car_enforce.core.errors import InvalidInput, Rule, RuleViolation
 from valuation.reference_price import rules
 
-RULE_LOT = (
+RULE_LOT = Rule(
     "参考价规定 Art. 16: failing the parties' agreement, three appraisal firms and their order are drawn by "
-    "lot from the list"
+    "lot from the list",
+    "《参考价规定》第十六条：双方当事人在指定期限内协商不成或者一方当事人下落不明的，"
+    "采取摇号方式随机确定三家评估机构以及顺序",
 )
 
 

@@ -263,7 +263,7 @@ def take_report(
     if pricing.status != PricingStatus.INQUIRING:
         raise Conflict(
             f"the inquiry of reference price {pricing.id} is over ({pricing.status}): the report is too late",
-            rule="参考价规定 Art. 11",
+            rule=rules.RULE_REPORT_PERIOD,
             zh=f"此参考价程序的网络询价已结束（{status_zh(pricing.status)}），报告逾期",
         )
     if request.status == RequestStatus.TO_SEND and not correction:
@@ -273,7 +273,7 @@ def take_report(
     late = _in_time(pricing, request, clock.today_local(), correction)
     if late is not None:
         raise Conflict(
-            late.detail, rule="参考价规定 Art. 11" if not correction else rules.RULE_CORRECTION, zh=late.zh
+            late.detail, rule=rules.RULE_CORRECTION if correction else rules.RULE_REPORT_PERIOD, zh=late.zh
         )
     try:
         rules.check_validity(report.issued_on, report.valid_until)
@@ -324,7 +324,7 @@ def take_report(
             "valid_until": report.valid_until,
             "basic_errors": errors,
         },
-        reason=rules.RULE_CORRECTION if correction else "参考价规定 Art. 11",
+        reason=rules.RULE_CORRECTION if correction else rules.RULE_REPORT_PERIOD,
     )
     decide(session, pricing, load_calendar(session))
     return row

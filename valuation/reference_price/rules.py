@@ -17,7 +17,7 @@ from typing import Protocol
 
 from car_enforce.core import zh
 from car_enforce.core.calendar.service import Deadline
-from car_enforce.core.errors import RuleViolation
+from car_enforce.core.errors import Rule, RuleViolation
 
 # --- the numbers, each with its article ------------------------------------------------------------------
 
@@ -37,24 +37,62 @@ SALE_GRACE_MONTHS = 6  # Art. 27: announced within validity, the sale may follow
 ONLINE_REISSUE_DAYS = 3  # Art. 11: a new online report within 3 days when the validity ran out unused
 DISPOSAL_WITHIN_DAYS = 10  # Art. 30: the sale procedure starts within 10 days of the price
 
-RULE_ORDER = (
-    "参考价规定 Art. 4, 5, 7, 14: agreed price, then directed inquiry, then online inquiry, then appraisal"
+RULE_ORDER = Rule(
+    "参考价规定 Art. 4, 5, 7, 14: agreed price, then directed inquiry, then online inquiry, then appraisal",
+    "《参考价规定》第四条、第五条、第七条、第十四条：先由当事人议价；议价不能或者不成的，定向询价；"
+    "定向询价不能或者不成的，网络询价；网络询价不能或者不成的，委托评估",
 )
-RULE_ONLINE_ALLOWED = "参考价规定 Art. 7: online inquiry only for property that needs no on-site inspection"
-RULE_EXTENSION = (
-    "参考价规定 Art. 11: an extension only when no platform delivered, to those that asked in time"
+RULE_ONLINE_ALLOWED = Rule(
+    "参考价规定 Art. 7: online inquiry only for property that needs no on-site inspection",
+    "《参考价规定》第七条：财产无需由专业人员现场勘验或者鉴定，且具备网络询价条件的，才进行网络询价",
 )
-RULE_CORRECTION = "参考价规定 Art. 12: corrections only when every report has basic errors"
-RULE_MEAN = "参考价规定 Art. 13: the mean of the results delivered in time and not objected to"
-RULE_OBJECTION = "参考价规定 Art. 22: objections within 5 days of receipt, on the four grounds"
-RULE_NO_OBJECTION = "参考价规定 Art. 24: no objection against an agreed price or a directed inquiry"
-RULE_VALIDITY = (
-    "参考价规定 Art. 27: valid for at most one year; a sale announced in time may follow within 6 months"
+RULE_REPORT_PERIOD = Rule(
+    "参考价规定 Art. 11",
+    "《参考价规定》第十一条：司法网络询价平台应当在收到网络询价委托书之日起三日内出具网络询价报告",
 )
-RULE_FEE = "参考价规定 Art. 31: one fee, to the platform closest to the final price, split on a tie"
-RULE_APPRAISAL_PERIOD = (
-    "参考价规定 Art. 19: an appraisal report within 30 days; at most two extensions of at most 15 days each"
+RULE_EXTENSION = Rule(
+    "参考价规定 Art. 11: an extension only when no platform delivered, to those that asked in time",
+    "《参考价规定》第十一条：全部司法网络询价平台均未能在期限内出具询价结果的，才根据各平台在期限届满前"
+    "提出的申请延期三日；部分平台在期限内出具结果的，对其他平台的延期申请不予准许",
 )
+RULE_CORRECTION = Rule(
+    "参考价规定 Art. 12: corrections only when every report has basic errors",
+    "《参考价规定》第十二条：网络询价报告均存在财产基本信息错误、超出财产范围或者遗漏财产等情形的，"
+    "才通知平台在三日内补正",
+)
+RULE_MEAN = Rule(
+    "参考价规定 Art. 13: the mean of the results delivered in time and not objected to",
+    "《参考价规定》第十三条：以在期限内出具询价结果或者补正结果的平台所出结果（异议成立的除外）的平均值为参考价",
+)
+RULE_OBJECTION = Rule(
+    "参考价规定 Art. 22: objections within 5 days of receipt, on the four grounds",
+    "《参考价规定》第二十二条：当事人、利害关系人可以在收到报告后五日内，以财产基本信息错误，超出财产范围"
+    "或者遗漏财产，评估机构或者评估人员不具备相应评估资质，评估程序严重违法为由提出书面异议",
+)
+RULE_NO_OBJECTION = Rule(
+    "参考价规定 Art. 24: no objection against an agreed price or a directed inquiry",
+    "《参考价规定》第二十四条：异议只针对网络询价报告和评估报告；对当事人议价、定向询价确定的参考价"
+    "提出的异议，人民法院不予受理",
+)
+RULE_VALIDITY = Rule(
+    "参考价规定 Art. 27: valid for at most one year; a sale announced in time may follow within 6 months",
+    "《参考价规定》第二十七条：结果的有效期最长不得超过一年；在有效期内发布一拍拍卖公告或者直接进入变卖程序，"
+    "拍卖、变卖时未超过有效期六个月的，无需重新确定参考价",
+)
+RULE_FEE = Rule(
+    "参考价规定 Art. 31: one fee, to the platform closest to the final price, split on a tie",
+    "《参考价规定》第三十一条：网络询价费用按次计付给出具结果与财产处置成交价最接近的平台；"
+    "结果相同或者差距相同的，费用平均分配",
+)
+RULE_APPRAISAL_PERIOD = Rule(
+    "参考价规定 Art. 19: an appraisal report within 30 days; at most two extensions of at most 15 days each",
+    "《参考价规定》第十九条：评估机构应当在三十日内出具评估报告；人民法院决定延长期限的，"
+    "延期次数不超过两次，每次不超过十五日",
+)
+# The articles a fixed price rests on, by the method that fixed it.
+RULE_AGREED = Rule("参考价规定 Art. 4", "《参考价规定》第四条：当事人议价确定参考价")
+RULE_DIRECTED = Rule("参考价规定 Art. 5", "《参考价规定》第五条：定向询价确定参考价")
+RULE_APPRAISED = Rule("参考价规定 Art. 14–20", "《参考价规定》第十四条至第二十条：委托评估机构评估确定参考价")
 
 
 class Calendar(Protocol):

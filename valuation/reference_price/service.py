@@ -414,7 +414,7 @@ def record_agreed_price(
         price_fen=price_fen,
         basis=f"双方当事人议价确定（{document}）",
         valid_until=None,
-        rule="参考价规定 Art. 4",
+        rule=rules.RULE_AGREED,
     )
     return pricing
 
@@ -493,7 +493,7 @@ def answer_directed(
         price_fen=price_fen,
         basis=f"{asked.body}定向询价确定（{document}）",
         valid_until=None,
-        rule="参考价规定 Art. 5",
+        rule=rules.RULE_DIRECTED,
     )
     return pricing
 
