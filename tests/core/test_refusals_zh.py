@@ -14,8 +14,9 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from api.web.pages import explained
 from car_enforce.captures import transitions as captures
-from car_enforce.core import errors
+from car_enforce.core import errors, zh
 from car_enforce.core.errors import Conflict, DomainError, Rule
 from car_enforce.core.notify import transitions as notifications
 from car_enforce.core.status_machine import GENERIC_ZH, StatusMachine
@@ -357,6 +358,24 @@ RULE_RENEW = "民诉法解释 Art. 485 / 查封规定 Art. 27"
 RULE_RENEW_ZH = (
     "《最高人民法院关于适用〈中华人民共和国民事诉讼法〉的解释》第四百八十五条、《查封规定》第二十七条："
 )
+
+
+def _error_page(error: DomainError) -> str:
+    page = zh.environment("api.web").get_template("error.html")
+    return page.render(who=None, title="不符合规定", error=error)
+
+
+def test_the_error_page_cites_the_rule_in_chinese_and_a_bare_citation_as_it_is() -> None:
+    refused = Conflict("lapsed", rule=watch_service.RULE_RENEW, zh="查封已失效")
+    assert f'<p class="rule">依据：{watch_service.RULE_RENEW.zh}</p>' in _error_page(refused)
+    assert '<p class="rule">依据：GA 36</p>' in _error_page(Conflict("bad", rule="GA 36", zh="号牌有误"))
+    assert 'class="rule"' not in _error_page(Conflict("bad", zh="号牌有误"))
+
+
+def test_a_form_refusal_cites_the_rule_in_chinese() -> None:
+    refused = Conflict("taken", rule=watch_service.RULE_QUEUE, zh="已有布控")
+    assert explained(refused) == f"已有布控（依据：{watch_service.RULE_QUEUE.zh}）"
+    assert explained(Conflict("taken", rule="GA 36", zh="已有布控")) == "已有布控（依据：GA 36）"
 
 
 def _lifted(client: TestClient, watch: dict[str, Any]) -> dict[str, str]:
