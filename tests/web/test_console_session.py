@@ -180,9 +180,9 @@ def test_an_officer_issues_a_watch_from_the_case_page_and_a_term_too_long_shows_
         }
         refused = client.post(f"/cases/{case_id}/watches", data=form)
         assert refused.status_code == 400, refused.text
-        assert "民诉法解释 Art. 485" in refused.text and 'value="2028-12-01"' in refused.text  # kept, shown
+        assert "民事诉讼法〉的解释》第四百八十五条" in refused.text and 'value="2028-12-01"' in refused.text
         beside = re.search(r'name="expires_on".*?</label>', refused.text, re.DOTALL)
-        assert beside is not None and "Art. 485" in beside.group(0)  # the rule beside the field it concerns
+        assert beside is not None and "第四百八十五条" in beside.group(0)  # the rule, beside its field
         with db.unit_of_work(read_only=True) as s:
             assert s.scalar(select(func.count()).select_from(Watch)) == 0  # nothing stored
         issued = client.post(
