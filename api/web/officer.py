@@ -15,6 +15,7 @@ from api.web import photos
 from api.web import session as web
 from api.web.pages import PageRoute, org_name, refusal, render
 from api.web.words import (
+    ALERT_STATUS_NAMES,
     EVENT_NAMES,
     PLATE_COLOUR_NAMES,
     PLATE_TYPE_NAMES,
@@ -191,6 +192,7 @@ def officer_alerts(request: Request, session: SessionDep) -> Response:
         who=who,
         pending=[(a, alerts.sightings_of(session, a), _watched_plate(session, a)) for a in pending],
         recent=[a for a in recent if a.status != AlertStatus.PENDING],
+        status_names=ALERT_STATUS_NAMES,
     )
 
 

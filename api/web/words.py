@@ -10,6 +10,7 @@ from car_enforce.core.timeline.service import ChainProblem
 from car_enforce.core.work.transitions import STATUS_NAMES_ZH as WORK_STATUS_NAMES_ZH
 from car_enforce.custody.models import VEHICLE_CLASS_NAMES_ZH
 from car_enforce.custody.transitions import ORDER_STATUS_NAMES_ZH
+from car_enforce.sightings.transitions import STATUS_NAMES_ZH as ALERT_STATUS_NAMES_ZH
 from car_enforce.stages.timing import STAGE_NAMES_ZH, Stage
 from car_enforce.watches.transitions import STATUS_NAMES_ZH as WATCH_STATUS_NAMES_ZH
 from valuation.reference_price.rules import SKIP_NAMES_ZH
@@ -88,6 +89,7 @@ EVENT_NAMES: dict[str, str] = {
 
 # The statuses a domain's status machine names in its refusals are named from the same table here.
 WATCH_STATUS_NAMES: Mapping[str, str] = WATCH_STATUS_NAMES_ZH
+ALERT_STATUS_NAMES: Mapping[str, str] = ALERT_STATUS_NAMES_ZH
 CAPTURE_STATUS_NAMES: Mapping[str, str] = CAPTURE_STATUS_NAMES_ZH
 PRICING_STATUS_NAMES: Mapping[str, str] = PRICING_STATUS_NAMES_ZH
 WORK_STATUS_NAMES: Mapping[str, str] = WORK_STATUS_NAMES_ZH
