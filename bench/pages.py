@@ -37,13 +37,25 @@ from world import Check, Server, free_port, log, report
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 PASSWORD = "demo-password-2026"
 PAGES: dict[str, tuple[str, ...]] = {
-    "pingyang.officer": ("/cases", "/cases/1", "/alerts", "/reference-prices/1", "/command"),
+    "pingyang.officer": (
+        "/cases",
+        "/cases/1",
+        "/cases/1/timeline",
+        "/cases/1/applicants",
+        "/captures/1/stages",
+        "/inspections/1/report",
+        "/alerts",
+        "/reference-prices/1",
+        "/command",
+    ),
     "pingyang.center": (
         "/center",
         "/center/custody/1",
         "/center/custody/1/chain",
         "/center/custody/1/costs",
         "/center/custody/1/release",
+        "/center/custody/1/inspection",
+        "/center/inventory",
     ),
     "pingyang.police": (
         "/police/alerts",
@@ -60,6 +72,7 @@ PAGES: dict[str, tuple[str, ...]] = {
         "/admin/users",
         "/admin/api-keys",
         "/admin/calendar",
+        "/admin/boundaries",
         "/admin/timeline?run=1",
     ),
 }

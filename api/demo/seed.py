@@ -21,7 +21,7 @@ from car_enforce.cases.models import EnforcementCase, PartyKind
 from car_enforce.cases.schemas import CaseCreate, PartyIn
 from car_enforce.cases.service import link_applicant, open_case
 from car_enforce.core import clock
-from car_enforce.core.identity.models import Organisation, OrgKind, Role
+from car_enforce.core.identity.models import Organisation, OrgKind, Role, User
 from car_enforce.core.identity.principal import Principal
 from car_enforce.core.identity.service import (
     create_api_key,
@@ -52,7 +52,14 @@ DEMO_CAMERA_UNITS = sorted({camera.login for camera in DEMO_CAMERAS})
 
 
 def is_seeded(session: Session) -> bool:
+    """Whether the database holds anything at all (the seed goes only into an empty one)."""
     return bool(session.scalar(select(func.count()).select_from(Organisation)))
+
+
+def is_demo(session: Session) -> bool:
+    """Whether this database is the demo's: its logins are there (a deployment has its own people)."""
+    first = select(User.id).where(User.username == region.LOGINS[0].username)
+    return session.scalar(first) is not None
 
 
 def seed(session: Session) -> None:

@@ -32,7 +32,8 @@ def _safe_next(target: str | None) -> str:
 
 
 def _demo_logins(session: Session) -> list[tuple[str, str, str]]:
-    if not demo_seed.is_seeded(session):
+    """The demo's logins, listed on the demo only: never on a deployment's login page."""
+    if not demo_seed.is_demo(session):
         return []
     return [(login.who, login.username, ROLE_NAMES[login.role]) for login in demo_region.LOGINS]
 

@@ -168,20 +168,22 @@ def storage_spans(session: Session, custody: Custody, through: date) -> list[Sto
     if custody.status == CustodyStatus.RELEASED and custody.released_at is not None:
         through = clock.local(custody.released_at).date()
     n = storage_days(custody, through)
+    # The days paid for are those after the intake day; a car out the same day pays that one day.
+    first = custody.storage_from + timedelta(days=1 if through > custody.storage_from else 0)
     tariffs = list(
         session.scalars(
             select(CenterTariff)
             .where(
                 CenterTariff.center_id == custody.center_id,
                 CenterTariff.vehicle_class == custody.vehicle_class,
-                CenterTariff.effective_from <= custody.storage_from + timedelta(days=n - 1),
+                CenterTariff.effective_from <= first + timedelta(days=n - 1),
             )
             .order_by(CenterTariff.effective_from)
         )
     )
     spans: list[StorageSpan] = []
     for i in range(n):
-        day = custody.storage_from + timedelta(days=i)
+        day = first + timedelta(days=i)
         tariff = next((t for t in reversed(tariffs) if t.effective_from <= day), None)
         if tariff is None:
             raise Conflict(

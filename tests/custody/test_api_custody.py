@@ -112,9 +112,13 @@ def test_a_new_tariff_prices_only_the_days_from_its_effective_day(
     clock.advance(timedelta(days=15))
     staff = login(client, "py.center")
     statement = client.get(f"/api/custody/{car.custody['id']}/statement", headers=staff).json()
-    spans = [(s["days"], s["daily_fen"]) for s in statement["storage"]]
-    assert spans == [(10, 3000), (5, 4500)]
-    assert statement["storage_fen"] == 10 * 3000 + 5 * 4500
+    # The intake day is not paid: days 1 to 15 after it are, from day 10 at the new rate.
+    spans = [(s["first_day"], s["days"], s["daily_fen"]) for s in statement["storage"]]
+    assert spans == [
+        ((TODAY + timedelta(days=1)).isoformat(), 9, 3000),
+        ((TODAY + timedelta(days=10)).isoformat(), 6, 4500),
+    ]
+    assert statement["storage_fen"] == 9 * 3000 + 6 * 4500
 
 
 def test_a_tariff_for_a_past_day_is_refused(

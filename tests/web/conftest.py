@@ -41,3 +41,12 @@ def demo_site(
             monkeypatch.delenv("CARENFORCE_PUBLIC_BASE_URL")
             get_settings.cache_clear()
         yield base
+
+
+@pytest.fixture(autouse=True)
+def _close_pages(request: pytest.FixtureRequest) -> Iterator[None]:
+    """A browser test's pages close with it: their scripts stop polling a server that is gone."""
+    yield
+    if "browser" in request.fixturenames:
+        for context in request.getfixturevalue("browser").contexts:
+            context.close()

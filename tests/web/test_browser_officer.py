@@ -62,3 +62,37 @@ def test_an_officer_sees_a_known_plate_before_it_joins_the_case_then_the_timelin
     page.goto(f"{case_url}/applicants")
     assert page.get_by_role("cell", name="pingyang.applicant（平阳案申请执行人）").is_visible()
     assert look(page, "applicants") == {}
+
+
+def test_an_officer_registers_a_car_and_puts_it_under_watch_a_term_too_long_refused_with_its_article(
+    browser: Browser, demo_site: str
+) -> None:
+    page = browser.new_page()
+    page.set_default_timeout(5000)
+    log_in(page, demo_site, "pingyang.officer")
+    page.goto(f"{demo_site}/cases")
+    page.click(f"text={CASE}")
+    case_url = page.url
+    # Both demo cars are under watch or held already: the watch form offers neither.
+    assert page.get_by_role("heading", name="发起布控").count() == 0
+
+    page.click("summary:has-text('登记车辆')")
+    page.fill("input[name=plate]", "浙C5N7Q2")
+    page.fill("input[name=description]", "黑色丰田凯美瑞轿车")
+    page.click("button:has-text('登记车辆')")
+    page.wait_for_load_state()
+    assert page.get_by_role("heading", name="发起布控").is_visible()
+
+    page.select_option("select[name=vehicle_id]", label="浙C5N7Q2 黑色丰田凯美瑞轿车")
+    page.fill("input[name=expires_on]", "2029-01-31")  # beyond the two years of a movable's seizure
+    page.click("button:has-text('发起布控')")
+    page.wait_for_load_state()
+    refusal = page.locator("label:has(input[name=expires_on]) .error")
+    assert "第四百八十五条" in refusal.inner_text()  # the article, beside the field it concerns
+    assert look(page, "case-watch-refused") == {}
+
+    page.fill("input[name=expires_on]", "")
+    page.click("button:has-text('发起布控')")
+    page.wait_for_url(f"{case_url}#watches")
+    row = page.locator("table").first.locator("tr", has_text="浙C5N7Q2")
+    assert "布控中" in row.inner_text()

@@ -290,3 +290,9 @@ def test_an_officer_renews_then_lifts_a_watch_from_the_case_page(
         assert lifted.status_code == 303
         with db.unit_of_work(read_only=True) as s:
             assert s.get(Watch, watch_id).status == "lifted"
+
+
+def test_a_deployments_login_page_lists_no_demo_logins(client: TestClient, db: Database) -> None:
+    """The test world has courts and users but is not the demo: its login page names nobody."""
+    page = client.get("/login").text
+    assert "py.officer" not in page and "pingyang.officer" not in page and "demo-password" not in page
