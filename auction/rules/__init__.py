@@ -10,6 +10,16 @@ caller passes in (民诉法 Art. 85, RULES §5).
 """
 
 from auction.rules import articles
+from auction.rules.announcement import (
+    DISCLOSURE_NAMES_ZH,
+    Disclosure,
+    Notice,
+    NoticeWay,
+    check_disclosures,
+    check_notices,
+    deemed_told,
+    earliest_announcement,
+)
 from auction.rules.bidders import (
     AFFILIATION_NAMES_ZH,
     Affiliation,
@@ -21,23 +31,15 @@ from auction.rules.bidders import (
 from auction.rules.closing import Closing, DepositMove, close
 from auction.rules.lot import (
     DEFAULT_INCREMENTS,
-    DISCLOSURE_NAMES_ZH,
-    Disclosure,
     IncrementBand,
     LotCheck,
     LotParams,
-    Notice,
-    NoticeWay,
     ReferenceFacts,
     balance_due,
-    check_disclosures,
     check_increment_table,
     check_lot,
-    check_notices,
-    deemed_told,
     default_increment,
     deposit_range,
-    earliest_announcement,
     min_starting_price,
 )
 from auction.rules.room import (

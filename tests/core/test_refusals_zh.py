@@ -41,6 +41,7 @@ SWEPT = (
     "car_enforce/core/status_machine.py",
     "valuation/reference_price",
     "valuation/inquiry",
+    "auction",
 )
 
 # Attributes that hold a DomainError class rather than name one: ``self.conflict(...)`` in StatusMachine.
