@@ -20,15 +20,17 @@ class Affiliation(StrEnum):
     COURT = "court"  # the enforcing court (1)
     PLATFORM = "platform"  # the platform that runs the auction (2)
     AUXILIARY = "auxiliary"  # a firm doing auxiliary work: storage, inspection, valuation, transport (3)
-    STAFF = "staff"  # staff of any of those (4)
-    RELATIVE = "relative"  # a close relative of such staff (4)
+    COURT_STAFF = "court_staff"  # the enforcing court's staff (4); in a sale also 民诉法解释 Art. 488
+    STAFF = "staff"  # the platform's or an auxiliary firm's staff (4)
+    RELATIVE = "relative"  # a close relative of any such staff (4)
 
 
 AFFILIATION_NAMES_ZH: Mapping[Affiliation, str] = {
     Affiliation.COURT: "负责执行的人民法院",
     Affiliation.PLATFORM: "网络服务提供者",
     Affiliation.AUXILIARY: "承担拍卖辅助工作的社会机构或者组织",
-    Affiliation.STAFF: "上述机构的工作人员",
+    Affiliation.COURT_STAFF: "负责执行的人民法院的工作人员",
+    Affiliation.STAFF: "网络服务提供者或者拍卖辅助机构的工作人员",
     Affiliation.RELATIVE: "上述工作人员的近亲属",
 }
 
@@ -53,7 +55,7 @@ class Eligibility:
     """What a room asks of its bidders."""
 
     deposit_fen: int  # the lot's deposit; in a sale, the full price (UNCONFIRMED setting)
-    sale: bool = False  # an online sale (变卖): the court's staff are barred by 民诉法解释 Art. 488 too
+    sale: bool = False  # an online sale (变卖): the court and its staff are barred by 民诉法解释 Art. 488 too
     barred: frozenset[str] = field(default_factory=frozenset)  # identities that backed out of this car
 
 
@@ -69,7 +71,7 @@ def check_bidder(bidder: BidderFacts, rules: Eligibility) -> None:
     """Refuse a bidder the law bars from this car, naming the article."""
     if bidder.affiliation is not None:
         name = AFFILIATION_NAMES_ZH[bidder.affiliation]
-        court = bidder.affiliation in (Affiliation.COURT, Affiliation.STAFF, Affiliation.RELATIVE)
+        court = bidder.affiliation in (Affiliation.COURT, Affiliation.COURT_STAFF)
         raise RuleViolation(
             f"a bidder affiliated as {bidder.affiliation.value} may not bid for this car",
             rule=a.RULE_SALE_COURT if rules.sale and court else a.RULE_EXCLUDED,

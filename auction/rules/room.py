@@ -356,6 +356,7 @@ def set_maximum(room: Room, bidder: str, max_fen: int, now: datetime) -> tuple[R
             field="max_fen",
         )
     others = tuple(m for m in room.maxima if m.bidder != bidder)
+    # A raise counts from now: precedence between equal maxima belongs to whoever committed the amount first.
     room = replace(room, maxima=(*others, MaxBid(bidder, max_fen, now)))
     room, placed = _answer_maxima(room, now)
     return room, tuple(placed)

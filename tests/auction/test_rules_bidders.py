@@ -35,8 +35,14 @@ def test_the_court_the_platform_the_auxiliaries_their_staff_and_relatives_may_no
 
 def test_court_staff_in_an_online_sale_are_refused_under_article_488() -> None:
     with pytest.raises(RuleViolation) as refused:
-        check_bidder(bidder(affiliation=Affiliation.STAFF), Eligibility(deposit_fen=DEPOSIT, sale=True))
+        check_bidder(bidder(affiliation=Affiliation.COURT_STAFF), Eligibility(deposit_fen=DEPOSIT, sale=True))
     assert refused.value.rule == articles.RULE_SALE_COURT
+
+
+def test_a_platforms_staff_in_an_online_sale_are_refused_under_article_34() -> None:
+    with pytest.raises(RuleViolation) as refused:
+        check_bidder(bidder(affiliation=Affiliation.STAFF), Eligibility(deposit_fen=DEPOSIT, sale=True))
+    assert refused.value.rule == articles.RULE_EXCLUDED
 
 
 def test_a_defaulting_buyer_cannot_bid_in_the_re_auction() -> None:
