@@ -21,8 +21,9 @@ run: $(STAMP)
 	$(BIN)/carenforce serve
 
 ## Lint, type-check and run every test (PostgreSQL too when TEST_DATABASE_URL is set), on both cores.
+## Three workers for two cores: the browser and live-server tests spend much of their time waiting.
 test: $(STAMP) lint
-	$(BIN)/pytest -q -p no:cacheprovider -n 2 --dist worksteal
+	$(BIN)/pytest -q -p no:cacheprovider -n 3 --dist worksteal
 
 ## Every benchmark at a reduced scale (a few minutes): one line each with its ratios to their floors and targets.
 bench: $(STAMP)
