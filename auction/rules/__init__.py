@@ -7,6 +7,19 @@ server's receipt time, ``suspend`` / ``resume``, and ``close`` at the effective 
 ``DomainError`` with its Chinese (``zh``) and the article it applies (a ``Rule``; ``articles`` lists them).
 Money is integer fen; instants are timezone-aware; legal days are court periods counted by the calendar the
 caller passes in (民诉法 Art. 85, RULES §5).
+
+Readings the law leaves open, taken here on the safe side and to be confirmed with the court:
+- the announcement (15 days, 7 for a re-auction), the 3-day notice and the 30-day window are counted as court
+  periods (from the day after, a period ending on a holiday moved to the next working day); whether bidding
+  may start on the 15th day itself is not said;
+- a party who cannot be reached is told once 5 days of publication have run, and the 3 days come on top;
+- a 60-day sale (变卖) is not checked against the reference price's validity at the period's end;
+- a resumption later than 5 days after the cause ended (网拍规定 Art. 28) is flagged, not refused;
+- a re-auction after a buyer backs out uses the round's own rules without the 30-day window;
+- the applicant bids without a deposit up to its claim (Art. 17's shortfall) with no cap on its bids;
+- the first bid at the starting price and "the leader may not re-bid" are platform practice;
+- the sale's numbers (60 days, a 24-hour window, the full price as deposit) are UNCONFIRMED settings;
+- 以物抵债 after an unsold first round is allowed (拍卖变卖规定 Art. 16 through 网拍规定 Art. 37).
 """
 
 from auction.rules import articles
