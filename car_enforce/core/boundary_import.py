@@ -87,6 +87,8 @@ def run(database: Database, job: runner.Job) -> None:
     """Write the features one per transaction; the last one records the import and completes the work."""
     assert job.input_ref is not None
     parsed = parsed_of(job.params, job.input_ref)
+    with database.unit_of_work(read_only=True) as session:
+        job.actor(session)  # the person the import is recorded for, there before any feature is written
     for number, feature in enumerate(parsed.features, start=1):
         with database.unit_of_work() as session:
             write_boundaries(session, plan_boundaries(session, parsed, [feature]))

@@ -11,7 +11,7 @@ from car_enforce.core.identity.models import Organisation
 from car_enforce.core.identity.principal import Principal
 from car_enforce.core.work import runner
 from car_enforce.core.work import service as work
-from car_enforce.core.work.models import WorkItem
+from car_enforce.core.work.models import WorkItem, WorkStatus
 from car_enforce.inventory import service
 from car_enforce.inventory.models import InventoryImport
 from car_enforce.inventory.towbook import parse_towbook
@@ -26,7 +26,16 @@ def start(
     """The queued work of a new file; for a file imported before, its first import (nothing is queued)."""
     imp, export = service.begin_import(session, actor=actor, center=center, data=data, file_name=file_name)
     if export is None:
-        return imp
+        # The same file again: its import, unless the work that matches its rows did not finish; then that
+        # work (still going), or new work that takes up the rows where the failed one stopped.
+        last = next(
+            (w for w in work.recent_work(session, actor, KIND, 50) if w.params["import_id"] == imp.id), None
+        )
+        if last is None or last.status == WorkStatus.DONE:
+            return imp
+        if last.status != WorkStatus.FAILED:
+            return last
+        export = parse_towbook(evidence.read(imp.file_ref))
     return work.submit(
         session,
         actor,

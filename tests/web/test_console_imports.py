@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 
 from car_enforce.core.clock import MovableClock
 from car_enforce.core.db import Database
+from car_enforce.core.errors import Conflict
 from car_enforce.core.geo.models import Jurisdiction
 from car_enforce.core.timeline.models import TimelineEvent
 from car_enforce.core.work import runner
@@ -229,3 +230,47 @@ def test_a_draft_thrown_away_is_never_imported(client: TestClient, db: Database)
     assert runner.run_due(db) == []
     assert count(db, Jurisdiction, Jurisdiction.code == "990000") == 0
     assert "已取消" in client.get("/admin/boundaries").text
+
+
+def test_a_failed_import_is_taken_up_again_when_its_file_is_uploaded_again(
+    client: TestClient, db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    court_with_cars(client, (PLATE_A, VIN_A), (PLATE_B, VIN_B))
+    client.cookies.clear()
+    csrf = log_in(client, "py.center")
+    first = upload_inventory(client, csrf, FIXTURE.read_bytes()).headers["location"]
+    monkeypatch.setattr("car_enforce.inventory.background.ROWS_PER_STEP", 3)
+    finish = inventory_service.finish_import
+
+    def refuse(*args: Any, **kwargs: Any) -> Any:
+        raise Conflict("the import cannot be recorded now", zh="暂时无法记录")
+
+    monkeypatch.setattr(inventory_service, "finish_import", refuse)
+    runner.run_due(db)
+    assert client.get(f"{first}/state").json()["status"] == "failed"
+    assert count(db, InventoryRow) == 6  # two steps went in; the last one, which records the import, did not
+
+    monkeypatch.setattr(inventory_service, "finish_import", finish)
+    again = upload_inventory(client, csrf, FIXTURE.read_bytes())
+    assert again.headers["location"].startswith("/work/") and again.headers["location"] != first
+    runner.run_due(db)
+    assert client.get(f"{again.headers['location']}/state").json()["status"] == "done"
+    assert count(db, InventoryRow) == 8  # nothing imported twice
+    assert count(db, TimelineEvent, TimelineEvent.kind == "inventory.imported") == 1
+
+
+def test_work_whose_runner_dies_every_time_is_not_taken_a_fourth_time(
+    client: TestClient, db: Database, clock: MovableClock
+) -> None:
+    court_with_cars(client, (PLATE_A, VIN_A))
+    client.cookies.clear()
+    work_url = upload_inventory(client, log_in(client, "py.center"), FIXTURE.read_bytes()).headers["location"]
+    work_id = int(work_url.rsplit("/", 1)[1])
+    for _ in range(runner.MAX_ATTEMPTS):  # claimed, then the process died, each time
+        with db.unit_of_work() as s:
+            assert runner._claim(s, work_id) is not None
+        clock.advance(runner.CLAIM * 2)
+    assert runner.run_due(db) == []
+    state = client.get(f"{work_url}/state").json()
+    assert state["status"] == "failed" and "多次中断" in state["error"]
+    assert count(db, InventoryRow) == 0

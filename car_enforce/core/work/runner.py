@@ -83,6 +83,12 @@ def _claim(session: Session, work_id: int) -> Job | None:
         return None
     if item.status == WorkStatus.RUNNING and item.claimed_until is not None and item.claimed_until > now:
         return None  # another runner has it
+    if item.status == WorkStatus.RUNNING and item.attempts >= MAX_ATTEMPTS:
+        # Its runners died each time (a file that kills the process): it is not taken a fourth time.
+        transitions.move(item, "fail")
+        item.error = "处理进程多次中断，已停止重试，请检查文件后重新提交"
+        item.finished_at, item.claimed_until = now, None
+        return None
     transitions.move(item, "claim")
     item.attempts += 1
     item.started_at = item.started_at or now
