@@ -11,33 +11,23 @@ from html import unescape
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select, update
-from sqlalchemy.orm import Session
 
 from car_enforce.cases.models import EnforcementCase
 from car_enforce.cases.schemas import CaseCreate
 from car_enforce.cases.service import open_case
 from car_enforce.core.clock import MovableClock
 from car_enforce.core.db import Database
-from car_enforce.core.identity.models import OrgKind, Role, User
-from car_enforce.core.identity.principal import Principal
-from car_enforce.core.identity.service import create_organisation, create_user, principal_of_user
+from car_enforce.core.identity.models import OrgKind, Role
+from car_enforce.core.identity.service import create_organisation, create_user
 from car_enforce.core.timeline.models import TimelineEvent
 from car_enforce.stages.jobs import sweep_stage_clocks
 from car_enforce.vehicles.models import CaseVehicle, Vehicle
-from car_enforce.vehicles.schemas import VehicleCreate
-from car_enforce.vehicles.service import register_vehicle
 from tests import factories
 from tests.api_helpers import PASSWORD, VIN, case_body
 from tests.custody_helpers import in_custody
-from tests.web.console_helpers import log_in
+from tests.web.console_helpers import case_with_car, log_in, principal
 
 OTHER_DEBTOR = {"kind": "person", "name": "张三丰", "id_number": "330302199001011235", "phone": "13900000009"}
-
-
-def _principal(session: Session, username: str) -> Principal:
-    user = session.scalar(select(User).where(User.username == username))
-    assert user is not None
-    return principal_of_user(user)
 
 
 def _count(db: Database, model: type) -> int:
@@ -45,32 +35,11 @@ def _count(db: Database, model: type) -> int:
         return int(s.scalar(select(func.count()).select_from(model)) or 0)
 
 
-def _pingyang_case_with_car(db: Database) -> int:
-    with db.unit_of_work() as s:
-        officer = _principal(s, "py.officer")
-        case = open_case(s, actor=officer, data=CaseCreate(**case_body()))
-        debtor = next(p for p in case.parties if p.role == "debtor")
-        register_vehicle(
-            s,
-            actor=officer,
-            case=case,
-            data=VehicleCreate(
-                plate="浙C12345",
-                plate_colour="blue",
-                plate_type="02",
-                vin=VIN,
-                description="白色大众帕萨特轿车",
-                owner_party_id=debtor.id,
-            ),
-        )
-        return case.id
-
-
 def _lucheng_case(db: Database) -> tuple[int, int]:
     """Another court's case against another debtor: its id and its debtor's party id."""
     with db.unit_of_work() as s:
         body = case_body("(2026)浙0302执77号", debtors=[OTHER_DEBTOR])
-        case = open_case(s, actor=_principal(s, "lc.officer"), data=CaseCreate(**body))
+        case = open_case(s, actor=principal(s, "lc.officer"), data=CaseCreate(**body))
         return case.id, next(p.id for p in case.parties if p.role == "debtor")
 
 
@@ -135,7 +104,7 @@ def test_another_courts_case_capture_and_forms_are_not_found(
 def test_the_case_forms_without_their_csrf_token_are_refused(
     app: FastAPI, db: Database, world: factories.World
 ) -> None:
-    case_id = _pingyang_case_with_car(db)
+    case_id = case_with_car(db)
     with TestClient(app) as client:
         log_in(client, "py.officer")
         r = client.post(f"/cases/{case_id}/vehicles", data=_vehicle_form("forged", 2, plate="浙C54321"))
@@ -148,7 +117,7 @@ def test_the_case_forms_without_their_csrf_token_are_refused(
 def test_a_known_plate_is_shown_and_confirmed_on_a_page_before_it_joins_the_case(
     app: FastAPI, db: Database, world: factories.World
 ) -> None:
-    _pingyang_case_with_car(db)
+    case_with_car(db)
     case_id, debtor = _lucheng_case(db)
     with TestClient(app) as client:
         csrf = log_in(client, "lc.officer")
@@ -176,7 +145,7 @@ def test_a_known_plate_is_shown_and_confirmed_on_a_page_before_it_joins_the_case
 def test_a_vin_that_contradicts_the_known_car_is_refused_beside_the_vin(
     app: FastAPI, db: Database, world: factories.World
 ) -> None:
-    _pingyang_case_with_car(db)
+    case_with_car(db)
     case_id, debtor = _lucheng_case(db)
     with TestClient(app) as client:
         csrf = log_in(client, "lc.officer")
@@ -203,7 +172,7 @@ def test_a_vin_that_contradicts_the_known_car_is_refused_beside_the_vin(
 def test_the_timeline_page_says_whether_the_chain_verifies(
     app: FastAPI, db: Database, world: factories.World
 ) -> None:
-    case_id = _pingyang_case_with_car(db)
+    case_id = case_with_car(db)
     with TestClient(app) as client:
         log_in(client, "py.officer")
         page = client.get(f"/cases/{case_id}/timeline").text
@@ -238,7 +207,7 @@ def test_the_stage_clock_shows_targets_time_taken_warnings_and_the_laws_deadline
 def test_an_applicant_account_is_linked_from_its_page_and_a_refusal_stands_beside_its_field(
     app: FastAPI, db: Database, world: factories.World
 ) -> None:
-    case_id = _pingyang_case_with_car(db)
+    case_id = case_with_car(db)
     with db.unit_of_work() as s:
         public = create_organisation(s, actor=factories.SYSTEM, kind=OrgKind.PUBLIC, name="公众", code="PUB")
         create_user(

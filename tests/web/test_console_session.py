@@ -10,7 +10,6 @@ from fastapi import FastAPI
 from fastapi.routing import iter_route_contexts
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
 
 from api.web.pages import PageRoute
 from car_enforce.cases.schemas import CaseCreate
@@ -18,25 +17,16 @@ from car_enforce.cases.service import cases_of_applicant, link_applicant, open_c
 from car_enforce.core.clock import MovableClock
 from car_enforce.core.db import Database
 from car_enforce.core.errors import Forbidden, InvalidInput
-from car_enforce.core.identity.models import OrgKind, Role, User
-from car_enforce.core.identity.principal import Principal
+from car_enforce.core.identity.models import OrgKind, Role
 from car_enforce.core.identity.service import create_organisation, create_user, principal_of_user
 from car_enforce.core.timeline.models import TimelineEvent
-from car_enforce.vehicles.schemas import VehicleCreate
-from car_enforce.vehicles.service import register_vehicle
 from car_enforce.watches.models import Watch
 from tests import factories
-from tests.api_helpers import PASSWORD, VIN, case_body
+from tests.api_helpers import PASSWORD, case_body
 from tests.custody_helpers import in_custody
-from tests.web.console_helpers import form_csrf, log_in, post_login
+from tests.web.console_helpers import case_with_car, form_csrf, log_in, post_login, principal
 
 SCRIPT = "<script>alert('x')</script>"
-
-
-def _principal(session: Session, username: str) -> Principal:
-    user = session.scalar(select(User).where(User.username == username))
-    assert user is not None
-    return principal_of_user(user)
 
 
 def _log_in(client: TestClient, username: str = "py.officer", next_page: str = "/") -> None:
@@ -100,10 +90,10 @@ def test_an_officer_sees_the_cases_of_the_court_only_and_typed_script_is_text(
     with db.unit_of_work() as s:
         body = case_body()
         body["applicants"][0]["name"] = SCRIPT
-        mine = open_case(s, actor=_principal(s, "py.officer"), data=CaseCreate(**body))
+        mine = open_case(s, actor=principal(s, "py.officer"), data=CaseCreate(**body))
         theirs = open_case(
             s,
-            actor=_principal(s, "lc.officer"),
+            actor=principal(s, "lc.officer"),
             data=CaseCreate(**case_body("(2026)浙0302执9号")),
         )
         mine_id, theirs_id = mine.id, theirs.id
@@ -139,32 +129,10 @@ def test_every_page_but_the_login_asks_for_a_login(
                     assert r.headers["location"].startswith("/login?next="), path
 
 
-def _case_with_car(db: Database) -> int:
-    """The Pingyang court's case with one registered car and no watch yet."""
-    with db.unit_of_work() as s:
-        officer = _principal(s, "py.officer")
-        case = open_case(s, actor=officer, data=CaseCreate(**case_body()))
-        debtor = next(p for p in case.parties if p.role == "debtor")
-        register_vehicle(
-            s,
-            actor=officer,
-            case=case,
-            data=VehicleCreate(
-                plate="浙C12345",
-                plate_colour="blue",
-                plate_type="02",
-                vin=VIN,
-                description="白色大众帕萨特轿车",
-                owner_party_id=debtor.id,
-            ),
-        )
-        return case.id
-
-
 def test_an_officer_issues_a_watch_from_the_case_page_and_a_term_too_long_shows_the_article(
     app: FastAPI, db: Database, world: factories.World, clock: MovableClock
 ) -> None:
-    case_id = _case_with_car(db)
+    case_id = case_with_car(db)
     with TestClient(app) as client:
         _log_in(client)
         page = client.get(f"/cases/{case_id}")
@@ -199,7 +167,7 @@ def test_an_applicant_account_is_linked_by_the_court_to_an_applicant_party_only_
     db: Database, world: factories.World
 ) -> None:
     with db.unit_of_work() as s:
-        officer = _principal(s, "py.officer")
+        officer = principal(s, "py.officer")
         case = open_case(s, actor=officer, data=CaseCreate(**case_body()))
         public = create_organisation(s, actor=factories.SYSTEM, kind=OrgKind.PUBLIC, name="公众", code="PUB")
         account = create_user(
@@ -217,7 +185,7 @@ def test_an_applicant_account_is_linked_by_the_court_to_an_applicant_party_only_
             link_applicant(s, actor=officer, case=case, party_id=debtor.id, user_id=account.id)
         with pytest.raises(Forbidden):
             link_applicant(
-                s, actor=_principal(s, "lc.officer"), case=case, party_id=creditor.id, user_id=account.id
+                s, actor=principal(s, "lc.officer"), case=case, party_id=creditor.id, user_id=account.id
             )
         link_applicant(s, actor=officer, case=case, party_id=creditor.id, user_id=account.id)
         link_applicant(
@@ -256,7 +224,7 @@ def test_a_clerk_of_one_center_cannot_see_another_centers_car_by_changing_the_id
 def test_an_officer_renews_then_lifts_a_watch_from_the_case_page(
     app: FastAPI, db: Database, world: factories.World, clock: MovableClock
 ) -> None:
-    case_id = _case_with_car(db)
+    case_id = case_with_car(db)
     with TestClient(app) as client:
         _log_in(client)
         page = client.get(f"/cases/{case_id}")
