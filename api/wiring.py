@@ -8,6 +8,7 @@ Handlers run in the verb's transaction, in the order they are registered.
 
 from __future__ import annotations
 
+from auction import handlers as auction
 from car_enforce import notices
 from car_enforce.core import boundary_import as boundary_work
 from car_enforce.core import clock, events
@@ -35,6 +36,7 @@ def event_handlers() -> Handlers:
     handlers.on(
         "custody.released", reference_price.car_left_custody
     )  # a price still being fixed is withdrawn
+    handlers.on("custody.released", auction.custody_released)  # a lot still selling is withdrawn
     return handlers
 
 

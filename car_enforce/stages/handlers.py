@@ -20,6 +20,7 @@ REACHED_BY: dict[str, tuple[Milestone, str]] = {
     # The price fixed also starts the 10-day disposal clock (Art. 30), counted from this instant.
     "reference_price.fixed": (Stage.REFERENCE_PRICE, "fixed_at"),
     "disposal.started": (LegalDeadline.DISPOSAL_STARTED, "started_at"),  # 参考价规定 Art. 30
+    "auction.announced": (Stage.LISTING, "announced_at"),  # 挂拍: the round's announcement went out
 }
 
 

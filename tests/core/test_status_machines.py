@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from auction import transitions as auction
 from car_enforce.captures import transitions as captures
 from car_enforce.core.errors import Conflict
 from car_enforce.core.notify import transitions as notifications
@@ -31,6 +32,8 @@ MACHINES: dict[str, StatusMachine[Any]] = {
     "notification": notifications.MACHINE,
     "reference price": reference_price.MACHINE,
     "work item": work.MACHINE,
+    "lot": auction.LOT,
+    "round": auction.ROUND,
 }
 
 CASES = [

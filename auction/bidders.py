@@ -1,0 +1,258 @@
+"""Bidders: registered for one round in their real name, checked against who may not bid (网拍规定 Art. 34;
+拍卖变卖规定 Art. 22; 民诉法解释 Art. 488), with their deposit (Art. 17) before they bid."""
+
+from __future__ import annotations
+
+import re
+import secrets
+from dataclasses import dataclass, replace
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from auction import rules
+from auction.lots import OPEN_ROUNDS, record
+from auction.models import (
+    AuctionBidder,
+    AuctionLot,
+    AuctionRound,
+    Deposit,
+    DepositStatus,
+    PriorityBuyer,
+    RoundKind,
+    RoundStatus,
+)
+from auction.rules import articles as a
+from car_enforce.cases.models import EnforcementCase, Party, PartyRole
+from car_enforce.core import clock, zh
+from car_enforce.core.errors import Conflict, Forbidden, InvalidInput, NotFound, RuleViolation
+from car_enforce.core.identity.models import Role
+from car_enforce.core.identity.principal import Principal
+from car_enforce.core.identity.security import sha256_hex
+
+_ID_NUMBER = re.compile(r"^\d{17}[\dX]$")
+_NUMBER_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud without doubt
+
+
+@dataclass(frozen=True, slots=True)
+class Registration:
+    real_name: str
+    id_number: str  # the resident ID number (18 characters); only its digest and a masked form are kept
+    phone: str = ""
+    # What the bidder declares of themself (Art. 34): None, or the affiliation that bars them.
+    affiliation: rules.Affiliation | None = None
+    full_capacity: bool = True
+    agent_name: str = ""  # bidding through an agent, whom the court confirms before bidding starts
+    priority_code: str = ""  # a confirmed priority buyer's code (Art. 19)
+
+
+def _number(session: Session, round_id: int) -> str:
+    for _ in range(20):
+        number = "".join(secrets.choice(_NUMBER_ALPHABET) for _ in range(4))
+        taken = session.scalar(
+            select(AuctionBidder.id).where(AuctionBidder.round_id == round_id, AuctionBidder.number == number)
+        )
+        if taken is None:
+            return number
+    raise Conflict("no free bidder number; try again", zh="暂时无法分配竞买号，请重试")
+
+
+def _applicant_claim(session: Session, lot: AuctionLot, user_id: int | None) -> int | None:
+    """The applicant's outstanding claim when ``user_id`` is an applicant of the lot's case, else None."""
+    if user_id is None:
+        return None
+    party = session.scalar(
+        select(Party).where(
+            Party.case_id == lot.case_id, Party.user_id == user_id, Party.role == PartyRole.APPLICANT
+        )
+    )
+    if party is None:
+        return None
+    case = session.get(EnforcementCase, lot.case_id)
+    assert case is not None
+    return case.amount_owed_fen
+
+
+def facts_of(bidder: AuctionBidder) -> rules.BidderFacts:
+    deposit = bidder.deposit
+    paid = (
+        deposit.amount_fen
+        if deposit is not None and deposit.status in (DepositStatus.HELD, DepositStatus.WAIVED)
+        else 0
+    )
+    return rules.BidderFacts(
+        identity=bidder.id_digest,
+        affiliation=rules.Affiliation(bidder.affiliation) if bidder.affiliation else None,
+        agent=bool(bidder.agent_name),
+        agent_confirmed=bidder.agent_confirmed,
+        applicant=bidder.applicant,
+        claim_fen=bidder.claim_fen,
+        deposit_paid_fen=paid,
+        priority_rank=bidder.priority_rank,
+    )
+
+
+def eligibility_of(rnd: AuctionRound) -> rules.Eligibility:
+    return rules.Eligibility(
+        deposit_fen=rnd.deposit_fen, sale=rnd.kind == RoundKind.SALE, barred=frozenset(rnd.barred)
+    )
+
+
+def register(session: Session, *, who: Principal, rnd: AuctionRound, data: Registration) -> AuctionBidder:
+    """Register ``who`` for the round: refused, naming the article, when the law bars them."""
+    if who.role != Role.BUYER or who.user_id is None:
+        raise Forbidden("bidders register with a buyer's account", zh="请使用竞买人账户报名")
+    if (
+        rnd.status not in (RoundStatus.ANNOUNCED, RoundStatus.SUSPENDED)
+        or clock.now() >= rnd.effective_end_at
+    ):
+        raise Conflict("this round is not open for registration", zh="此拍卖当前不接受报名")
+    existing = session.scalar(
+        select(AuctionBidder).where(AuctionBidder.round_id == rnd.id, AuctionBidder.user_id == who.user_id)
+    )
+    if existing is not None:
+        return existing
+    name = " ".join(data.real_name.split())
+    if not 2 <= len(name) <= 64:
+        raise InvalidInput("real_name", "the name on the ID card", zh="请填写身份证上的姓名")
+    id_number = data.id_number.strip().upper()
+    if not _ID_NUMBER.match(id_number):
+        raise InvalidInput("id_number", "an 18-character resident ID number", zh="请填写18位居民身份证号码")
+    lot = rnd.lot
+    rank: int | None = None
+    priority_id: int | None = None
+    if data.priority_code.strip():
+        holder = session.scalar(
+            select(PriorityBuyer).where(
+                PriorityBuyer.lot_id == lot.id,
+                PriorityBuyer.code_digest == sha256_hex(data.priority_code.strip()),
+                PriorityBuyer.confirmed_at.is_not(None),
+            )
+        )
+        if holder is None:
+            raise RuleViolation(
+                "this priority-bid code is not one the court confirmed for this lot",
+                rule=a.RULE_PRIORITY_CODE,
+                zh="优先竞买代码无效：不是人民法院为本标的确认的优先购买权人代码",
+                field="priority_code",
+            )
+        rank, priority_id = holder.rank, holder.id
+    claim = _applicant_claim(session, lot, who.user_id)
+    bidder = AuctionBidder(
+        round_id=rnd.id,
+        user_id=who.user_id,
+        number=_number(session, rnd.id),
+        real_name=name,
+        id_digest=sha256_hex(id_number),
+        id_masked=zh.mask_id_number(id_number),
+        phone=data.phone.strip(),
+        affiliation=data.affiliation.value if data.affiliation else None,
+        applicant=claim is not None,
+        claim_fen=claim or 0,
+        agent_name=data.agent_name.strip(),
+        agent_confirmed=False,
+        priority_buyer_id=priority_id,
+        priority_rank=rank,
+        deposit_due_fen=0,
+        registered_at=clock.now(),
+    )
+    facts = facts_of(bidder)
+    due = rules.required_deposit(rnd.deposit_fen, facts)
+    # Everything but the deposit is checked now; the deposit is checked again at each bid.
+    rules.check_bidder(
+        replace(facts, deposit_paid_fen=due, agent_confirmed=True),
+        eligibility_of(rnd),
+    )
+    bidder.deposit_due_fen = due
+    session.add(bidder)
+    session.flush()
+    deposit = Deposit(
+        bidder_id=bidder.id,
+        amount_fen=due,
+        status=DepositStatus.PENDING if due else DepositStatus.WAIVED,
+    )
+    session.add(deposit)
+    session.flush()
+    session.refresh(bidder)
+    record(
+        session,
+        who,
+        lot,
+        "auction.bidder_registered",
+        {"round_id": rnd.id, "bidder": bidder.number, "deposit_fen": due, "priority_rank": rank},
+        reason=a.RULE_DEPOSIT_PAID,
+    )
+    return bidder
+
+
+def deposit_paid(
+    session: Session, *, actor: Principal, deposit: Deposit, order_id: str, at: datetime
+) -> bool:
+    """The gateway says the deposit was paid: the bidder may bid. False when it was already recorded."""
+    session.execute(select(Deposit.id).where(Deposit.id == deposit.id).with_for_update())
+    session.refresh(deposit)
+    if deposit.status != DepositStatus.PENDING:
+        return False
+    if deposit.order_id and order_id != deposit.order_id:
+        raise InvalidInput("order_id", "is not this deposit's order", zh="支付订单与保证金不符")
+    bidder = deposit.bidder
+    rnd = session.get(AuctionRound, bidder.round_id)
+    assert rnd is not None
+    deposit.status = DepositStatus.HELD
+    deposit.order_id = order_id
+    deposit.paid_at = clock.as_utc(at)
+    closed = rnd.status not in OPEN_ROUNDS
+    if closed:
+        # Paid after the close: it goes straight back (Art. 23).
+        deposit.status = DepositStatus.RELEASING
+        deposit.due_at = clock.now() + a.DEPOSIT_HOURS
+    session.flush()
+    record(
+        session,
+        actor,
+        rnd.lot,
+        "auction.deposit_paid",
+        {"round_id": rnd.id, "bidder": bidder.number, "amount_fen": deposit.amount_fen, "late": closed},
+        reason=a.RULE_DEPOSIT_PAID,
+    )
+    return True
+
+
+def bidder_of(session: Session, rnd_id: int, user_id: int | None) -> AuctionBidder:
+    bidder = (
+        session.scalar(
+            select(AuctionBidder).where(AuctionBidder.round_id == rnd_id, AuctionBidder.user_id == user_id)
+        )
+        if user_id is not None
+        else None
+    )
+    if bidder is None:
+        raise RuleViolation(
+            "register for this round and pay its deposit before bidding",
+            rule=a.RULE_DEPOSIT_PAID,
+            zh="请先报名并交纳保证金后再出价",
+            field="bidder",
+        )
+    return bidder
+
+
+def confirm_agent(session: Session, *, actor: Principal, bidder: AuctionBidder) -> None:
+    """The court confirms a bidder's agent before bidding starts (Art. 14 ¶2)."""
+    rnd = session.get(AuctionRound, bidder.round_id)
+    assert rnd is not None
+    if actor.role not in (Role.OFFICER, Role.ADMIN) or (
+        actor.role == Role.OFFICER and actor.organisation_id != rnd.lot.court_id
+    ):
+        raise Forbidden("only the enforcing court confirms an agent", zh="只有执行法院才能确认委托代理人")
+    if not bidder.agent_name:
+        raise NotFound("this bidder named no agent", zh="该竞买人未委托代理人")
+    if clock.now() >= rnd.starts_at:
+        raise RuleViolation(
+            "an agent is confirmed before bidding starts",
+            rule=a.RULE_AGENT,
+            zh="委托代理人应在竞价程序开始前经人民法院确认",
+        )
+    bidder.agent_confirmed = True
+    session.flush()
+    record(session, actor, rnd.lot, "auction.agent_confirmed", {"round_id": rnd.id, "bidder": bidder.number})
