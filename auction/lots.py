@@ -603,6 +603,39 @@ def notices_of(session: Session, rnd: AuctionRound) -> list[AuctionNotice]:
     )
 
 
+def _generated(session: Session, lot: AuctionLot, rnd: AuctionRound) -> dict[str, str]:
+    """The items of the announcement the records say by themselves (Art. 13): the round's time, price and
+    rules, the priority buyers, who was told."""
+    kind = (
+        "变卖"
+        if rnd.kind == RoundKind.SALE
+        else f"第{rnd.number}次拍卖" + ("（重新拍卖）" if rnd.resale else "")
+    )
+    court = lot.disclosures.get(rules.Disclosure.COURT_CONTACT, "").split("，")[0]
+    buyers = session.scalars(
+        select(PriorityBuyer).where(PriorityBuyer.lot_id == lot.id).order_by(PriorityBuyer.rank)
+    )
+    told = notices_of(session, rnd)
+    ways = {"served": "已送达", "published": "无法通知，已在平台公示", "waived": "已书面放弃"}
+    return {
+        rules.Disclosure.ANNOUNCEMENT: f"{court}将于{zh.minute(rnd.starts_at)}至{zh.minute(rnd.ends_at)}"
+        f"（延时的除外）在网络司法拍卖平台对{lot.title}进行公开{kind}，现公告如下。",
+        rules.Disclosure.TIME_PRICE_RULES: (
+            f"起拍价{zh.yuan_text(rnd.starting_price_fen)}，保证金{zh.yuan_text(rnd.deposit_fen)}，"
+            f"增价幅度{zh.yuan_text(rnd.increment_fen)}。竞价时间不少于二十四小时；首次出价为起拍价，"
+            "此后按增价幅度的整数倍加价；竞价结束前五分钟内有人出价的，竞价结束时间自该出价时点顺延五分钟，"
+            "出价时间以平台系统接收时间为准。"
+            f"成交后买受人应于{rnd.balance_days}日内付清余款。"
+        ),
+        rules.Disclosure.PRIORITY_BUYERS: "；".join(
+            f"{zh.mask_name(b.name)}（{b.right}，第{b.rank}顺序）" for b in buyers
+        )
+        or "经查，本标的无已知优先购买权人。",
+        rules.Disclosure.NOTICES: "；".join(f"{zh.mask_name(n.to)}：{ways.get(n.way, n.way)}" for n in told)
+        or "无需通知。",
+    }
+
+
 def announce(session: Session, *, actor: Principal, rnd: AuctionRound) -> AuctionRound:
     """Publish the round now: its terms re-checked for today, the parties told 3 days before (Art. 16), every
     item of Art. 13 and 14 present; the reference price keeps its sale (参考价规定 Art. 27)."""
@@ -642,6 +675,7 @@ def announce(session: Session, *, actor: Principal, rnd: AuctionRound) -> Auctio
         )
         notices = [rules.Notice(n.to, rules.NoticeWay(n.way), n.on) for n in notices_of(session, rnd)]
         rules.check_notices(lot.to_notify, notices, today, calendar)
+    lot.disclosures = {**lot.disclosures, **_generated(session, lot, rnd)}
     rules.check_disclosures([k for k, v in lot.disclosures.items() if v.strip()])
     rnd.announced_at = now
     pricing = session.get(ReferencePrice, lot.pricing_id)
