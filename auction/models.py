@@ -133,7 +133,7 @@ class AuctionRound(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     created_by: Mapped[str] = mapped_column(String(96))
 
-    lot: Mapped[AuctionLot] = relationship(back_populates="rounds", lazy="joined")
+    lot: Mapped[AuctionLot] = relationship(back_populates="rounds", lazy="joined", innerjoin=True)
 
 
 class AuctionNotice(Base):
