@@ -19,7 +19,19 @@ from starlette.routing import BaseRoute
 from api import errors, limits, metrics, observe
 from api.demo.seed import INQUIRY_SIM_PREFIX
 from api.deps import reject_unstorable_text, roles_of_route
-from api.routers import admin, alerts, auth, cases, directory, health, police, reads, watches
+from api.routers import (
+    admin,
+    alerts,
+    auction_bidding,
+    auction_lots,
+    auth,
+    cases,
+    directory,
+    health,
+    police,
+    reads,
+    watches,
+)
 from api.routers import captures as captures_router
 from api.routers import custody as custody_router
 from api.routers import inspections as inspections_router
@@ -171,6 +183,8 @@ def create_app(
         stages_router.router,
         viid_router.router,
         reference_prices_router.router,
+        auction_lots.router,
+        auction_bidding.router,
     ):
         _document_roles(router.routes)
         app.include_router(router)

@@ -14,6 +14,7 @@ from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
 
 from api.wiring import install_handlers
+from auction import closing as auction_closing
 from car_enforce.core import job_runs, lease, logs
 from car_enforce.core.db import Database
 from car_enforce.core.notify.delivery import deliver_due
@@ -47,6 +48,9 @@ def jobs(database: Database) -> dict[str, tuple[Callable[[], object], int]]:
         # Requests a platform has not yet taken, notices to the platforms, decisions at the deadlines, and
         # prices past their validity: often enough that a deadline is acted on within the minute.
         "sweep-reference-prices": (lambda: reference_price_jobs.sweep(database, settings), 30),
+        # Rounds past their effective end close within seconds: the losers' deposits are due back within
+        # 24 hours of the end (网拍规定 Art. 23), and the buyer wants to know.
+        "close-auction-rounds": (lambda: auction_closing.close_due(database), 2),
     }
 
 

@@ -57,9 +57,10 @@ def _numbers(
     numbers = {bidder.id: bidder.number}
     if ids:
         numbers.update(
-            session.execute(select(AuctionBidder.id, AuctionBidder.number).where(AuctionBidder.id.in_(ids)))
-            .tuples()
-            .all()
+            (row.id, row.number)
+            for row in session.execute(
+                select(AuctionBidder.id, AuctionBidder.number).where(AuctionBidder.id.in_(ids))
+            )
         )
     return numbers
 
@@ -187,8 +188,8 @@ def bids_of(
         .where(AuctionBid.round_id == round_id, AuctionBid.seq > after_seq)
         .order_by(AuctionBid.seq)
         .limit(limit)
-    ).tuples()
-    return list(rows)
+    )
+    return [(bid, number) for bid, number in rows]
 
 
 def price_text(fen: int | None) -> str:

@@ -45,8 +45,8 @@ def deposits_of(session: Session, rnd: AuctionRound) -> list[tuple[AuctionBidder
         .join(Deposit, Deposit.bidder_id == AuctionBidder.id)
         .where(AuctionBidder.round_id == rnd.id)
         .with_for_update(of=Deposit)
-    ).tuples()
-    return list(rows)
+    )
+    return [(bidder, deposit) for bidder, deposit in rows]
 
 
 def _confirmation(

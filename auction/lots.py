@@ -134,12 +134,16 @@ def _missing() -> Custody:
     raise NotFound("the lot's custody is gone", zh="没有找到标的的扣押保管记录")
 
 
-def may_manage(actor: Principal, court_id: int) -> None:
-    ok = actor.role == Role.ADMIN or (
+def manages(actor: Principal, court_id: int) -> bool:
+    """The court's officers and auction staff, an auction platform's staff, and the administrator."""
+    return actor.role == Role.ADMIN or (
         actor.role in (Role.OFFICER, Role.AUCTION_STAFF)
         and (actor.organisation_id == court_id or actor.organisation_kind == OrgKind.AUCTION_PLATFORM)
     )
-    if not ok:
+
+
+def may_manage(actor: Principal, court_id: int) -> None:
+    if not manages(actor, court_id):
         raise Forbidden(
             "only the enforcing court's officers and the auction staff serving it manage its sales",
             zh="只有执行法院的干警和为其服务的拍卖工作人员才能办理此标的的拍卖",

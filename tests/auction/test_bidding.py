@@ -48,7 +48,9 @@ def refused(db: Database, who: Principal, round_id: int, amount: int) -> DomainE
 
 def bid_count(db: Database, round_id: int) -> int:
     with db.unit_of_work(read_only=True) as s:
-        return s.scalar(select(func.count()).select_from(AuctionBid).where(AuctionBid.round_id == round_id)) or 0
+        return (
+            s.scalar(select(func.count()).select_from(AuctionBid).where(AuctionBid.round_id == round_id)) or 0
+        )
 
 
 def round_of(db: Database, round_id: int) -> AuctionRound:
@@ -138,7 +140,9 @@ def test_a_bid_1_ms_after_the_effective_end_is_refused_and_stores_nothing(
     assert bid_count(db, listed.round_id) == 2
 
 
-def test_a_retried_bid_with_the_same_key_returns_the_first(db: Database, clock: MovableClock, listed: Listed) -> None:
+def test_a_retried_bid_with_the_same_key_returns_the_first(
+    db: Database, clock: MovableClock, listed: Listed
+) -> None:
     a, b = bidders_for(db, listed.round_id, 2)
     clock.set(BIDDING_STARTS)
     first = bid(db, a, listed.round_id, START_FEN, key="k-1")
@@ -176,7 +180,9 @@ def test_court_staff_cannot_register(db: Database, clock: MovableClock, listed: 
     assert "第三十四条" in str(caught.value.rule_zh)
 
 
-def test_an_unconfirmed_holder_cannot_match_the_price(db: Database, clock: MovableClock, listed: Listed) -> None:
+def test_an_unconfirmed_holder_cannot_match_the_price(
+    db: Database, clock: MovableClock, listed: Listed
+) -> None:
     a, b = bidders_for(db, listed.round_id, 2)
     clock.set(BIDDING_STARTS)
     bid(db, a, listed.round_id, START_FEN)

@@ -1,0 +1,141 @@
+"""The bidding room live, as server-sent events. Each server process runs one poller per watched round
+that reads the accepted bids and the round's state from the database, so every process tells the same
+story and nothing is told before its commit; every watcher in the process gets what the poller read.
+A watcher that reconnects with ``Last-Event-ID`` is sent the bids it missed first."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import anyio
+
+from auction.bidding import bids_of
+from auction.models import AuctionRound
+from car_enforce.core import clock
+from car_enforce.core.db import get_database
+
+POLL_S = 0.1  # how often a watched round is read: well inside the 1 s a watcher may wait for a bid
+KEEPALIVE_S = 15.0  # a comment line now and then keeps proxies from closing an idle stream
+QUEUE = 2_000  # a watcher that falls this far behind is dropped; its browser reconnects and catches up
+
+
+@dataclass(frozen=True, slots=True)
+class State:
+    status: str
+    effective_end_at: datetime
+    price_fen: int | None
+    bids: int
+
+    def json(self) -> dict[str, Any]:
+        return {
+            "status": self.status,
+            "effective_end_at": self.effective_end_at.isoformat(),
+            "price_fen": self.price_fen,
+            "bids": self.bids,
+        }
+
+
+def read(round_id: int, after_seq: int) -> tuple[State | None, list[dict[str, Any]]]:
+    """The round's state and its bids after ``after_seq``, from the database (a read-only transaction)."""
+    with get_database().unit_of_work(read_only=True) as session:
+        rnd = session.get(AuctionRound, round_id)
+        if rnd is None:
+            return None, []
+        state = State(rnd.status, rnd.effective_end_at, rnd.price_fen, rnd.bids)
+        bids = [
+            {
+                "seq": b.seq,
+                "bidder": number,
+                "amount_fen": b.amount_fen,
+                "at": b.at.isoformat(),
+                "ends_at": b.ends_at.isoformat(),
+                "proxy": b.proxy,
+                "priority": b.priority_rank is not None,
+            }
+            for b, number in (bids_of(session, round_id, after_seq=after_seq) if rnd.bids > after_seq else [])
+        ]
+        return state, bids
+
+
+@dataclass
+class _Room:
+    round_id: int
+    seq: int
+    state: State | None
+    watchers: set[asyncio.Queue[str]] = field(default_factory=set)
+    task: asyncio.Task[None] | None = None
+
+
+def _event(kind: str, data: dict[str, Any], event_id: int | None = None) -> str:
+    head = f"id: {event_id}\n" if event_id is not None else ""
+    return f"{head}event: {kind}\ndata: {json.dumps(data, ensure_ascii=False)}\n\n"
+
+
+class Rooms:
+    """The watched rounds of this process."""
+
+    def __init__(self) -> None:
+        self._rooms: dict[int, _Room] = {}
+
+    async def _poll(self, room: _Room) -> None:
+        while room.watchers:
+            await asyncio.sleep(POLL_S)
+            try:
+                state, bids = await anyio.to_thread.run_sync(read, room.round_id, room.seq)
+            except Exception:
+                continue
+            out: list[str] = []
+            for bid in bids:
+                room.seq = bid["seq"]
+                out.append(_event("bid", {**bid, **(state.json() if state else {})}, bid["seq"]))
+            if state is not None and state != room.state:
+                room.state = state
+                out.append(_event("state", state.json()))
+            for message in out:
+                for queue in list(room.watchers):
+                    try:
+                        queue.put_nowait(message)
+                    except asyncio.QueueFull:
+                        room.watchers.discard(queue)
+        self._rooms.pop(room.round_id, None)
+
+    async def watch(self, round_id: int, last_seq: int) -> AsyncIterator[str]:
+        state, missed = await anyio.to_thread.run_sync(read, round_id, last_seq)
+        if state is None:
+            return
+        yield "retry: 1000\n\n"
+        for bid in missed:
+            yield _event("bid", {**bid, **state.json()}, bid["seq"])
+        yield _event("state", {**state.json(), "server_time": clock.now().isoformat()})
+        room = self._rooms.get(round_id)
+        if room is None:
+            room = _Room(round_id, state.bids, state)
+            self._rooms[round_id] = room
+        queue: asyncio.Queue[str] = asyncio.Queue(QUEUE)
+        room.watchers.add(queue)
+        if room.task is None or room.task.done():
+            room.task = asyncio.create_task(self._poll(room))
+        seen = missed[-1]["seq"] if missed else last_seq
+        try:
+            while True:
+                try:
+                    message = await asyncio.wait_for(queue.get(), KEEPALIVE_S)
+                except TimeoutError:
+                    yield ": keep-alive\n\n"
+                    continue
+                if message.startswith("id: "):
+                    seq = int(message[4 : message.index("\n")])
+                    if seq <= seen:
+                        continue  # already sent among the missed ones
+                    seen = seq
+                yield message
+        finally:
+            room.watchers.discard(queue)
+
+
+ROOMS = Rooms()

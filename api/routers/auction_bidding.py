@@ -1,0 +1,213 @@
+"""The bidder's side: an account, registration in one's real name, the deposit, bids and maximum bids; and
+the room as anyone may watch it, live (网拍规定 Art. 14–21)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response
+from fastapi.responses import StreamingResponse
+from sqlalchemy import select
+
+from api.deps import Allow, SessionDep
+from api.errors import responses
+from api.live_rooms import ROOMS
+from auction import bidders, bidding
+from auction.models import AuctionBidder, AuctionRound
+from auction.room_state import room_of
+from auction.schemas import (
+    BidderOut,
+    BidIn,
+    BidOut,
+    MaximumIn,
+    PlacedOut,
+    RegistrationIn,
+    RoomOut,
+    SignUpIn,
+)
+from car_enforce.core import clock
+from car_enforce.core.db import RowId
+from car_enforce.core.errors import NotFound
+from car_enforce.core.identity.models import Organisation, OrgKind, Role
+from car_enforce.core.identity.principal import Principal
+from car_enforce.core.identity.service import create_organisation, create_user
+
+router = APIRouter(tags=["auction: bidding"], responses=responses(401, 403))
+Buyer = Annotated[Principal, Depends(Allow(Role.BUYER))]
+RoundId = Annotated[RowId, Path(description="the round")]
+SELF = Principal.system("buyer-sign-up")
+
+
+async def _received_at() -> datetime:
+    """The server's receipt time of a bid, taken before anything else is done with the request (Art. 20)."""
+    return clock.now()
+
+
+ReceivedAt = Annotated[datetime, Depends(_received_at)]
+
+
+def _round(session: SessionDep, round_id: int) -> AuctionRound:
+    rnd = session.get(AuctionRound, round_id)
+    if rnd is None or rnd.status == "draft":
+        raise NotFound(f"round {round_id} does not exist", zh="没有找到此拍卖")
+    return rnd
+
+
+@router.post("/api/buyers", status_code=201, responses=responses(400, 409, 422))
+def sign_up(body: SignUpIn, session: SessionDep) -> dict[str, object]:
+    """A buyer's account for a member of the public; the real identity is given when registering for a lot."""
+    public = session.scalar(select(Organisation).where(Organisation.kind == OrgKind.PUBLIC))
+    if public is None:
+        public = create_organisation(session, actor=SELF, kind=OrgKind.PUBLIC, name="社会公众", code="PUBLIC")
+    user = create_user(
+        session,
+        actor=SELF,
+        organisation_id=public.id,
+        username=body.username,
+        password=body.password,
+        role=Role.BUYER,
+        display_name=body.display_name,
+        phone=body.phone,
+    )
+    return {"id": user.id, "username": user.username}
+
+
+@router.post(
+    "/api/auction/rounds/{round_id}/register",
+    status_code=201,
+    response_model=BidderOut,
+    responses=responses(400, 404, 409, 422),
+)
+def register(
+    round_id: RoundId, body: RegistrationIn, session: SessionDep, who: Buyer, response: Response
+) -> BidderOut:
+    """Register for the round in one's real name (Art. 14, 34); a second call returns the registration."""
+    rnd = _round(session, round_id)
+    existing = session.scalar(
+        select(AuctionBidder.id).where(AuctionBidder.round_id == rnd.id, AuctionBidder.user_id == who.user_id)
+    )
+    bidder = bidders.register(session, who=who, rnd=rnd, data=bidders.Registration(**body.model_dump()))
+    if existing is not None:
+        response.status_code = 200
+    return BidderOut.of(bidder)
+
+
+@router.get("/api/auction/me/registrations", response_model=list[BidderOut])
+def my_registrations(session: SessionDep, who: Buyer) -> list[BidderOut]:
+    rows = session.scalars(
+        select(AuctionBidder).where(AuctionBidder.user_id == who.user_id).order_by(AuctionBidder.id.desc())
+    )
+    return [BidderOut.of(b) for b in rows]
+
+
+def _placed(placed: bidding.Placed) -> PlacedOut:
+    return PlacedOut(
+        bids=[BidOut.of(b, placed.numbers[b.bidder_id]) for b in placed.bids],
+        price_fen=placed.round.price_fen,
+        effective_end_at=placed.round.effective_end_at,
+        replayed=placed.replayed,
+    )
+
+
+@router.post(
+    "/api/auction/rounds/{round_id}/bids",
+    status_code=201,
+    response_model=PlacedOut,
+    responses=responses(400, 404, 409, 422),
+)
+def place_bid(
+    at: ReceivedAt,
+    round_id: RoundId,
+    body: BidIn,
+    session: SessionDep,
+    who: Buyer,
+    response: Response,
+    idempotency_key: Annotated[str | None, Header(max_length=80)] = None,
+) -> PlacedOut:
+    """A bid, judged at the server's receipt time: the first at the starting price, raises in whole
+    increments, a bid in the last 5 minutes moves the end to 5 minutes after it (Art. 20); a confirmed
+    priority buyer may match the price (Art. 19, 21). With an `Idempotency-Key`, a retry returns the first
+    answer. The answer lists the bid and any the room made for maximum bids in reply."""
+    placed = bidding.place_bid(
+        session, who=who, round_id=round_id, amount_fen=body.amount_fen, key=idempotency_key, received_at=at
+    )
+    if placed.replayed:
+        response.status_code = 200
+        response.headers["Idempotent-Replay"] = "true"
+    return _placed(placed)
+
+
+@router.post(
+    "/api/auction/rounds/{round_id}/maximum",
+    response_model=PlacedOut,
+    responses=responses(400, 404, 409, 422),
+)
+def set_maximum(
+    at: ReceivedAt, round_id: RoundId, body: MaximumIn, session: SessionDep, who: Buyer
+) -> PlacedOut:
+    """A maximum bid, where the court allows it: the room bids for you by increments up to it."""
+    return _placed(
+        bidding.set_maximum(session, who=who, round_id=round_id, max_fen=body.max_fen, received_at=at)
+    )
+
+
+@router.get("/api/auction/rounds/{round_id}/room", response_model=RoomOut, responses=responses(404))
+def room(round_id: RoundId, session: SessionDep) -> RoomOut:
+    """The room as anyone may see it: the price, the next lowest bid, the effective end, the latest bids."""
+    rnd = _round(session, round_id)
+    recent = bidding.bids_of(session, rnd.id, after_seq=max(0, rnd.bids - 20))
+    return RoomOut(
+        round_id=rnd.id,
+        lot_id=rnd.lot_id,
+        status=rnd.status,
+        starting_price_fen=rnd.starting_price_fen,
+        increment_fen=rnd.increment_fen,
+        price_fen=rnd.price_fen,
+        next_min_fen=room_of(rnd).next_min_fen,
+        bids=rnd.bids,
+        starts_at=rnd.starts_at,
+        effective_end_at=rnd.effective_end_at,
+        suspended=rnd.status == "suspended",
+        server_time=clock.now(),
+        recent=[BidOut.of(b, n) for b, n in reversed(recent)],
+    )
+
+
+@router.get("/api/auction/rounds/{round_id}/bids", response_model=list[BidOut], responses=responses(404))
+def list_bids(round_id: RoundId, session: SessionDep, after: Annotated[int, Query(ge=0)] = 0) -> list[BidOut]:
+    """The round's accepted bids after `after`, in order; bidders by number only."""
+    rnd = _round(session, round_id)
+    return [BidOut.of(b, n) for b, n in bidding.bids_of(session, rnd.id, after_seq=after)]
+
+
+@router.get(
+    "/api/auction/rounds/{round_id}/live",
+    responses={200: {"content": {"text/event-stream": {}}}, **responses(404)},
+    response_class=StreamingResponse,
+)
+async def live(
+    round_id: RoundId,
+    request: Request,
+    last_event_id: Annotated[int | None, Header(ge=0)] = None,
+) -> StreamingResponse:
+    """Server-sent events: `bid` for each accepted bid (its id is the bid's sequence number) with the new
+    price and end, `state` when the round's status or end changes otherwise. Reconnecting with
+    `Last-Event-ID` sends the bids missed first."""
+    stream = ROOMS.watch(round_id, last_event_id or 0)
+    first = await anext(stream, None)
+    if first is None:
+        raise NotFound(f"round {round_id} does not exist", zh="没有找到此拍卖")
+
+    async def events() -> object:
+        yield first
+        async for chunk in stream:
+            if await request.is_disconnected():
+                break
+            yield chunk
+
+    return StreamingResponse(
+        events(),  # type: ignore[arg-type]
+        media_type="text/event-stream",
+        headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
+    )
