@@ -49,11 +49,10 @@ def resume(session: Session, *, actor: Principal, rnd: AuctionRound, cause_ended
     may_manage(actor, rnd.lot.court_id)
     rnd = lock_round(session, rnd.id)
     now = clock.now()
+    stopped = room_of(rnd)  # read while the round is still stopped
     ROUND.move(rnd, "resume")
     timing = rules.check_resumption(cause_ended_on, clock.local(now).date(), load_calendar(session))
-    room = rules.resume(room_of(rnd), now)
-    store(rnd, room)
-    rnd.suspended_at = None
+    store(rnd, rules.resume(stopped, now))
     session.flush()
     record(
         session,
