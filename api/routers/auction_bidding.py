@@ -13,7 +13,7 @@ from sqlalchemy import select
 from api.deps import Allow, SessionDep
 from api.errors import responses
 from api.live_rooms import ROOMS
-from auction import bidders, bidding
+from auction import bidders, bidding, closing
 from auction.models import AuctionBidder, AuctionRound
 from auction.room_state import room_of
 from auction.schemas import (
@@ -179,6 +179,21 @@ def list_bids(round_id: RoundId, session: SessionDep, after: Annotated[int, Quer
     """The round's accepted bids after `after`, in order; bidders by number only."""
     rnd = _round(session, round_id)
     return [BidOut.of(b, n) for b, n in bidding.bids_of(session, rnd.id, after_seq=after)]
+
+
+@router.get(
+    "/api/auction/rounds/{round_id}/confirmation.pdf",
+    response_class=Response,
+    responses={200: {"content": {"application/pdf": {}}}, **responses(404, 503)},
+)
+def confirmation_pdf(round_id: RoundId, session: SessionDep) -> Response:
+    """The 成交确认书 of a sold round, published with the buyer's name and masked ID number (Art. 22)."""
+    found = closing.confirmation_of(session, round_id)
+    if found is None:
+        raise NotFound("this round has no 成交确认书", zh="此拍卖尚无成交确认书")
+    from auction.confirmation_pdf import confirmation_pdf as printed
+
+    return Response(printed(found), media_type="application/pdf")
 
 
 @router.get(

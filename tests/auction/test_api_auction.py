@@ -3,15 +3,18 @@ and registered, their bids (a retry answered with the first), the close, the 确
 
 from __future__ import annotations
 
+import io
 from datetime import timedelta
 from typing import Any
 
+import pypdf
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from auction import bidders, closing
 from auction.models import Deposit
+from car_enforce.core import zh
 from car_enforce.core.clock import MovableClock
 from car_enforce.core.db import Database
 from tests import factories
@@ -160,3 +163,9 @@ def test_two_buyers_bid_and_the_round_closes_once(
     assert statuses == {ids[0]: "releasing", ids[1]: "to_court"}
     r = client.post(url, json={"amount_fen": START_FEN + 2 * INCREMENT_FEN}, headers=a)
     assert r.status_code == 409
+    pdf = client.get(f"/api/auction/rounds/{rnd['id']}/confirmation.pdf")  # published: no login (Art. 22)
+    assert pdf.headers["content-type"] == "application/pdf"
+    text = "".join(p.extract_text() for p in pypdf.PdfReader(io.BytesIO(pdf.content)).pages)
+    assert "成交确认书" in text and "张2某" in text and confirmation["number"] in text
+    assert zh.yuan_text(START_FEN + INCREMENT_FEN) in text
+    assert id_number(2) not in text and id_number(2)[-4:] in text  # the ID number masked
