@@ -45,7 +45,7 @@ def _replay(session: Session, rnd_id: int, bidder: AuctionBidder, key: str | Non
     first = session.scalar(select(AuctionBid).where(AuctionBid.bidder_id == bidder.id, AuctionBid.key == key))
     if first is None:
         return None
-    rnd = session.get(AuctionRound, rnd_id)
+    rnd = session.get(AuctionRound, rnd_id)  # already in the session, locked
     assert rnd is not None
     return Placed(rnd, [first], {bidder.id: bidder.number}, replayed=True)
 
@@ -132,15 +132,12 @@ def place_bid(
     Refused with the article, storing nothing; a retry with the same key returns the first bid."""
     now = received_at or clock.now()
     bidder = bidder_of(session, round_id, who.user_id)
+    rnd = lock_round(session, round_id)
+    # Looked up under the lock: a twin of this request that won the lock has committed its bid by now.
     replay = _replay(session, round_id, bidder, key)
     if replay is not None:
         return replay
-    rnd = lock_round(session, round_id)
-    replay = _replay(session, round_id, bidder, key)  # a twin of this request may have won the lock
-    if replay is not None:
-        return replay
     _check_taking(rnd)
-    session.refresh(bidder)
     rules.check_bidder(facts_of(bidder), eligibility_of(rnd))
     maxima = _maxima(session, rnd)
     room, accepted = rules.accept_bid(
@@ -162,7 +159,6 @@ def set_maximum(
     bidder = bidder_of(session, round_id, who.user_id)
     rnd = lock_round(session, round_id)
     _check_taking(rnd)
-    session.refresh(bidder)
     rules.check_bidder(facts_of(bidder), eligibility_of(rnd))
     maxima = _maxima(session, rnd)
     room, accepted = rules.set_maximum(room_of(rnd, maxima), str(bidder.id), max_fen, now)
