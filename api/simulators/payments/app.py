@@ -147,13 +147,13 @@ def _policy(settings: Settings) -> DeliveryPolicy:
     )
 
 
-def _take_failure() -> tuple[str, float] | None:
+def _take_failure(database: Database) -> tuple[str, float] | None:
     """Use up one staged request failure, if one is staged, in a transaction of its own.
 
     Its own, so the count goes down even when the request then fails, and a slow answer does not hold
     the database (on SQLite, its write lock) while it waits.
     """
-    with get_database().unit_of_work() as session:
+    with database.unit_of_work() as session:
         row = session.execute(
             select(SimFailureMode).where(SimFailureMode.simulator == SIMULATOR).with_for_update()
         ).scalar_one_or_none()
@@ -198,10 +198,11 @@ def _keyed(
     """Run ``work`` once per Idempotency-Key: the same key and body get the first answer again."""
     if not key:
         raise InvalidInput("Idempotency-Key", "required", zh="缺少幂等键（Idempotency-Key）")
-    failure = _take_failure()
+    database = get_database()  # the one the request arrived at, even if a slow answer outlives it
+    failure = _take_failure(database)
     _before(failure)
     digest = hashlib.sha256(f"{request.method} {request.url.path}\n".encode() + raw).hexdigest()
-    with get_database().unit_of_work() as session:
+    with database.unit_of_work() as session:
         earlier = _earlier(session, key, digest)
         if earlier is None:
             record = SimPaymentRequest(
@@ -256,6 +257,12 @@ def _settle(order: SimPaymentOrder) -> None:
         order.status = "transferred" if order.transferred_fen else "refunded"
 
 
+def _base_url(request: Request) -> str:
+    # The root path holds the mount's prefix (base_url leaves it out): this is the gateway's own base URL.
+    root = str(request.scope.get("root_path", "")).rstrip("/")
+    return f"{request.url.scheme}://{request.url.netloc}{root}"
+
+
 def _order_out(request: Request, order: SimPaymentOrder) -> dict[str, Any]:
     return {
         "id": order.order_id,
@@ -265,7 +272,7 @@ def _order_out(request: Request, order: SimPaymentOrder) -> dict[str, Any]:
         "transferred_fen": order.transferred_fen,
         "purpose": order.purpose,
         "reference": order.reference,
-        "pay_url": str(request.url_for("pay_page", order_id=order.order_id)),
+        "pay_url": f"{_base_url(request)}/orders/{order.order_id}/pay",
         "created_at": order.created_at.isoformat(),
         "paid_at": order.paid_at.isoformat() if order.paid_at else None,
     }
@@ -473,9 +480,10 @@ def create_order(
 
 @platform.get("/orders/{order_id}", responses={k: _ERRORS[k] for k in (404, 500)})
 def get_order(order_id: str, request: Request) -> Response:
-    failure = _take_failure()
+    database = get_database()
+    failure = _take_failure(database)
     _before(failure)
-    with get_database().unit_of_work(read_only=True) as session:
+    with database.unit_of_work(read_only=True) as session:
         document = _order_out(request, _order(session, order_id))
     return _answer(200, document, failure)
 
@@ -532,21 +540,20 @@ def list_webhooks(limit: int = 100) -> list[dict[str, Any]]:
         query = (
             select(SimPaymentWebhook).order_by(SimPaymentWebhook.id.desc()).limit(max(1, min(limit, 1000)))
         )
-        rows = list(session.scalars(query))
-    return [
-        {
-            "message_id": r.message_id,
-            "type": r.type,
-            "url": r.url,
-            "body": json.loads(r.body),
-            "signed_rightly": r.signed_rightly,
-            "status": r.status,
-            "attempts": r.attempts,
-            "last_status": r.last_status,
-            "last_error": r.last_error,
-        }
-        for r in reversed(rows)
-    ]
+        return [
+            {
+                "message_id": r.message_id,
+                "type": r.type,
+                "url": r.url,
+                "body": json.loads(r.body),
+                "signed_rightly": r.signed_rightly,
+                "status": r.status,
+                "attempts": r.attempts,
+                "last_status": r.last_status,
+                "last_error": r.last_error,
+            }
+            for r in reversed(list(session.scalars(query)))
+        ]
 
 
 @platform.post("/webhooks/{message_id}/redeliver", status_code=202, responses={404: _ERRORS[404]})
@@ -585,17 +592,21 @@ def _order_facts(order: SimPaymentOrder) -> str:
     )
 
 
-@payer.get("/orders/{order_id}/pay", name="pay_page", response_class=HTMLResponse)
+@payer.get("/orders/{order_id}/pay", response_class=HTMLResponse)
 def pay_page(order_id: str) -> HTMLResponse:
     """The payer's page: what the order is for, and a button that pays it."""
     with get_database().unit_of_work(read_only=True) as session:
         order = session.scalar(select(SimPaymentOrder).where(SimPaymentOrder.order_id == order_id))
-    if order is None:
-        return _page("订单不存在", "<p>没有这笔支付订单，请回到拍卖页面重新发起。</p>", 404)
-    if order.status != "pending":
-        return _page("订单已支付", _order_facts(order) + "<p>这笔款项已经支付，无需再付。</p>")
-    button = '<form method="post" action=""><button type="submit">确认支付</button></form>'
-    return _page("支付保证金", _order_facts(order) + button)
+        if order is None:
+            return _page("订单不存在", "<p>没有这笔支付订单，请回到拍卖页面重新发起。</p>", 404)
+        facts, pending = _order_facts(order), order.status == "pending"
+    if not pending:
+        return _page("订单已支付", facts + "<p>这笔款项已经支付，无需再付。</p>")
+    button = (
+        '<form method="post" action=""><input type="hidden" name="confirm" value="1">'
+        '<button type="submit">确认支付</button></form>'
+    )
+    return _page("支付保证金", facts + button)
 
 
 @payer.post("/orders/{order_id}/pay", responses={k: _ERRORS[k] for k in (404, 409, 422)})
