@@ -41,6 +41,7 @@ from api.routers import reference_prices as reference_prices_router
 from api.routers import stages as stages_router
 from api.routers import viid as viid_router
 from api.simulators import inquiry as inquiry_sims
+from api.simulators import payments as payments_sim
 from api.simulators import sms
 from api.web import console
 from api.wiring import install_clock, install_handlers
@@ -198,6 +199,9 @@ def create_app(
             control_key=settings.inquiry_sim_control_key,
             prefix=INQUIRY_SIM_PREFIX,
         )
+    # The simulated payment gateway (deposits, refunds, transfers to a court, payouts), beside the API too.
+    if settings.payment_simulator:
+        payments_sim.mount(app, prefix=payments_sim.PREFIX)
     for page_router in console.ROUTERS:  # the console: pages in Chinese under /
         app.include_router(page_router)
     app.mount("/static/web", StaticFiles(directory=WEB_STATIC), name="web-static")

@@ -7,6 +7,7 @@ from car_enforce.core.calendar import models as calendar_models
 from car_enforce.core.geo import models as geo_models
 from car_enforce.core.identity import models as identity_models
 from car_enforce.core.notify import models as notify_models
+from car_enforce.core.payments import models as payments_models
 from car_enforce.core.timeline import models as timeline_models
 from car_enforce.core.work import models as work_models
 from car_enforce.custody import models as custody_models
@@ -29,6 +30,7 @@ __all__ = [
     "job_runs",
     "lease",
     "notify_models",
+    "payments_models",
     "shared_clock",
     "sightings_models",
     "stages_models",

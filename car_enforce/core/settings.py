@@ -63,6 +63,20 @@ class Settings(BaseSettings):
     inquiry_sim_secret: str = "carenforce-demo-inquiry-platforms"
     inquiry_sim_control_key: str = "sim-inquiry-key"
 
+    # The payment gateway: deposits into the escrow, refunds, transfers to a court's account, payouts.
+    # Empty URL: the built-in simulator at http://<host>:<port>/sim/payments (on with payment_simulator;
+    # a deployment with a real gateway turns it off, since these development keys are public). Its
+    # signed notifications go to payment_notify_url (empty: the platform's own receiver).
+    payment_gateway_url: str = ""
+    payment_gateway_key: str = "sim-payments-key"
+    payment_webhook_secret: str = "whsec_Y2FyZW5mb3JjZS1kZW1vLXBheW1lbnQtd2ViaG9va3Mh"
+    payment_notify_url: str = ""
+    payment_attempts: int = Field(default=3, ge=1, le=10)
+    payment_simulator: bool = True
+    # How the simulator delivers its notifications: tries of each, and the first wait (doubling).
+    payment_sim_webhook_attempts: int = Field(default=4, ge=1, le=10)
+    payment_sim_webhook_backoff_s: float = Field(default=1.0, ge=0, le=60)
+
     notification_max_attempts: int = 8
     notification_backoff_s: float = 15.0
     # Calls to outside services: how long to wait for a connection, and for each read or write after it.
@@ -95,6 +109,14 @@ class Settings(BaseSettings):
     @property
     def sms_url(self) -> str:
         return self.sms_gateway_url or f"{self.public_base_url}/sim/sms"
+
+    @property
+    def payments_url(self) -> str:
+        return self.payment_gateway_url or f"{self.public_base_url.rstrip('/')}/sim/payments"
+
+    @property
+    def payments_notify_url(self) -> str:
+        return self.payment_notify_url or f"{self.public_base_url.rstrip('/')}/api/payments/notifications"
 
 
 @lru_cache

@@ -1,0 +1,125 @@
+"""What the payment gateway tells us: its notifications, signed the Standard Webhooks way, taken once.
+
+A notification is ``{"type", "timestamp", "data": {...}}``; ``read_event`` checks the signature before it
+reads anything, then the body, and gives a ``PaymentEvent``. The gateway sends a message again until it
+is answered 2xx, so the receiver calls ``accept_once`` in the transaction that acts on it: a message id
+already taken answers False and the receiver acts no second time.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from car_enforce.core import clock
+from car_enforce.core.db import insert_once
+from car_enforce.core.errors import InvalidInput
+from car_enforce.core.outbound import standard_webhooks
+from car_enforce.core.payments.client import MAX_FEN
+from car_enforce.core.payments.models import PaymentMessage
+from car_enforce.core.settings import get_settings
+
+MAX_ID_CHARS = 64
+
+
+class PaymentEventType(StrEnum):
+    ORDER_PAID = "order.paid"
+    ORDER_REFUNDED = "order.refunded"
+    TRANSFER_SUCCEEDED = "transfer.succeeded"
+    TRANSFER_FAILED = "transfer.failed"
+
+
+@dataclass(frozen=True, slots=True)
+class PaymentEvent:
+    """One notification: what happened to which order or transfer, for how much, and when."""
+
+    msg_id: str  # the webhook-id: the same on every delivery of this message
+    type: PaymentEventType
+    order_id: str | None  # None for a payout
+    transfer_id: str | None  # for transfer.* events
+    amount_fen: int  # paid, refunded (this refund), or transferred
+    at: datetime
+    reference: str = ""  # the caller's reference given with the order or payout
+
+
+def _malformed(detail: str) -> InvalidInput:
+    return InvalidInput("body", detail, zh="支付网关的通知格式不对")
+
+
+def _id(data: dict[str, Any], name: str, *, required: bool) -> str | None:
+    value = data.get(name)
+    if value is None and not required:
+        return None
+    if not isinstance(value, str) or not 1 <= len(value) <= MAX_ID_CHARS:
+        raise _malformed(f"data.{name} is not an id")
+    return value
+
+
+def _instant(text: Any) -> datetime:
+    if not isinstance(text, str):
+        raise _malformed("timestamp is not an ISO 8601 instant")
+    try:
+        at = datetime.fromisoformat(text)
+    except ValueError:
+        raise _malformed("timestamp is not an ISO 8601 instant") from None
+    if at.tzinfo is None:
+        raise _malformed("timestamp has no offset")
+    return at.astimezone(UTC)
+
+
+def parse_event(msg_id: str, body: bytes) -> PaymentEvent:
+    """The event a verified body describes, or ``InvalidInput``."""
+    try:
+        document = json.loads(body)
+    except ValueError:
+        raise _malformed("not JSON") from None
+    if not isinstance(document, dict) or not isinstance(document.get("data"), dict):
+        raise _malformed("expected an object with type, timestamp and data")
+    try:
+        kind = PaymentEventType(str(document.get("type")))
+    except ValueError:
+        raise _malformed(f"type is not one of {', '.join(PaymentEventType)}") from None
+    data: dict[str, Any] = document["data"]
+    amount = data.get("amount_fen")
+    if not isinstance(amount, int) or isinstance(amount, bool) or not 0 < amount <= MAX_FEN:
+        raise _malformed("data.amount_fen is not an amount in fen")
+    reference = data.get("reference", "")
+    if not isinstance(reference, str):
+        raise _malformed("data.reference is not a string")
+    is_transfer = kind in (PaymentEventType.TRANSFER_SUCCEEDED, PaymentEventType.TRANSFER_FAILED)
+    return PaymentEvent(
+        msg_id=msg_id,
+        type=kind,
+        order_id=_id(data, "order_id", required=not is_transfer),
+        transfer_id=_id(data, "transfer_id", required=is_transfer),
+        amount_fen=amount,
+        at=_instant(document.get("timestamp")),
+        reference=reference,
+    )
+
+
+def read_event(body: bytes, headers: Mapping[str, str], *, secret: str | None = None) -> PaymentEvent:
+    """Verify a notification's signature (``InvalidSignature``, 401) and read it (``InvalidInput``)."""
+    msg_id = standard_webhooks.verify(
+        secret or get_settings().payment_webhook_secret, body, headers, now=int(clock.now().timestamp())
+    )
+    if len(msg_id) > MAX_ID_CHARS:
+        raise InvalidInput("webhook-id", "too long", zh="通知编号（webhook-id）过长")
+    return parse_event(msg_id, body)
+
+
+def accept_once(session: Session, event: PaymentEvent) -> bool:
+    """Record the message as taken; False when it was taken before (a replay: act on it no second time).
+
+    In the caller's transaction, so a message whose handling rolls back is taken again when resent.
+    """
+    row = insert_once(
+        session, PaymentMessage, {"msg_id": event.msg_id, "received_at": clock.now()}, unique=["msg_id"]
+    )
+    return row is not None
