@@ -4,7 +4,7 @@ Re-chained by whoever merges it beside another 0017: it only adds tables, so its
 matter.
 
 Revision ID: 0018
-Revises: 0016
+Revises: 0017
 Create Date: 2026-11-29 08:38:57.207432
 """
 
@@ -16,7 +16,7 @@ from alembic import op
 import car_enforce.core.db
 
 revision: str = '0018'
-down_revision: str | None = '0016'
+down_revision: str | None = '0017'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
