@@ -37,6 +37,7 @@ from api.routers import custody as custody_router
 from api.routers import inspections as inspections_router
 from api.routers import inventory as inventory_router
 from api.routers import metrics as metrics_router
+from api.routers import payments as payments_router
 from api.routers import reference_prices as reference_prices_router
 from api.routers import stages as stages_router
 from api.routers import viid as viid_router
@@ -186,6 +187,7 @@ def create_app(
         reference_prices_router.router,
         auction_lots.router,
         auction_bidding.router,
+        payments_router.router,
     ):
         _document_roles(router.routes)
         app.include_router(router)

@@ -15,9 +15,11 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 
 from api.wiring import install_handlers
 from auction import closing as auction_closing
+from auction import deposits as auction_deposits
 from car_enforce.core import job_runs, lease, logs
 from car_enforce.core.db import Database
 from car_enforce.core.notify.delivery import deliver_due
+from car_enforce.core.payments.client import PaymentGateway
 from car_enforce.core.settings import get_settings
 from car_enforce.core.work import runner as work
 from car_enforce.sightings.jobs import send_alert_digests, sweep_read_batches
@@ -51,7 +53,14 @@ def jobs(database: Database) -> dict[str, tuple[Callable[[], object], int]]:
         # Rounds past their effective end close within seconds: the losers' deposits are due back within
         # 24 hours of the end (网拍规定 Art. 23), and the buyer wants to know.
         "close-auction-rounds": (lambda: auction_closing.close_due(database), 2),
+        # Deposits back to the losers and on to the court, well inside their 24 hours (Art. 23, 25).
+        "move-auction-deposits": (lambda: _move_deposits(database), 30),
     }
+
+
+def _move_deposits(database: Database) -> list[str]:
+    with PaymentGateway() as gateway:
+        return auction_deposits.move_due(database, gateway)
 
 
 def guarded(database: Database, holder: str, name: str, job: Callable[[], object]) -> Callable[[], None]:

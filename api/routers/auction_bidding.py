@@ -13,7 +13,7 @@ from sqlalchemy import select
 from api.deps import Allow, SessionDep
 from api.errors import responses
 from api.live_rooms import ROOMS
-from auction import bidders, bidding, closing
+from auction import bidders, bidding, closing, deposits
 from auction.models import AuctionBidder, AuctionRound
 from auction.room_state import room_of
 from auction.schemas import (
@@ -27,11 +27,12 @@ from auction.schemas import (
     SignUpIn,
 )
 from car_enforce.core import clock
-from car_enforce.core.db import RowId
+from car_enforce.core.db import RowId, get_database
 from car_enforce.core.errors import NotFound
 from car_enforce.core.identity.models import Organisation, OrgKind, Role
 from car_enforce.core.identity.principal import Principal
 from car_enforce.core.identity.service import create_organisation, create_user
+from car_enforce.core.payments.client import PaymentGateway
 
 router = APIRouter(tags=["auction: bidding"], responses=responses(401, 403))
 Buyer = Annotated[Principal, Depends(Allow(Role.BUYER))]
@@ -99,6 +100,18 @@ def my_registrations(session: SessionDep, who: Buyer) -> list[BidderOut]:
         select(AuctionBidder).where(AuctionBidder.user_id == who.user_id).order_by(AuctionBidder.id.desc())
     )
     return [BidderOut.of(b) for b in rows]
+
+
+@router.post(
+    "/api/auction/bidders/{bidder_id}/deposit-order",
+    responses=responses(403, 404, 409, 503),
+)
+def deposit_order(bidder_id: RowId, who: Buyer) -> dict[str, str]:
+    """The order to pay the deposit at the payment gateway, in one's own name: where to pay it (Art. 17).
+    No request transaction here: the service opens its own around the gateway's call."""
+    with PaymentGateway() as gateway:
+        pay_url = deposits.start_payment(get_database(), who=who, bidder_id=bidder_id, gateway=gateway)
+    return {"pay_url": pay_url}
 
 
 def _placed(placed: bidding.Placed) -> PlacedOut:
