@@ -31,7 +31,8 @@ from car_enforce.core.identity.models import Role
 from car_enforce.core.identity.principal import Principal
 from car_enforce.core.identity.security import sha256_hex
 
-_ID_NUMBER = re.compile(r"^\d{17}[\dX]$")
+_ID_NUMBER = re.compile(r"^\d{17}[\dX]$")  # 居民身份证号码
+_CREDIT_CODE = re.compile(r"^[0-9A-HJ-NPQRTUWXY]{18}$")  # 统一社会信用代码: a company bids in its own name
 _NUMBER_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud without doubt
 
 
@@ -101,7 +102,8 @@ def eligibility_of(rnd: AuctionRound) -> rules.Eligibility:
 
 def register(session: Session, *, who: Principal, rnd: AuctionRound, data: Registration) -> AuctionBidder:
     """Register ``who`` for the round: refused, naming the article, when the law bars them."""
-    if who.role != Role.BUYER or who.user_id is None:
+    # The applicant bids with the account it follows its case with (Art. 17 ¶2); anyone else with a buyer's.
+    if who.role not in (Role.BUYER, Role.APPLICANT) or who.user_id is None:
         raise Forbidden("bidders register with a buyer's account", zh="请使用竞买人账户报名")
     if (
         rnd.status not in (RoundStatus.ANNOUNCED, RoundStatus.SUSPENDED)
@@ -117,8 +119,12 @@ def register(session: Session, *, who: Principal, rnd: AuctionRound, data: Regis
     if not 2 <= len(name) <= 64:
         raise InvalidInput("real_name", "the name on the ID card", zh="请填写身份证上的姓名")
     id_number = data.id_number.strip().upper()
-    if not _ID_NUMBER.match(id_number):
-        raise InvalidInput("id_number", "an 18-character resident ID number", zh="请填写18位居民身份证号码")
+    if not (_ID_NUMBER.match(id_number) or _CREDIT_CODE.match(id_number)):
+        raise InvalidInput(
+            "id_number",
+            "an 18-character resident ID number, or a company's unified social credit code",
+            zh="请填写18位居民身份证号码，单位竞买的填写统一社会信用代码",
+        )
     lot = rnd.lot
     rank: int | None = None
     priority_id: int | None = None

@@ -150,7 +150,7 @@ def registered(
         assert rnd is not None
         reg = bidders.Registration(
             real_name=str(data.pop("real_name", f"竞买人{n}")),
-            id_number=id_number(n),
+            id_number=str(data.pop("id_number", id_number(n))),
             **data,  # type: ignore[arg-type]
         )
         bidder = bidders.register(s, who=who, rnd=rnd, data=reg)

@@ -35,7 +35,7 @@ from car_enforce.core.identity.service import create_organisation, create_user
 from car_enforce.core.payments.client import PaymentGateway
 
 router = APIRouter(tags=["auction: bidding"], responses=responses(401, 403))
-Buyer = Annotated[Principal, Depends(Allow(Role.BUYER))]
+Buyer = Annotated[Principal, Depends(Allow(Role.BUYER, Role.APPLICANT))]
 RoundId = Annotated[RowId, Path(description="the round")]
 SELF = Principal.system("buyer-sign-up")
 

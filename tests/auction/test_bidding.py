@@ -10,23 +10,30 @@ from sqlalchemy import func, select
 
 from auction import bidding, rules
 from auction.models import AuctionBid, AuctionRound
+from car_enforce.cases.models import EnforcementCase
+from car_enforce.cases.service import link_applicant
 from car_enforce.core.clock import MovableClock
 from car_enforce.core.db import Database
 from car_enforce.core.errors import DomainError
+from car_enforce.core.identity.models import Organisation, OrgKind, Role
 from car_enforce.core.identity.principal import Principal
+from car_enforce.core.identity.service import create_organisation, create_user
 from tests import factories
+from tests.api_helpers import APPLICANT_CODE
 from tests.auction_helpers import (
     BIDDING_ENDS,
     BIDDING_STARTS,
     INCREMENT_FEN,
     ONE_MS,
     START_FEN,
+    SYSTEM,
     Listed,
     bidders_for,
     buyer,
     listed_lot,
     priced_car,
     registered,
+    user,
 )
 
 
@@ -189,3 +196,47 @@ def test_an_unconfirmed_holder_cannot_match_the_price(
     bid(db, b, listed.round_id, START_FEN + INCREMENT_FEN)
     error = refused(db, a, listed.round_id, START_FEN + INCREMENT_FEN)
     assert "第十九条" in str(error.rule_zh)
+
+
+def test_the_applicant_bids_without_a_deposit_its_claim_covers(
+    db: Database, clock: MovableClock, listed: Listed
+) -> None:
+    with db.unit_of_work() as s:
+        public = s.scalar(select(Organisation).where(Organisation.kind == OrgKind.PUBLIC))
+        if public is None:
+            public = create_organisation(s, actor=SYSTEM, kind=OrgKind.PUBLIC, name="社会公众", code="PUBLIC")
+        account = create_user(
+            s,
+            actor=SYSTEM,
+            organisation_id=public.id,
+            username="creditor",
+            password=factories.PASSWORD,
+            role=Role.APPLICANT,
+            display_name="小贷公司",
+        )
+        case = s.get(EnforcementCase, listed.priced.case_id)
+        assert case is not None
+        party = next(p for p in case.parties if p.role == "applicant")
+        link_applicant(s, actor=user(s, "py.officer"), case=case, party_id=party.id, user_id=account.id)
+        creditor = user(s, "creditor")
+    bidder = registered(db, listed.round_id, creditor, 0, pay=False, id_number=APPLICANT_CODE)
+    assert bidder.applicant and bidder.deposit_due_fen == 0
+    assert bidder.deposit is not None and bidder.deposit.status == "waived"
+    clock.set(BIDDING_STARTS)
+    assert bid(db, creditor, listed.round_id, START_FEN).bids[0].amount_fen == START_FEN
+
+
+def test_a_maximum_bid_answers_for_its_bidder_when_the_court_allows_it(
+    db: Database, clock: MovableClock, world: factories.World, centers: factories.Centers
+) -> None:
+    listed = listed_lot(db, priced_car(db, world, centers), maxima_allowed=True)
+    a, b = bidders_for(db, listed.round_id, 2)
+    clock.set(BIDDING_STARTS)
+    with db.unit_of_work() as s:
+        bidding.set_maximum(s, who=a, round_id=listed.round_id, max_fen=START_FEN + 4 * INCREMENT_FEN)
+    placed = bid(db, b, listed.round_id, START_FEN + INCREMENT_FEN)
+    assert [(x.amount_fen, x.proxy) for x in placed.bids] == [
+        (START_FEN + INCREMENT_FEN, False),
+        (START_FEN + 2 * INCREMENT_FEN, True),
+    ]
+    assert round_of(db, listed.round_id).price_fen == START_FEN + 2 * INCREMENT_FEN
