@@ -9,7 +9,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from auction import bidders, lots, rules
+from auction import bidders, lots, rounds, rules
 from auction.models import AuctionBidder, AuctionRound, Deposit
 from car_enforce.core.clock import SHANGHAI
 from car_enforce.core.db import Database
@@ -71,7 +71,7 @@ def priced_car(db: Database, world: factories.World, centers: factories.Centers)
         return Priced(custody.id, pricing.id, custody.case_id)
 
 
-def plan(**changes: object) -> lots.RoundPlan:
+def plan(**changes: object) -> rounds.RoundPlan:
     values: dict[str, object] = {
         "starting_price_fen": START_FEN,
         "deposit_fen": DEPOSIT_FEN,
@@ -80,7 +80,7 @@ def plan(**changes: object) -> lots.RoundPlan:
         "ends_at": BIDDING_ENDS,
     }
     values.update(changes)
-    return lots.RoundPlan(**values)  # type: ignore[arg-type]
+    return rounds.RoundPlan(**values)  # type: ignore[arg-type]
 
 
 def notify_all(db: Database, round_id: int, on: date = NOTICED_ON) -> None:
@@ -89,7 +89,7 @@ def notify_all(db: Database, round_id: int, on: date = NOTICED_ON) -> None:
         rnd = s.get(AuctionRound, round_id)
         assert rnd is not None
         for name in rnd.lot.to_notify:
-            lots.record_notice(s, actor=officer, rnd=rnd, to=name, way=rules.NoticeWay.SERVED, on=on)
+            rounds.record_notice(s, actor=officer, rnd=rnd, to=name, way=rules.NoticeWay.SERVED, on=on)
 
 
 @dataclass(frozen=True)
@@ -106,14 +106,14 @@ def listed_lot(db: Database, priced: Priced, *, announce: bool = True, **changes
         custody = s.get(Custody, priced.custody_id)
         assert custody is not None
         lot = lots.open_lot(s, actor=officer, custody=custody)
-        rnd = lots.draft_round(s, actor=officer, lot=lot, plan=plan(**changes))
+        rnd = rounds.draft_round(s, actor=officer, lot=lot, plan=plan(**changes))
         ids = (lot.id, rnd.id)
     notify_all(db, ids[1])
     if announce:
         with db.unit_of_work() as s:
             rnd = s.get(AuctionRound, ids[1])
             assert rnd is not None
-            lots.announce(s, actor=user(s, "py.officer"), rnd=rnd)
+            rounds.announce(s, actor=user(s, "py.officer"), rnd=rnd)
     return Listed(ids[0], ids[1], priced)
 
 

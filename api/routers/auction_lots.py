@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from api.deps import Allow, IdempotencyDep, SessionDep
 from api.errors import responses
-from auction import bidders, closing, lots, stops
+from auction import bidders, closing, lots, rounds, stops
 from auction.models import AuctionBidder, AuctionLot, PriorityBuyer
 from auction.schemas import (
     BidderOut,
@@ -128,8 +128,8 @@ def draft_round(
 
     def produce() -> RoundOut:
         lot = _lot(session, who, lot_id)
-        plan = lots.RoundPlan(**body.model_dump())
-        return RoundOut.of(lots.draft_round(session, actor=who, lot=lot, plan=plan))
+        plan = rounds.RoundPlan(**body.model_dump())
+        return RoundOut.of(rounds.draft_round(session, actor=who, lot=lot, plan=plan))
 
     return idem.run(produce)
 
@@ -145,7 +145,7 @@ def draft_sale(lot_id: LotId, body: SaleIn, session: SessionDep, who: Staff, ide
 
     def produce() -> RoundOut:
         lot = _lot(session, who, lot_id)
-        return RoundOut.of(lots.draft_sale(session, actor=who, lot=lot, opens_at=body.opens_at))
+        return RoundOut.of(rounds.draft_sale(session, actor=who, lot=lot, opens_at=body.opens_at))
 
     return idem.run(produce)
 
@@ -159,7 +159,7 @@ def draft_sale(lot_id: LotId, body: SaleIn, session: SessionDep, who: Staff, ide
 def record_notice(round_id: RoundId, body: NoticeIn, session: SessionDep, who: Staff) -> RoundOut:
     """A party or known priority buyer told of the coming announcement (Art. 16)."""
     rnd = lots.load_round(session, who, round_id)
-    lots.record_notice(session, actor=who, rnd=rnd, to=body.to, way=body.way, on=body.on, note=body.note)
+    rounds.record_notice(session, actor=who, rnd=rnd, to=body.to, way=body.way, on=body.on, note=body.note)
     return RoundOut.of(rnd)
 
 
@@ -169,7 +169,7 @@ def record_notice(round_id: RoundId, body: NoticeIn, session: SessionDep, who: S
 def announce(round_id: RoundId, session: SessionDep, who: Staff) -> RoundOut:
     """Publish the round now (Art. 12, 13, 14, 16)."""
     rnd = lots.load_round(session, who, round_id)
-    return RoundOut.of(lots.announce(session, actor=who, rnd=rnd))
+    return RoundOut.of(rounds.announce(session, actor=who, rnd=rnd))
 
 
 @router.post(

@@ -8,7 +8,7 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import select
 
-from auction import bidding, closing, lots, rules, stops
+from auction import bidding, closing, lots, rounds, rules, stops
 from auction.models import AuctionBidder, AuctionLot, AuctionRound, RoundStatus
 from car_enforce.core.clock import MovableClock
 from car_enforce.core.db import Database
@@ -96,7 +96,7 @@ def test_a_priority_buyer_of_higher_rank_matching_later_wins(
     with db.unit_of_work() as s:
         rnd = s.get(AuctionRound, listed.round_id)
         assert rnd is not None
-        lots.announce(s, actor=user(s, "py.officer"), rnd=rnd)
+        rounds.announce(s, actor=user(s, "py.officer"), rnd=rnd)
     (plain,) = bidders_for(db, listed.round_id, 1)
     second, first = buyer(db, "rank2"), buyer(db, "rank1")
     registered(db, listed.round_id, second, 20, priority_code=codes[2])
@@ -146,7 +146,7 @@ def test_a_second_round_cut_by_25_percent_is_refused(
         lot = s.get(AuctionLot, listed.lot_id)
         assert lot is not None
         with pytest.raises(DomainError) as caught:
-            lots.draft_round(s, actor=user(s, "py.officer"), lot=lot, plan=again)
+            rounds.draft_round(s, actor=user(s, "py.officer"), lot=lot, plan=again)
     assert "第二十六条" in str(caught.value.rule_zh) and caught.value.field == "starting_price_fen"
     with db.unit_of_work() as s:
         lot = s.get(AuctionLot, listed.lot_id)
@@ -158,7 +158,7 @@ def test_a_second_round_cut_by_25_percent_is_refused(
             starts_at=ended + timedelta(days=8),
             ends_at=ended + timedelta(days=9),
         )
-        second = lots.draft_round(s, actor=user(s, "py.officer"), lot=lot, plan=cut)
+        second = rounds.draft_round(s, actor=user(s, "py.officer"), lot=lot, plan=cut)
         assert second.number == 2 and second.stage == rules.Stage.SECOND
 
 
@@ -187,7 +187,7 @@ def test_a_buyer_who_backed_out_cannot_bid_in_the_reauction(
     with db.unit_of_work() as s:
         lot = s.get(AuctionLot, listed.lot_id)
         assert lot is not None and lot.status == "selling"
-        resale = lots.draft_round(
+        resale = rounds.draft_round(
             s,
             actor=user(s, "py.officer"),
             lot=lot,
@@ -199,7 +199,7 @@ def test_a_buyer_who_backed_out_cannot_bid_in_the_reauction(
     with db.unit_of_work() as s:
         rnd = s.get(AuctionRound, resale_id)
         assert rnd is not None
-        lots.announce(s, actor=user(s, "py.officer"), rnd=rnd)
+        rounds.announce(s, actor=user(s, "py.officer"), rnd=rnd)
     with pytest.raises(DomainError) as caught:
         registered(db, resale_id, a, 1)  # the same real identity as in the first round
     assert "第二十四条" in str(caught.value.rule_zh)
@@ -275,20 +275,20 @@ def test_a_third_auction_is_refused(db: Database, clock: MovableClock, listed: L
     with db.unit_of_work() as s:
         lot = s.get(AuctionLot, listed.lot_id)
         assert lot is not None
-        second_id = lots.draft_round(s, actor=user(s, "py.officer"), lot=lot, plan=second_plan).id
+        second_id = rounds.draft_round(s, actor=user(s, "py.officer"), lot=lot, plan=second_plan).id
     notify_all(db, second_id, on=(ended - timedelta(days=4)).date())
     with db.unit_of_work() as s:
         rnd = s.get(AuctionRound, second_id)
         assert rnd is not None
-        lots.announce(s, actor=user(s, "py.officer"), rnd=rnd)
+        rounds.announce(s, actor=user(s, "py.officer"), rnd=rnd)
     close_at(db, clock, second_id)
     with db.unit_of_work() as s:
         lot = s.get(AuctionLot, listed.lot_id)
         assert lot is not None
         with pytest.raises(DomainError) as caught:
-            lots.draft_round(s, actor=user(s, "py.officer"), lot=lot, plan=second_plan)
+            rounds.draft_round(s, actor=user(s, "py.officer"), lot=lot, plan=second_plan)
         assert caught.value.field == "round"
-        sale = lots.draft_sale(
+        sale = rounds.draft_sale(
             s, actor=user(s, "py.officer"), lot=lot, opens_at=clock.now() + timedelta(days=1)
         )
         assert sale.kind == "sale" and sale.starting_price_fen == START_FEN * 80 // 100
