@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from auction import rules
+from auction.bidding import bids_digest
 from auction.lots import lock_lot, lock_round, record
 from auction.models import (
     AuctionBidder,
@@ -112,6 +113,7 @@ def close_round(session: Session, round_id: int, now: datetime | None = None) ->
         "kind": rnd.kind,
         "closed_at": closing.closed_at,
         "bids": closing.bids,
+        "bids_digest": bids_digest(session, rnd.id),  # the bids sealed into the case's hash chain
         "deposits_released": len(closing.released),
     }
     if closing.sold:
