@@ -63,6 +63,14 @@ PUBLIC_ROUTES = frozenset(
         "/metrics",
         "/api/inquiry-platforms/{code}/reports",
         "/api/reference-price-objections",
+        # A member of the public signs up to bid; anyone watches a room; the 确认书 is published (Art. 22).
+        "/api/buyers",
+        "/api/auction/rounds/{round_id}/room",
+        "/api/auction/rounds/{round_id}/bids",
+        "/api/auction/rounds/{round_id}/live",
+        "/api/auction/rounds/{round_id}/confirmation.pdf",
+        # Signed by the payment gateway (Standard Webhooks), not by a login.
+        "/api/payments/notifications",
     }
 )
 SIMULATOR_PREFIX = "/sim/"
