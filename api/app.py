@@ -24,6 +24,7 @@ from api.routers import (
     alerts,
     auction_bidding,
     auction_lots,
+    auction_platforms,
     auth,
     cases,
     directory,
@@ -40,6 +41,7 @@ from api.routers import metrics as metrics_router
 from api.routers import reference_prices as reference_prices_router
 from api.routers import stages as stages_router
 from api.routers import viid as viid_router
+from api.simulators import auction_platform as auction_sims
 from api.simulators import inquiry as inquiry_sims
 from api.simulators import sms
 from api.web import console
@@ -60,6 +62,7 @@ PUBLIC_ROUTES = frozenset(
         "/docs",
         "/metrics",
         "/api/inquiry-platforms/{code}/reports",
+        "/api/auction/platforms/{code}/events",
         "/api/reference-price-objections",
     }
 )
@@ -185,6 +188,7 @@ def create_app(
         reference_prices_router.router,
         auction_lots.router,
         auction_bidding.router,
+        auction_platforms.router,
     ):
         _document_roles(router.routes)
         app.include_router(router)
@@ -197,6 +201,14 @@ def create_app(
             inquiry_sims.demo_platforms(settings.inquiry_sim_secret),
             control_key=settings.inquiry_sim_control_key,
             prefix=INQUIRY_SIM_PREFIX,
+        )
+    # The simulated outside auction platform the demo courts may publish on (AUCTION_PLATFORM_PROTOCOL.md).
+    if settings.auction_simulators:
+        auction_sims.mount(
+            app,
+            [auction_sims.demo_platform(settings)],
+            control_key=settings.auction_sim_control_key,
+            prefix=auction_sims.PREFIX,
         )
     for page_router in console.ROUTERS:  # the console: pages in Chinese under /
         app.include_router(page_router)

@@ -15,6 +15,7 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 
 from api.wiring import install_handlers
 from auction import closing as auction_closing
+from auction.platforms import sending as auction_platform_sending
 from car_enforce.core import job_runs, lease, logs
 from car_enforce.core.db import Database
 from car_enforce.core.notify.delivery import deliver_due
@@ -51,6 +52,8 @@ def jobs(database: Database) -> dict[str, tuple[Callable[[], object], int]]:
         # Rounds past their effective end close within seconds: the losers' deposits are due back within
         # 24 hours of the end (网拍规定 Art. 23), and the buyer wants to know.
         "close-auction-rounds": (lambda: auction_closing.close_due(database), 2),
+        # Rounds on outside platforms published, updated and withdrawn there; a failed call waits its turn.
+        "send-auction-publications": (lambda: auction_platform_sending.send_due(database, settings), 10),
     }
 
 
