@@ -1,7 +1,8 @@
 """Alembic environment: the platform's metadata, on SQLite (batch mode) and PostgreSQL alike."""
 
 import api.simulators.models  # noqa: F401
-import auction.models  # noqa: F401
+import auction.models
+import auction.platforms.models  # noqa: F401
 import car_enforce.models  # noqa: F401  (registers every table on the metadata)
 import valuation.models  # noqa: F401
 from alembic import context

@@ -24,6 +24,7 @@ from api.routers import (
     alerts,
     auction_bidding,
     auction_lots,
+    auction_platforms,
     auth,
     cases,
     directory,
@@ -41,6 +42,7 @@ from api.routers import payments as payments_router
 from api.routers import reference_prices as reference_prices_router
 from api.routers import stages as stages_router
 from api.routers import viid as viid_router
+from api.simulators import auction_platform as auction_sims
 from api.simulators import inquiry as inquiry_sims
 from api.simulators import payments as payments_sim
 from api.simulators import sms
@@ -62,6 +64,7 @@ PUBLIC_ROUTES = frozenset(
         "/docs",
         "/metrics",
         "/api/inquiry-platforms/{code}/reports",
+        "/api/auction/platforms/{code}/events",
         "/api/reference-price-objections",
         # A member of the public signs up to bid; anyone watches a room; the 确认书 is published (Art. 22).
         "/api/buyers",
@@ -196,6 +199,7 @@ def create_app(
         auction_lots.router,
         auction_bidding.router,
         payments_router.router,
+        auction_platforms.router,
     ):
         _document_roles(router.routes)
         app.include_router(router)
@@ -212,6 +216,14 @@ def create_app(
     # The simulated payment gateway (deposits, refunds, transfers to a court, payouts), beside the API too.
     if settings.payment_simulator:
         payments_sim.mount(app, prefix=payments_sim.PREFIX)
+    # The simulated outside auction platform the demo courts may publish on (AUCTION_PLATFORM_PROTOCOL.md).
+    if settings.auction_simulators:
+        auction_sims.mount(
+            app,
+            [auction_sims.demo_platform(settings)],
+            control_key=settings.auction_sim_control_key,
+            prefix=auction_sims.PREFIX,
+        )
     for page_router in console.ROUTERS:  # the console: pages in Chinese under /
         app.include_router(page_router)
     app.mount("/static/web", StaticFiles(directory=WEB_STATIC), name="web-static")

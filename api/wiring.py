@@ -9,6 +9,7 @@ Handlers run in the verb's transaction, in the order they are registered.
 from __future__ import annotations
 
 from auction import handlers as auction
+from auction.platforms import handlers as auction_platforms
 from car_enforce import notices
 from car_enforce.core import boundary_import as boundary_work
 from car_enforce.core import clock, events
@@ -37,6 +38,11 @@ def event_handlers() -> Handlers:
         "custody.released", reference_price.car_left_custody
     )  # a price still being fixed is withdrawn
     handlers.on("custody.released", auction.custody_released)  # a lot still selling is withdrawn
+    # A round on an outside platform: its publication marked due; the sweep makes the calls after the commit.
+    handlers.on("auction.announced", auction_platforms.announced)
+    for kind in auction_platforms.CHANGES:
+        handlers.on(kind, auction_platforms.changed)
+    handlers.on("auction.withdrawn", auction_platforms.withdrawn)
     return handlers
 
 

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from auction import rules
 from auction.lots import OPEN_ROUNDS, record
 from auction.models import (
+    BUILTIN_PLATFORM,
     AuctionBidder,
     AuctionLot,
     AuctionRound,
@@ -110,6 +111,11 @@ def register(session: Session, *, who: Principal, rnd: AuctionRound, data: Regis
         or clock.now() >= rnd.effective_end_at
     ):
         raise Conflict("this round is not open for registration", zh="此拍卖当前不接受报名")
+    if rnd.platform != BUILTIN_PLATFORM:
+        raise Conflict(
+            f"this round runs on the platform {rnd.platform!r}: register and bid there",
+            zh=f"此拍卖在网络司法拍卖平台 {rnd.platform} 进行，请在该平台报名竞买",
+        )
     existing = session.scalar(
         select(AuctionBidder).where(AuctionBidder.round_id == rnd.id, AuctionBidder.user_id == who.user_id)
     )

@@ -22,6 +22,7 @@ from auction.models import (
     RoundKind,
     RoundStatus,
 )
+from auction.platforms.models import AuctionPlatform
 from auction.rules import articles as a
 from auction.transitions import LOT, ROUND
 from car_enforce.core import clock, zh
@@ -120,6 +121,22 @@ def _check(
     )
 
 
+def _check_platform(session: Session, code: str) -> None:
+    """The built-in room, or an outside platform configured and active (网拍规定 Art. 5)."""
+    if code == BUILTIN_PLATFORM:
+        return
+    known = session.scalar(
+        select(AuctionPlatform.id).where(AuctionPlatform.code == code, AuctionPlatform.active.is_(True))
+    )
+    if known is None:
+        raise InvalidInput(
+            "platform",
+            f"{code!r} is not an auction platform configured here",
+            rule=a.RULE_PLATFORM_LIST,
+            zh=f"{code} 不是已配置的网络司法拍卖平台",
+        )
+
+
 def draft_round(session: Session, *, actor: Principal, lot: AuctionLot, plan: RoundPlan) -> AuctionRound:
     """The next auction of the lot, checked against the rules: the first, the second after an unsold first
     (Art. 26), or a re-auction after a buyer backed out (Art. 24, without that buyer)."""
@@ -131,6 +148,7 @@ def draft_round(session: Session, *, actor: Principal, lot: AuctionLot, plan: Ro
             zh=f"此标的当前为“{LOT.status_names_zh[lot.status]}”，不能安排拍卖",
         )
     number, stage, resale, previous, barred = _next_shape(lot)
+    _check_platform(session, plan.platform)
     if previous is not None and plan.platform != previous.platform:
         raise RuleViolation(
             f"the first auction ran on {previous.platform}: the second runs on the same platform",

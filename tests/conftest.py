@@ -26,7 +26,8 @@ from sqlalchemy import create_engine, insert, make_url, select, text
 from sqlalchemy.engine import URL, Engine
 
 import api.simulators.models  # noqa: F401  (every table is on the metadata, so truncation reaches it)
-import auction.models  # noqa: F401
+import auction.models
+import auction.platforms.models  # noqa: F401
 import car_enforce.models  # noqa: F401
 import valuation.models  # noqa: F401
 from api.app import create_app

@@ -16,7 +16,9 @@ from api.demo.boundaries import seed_demo_jurisdictions
 from api.demo.cameras import CAMERAS as DEMO_CAMERAS
 from api.demo.cameras import seed_cameras
 from api.demo.custody import seed_custody
+from api.simulators import auction_platform as auction_sims
 from api.simulators.inquiry import demo_platforms
+from auction.platforms.registry import add_platform as add_auction_platform
 from car_enforce.cases.models import EnforcementCase, PartyKind
 from car_enforce.cases.schemas import CaseCreate, PartyIn
 from car_enforce.cases.service import link_applicant, open_case
@@ -191,6 +193,7 @@ def seed(session: Session) -> None:
     _seed_cases(session, officers)
     _link_applicant(session, officers["pingyang.officer"], users["pingyang.applicant"].id)
     _seed_valuation(session, [org for org in owners.values() if org.kind == OrgKind.COURT])
+    _seed_auction_platform(session)
     seed_custody(
         session,
         brigade=brigades[VIID_ACCOUNT.organisation],
@@ -216,6 +219,21 @@ def _link_applicant(session: Session, officer: Principal, user_id: int) -> None:
     ).one()
     creditor = next(p for p in case.parties if p.role == "applicant")
     link_applicant(session, actor=officer, case=case, party_id=creditor.id, user_id=user_id)
+
+
+def _seed_auction_platform(session: Session) -> None:
+    """The simulated outside auction platform a demo round may run on (served by ``carenforce serve`` at
+    /sim/auction/<code>), beside the built-in room."""
+    settings = get_settings()
+    sim = auction_sims.demo_platform(settings)
+    add_auction_platform(
+        session,
+        code=sim.code,
+        name=sim.name,
+        base_url=f"{settings.public_base_url.rstrip('/')}{auction_sims.PREFIX}/{sim.code}",
+        api_key=sim.api_key,
+        webhook_secret=sim.webhook_secret,
+    )
 
 
 def _seed_valuation(session: Session, courts: list[Organisation]) -> None:

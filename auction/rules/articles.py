@@ -294,5 +294,11 @@ RULE_FEE = _law(
     "网络询价费用应当按次计付给出具网络询价结果与财产处置成交价最接近的司法网络询价平台；"
     "多家司法网络询价平台出具的网络询价结果相同或者与财产处置成交价差距相同的，网络询价费用平均分配",
 )
+RULE_PLATFORM_LIST = _law(
+    "网拍规定 Art. 5: the auction runs on a platform from the SPC's list",
+    WP,
+    "第五条",
+    "网络服务提供者由申请执行人从名单库中选择；未选择或者多个申请执行人的选择不一致的，由人民法院指定",
+)
 
 ALL_RULES: tuple[Rule, ...] = tuple(v for k, v in sorted(globals().items()) if k.startswith("RULE_"))

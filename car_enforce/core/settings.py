@@ -76,6 +76,17 @@ class Settings(BaseSettings):
     # How the simulator delivers its notifications: tries of each, and the first wait (doubling).
     payment_sim_webhook_attempts: int = Field(default=4, ge=1, le=10)
     payment_sim_webhook_backoff_s: float = Field(default=1.0, ge=0, le=60)
+    # The outside auction platforms (淘宝司法拍卖, 京东拍卖 …) a round may run on: their addresses, keys and
+    # webhook secrets are configuration rows (auction_platform); how long one call may wait, and its tries.
+    auction_platform_timeout_s: float = 10.0
+    auction_platform_attempts: int = Field(default=2, ge=1, le=10)
+    # The built-in simulated auction platform (/sim/auction/<code>), seeded by the demo as a platform the
+    # courts may choose. Development values, like the inquiry simulators': off where real platforms are used.
+    auction_simulators: bool = True
+    auction_sim_code: str = "sim-jd"
+    auction_sim_name: str = "模拟司法拍卖平台"
+    auction_sim_secret: str = "carenforce-demo-auction-platform"
+    auction_sim_control_key: str = "sim-auction-key"
 
     notification_max_attempts: int = 8
     notification_backoff_s: float = 15.0
