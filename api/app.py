@@ -23,6 +23,7 @@ from api.routers import (
     admin,
     alerts,
     auction_bidding,
+    auction_feeds,
     auction_lots,
     auth,
     cases,
@@ -50,7 +51,8 @@ from car_enforce.sightings.index import warm_index
 
 # No user login. /metrics is for a Prometheus scraper: open, or behind a token of its own (see its router).
 # The inquiry platforms' callback proves itself by its signature (the secret shared with that platform), a
-# party's objection by the code texted to it with the notice.
+# party's objection by the code texted to it with the notice. The public lots and their feeds are for anyone:
+# they carry no personal data (auction.feeds).
 WEB_STATIC = Path(__file__).resolve().parent / "web" / "static"
 PUBLIC_ROUTES = frozenset(
     {
@@ -61,6 +63,11 @@ PUBLIC_ROUTES = frozenset(
         "/metrics",
         "/api/inquiry-platforms/{code}/reports",
         "/api/reference-price-objections",
+        "/api/public/lots",
+        "/api/public/lots/{round_id}",
+        "/feeds/lots.rss",
+        "/feeds/lots.atom",
+        "/feeds/lots.json",
     }
 )
 SIMULATOR_PREFIX = "/sim/"
@@ -185,6 +192,7 @@ def create_app(
         reference_prices_router.router,
         auction_lots.router,
         auction_bidding.router,
+        auction_feeds.router,
     ):
         _document_roles(router.routes)
         app.include_router(router)
