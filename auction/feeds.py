@@ -404,7 +404,7 @@ def _shape(rnd: AuctionRound, ctx: _Context) -> PublicLot:
     instants += [t for t in (rnd.starts_at, rnd.effective_end_at) if t <= now]
     if sale is not None:
         instants.append(sale.issued_at)
-    updated = max(t for t in instants if t is not None and t <= now)
+    updated = max((t for t in instants if t is not None and t <= now), default=rnd.announced_at)
     return PublicLot(
         round_id=rnd.id,
         lot_id=lot.id,
