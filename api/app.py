@@ -23,6 +23,7 @@ from api.routers import (
     admin,
     alerts,
     auction_bidding,
+    auction_feeds,
     auction_lots,
     auction_platforms,
     auth,
@@ -54,7 +55,8 @@ from car_enforce.sightings.index import warm_index
 
 # No user login. /metrics is for a Prometheus scraper: open, or behind a token of its own (see its router).
 # The inquiry platforms' callback proves itself by its signature (the secret shared with that platform), a
-# party's objection by the code texted to it with the notice.
+# party's objection by the code texted to it with the notice. The public lots and their feeds are for anyone:
+# they carry no personal data (auction.feeds).
 WEB_STATIC = Path(__file__).resolve().parent / "web" / "static"
 PUBLIC_ROUTES = frozenset(
     {
@@ -74,6 +76,11 @@ PUBLIC_ROUTES = frozenset(
         "/api/auction/rounds/{round_id}/confirmation.pdf",
         # Signed by the payment gateway (Standard Webhooks), not by a login.
         "/api/payments/notifications",
+        "/api/public/lots",
+        "/api/public/lots/{round_id}",
+        "/feeds/lots.rss",
+        "/feeds/lots.atom",
+        "/feeds/lots.json",
     }
 )
 SIMULATOR_PREFIX = "/sim/"
@@ -200,6 +207,7 @@ def create_app(
         auction_bidding.router,
         payments_router.router,
         auction_platforms.router,
+        auction_feeds.router,
     ):
         _document_roles(router.routes)
         app.include_router(router)

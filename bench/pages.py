@@ -65,7 +65,7 @@ PAGES: dict[str, tuple[str, ...]] = {
         "/police/captures/new",
         "/police/captures/1",
     ),
-    "pingyang.applicant": ("/my-cases",),
+    "pingyang.applicant": ("/my-cases", "/auctions"),  # the public listing (the demo has no lot yet)
     "admin": (
         "/command",
         "/admin/organisations",

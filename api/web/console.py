@@ -7,6 +7,7 @@ from fastapi import APIRouter
 from api.web import (
     admin,
     applicant,
+    auction_public,
     boundaries,
     cases,
     center,
@@ -34,4 +35,5 @@ ROUTERS: tuple[APIRouter, ...] = (
     work.router,
     admin.router,
     photos.router,
+    auction_public.router,
 )

@@ -102,6 +102,16 @@ def mask_phone(s: str) -> str:
     return "".join(MASK if i in hidden else c for i, c in enumerate(value))
 
 
+def mask_plate(plate: str) -> str:
+    """A plate for public display: the issuing area kept, the serial hidden but its last 2 characters:
+    ``浙C12345`` → ``浙C·***45``, ``浙CD12345`` → ``浙C·****45``. A shape that is not a Chinese plate keeps
+    only its last 2 characters."""
+    value = "".join(c for c in plate if not c.isspace() and c not in "·•.-")
+    if len(value) >= 5 and "\u4e00" <= value[0] <= "\u9fff":
+        return f"{value[:2]}·{MASK * (len(value) - 4)}{value[-2:]}"
+    return MASK * max(len(value) - 2, 0) + value[-2:] if len(value) > 2 else MASK * len(value)
+
+
 def mask_name(name: str, *, company: bool = False) -> str:
     """A person's name for public display, first and last character kept.
 
@@ -129,6 +139,7 @@ FILTERS = {
     "mask_name": mask_name,
     "mask_phone": mask_phone,
     "mask_id_number": mask_id_number,
+    "mask_plate": mask_plate,
 }
 
 

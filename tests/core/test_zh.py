@@ -66,3 +66,9 @@ def test_a_schemas_refusal_reads_in_chinese_with_its_limits() -> None:
     except ValidationError as exc:
         said = {str(e["loc"][0]): zh.validation_error(e) for e in exc.errors()}
     assert said == {"bay": "不能超过 4 个字符", "keys": "不能小于 0", "note": "必须填写"}
+
+
+def test_a_plate_is_masked_keeping_its_area_and_last_two_characters() -> None:
+    assert zh.mask_plate("浙C12345") == "浙C·***45"
+    assert zh.mask_plate("浙C·D12345") == "浙C·****45"  # a new-energy plate's eight characters
+    assert zh.mask_plate("AB") == "**"

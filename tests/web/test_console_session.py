@@ -107,7 +107,15 @@ def test_an_officer_sees_the_cases_of_the_court_only_and_typed_script_is_text(
         assert other.status_code == 404 and "未找到" in other.text
 
 
-PUBLIC_PAGES = {"/login"}
+# The login, and the public auction pages (tests/web/test_auction_public_pages.py shows each one anonymously).
+PUBLIC_PAGES = {
+    "/login",
+    "/auctions",
+    "/auctions/{round_id}",
+    "/auctions/{round_id}/photos/{position}",
+    "/auctions/{round_id}/defects/{defect_id}/photos/{position}",
+    "/auctions/{round_id}/inspection",
+}
 
 
 def test_every_page_but_the_login_asks_for_a_login(
