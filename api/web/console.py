@@ -7,7 +7,9 @@ from fastapi import APIRouter
 from api.web import (
     admin,
     applicant,
+    auction_staff,
     boundaries,
+    buyer,
     cases,
     center,
     command,
@@ -34,4 +36,6 @@ ROUTERS: tuple[APIRouter, ...] = (
     work.router,
     admin.router,
     photos.router,
+    auction_staff.router,
+    buyer.router,
 )
