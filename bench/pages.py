@@ -66,6 +66,8 @@ PAGES: dict[str, tuple[str, ...]] = {
         "/police/captures/1",
     ),
     "pingyang.applicant": ("/my-cases",),
+    "pingyang.auction": ("/auction/lots", "/auction/lots/1"),
+    "demo.buyer": ("/buyer", "/buyer/rounds/1"),
     "admin": (
         "/command",
         "/admin/organisations",

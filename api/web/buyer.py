@@ -256,6 +256,7 @@ def bid(
             "bids": now_round.bids,
             "effective_end_at": clock.local(now_round.effective_end_at).isoformat(),
             "next_key": secrets.token_urlsafe(18),
+            "server_time": clock.now().isoformat(),  # the room's countdown keeps to the server's clock
         },
         status_code=200 if placed.replayed else 201,
     )

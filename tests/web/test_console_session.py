@@ -107,7 +107,7 @@ def test_an_officer_sees_the_cases_of_the_court_only_and_typed_script_is_text(
         assert other.status_code == 404 and "未找到" in other.text
 
 
-PUBLIC_PAGES = {"/login"}
+PUBLIC_PAGES = {"/login", "/signup"}
 
 
 def test_every_page_but_the_login_asks_for_a_login(

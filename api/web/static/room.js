@@ -70,7 +70,7 @@
   function bid(data) {
     if (data.seq <= seen) return;
     seen = data.seq;
-    const moved = Date.parse(data.ends_at) > end;
+    const moved = data.end_moved !== undefined ? data.end_moved : Date.parse(data.ends_at) > end;
     const row = document.createElement("tr");
     row.dataset.seq = data.seq;
     row.className = "fresh";
@@ -114,7 +114,7 @@
       $("bid-error").textContent = "";
       try {
         const answer = await fetch(form.action, {
-          method: "POST", body: new FormData(form), credentials: "same-origin",
+          method: "POST", body: new URLSearchParams(new FormData(form)), credentials: "same-origin",
           headers: { Accept: "application/json" },
         });
         if (answer.status === 401 || answer.redirected) { window.location.reload(); return; }
@@ -122,7 +122,7 @@
         if (data.next_key) form.elements.key.value = data.next_key;
         if (answer.ok) {
           if (data.price_fen !== null && data.price_fen !== undefined) {
-            state({ status: "announced", effective_end_at: data.effective_end_at, price_fen: data.price_fen, bids: data.bids });
+            state({ status: "announced", effective_end_at: data.effective_end_at, price_fen: data.price_fen, bids: data.bids, server_time: data.server_time });
           }
         } else {
           $("bid-error").textContent = data.error || "出价未成功";
