@@ -54,6 +54,7 @@ def read(round_id: int, after_seq: int) -> tuple[State | None, list[dict[str, An
                 "amount_fen": b.amount_fen,
                 "at": b.at.isoformat(),
                 "ends_at": b.ends_at.isoformat(),
+                "end_moved": b.end_moved,
                 "proxy": b.proxy,
                 "priority": b.priority_rank is not None,
             }

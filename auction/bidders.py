@@ -28,12 +28,14 @@ from auction.rules import articles as a
 from car_enforce.cases.models import EnforcementCase, Party, PartyRole
 from car_enforce.core import clock, zh
 from car_enforce.core.errors import Conflict, Forbidden, InvalidInput, NotFound, RuleViolation
-from car_enforce.core.identity.models import Role
+from car_enforce.core.identity.models import Organisation, OrgKind, Role, User
 from car_enforce.core.identity.principal import Principal
 from car_enforce.core.identity.security import sha256_hex
+from car_enforce.core.identity.service import create_organisation, create_user
 
 _ID_NUMBER = re.compile(r"^\d{17}[\dX]$")  # 居民身份证号码
 _CREDIT_CODE = re.compile(r"^[0-9A-HJ-NPQRTUWXY]{18}$")  # 统一社会信用代码: a company bids in its own name
+SELF = Principal.system("buyer-sign-up")
 _NUMBER_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud without doubt
 
 
@@ -268,3 +270,21 @@ def confirm_agent(session: Session, *, actor: Principal, bidder: AuctionBidder) 
     bidder.agent_confirmed = True
     session.flush()
     record(session, actor, rnd.lot, "auction.agent_confirmed", {"round_id": rnd.id, "bidder": bidder.number})
+
+
+def sign_up(session: Session, *, username: str, password: str, display_name: str, phone: str = "") -> User:
+    """A buyer's account for a member of the public, in the public organisation (made on first use); the
+    real identity is given later, when registering for a round."""
+    public = session.scalar(select(Organisation).where(Organisation.kind == OrgKind.PUBLIC))
+    if public is None:
+        public = create_organisation(session, actor=SELF, kind=OrgKind.PUBLIC, name="社会公众", code="PUBLIC")
+    return create_user(
+        session,
+        actor=SELF,
+        organisation_id=public.id,
+        username=username,
+        password=password,
+        role=Role.BUYER,
+        display_name=display_name,
+        phone=phone,
+    )

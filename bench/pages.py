@@ -65,7 +65,9 @@ PAGES: dict[str, tuple[str, ...]] = {
         "/police/captures/new",
         "/police/captures/1",
     ),
-    "pingyang.applicant": ("/my-cases", "/auctions"),  # the public listing (the demo has no lot yet)
+    "pingyang.applicant": ("/my-cases", "/auctions", "/auctions/1"),  # the public listing and lot page
+    "pingyang.auction": ("/auction/lots", "/auction/lots/1"),
+    "demo.buyer": ("/buyer", "/buyer/rounds/1"),
     "admin": (
         "/command",
         "/admin/organisations",

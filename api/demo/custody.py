@@ -49,15 +49,23 @@ def _png(rgb: tuple[int, int, int], width: int = 48, height: int = 36) -> str:
     return base64.b64encode(png).decode("ascii")
 
 
-def seed_custody(session: Session, *, brigade: Principal, staff: Principal) -> Custody:
+def seed_custody(
+    session: Session,
+    *,
+    brigade: Principal,
+    staff: Principal,
+    plate: str = PLATE,
+    report_number: str = "PY-DEMO-0001",
+    inspect: bool = True,
+) -> Custody:
     """The car captured, arrived, taken in and inspected at the Pingyang center as the demo is seeded."""
     now = clock.now()
     capture, _ = report_capture(
         session,
         actor=brigade,
         data=CaptureReport(
-            report_number="PY-DEMO-0001",
-            plate=PLATE,
+            report_number=report_number,
+            plate=plate,
             captured_at=now,  # the watches were issued by this same seed a moment ago
             place=PlaceIn(lon=PLACE[0], lat=PLACE[1], datum="WGS84", address="平阳县昆阳镇万全大道"),
             officers=[OfficerIn(name="陈警官", badge_number="033261")],
@@ -93,6 +101,14 @@ def seed_custody(session: Session, *, brigade: Principal, staff: Principal) -> C
             ],
         ),
     )
+    if inspect:
+        _inspect(session, staff, custody)
+    found = session.scalar(select(Custody).where(Custody.id == custody.id))
+    assert found is not None
+    return found
+
+
+def _inspect(session: Session, staff: Principal, custody: Custody) -> None:
     record_inspection(
         session,
         actor=staff,
@@ -116,6 +132,3 @@ def seed_custody(session: Session, *, brigade: Principal, staff: Principal) -> C
             summary="车况良好，左前门轻微划痕。",
         ),
     )
-    found = session.scalar(select(Custody).where(Custody.id == custody.id))
-    assert found is not None
-    return found

@@ -176,6 +176,15 @@ LOGINS = (
         "13900000001",
     ),
     Login(
+        "平阳县人民法院 拍卖工作人员",
+        "pingyang.auction",
+        Role.AUCTION_STAFF,
+        "330326",
+        "平阳拍卖工作人员",
+        "13800000327",
+    ),
+    Login("竞买人（演示）", "demo.buyer", Role.BUYER, "public", "演示竞买人", "13700000000"),
+    Login(
         "平阳县公安局交通警察大队", "pingyang.police", Role.POLICE_ADAPTER, "JJ330326", "平阳交警大队值班民警"
     ),
     Login(

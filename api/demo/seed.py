@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from api.demo import region
+from api.demo.auction import seed_auction
 from api.demo.boundaries import seed_demo_jurisdictions
 from api.demo.cameras import CAMERAS as DEMO_CAMERAS
 from api.demo.cameras import seed_cameras
@@ -198,6 +199,13 @@ def seed(session: Session) -> None:
         session,
         brigade=brigades[VIID_ACCOUNT.organisation],
         staff=principal_of_user(users["pingyang.center"]),
+    )
+    seed_auction(
+        session,
+        officer=officers["pingyang.officer"],
+        brigade=brigades[VIID_ACCOUNT.organisation],
+        staff=principal_of_user(users["pingyang.center"]),
+        buyer=principal_of_user(users["demo.buyer"]),
     )
     seed_cameras(session, {login: principal_of_user(users[login]) for login in DEMO_CAMERA_UNITS})
 

@@ -29,15 +29,13 @@ from auction.schemas import (
 from car_enforce.core import clock
 from car_enforce.core.db import RowId, get_database
 from car_enforce.core.errors import NotFound
-from car_enforce.core.identity.models import Organisation, OrgKind, Role
+from car_enforce.core.identity.models import Role
 from car_enforce.core.identity.principal import Principal
-from car_enforce.core.identity.service import create_organisation, create_user
 from car_enforce.core.payments.client import PaymentGateway
 
 router = APIRouter(tags=["auction: bidding"], responses=responses(401, 403))
 Buyer = Annotated[Principal, Depends(Allow(Role.BUYER, Role.APPLICANT))]
 RoundId = Annotated[RowId, Path(description="the round")]
-SELF = Principal.system("buyer-sign-up")
 
 
 async def _received_at() -> datetime:
@@ -58,16 +56,10 @@ def _round(session: SessionDep, round_id: int) -> AuctionRound:
 @router.post("/api/buyers", status_code=201, responses=responses(400, 409, 422))
 def sign_up(body: SignUpIn, session: SessionDep) -> dict[str, object]:
     """A buyer's account for a member of the public; the real identity is given when registering for a lot."""
-    public = session.scalar(select(Organisation).where(Organisation.kind == OrgKind.PUBLIC))
-    if public is None:
-        public = create_organisation(session, actor=SELF, kind=OrgKind.PUBLIC, name="社会公众", code="PUBLIC")
-    user = create_user(
+    user = bidders.sign_up(
         session,
-        actor=SELF,
-        organisation_id=public.id,
         username=body.username,
         password=body.password,
-        role=Role.BUYER,
         display_name=body.display_name,
         phone=body.phone,
     )

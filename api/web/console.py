@@ -8,7 +8,9 @@ from api.web import (
     admin,
     applicant,
     auction_public,
+    auction_staff,
     boundaries,
+    buyer,
     cases,
     center,
     command,
@@ -36,4 +38,6 @@ ROUTERS: tuple[APIRouter, ...] = (
     admin.router,
     photos.router,
     auction_public.router,
+    auction_staff.router,
+    buyer.router,
 )

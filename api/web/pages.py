@@ -28,7 +28,12 @@ from car_enforce.core.identity.principal import Principal
 ROLE_NAMES = ROLE_NAMES_ZH
 # The pages each role has, in its menu (later issues add theirs).
 MENUS: dict[Role, tuple[tuple[str, str], ...]] = {
-    Role.OFFICER: (("/cases", "我的案件"), ("/alerts", "预警核实"), ("/command", "指挥中心")),
+    Role.OFFICER: (
+        ("/cases", "我的案件"),
+        ("/alerts", "预警核实"),
+        ("/auction/lots", "拍卖"),
+        ("/command", "指挥中心"),
+    ),
     Role.ADMIN: (
         ("/command", "指挥中心"),
         ("/admin/organisations", "机构"),
@@ -45,6 +50,8 @@ MENUS: dict[Role, tuple[tuple[str, str], ...]] = {
     ),
     Role.CENTER_STAFF: (("/center", "到站与在库"), ("/center/inventory", "库存导入")),
     Role.APPLICANT: (("/my-cases", "我的案件进展"),),
+    Role.AUCTION_STAFF: (("/auction/lots", "拍卖"),),
+    Role.BUYER: (("/buyer", "我的竞买"),),
 }
 
 

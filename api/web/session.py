@@ -98,10 +98,11 @@ def new_login_value() -> str:
     return secrets.token_urlsafe(24)
 
 
-def set_login_cookie(request: Request, response: Response, value: str) -> None:
-    """The login form's double-submit value, for the login form only."""
+def set_login_cookie(request: Request, response: Response, value: str, path: str = "/login") -> None:
+    """The double-submit value of a form used before login (the login form, the sign-up form), sent to
+    that form's path only."""
     response.set_cookie(
-        LOGIN_COOKIE, value, httponly=True, samesite="lax", secure=_secure(request), path="/login"
+        LOGIN_COOKIE, value, httponly=True, samesite="lax", secure=_secure(request), path=path
     )
 
 

@@ -98,8 +98,10 @@ def test_the_demo_car_in_custody_gets_its_reference_price_from_the_simulated_pla
             "/api/auth/login", json={"username": "pingyang.officer", "password": demo.DEMO_PASSWORD}
         )
         officer = {"Authorization": f"Bearer {r.json()['access_token']}"}
-        [custody] = http.get("/api/custody", headers=officer).json()
-        assert custody["plate"] == "浙CD12345" and custody["status"] == "in_custody"
+        held = http.get("/api/custody", headers=officer).json()
+        assert sorted(c["plate"] for c in held) == ["浙C7A8B9", "浙CD12345"]  # the BYD, the Camry on auction
+        [custody] = [c for c in held if c["plate"] == "浙CD12345"]
+        assert custody["status"] == "in_custody"
         body = {
             "custody_id": custody["id"],
             "brand_model": "比亚迪 汉EV",

@@ -22,7 +22,8 @@ def _order_release(db: Database) -> None:
     """The Pingyang court orders the demo car back to its owner (as its officer would over the API)."""
     with db.unit_of_work() as s:
         officer = principal_of_user(s.scalars(select(User).where(User.username == "pingyang.officer")).one())
-        held = s.scalars(select(Custody)).one()
+        held = s.scalars(select(Custody).order_by(Custody.id)).first()  # the BYD, seeded first
+        assert held is not None
         release.issue_order(
             s,
             actor=officer,

@@ -39,7 +39,8 @@ def _price_the_demo_car(db: Database, base: str) -> int:
 def _ask_the_platforms(db: Database) -> int:
     """The seeded BYD's online inquiry started, its requests not yet sent."""
     with db.unit_of_work() as s:
-        custody = s.scalars(select(Custody)).one()
+        custody = s.scalars(select(Custody).order_by(Custody.id)).first()  # the BYD, seeded first
+        assert custody is not None
         officer = principal_of_user(s.scalars(select(User).where(User.username == "pingyang.officer")).one())
         facts = pricing_service.CarFacts("比亚迪 汉EV", date(2022, 6, 18), "electric")
         opened = pricing_service.open_pricing(s, actor=officer, custody=custody, facts=facts)
@@ -261,9 +262,9 @@ def test_the_command_center_draws_the_region_and_shows_the_figures(browser: Brow
     page.wait_for_url(f"{demo_site}/command")
     assert page.locator("svg path.area").count() >= 11  # Wenzhou's counties, from their own polygons
     assert page.locator("circle.dot.center").count() == 2
-    assert page.locator("circle.dot.capture").count() == 1  # the demo's BYD, seized in Pingyang
+    assert page.locator("circle.dot.capture").count() == 2  # the BYD and the Camry on auction, in Pingyang
     figures = page.locator("table.figures tbody tr").first.inner_text()
-    assert "布控→扣押" in figures and "1" in figures
+    assert "布控→扣押" in figures and "2" in figures  # two cars seized
     assert page.locator("svg.bars rect").count() == 3
     assert look(page, "command") == {}
 

@@ -110,6 +110,7 @@ def test_an_officer_sees_the_cases_of_the_court_only_and_typed_script_is_text(
 # The login, and the public auction pages (tests/web/test_auction_public_pages.py shows each one anonymously).
 PUBLIC_PAGES = {
     "/login",
+    "/signup",
     "/auctions",
     "/auctions/{round_id}",
     "/auctions/{round_id}/photos/{position}",
