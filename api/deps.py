@@ -90,6 +90,26 @@ class Allow:
         return f"Allow({', '.join(sorted(self.roles))})"
 
 
+def get_principal_outside_transaction(
+    bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)],
+    api_key: Annotated[str | None, Depends(api_key_scheme)],
+) -> Principal:
+    """The caller, read in a short read-only transaction of its own, so that no transaction is open while
+    the route calls an outside service that may write to the same database (the built-in simulators do on
+    one machine; SQLite has one writer at a time)."""
+    with get_database().unit_of_work(read_only=True) as session:
+        return get_principal(session, bearer, api_key)
+
+
+class AllowOutsideTransaction(Allow):
+    """``Allow`` for a route that opens its own transactions around an outside call."""
+
+    async def __call__(
+        self, principal: Annotated[Principal, Depends(get_principal_outside_transaction)]
+    ) -> Principal:
+        return self.check(principal)
+
+
 AnyUser = Annotated[Principal, Depends(Allow(*Role))]
 Officer = Annotated[Principal, Depends(Allow(Role.OFFICER))]
 Admin = Annotated[Principal, Depends(Allow(Role.ADMIN))]

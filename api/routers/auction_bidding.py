@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response
 from fastapi.responses import StreamingResponse
 from sqlalchemy import select
 
-from api.deps import Allow, SessionDep
+from api.deps import Allow, AllowOutsideTransaction, SessionDep
 from api.errors import responses
 from api.live_rooms import ROOMS
 from auction import bidders, bidding, closing, deposits
@@ -35,6 +35,7 @@ from car_enforce.core.payments.client import PaymentGateway
 
 router = APIRouter(tags=["auction: bidding"], responses=responses(401, 403))
 Buyer = Annotated[Principal, Depends(Allow(Role.BUYER, Role.APPLICANT))]
+BuyerOutsideTransaction = Annotated[Principal, Depends(AllowOutsideTransaction(Role.BUYER, Role.APPLICANT))]
 RoundId = Annotated[RowId, Path(description="the round")]
 
 
@@ -98,7 +99,7 @@ def my_registrations(session: SessionDep, who: Buyer) -> list[BidderOut]:
     "/api/auction/bidders/{bidder_id}/deposit-order",
     responses=responses(403, 404, 409, 503),
 )
-def deposit_order(bidder_id: RowId, who: Buyer) -> dict[str, str]:
+def deposit_order(bidder_id: RowId, who: BuyerOutsideTransaction) -> dict[str, str]:
     """The order to pay the deposit at the payment gateway, in one's own name: where to pay it (Art. 17).
     No request transaction here: the service opens its own around the gateway's call."""
     with PaymentGateway() as gateway:

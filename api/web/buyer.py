@@ -17,15 +17,17 @@ from api.deps import SessionDep
 from api.web import session as web
 from api.web.auction_room import DEPOSIT_STATUS_NAMES, ROUND_STATUS_NAMES, bidder_of, room_context
 from api.web.pages import PageRoute, explained, form_error, refusal, render
-from auction import bidders, bidding, rules
+from auction import bidders, bidding, deposits, rules
 from auction.models import AuctionBidder, AuctionRound, RoundStatus
 from auction.rules import articles as a
 from auction.schemas import SignUpIn
 from car_enforce.core import clock, zh
+from car_enforce.core.db import get_database
 from car_enforce.core.errors import DomainError, InvalidInput, NotFound
 from car_enforce.core.identity import service as identity
 from car_enforce.core.identity.models import Role
 from car_enforce.core.identity.principal import Principal
+from car_enforce.core.payments.client import PaymentGateway
 from car_enforce.core.settings import get_settings
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
@@ -121,6 +123,7 @@ def render_round(
     form: dict[str, object] | None = None,
     form_errors: dict[str, str] | None = None,
     bid_error: str = "",
+    pay_error: str | None = "",
 ) -> HTMLResponse:
     bidder = bidder_of(session, rnd, who)
     return render(
@@ -139,6 +142,7 @@ def render_round(
         round_names=ROUND_STATUS_NAMES,
         deposit_names=DEPOSIT_STATUS_NAMES,
         bid_error=bid_error,
+        pay_error=pay_error,
         **room_context(session, rnd, who),
     )
 
@@ -207,6 +211,34 @@ def register(
             problems["not_barred"] = problems.pop("form")
         return render_round(request, session, who, rnd, status_code=status, form=form, form_errors=problems)
     return RedirectResponse(f"/buyer/rounds/{round_id}#deposit", status_code=303)
+
+
+@router.post("/buyer/rounds/{round_id}/pay")
+def pay_deposit(round_id: int, request: Request, csrf: Annotated[str, Form(max_length=128)] = "") -> Response:
+    """To the payment gateway with the deposit's order. No request transaction is held while the gateway is
+    asked (on one machine the built-in gateway writes to the same database)."""
+    database = get_database()
+    with database.unit_of_work(read_only=True) as session:
+        who = web.require(request, session, Role.BUYER)
+        web.check_csrf(request, csrf)
+        bidder = bidder_of(session, _round(session, round_id), who)
+        if bidder is None:
+            raise NotFound("register for this round first", zh="请先报名")
+        bidder_id = bidder.id
+    try:
+        with PaymentGateway() as gateway:
+            pay_url = deposits.start_payment(database, who=who, bidder_id=bidder_id, gateway=gateway)
+    except DomainError as exc:
+        with database.unit_of_work(read_only=True) as session:
+            return render_round(
+                request,
+                session,
+                who,
+                _round(session, round_id),
+                status_code=exc.status_code,
+                pay_error=exc.zh,
+            )
+    return RedirectResponse(pay_url, status_code=303)
 
 
 def _wants_json(request: Request) -> bool:

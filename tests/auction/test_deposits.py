@@ -110,3 +110,44 @@ def test_a_notification_with_a_bad_signature_changes_nothing(client: httpx.Clien
         headers={"webhook-id": "msg_1", "webhook-timestamp": "1795395600", "webhook-signature": "v1,AAAA"},
     )
     assert r.status_code == 401 and r.json()["detail_zh"]
+
+
+def test_a_buyer_pays_through_the_api_on_one_machine(
+    db: Database,
+    clock: MovableClock,
+    world: factories.World,
+    centers: factories.Centers,
+    base_url: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The API's deposit order on SQLite too: the gateway the platform serves itself is asked with no
+    transaction of the request open, so it can write its order to the same database."""
+    listed = listed_lot(db, priced_car(db, world, centers))
+    monkeypatch.setenv("CARENFORCE_PUBLIC_BASE_URL", base_url)
+    get_settings.cache_clear()
+    try:
+        with httpx.Client(base_url=base_url, timeout=15) as http:
+            password = factories.PASSWORD
+            r = http.post(
+                "/api/buyers", json={"username": "api.payer", "password": password, "display_name": "x"}
+            )
+            assert r.status_code == 201, r.text
+            token = http.post("/api/auth/login", json={"username": "api.payer", "password": password}).json()
+            auth = {"Authorization": f"Bearer {token['access_token']}"}
+            r = http.post(
+                f"/api/auction/rounds/{listed.round_id}/register",
+                json={"real_name": "赵三某", "id_number": "330326199001010012"},
+                headers=auth,
+            )
+            assert r.status_code == 201, r.text
+            bidder_id = r.json()["id"]
+            r = http.post(f"/api/auction/bidders/{bidder_id}/deposit-order", headers=auth)
+            assert r.status_code == 200, r.text
+            pay_url = r.json()["pay_url"]
+            again = http.post(f"/api/auction/bidders/{bidder_id}/deposit-order", headers=auth)
+            assert again.json()["pay_url"] == pay_url  # one order, however often asked
+            assert httpx.post(pay_url, data={"confirm": "1"}, timeout=10).status_code == 200
+            wait_for(db, bidder_id, DepositStatus.HELD)
+    finally:
+        monkeypatch.delenv("CARENFORCE_PUBLIC_BASE_URL")
+        get_settings.cache_clear()
