@@ -11,8 +11,10 @@ from fastapi.responses import HTMLResponse
 
 from api.deps import SessionDep
 from api.web import session as web
+from api.web.auction_room import room_context
 from api.web.pages import PageRoute, render
 from auction import feeds
+from auction.models import AuctionRound
 from car_enforce.core.db import MAX_ROW_ID, RowId
 from car_enforce.core.files.photos import PhotoPosition
 from valuation.inspection import report
@@ -49,8 +51,16 @@ def listing(
 @router.get("/auctions/{round_id}")
 def lot(round_id: RoundId, request: Request, session: SessionDep) -> Response:
     found = feeds.lot_page(session, round_id)
+    who = web.principal(request, session)
+    rnd = session.get(AuctionRound, found.round_id)
+    assert rnd is not None  # lot_page found it public
     return render(
-        request, "auction_lot.html", who=web.principal(request, session), lot=found, round_id=found.round_id
+        request,
+        "auction_lot.html",
+        who=who,
+        lot=found,
+        round_id=found.round_id,
+        **room_context(session, rnd, who),
     )
 
 

@@ -90,6 +90,9 @@ def test_the_public_pages_in_a_browser_at_both_widths(app: FastAPI, browser: Bro
         assert look(page, "auctions") == {}
         page.get_by_role("link", name="大众 帕萨特 2.0T 浙C·***45").click()
         page.wait_for_url(f"**/auctions/{listed.round_id}")
+        page.locator("img").last.scroll_into_view_if_needed()  # the photos below the room load lazily
         page.wait_for_function(ALL_IMAGES_SHOWN)
+        page.evaluate("window.scrollTo(0, 0)")
+        assert page.locator("#room-price").inner_text() == "暂无出价"  # the live room, on the public page
         assert page.get_by_role("heading", name="拍卖公告及特别提示").is_visible()
         assert look(page, "auction-lot") == {}
