@@ -78,6 +78,32 @@ def _applicant_claim(session: Session, lot: AuctionLot, user_id: int | None) -> 
     return case.amount_owed_fen
 
 
+_STAFF_ROLES = (Role.OFFICER, Role.AUCTION_STAFF, Role.CENTER_STAFF)
+
+
+def _phone_of(session: Session, who: Principal) -> str:
+    user = session.get(User, who.user_id) if who.user_id is not None else None
+    return user.phone if user is not None else ""
+
+
+def _known_staff(session: Session, lot: AuctionLot, phones: set[str]) -> rules.Affiliation | None:
+    """What the platform itself knows (Art. 34): a phone that is a staff account's of the enforcing court,
+    the center holding the car or an auction platform makes the bidder that staff, whatever they declared.
+    (Close relatives the platform cannot know; they declare.)"""
+    phones = {p for p in phones if p}
+    if not phones:
+        return None
+    staff = session.scalars(
+        select(User).where(User.phone.in_(phones), User.role.in_(_STAFF_ROLES), User.active.is_(True))
+    )
+    for user in staff:
+        if user.organisation_id == lot.court_id:
+            return rules.Affiliation.COURT_STAFF
+        if user.organisation_id == lot.center_id or user.organisation.kind == OrgKind.AUCTION_PLATFORM:
+            return rules.Affiliation.STAFF
+    return None
+
+
 def facts_of(bidder: AuctionBidder) -> rules.BidderFacts:
     deposit = bidder.deposit
     paid = (
@@ -153,6 +179,9 @@ def register(session: Session, *, who: Principal, rnd: AuctionRound, data: Regis
             )
         rank, priority_id = holder.rank, holder.id
     claim = _applicant_claim(session, lot, who.user_id)
+    affiliation = data.affiliation or _known_staff(
+        session, lot, {data.phone.strip(), _phone_of(session, who)}
+    )
     bidder = AuctionBidder(
         round_id=rnd.id,
         user_id=who.user_id,
@@ -161,7 +190,7 @@ def register(session: Session, *, who: Principal, rnd: AuctionRound, data: Regis
         id_digest=sha256_hex(id_number),
         id_masked=zh.mask_id_number(id_number),
         phone=data.phone.strip(),
-        affiliation=data.affiliation.value if data.affiliation else None,
+        affiliation=affiliation.value if affiliation else None,
         applicant=claim is not None,
         claim_fen=claim or 0,
         agent_name=data.agent_name.strip(),

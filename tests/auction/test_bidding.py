@@ -240,3 +240,12 @@ def test_a_maximum_bid_answers_for_its_bidder_when_the_court_allows_it(
         (START_FEN + 2 * INCREMENT_FEN, True),
     ]
     assert round_of(db, listed.round_id).price_fen == START_FEN + 2 * INCREMENT_FEN
+
+
+def test_a_court_officer_s_phone_is_known_whatever_was_declared(
+    db: Database, clock: MovableClock, listed: Listed
+) -> None:
+    a = buyer(db, "quiet.clerk")
+    with pytest.raises(DomainError) as caught:
+        registered(db, listed.round_id, a, 1, phone="13800000326")  # py.officer's phone (tests/factories.py)
+    assert "第三十四条" in str(caught.value.rule_zh) and "工作人员" in str(caught.value.zh)
