@@ -106,23 +106,26 @@ class Rooms:
         self._rooms.pop(room.round_id, None)
 
     async def watch(self, round_id: int, last_seq: int) -> AsyncIterator[str]:
-        state, missed = await anyio.to_thread.run_sync(read, round_id, last_seq)
-        if state is None:
-            return
-        yield "retry: 1000\n\n"
-        for bid in missed:
-            yield _event("bid", {**bid, **state.json()}, bid["seq"])
-        yield _event("state", {**state.json(), "server_time": clock.now().isoformat()})
+        # The watcher joins the room before it reads what it missed: a bid the poller hands out meanwhile is
+        # then in its queue, and one read before is in its catch-up (the overlap is sent once, by ``seen``).
+        queue: asyncio.Queue[str] = asyncio.Queue(QUEUE)
         room = self._rooms.get(round_id)
         if room is None:
-            room = _Room(round_id, state.bids, state)
+            room = _Room(round_id, 0, None)
             self._rooms[round_id] = room
-        queue: asyncio.Queue[str] = asyncio.Queue(QUEUE)
         room.watchers.add(queue)
-        if room.task is None or room.task.done():
-            room.task = asyncio.create_task(self._poll(room))
-        seen = missed[-1]["seq"] if missed else last_seq
         try:
+            state, missed = await anyio.to_thread.run_sync(read, round_id, last_seq)
+            if state is None:
+                return
+            yield "retry: 1000\n\n"
+            for bid in missed:
+                yield _event("bid", {**bid, **state.json()}, bid["seq"])
+            yield _event("state", {**state.json(), "server_time": clock.now().isoformat()})
+            if room.task is None or room.task.done():
+                room.seq, room.state = max(room.seq, state.bids), state
+                room.task = asyncio.create_task(self._poll(room))
+            seen = missed[-1]["seq"] if missed else last_seq
             while True:
                 try:
                     message = await asyncio.wait_for(queue.get(), KEEPALIVE_S)
@@ -137,6 +140,8 @@ class Rooms:
                 yield message
         finally:
             room.watchers.discard(queue)
+            if not room.watchers and (room.task is None or room.task.done()):
+                self._rooms.pop(round_id, None)
 
 
 ROOMS = Rooms()

@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import null, select
 from sqlalchemy.orm import Session
@@ -126,6 +127,33 @@ def _record(session: Session, who: Principal, rnd: AuctionRound, placed: Placed,
     )
 
 
+def _first_with(bidder_id: Any, key: str | None) -> Any:
+    """The id of the bidder's bid made with ``key``, as a scalar subquery (NULL without a key)."""
+    if not key:
+        return null()
+    return (
+        select(AuctionBid.id)
+        .where(AuctionBid.bidder_id == bidder_id, AuctionBid.key == key)
+        .scalar_subquery()
+    )
+
+
+def _bidder_and_room(
+    session: Session, round_id: int, user_id: int | None, key: str | None
+) -> tuple[AuctionBidder, AuctionRound, int | None]:
+    """The caller's registration, the round as it stands and the bid already made with ``key``, read in one
+    statement without a lock."""
+    row = session.execute(
+        select(AuctionBidder, AuctionRound, _first_with(AuctionBidder.id, key))
+        .join(AuctionRound, AuctionRound.id == AuctionBidder.round_id)
+        .where(AuctionBidder.round_id == round_id, AuctionBidder.user_id == user_id)
+    ).one_or_none()
+    if row is None:
+        bidder_of(session, round_id, user_id)  # refuses, naming the article
+        raise AssertionError("bidder_of found a registration the join did not")
+    return row[0], row[1], row[2]
+
+
 def _maxima(session: Session, rnd: AuctionRound) -> list[MaximumBid]:
     if not rnd.maxima_allowed:
         return []
@@ -144,10 +172,18 @@ def place_bid(
     """A bid received at ``received_at`` (the server's receipt time, taken before waiting for the lock).
     Refused with the article, storing nothing; a retry with the same key returns the first bid."""
     now = received_at or clock.now()
-    bidder = bidder_of(session, round_id, who.user_id)
-    # The lock and the retry's lookup in one statement: a twin of this request that won the lock has
-    # committed its bid by the time this one holds it.
-    rnd, first_id = _lock_for(session, round_id, bidder.id, key)
+    bidder, seen, first_id = _bidder_and_room(session, round_id, who.user_id, key)
+    bid = rules.Bid(str(bidder.id), amount_fen, bidder.priority_rank)
+    if first_id is None:
+        # Closed for good, or overtaken already: refused without queueing for the lock (a round that stopped
+        # taking bids never takes them again, and its price only rises).
+        _check_taking(seen)
+        rules.refuse_outbid(room_of(seen), bid)
+        # The lock and the retry's lookup again in one statement: a twin of this request that won the lock
+        # has committed its bid by the time this one holds it.
+        rnd, first_id = _lock_for(session, round_id, bidder.id, key)
+    else:
+        rnd = seen
     if first_id is not None:
         first = session.get(AuctionBid, first_id)
         assert first is not None
@@ -155,9 +191,7 @@ def place_bid(
     _check_taking(rnd)
     rules.check_bidder(facts_of(bidder), eligibility_of(rnd))
     maxima = _maxima(session, rnd)
-    room, accepted = rules.accept_bid(
-        room_of(rnd, maxima), rules.Bid(str(bidder.id), amount_fen, bidder.priority_rank), now
-    )
+    room, accepted = rules.accept_bid(room_of(rnd, maxima), bid, now)
     store(rnd, room)
     rows = _store_bids(session, rnd, accepted, key)
     # No timeline entry per bid: the bids are their own append-only record, read by the live feed, and the

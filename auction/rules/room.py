@@ -182,6 +182,39 @@ def _check_open(room: Room, now: datetime) -> None:
         )
 
 
+def _refuse_below(price: int, step: int, amount: int) -> None:
+    if amount < price + step:
+        raise BidRefused(
+            f"the price is {zh.yuan(price)} yuan: bid at least {zh.yuan(price + step)} yuan",
+            rule=a.RULE_INCREMENT,
+            zh=f"当前价为{zh.yuan_text(price)}，出价至少为{zh.yuan_text(price + step)}",
+            field="amount",
+        )
+
+
+def _no_match(price: int, step: int) -> BidRefused:
+    return BidRefused(
+        "only a confirmed priority buyer may bid the current price; "
+        f"bid {zh.yuan(price + step)} yuan or more",
+        rule=a.RULE_PRIORITY_CODE,
+        zh=f"只有经人民法院确认的优先购买权人可以按当前价出价；请至少出价{zh.yuan_text(price + step)}",
+        field="amount",
+    )
+
+
+def refuse_outbid(seen: Room, bid: Bid) -> None:
+    """Refuse a bid already below what a room read earlier asks. Safe on a stale room, since a round's price
+    only rises: the service calls it before taking the round's lock, so a bid overtaken in a storm is
+    refused without queueing for the lock. Only an ordinary raise is judged here (the first bid, a
+    priority buyer's match and everything else wait for the lock)."""
+    if seen.leader is None or bid.priority_rank is not None:
+        return
+    price, step = seen.leader.amount_fen, seen.terms.increment_fen
+    if bid.amount_fen == price:
+        raise _no_match(price, step)
+    _refuse_below(price, step, bid.amount_fen)
+
+
 def _check_amount(room: Room, bid: Bid) -> None:
     start, step = room.terms.starting_price_fen, room.terms.increment_fen
     amount, leader = bid.amount_fen, room.leader
@@ -211,14 +244,7 @@ def _check_amount(room: Room, bid: Bid) -> None:
     price = leader.amount_fen
     if amount == price:
         if bid.priority_rank is None:
-            raise BidRefused(
-                f"only a confirmed priority buyer may bid the current price; "
-                f"bid {zh.yuan(price + step)} yuan or more",
-                rule=a.RULE_PRIORITY_CODE,
-                zh="只有经人民法院确认的优先购买权人可以按当前价出价；"
-                f"请至少出价{zh.yuan_text(price + step)}",
-                field="amount",
-            )
+            raise _no_match(price, step)
         if leader.priority_rank is not None and leader.priority_rank <= bid.priority_rank:
             ahead = "顺序在先" if leader.priority_rank < bid.priority_rank else "顺序相同且出价在先"
             raise BidRefused(
@@ -230,13 +256,7 @@ def _check_amount(room: Room, bid: Bid) -> None:
                 field="amount",
             )
         return
-    if amount < price + step:
-        raise BidRefused(
-            f"the price is {zh.yuan(price)} yuan: bid at least {zh.yuan(price + step)} yuan",
-            rule=a.RULE_INCREMENT,
-            zh=f"当前价为{zh.yuan_text(price)}，出价至少为{zh.yuan_text(price + step)}",
-            field="amount",
-        )
+    _refuse_below(price, step, amount)
     if (amount - price) % step:
         below = price + (amount - price) // step * step
         raise BidRefused(

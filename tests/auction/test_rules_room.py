@@ -17,6 +17,7 @@ from auction.rules import (
     accept_bid,
     articles,
     is_over,
+    refuse_outbid,
     resume,
     set_maximum,
     suspend,
@@ -388,3 +389,16 @@ def test_a_first_bid_on_the_last_day_of_a_sale_still_gets_its_window() -> None:
 def test_a_sale_with_no_bid_ends_with_its_period() -> None:
     with pytest.raises(RoomClosed):
         bid(sale(), "alice", 10_000, START + timedelta(days=60))
+
+
+def test_a_bid_already_outbid_is_refused_from_a_stale_room_and_a_valid_one_is_not() -> None:
+    seen, _ = accept_bid(room(), Bid("a", 10_000 * YUAN), START)
+    refuse_outbid(seen, Bid("b", 10_100 * YUAN))  # still worth the lock: judged there
+    refuse_outbid(seen, Bid("b", 10_000 * YUAN, priority_rank=1))  # a priority match waits for the lock
+    with pytest.raises(BidRefused) as low:
+        refuse_outbid(seen, Bid("b", 10_050 * YUAN))
+    assert "第二十条" in str(low.value.rule_zh)
+    with pytest.raises(BidRefused) as match:
+        refuse_outbid(seen, Bid("b", 10_000 * YUAN))
+    assert "第十九条" in str(match.value.rule_zh)
+    refuse_outbid(room(), Bid("a", 1))  # no price yet: the first bid is judged under the lock
