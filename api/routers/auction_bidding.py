@@ -27,7 +27,7 @@ from auction.schemas import (
     SignUpIn,
 )
 from car_enforce.core import clock
-from car_enforce.core.db import RowId, get_database
+from car_enforce.core.db import MAX_ROW_ID, RowId, get_database
 from car_enforce.core.errors import NotFound
 from car_enforce.core.identity.models import Role
 from car_enforce.core.identity.principal import Principal
@@ -181,7 +181,9 @@ def room(round_id: RoundId, session: SessionDep) -> RoomOut:
 
 
 @router.get("/api/auction/rounds/{round_id}/bids", response_model=list[BidOut], responses=responses(404))
-def list_bids(round_id: RoundId, session: SessionDep, after: Annotated[int, Query(ge=0)] = 0) -> list[BidOut]:
+def list_bids(
+    round_id: RoundId, session: SessionDep, after: Annotated[int, Query(ge=0, le=MAX_ROW_ID)] = 0
+) -> list[BidOut]:
     """The round's accepted bids after `after`, in order; bidders by number only."""
     rnd = _round(session, round_id)
     return [BidOut.of(b, n) for b, n in bidding.bids_of(session, rnd.id, after_seq=after)]
@@ -210,7 +212,7 @@ def confirmation_pdf(round_id: RoundId, session: SessionDep) -> Response:
 async def live(
     round_id: RoundId,
     request: Request,
-    last_event_id: Annotated[int | None, Header(ge=0)] = None,
+    last_event_id: Annotated[int | None, Header(ge=0, le=MAX_ROW_ID)] = None,
 ) -> StreamingResponse:
     """Server-sent events: `bid` for each accepted bid (its id is the bid's sequence number) with the new
     price and end, `state` when the round's status or end changes otherwise. Reconnecting with

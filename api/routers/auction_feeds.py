@@ -57,9 +57,9 @@ def conditional(
     return Response(body, media_type=media_type, headers=headers)
 
 
-def _content(media: str) -> dict[int | str, dict[str, Any]]:
+def _content(media: str, schema: dict[str, Any] | None = None) -> dict[int | str, dict[str, Any]]:
     return {
-        200: {"content": {media.split(";")[0]: {"schema": {"type": "string"}}}},
+        200: {"content": {media.split(";")[0]: {"schema": schema or {"type": "string"}}}},
         304: {"description": "Not modified"},
     }
 
@@ -114,7 +114,12 @@ def atom(request: Request, session: SessionDep) -> Response:
     return _feed(request, session, syndication.ATOM_TYPE, lambda x, s, u: syndication.atom(x, s, updated=u))
 
 
-@router.get("/feeds/lots.json", response_class=Response, responses=_content(syndication.JSON_FEED_TYPE))
+@router.get(
+    "/feeds/lots.json",
+    response_class=Response,
+    # A JSON Feed is a JSON object (https://jsonfeed.org/version/1.1), not a string.
+    responses=_content(syndication.JSON_FEED_TYPE, {"type": "object"}),
+)
 def json_feed(request: Request, session: SessionDep) -> Response:
     """JSON Feed 1.1 of the newest public rounds."""
     return _feed(request, session, syndication.JSON_FEED_TYPE, lambda x, s, _u: syndication.json_feed(x, s))
