@@ -19,6 +19,7 @@ from auction.models import (
     PriorityBuyer,
 )
 from car_enforce.core import clock
+from car_enforce.core.db import RowId
 
 Fen = Annotated[int, Field(ge=0, le=10**12, description="an amount in fen (分)")]
 
@@ -34,7 +35,7 @@ Instant = Annotated[datetime, AfterValidator(_aware)]
 
 class LotIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    custody_id: int
+    custody_id: RowId
     disclosures: dict[str, str] = Field(
         default_factory=dict,
         description="the announcement's texts by item (网拍规定 Art. 13, 14); the rest come from the records",

@@ -15,9 +15,10 @@ import time
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import Boolean, select
+from sqlalchemy.pool import NullPool
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from car_enforce.core.db import Base, Database, UTCDateTime
+from car_enforce.core.db import Base, Database, UTCDateTime, make_engine
 
 ROW_ID = 1
 
@@ -44,13 +45,22 @@ class SharedClock:
         self._lock = threading.Lock()
         self._read_at = -1e18  # monotonic seconds of the last read of the row
         self._row: tuple[datetime, datetime, bool] | None = None
+        # The refresh has a connection of its own: it runs inside requests that already hold one of the
+        # pool's, and waiting for another there could stall a request for the pool's whole timeout.
+        self._reader = (
+            database.engine if database.sqlite else make_engine(database.url, pool_size=1, max_overflow=0)
+        )
 
     def _current(self) -> tuple[datetime, datetime, bool] | None:
         with self._lock:
             if time.monotonic() - self._read_at >= self.refresh_s:
-                with self.database.unit_of_work(read_only=True) as session:
-                    row = session.get(SharedClockRow, ROW_ID)
-                    self._row = (row.instant, row.set_at, row.running) if row is not None else None
+                query = select(SharedClockRow.instant, SharedClockRow.set_at, SharedClockRow.running).where(
+                    SharedClockRow.id == ROW_ID
+                )
+                with self._reader.connect() as connection:
+                    row = connection.execute(query).first()
+                    connection.rollback()
+                self._row = (row[0], row[1], row[2]) if row is not None else None
                 self._read_at = time.monotonic()
             return self._row
 
