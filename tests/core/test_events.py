@@ -93,7 +93,7 @@ def test_recording_without_handlers_is_refused_rather_than_silent(db: Database) 
 
 def test_the_platform_registers_each_reaction_it_relies_on() -> None:
     handlers = event_handlers()
-    # webhooks, texts, the watch that held the car, a reference price still being fixed for it, a lot selling it
+    # webhooks, texts, the watch that held the car, a reference price being fixed for it, a lot selling it
     assert len(handlers.of("custody.released")) == 5
     # webhooks, texts, the listing stage clock, the publication on an outside platform
     assert len(handlers.of("auction.announced")) == 4
