@@ -49,6 +49,7 @@ from api.simulators import payments as payments_sim
 from api.simulators import sms
 from api.web import console
 from api.wiring import install_clock, install_handlers
+from car_enforce.core import logs
 from car_enforce.core.db import Database, get_database, set_database
 from car_enforce.core.settings import get_settings
 from car_enforce.sightings.index import warm_index
@@ -250,3 +251,13 @@ def create_app(
     _document_roles(app.router.routes)  # the app's own routes
     _publish_components(app, reads.BATCH_COMPONENTS)
     return app
+
+
+def served_app() -> FastAPI:
+    """The app of one worker of ``carenforce serve --workers N``, built from the settings (the command's
+    options reach it through the environment), with the logs set up as the command sets up its own."""
+    settings = get_settings()
+    logs.configure(settings.log_format, level=settings.log_level)
+    return create_app(
+        with_scheduler=settings.run_scheduler, server_process=True, takes_reads=settings.takes_reads
+    )

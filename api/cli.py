@@ -117,25 +117,44 @@ def serve(
         help="This process takes plate reads, so it loads the watch index at start and is ready "
         "(/readyz) once it is loaded; --no-reads for a process the load balancer sends no reads",
     ),
+    workers: int = typer.Option(
+        1,
+        min=1,
+        help="Worker processes on the one port (uvicorn's supervisor restarts one that dies); each keeps "
+        "only caches in memory, what they share is in the database",
+    ),
 ) -> None:
     """Serve the API, its docs, the simulators and (by default) the scheduler."""
+    import os
+
     import uvicorn
 
     from api.app import create_app
 
     _log_to_stderr()
     settings = get_settings()
-    uvicorn.run(
-        create_app(
-            with_scheduler=scheduler and settings.run_scheduler,
-            server_process=True,
-            takes_reads=reads and settings.takes_reads,
-        ),
-        host=host or settings.host,
-        port=port or settings.port,
-        log_level=settings.log_level.lower(),
-        log_config=None,  # uvicorn's loggers, its access log too, write through the handler set up above
-    )
+    common: dict[str, object] = {
+        "host": host or settings.host,
+        "port": port or settings.port,
+        "log_level": settings.log_level.lower(),
+        "log_config": None,  # uvicorn's loggers, its access log too, write through the handler set up above
+    }
+    if workers == 1:
+        uvicorn.run(
+            create_app(
+                with_scheduler=scheduler and settings.run_scheduler,
+                server_process=True,
+                takes_reads=reads and settings.takes_reads,
+            ),
+            **common,  # type: ignore[arg-type]
+        )
+        return
+    # Each worker is a fresh interpreter that builds its app from the environment (api.app.served_app):
+    # the options go to it as the settings they override. The scheduler's database lease keeps all but
+    # one worker's sweeps idle.
+    os.environ["CARENFORCE_RUN_SCHEDULER"] = str(scheduler and settings.run_scheduler).lower()
+    os.environ["CARENFORCE_TAKES_READS"] = str(reads and settings.takes_reads).lower()
+    uvicorn.run("api.app:served_app", factory=True, workers=workers, **common)  # type: ignore[arg-type]
 
 
 @app.command("scheduler")
