@@ -15,7 +15,6 @@ import time
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import Boolean, select
-from sqlalchemy.pool import NullPool
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from car_enforce.core.db import Base, Database, UTCDateTime, make_engine
