@@ -12,7 +12,6 @@ import sys
 from datetime import timedelta
 from pathlib import Path
 
-import pytest
 from sqlalchemy import select
 
 from auction.models import AuctionBid, AuctionRound
@@ -90,17 +89,9 @@ print(json.dumps({"accepted": accepted, "refused": refused[0], "errors": errors}
 """
 
 
-@pytest.fixture
-def storm_db(db: Database) -> Database:
-    if db.sqlite:
-        pytest.skip("the storm across processes is PostgreSQL's (SQLite serves one process)")
-    return db
-
-
 def test_fifty_bidders_in_several_processes_give_one_order_and_the_lawful_end(
-    storm_db: Database, clock: MovableClock, world: factories.World, centers: factories.Centers
+    db: Database, clock: MovableClock, world: factories.World, centers: factories.Centers
 ) -> None:
-    db = storm_db
     listed = listed_lot(db, priced_car(db, world, centers))
     bidders_for(db, listed.round_id, BIDDERS)
     usernames = [f"buyer{n}" for n in range(1, BIDDERS + 1)]  # as bidders_for names them
