@@ -109,8 +109,8 @@ def build_lot(url: str, n_bidders: int) -> Lot:
     # Imported here: the generator processes import this module and need none of it.
     from api.demo import seed as demo
     from api.wiring import install_handlers
-    from auction import bidders, lots, rules
-    from auction.models import AuctionRound, Deposit
+    from auction import bidders, lots, rounds, rules
+    from auction.models import AuctionLot, AuctionRound, Deposit
     from car_enforce.core import clock
     from car_enforce.core.clock import MovableClock
     from car_enforce.core.db import Database, set_database
@@ -133,7 +133,13 @@ def build_lot(url: str, n_bidders: int) -> Lot:
             found = s.scalar(select(User).where(User.username == "pingyang.officer"))
             assert found is not None
             officer = principal_of_user(found)
-            custody = s.scalars(select(Custody)).one()
+            # The demo's car not already for sale (the demo seeds one lot of its own).
+            custody = s.scalars(
+                select(Custody)
+                .where(~select(AuctionLot.id).where(AuctionLot.custody_id == Custody.id).exists())
+                .order_by(Custody.id)
+                .limit(1)
+            ).one()
             pricing = open_pricing(
                 s, actor=officer, custody=custody, facts=CarFacts("大众 帕萨特 2.0T", date(2020, 5, 10))
             )
@@ -141,23 +147,23 @@ def build_lot(url: str, n_bidders: int) -> Lot:
                 s, actor=officer, pricing=pricing, price_fen=REFERENCE_FEN, document="议价笔录"
             )
             lot = lots.open_lot(s, actor=officer, custody=custody)
-            plan = lots.RoundPlan(
+            plan = rounds.RoundPlan(
                 starting_price_fen=START_FEN,
                 deposit_fen=DEPOSIT_FEN,
                 announced_at=BUILT_AT,
                 starts_at=BIDDING_STARTS,
                 ends_at=BIDDING_ENDS,
             )
-            rnd = lots.draft_round(s, actor=officer, lot=lot, plan=plan)
+            rnd = rounds.draft_round(s, actor=officer, lot=lot, plan=plan)
             for name in rnd.lot.to_notify:
-                lots.record_notice(
+                rounds.record_notice(
                     s, actor=officer, rnd=rnd, to=name, way=rules.NoticeWay.SERVED, on=NOTICED_ON
                 )
             round_id = rnd.id
         with database.unit_of_work() as s:
             rnd = s.get(AuctionRound, round_id)
             assert rnd is not None
-            lots.announce(s, actor=officer, rnd=rnd)
+            rounds.announce(s, actor=officer, rnd=rnd)
             increment = rnd.increment_fen
             public = s.scalar(select(Organisation).where(Organisation.kind == OrgKind.PUBLIC))
             if public is None:  # the demo has one: its applicant's

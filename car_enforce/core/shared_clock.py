@@ -14,8 +14,9 @@ import threading
 import time
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import Boolean, select
+from sqlalchemy import Boolean, Engine, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
+from sqlalchemy.pool import NullPool
 
 from car_enforce.core.db import Base, Database, UTCDateTime, make_engine
 
@@ -44,15 +45,18 @@ class SharedClock:
         self._lock = threading.Lock()
         self._read_at = -1e18  # monotonic seconds of the last read of the row
         self._row: tuple[datetime, datetime, bool] | None = None
-        # The refresh has a connection of its own: it runs inside requests that already hold one of the
-        # pool's, and waiting for another there could stall a request for the pool's whole timeout.
-        self._reader = (
-            database.engine if database.sqlite else make_engine(database.url, pool_size=1, max_overflow=0)
-        )
+        # The refresh opens a connection of its own (no pool): it runs inside requests that already hold one
+        # of the pool's, and waiting there for another could stall every request for the pool's timeout.
+        self._reader: Engine = make_engine(database.url, poolclass=NullPool)
+        if database.sqlite:
+            self._reader = self._reader.execution_options(sqlite_begin="DEFERRED")  # never the write turn
 
     def _current(self) -> tuple[datetime, datetime, bool] | None:
-        with self._lock:
-            if time.monotonic() - self._read_at >= self.refresh_s:
+        # One thread refreshes at a time; the others go on with the row as last read (at most a refresh old).
+        if time.monotonic() - self._read_at >= self.refresh_s and self._lock.acquire(
+            blocking=self._row is None
+        ):
+            try:
                 query = select(SharedClockRow.instant, SharedClockRow.set_at, SharedClockRow.running).where(
                     SharedClockRow.id == ROW_ID
                 )
@@ -61,7 +65,9 @@ class SharedClock:
                     connection.rollback()
                 self._row = (row[0], row[1], row[2]) if row is not None else None
                 self._read_at = time.monotonic()
-            return self._row
+            finally:
+                self._lock.release()
+        return self._row
 
     def now(self) -> datetime:
         row = self._current()
