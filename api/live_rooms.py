@@ -68,8 +68,13 @@ class _Room:
     round_id: int
     seq: int
     state: State | None
-    watchers: set[asyncio.Queue[str]] = field(default_factory=set)
+    watchers: set[asyncio.Queue[Batch]] = field(default_factory=set)
     task: asyncio.Task[None] | None = None
+
+
+# What one poll found, as (the bid's sequence number or None for a state, its event text): a watcher sends the
+# events it has not sent yet in one write, so a poll costs each watcher one send however many bids it found.
+Batch = tuple[tuple[int | None, str], ...]
 
 
 def _event(kind: str, data: dict[str, Any], event_id: int | None = None) -> str:
@@ -90,25 +95,29 @@ class Rooms:
                 state, bids = await anyio.to_thread.run_sync(read, room.round_id, room.seq)
             except Exception:
                 continue
-            out: list[str] = []
+            out: list[tuple[int | None, str]] = []
             for bid in bids:
                 room.seq = bid["seq"]
-                out.append(_event("bid", {**bid, **(state.json() if state else {})}, bid["seq"]))
+                out.append(
+                    (bid["seq"], _event("bid", {**bid, **(state.json() if state else {})}, bid["seq"]))
+                )
             if state is not None and state != room.state:
                 room.state = state
-                out.append(_event("state", state.json()))
-            for message in out:
-                for queue in list(room.watchers):
-                    try:
-                        queue.put_nowait(message)
-                    except asyncio.QueueFull:
-                        room.watchers.discard(queue)
+                out.append((None, _event("state", state.json())))
+            if not out:
+                continue
+            batch = tuple(out)
+            for queue in list(room.watchers):
+                try:
+                    queue.put_nowait(batch)
+                except asyncio.QueueFull:
+                    room.watchers.discard(queue)
         self._rooms.pop(room.round_id, None)
 
     async def watch(self, round_id: int, last_seq: int) -> AsyncIterator[str]:
         # The watcher joins the room before it reads what it missed: a bid the poller hands out meanwhile is
         # then in its queue, and one read before is in its catch-up (the overlap is sent once, by ``seen``).
-        queue: asyncio.Queue[str] = asyncio.Queue(QUEUE)
+        queue: asyncio.Queue[Batch] = asyncio.Queue(QUEUE)
         room = self._rooms.get(round_id)
         if room is None:
             room = _Room(round_id, 0, None)
@@ -128,16 +137,14 @@ class Rooms:
             seen = missed[-1]["seq"] if missed else last_seq
             while True:
                 try:
-                    message = await asyncio.wait_for(queue.get(), KEEPALIVE_S)
+                    batch = await asyncio.wait_for(queue.get(), KEEPALIVE_S)
                 except TimeoutError:
                     yield ": keep-alive\n\n"
                     continue
-                if message.startswith("id: "):
-                    seq = int(message[4 : message.index("\n")])
-                    if seq <= seen:
-                        continue  # already sent among the missed ones
-                    seen = seq
-                yield message
+                fresh = [text for seq, text in batch if seq is None or seq > seen]  # not among the missed
+                seen = max([seen, *(seq for seq, _ in batch if seq is not None)])
+                if fresh:
+                    yield "".join(fresh)
         finally:
             room.watchers.discard(queue)
             if not room.watchers and (room.task is None or room.task.done()):

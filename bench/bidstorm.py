@@ -8,9 +8,9 @@ database that runs on from an instant), set a few minutes before the round's end
 process judges bids at the same time. The real server (``python -m api serve``) starts on loopback; the
 bidders log in (``POST /api/auth/login``), ``--watchers`` people open the live room
 (``GET /api/auction/rounds/{id}/live``, server-sent events), and for ``--seconds`` the bidders bid, each
-bid the next lowest valid amount as the bidder's process last learnt it (an answer, or a refusal because
-someone bid first, which names the price), with a fresh ``Idempotency-Key`` per attempt. The load comes
-from ``--generators`` processes, each holding ``--connections`` keep-alive connections for the bids and
+bid above the price as the bidder's process last learnt it (an answer, or a refusal because someone bid
+first, which names the price) by one increment half of the time, else by two or three, with a fresh
+``Idempotency-Key`` per attempt. The load comes from ``--generators`` processes, each holding ``--connections`` keep-alive connections for the bids and
 one per watcher. On PostgreSQL one server worker is killed (SIGKILL) halfway through the storm; the
 supervisor starts another, watchers reconnect with ``Last-Event-ID``.
 
@@ -46,6 +46,7 @@ import asyncio
 import itertools
 import multiprocessing
 import os
+import random
 import re
 import secrets
 import shutil
@@ -312,7 +313,9 @@ async def _bid(
         price = known["price"]
         if price is not None and leading.get(i) == price:
             continue  # this bidder leads: someone else's turn
-        amount = START_FEN if price is None else price + spec.increment_fen
+        # In the last minutes people raise by one increment or by a few: a bid of two or three increments
+        # can still land after a rival's one-increment bid sent at the same moment.
+        amount = START_FEN if price is None else price + spec.increment_fen * random.choice((1, 1, 2, 3))
         key = secrets.token_hex(12)
         headers = {"Authorization": f"Bearer {tokens[i]}", "Idempotency-Key": key}
         sent = time.perf_counter()

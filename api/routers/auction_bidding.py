@@ -127,7 +127,7 @@ def place_bid(
     round_id: RoundId,
     body: BidIn,
     session: SessionDep,
-    who: Buyer,
+    who: BuyerOutsideTransaction,
     response: Response,
     idempotency_key: Annotated[str | None, Header(max_length=80)] = None,
 ) -> PlacedOut:
@@ -150,7 +150,7 @@ def place_bid(
     responses=responses(400, 404, 409, 422),
 )
 def set_maximum(
-    at: ReceivedAt, round_id: RoundId, body: MaximumIn, session: SessionDep, who: Buyer
+    at: ReceivedAt, round_id: RoundId, body: MaximumIn, session: SessionDep, who: BuyerOutsideTransaction
 ) -> PlacedOut:
     """A maximum bid, where the court allows it: the room bids for you by increments up to it."""
     return _placed(
@@ -223,10 +223,9 @@ async def live(
         raise NotFound(f"round {round_id} does not exist", zh="没有找到此拍卖")
 
     async def events() -> object:
+        # A watcher who leaves ends the stream: the response notices the disconnect itself.
         yield first
         async for chunk in stream:
-            if await request.is_disconnected():
-                break
             yield chunk
 
     return StreamingResponse(
