@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from auction import rules
-from auction.lots import OPEN_ROUNDS, record
+from auction.lots import OPEN_ROUNDS, lock_round, record
 from auction.models import (
     BUILTIN_PLATFORM,
     AuctionBidder,
@@ -134,6 +134,9 @@ def register(session: Session, *, who: Principal, rnd: AuctionRound, data: Regis
     # The applicant bids with the account it follows its case with (Art. 17 ¶2); anyone else with a buyer's.
     if who.role not in (Role.BUYER, Role.APPLICANT) or who.user_id is None:
         raise Forbidden("bidders register with a buyer's account", zh="请使用竞买人账户报名")
+    # Under the round's lock: the close cannot pass between the check and the registration, and the same
+    # person's twin request finds the first registration instead of colliding with it.
+    rnd = lock_round(session, rnd.id)
     if (
         rnd.status not in (RoundStatus.ANNOUNCED, RoundStatus.SUSPENDED)
         or clock.now() >= rnd.effective_end_at
@@ -232,16 +235,16 @@ def register(session: Session, *, who: Principal, rnd: AuctionRound, data: Regis
 def deposit_paid(
     session: Session, *, actor: Principal, deposit: Deposit, order_id: str, at: datetime
 ) -> bool:
-    """The gateway says the deposit was paid: the bidder may bid. False when it was already recorded."""
+    """The gateway says the deposit was paid: the bidder may bid. False when it was already recorded. The
+    round is locked before the deposit, in the order the close takes them."""
+    bidder = deposit.bidder
+    rnd = lock_round(session, bidder.round_id)
     session.execute(select(Deposit.id).where(Deposit.id == deposit.id).with_for_update())
     session.refresh(deposit)
     if deposit.status != DepositStatus.PENDING:
         return False
     if deposit.order_id and order_id != deposit.order_id:
         raise InvalidInput("order_id", "is not this deposit's order", zh="支付订单与保证金不符")
-    bidder = deposit.bidder
-    rnd = session.get(AuctionRound, bidder.round_id)
-    assert rnd is not None
     deposit.status = DepositStatus.HELD
     deposit.order_id = order_id
     deposit.paid_at = clock.as_utc(at)

@@ -45,23 +45,19 @@ def _check_taking(rnd: AuctionRound) -> None:
 def _lock_for(
     session: Session, round_id: int, bidder_id: int, key: str | None
 ) -> tuple[AuctionRound, int | None]:
-    """The round under its lock, and the id of the bidder's bid made with ``key`` if there is one."""
-    first = (
-        select(AuctionBid.id)
-        .where(AuctionBid.bidder_id == bidder_id, AuctionBid.key == key)
-        .scalar_subquery()
-        if key
-        else null()
-    )
-    row = session.execute(
-        select(AuctionRound, first)
+    """The round under its lock, and the id of the bidder's bid made with ``key`` if there is one. The key
+    is looked up in a statement of its own once the lock is held: on PostgreSQL a subquery of the locking
+    statement would read the snapshot taken before it waited, and miss a twin that committed meanwhile."""
+    rnd = session.execute(
+        select(AuctionRound)
         .where(AuctionRound.id == round_id)
         .with_for_update(of=AuctionRound)
         .execution_options(populate_existing=True)
-    ).one_or_none()
-    if row is None:
+    ).scalar_one_or_none()
+    if rnd is None:
         raise NotFound(f"round {round_id} does not exist", zh="没有找到此拍卖")
-    return row[0], row[1]
+    first = session.scalar(select(_first_with(bidder_id, key))) if key else None
+    return rnd, first
 
 
 def _numbers(

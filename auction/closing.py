@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from auction import rules
 from auction.bidding import bids_digest
-from auction.lots import lock_lot, lock_round, record
+from auction.lots import lock_lot_and_round, record
 from auction.models import (
     BUILTIN_PLATFORM,
     AuctionBidder,
@@ -146,7 +146,7 @@ def close_round(session: Session, round_id: int, now: datetime | None = None) ->
     """Close the round if it is due: sold or unsold, the deposits on their way, the 确认书 issued, the
     inquiry fee assigned. None when it is not due (not announced, stopped, or before its end + grace)."""
     now = now or clock.now()
-    rnd = lock_round(session, round_id)
+    rnd = lock_lot_and_round(session, round_id)
     if (
         rnd.status != RoundStatus.ANNOUNCED
         or rnd.platform != BUILTIN_PLATFORM  # an outside platform reports its own close
@@ -159,8 +159,6 @@ def close_round(session: Session, round_id: int, now: datetime | None = None) ->
     }
     closing = rules.close(room_of(rnd), now, amounts, load_calendar(session), balance_days=rnd.balance_days)
     rnd.closed_at = now
-    lot = rnd.lot
-    lock_lot(session, lot)
     moves = {m.bidder: m for m in closing.released}
     for bidder, deposit in held:
         key = str(bidder.id)
@@ -168,9 +166,7 @@ def close_round(session: Session, round_id: int, now: datetime | None = None) ->
             deposit.status, deposit.due_at = DepositStatus.RELEASING, moves[key].due_at
         elif closing.to_court is not None and closing.to_court.bidder == key:
             deposit.status, deposit.due_at = DepositStatus.TO_COURT, closing.to_court.due_at
-        elif deposit.status == DepositStatus.PENDING:
-            deposit.status = DepositStatus.RELEASED  # never paid: nothing to return; the order is void
-            deposit.moved_at = now
+        # A deposit still pending stays so: paid late, it goes straight back (bidders.deposit_paid).
     data: dict[str, object] = {
         "round_id": rnd.id,
         "number": rnd.number,
@@ -208,7 +204,8 @@ def close_due(database: Database, *, now: datetime | None = None) -> list[int]:
         )
 
     def close_one(session: Session, round_id: int) -> int | None:
-        return round_id if close_round(session, round_id, at) is not None else None
+        # Each round closes at its own moment (a long sweep must not date later rounds back).
+        return round_id if close_round(session, round_id) is not None else None
 
     return sweeps.each(database, "auction-close", ids, close_one)
 
@@ -229,7 +226,7 @@ def close_elsewhere(session: Session, round_id: int, result: OutsideResult) -> r
     """Record the close of a round that ran on an outside platform, as ``close_round`` does for the built-in
     room: sold or unsold, the 确认书, the balance due (Art. 25), the inquiry fee (参考价规定 Art. 31). The
     deposits were paid to that platform, which returns or transfers them: no deposit of ours moves."""
-    rnd = lock_round(session, round_id)
+    rnd = lock_lot_and_round(session, round_id)
     if rnd.platform == BUILTIN_PLATFORM:
         raise Conflict(
             "the built-in room closes its own rounds", zh="本平台竞价室的拍卖由本平台结束，不接受外部结果"
@@ -249,8 +246,6 @@ def close_elsewhere(session: Session, round_id: int, result: OutsideResult) -> r
         )
     if closed_at > clock.now() + GRACE:
         raise InvalidInput("closed_at", "is in the future", zh="竞价结束时间不能晚于当前时间")
-    lot = rnd.lot
-    lock_lot(session, lot)
     rnd.closed_at = closed_at
     rnd.effective_end_at = max(rnd.effective_end_at, closed_at)
     rnd.bids = result.bids
@@ -319,7 +314,7 @@ def record_default(session: Session, *, actor: Principal, rnd: AuctionRound, rea
         actor.role == Role.OFFICER and actor.organisation_id != lot.court_id
     ):
         raise Forbidden("only the enforcing court rules on a default", zh="只有执行法院才能认定悔拍")
-    rnd = lock_round(session, rnd.id)
+    rnd = lock_lot_and_round(session, rnd.id)
     due = rnd.balance_due_on
     if rnd.status == RoundStatus.SOLD and due is not None and clock.today_local() <= due:
         raise Conflict(
@@ -327,7 +322,6 @@ def record_default(session: Session, *, actor: Principal, rnd: AuctionRound, rea
             zh=f"余款支付期限至{zh.day(due)}届满，买受人尚未悔拍",
         )
     ROUND.move(rnd, "default")
-    lock_lot(session, lot)
     LOT.move(lot, "resell")
     bidder = session.get(AuctionBidder, rnd.buyer_id) if rnd.buyer_id is not None else None
     if bidder is not None:

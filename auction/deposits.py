@@ -4,6 +4,8 @@ the gateway's word that it was paid, and after the close each deposit's way out 
 
 from __future__ import annotations
 
+import logging
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -13,14 +15,16 @@ from auction.models import AuctionBidder, AuctionLot, AuctionRound, Deposit, Dep
 from auction.rules import articles as a
 from car_enforce.core import clock
 from car_enforce.core.db import Database
-from car_enforce.core.errors import Conflict, NotFound, Unavailable
+from car_enforce.core.errors import Conflict, InvalidInput, NotFound, Unavailable
 from car_enforce.core.identity.models import Organisation
 from car_enforce.core.identity.principal import Principal
 from car_enforce.core.outbound.client import OutboundError
-from car_enforce.core.payments.client import PaymentGateway
+from car_enforce.core.payments.client import PaymentGateway, TransferStatus
 from car_enforce.core.payments.webhooks import PaymentEvent, PaymentEventType, accept_once
 
+log = logging.getLogger(__name__)
 GATEWAY = Principal.system("payment-gateway")
+MAX_ATTEMPTS = 8  # then the deposit waits for a person: the staff see its last error
 MOVER = Principal.system("deposit-mover")
 
 
@@ -74,8 +78,17 @@ def take_event(session: Session, event: PaymentEvent) -> bool:
     if event.type is not PaymentEventType.ORDER_PAID or event.order_id is None:
         return True  # refunds and transfers: the sweep recorded them when the gateway answered
     deposit = session.scalar(select(Deposit).where(Deposit.order_id == event.order_id))
+    if deposit is None and event.reference.startswith("deposit:") and event.reference[8:].isdigit():
+        # The order was made but its id not yet written (start_payment writes it after the gateway answers).
+        deposit = session.get(Deposit, int(event.reference[8:]))
     if deposit is None:
         raise NotFound(f"no deposit has order {event.order_id}", zh="没有与此支付订单对应的保证金")
+    if event.amount_fen != deposit.amount_fen:
+        raise InvalidInput(
+            "amount_fen",
+            f"{event.amount_fen} fen paid on a deposit of {deposit.amount_fen}",
+            zh="支付金额与应交保证金不符",
+        )
     deposit_paid(session, actor=GATEWAY, deposit=deposit, order_id=event.order_id, at=event.at)
     return True
 
@@ -96,12 +109,25 @@ _MOVES = {
 
 
 def _call(
-    gateway: PaymentGateway, deposit_id: int, status: str, order_id: str, amount: int, account: str
+    gateway: PaymentGateway,
+    deposit_id: int,
+    status: str,
+    order_id: str,
+    amount: int,
+    account: str,
+    tried: int,
 ) -> None:
     if status == DepositStatus.RELEASING:
         gateway.refund(f"deposit-{deposit_id}-back", order_id, amount)
-    else:
-        gateway.transfer(f"deposit-{deposit_id}-court", order_id, to_account=account, amount_fen=amount)
+        return
+    # A transfer the bank declined is answered as a failed transfer, not an error; the next try is a new
+    # transfer (its own key), since the same key would only return the declined one again.
+    transfer = gateway.transfer(
+        f"deposit-{deposit_id}-court-{tried}", order_id, to_account=account, amount_fen=amount
+    )
+    if transfer.status is not TransferStatus.SUCCEEDED:
+        reason = f"transfer {transfer.status}: {transfer.failure_reason}"[:200]
+        raise OutboundError(reason, service="payments")
 
 
 def move_one(database: Database, deposit_id: int, gateway: PaymentGateway) -> str | None:
@@ -115,9 +141,9 @@ def move_one(database: Database, deposit_id: int, gateway: PaymentGateway) -> st
         rnd = session.get(AuctionRound, deposit.bidder.round_id)
         assert rnd is not None
         status, order_id, amount = deposit.status, deposit.order_id, deposit.amount_fen
-        account = _court_account(session, rnd)
+        account, tried = _court_account(session, rnd), deposit.attempts
     try:
-        _call(gateway, deposit_id, status, order_id, amount, account)
+        _call(gateway, deposit_id, status, order_id, amount, account, tried)
     except OutboundError as error:
         with database.unit_of_work() as session:
             failed = session.get(Deposit, deposit_id)
@@ -162,9 +188,20 @@ def move_due(database: Database, gateway: PaymentGateway) -> list[str]:
         ids = list(
             session.scalars(
                 select(Deposit.id)
-                .where(Deposit.status.in_((DepositStatus.RELEASING, DepositStatus.TO_COURT)))
+                .where(
+                    Deposit.status.in_((DepositStatus.RELEASING, DepositStatus.TO_COURT)),
+                    Deposit.attempts < MAX_ATTEMPTS,  # given up: the staff see it with its last error
+                )
                 .order_by(Deposit.due_at, Deposit.id)
             )
         )
-    moved = (move_one(database, i, gateway) for i in ids)
-    return [m for m in moved if m is not None]
+    moved = []
+    for deposit_id in ids:
+        try:
+            status = move_one(database, deposit_id, gateway)
+        except Exception:  # one deposit's trouble never stops the others'
+            log.exception("moving deposit %s failed; the next sweep tries it again", deposit_id)
+            continue
+        if status is not None:
+            moved.append(status)
+    return moved

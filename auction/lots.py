@@ -79,6 +79,18 @@ def lock_round(session: Session, round_id: int) -> AuctionRound:
     return rnd
 
 
+def lock_lot_and_round(session: Session, round_id: int) -> AuctionRound:
+    """The round and its lot, both locked, the lot first: every verb that holds both takes them in this order
+    (a withdrawal and the close sweep would otherwise wait on each other)."""
+    lot_id = session.scalar(select(AuctionRound.lot_id).where(AuctionRound.id == round_id))
+    if lot_id is None:
+        raise NotFound(f"round {round_id} does not exist", zh="没有找到此拍卖")
+    session.execute(select(AuctionLot.id).where(AuctionLot.id == lot_id).with_for_update())
+    rnd = lock_round(session, round_id)
+    session.refresh(rnd.lot)
+    return rnd
+
+
 def lock_lot(session: Session, lot: AuctionLot) -> None:
     session.execute(select(AuctionLot.id).where(AuctionLot.id == lot.id).with_for_update())
     session.refresh(lot)

@@ -84,10 +84,8 @@ def _end_open_rounds(session: Session, lot: AuctionLot) -> list[int]:
         ROUND.move(rnd, "withdraw")
         rnd.closed_at = clock.now()
         for _bidder, deposit in deposits_of(session, rnd):
-            if deposit.status == DepositStatus.HELD:
+            if deposit.status == DepositStatus.HELD:  # a pending one paid late goes straight back
                 deposit.status, deposit.due_at = DepositStatus.RELEASING, clock.now() + a.DEPOSIT_HOURS
-            elif deposit.status == DepositStatus.PENDING:
-                deposit.status, deposit.moved_at = DepositStatus.RELEASED, clock.now()
         ended.append(rnd.id)
     return ended
 

@@ -151,3 +151,54 @@ def test_a_buyer_pays_through_the_api_on_one_machine(
     finally:
         monkeypatch.delenv("CARENFORCE_PUBLIC_BASE_URL")
         get_settings.cache_clear()
+
+
+def _sold_with_two_deposits(
+    db: Database, clock: MovableClock, world: factories.World, centers: factories.Centers, base_url: str
+) -> tuple[Listed, AuctionBidder, AuctionBidder]:
+    listed = listed_lot(db, priced_car(db, world, centers))
+    loser = paid_through_the_gateway(db, base_url, listed, 1, "李一某")
+    winner = paid_through_the_gateway(db, base_url, listed, 2, "王二某")
+    clock.set(BIDDING_STARTS)
+    with db.unit_of_work() as s:
+        bidding.place_bid(s, who=user(s, "payer1"), round_id=listed.round_id, amount_fen=START_FEN)
+        bidding.place_bid(s, who=user(s, "payer2"), round_id=listed.round_id, amount_fen=START_FEN + 50_000)
+    clock.set(BIDDING_STARTS + timedelta(days=2))
+    assert closing.close_due(db) == [listed.round_id]
+    return listed, loser, winner
+
+
+def test_a_transfer_the_bank_declines_is_not_taken_for_paid_and_is_tried_again(
+    db: Database, clock: MovableClock, world: factories.World, centers: factories.Centers, base_url: str
+) -> None:
+    _, _, winner = _sold_with_two_deposits(db, clock, world, centers, base_url)
+    control = httpx.post(
+        f"{base_url}{payments_sim.PREFIX}/failure-mode",
+        json={"mode": "decline", "count": 1},
+        headers={"Authorization": f"Bearer {get_settings().payment_gateway_key}"},
+        timeout=10,
+    )
+    assert control.status_code == 200, control.text
+    with gateway(base_url) as gw:
+        assert deposits.move_due(db, gw) == ["released"]  # the loser's back; the buyer's declined
+        assert status_of(db, winner.id) == DepositStatus.TO_COURT
+        assert deposits.move_due(db, gw) == ["paid_to_court"]  # a new transfer, once the bank takes it
+    with db.unit_of_work(read_only=True) as s:
+        deposit = s.scalars(select(Deposit).where(Deposit.bidder_id == winner.id)).one()
+        assert deposit.attempts == 2 and deposit.last_error == ""
+
+
+def test_a_deposit_paid_after_the_close_goes_straight_back(
+    db: Database, clock: MovableClock, world: factories.World, centers: factories.Centers, base_url: str
+) -> None:
+    listed = listed_lot(db, priced_car(db, world, centers))
+    who = buyer(db, "late.payer", phone="13600000009")
+    late = registered(db, listed.round_id, who, 9, pay=False, real_name="迟某")
+    with gateway(base_url) as gw:
+        pay_url = deposits.start_payment(db, who=who, bidder_id=late.id, gateway=gw)
+    clock.set(BIDDING_STARTS + timedelta(days=2))
+    assert closing.close_due(db) == [listed.round_id]  # unsold; the order was never paid
+    assert httpx.post(pay_url, data={"confirm": "1"}, timeout=10).status_code == 200
+    wait_for(db, late.id, DepositStatus.RELEASING)
+    with gateway(base_url) as gw:
+        assert deposits.move_due(db, gw) == ["released"]
