@@ -17,11 +17,13 @@ import anyio
 from auction.bidding import bids_of
 from auction.models import AuctionRound
 from car_enforce.core import clock
-from car_enforce.core.db import get_database
+from car_enforce.core.db import MAX_ROW_ID, get_database
 
 POLL_S = 0.1  # how often a watched round is read: well inside the 1 s a watcher may wait for a bid
 KEEPALIVE_S = 15.0  # a comment line now and then keeps proxies from closing an idle stream
 QUEUE = 2_000  # a watcher that falls this far behind is dropped; its browser reconnects and catches up
+PAGE = 500  # bids read at a time
+RECENT = 20  # bids sent to a first connection (a reconnection gets all it missed)
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,7 +43,8 @@ class State:
 
 
 def read(round_id: int, after_seq: int) -> tuple[State | None, list[dict[str, Any]]]:
-    """The round's state and its bids after ``after_seq``, from the database (a read-only transaction)."""
+    """The round's state and its bids after ``after_seq`` (at most a page of them: call again from the last
+    one for more), from the database (a read-only transaction)."""
     with get_database().unit_of_work(read_only=True) as session:
         rnd = session.get(AuctionRound, round_id)
         if rnd is None:
@@ -58,7 +61,9 @@ def read(round_id: int, after_seq: int) -> tuple[State | None, list[dict[str, An
                 "proxy": b.proxy,
                 "priority": b.priority_rank is not None,
             }
-            for b, number in (bids_of(session, round_id, after_seq=after_seq) if rnd.bids > after_seq else [])
+            for b, number in (
+                bids_of(session, round_id, after_seq=after_seq, limit=PAGE) if rnd.bids > after_seq else []
+            )
         ]
         return state, bids
 
@@ -111,10 +116,15 @@ class Rooms:
                 try:
                     queue.put_nowait(batch)
                 except asyncio.QueueFull:
+                    # Too far behind: its stream ends (the sign below), and the browser's reconnect with
+                    # Last-Event-ID catches it up from the database.
                     room.watchers.discard(queue)
+                    queue.get_nowait()
+                    queue.put_nowait(())
         self._rooms.pop(room.round_id, None)
 
     async def watch(self, round_id: int, last_seq: int) -> AsyncIterator[str]:
+        """The round's events for one watcher: from after ``last_seq`` (negative: a first connection)."""
         # The watcher joins the room before it reads what it missed: a bid the poller hands out meanwhile is
         # then in its queue, and one read before is in its catch-up (the overlap is sent once, by ``seen``).
         queue: asyncio.Queue[Batch] = asyncio.Queue(QUEUE)
@@ -124,23 +134,34 @@ class Rooms:
             self._rooms[round_id] = room
         room.watchers.add(queue)
         try:
+            if last_seq < 0:  # a first connection: the latest bids only, as the page shows them
+                state, _ = await anyio.to_thread.run_sync(read, round_id, MAX_ROW_ID)
+                last_seq = max(0, state.bids - RECENT) if state is not None else 0
             state, missed = await anyio.to_thread.run_sync(read, round_id, last_seq)
             if state is None:
                 return
             yield "retry: 1000\n\n"
-            for bid in missed:
-                yield _event("bid", {**bid, **state.json()}, bid["seq"])
+            seen = last_seq
+            while missed:  # page by page: a watcher far behind gets every bid it missed
+                for bid in missed:
+                    yield _event("bid", {**bid, **state.json()}, bid["seq"])
+                seen = missed[-1]["seq"]
+                if len(missed) < PAGE:
+                    break
+                state_now, missed = await anyio.to_thread.run_sync(read, round_id, seen)
+                state = state_now or state
             yield _event("state", {**state.json(), "server_time": clock.now().isoformat()})
             if room.task is None or room.task.done():
                 room.seq, room.state = max(room.seq, state.bids), state
                 room.task = asyncio.create_task(self._poll(room))
-            seen = missed[-1]["seq"] if missed else last_seq
             while True:
                 try:
                     batch = await asyncio.wait_for(queue.get(), KEEPALIVE_S)
                 except TimeoutError:
                     yield ": keep-alive\n\n"
                     continue
+                if not batch:
+                    return  # dropped for falling behind
                 fresh = [text for seq, text in batch if seq is None or seq > seen]  # not among the missed
                 seen = max([seen, *(seq for seq, _ in batch if seq is not None)])
                 if fresh:

@@ -247,7 +247,7 @@ async def live(
     """Server-sent events: `bid` for each accepted bid (its id is the bid's sequence number) with the new
     price and end, `state` when the round's status or end changes otherwise. Reconnecting with
     `Last-Event-ID` sends the bids missed first."""
-    stream = ROOMS.watch(round_id, last_event_id or 0)
+    stream = ROOMS.watch(round_id, -1 if last_event_id is None else last_event_id)
     first = await anext(stream, None)
     if first is None:
         raise NotFound(f"round {round_id} does not exist", zh="没有找到此拍卖")

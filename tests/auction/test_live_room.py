@@ -14,6 +14,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
+from api import live_rooms
 from auction import bidding
 from car_enforce.core.clock import MovableClock
 from car_enforce.core.db import Database
@@ -102,3 +103,38 @@ def test_a_reconnecting_watcher_gets_what_it_missed(
 
 def test_an_unknown_round_has_no_feed(client: httpx.Client) -> None:
     assert client.get("/api/auction/rounds/999/live").status_code == 404
+
+
+def _bids(db: Database, listed_round: int, people: list[Any], count: int) -> None:
+    amount = START_FEN
+    for i in range(count):
+        with db.unit_of_work() as s:
+            bidding.place_bid(s, who=people[i % 2], round_id=listed_round, amount_fen=amount)
+        amount += INCREMENT_FEN
+
+
+def test_a_first_connection_gets_the_latest_bids_and_a_reconnection_every_missed_page(
+    db: Database,
+    clock: MovableClock,
+    world: factories.World,
+    centers: factories.Centers,
+    base_url: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    listed = listed_lot(db, priced_car(db, world, centers))
+    people = bidders_for(db, listed.round_id, 2)
+    clock.set(BIDDING_STARTS)
+    _bids(db, listed.round_id, people, live_rooms.RECENT + 5)
+    url = f"{base_url}/api/auction/rounds/{listed.round_id}/live"
+    first: list[tuple[str, dict[str, Any]]] = []
+    with httpx.Client(timeout=10) as http, http.stream("GET", url) as response:
+        events(response, live_rooms.RECENT, first)
+    assert [d["seq"] for k, d in first if k == "bid"] == list(range(6, live_rooms.RECENT + 6))
+    monkeypatch.setattr(live_rooms, "PAGE", 4)  # the server runs in this process: pages of 4 bids
+    again: list[tuple[str, dict[str, Any]]] = []
+    with (
+        httpx.Client(timeout=10) as http,
+        http.stream("GET", url, headers={"Last-Event-ID": "3"}) as response,
+    ):
+        events(response, live_rooms.RECENT + 2, again)
+    assert [d["seq"] for k, d in again if k == "bid"] == list(range(4, live_rooms.RECENT + 6))
