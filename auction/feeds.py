@@ -209,6 +209,12 @@ def _scrubbers(session: Session, lots: Sequence[AuctionLot]) -> dict[int, Scrubb
     return out
 
 
+def scrubber_of(session: Session, lot: AuctionLot) -> Scrubber:
+    """The lot's scrubber: what it publishes anywhere (its pages, its feeds, an outside platform) goes
+    through it."""
+    return _scrubbers(session, [lot])[lot.id]
+
+
 # --- what the public sees -----------------------------------------------------------------------------
 
 

@@ -21,6 +21,7 @@ import httpx
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from auction.feeds import Scrubber, scrubber_of
 from auction.models import AuctionRound, RoundKind, RoundStatus
 from auction.platforms.models import AuctionPlatform, AuctionPublication
 from auction.platforms.models import PublicationStatus as P
@@ -77,32 +78,34 @@ def wait_after(attempts: int) -> timedelta:
     return min(FIRST_WAIT * 2 ** min(attempts - 1, 20), LONGEST_WAIT)
 
 
-def _state(rnd: AuctionRound) -> dict[str, Any]:
+def _state(rnd: AuctionRound, scrub: Scrubber) -> dict[str, Any]:
     """What may change after the publication: whether bidding is stopped, and when it runs."""
     return {
         "state": "suspended" if rnd.status == RoundStatus.SUSPENDED else "open",
-        "reason": rnd.suspend_reason if rnd.status == RoundStatus.SUSPENDED else "",
+        "reason": scrub(rnd.suspend_reason) if rnd.status == RoundStatus.SUSPENDED else "",
         "starts_at": rnd.starts_at.isoformat(),
         "ends_at": rnd.effective_end_at.isoformat(),
     }
 
 
-def lot_body(rnd: AuctionRound, publication: AuctionPublication, settings: Settings) -> dict[str, Any]:
-    """The lot's public facts (protocol §1): the announcement as published, never a party's personal data
-    (the announcement's texts name people only masked)."""
+def lot_body(
+    rnd: AuctionRound, publication: AuctionPublication, settings: Settings, scrub: Scrubber
+) -> dict[str, Any]:
+    """The lot's public facts (protocol §1): the announcement as published, through the same scrubber as the
+    platform's own pages, so no party's personal data, and the plate masked."""
     lot = rnd.lot
     return {
         "ref": publication.key,
-        "title": lot.title,
+        "title": scrub(lot.title),
         "kind": "sale" if rnd.kind == RoundKind.SALE else "auction",
         "round": rnd.number,
-        "disclosures": {k: v for k, v in sorted(lot.disclosures.items()) if v.strip()},
+        "disclosures": {k: scrub(v) for k, v in sorted(lot.disclosures.items()) if v.strip()},
         "photos": [],
         "starting_price_fen": rnd.starting_price_fen,
         "deposit_fen": rnd.deposit_fen,
         "increment_fen": rnd.increment_fen,
         "balance_days": rnd.balance_days,
-        **_state(rnd),
+        **_state(rnd, scrub),
         "callback_url": callback_url(settings, publication.platform_code),
     }
 
@@ -132,9 +135,10 @@ def _call_of(session: Session, pub: AuctionPublication, settings: Settings) -> _
     platform = session.scalar(select(AuctionPlatform).where(AuctionPlatform.code == pub.platform_code))
     assert rnd is not None and platform is not None
     target = Target.of(platform)
+    scrub = scrubber_of(session, rnd.lot)
     if pub.remote_id is None:
         # Not published yet, or published without our hearing the answer: the same key gets the same lot.
-        body = lot_body(rnd, pub, settings)
+        body = lot_body(rnd, pub, settings, scrub)
         return _Call("publish", pub.id, rnd.id, pub.version, target, "/lots", pub.key, body)
     if pub.status == P.WITHDRAWING:
         return _Call(
@@ -145,7 +149,7 @@ def _call_of(session: Session, pub: AuctionPublication, settings: Settings) -> _
             target,
             f"/lots/{pub.remote_id}/withdraw",
             f"{pub.key}:withdraw",
-            {"ref": pub.key, "reason": pub.withdraw_reason},
+            {"ref": pub.key, "reason": scrub(pub.withdraw_reason)},
         )
     return _Call(
         "update",
@@ -155,7 +159,7 @@ def _call_of(session: Session, pub: AuctionPublication, settings: Settings) -> _
         target,
         f"/lots/{pub.remote_id}/update",
         f"{pub.key}:v{pub.version}",
-        {"ref": pub.key, **_state(rnd)},
+        {"ref": pub.key, **_state(rnd, scrub)},
     )
 
 

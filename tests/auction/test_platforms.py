@@ -142,8 +142,12 @@ def test_an_announced_round_is_published_by_the_sweep_with_its_public_facts_only
         lot = s.get(AuctionLot, lot_id)
         assert lot is not None
         people = list(lot.to_notify)  # the parties by name: the debtor among them
+        plate = lot.title.split()[-1]
     sent = kept.model_dump_json()
     assert people and not [name for name in people if name in sent]
+    assert (
+        plate.startswith("浙C") and plate not in sent and "浙C·***" in sent
+    )  # the plate masked, as on our pages
 
 
 def test_suspending_the_round_sends_the_platform_an_update(net: Net) -> None:
