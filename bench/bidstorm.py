@@ -10,9 +10,10 @@ bidders log in (``POST /api/auth/login``), ``--watchers`` people open the live r
 (``GET /api/auction/rounds/{id}/live``, server-sent events), and for ``--seconds`` the bidders bid, each
 bid above the price as the bidder's process last learnt it (an answer, or a refusal because someone bid
 first, which names the price) by one increment half of the time, else by two or three, with a fresh
-``Idempotency-Key`` per attempt. The load comes from ``--generators`` processes, each holding ``--connections`` keep-alive connections for the bids and
-one per watcher. On PostgreSQL one server worker is killed (SIGKILL) halfway through the storm; the
-supervisor starts another, watchers reconnect with ``Last-Event-ID``.
+``Idempotency-Key`` per attempt. The load comes from ``--generators`` processes, each holding
+``--connections`` keep-alive connections for the bids and one per watcher. On PostgreSQL one server worker
+is killed (SIGKILL) halfway through the storm; the supervisor starts another, watchers reconnect with
+``Last-Event-ID``.
 
 Figures per database:
 

@@ -127,7 +127,8 @@ def price_the_demo_car(url: str) -> None:
         "    officer = principal_of_user(user)\n"
         "    from valuation.reference_price.models import ReferencePrice\n"
         "    priced = select(ReferencePrice.custody_id)\n"  # the demo's lot has its price already
-        "    custody = s.scalars(select(Custody).where(Custody.id.not_in(priced)).order_by(Custody.id)).first()\n"
+        "    unpriced = select(Custody).where(Custody.id.not_in(priced)).order_by(Custody.id)\n"
+        "    custody = s.scalars(unpriced).first()\n"
         "    p = service.open_pricing(s, actor=officer, custody=custody,\n"
         "        facts=service.CarFacts('比亚迪 汉EV', date(2022, 6, 18), 'electric'))\n"
         "    service.record_agreed_price(\n"

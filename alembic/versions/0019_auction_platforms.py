@@ -82,7 +82,7 @@ def upgrade() -> None:
         sa.Column("price_fen", sa.BigInteger(), nullable=True),
         sa.Column("buyer_number", sa.String(length=32), nullable=False),
         sa.Column("buyer_name", sa.String(length=64), nullable=False),
-        sa.Column("buyer_id_number", sa.String(length=32), nullable=False),
+        sa.Column("buyer_id_masked", sa.String(length=32), nullable=False),
         sa.Column("buyer_id_digest", sa.String(length=64), nullable=False),
         sa.Column("buyer_phone", sa.String(length=32), nullable=False),
         sa.ForeignKeyConstraint(

@@ -151,7 +151,8 @@ def _closed(session: Session, pub: AuctionPublication, message: _Closed) -> dict
     pub.price_fen = outcome.price_fen
     if sold and buyer is not None:
         pub.buyer_number, pub.buyer_name, pub.buyer_phone = buyer.bidder_number, buyer.name, buyer.phone
-        pub.buyer_id_number, pub.buyer_id_digest = buyer.id_number, digest
+        # Like a bidder of the built-in room: the digest a default is recorded against, the masked number.
+        pub.buyer_id_masked, pub.buyer_id_digest = zh.mask_id_number(buyer.id_number), digest
     answer: dict[str, Any] = {"ok": True, "round_id": pub.round_id, "sold": sold}
     confirmation = closing.confirmation_of(session, pub.round_id) if sold else None
     if confirmation is not None:

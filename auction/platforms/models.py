@@ -71,7 +71,7 @@ class AuctionPublication(Base):
     price_fen: Mapped[int | None] = mapped_column(BigInteger)
     buyer_number: Mapped[str] = mapped_column(String(32), default="")  # the platform's 竞买号
     buyer_name: Mapped[str] = mapped_column(String(64), default="")
-    buyer_id_number: Mapped[str] = mapped_column(String(32), default="")
+    buyer_id_masked: Mapped[str] = mapped_column(String(32), default="")  # as the 确认书 prints it
     buyer_id_digest: Mapped[str] = mapped_column(String(64), default="")
     buyer_phone: Mapped[str] = mapped_column(String(32), default="")
 
