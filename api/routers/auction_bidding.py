@@ -3,16 +3,14 @@ the room as anyone may watch it, live (网拍规定 Art. 14–21)."""
 
 from __future__ import annotations
 
-import asyncio
-import weakref
 from datetime import datetime
 from typing import Annotated
 
-import anyio
 from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response
 from fastapi.responses import StreamingResponse
 from sqlalchemy import select
 
+from api.bid_turn import in_turn
 from api.deps import Allow, AllowOutsideTransaction, SessionDep
 from api.errors import responses
 from api.live_rooms import ROOMS
@@ -40,20 +38,6 @@ router = APIRouter(tags=["auction: bidding"], responses=responses(401, 403))
 Buyer = Annotated[Principal, Depends(Allow(Role.BUYER, Role.APPLICANT))]
 BuyerOutsideTransaction = Annotated[Principal, Depends(AllowOutsideTransaction(Role.BUYER, Role.APPLICANT))]
 RoundId = Annotated[RowId, Path(description="the round")]
-
-
-_BID_TURNS: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, anyio.CapacityLimiter] = (
-    weakref.WeakKeyDictionary()
-)
-
-
-def _bid_turn() -> anyio.CapacityLimiter:
-    """This process's one turn at a bid transaction (one per event loop: tests run several)."""
-    loop = asyncio.get_running_loop()
-    turn = _BID_TURNS.get(loop)
-    if turn is None:
-        turn = _BID_TURNS[loop] = anyio.CapacityLimiter(1)
-    return turn
 
 
 async def _received_at() -> datetime:
@@ -164,10 +148,8 @@ async def place_bid(
             )
             return _placed(placed), placed.replayed
 
-    # One bid transaction at a time in this process: bids queue here, in memory, rather than as transactions
-    # holding the round's row lock while they wait for the interpreter (a lock held through a wait for the
-    # GIL stalls every other process's bids). The receipt time was taken before the queue.
-    answer, replayed = await anyio.to_thread.run_sync(bid, limiter=_bid_turn())
+    # The receipt time was taken before the bid waits for its turn (api.bid_turn).
+    answer, replayed = await in_turn(bid)
     if replayed:
         response.status_code = 200
         response.headers["Idempotent-Replay"] = "true"
@@ -179,13 +161,19 @@ async def place_bid(
     response_model=PlacedOut,
     responses=responses(400, 404, 409, 422),
 )
-def set_maximum(
-    at: ReceivedAt, round_id: RoundId, body: MaximumIn, session: SessionDep, who: BuyerOutsideTransaction
+async def set_maximum(
+    at: ReceivedAt, round_id: RoundId, body: MaximumIn, who: BuyerOutsideTransaction
 ) -> PlacedOut:
     """A maximum bid, where the court allows it: the room bids for you by increments up to it."""
-    return _placed(
-        bidding.set_maximum(session, who=who, round_id=round_id, max_fen=body.max_fen, received_at=at)
-    )
+
+    def maximum() -> PlacedOut:
+        with get_database().unit_of_work() as session:
+            placed = bidding.set_maximum(
+                session, who=who, round_id=round_id, max_fen=body.max_fen, received_at=at
+            )
+            return _placed(placed)
+
+    return await in_turn(maximum)
 
 
 @router.get("/api/auction/rounds/{round_id}/room", response_model=RoomOut, responses=responses(404))

@@ -7,12 +7,14 @@ from __future__ import annotations
 import secrets
 from typing import Annotated
 
+import anyio
 from fastapi import APIRouter, Form, Request, Response
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
 from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from api.bid_turn import in_turn
 from api.deps import SessionDep
 from api.web import session as web
 from api.web.auction_room import DEPOSIT_STATUS_NAMES, ROUND_STATUS_NAMES, bidder_of, room_context
@@ -246,49 +248,70 @@ def _wants_json(request: Request) -> bool:
 
 
 @router.post("/buyer/rounds/{round_id}/bid")
-def bid(
+async def bid(
     round_id: int,
     request: Request,
-    session: SessionDep,
     amount: Annotated[str, Form(max_length=32)] = "",
     key: Annotated[str, Form(max_length=80)] = "",
     csrf: Annotated[str, Form(max_length=128)] = "",
 ) -> Response:
-    """A bid from the room's form, judged at the server's receipt time (taken first); the form's key makes a
-    second click of the same form return the first bid instead of bidding twice."""
+    """A bid from the room's form, judged at the server's receipt time (taken first), in the process's bid
+    turn like the API's (api.bid_turn); the form's key makes a second click of the same form return the
+    first bid instead of bidding twice."""
     received_at = clock.now()
-    who = web.require(request, session, Role.BUYER)
-    web.check_csrf(request, csrf)
-    rnd = _round(session, round_id)
-    try:
+    database = get_database()
+
+    def bidder() -> Principal:
+        with database.unit_of_work(read_only=True) as session:
+            who = web.require(request, session, Role.BUYER)
+            web.check_csrf(request, csrf)
+            _round(session, round_id)
+            return who
+
+    who = await anyio.to_thread.run_sync(bidder)
+
+    def place() -> dict[str, object]:
         try:
             amount_fen = zh.fen_of_yuan(amount)
         except ValueError:
             raise form_error("amount", "请填写出价金额（元）") from None
-        with session.begin_nested():
+        with database.unit_of_work() as session:
             placed = bidding.place_bid(
                 session,
                 who=who,
-                round_id=rnd.id,
+                round_id=round_id,
                 amount_fen=amount_fen,
                 key=key or None,
                 received_at=received_at,
             )
+            now_round = placed.round
+            return {
+                "replayed": placed.replayed,
+                "price_fen": now_round.price_fen,
+                "bids": now_round.bids,
+                "effective_end_at": clock.local(now_round.effective_end_at).isoformat(),
+            }
+
+    try:
+        answer = await in_turn(place)
     except DomainError as exc:
+        status, message = exc.status_code, explained(exc)
         if _wants_json(request):
-            return JSONResponse({"error": explained(exc)}, status_code=exc.status_code)
-        return render_round(request, session, who, rnd, status_code=exc.status_code, bid_error=explained(exc))
+            return JSONResponse({"error": message}, status_code=status)
+
+        def refused() -> Response:
+            with database.unit_of_work(read_only=True) as session:
+                rnd = _round(session, round_id)
+                return render_round(request, session, who, rnd, status_code=status, bid_error=message)
+
+        return await anyio.to_thread.run_sync(refused)
     if not _wants_json(request):
         return RedirectResponse(f"/buyer/rounds/{round_id}#room", status_code=303)
-    now_round = placed.round
     return JSONResponse(
         {
-            "replayed": placed.replayed,
-            "price_fen": now_round.price_fen,
-            "bids": now_round.bids,
-            "effective_end_at": clock.local(now_round.effective_end_at).isoformat(),
+            **answer,
             "next_key": secrets.token_urlsafe(18),
             "server_time": clock.now().isoformat(),  # the room's countdown keeps to the server's clock
         },
-        status_code=200 if placed.replayed else 201,
+        status_code=200 if answer["replayed"] else 201,
     )

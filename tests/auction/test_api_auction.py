@@ -134,6 +134,8 @@ def test_two_buyers_bid_and_the_round_closes_once(
     clock.set(BIDDING_STARTS + timedelta(hours=1))
     a, b = login(client, "buyer.a"), login(client, "buyer.b")  # the sign-up's tokens ran out meanwhile
     url = f"/api/auction/rounds/{rnd['id']}/bids"
+    r = client.post(f"/api/auction/rounds/{rnd['id']}/maximum", json={"max_fen": START_FEN * 2}, headers=a)
+    assert r.status_code == 400 and "最高出价" in r.json()["detail_zh"]  # the court did not allow maxima
     first = client.post(url, json={"amount_fen": START_FEN}, headers=a | {"Idempotency-Key": "a-1"})
     assert first.status_code == 201, first.text
     again = client.post(url, json={"amount_fen": START_FEN}, headers=a | {"Idempotency-Key": "a-1"})
