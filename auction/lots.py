@@ -58,6 +58,14 @@ LOTS = Scope(
 )
 
 
+def public_round(session: Session, round_id: int) -> AuctionRound:
+    """A round anyone may see: any but a draft (what is not yet announced is not yet public)."""
+    rnd = session.get(AuctionRound, round_id)
+    if rnd is None or rnd.status == RoundStatus.DRAFT:
+        raise NotFound(f"round {round_id} does not exist", zh="没有找到此拍卖")
+    return rnd
+
+
 def load_round(session: Session, who: Principal, round_id: int) -> AuctionRound:
     """A round of a lot ``who`` may manage; NotFound otherwise."""
     rnd = session.get(AuctionRound, round_id)

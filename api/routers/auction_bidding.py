@@ -14,8 +14,8 @@ from api.bid_turn import in_turn
 from api.deps import Allow, AllowOutsideTransaction, SessionDep
 from api.errors import responses
 from api.live_rooms import ROOMS
-from auction import bidders, bidding, closing, deposits
-from auction.models import AuctionBidder, AuctionRound
+from auction import bidders, bidding, closing, deposits, lots
+from auction.models import AuctionBidder
 from auction.room_state import room_of
 from auction.schemas import (
     BidderOut,
@@ -48,13 +48,6 @@ async def _received_at() -> datetime:
 ReceivedAt = Annotated[datetime, Depends(_received_at)]
 
 
-def _round(session: SessionDep, round_id: int) -> AuctionRound:
-    rnd = session.get(AuctionRound, round_id)
-    if rnd is None or rnd.status == "draft":
-        raise NotFound(f"round {round_id} does not exist", zh="没有找到此拍卖")
-    return rnd
-
-
 @router.post("/api/buyers", status_code=201, responses=responses(400, 409, 422))
 def sign_up(body: SignUpIn, session: SessionDep) -> dict[str, object]:
     """A buyer's account for a member of the public; the real identity is given when registering for a lot."""
@@ -78,7 +71,7 @@ def register(
     round_id: RoundId, body: RegistrationIn, session: SessionDep, who: Buyer, response: Response
 ) -> BidderOut:
     """Register for the round in one's real name (Art. 14, 34); a second call returns the registration."""
-    rnd = _round(session, round_id)
+    rnd = lots.public_round(session, round_id)
     existing = session.scalar(
         select(AuctionBidder.id).where(AuctionBidder.round_id == rnd.id, AuctionBidder.user_id == who.user_id)
     )
@@ -179,7 +172,7 @@ async def set_maximum(
 @router.get("/api/auction/rounds/{round_id}/room", response_model=RoomOut, responses=responses(404))
 def room(round_id: RoundId, session: SessionDep) -> RoomOut:
     """The room as anyone may see it: the price, the next lowest bid, the effective end, the latest bids."""
-    rnd = _round(session, round_id)
+    rnd = lots.public_round(session, round_id)
     recent = bidding.bids_of(session, rnd.id, after_seq=max(0, rnd.bids - 20))
     return RoomOut(
         round_id=rnd.id,
@@ -203,7 +196,7 @@ def list_bids(
     round_id: RoundId, session: SessionDep, after: Annotated[int, Query(ge=0, le=MAX_ROW_ID)] = 0
 ) -> list[BidOut]:
     """The round's accepted bids after `after`, in order; bidders by number only."""
-    rnd = _round(session, round_id)
+    rnd = lots.public_round(session, round_id)
     return [BidOut.of(b, n) for b, n in bidding.bids_of(session, rnd.id, after_seq=after)]
 
 

@@ -114,7 +114,7 @@ def room_view(session: Session, rnd: AuctionRound) -> RoomView:
     )
 
 
-def bidder_of(session: Session, rnd: AuctionRound, who: Principal | None) -> AuctionBidder | None:
+def registration_of(session: Session, rnd: AuctionRound, who: Principal | None) -> AuctionBidder | None:
     if who is None or who.role != Role.BUYER or who.user_id is None:
         return None
     return session.scalar(
@@ -130,7 +130,7 @@ def may_bid(bidder: AuctionBidder | None) -> bool:
 def room_context(session: Session, rnd: AuctionRound, who: Principal | None) -> dict[str, Any]:
     """What ``auction_room.html`` needs: the room, and the bid form when ``who`` may bid in it."""
     room = room_view(session, rnd)
-    bidder = bidder_of(session, rnd, who)
+    bidder = registration_of(session, rnd, who)
     form = (
         BidForm(bidder.number, secrets.token_urlsafe(18), room.next_min_fen)
         if bidder is not None and may_bid(bidder) and room.phase in ("waiting", "bidding")

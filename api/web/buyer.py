@@ -17,9 +17,9 @@ from sqlalchemy.orm import Session
 from api.bid_turn import in_turn
 from api.deps import SessionDep
 from api.web import session as web
-from api.web.auction_room import DEPOSIT_STATUS_NAMES, ROUND_STATUS_NAMES, bidder_of, room_context
+from api.web.auction_room import DEPOSIT_STATUS_NAMES, ROUND_STATUS_NAMES, registration_of, room_context
 from api.web.pages import PageRoute, explained, form_error, refusal, render
-from auction import bidders, bidding, deposits, rules
+from auction import bidders, bidding, deposits, lots, rules
 from auction.models import AuctionBidder, AuctionRound, RoundStatus
 from auction.rules import articles as a
 from auction.schemas import SignUpIn
@@ -107,14 +107,6 @@ def my_bidding(request: Request, session: SessionDep) -> Response:
     )
 
 
-def _round(session: Session, round_id: int) -> AuctionRound:
-    """A round the public may see: any but a draft."""
-    rnd = session.get(AuctionRound, round_id)
-    if rnd is None or rnd.status == RoundStatus.DRAFT:
-        raise NotFound(f"round {round_id} does not exist", zh="没有找到此拍卖")
-    return rnd
-
-
 def render_round(
     request: Request,
     session: Session,
@@ -127,7 +119,7 @@ def render_round(
     bid_error: str = "",
     pay_error: str | None = "",
 ) -> HTMLResponse:
-    bidder = bidder_of(session, rnd, who)
+    bidder = registration_of(session, rnd, who)
     return render(
         request,
         "buyer_round.html",
@@ -152,7 +144,7 @@ def render_round(
 @router.get("/buyer/rounds/{round_id}")
 def round_page(round_id: int, request: Request, session: SessionDep) -> Response:
     who = web.require(request, session, Role.BUYER)
-    return render_round(request, session, who, _round(session, round_id))
+    return render_round(request, session, who, lots.public_round(session, round_id))
 
 
 @router.post("/buyer/rounds/{round_id}/register")
@@ -173,7 +165,7 @@ def register(
     (网拍规定 Art. 34), refused with its article."""
     who = web.require(request, session, Role.BUYER)
     web.check_csrf(request, csrf)
-    rnd = _round(session, round_id)
+    rnd = lots.public_round(session, round_id)
     declared = set(not_barred or ())
     form: dict[str, object] = {
         "real_name": real_name,
@@ -223,7 +215,7 @@ def pay_deposit(round_id: int, request: Request, csrf: Annotated[str, Form(max_l
     with database.unit_of_work(read_only=True) as session:
         who = web.require(request, session, Role.BUYER)
         web.check_csrf(request, csrf)
-        bidder = bidder_of(session, _round(session, round_id), who)
+        bidder = registration_of(session, lots.public_round(session, round_id), who)
         if bidder is None:
             raise NotFound("register for this round first", zh="请先报名")
         bidder_id = bidder.id
@@ -236,7 +228,7 @@ def pay_deposit(round_id: int, request: Request, csrf: Annotated[str, Form(max_l
                 request,
                 session,
                 who,
-                _round(session, round_id),
+                lots.public_round(session, round_id),
                 status_code=exc.status_code,
                 pay_error=exc.zh,
             )
@@ -265,7 +257,7 @@ async def bid(
         with database.unit_of_work(read_only=True) as session:
             who = web.require(request, session, Role.BUYER)
             web.check_csrf(request, csrf)
-            _round(session, round_id)
+            lots.public_round(session, round_id)
             return who
 
     who = await anyio.to_thread.run_sync(bidder)
@@ -301,7 +293,7 @@ async def bid(
 
         def refused() -> Response:
             with database.unit_of_work(read_only=True) as session:
-                rnd = _round(session, round_id)
+                rnd = lots.public_round(session, round_id)
                 return render_round(request, session, who, rnd, status_code=status, bid_error=message)
 
         return await anyio.to_thread.run_sync(refused)
