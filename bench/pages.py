@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from sqlalchemy import create_engine, insert, select
+from sqlalchemy import create_engine, func, insert, select
 from world import Check, Server, free_port, log, report
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
@@ -150,10 +150,18 @@ def add_captures(url: str, n: int) -> None:
 
     engine = create_engine(url)
     with engine.begin() as conn:
-        template = dict(conn.execute(select(Capture.__table__)).mappings().one())
-        reached = [dict(r) for r in conn.execute(select(StageReached.__table__)).mappings()]
+        # The demo's first capture (the demo's lot has a capture of its own), copied after the last id.
+        captures = Capture.__table__
+        template = dict(conn.execute(select(captures).order_by(captures.c.id).limit(1)).mappings().one())
+        first = int(conn.execute(select(func.max(captures.c.id))).scalar_one()) + 1
+        reached = [
+            dict(r)
+            for r in conn.execute(
+                select(StageReached.__table__).where(StageReached.__table__.c.capture_id == template["id"])
+            ).mappings()
+        ]
         rows, stages = [], []
-        for i in range(2, n + 2):
+        for i in range(first, first + n):
             row = {**template, "id": i, "report_number": f"BENCH-{i:06d}"}
             row["captured_at"] = template["captured_at"] + timedelta(minutes=i)
             row["lon"] = 119.9 + (i * 37 % 1000) / 1000 * 1.1
