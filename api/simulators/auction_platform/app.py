@@ -18,20 +18,16 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Annotated, Any, Final, Literal
 
-import httpx
 from fastapi import Depends, FastAPI, Header, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from pydantic import AwareDatetime, BaseModel, Field, ValidationError
 
+from api.simulators import signed_delivery
 from car_enforce.core import clock
 from car_enforce.core.errors import Conflict, DomainError, InvalidInput, NotFound, Unauthenticated
-from car_enforce.core.outbound import standard_webhooks
 
 CONTROL_HEADER: Final = "X-Control-Key"
-CALLBACK_BACKOFF_S: Final = (0.2, 0.4)  # the waits between the three tries of one webhook
-CALLBACK_TIMEOUT_S: Final = 10.0
-MAX_ANSWER_CHARS: Final = 1000
 Mode = Literal["ok", "slow", "fail", "malformed", "bad_signature"]
 
 
@@ -288,28 +284,8 @@ class Simulator:
     async def deliver(self, message: _Message) -> dict[str, Any]:
         """POST one message to the court, signed afresh at each try; network errors and 5xx are tried again
         (three tries in all), a 4xx is the court's answer and is not."""
-        status: int | None = None
-        answer: Any = None
-        error = ""
-        tries = 0
-        async with httpx.AsyncClient(timeout=CALLBACK_TIMEOUT_S, follow_redirects=False) as http:
-            for wait in (*CALLBACK_BACKOFF_S, None):
-                tries += 1
-                headers = standard_webhooks.sign(
-                    message.secret, message.message_id, int(clock.now().timestamp()), message.body
-                )
-                headers["Content-Type"] = "application/json"
-                try:
-                    response = await http.post(message.url, content=message.body, headers=headers)
-                except httpx.HTTPError as exc:
-                    status, answer, error = None, None, f"network error ({type(exc).__name__})"
-                else:
-                    status, answer, error = response.status_code, _answer(response), ""
-                    if status < 500:
-                        break
-                if wait is None:
-                    break
-                await asyncio.sleep(wait)
+        sent = await signed_delivery.deliver(message.url, message.secret, message.message_id, message.body)
+        tries, status, answer, error = sent.tries, sent.status, sent.answer, sent.error
         record = {
             "message_id": message.message_id,
             "type": message.type,
@@ -345,13 +321,6 @@ class Simulator:
                 "calls": list(self.calls),
                 "webhooks": list(self.webhooks),
             }
-
-
-def _answer(response: httpx.Response) -> Any:
-    try:
-        return response.json()
-    except ValueError:
-        return response.text[:MAX_ANSWER_CHARS]
 
 
 def _error(status: int, name: str, detail: str) -> JSONResponse:

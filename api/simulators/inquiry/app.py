@@ -20,26 +20,22 @@ from datetime import datetime
 from typing import Annotated, Any, Final, TypeVar
 from urllib.parse import quote
 
-import httpx
 from fastapi import Depends, FastAPI, Header, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ValidationError
 
+from api.simulators import signed_delivery
 from api.simulators.inquiry import reports
 from api.simulators.inquiry.platforms import SimPlatform
 from api.simulators.inquiry.schemas import InquiryIn, Mode, ModeIn, NoticeIn
 from car_enforce.core import clock
 from car_enforce.core.errors import DomainError, InvalidInput, NotFound, Unauthenticated
-from car_enforce.core.outbound import standard_webhooks
 from car_enforce.core.outbound.signing import HmacRequestSigner
 from car_enforce.core.outbound.standard_webhooks import signing_key
 
 CONTROL_HEADER: Final = "X-Control-Key"
-CALLBACK_BACKOFF_S: Final = (0.2, 0.4)  # the waits between the three tries of one callback
-CALLBACK_TIMEOUT_S: Final = 10.0
 EXTENSION_REASON: Final = "该车型近期可比成交样本不足，需补充调取样本，申请延长询价期限"
-MAX_ANSWER_CHARS: Final = 1000
 _M = TypeVar("_M", bound=BaseModel)
 
 
@@ -306,28 +302,8 @@ class Simulator:
     async def _deliver(self, message: _Message) -> dict[str, Any]:
         """POST one message to the court, signed afresh at each try; network errors and 5xx are tried
         again (three tries in all), a 4xx is the court's answer and is not."""
-        status: int | None = None
-        answer: Any = None
-        error = ""
-        tries = 0
-        async with httpx.AsyncClient(timeout=CALLBACK_TIMEOUT_S, follow_redirects=False) as http:
-            for wait in (*CALLBACK_BACKOFF_S, None):
-                tries += 1
-                headers = standard_webhooks.sign(
-                    message.secret, message.message_id, int(clock.now().timestamp()), message.body
-                )
-                headers["Content-Type"] = "application/json"
-                try:
-                    response = await http.post(message.url, content=message.body, headers=headers)
-                except httpx.HTTPError as exc:
-                    status, answer, error = None, None, f"network error ({type(exc).__name__})"
-                else:
-                    status, answer, error = response.status_code, _answer(response), ""
-                    if status < 500:
-                        break
-                if wait is None:
-                    break
-                await asyncio.sleep(wait)
+        sent = await signed_delivery.deliver(message.url, message.secret, message.message_id, message.body)
+        tries, status, answer, error = sent.tries, sent.status, sent.answer, sent.error
         record = {
             "message_id": message.message_id,
             "type": message.type,
@@ -344,13 +320,6 @@ class Simulator:
         with self._lock:
             self._log.callbacks.append(record)
         return record
-
-
-def _answer(response: httpx.Response) -> Any:
-    try:
-        return response.json()
-    except ValueError:
-        return response.text[:MAX_ANSWER_CHARS]
 
 
 def _error(status: int, name: str, detail: str) -> JSONResponse:
