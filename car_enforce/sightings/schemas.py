@@ -156,7 +156,11 @@ def decode_batch(body: bytes, charset: str | None = None) -> tuple[list[tuple[in
     try:
         try:
             return list(enumerate(_DECODER.decode(body).reads)), []
-        except UnicodeDecodeError:  # GBK from a Chinese platform that did not say so
+        except (UnicodeDecodeError, msgspec.DecodeError) as exc:
+            # GBK from a Chinese platform that did not say so. msgspec before 0.23 raised the first, from
+            # 0.23 on a DecodeError naming UTF-8; any other DecodeError is the JSON's own.
+            if isinstance(exc, msgspec.DecodeError) and "UTF-8" not in str(exc):
+                raise
             body = utf8(body)
             return list(enumerate(_DECODER.decode(body).reads)), []
     except msgspec.ValidationError:
