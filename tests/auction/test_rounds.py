@@ -60,11 +60,6 @@ def status(db: Database, round_id: int) -> str:
         return str(rnd.status)
 
 
-def officer_does(db: Database, verb: object, **kwargs: object) -> object:
-    with db.unit_of_work() as s:
-        return verb(s, actor=user(s, "py.officer"), **kwargs)  # type: ignore[operator]
-
-
 def test_the_announcement_reaches_the_listing_stage_and_keeps_the_price(
     db: Database, clock: MovableClock, listed: Listed
 ) -> None:

@@ -16,7 +16,7 @@ import threading
 from collections.abc import Coroutine
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Annotated, Any, Final, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import Depends, FastAPI, Header, Request
 from fastapi.exceptions import RequestValidationError
@@ -24,10 +24,10 @@ from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from pydantic import AwareDatetime, BaseModel, Field, ValidationError
 
 from api.simulators import signed_delivery
+from api.simulators.common import CONTROL_HEADER, check_control, install_error_handlers
 from car_enforce.core import clock
 from car_enforce.core.errors import Conflict, DomainError, InvalidInput, NotFound, Unauthenticated
 
-CONTROL_HEADER: Final = "X-Control-Key"
 Mode = Literal["ok", "slow", "fail", "malformed", "bad_signature"]
 
 
@@ -323,10 +323,6 @@ class Simulator:
             }
 
 
-def _error(status: int, name: str, detail: str) -> JSONResponse:
-    return JSONResponse({"error": name, "detail": detail}, status_code=status)
-
-
 def _simulator(request: Request) -> Simulator:
     sim: Simulator = request.app.state.simulator
     return sim
@@ -341,8 +337,7 @@ def _court(sim: SimulatorDep, authorization: Annotated[str | None, Header()] = N
 
 
 def _control(sim: SimulatorDep, key: Annotated[str | None, Header(alias=CONTROL_HEADER)] = None) -> None:
-    if key is None or not hmac.compare_digest(key.encode(), sim.control_key.encode()):
-        raise Unauthenticated(f"missing or wrong {CONTROL_HEADER}", zh=f"缺少 {CONTROL_HEADER} 或其值不对")
+    check_control(key, sim.control_key)
 
 
 def _key(value: str | None) -> str:
@@ -370,14 +365,7 @@ def create_app(platform: SimAuctionPlatform, *, control_key: str) -> FastAPI:
     court = [Depends(_court)]
     controls = [Depends(_control)]
 
-    @app.exception_handler(DomainError)
-    async def _domain_error(_request: Request, exc: DomainError) -> JSONResponse:
-        return _error(exc.status_code, exc.name, exc.detail)
-
-    @app.exception_handler(RequestValidationError)
-    async def _invalid(_request: Request, exc: RequestValidationError) -> JSONResponse:
-        problems = "; ".join(".".join(str(p) for p in e["loc"]) + f": {e['msg']}" for e in exc.errors())
-        return _error(422, "ValidationError", problems or "malformed request")
+    install_error_handlers(app)
 
     @app.post("/lots", status_code=201, dependencies=court)
     async def post_lot(request: Request, idempotency_key: IdempotencyKey = None) -> Response:

@@ -10,7 +10,6 @@ what the court answered.
 from __future__ import annotations
 
 import asyncio
-import hmac
 import json
 import secrets
 import threading
@@ -22,19 +21,18 @@ from urllib.parse import quote
 
 from fastapi import Depends, FastAPI, Header, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ValidationError
 
 from api.simulators import signed_delivery
+from api.simulators.common import CONTROL_HEADER, check_control, install_error_handlers
 from api.simulators.inquiry import reports
 from api.simulators.inquiry.platforms import SimPlatform
 from api.simulators.inquiry.schemas import InquiryIn, Mode, ModeIn, NoticeIn
 from car_enforce.core import clock
-from car_enforce.core.errors import DomainError, InvalidInput, NotFound, Unauthenticated
+from car_enforce.core.errors import DomainError, InvalidInput, NotFound
 from car_enforce.core.outbound.signing import HmacRequestSigner
 from car_enforce.core.outbound.standard_webhooks import signing_key
 
-CONTROL_HEADER: Final = "X-Control-Key"
 EXTENSION_REASON: Final = "该车型近期可比成交样本不足，需补充调取样本，申请延长询价期限"
 _M = TypeVar("_M", bound=BaseModel)
 
@@ -322,15 +320,6 @@ class Simulator:
         return record
 
 
-def _error(status: int, name: str, detail: str) -> JSONResponse:
-    return JSONResponse({"error": name, "detail": detail}, status_code=status)
-
-
-def _problems(errors: Any) -> str:
-    # loc and msg only: the rejected input is not echoed back.
-    return "; ".join(".".join(str(p) for p in e["loc"] if p != "body") + f": {e['msg']}" for e in errors)
-
-
 _ERRORS: Final[dict[int | str, dict[str, Any]]] = {
     401: {"model": ErrorOut, "description": "Unsigned, badly signed or stale request"},
     404: {"model": ErrorOut, "description": "No such inquiry"},
@@ -355,8 +344,7 @@ async def _signed_body(request: Request, sim: SimulatorDep) -> bytes:
 
 
 def _control(sim: SimulatorDep, key: Annotated[str | None, Header(alias=CONTROL_HEADER)] = None) -> None:
-    if key is None or not hmac.compare_digest(key.encode(), sim.control_key.encode()):
-        raise Unauthenticated(f"missing or wrong {CONTROL_HEADER}", zh=f"缺少 {CONTROL_HEADER} 或其值不对")
+    check_control(key, sim.control_key)
 
 
 SignedBody = Annotated[bytes, Depends(_signed_body)]
@@ -380,13 +368,7 @@ def create_app(platform: SimPlatform, *, control_key: str) -> FastAPI:
     )
     app.state.simulator = sim
 
-    @app.exception_handler(DomainError)
-    async def _domain_error(_request: Request, exc: DomainError) -> JSONResponse:
-        return _error(exc.status_code, exc.name, exc.detail)
-
-    @app.exception_handler(RequestValidationError)
-    async def _invalid(_request: Request, exc: RequestValidationError) -> JSONResponse:
-        return _error(422, "ValidationError", _problems(exc.errors()) or "malformed request")
+    install_error_handlers(app)
 
     @app.post(
         "/inquiries",

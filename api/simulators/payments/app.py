@@ -21,13 +21,13 @@ from collections.abc import Callable
 from typing import Annotated, Any, Final, Literal
 
 from fastapi import APIRouter, Depends, FastAPI, Header, Request
-from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from api.simulators.common import install_error_handlers
 from api.simulators.models import (
     SimFailureMode,
     SimPaymentOrder,
@@ -626,10 +626,6 @@ def pay(order_id: str, raw: RawBody, request: Request, gateway: GatewayDep) -> R
 # --- the app ------------------------------------------------------------------------------------------
 
 
-def _error(status: int, name: str, detail: str) -> JSONResponse:
-    return JSONResponse({"error": name, "detail": detail}, status_code=status)
-
-
 def create_app(settings: Settings | None = None) -> FastAPI:
     """The simulated gateway as an ASGI app of its own; ``settings`` default to the platform's."""
     app = FastAPI(
@@ -639,17 +635,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
 
-    @app.exception_handler(DomainError)
-    async def _domain_error(_request: Request, exc: DomainError) -> JSONResponse:
-        return _error(exc.status_code, exc.name, exc.detail)
-
-    @app.exception_handler(RequestValidationError)
-    async def _invalid(_request: Request, exc: RequestValidationError) -> JSONResponse:
-        # loc and msg only: a rejected input (a payer's name) is never echoed back.
-        problems = "; ".join(
-            ".".join(str(p) for p in e["loc"] if p != "body") + f": {e['msg']}" for e in exc.errors()
-        )
-        return _error(422, "ValidationError", problems or "malformed request")
+    install_error_handlers(app)  # a rejected input (a payer's name) is never echoed back
 
     app.include_router(platform)
     app.include_router(payer)
