@@ -185,7 +185,11 @@ def create_app(
     errors.install(app)
     app.add_middleware(limits.BodyLimit)  # oversized bodies: 413 before anything reads them
     app.add_middleware(observe.RequestObserver)  # outermost: ids, log fields and latency of every request
+    # The bidding room first: a request is matched against the routes in order, and a bid storm should not
+    # pay for trying some 250 others first (about 0.7 ms a request, a fifth of a bid's time in the server).
+    # No path of another router matches one of the room's.
     for router in (
+        auction_bidding.router,
         health.router,
         metrics_router.router,
         auth.router,
@@ -205,7 +209,6 @@ def create_app(
         viid_router.router,
         reference_prices_router.router,
         auction_lots.router,
-        auction_bidding.router,
         payments_router.router,
         auction_platforms.router,
         auction_feeds.router,

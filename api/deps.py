@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, Header, Request, Response
@@ -15,7 +15,7 @@ from starlette.datastructures import UploadFile
 
 from car_enforce.core import idempotency
 from car_enforce.core.db import get_database
-from car_enforce.core.errors import Forbidden, InvalidInput, Unauthenticated
+from car_enforce.core.errors import DomainError, Forbidden, InvalidInput, Unauthenticated
 from car_enforce.core.idempotency import Claim
 from car_enforce.core.identity import service as identity
 from car_enforce.core.identity.models import ROLE_NAMES_ZH, Role
@@ -60,7 +60,11 @@ def get_principal(
         if credential.startswith("ck_"):  # machine clients may send their key as a bearer token
             return identity.authenticate_api_key(session, credential)
         return identity.authenticate_token(session, credential)
-    raise Unauthenticated(
+    raise _no_credentials()
+
+
+def _no_credentials() -> Unauthenticated:
+    return Unauthenticated(
         "send 'Authorization: Bearer <token>' or 'X-Api-Key: <key>'",
         zh="请先登录（Authorization: Bearer <令牌>），或提供接口密钥（X-Api-Key）",
     )
@@ -108,6 +112,65 @@ class AllowOutsideTransaction(Allow):
         self, principal: Annotated[Principal, Depends(get_principal_outside_transaction)]
     ) -> Principal:
         return self.check(principal)
+
+
+class Credentials:
+    """A caller's credentials as sent, to be proven inside a transaction the route opens later."""
+
+    def __init__(
+        self, guard: Allow, bearer: HTTPAuthorizationCredentials | None, api_key: str | None
+    ) -> None:
+        self.guard, self.bearer, self.api_key = guard, bearer, api_key
+
+    def principal(self, session: Session) -> Principal:
+        """The caller, authenticated and holding one of the guard's roles, or the refusal (401, 403)."""
+        (found,) = prove(session, [self])
+        if isinstance(found, DomainError):
+            raise found
+        return found
+
+    @property
+    def token(self) -> str | None:
+        """The login token, when that is the credential (a machine's key may come as a bearer token too)."""
+        if self.api_key or self.bearer is None or self.bearer.credentials.startswith("ck_"):
+            return None
+        return self.bearer.credentials
+
+
+def prove(session: Session, callers: Sequence[Credentials]) -> list[Principal | DomainError]:
+    """Several callers at once: each the principal holding one of its guard's roles, or the refusal. The
+    login tokens among them are read in one statement."""
+    tokens = [c.token for c in callers if c.token is not None]
+    by_token = dict(zip(tokens, identity.authenticate_tokens(session, tokens), strict=True)) if tokens else {}
+    proven: list[Principal | DomainError] = []
+    for caller in callers:
+        try:
+            token = caller.token
+            found = (
+                by_token[token]
+                if token is not None
+                else get_principal(session, caller.bearer, caller.api_key)
+            )
+            if isinstance(found, DomainError):
+                raise found
+            proven.append(caller.guard.check(found))
+        except DomainError as refused:
+            proven.append(refused)
+    return proven
+
+
+class AllowInOwnTransaction(Allow):
+    """``Allow`` for a route whose work joins others' in one transaction (bids, api.bid_turn): credentials
+    that are missing are refused here; the rest are proven in that transaction, with no read of its own."""
+
+    async def __call__(  # type: ignore[override]
+        self,
+        bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)],
+        api_key: Annotated[str | None, Depends(api_key_scheme)],
+    ) -> Credentials:
+        if bearer is None and not api_key:
+            raise _no_credentials()
+        return Credentials(self, bearer, api_key)
 
 
 AnyUser = Annotated[Principal, Depends(Allow(*Role))]

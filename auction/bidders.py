@@ -274,13 +274,18 @@ def bidder_of(session: Session, rnd_id: int, user_id: int | None) -> AuctionBidd
         else None
     )
     if bidder is None:
-        raise RuleViolation(
-            "register for this round and pay its deposit before bidding",
-            rule=a.RULE_DEPOSIT_PAID,
-            zh="请先报名并交纳保证金后再出价",
-            field="bidder",
-        )
+        raise not_registered()
     return bidder
+
+
+def not_registered() -> RuleViolation:
+    """The refusal of a bid from someone not registered for the round."""
+    return RuleViolation(
+        "register for this round and pay its deposit before bidding",
+        rule=a.RULE_DEPOSIT_PAID,
+        zh="请先报名并交纳保证金后再出价",
+        field="bidder",
+    )
 
 
 def confirm_agent(session: Session, *, actor: Principal, bidder: AuctionBidder) -> None:

@@ -4,21 +4,21 @@ round's lock, and stored with every bid the room made for maximum bids in answer
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
-from sqlalchemy import null, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from auction import rules
-from auction.bidders import bidder_of, eligibility_of, facts_of
+from auction.bidders import bidder_of, eligibility_of, facts_of, not_registered
 from auction.lots import lock_round, record
 from auction.models import AuctionBid, AuctionBidder, AuctionRound, MaximumBid, RoundStatus
 from auction.room_state import room_of, store
 from auction.rules import articles as a
 from car_enforce.core import clock, zh
-from car_enforce.core.errors import NotFound
+from car_enforce.core.errors import DomainError, NotFound
 from car_enforce.core.identity.principal import Principal
 
 # A round closed, withdrawn or still in draft takes no bid, whatever its times say.
@@ -42,43 +42,24 @@ def _check_taking(rnd: AuctionRound) -> None:
         )
 
 
-def _lock_for(
-    session: Session, round_id: int, bidder_id: int, key: str | None
-) -> tuple[AuctionRound, int | None]:
-    """The round under its lock, and the id of the bidder's bid made with ``key`` if there is one. The key
-    is looked up in a statement of its own once the lock is held: on PostgreSQL a subquery of the locking
-    statement would read the snapshot taken before it waited, and miss a twin that committed meanwhile."""
-    rnd = session.execute(
-        select(AuctionRound)
-        .where(AuctionRound.id == round_id)
-        .with_for_update(of=AuctionRound)
-        .execution_options(populate_existing=True)
-    ).scalar_one_or_none()
-    if rnd is None:
-        raise NotFound(f"round {round_id} does not exist", zh="没有找到此拍卖")
-    first = session.scalar(select(_first_with(bidder_id, key))) if key else None
-    return rnd, first
-
-
-def _numbers(
-    session: Session, bidder: AuctionBidder, placed: tuple[rules.AcceptedBid, ...]
-) -> dict[int, str]:
-    ids = {int(b.bidder) for b in placed} - {bidder.id}
-    numbers = {bidder.id: bidder.number}
-    if ids:
+def _numbers(session: Session, known: Sequence[AuctionBidder], bids: Sequence[AuctionBid]) -> dict[int, str]:
+    """Bidder id → bidder number for every bid listed: the callers' from their registrations, the others'
+    (the room's bids for maximum bids) read in one statement."""
+    numbers = {b.id: b.number for b in known}
+    missing = {b.bidder_id for b in bids} - numbers.keys()
+    if missing:
         numbers.update(
             (row.id, row.number)
             for row in session.execute(
-                select(AuctionBidder.id, AuctionBidder.number).where(AuctionBidder.id.in_(ids))
+                select(AuctionBidder.id, AuctionBidder.number).where(AuctionBidder.id.in_(missing))
             )
         )
     return numbers
 
 
-def _store_bids(
-    session: Session, rnd: AuctionRound, placed: tuple[rules.AcceptedBid, ...], key: str | None
-) -> list[AuctionBid]:
-    rows = [
+def _rows(rnd: AuctionRound, placed: tuple[rules.AcceptedBid, ...], key: str | None) -> list[AuctionBid]:
+    """The accepted bids as rows: the caller's first, carrying the retry key, then the room's for maxima."""
+    return [
         AuctionBid(
             round_id=rnd.id,
             seq=b.seq,
@@ -93,9 +74,6 @@ def _store_bids(
         )
         for i, b in enumerate(placed)
     ]
-    session.add_all(rows)
-    session.flush()
-    return rows
 
 
 def _record(session: Session, who: Principal, rnd: AuctionRound, placed: Placed, kind: str) -> None:
@@ -123,37 +101,150 @@ def _record(session: Session, who: Principal, rnd: AuctionRound, placed: Placed,
     )
 
 
-def _first_with(bidder_id: Any, key: str | None) -> Any:
-    """The id of the bidder's bid made with ``key``, as a scalar subquery (NULL without a key)."""
-    if not key:
-        return null()
-    return (
-        select(AuctionBid.id)
-        .where(AuctionBid.bidder_id == bidder_id, AuctionBid.key == key)
-        .scalar_subquery()
-    )
-
-
-def _bidder_and_room(
-    session: Session, round_id: int, user_id: int | None, key: str | None
-) -> tuple[AuctionBidder, AuctionRound, int | None]:
-    """The caller's registration, the round as it stands and the bid already made with ``key``, read in one
-    statement without a lock."""
-    row = session.execute(
-        select(AuctionBidder, AuctionRound, _first_with(AuctionBidder.id, key))
-        .join(AuctionRound, AuctionRound.id == AuctionBidder.round_id)
-        .where(AuctionBidder.round_id == round_id, AuctionBidder.user_id == user_id)
-    ).one_or_none()
-    if row is None:
-        bidder_of(session, round_id, user_id)  # refuses, naming the article
-        raise AssertionError("bidder_of found a registration the join did not")
-    return row[0], row[1], row[2]
-
-
 def _maxima(session: Session, rnd: AuctionRound) -> list[MaximumBid]:
     if not rnd.maxima_allowed:
         return []
     return list(session.scalars(select(MaximumBid).where(MaximumBid.round_id == rnd.id)))
+
+
+@dataclass(frozen=True, slots=True)
+class BidRequest:
+    """One bid as the server received it: who, how much, the retry key, and the receipt time (Art. 20)."""
+
+    who: Principal
+    amount_fen: int
+    key: str | None = None
+    received_at: datetime | None = None
+
+
+def _firsts(session: Session, wanted: set[tuple[int, str]]) -> dict[tuple[int, str], int]:
+    """The ids of bids already made with these (bidder, key) pairs."""
+    if not wanted:
+        return {}
+    rows = session.execute(
+        select(AuctionBid.bidder_id, AuctionBid.key, AuctionBid.id).where(
+            AuctionBid.bidder_id.in_({b for b, _ in wanted}), AuctionBid.key.in_({k for _, k in wanted})
+        )
+    )
+    return {(b, k): i for b, k, i in rows if k is not None and (b, k) in wanted}
+
+
+def _registrations(
+    session: Session, round_id: int, requests: Sequence[BidRequest]
+) -> dict[int, AuctionBidder]:
+    """The callers' registrations for the round (with their deposits), by user id, in one statement."""
+    users = {r.who.user_id for r in requests if r.who.user_id is not None}
+    if not users:
+        return {}
+    rows = session.scalars(
+        select(AuctionBidder).where(AuctionBidder.round_id == round_id, AuctionBidder.user_id.in_(users))
+    )
+    return {b.user_id: b for b in rows.unique()}
+
+
+def place_bids(session: Session, round_id: int, requests: Sequence[BidRequest]) -> list[Placed | DomainError]:
+    """Bids for one round received together, judged one after another in the order given (the order they
+    were received) under one lock of the round, and stored in the caller's one transaction: an answer for
+    each, in the same order, either what was placed or the refusal naming its article (a refused bid stores
+    nothing). A retry with the key of a bid already made returns that bid.
+
+    Without a lock first: a bid from someone not registered, for a round that takes no bids, or at or below
+    the price as it stands is refused at once (a round that stopped taking bids never takes them again,
+    and its price only rises), so hopeless bids never queue for the lock."""
+    now = clock.now()
+    answers: list[Placed | DomainError | None] = [None] * len(requests)
+    registered = _registrations(session, round_id, requests)
+    seen = session.execute(
+        select(AuctionRound).where(AuctionRound.id == round_id).execution_options(populate_existing=True)
+    ).scalar_one_or_none()
+    if seen is None:
+        return [NotFound(f"round {round_id} does not exist", zh="没有找到此拍卖") for _ in requests]
+    # The keys after the round: a twin that committed between the two reads is found, not refused as outbid.
+    keyed = {(b.id, r.key) for r in requests if r.key and (b := registered.get(r.who.user_id or 0))}
+    firsts = _firsts(session, keyed)
+    as_seen = room_of(seen)
+    live: list[int] = []
+    for i, request in enumerate(requests):
+        bidder = registered.get(request.who.user_id or 0)
+        try:
+            if bidder is None:
+                raise not_registered()
+            if request.key and (bidder.id, request.key) in firsts:
+                answers[i] = _replay(session, seen, bidder, firsts[(bidder.id, request.key)])
+                continue
+            _check_taking(seen)
+            rules.refuse_outbid(as_seen, rules.Bid(str(bidder.id), request.amount_fen, bidder.priority_rank))
+        except DomainError as refused:
+            answers[i] = refused
+            continue
+        live.append(i)
+    if live:
+        _judge_in_turn(session, round_id, requests, registered, live, answers, now)
+    assert all(a is not None for a in answers)
+    return [a for a in answers if a is not None]
+
+
+def _judge_in_turn(
+    session: Session,
+    round_id: int,
+    requests: Sequence[BidRequest],
+    registered: dict[int, AuctionBidder],
+    live: list[int],
+    answers: list[Placed | DomainError | None],
+    now: datetime,
+) -> None:
+    """The bids that passed the first look, under the round's lock, one after another on the room in memory;
+    the room and every accepted bid written once at the end."""
+    rnd = lock_round(session, round_id)
+    # Under the lock, the keys again: a twin that won the lock before this batch has committed by now.
+    firsts = _firsts(
+        session, {(registered[requests[i].who.user_id or 0].id, k) for i in live if (k := requests[i].key)}
+    )
+    eligibility = eligibility_of(rnd)
+    room = room_of(rnd, _maxima(session, rnd))
+    made: dict[tuple[int, str], AuctionBid] = {}
+    placed: list[tuple[int, AuctionBidder, list[AuctionBid]]] = []
+    for i in live:
+        request = requests[i]
+        bidder = registered[request.who.user_id or 0]
+        key = request.key
+        if key and (bidder.id, key) in firsts:
+            answers[i] = _replay(session, rnd, bidder, firsts[(bidder.id, key)])
+            continue
+        if key and (bidder.id, key) in made:  # the same request twice in one batch
+            answers[i] = Placed(rnd, [made[(bidder.id, key)]], {bidder.id: bidder.number}, replayed=True)
+            continue
+        try:
+            _check_taking(rnd)
+            rules.check_bidder(facts_of(bidder), eligibility)
+            room, accepted = rules.accept_bid(
+                room,
+                rules.Bid(str(bidder.id), request.amount_fen, bidder.priority_rank),
+                request.received_at or now,
+            )
+        except DomainError as refused:
+            answers[i] = refused
+            continue
+        rows = _rows(rnd, accepted, key)
+        if key:
+            made[(bidder.id, key)] = rows[0]
+        placed.append((i, bidder, rows))
+    if not placed:
+        return
+    store(rnd, room)
+    session.add_all([row for _, _, rows in placed for row in rows])
+    session.flush()
+    numbers = _numbers(
+        session, [bidder for _, bidder, _ in placed], [row for _, _, rows in placed for row in rows]
+    )
+    for i, _bidder, rows in placed:
+        answers[i] = Placed(rnd, rows, {b.bidder_id: numbers[b.bidder_id] for b in rows})
+
+
+def _replay(session: Session, rnd: AuctionRound, bidder: AuctionBidder, first_id: int) -> Placed:
+    first = session.get(AuctionBid, first_id)
+    assert first is not None
+    return Placed(rnd, [first], {bidder.id: bidder.number}, replayed=True)
 
 
 def place_bid(
@@ -167,33 +258,10 @@ def place_bid(
 ) -> Placed:
     """A bid received at ``received_at`` (the server's receipt time, taken before waiting for the lock).
     Refused with the article, storing nothing; a retry with the same key returns the first bid."""
-    now = received_at or clock.now()
-    bidder, seen, first_id = _bidder_and_room(session, round_id, who.user_id, key)
-    bid = rules.Bid(str(bidder.id), amount_fen, bidder.priority_rank)
-    if first_id is None:
-        # Closed for good, or overtaken already: refused without queueing for the lock (a round that stopped
-        # taking bids never takes them again, and its price only rises).
-        _check_taking(seen)
-        rules.refuse_outbid(room_of(seen), bid)
-        # The lock and the retry's lookup again in one statement: a twin of this request that won the lock
-        # has committed its bid by the time this one holds it.
-        rnd, first_id = _lock_for(session, round_id, bidder.id, key)
-    else:
-        rnd = seen
-    if first_id is not None:
-        first = session.get(AuctionBid, first_id)
-        assert first is not None
-        return Placed(rnd, [first], {bidder.id: bidder.number}, replayed=True)
-    _check_taking(rnd)
-    rules.check_bidder(facts_of(bidder), eligibility_of(rnd))
-    maxima = _maxima(session, rnd)
-    room, accepted = rules.accept_bid(room_of(rnd, maxima), bid, now)
-    store(rnd, room)
-    rows = _store_bids(session, rnd, accepted, key)
-    # No timeline entry per bid: the bids are their own append-only record, read by the live feed, and the
-    # close seals them all into the case's hash chain at once (``bids_digest``), so the lock is held for two
-    # writes only (网拍规定 Art. 29 keeps the records; the seal makes them tamper-evident).
-    return Placed(rnd, rows, _numbers(session, bidder, accepted))
+    (answer,) = place_bids(session, round_id, [BidRequest(who, amount_fen, key, received_at)])
+    if isinstance(answer, DomainError):
+        raise answer
+    return answer
 
 
 def set_maximum(
@@ -214,8 +282,10 @@ def set_maximum(
         session.add(MaximumBid(round_id=rnd.id, bidder_id=bidder.id, max_fen=max_fen, set_at=now))
     else:
         own.max_fen, own.set_at = max_fen, now
-    rows = _store_bids(session, rnd, accepted, None)
-    placed = Placed(rnd, rows, _numbers(session, bidder, accepted))
+    rows = _rows(rnd, accepted, None)
+    session.add_all(rows)
+    session.flush()
+    placed = Placed(rnd, rows, _numbers(session, [bidder], rows))
     _record(session, who, rnd, placed, "auction.maximum_set")
     return placed
 

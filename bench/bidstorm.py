@@ -45,6 +45,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import itertools
+import json
 import multiprocessing
 import os
 import random
@@ -279,17 +280,15 @@ async def _storm(spec: Spec) -> Outcome:
         for _ in range(spec.watchers)
     ]
     known: dict[str, int | None] = {"price": None}
-    limits = httpx.Limits(max_connections=spec.connections, max_keepalive_connections=spec.connections)
-    async with httpx.AsyncClient(base_url=spec.base, limits=limits, timeout=30.0) as client:
-        await asyncio.sleep(max(0.0, spec.starts_at - time.time()))
-        started = time.perf_counter()
-        until = started + spec.seconds
-        loops = [
-            _bid(client, spec, spec.tokens[k :: spec.connections], known, out, until)
-            for k in range(min(spec.connections, len(spec.tokens)))
-        ]
-        await asyncio.gather(*loops)
-        out.bidding_s = time.perf_counter() - started
+    await asyncio.sleep(max(0.0, spec.starts_at - time.time()))
+    started = time.perf_counter()
+    until = started + spec.seconds
+    loops = [
+        _bid(Connection(host, port), spec, spec.tokens[k :: spec.connections], known, out, until)
+        for k in range(min(spec.connections, len(spec.tokens)))
+    ]
+    await asyncio.gather(*loops)
+    out.bidding_s = time.perf_counter() - started
     await asyncio.sleep(spec.drain_s)
     stop.set()
     await asyncio.gather(*watchers)
@@ -297,8 +296,49 @@ async def _storm(spec: Spec) -> Outcome:
     return out
 
 
+class Connection:
+    """One keep-alive HTTP/1.1 connection that posts JSON and reads the answer, and little else: the load
+    generators share the machine's cores with the server, and a general client (httpx) spent about as much
+    CPU on each bid as the server did answering it, which held the server back instead of measuring it."""
+
+    def __init__(self, host: str, port: int) -> None:
+        self.host, self.port = host, port
+        self.reader: asyncio.StreamReader | None = None
+        self.writer: asyncio.StreamWriter | None = None
+
+    async def post(self, path: str, body: bytes, headers: dict[str, str]) -> tuple[int, bytes]:
+        """The status and body of the answer; OSError (or IncompleteReadError) when the connection broke,
+        after which the next post connects again."""
+        if self.writer is None or self.reader is None:
+            self.reader, self.writer = await asyncio.open_connection(self.host, self.port)
+        head = "".join(f"{k}: {v}\r\n" for k, v in headers.items())
+        self.writer.write(
+            f"POST {path} HTTP/1.1\r\nHost: {self.host}\r\nContent-Type: application/json\r\n"
+            f"Content-Length: {len(body)}\r\n{head}\r\n".encode()
+            + body
+        )
+        try:
+            answer_head = await asyncio.wait_for(self.reader.readuntil(b"\r\n\r\n"), 30.0)
+            length = 0
+            for line in answer_head.split(b"\r\n")[1:]:
+                if line[:15].lower() == b"content-length:":
+                    length = int(line[15:])
+            payload = await self.reader.readexactly(length)
+        except (OSError, asyncio.IncompleteReadError, asyncio.LimitOverrunError, TimeoutError):
+            self.close()
+            raise
+        if b"\r\nconnection: close" in answer_head.lower():
+            self.close()
+        return int(answer_head[9:12]), payload
+
+    def close(self) -> None:
+        if self.writer is not None:
+            self.writer.close()
+        self.reader = self.writer = None
+
+
 async def _bid(
-    client: httpx.AsyncClient,
+    connection: Connection,
     spec: Spec,
     tokens: list[str],
     known: dict[str, int | None],
@@ -321,14 +361,15 @@ async def _bid(
         headers = {"Authorization": f"Bearer {tokens[i]}", "Idempotency-Key": key}
         sent = time.perf_counter()
         try:
-            r = await client.post(path, json={"amount_fen": amount}, headers=headers)
-        except httpx.TransportError as e:
+            status, payload = await connection.post(path, b'{"amount_fen": %d}' % amount, headers)
+        except (OSError, asyncio.IncompleteReadError, asyncio.LimitOverrunError, TimeoutError) as e:
             out.failed += 1
             out.first_failure = out.first_failure or f"{type(e).__name__}: {e}"
+            await asyncio.sleep(0.01)
             continue
         ms = (time.perf_counter() - sent) * 1000
-        if r.status_code == 201:
-            body = r.json()
+        if status == 201:
+            body = json.loads(payload)
             bid = body["bids"][0]
             out.accepted += 1
             out.accepted_ms.append(ms)
@@ -337,10 +378,10 @@ async def _bid(
             leading[i] = bid["amount_fen"]
             if known["price"] is None or body["price_fen"] > known["price"]:
                 known["price"] = body["price_fen"]
-        elif r.status_code in (400, 409):
+        elif status in (400, 409):
             out.refused += 1
             out.latencies_ms.append(ms)
-            detail = r.json().get("detail", "")
+            detail = json.loads(payload).get("detail", "")
             m = NEXT_RE.search(detail)
             if detail.startswith("you lead"):
                 leading[i] = known["price"] or 0
@@ -351,11 +392,11 @@ async def _bid(
             elif "first bid" in detail:
                 known["price"] = None
             else:
-                out.other_refusal = out.other_refusal or f"{r.status_code} {detail}"
+                out.other_refusal = out.other_refusal or f"{status} {detail}"
                 await asyncio.sleep(0.01)
         else:
             out.failed += 1
-            out.first_failure = out.first_failure or f"{r.status_code} {r.text[:200]}"
+            out.first_failure = out.first_failure or f"{status} {payload[:200].decode('utf-8', 'replace')}"
 
 
 async def _watch(host: str, port: int, path: str, offset_s: float, out: Outcome, stop: asyncio.Event) -> None:

@@ -10,8 +10,8 @@ from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response
 from fastapi.responses import StreamingResponse
 from sqlalchemy import select
 
-from api.bid_turn import in_turn
-from api.deps import Allow, AllowOutsideTransaction, SessionDep
+from api.bid_turn import bid_in_turn, in_turn
+from api.deps import Allow, AllowInOwnTransaction, AllowOutsideTransaction, Credentials, SessionDep
 from api.errors import responses
 from api.live_rooms import ROOMS
 from auction import bidders, bidding, closing, deposits, lots
@@ -37,6 +37,7 @@ from car_enforce.core.payments.client import PaymentGateway
 router = APIRouter(tags=["auction: bidding"], responses=responses(401, 403))
 Buyer = Annotated[Principal, Depends(Allow(Role.BUYER, Role.APPLICANT))]
 BuyerOutsideTransaction = Annotated[Principal, Depends(AllowOutsideTransaction(Role.BUYER, Role.APPLICANT))]
+BuyerInTurn = Annotated[Credentials, Depends(AllowInOwnTransaction(Role.BUYER, Role.APPLICANT))]
 RoundId = Annotated[RowId, Path(description="the round")]
 
 
@@ -120,29 +121,24 @@ async def place_bid(
     at: ReceivedAt,
     round_id: RoundId,
     body: BidIn,
-    who: BuyerOutsideTransaction,
+    caller: BuyerInTurn,
     response: Response,
     idempotency_key: Annotated[str | None, Header(max_length=80)] = None,
 ) -> PlacedOut:
     """A bid, judged at the server's receipt time: the first at the starting price, raises in whole
     increments, a bid in the last 5 minutes moves the end to 5 minutes after it (Art. 20); a confirmed
     priority buyer may match the price (Art. 19, 21). With an `Idempotency-Key`, a retry returns the first
-    answer. The answer lists the bid and any the room made for maximum bids in reply."""
-
-    def bid() -> tuple[PlacedOut, bool]:
-        with get_database().unit_of_work() as session:  # committed before the answer is sent
-            placed = bidding.place_bid(
-                session,
-                who=who,
-                round_id=round_id,
-                amount_fen=body.amount_fen,
-                key=idempotency_key,
-                received_at=at,
-            )
-            return _placed(placed), placed.replayed
-
+    answer. The answer lists the bid and any the room made for maximum bids in reply, with the room as it
+    stands once the bids received with it are judged too."""
     # The receipt time was taken before the bid waits for its turn (api.bid_turn).
-    answer, replayed = await in_turn(bid)
+    answer, replayed = await bid_in_turn(
+        round_id=round_id,
+        caller=caller,
+        amount_fen=body.amount_fen,
+        key=idempotency_key,
+        received_at=at,
+        answer=lambda placed: (_placed(placed), placed.replayed),
+    )
     if replayed:
         response.status_code = 200
         response.headers["Idempotent-Replay"] = "true"

@@ -14,7 +14,7 @@ from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from api.bid_turn import in_turn
+from api.bid_turn import bid_in_turn
 from api.deps import SessionDep
 from api.web import session as web
 from api.web.auction_room import DEPOSIT_STATUS_NAMES, ROUND_STATUS_NAMES, registration_of, room_context
@@ -262,30 +262,28 @@ async def bid(
 
     who = await anyio.to_thread.run_sync(bidder)
 
-    def place() -> dict[str, object]:
+    def reply_of(placed: bidding.Placed) -> dict[str, object]:
+        now_round = placed.round
+        return {
+            "replayed": placed.replayed,
+            "price_fen": now_round.price_fen,
+            "bids": now_round.bids,
+            "effective_end_at": clock.local(now_round.effective_end_at).isoformat(),
+        }
+
+    try:
         try:
             amount_fen = zh.fen_of_yuan(amount)
         except ValueError:
             raise form_error("amount", "请填写出价金额（元）") from None
-        with database.unit_of_work() as session:
-            placed = bidding.place_bid(
-                session,
-                who=who,
-                round_id=round_id,
-                amount_fen=amount_fen,
-                key=key or None,
-                received_at=received_at,
-            )
-            now_round = placed.round
-            return {
-                "replayed": placed.replayed,
-                "price_fen": now_round.price_fen,
-                "bids": now_round.bids,
-                "effective_end_at": clock.local(now_round.effective_end_at).isoformat(),
-            }
-
-    try:
-        answer = await in_turn(place)
+        answer = await bid_in_turn(
+            round_id=round_id,
+            caller=who,
+            amount_fen=amount_fen,
+            key=key or None,
+            received_at=received_at,
+            answer=reply_of,
+        )
     except DomainError as exc:
         status, message = exc.status_code, explained(exc)
         if _wants_json(request):

@@ -21,6 +21,7 @@ from sqlalchemy.pool import NullPool
 from car_enforce.core.db import Base, Database, UTCDateTime, make_engine
 
 ROW_ID = 1
+_UNREAD = -1e18  # the time of the last read before any
 
 
 class SharedClockRow(Base):
@@ -43,7 +44,7 @@ class SharedClock:
         self.database = database
         self.refresh_s = refresh.total_seconds()
         self._lock = threading.Lock()
-        self._read_at = -1e18  # monotonic seconds of the last read of the row
+        self._read_at = _UNREAD  # monotonic seconds of the last read of the row
         self._row: tuple[datetime, datetime, bool] | None = None
         # The refresh opens a connection of its own (no pool): it runs inside requests that already hold one
         # of the pool's, and waiting there for another could stall every request for the pool's timeout.
@@ -52,22 +53,35 @@ class SharedClock:
             self._reader = self._reader.execution_options(sqlite_begin="DEFERRED")  # never the write turn
 
     def _current(self) -> tuple[datetime, datetime, bool] | None:
-        # One thread refreshes at a time; the others go on with the row as last read (at most a refresh old).
-        if time.monotonic() - self._read_at >= self.refresh_s and self._lock.acquire(
-            blocking=self._row is None
-        ):
-            try:
-                query = select(SharedClockRow.instant, SharedClockRow.set_at, SharedClockRow.running).where(
-                    SharedClockRow.id == ROW_ID
-                )
-                with self._reader.connect() as connection:
-                    row = connection.execute(query).first()
-                    connection.rollback()
-                self._row = (row[0], row[1], row[2]) if row is not None else None
-                self._read_at = time.monotonic()
-            finally:
-                self._lock.release()
+        stale = time.monotonic() - self._read_at >= self.refresh_s
+        if stale and (self._read_at == _UNREAD or self.refresh_s == 0):
+            # Not read since this process started or moved the time, or a reader that asked to see every
+            # move at once: read now; the others wait for it.
+            with self._lock:
+                if self.refresh_s == 0 or self._read_at == _UNREAD:  # not read meanwhile by another thread
+                    self._read()
+        elif stale and self._lock.acquire(blocking=False):
+            # Read on a thread of its own while everyone goes on with the row as last read (at most a refresh
+            # old): opening the reader's connection takes tens of milliseconds on PostgreSQL, which would
+            # otherwise stall the event loop of a server process five times a second.
+            threading.Thread(target=self._read_and_release, name="shared-clock", daemon=True).start()
         return self._row
+
+    def _read_and_release(self) -> None:
+        try:
+            self._read()
+        finally:
+            self._lock.release()
+
+    def _read(self) -> None:
+        query = select(SharedClockRow.instant, SharedClockRow.set_at, SharedClockRow.running).where(
+            SharedClockRow.id == ROW_ID
+        )
+        with self._reader.connect() as connection:
+            row = connection.execute(query).first()
+            connection.rollback()
+        self._row = (row[0], row[1], row[2]) if row is not None else None
+        self._read_at = time.monotonic()
 
     def now(self) -> datetime:
         row = self._current()
@@ -80,7 +94,7 @@ class SharedClock:
         with self.database.unit_of_work() as session:
             _store(session, instant.astimezone(UTC), running)
         with self._lock:
-            self._read_at = -1e18  # this process sees its own move at once
+            self._read_at = _UNREAD  # this process sees its own move at once
 
     def set(self, instant: datetime, *, running: bool = True) -> None:
         if instant.tzinfo is None:
@@ -100,7 +114,7 @@ class SharedClock:
             if row is not None:
                 session.delete(row)
         with self._lock:
-            self._read_at = -1e18
+            self._read_at = _UNREAD
 
 
 def _store(session: Session, instant: datetime, running: bool) -> None:
