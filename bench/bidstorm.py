@@ -348,12 +348,18 @@ async def _bid(
     """One connection's bidders in turn, each bidding the next lowest amount the process knows of."""
     leading: dict[int, int] = {}  # bidder (index) → the amount they lead with, as far as they know
     i = 0
+    skipped = 0
     path = f"/api/auction/rounds/{spec.round_id}/bids"
     while time.perf_counter() < until:
         i = (i + 1) % len(tokens)
         price = known["price"]
         if price is not None and leading.get(i) == price:
+            skipped += 1
+            if skipped >= len(tokens):  # every bidder here leads: wait for news from the others
+                skipped = 0
+                await asyncio.sleep(0.005)
             continue  # this bidder leads: someone else's turn
+        skipped = 0
         # In the last minutes people raise by one increment or by a few: a bid of two or three increments
         # can still land after a rival's one-increment bid sent at the same moment.
         amount = START_FEN if price is None else price + spec.increment_fen * random.choice((1, 1, 2, 3))
