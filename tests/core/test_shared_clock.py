@@ -5,8 +5,12 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import threading
+import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+
+import pytest
 
 from car_enforce.core.db import Database
 from car_enforce.core.shared_clock import SharedClock
@@ -50,6 +54,34 @@ def test_a_reader_sees_a_move_within_its_refresh(db: Database) -> None:
     assert reader.now() == MONDAY  # its copy, until the refresh runs out: no query per reading
     reader._read_at = -1e18  # the refresh ran out
     assert reader.now() == MONDAY + timedelta(days=1)
+
+
+def test_a_reader_past_its_refresh_reads_the_row_on_a_thread_of_its_own(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Past its refresh a reader answers at once from its copy and reads the row beside (a server's event
+    loop must not wait for a connection to open); the move shows up in the answers that follow."""
+    mover = SharedClock(db)
+    reader = SharedClock(_other_process(db), refresh=timedelta(milliseconds=20))
+    read_in: list[str] = []
+    read = reader._read
+
+    def recorded() -> None:
+        read_in.append(threading.current_thread().name)
+        read()
+
+    monkeypatch.setattr(reader, "_read", recorded)
+    mover.set(MONDAY, running=False)
+    assert reader.now() == MONDAY
+    mover.advance(timedelta(days=1))
+    time.sleep(0.05)
+    deadline = time.monotonic() + 5
+    while reader.now() != MONDAY + timedelta(days=1):
+        assert time.monotonic() < deadline, "the reader never saw the move"
+        time.sleep(0.01)
+    # The first read in the caller's thread (there was nothing to answer with), every later one beside it.
+    assert read_in[0] == threading.current_thread().name
+    assert read_in[1:] and set(read_in[1:]) == {"shared-clock"}
 
 
 def test_the_cli_moves_the_time_a_process_sees(db: Database, tmp_path: Path) -> None:
