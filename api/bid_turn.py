@@ -82,6 +82,7 @@ class _Turn:
         return await item.done
 
     async def _work(self) -> None:
+        taken: list[_Waiting] = []
         try:
             while self.waiting:
                 taken, self.waiting = self.waiting, []
@@ -89,8 +90,9 @@ class _Turn:
                     await _run(batch)
         finally:
             self.worker = None
-            for item in self.waiting:  # only when this task itself was cancelled (the server stops)
-                item.done.cancel()
+            for item in [*taken, *self.waiting]:  # left only when this task was cancelled (the server stops)
+                if not item.done.done():
+                    item.done.cancel()
 
 
 def _batches(taken: list[_Waiting]) -> list[list[_Waiting]]:
