@@ -181,9 +181,12 @@ def storage_spans(session: Session, custody: Custody, through: date) -> list[Sto
             .order_by(CenterTariff.effective_from)
         )
     )
+    # A run of days at one tariff is one span, found from the tariffs' effective days rather than day by
+    # day: a statement "as of" a far-off day is asked for in one step per tariff, not one per day.
     spans: list[StorageSpan] = []
-    for i in range(n):
-        day = first + timedelta(days=i)
+    last_day = first + timedelta(days=n - 1)
+    day = first
+    while True:
         tariff = next((t for t in reversed(tariffs) if t.effective_from <= day), None)
         if tariff is None:
             raise Conflict(
@@ -192,12 +195,17 @@ def storage_spans(session: Session, custody: Custody, through: date) -> list[Sto
                 zh=f"辅助中心没有{zh.day(day)}适用的"
                 f"{vehicle_class_zh(custody.vehicle_class)}收费标准，无法计算保管费",
             )
+        later = [t.effective_from for t in tariffs if t.effective_from > day]
+        until = min(later[0] - timedelta(days=1), last_day) if later else last_day
+        days = (until - day).days + 1
         last = spans[-1] if spans else None
         if last is not None and last.tariff_id == tariff.id:
-            spans[-1] = StorageSpan(last.first_day, day, last.days + 1, last.daily_fen, last.tariff_id)
+            spans[-1] = StorageSpan(last.first_day, until, last.days + days, last.daily_fen, last.tariff_id)
         else:
-            spans.append(StorageSpan(day, day, 1, tariff.storage_daily_fen, tariff.id))
-    return spans
+            spans.append(StorageSpan(day, until, days, tariff.storage_daily_fen, tariff.id))
+        if until >= last_day:
+            return spans
+        day = until + timedelta(days=1)
 
 
 @dataclass(frozen=True, slots=True)
