@@ -4,10 +4,20 @@ Every test that takes ``db`` runs once per backend. PostgreSQL runs when ``TEST_
 server (CI sets it and fails if any PostgreSQL test is skipped).
 """
 
+# ruff: noqa: E402  (the bytecode switch below must come before the project's modules are imported)
 from __future__ import annotations
 
-import logging
 import os
+import sys
+
+# Bytecode caches on, whatever the shell says (PYTHONDONTWRITEBYTECODE=1): without them every test process
+# and every process a test starts (the CLI's, the bidders') compiles the project again, and pytest rewrites
+# every test module's asserts again in each worker: about 7 s of CPU a process. The caches go to
+# __pycache__, which git ignores.
+sys.dont_write_bytecode = False
+os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
+
+import logging
 import shutil
 import sqlite3
 import tempfile
