@@ -32,14 +32,7 @@ from tests.auction_helpers import (
     Listed,
     bidders_for,
     buyer,
-    listed_lot,
-    priced_car,
 )
-
-
-@pytest.fixture
-def listed(db: Database, clock: MovableClock, world: factories.World, centers: factories.Centers) -> Listed:
-    return listed_lot(db, priced_car(db, world, centers))
 
 
 def stored(db: Database, round_id: int) -> list[tuple[int, int, str | None]]:

@@ -47,11 +47,6 @@ MASKED_PLATE = "浙C·***45"
 REAL_NAMES = ("张三丰", "欧阳娜娜")
 
 
-@pytest.fixture
-def listed(db: Database, clock: MovableClock, world: factories.World, centers: factories.Centers) -> Listed:
-    return listed_lot(db, priced_car(db, world, centers))
-
-
 def _bid(db: Database, username: str, round_id: int, amount: int) -> None:
     with db.unit_of_work() as s:
         bidding.place_bid(s, who=user(s, username), round_id=round_id, amount_fen=amount)

@@ -34,11 +34,6 @@ from tests.auction_helpers import (
 )
 
 
-@pytest.fixture
-def listed(db: Database, clock: MovableClock, world: factories.World, centers: factories.Centers) -> Listed:
-    return listed_lot(db, priced_car(db, world, centers))
-
-
 def bid(db: Database, who: Principal, round_id: int, amount: int) -> bidding.Placed:
     with db.unit_of_work() as s:
         return bidding.place_bid(s, who=who, round_id=round_id, amount_fen=amount)
