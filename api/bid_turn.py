@@ -19,6 +19,7 @@ retry with the same key is judged afresh.
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -27,6 +28,7 @@ from typing import Any, Generic, TypeVar
 
 import anyio
 from prometheus_client import Histogram
+from sqlalchemy.exc import DBAPIError
 
 from api.deps import Credentials, prove
 from auction import bidding
@@ -78,7 +80,9 @@ class _Turn:
     async def submit(self, item: _Waiting) -> Any:
         self.waiting.append(item)
         if self.worker is None:
-            self.worker = asyncio.get_running_loop().create_task(self._work())
+            # A context of its own: the worker outlives the request that started it, whose log fields it
+            # would otherwise carry into every batch's log lines.
+            self.worker = asyncio.get_running_loop().create_task(self._work(), context=contextvars.Context())
         return await item.done
 
     async def _work(self) -> None:
@@ -86,6 +90,7 @@ class _Turn:
         try:
             while self.waiting:
                 taken, self.waiting = self.waiting, []
+                taken = [item for item in taken if not item.done.done()]  # its caller went away: not placed
                 for batch in _batches(taken):
                     await _run(batch)
         finally:
@@ -118,7 +123,8 @@ async def _run(batch: list[_Waiting]) -> None:
         if isinstance(first, _Alone):
             outcomes: list[Any] = [await anyio.to_thread.run_sync(first.run)]
         else:
-            outcomes = await anyio.to_thread.run_sync(_judge, [b for b in batch if isinstance(b, QueuedBid)])
+            bids = [b for b in batch if isinstance(b, QueuedBid)]
+            outcomes = await anyio.to_thread.run_sync(_judge_again_if_deadlocked, bids)
     except BaseException as exc:  # the batch failed as a whole: each of its callers hears why
         for item in batch:
             if not item.done.done():
@@ -133,6 +139,22 @@ async def _run(batch: list[_Waiting]) -> None:
             item.done.set_exception(outcome)
         else:
             item.done.set_result(outcome)
+
+
+# PostgreSQL's deadlock and serialization failures: the transaction was rolled back whole, and the same
+# batch tried again finds the database as if it had never run.
+_TRANSIENT = frozenset({"40P01", "40001"})
+
+
+def _judge_again_if_deadlocked(batch: list[QueuedBid[Any]]) -> list[Any]:
+    """``_judge``, once more when the database gave up on it for a deadlock: a batch holds many bidders, and
+    none of them should get a 500 for a conflict the database resolved by aborting this transaction."""
+    try:
+        return _judge(batch)
+    except DBAPIError as exc:
+        if getattr(exc.orig, "sqlstate", None) not in _TRANSIENT:
+            raise
+    return _judge(batch)
 
 
 def _judge(batch: list[QueuedBid[Any]]) -> list[Any]:

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from auction import rules
 from auction.bidders import bidder_of, eligibility_of, facts_of, not_registered
-from auction.lots import lock_round, record
+from auction.lots import lock_room, record
 from auction.models import AuctionBid, AuctionBidder, AuctionRound, MaximumBid, RoundStatus
 from auction.room_state import room_of, store
 from auction.rules import articles as a
@@ -179,6 +179,9 @@ def place_bids(session: Session, round_id: int, requests: Sequence[BidRequest]) 
             continue
         live.append(i)
     if live:
+        # By receipt time: a batch is in the order its bids reached the queue, which a bid whose request took
+        # longer to read may have reached after a later one (stable: equal times keep their order).
+        live.sort(key=lambda i: requests[i].received_at or now)
         _judge_in_turn(session, round_id, requests, registered, live, answers, now)
     assert all(a is not None for a in answers)
     return [a for a in answers if a is not None]
@@ -195,7 +198,7 @@ def _judge_in_turn(
 ) -> None:
     """The bids that passed the first look, under the round's lock, one after another on the room in memory;
     the room and every accepted bid written once at the end."""
-    rnd = lock_round(session, round_id)
+    rnd = lock_room(session, round_id)
     # Under the lock, the keys again: a twin that won the lock before this batch has committed by now.
     firsts = _firsts(
         session, {(registered[requests[i].who.user_id or 0].id, k) for i in live if (k := requests[i].key)}
@@ -271,7 +274,7 @@ def set_maximum(
     are not leading, and answers later bids by increments up to it."""
     now = received_at or clock.now()
     bidder = bidder_of(session, round_id, who.user_id)
-    rnd = lock_round(session, round_id)
+    rnd = lock_room(session, round_id)
     _check_taking(rnd)
     rules.check_bidder(facts_of(bidder), eligibility_of(rnd))
     maxima = _maxima(session, rnd)

@@ -75,13 +75,23 @@ def load_round(session: Session, who: Principal, round_id: int) -> AuctionRound:
 
 
 def lock_round(session: Session, round_id: int) -> AuctionRound:
-    """The round's row under its lock: every move of a round and its room happens one at a time."""
-    rnd = session.execute(
-        select(AuctionRound)
-        .where(AuctionRound.id == round_id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    ).scalar_one_or_none()
+    """The round's row under its lock: every move of a round and its room happens one at a time. (The round
+    is read with its lot joined, and PostgreSQL locks the lot's row too.)"""
+    return _locked(session, round_id, room_only=False)
+
+
+def lock_room(session: Session, round_id: int) -> AuctionRound:
+    """The round's row alone under its lock, for the room's moves (bids, maximum bids), which change nothing
+    else. Locking the lot too, as the joined read of ``lock_round`` does on PostgreSQL, would take the lot
+    after the round, while the close takes the lot first (``lock_lot_and_round``): a bid batch and the
+    close sweep in the round's last second would deadlock."""
+    return _locked(session, round_id, room_only=True)
+
+
+def _locked(session: Session, round_id: int, *, room_only: bool) -> AuctionRound:
+    query = select(AuctionRound).where(AuctionRound.id == round_id)
+    query = query.with_for_update(of=AuctionRound) if room_only else query.with_for_update()
+    rnd = session.execute(query.execution_options(populate_existing=True)).scalar_one_or_none()
     if rnd is None:
         raise NotFound(f"round {round_id} does not exist", zh="没有找到此拍卖")
     return rnd

@@ -283,12 +283,15 @@ async def _storm(spec: Spec) -> Outcome:
     await asyncio.sleep(max(0.0, spec.starts_at - time.time()))
     started = time.perf_counter()
     until = started + spec.seconds
+    connections = [Connection(host, port) for _ in range(min(spec.connections, len(spec.tokens)))]
     loops = [
-        _bid(Connection(host, port), spec, spec.tokens[k :: spec.connections], known, out, until)
-        for k in range(min(spec.connections, len(spec.tokens)))
+        _bid(connection, spec, spec.tokens[k :: spec.connections], known, out, until)
+        for k, connection in enumerate(connections)
     ]
     await asyncio.gather(*loops)
     out.bidding_s = time.perf_counter() - started
+    for connection in connections:
+        connection.close()
     await asyncio.sleep(spec.drain_s)
     stop.set()
     await asyncio.gather(*watchers)
@@ -310,7 +313,9 @@ class Connection:
         """The status and body of the answer; OSError (or IncompleteReadError) when the connection broke,
         after which the next post connects again."""
         if self.writer is None or self.reader is None:
-            self.reader, self.writer = await asyncio.open_connection(self.host, self.port)
+            self.reader, self.writer = await asyncio.wait_for(
+                asyncio.open_connection(self.host, self.port), 30.0
+            )
         head = "".join(f"{k}: {v}\r\n" for k, v in headers.items())
         self.writer.write(
             f"POST {path} HTTP/1.1\r\nHost: {self.host}\r\nContent-Type: application/json\r\n"
@@ -319,11 +324,13 @@ class Connection:
         )
         try:
             answer_head = await asyncio.wait_for(self.reader.readuntil(b"\r\n\r\n"), 30.0)
-            length = 0
+            length = None
             for line in answer_head.split(b"\r\n")[1:]:
                 if line[:15].lower() == b"content-length:":
                     length = int(line[15:])
-            payload = await self.reader.readexactly(length)
+            if length is None:  # the platform's JSON answers carry their length; anything else ends the line
+                raise OSError(f"an answer without Content-Length: {answer_head[:200]!r}")
+            payload = await asyncio.wait_for(self.reader.readexactly(length), 30.0)
         except (OSError, asyncio.IncompleteReadError, asyncio.LimitOverrunError, TimeoutError):
             self.close()
             raise
@@ -374,8 +381,13 @@ async def _bid(
             await asyncio.sleep(0.01)
             continue
         ms = (time.perf_counter() - sent) * 1000
+        try:
+            body = json.loads(payload) if status in (201, 400, 409) else {}
+        except ValueError:
+            out.failed += 1
+            out.first_failure = out.first_failure or f"{status} not JSON: {payload[:200]!r}"
+            continue
         if status == 201:
-            body = json.loads(payload)
             bid = body["bids"][0]
             out.accepted += 1
             out.accepted_ms.append(ms)
@@ -387,7 +399,7 @@ async def _bid(
         elif status in (400, 409):
             out.refused += 1
             out.latencies_ms.append(ms)
-            detail = json.loads(payload).get("detail", "")
+            detail = body.get("detail", "")
             m = NEXT_RE.search(detail)
             if detail.startswith("you lead"):
                 leading[i] = known["price"] or 0

@@ -10,6 +10,7 @@ seen everywhere within that time (0.2 s by default) and a read costs no query on
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from datetime import UTC, datetime, timedelta
@@ -21,6 +22,7 @@ from sqlalchemy.pool import NullPool
 from car_enforce.core.db import Base, Database, UTCDateTime, make_engine
 
 ROW_ID = 1
+log = logging.getLogger(__name__)
 _UNREAD = -1e18  # the time of the last read before any
 
 
@@ -64,12 +66,19 @@ class SharedClock:
             # Read on a thread of its own while everyone goes on with the row as last read (at most a refresh
             # old): opening the reader's connection takes tens of milliseconds on PostgreSQL, which would
             # otherwise stall the event loop of a server process five times a second.
-            threading.Thread(target=self._read_and_release, name="shared-clock", daemon=True).start()
+            try:
+                threading.Thread(target=self._read_and_release, name="shared-clock", daemon=True).start()
+            except BaseException:  # no thread to be had (the interpreter is stopping): the lock goes back
+                self._lock.release()
+                raise
         return self._row
 
     def _read_and_release(self) -> None:
         try:
             self._read()
+        except Exception:  # the database does not answer: go on with the copy, try again after a refresh
+            log.warning("shared clock: could not read its row; the last time read runs on", exc_info=True)
+            self._read_at = time.monotonic()
         finally:
             self._lock.release()
 

@@ -7,18 +7,19 @@ from __future__ import annotations
 import asyncio
 import threading
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 import pytest
 from fastapi.security import HTTPAuthorizationCredentials
 from prometheus_client import REGISTRY
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from api import bid_turn
 from api.deps import Allow, Credentials
 from auction import bidding
-from auction.models import AuctionBid
+from auction.models import AuctionBid, AuctionLot
 from car_enforce.core.clock import MovableClock
 from car_enforce.core.db import Database
 from car_enforce.core.errors import DomainError, Unauthenticated
@@ -162,3 +163,22 @@ def test_bids_that_arrive_during_a_batch_go_together_in_the_next(
     # Two transactions for twelve bids: the first alone, then the eleven that waited for it.
     assert (after[0] - before[0], after[1] - before[1]) == (2.0, 12.0)
     assert [seq for seq, _, _ in stored(db, listed.round_id)] == list(range(1, 12))
+
+
+def test_a_bid_never_waits_for_the_lot(db: Database, clock: MovableClock, listed: Listed) -> None:
+    """A batch locks the round's row alone: the close and a withdrawal take the lot first, then the round, so
+    a bid that took the lot after the round would deadlock with them in the round's last second."""
+    (a,) = bidders_for(db, listed.round_id, 1)
+    clock.set(BIDDING_STARTS + timedelta(minutes=1))
+
+    def bid() -> int:
+        with db.unit_of_work() as s:
+            if not db.sqlite:
+                s.execute(text("SET LOCAL lock_timeout = '3s'"))  # a wait for the lot fails, not hangs
+            return bidding.place_bid(s, who=a, round_id=listed.round_id, amount_fen=START_FEN).bids[0].seq
+
+    # Another transaction holds the lot (on SQLite, where a row has no lock, it only reads it).
+    with db.unit_of_work(read_only=db.sqlite) as holder:
+        holder.execute(select(AuctionLot).where(AuctionLot.id == listed.lot_id).with_for_update()).one()
+        with ThreadPoolExecutor(1) as pool:
+            assert pool.submit(bid).result(timeout=30) == 1
