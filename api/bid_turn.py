@@ -100,39 +100,36 @@ class _Turn:
                     item.done.cancel()
 
 
-def _batches(taken: list[_Waiting]) -> list[list[_Waiting]]:
+def _batches(taken: list[_Waiting]) -> list[_Alone[Any] | list[QueuedBid[Any]]]:
     """In the order received: other work alone, and the bids between two such by round, each round's in
     one batch (rounds are independent: a bid on one never waits for another's)."""
-    batches: list[list[_Waiting]] = []
-    rounds: dict[int, list[_Waiting]] = {}
+    batches: list[_Alone[Any] | list[QueuedBid[Any]]] = []
+    rounds: dict[int, list[QueuedBid[Any]]] = {}
     for item in taken:
         if isinstance(item, _Alone):
             batches += rounds.values()
             rounds = {}
-            batches.append([item])
-        elif item.round_id in rounds:
-            rounds[item.round_id].append(item)
+            batches.append(item)
         else:
-            rounds[item.round_id] = [item]
+            rounds.setdefault(item.round_id, []).append(item)
     return batches + list(rounds.values())
 
 
-async def _run(batch: list[_Waiting]) -> None:
+async def _run(batch: _Alone[Any] | list[QueuedBid[Any]]) -> None:
+    items: list[_Waiting] = [batch] if isinstance(batch, _Alone) else list(batch)
     try:
-        first = batch[0]
-        if isinstance(first, _Alone):
-            outcomes: list[Any] = [await anyio.to_thread.run_sync(first.run)]
+        if isinstance(batch, _Alone):
+            outcomes: list[Any] = [await anyio.to_thread.run_sync(batch.run)]
         else:
-            bids = [b for b in batch if isinstance(b, QueuedBid)]
-            outcomes = await anyio.to_thread.run_sync(_judge_again_if_deadlocked, bids)
+            outcomes = await anyio.to_thread.run_sync(_judge_again_if_deadlocked, batch)
     except BaseException as exc:  # the batch failed as a whole: each of its callers hears why
-        for item in batch:
+        for item in items:
             if not item.done.done():
                 item.done.set_exception(exc)
         if not isinstance(exc, Exception):
             raise
         return
-    for item, outcome in zip(batch, outcomes, strict=True):
+    for item, outcome in zip(items, outcomes, strict=True):
         if item.done.done():  # its caller went away
             continue
         if isinstance(outcome, DomainError):
@@ -149,6 +146,7 @@ _TRANSIENT = frozenset({"40P01", "40001"})
 def _judge_again_if_deadlocked(batch: list[QueuedBid[Any]]) -> list[Any]:
     """``_judge``, once more when the database gave up on it for a deadlock: a batch holds many bidders, and
     none of them should get a 500 for a conflict the database resolved by aborting this transaction."""
+    BATCH_SIZE.observe(len(batch))
     try:
         return _judge(batch)
     except DBAPIError as exc:
@@ -161,7 +159,6 @@ def _judge(batch: list[QueuedBid[Any]]) -> list[Any]:
     """One transaction for a round's batch: each caller proven, the bids judged in order, the answers built
     before the commit (a 2xx means the bid is stored)."""
     outcomes: list[Any] = [None] * len(batch)
-    BATCH_SIZE.observe(len(batch))
     with get_database().unit_of_work() as session:
         requests: list[bidding.BidRequest] = []
         proven: list[int] = []

@@ -122,13 +122,6 @@ class Credentials:
     ) -> None:
         self.guard, self.bearer, self.api_key = guard, bearer, api_key
 
-    def principal(self, session: Session) -> Principal:
-        """The caller, authenticated and holding one of the guard's roles, or the refusal (401, 403)."""
-        (found,) = prove(session, [self])
-        if isinstance(found, DomainError):
-            raise found
-        return found
-
     @property
     def token(self) -> str | None:
         """The login token, when that is the credential (a machine's key may come as a bearer token too)."""

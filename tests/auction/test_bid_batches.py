@@ -14,6 +14,7 @@ import pytest
 from fastapi.security import HTTPAuthorizationCredentials
 from prometheus_client import REGISTRY
 from sqlalchemy import select, text
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from api import bid_turn
@@ -182,3 +183,57 @@ def test_a_bid_never_waits_for_the_lot(db: Database, clock: MovableClock, listed
         holder.execute(select(AuctionLot).where(AuctionLot.id == listed.lot_id).with_for_update()).one()
         with ThreadPoolExecutor(1) as pool:
             assert pool.submit(bid).result(timeout=30) == 1
+
+
+class _Aborted(Exception):
+    """What the driver raises when PostgreSQL aborts a transaction: its SQLSTATE says why."""
+
+    def __init__(self, sqlstate: str) -> None:
+        super().__init__(f"aborted: {sqlstate}")
+        self.sqlstate = sqlstate
+
+
+@pytest.mark.parametrize(("sqlstate", "again"), [("40P01", True), ("40001", True), ("23505", False)])
+def test_a_batch_the_database_aborted_for_a_deadlock_runs_once_more(
+    db: Database,
+    clock: MovableClock,
+    listed: Listed,
+    monkeypatch: pytest.MonkeyPatch,
+    sqlstate: str,
+    again: bool,
+) -> None:
+    """A deadlock or a serialization failure rolled the whole batch back: it runs again and its bidders get
+    their answers, each bid stored once. Any other database error fails the batch."""
+    (a,) = bidders_for(db, listed.round_id, 1)
+    clock.set(BIDDING_STARTS + timedelta(minutes=1))
+    judge = bidding.place_bids
+    calls: list[int] = []
+
+    def aborted_once(session: Session, round_id: int, requests: Sequence[bidding.BidRequest]) -> list[object]:
+        calls.append(len(requests))
+        placed = list(judge(session, round_id, requests))  # written, then lost with the rollback
+        if len(calls) == 1:
+            raise OperationalError("INSERT INTO auction_bid …", {}, _Aborted(sqlstate))
+        return placed
+
+    monkeypatch.setattr(bidding, "place_bids", aborted_once)
+
+    async def one_bid() -> object:
+        return await bid_turn.bid_in_turn(
+            round_id=listed.round_id,
+            caller=a,
+            amount_fen=START_FEN,
+            key="once",
+            received_at=BIDDING_STARTS + timedelta(minutes=1),
+            answer=lambda placed: [(b.seq, b.amount_fen, placed.replayed) for b in placed.bids],
+        )
+
+    if again:
+        assert asyncio.run(one_bid()) == [(1, START_FEN, False)]
+        assert calls == [1, 1]
+        assert stored(db, listed.round_id) == [(1, START_FEN, "once")]
+    else:
+        with pytest.raises(OperationalError):
+            asyncio.run(one_bid())
+        assert calls == [1]
+        assert stored(db, listed.round_id) == []
