@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import hmac
-from typing import Any, Final
+from typing import Any, Final, TypeVar
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ValidationError
 
 from car_enforce.core.errors import DomainError, Unauthenticated
 
@@ -38,3 +39,14 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def _invalid(_request: Request, exc: RequestValidationError) -> JSONResponse:
         return error(422, "ValidationError", problems(exc.errors()) or "malformed request")
+
+
+_M = TypeVar("_M", bound=BaseModel)
+
+
+def parse_body(model: type[_M], body: bytes) -> _M:
+    """A JSON body read into ``model``; a body that does not fit is answered 422 like any other request."""
+    try:
+        return model.model_validate_json(body)
+    except ValidationError as exc:
+        raise RequestValidationError(exc.errors()) from None

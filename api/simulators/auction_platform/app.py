@@ -19,12 +19,11 @@ from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import Depends, FastAPI, Header, Request
-from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
-from pydantic import AwareDatetime, BaseModel, Field, ValidationError
+from pydantic import AwareDatetime, BaseModel, Field
 
 from api.simulators import signed_delivery
-from api.simulators.common import CONTROL_HEADER, check_control, install_error_handlers
+from api.simulators.common import CONTROL_HEADER, check_control, install_error_handlers, parse_body
 from car_enforce.core import clock
 from car_enforce.core.errors import Conflict, DomainError, InvalidInput, NotFound, Unauthenticated
 
@@ -346,13 +345,6 @@ def _key(value: str | None) -> str:
     return value
 
 
-async def _parse(model: type[Any], request: Request) -> Any:
-    try:
-        return model.model_validate_json(await request.body())
-    except ValidationError as exc:
-        raise RequestValidationError(exc.errors()) from None
-
-
 def create_app(platform: SimAuctionPlatform, *, control_key: str) -> FastAPI:
     """The simulated platform as an ASGI app of its own, to serve alone or mount (``mount``)."""
     sim = Simulator(platform, control_key=control_key)
@@ -371,7 +363,7 @@ def create_app(platform: SimAuctionPlatform, *, control_key: str) -> FastAPI:
     async def post_lot(request: Request, idempotency_key: IdempotencyKey = None) -> Response:
         """Protocol §1: keep the lot; a retry with the same key answers the first lot's id."""
         key = _key(idempotency_key)
-        lot: LotIn = await _parse(LotIn, request)
+        lot: LotIn = parse_body(LotIn, await request.body())
         mode = await sim.before_answer("publish", key)
         kept, new = sim.publish(key, lot)
         if mode == "malformed":
@@ -388,7 +380,7 @@ def create_app(platform: SimAuctionPlatform, *, control_key: str) -> FastAPI:
     ) -> Response:
         """Protocol §2: the lot stopped, resumed, or its end moved."""
         key = _key(idempotency_key)
-        change: UpdateIn = await _parse(UpdateIn, request)
+        change: UpdateIn = parse_body(UpdateIn, await request.body())
         mode = await sim.before_answer("update", key)
         kept = sim.update(remote_id, key, change)
         if mode == "malformed":
@@ -401,7 +393,7 @@ def create_app(platform: SimAuctionPlatform, *, control_key: str) -> FastAPI:
     ) -> Response:
         """Protocol §3: the court withdraws the lot (the debtor paid, the sale ended)."""
         key = _key(idempotency_key)
-        body: WithdrawIn = await _parse(WithdrawIn, request)
+        body: WithdrawIn = parse_body(WithdrawIn, await request.body())
         mode = await sim.before_answer("withdraw", key)
         kept = sim.withdraw(remote_id, key, body)
         if mode == "malformed":

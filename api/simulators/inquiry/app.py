@@ -16,15 +16,14 @@ import threading
 from collections.abc import Coroutine, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Annotated, Any, Final, TypeVar
+from typing import Annotated, Any, Final
 from urllib.parse import quote
 
 from fastapi import Depends, FastAPI, Header, Request
-from fastapi.exceptions import RequestValidationError
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel
 
 from api.simulators import signed_delivery
-from api.simulators.common import CONTROL_HEADER, check_control, install_error_handlers
+from api.simulators.common import CONTROL_HEADER, check_control, install_error_handlers, parse_body
 from api.simulators.inquiry import reports
 from api.simulators.inquiry.platforms import SimPlatform
 from api.simulators.inquiry.schemas import InquiryIn, Mode, ModeIn, NoticeIn
@@ -34,7 +33,6 @@ from car_enforce.core.outbound.signing import HmacRequestSigner
 from car_enforce.core.outbound.standard_webhooks import signing_key
 
 EXTENSION_REASON: Final = "该车型近期可比成交样本不足，需补充调取样本，申请延长询价期限"
-_M = TypeVar("_M", bound=BaseModel)
 
 
 class SimulatedFailure(DomainError):
@@ -351,13 +349,6 @@ SignedBody = Annotated[bytes, Depends(_signed_body)]
 IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", max_length=128)]
 
 
-def _parse(model: type[_M], body: bytes) -> _M:
-    try:
-        return model.model_validate_json(body)
-    except ValidationError as exc:
-        raise RequestValidationError(exc.errors()) from None
-
-
 def create_app(platform: SimPlatform, *, control_key: str) -> FastAPI:
     """The simulated platform as an ASGI app of its own, to serve alone or mount (``mount``)."""
     sim = Simulator(platform, control_key=control_key)
@@ -384,7 +375,7 @@ def create_app(platform: SimPlatform, *, control_key: str) -> FastAPI:
                 "required, equal to the request_id",
                 zh="缺少此项，其值应与 request_id 相同",
             )
-        inquiry = _parse(InquiryIn, body)
+        inquiry = parse_body(InquiryIn, body)
         if idempotency_key != inquiry.request_id:
             raise InvalidInput("Idempotency-Key", "must equal the request_id", zh="应与 request_id 相同")
         return InquiryAccepted(inquiry_id=await sim.inquire(inquiry))
@@ -400,7 +391,7 @@ def create_app(platform: SimPlatform, *, control_key: str) -> FastAPI:
         """Protocol §3: extension granted or refused, a correction requested, the inquiry withdrawn."""
         if not idempotency_key:
             raise InvalidInput("Idempotency-Key", "required", zh="缺少此项")
-        sim.notice(inquiry_id, idempotency_key, _parse(NoticeIn, body))
+        sim.notice(inquiry_id, idempotency_key, parse_body(NoticeIn, body))
         return NoticeTaken()
 
     controls = [Depends(_control)]
