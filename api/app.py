@@ -26,6 +26,7 @@ from api.routers import (
     auction_feeds,
     auction_lots,
     auction_platforms,
+    auction_settlements,
     auth,
     cases,
     directory,
@@ -212,6 +213,7 @@ def create_app(
         payments_router.router,
         auction_platforms.router,
         auction_feeds.router,
+        auction_settlements.router,
     ):
         _document_roles(router.routes)
         app.include_router(router)

@@ -10,6 +10,9 @@ from __future__ import annotations
 
 from auction import handlers as auction
 from auction.platforms import handlers as auction_platforms
+from auction.settlement import defaults as settlement_defaults
+from auction.settlement import opening as settlement_opening
+from auction.settlement import progress as settlement
 from car_enforce import notices
 from car_enforce.core import boundary_import as boundary_work
 from car_enforce.core import clock, events
@@ -43,6 +46,12 @@ def event_handlers() -> Handlers:
     for kind in auction_platforms.CHANGES:
         handlers.on(kind, auction_platforms.changed)
     handlers.on("auction.withdrawn", auction_platforms.withdrawn)
+    # From the hammer to the new title: a sold round opens its settlement, which then moves itself on.
+    handlers.on("auction.closed", settlement_opening.round_sold)
+    for kind in settlement.SETTLEMENT_EVENTS:
+        handlers.on(kind, settlement.on_settlement_event)
+    handlers.on("custody.released", settlement.on_custody_released)
+    handlers.on("auction.defaulted", settlement_defaults.on_default)
     return handlers
 
 

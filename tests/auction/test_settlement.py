@@ -1,0 +1,313 @@
+"""From the hammer to the handover, over real HTTP with the simulated payment gateway: the balance paid in the
+buyer's name or by a bank transfer the court checks, the ruling and the registry's notice issued on full
+payment and read back from their PDFs, the one window, the ruling served, the handover at the gate to the
+ruling's buyer only; and 悔拍 (网拍规定 Art. 24, 25; 拍卖变卖规定 Art. 20, 27; 登记规定 Art. 30, 90)."""
+
+from __future__ import annotations
+
+import io
+import re
+import time
+from collections.abc import Iterator
+from datetime import timedelta
+
+import httpx
+import pypdf
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from sqlalchemy import func, select
+
+from api.simulators import payments as payments_sim
+from auction import bidding, closing
+from auction.models import AuctionRound
+from auction.settlement.models import Settlement, SettlementStatus
+from car_enforce.cases.id_numbers import resident_id_check_char
+from car_enforce.core import zh
+from car_enforce.core.clock import MovableClock
+from car_enforce.core.db import Database
+from car_enforce.core.settings import get_settings
+from car_enforce.core.timeline.models import TimelineEvent
+from car_enforce.custody.models import ReleaseOrder
+from tests import factories
+from tests.api_helpers import login
+from tests.auction_helpers import (
+    BIDDING_STARTS,
+    DEPOSIT_FEN,
+    INCREMENT_FEN,
+    START_FEN,
+    Listed,
+    buyer,
+    listed_lot,
+    priced_car,
+    registered,
+    user,
+)
+from tests.live import serve
+
+pytestmark = pytest.mark.usefixtures("centers")
+PRICE = START_FEN + INCREMENT_FEN
+
+
+def valid_id(n: int) -> str:
+    """A resident ID number whose check character is right (the one window checks it)."""
+    first17 = f"33032619900101{n:03d}"
+    return first17 + resident_id_check_char(first17)
+
+
+WINNER_ID, LOSER_ID = valid_id(2), valid_id(1)
+
+
+def sold(db: Database, clock: MovableClock, world: factories.World, centers: factories.Centers) -> Listed:
+    """A lot sold to ``winner`` (王二某) over ``loser``, its round closed."""
+    listed = listed_lot(db, priced_car(db, world, centers))
+    registered(
+        db,
+        listed.round_id,
+        buyer(db, "loser", phone="13600000001"),
+        1,
+        real_name="李一某",
+        id_number=LOSER_ID,
+    )
+    registered(
+        db,
+        listed.round_id,
+        buyer(db, "winner", phone="13600000002"),
+        2,
+        real_name="王二某",
+        id_number=WINNER_ID,
+    )
+    clock.set(BIDDING_STARTS)
+    with db.unit_of_work() as s:
+        bidding.place_bid(s, who=user(s, "loser"), round_id=listed.round_id, amount_fen=START_FEN)
+        bidding.place_bid(s, who=user(s, "winner"), round_id=listed.round_id, amount_fen=PRICE)
+    clock.set(BIDDING_STARTS + timedelta(days=1, minutes=1))
+    assert closing.close_due(db) == [listed.round_id]
+    return listed
+
+
+def settlement_of(db: Database, round_id: int) -> Settlement:
+    with db.unit_of_work(read_only=True) as s:
+        found = s.scalars(select(Settlement).where(Settlement.round_id == round_id)).one()
+        s.expunge(found)
+        return found
+
+
+def kinds(db: Database) -> list[str]:
+    with db.unit_of_work(read_only=True) as s:
+        return list(s.scalars(select(TimelineEvent.kind).order_by(TimelineEvent.id)))
+
+
+def pdf_text(data: bytes) -> str:
+    assert data.startswith(b"%PDF-")
+    pages = pypdf.PdfReader(io.BytesIO(data)).pages
+    return re.sub(r"\s", "", "\n".join(page.extract_text() for page in pages))
+
+
+PAPERS = {
+    "id_number": WINNER_ID,
+    "phone": "13600000002",
+    "address": "浙江省温州市平阳县昆阳镇某路1号",
+    "electronic_service": True,
+}
+
+
+@pytest.fixture
+def base_url(app: FastAPI, db: Database) -> Iterator[str]:
+    with serve(app) as url:
+        yield url
+        payments_sim.wait_for_deliveries()
+
+
+def wait_for(db: Database, round_id: int, status: SettlementStatus, timeout_s: float = 10.0) -> Settlement:
+    deadline = time.monotonic() + timeout_s
+    while (found := settlement_of(db, round_id)).status != status:
+        assert time.monotonic() < deadline, f"settlement is {found.status}"
+        time.sleep(0.05)
+    return found
+
+
+def test_a_sold_round_opens_its_settlement_with_the_balance_due(
+    db: Database, clock: MovableClock, world: factories.World, centers: factories.Centers
+) -> None:
+    listed = sold(db, clock, world, centers)
+    settlement = settlement_of(db, listed.round_id)
+    assert settlement.status == SettlementStatus.AWAITING_BALANCE
+    assert (settlement.price_fen, settlement.deposit_fen) == (PRICE, DEPOSIT_FEN)
+    assert settlement.balance_fen == PRICE - DEPOSIT_FEN
+    assert settlement.buyer_name == "王二某" and settlement.buyer_number
+
+
+def test_from_the_balance_to_the_handover_over_http(
+    db: Database,
+    clock: MovableClock,
+    world: factories.World,
+    centers: factories.Centers,
+    base_url: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    listed = sold(db, clock, world, centers)
+    monkeypatch.setenv("CARENFORCE_PUBLIC_BASE_URL", base_url)
+    get_settings.cache_clear()
+    try:
+        with httpx.Client(base_url=base_url, timeout=15) as http:
+            me = login(http, "winner")
+            mine = http.get("/api/auction/settlements", headers=me).json()
+            assert [m["round_id"] for m in mine] == [listed.round_id]
+            sid = mine[0]["id"]
+            assert http.get("/api/auction/settlements", headers=login(http, "loser")).json() == []
+            assert (
+                http.get(f"/api/auction/settlements/{sid}", headers=login(http, "loser")).status_code == 404
+            )
+
+            # The one window first: papers for another buyer are refused and nothing is kept.
+            other = http.post(
+                f"/api/auction/settlements/{sid}/papers",
+                json={**PAPERS, "id_number": LOSER_ID},
+                headers=me,
+            )
+            assert other.status_code == 403 and "不符" in other.json()["detail_zh"]
+            assert settlement_of(db, listed.round_id).papers is None
+            r = http.post(f"/api/auction/settlements/{sid}/papers", json=PAPERS, headers=me)
+            assert r.status_code == 200, r.text
+            again = http.post(f"/api/auction/settlements/{sid}/papers", json=PAPERS, headers=me)
+            assert again.status_code == 200
+            assert kinds(db).count("auction.papers_received") == 1  # the same papers twice: taken once
+
+            r = http.post(f"/api/auction/settlements/{sid}/balance-order", headers=me)
+            assert r.status_code == 200, r.text
+            pay_url = r.json()["pay_url"]
+            assert (
+                http.post(f"/api/auction/settlements/{sid}/balance-order", headers=me).json()["pay_url"]
+                == pay_url
+            )
+            assert httpx.post(pay_url, data={"confirm": "1"}, timeout=10).status_code == 200
+            settlement = wait_for(db, listed.round_id, SettlementStatus.RULED)
+    finally:
+        monkeypatch.delenv("CARENFORCE_PUBLIC_BASE_URL")
+        get_settings.cache_clear()
+
+    # Paid in full: the ruling and the notice issued, the ruling served in the one window, the handover
+    # ordered.
+    assert settlement.paid_via == "gateway" and settlement.ruling_number.endswith("之一")
+    assert settlement.served_how.startswith("电子送达")
+    with db.unit_of_work(read_only=True) as s:
+        order = s.get(ReleaseOrder, settlement.release_order_id)
+        assert order is not None and order.kind == "sale_handover"
+        assert order.document_number == settlement.ruling_number
+        rnd = s.get(AuctionRound, listed.round_id)
+        assert rnd is not None
+    events = kinds(db)
+    for kind in ("auction.balance_paid", "auction.ruling_issued", "auction.ruling_served"):
+        assert events.count(kind) == 1, kind
+
+    with httpx.Client(base_url=base_url, timeout=15) as http:
+        me = login(http, "winner")
+        ruling = http.get(f"/api/auction/settlements/{settlement.id}/documents/ruling.pdf", headers=me)
+        assert ruling.status_code == 200 and ruling.headers["content-type"] == "application/pdf"
+        text = pdf_text(ruling.content)
+        for words in (
+            "执行裁定书",
+            settlement.ruling_number,
+            "王二某",
+            "平阳县人民法院",
+            "林某某",
+            zh.yuan_text(PRICE),
+            "所有权",
+        ):
+            assert words in text, words
+        notice = pdf_text(
+            http.get(
+                f"/api/auction/settlements/{settlement.id}/documents/registry_notice.pdf", headers=me
+            ).content
+        )
+        for words in ("协助执行通知书", "车辆管理所", "王二某", "转移登记", settlement.ruling_number):
+            assert words in notice, words
+        # The gate: the ruling's buyer, with their ID, takes the car and its keys.
+        staff = login(http, "py.center")
+        custody_id = _custody_of(db, listed)
+        wrong = http.post(
+            f"/api/custody/{custody_id}/release",
+            json={
+                "order_id": settlement.release_order_id,
+                "recipient_id_number": LOSER_ID,
+                "keys_handed": 2,
+            },
+            headers=staff,
+        )
+        assert wrong.status_code == 403
+        out = http.post(
+            f"/api/custody/{custody_id}/release",
+            json={
+                "order_id": settlement.release_order_id,
+                "recipient_id_number": WINNER_ID,
+                "keys_handed": 2,
+            },
+            headers=staff,
+        )
+        assert out.status_code == 200, out.text
+    assert settlement_of(db, listed.round_id).handed_over_at is not None
+
+
+def _custody_of(db: Database, listed: Listed) -> int:
+    from auction.models import AuctionLot
+
+    with db.unit_of_work(read_only=True) as s:
+        lot = s.get(AuctionLot, listed.lot_id)
+        assert lot is not None
+        return lot.custody_id
+
+
+def test_a_bank_transfer_counts_once_the_court_checked_it(
+    client: TestClient, db: Database, clock: MovableClock, world: factories.World, centers: factories.Centers
+) -> None:
+    listed = sold(db, clock, world, centers)
+    sid = settlement_of(db, listed.round_id).id
+    me, court = login(client, "winner"), login(client, "py.officer")
+    url = f"/api/auction/settlements/{sid}/balance-proof"
+    receipt = {"file": ("回单.pdf", b"%PDF-1.4 receipt", "application/pdf")}
+    wrong = client.post(
+        url, data={"reference": "BOC2026120001", "amount_fen": "1"}, files=receipt, headers=me
+    )
+    assert wrong.status_code == 422 and settlement_of(db, listed.round_id).proof is None
+    balance = str(PRICE - DEPOSIT_FEN)
+    r = client.post(
+        url, data={"reference": "BOC2026120001", "amount_fen": balance}, files=receipt, headers=me
+    )
+    assert r.status_code == 200, r.text
+    assert r.json()["proof_status"] == "submitted" and r.json()["status"] == "awaiting_balance"
+    check = f"{url}/check"
+    assert client.post(check, json={"accepted": True}, headers=me).status_code == 403
+    r = client.post(check, json={"accepted": True}, headers=court)
+    assert r.status_code == 200, r.text
+    assert r.json()["status"] == "paid" and r.json()["paid_via"] == "bank_proof"
+    assert [d["kind"] for d in r.json()["documents"]] == ["ruling", "registry_notice"]
+    twice = client.post(
+        url, data={"reference": "BOC2026120002", "amount_fen": balance}, files=receipt, headers=me
+    )
+    assert twice.status_code == 409  # paid: a second payment is refused, nothing changes
+
+
+def test_no_balance_in_time_is_a_default_and_the_buyer_is_barred(
+    client: TestClient, db: Database, clock: MovableClock, world: factories.World, centers: factories.Centers
+) -> None:
+    listed = sold(db, clock, world, centers)
+    settlement = settlement_of(db, listed.round_id)
+    court = login(client, "py.officer")
+    url = f"/api/auction/rounds/{listed.round_id}/default"
+    early = client.post(url, json={"reason": "未付余款"}, headers=court)
+    assert early.status_code == 409  # the balance is not due yet
+    clock.set(clock.now() + timedelta(days=30))
+    r = client.post(url, json={"reason": "逾期未付余款"}, headers=login(client, "py.officer"))
+    assert r.status_code == 200, r.text
+    after = settlement_of(db, listed.round_id)
+    assert after.status == SettlementStatus.DEFAULTED and after.defaulted_at is not None
+    proof = client.post(
+        f"/api/auction/settlements/{settlement.id}/balance-proof",
+        data={"reference": "BOC2026120009", "amount_fen": str(settlement.balance_fen)},
+        files={"file": ("回单.pdf", b"%PDF-1.4 receipt", "application/pdf")},
+        headers=login(client, "winner"),
+    )
+    assert proof.status_code == 409
+    with db.unit_of_work(read_only=True) as s:
+        assert s.scalar(select(func.count()).select_from(ReleaseOrder)) == 0
