@@ -5,14 +5,17 @@ waits for a person (papers not yet in, a refusal from the registry) simply is no
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from auction.models import AuctionLot
 from auction.settlement import documents, service
 from auction.settlement.models import Settlement, SettlementStatus, TransferStatus
+from auction.settlement.rules import RULE_HANDOVER
 from auction.settlement.transitions import SETTLEMENT
-from car_enforce.core import clock
+from car_enforce.core import clock, zh
 from car_enforce.core.events import Recorded
 from car_enforce.core.identity.principal import Principal
 from car_enforce.custody.models import Custody, ReleaseKind
@@ -24,6 +27,7 @@ E_SERVICE = "电子送达（一窗受理）"
 # The settlement's own events after which a next step may be possible.
 SETTLEMENT_EVENTS = (
     "auction.balance_paid",
+    "auction.handed_over",
     "auction.ruling_issued",
     "auction.ruling_served",
     "auction.papers_received",
@@ -102,6 +106,16 @@ def on_custody_released(session: Session, recorded: Recorded) -> None:
     settlement = _of_custody(session, data.get("custody_id"))
     if settlement is None or data.get("order_id") != settlement.release_order_id:
         return
-    settlement.handed_over_at = clock.as_utc(data["released_at"]) if data.get("released_at") else clock.now()
+    settlement = service.lock(session, settlement.id)
+    at = data.get("released_at")
+    settlement.handed_over_at = clock.as_utc(at) if isinstance(at, datetime) else clock.now()
     session.flush()
-    advance(session, settlement.id)
+    service.tell(
+        session,
+        SYSTEM,
+        settlement,
+        "auction.handed_over",
+        {"handed_over_at": settlement.handed_over_at, "order_id": settlement.release_order_id},
+        reason=RULE_HANDOVER,
+        text=f"已于{zh.minute(settlement.handed_over_at)}在保管场所交付买受人。",
+    )

@@ -29,6 +29,7 @@ from car_enforce.core.db import Database
 from car_enforce.core.settings import get_settings
 from car_enforce.core.timeline.models import TimelineEvent
 from car_enforce.custody.models import ReleaseOrder
+from car_enforce.stages.models import StageReached
 from tests import factories
 from tests.api_helpers import login
 from tests.auction_helpers import (
@@ -247,6 +248,11 @@ def test_from_the_balance_to_the_handover_over_http(
         )
         assert out.status_code == 200, out.text
     assert settlement_of(db, listed.round_id).handed_over_at is not None
+    with db.unit_of_work(read_only=True) as s:
+        clocks = set(s.scalars(select(StageReached.stage)))
+    # The stage clocks heard the steps: the ruling's 10 days ran from full payment, the handover's 15 from
+    # service (拍卖变卖规定 Art. 20, 27), and both were met.
+    assert {"paid_in_full", "ruling_served", "handed_over"} <= clocks
 
 
 def _custody_of(db: Database, listed: Listed) -> int:
