@@ -22,6 +22,7 @@ from car_enforce.core.notify.handlers import tell_parties
 from car_enforce.core.settings import get_settings
 from car_enforce.core.shared_clock import SharedClock
 from car_enforce.core.work import runner as work
+from car_enforce.custody import handlers as custody
 from car_enforce.inventory import background as inventory_work
 from car_enforce.stages import handlers as stages
 from car_enforce.watches import handlers as watches
@@ -52,6 +53,11 @@ def event_handlers() -> Handlers:
         handlers.on(kind, settlement.on_settlement_event)
     handlers.on("custody.released", settlement.on_custody_released)
     handlers.on("auction.defaulted", settlement_defaults.on_default)
+    # The debtor paid in full before the sale: the sale ends first (refused if a car is sold), then the
+    # watches are lifted and the cars at the centers ordered back to their owners.
+    handlers.on("case.debtor_paid", auction.debtor_paid)
+    handlers.on("case.debtor_paid", watches.debtor_paid)
+    handlers.on("case.debtor_paid", custody.debtor_paid)
     return handlers
 
 

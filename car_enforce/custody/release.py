@@ -82,6 +82,11 @@ def _identity(raw: str, field: str) -> str:
             raise as_person from None
 
 
+def open_order_of(session: Session, custody: Custody) -> ReleaseOrder | None:
+    """The release order issued for the car and not yet executed or revoked, if any."""
+    return _issued_order(session, custody)
+
+
 def _issued_order(session: Session, custody: Custody) -> ReleaseOrder | None:
     return session.scalar(
         select(ReleaseOrder).where(
@@ -399,6 +404,7 @@ __all__ = [
     "WrongRecipient",
     "issue_order",
     "keys_handed",
+    "open_order_of",
     "release",
     "revoke_order",
     "visible_order",
