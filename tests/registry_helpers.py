@@ -6,7 +6,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import date
 from typing import Any
 
 import httpx
@@ -200,7 +199,3 @@ def court_case(
             ),
         )
         return CourtCase(case.id, link.vehicle_id, officer)
-
-
-def day(text: str) -> date:
-    return date.fromisoformat(text)

@@ -91,6 +91,7 @@ class Settings(BaseSettings):
     registry_court_sale_exempts_violations: bool = False
     # How long the simulated registry takes over a transfer, in working time (登记规定 Art. 26: within one
     # working day of acceptance, Art. 92); whatever the setting, never past the end of the next working day.
+    # The two hours are unconfirmed: Zhuji reports transfers done the same day, no registry publishes a time.
     registry_transfer_processing_minutes: int = Field(default=120, ge=0, le=24 * 60)
     # 登记规定 Art. 26 has the registry determine a new plate number at a transfer; some registries let a
     # car transferred within their area keep it. Unconfirmed: a setting, default a new plate.

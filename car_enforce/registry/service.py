@@ -79,6 +79,13 @@ class Buyer:
     company: bool = False
 
 
+_QUEUED_BY: Final = {
+    RequestKind.SEIZE: RULE_SEIZE,
+    RequestKind.RELEASE: RULE_RELEASE,
+    RequestKind.TRANSFER: RULE_TRANSFER,
+}
+
+
 def _natural_key(kind: RequestKind, case_id: int, vehicle_id: int, number: str) -> str:
     return f"{kind}:{case_id}:{vehicle_id}:{number}"
 
@@ -161,7 +168,7 @@ def _queue(
             subject=f"registry_request:{row.id}",
             case_id=case.id,
             data={"request_id": row.id, "vehicle_id": vehicle.id, "plate": vehicle.plate, **data},
-            reason=RULE_TRANSFER if kind is RequestKind.TRANSFER else RULE_SEIZE,
+            reason=_QUEUED_BY[kind],
         ),
     )
     return row
@@ -385,7 +392,8 @@ def _settle(request: RegistryRequest, verb: str) -> None:
 
 def apply_seizure(session: Session, actor: Principal, request: RegistryRequest, seizure: Seizure) -> bool:
     """Bring a seizure request to what the registry says of its seizure; True when that changed something
-    (one event recorded), False for news already heard."""
+    (one event recorded, but for a lapse by this case's own sale, which its transfer's event tells), False
+    for news already heard."""
     lock(session, request)
     if request.kind != RequestKind.SEIZE:
         raise InvalidInput("type", "a seizure's news about another act", zh="车管所的查封消息与该事项不符")
@@ -409,7 +417,7 @@ def apply_seizure(session: Session, actor: Principal, request: RegistryRequest, 
             _record(session, actor, request, "registry.seizure_effective", data, reason=reason, text=text)
         case SeizureStatus.QUEUED:
             ahead = f"（前有{seizure.ahead}项）" if seizure.ahead else ""
-            text = f"该车已被其他法院查封，本案查封已在车管所轮候登记{ahead}，在先的查封解除后自动生效"
+            text = f"该车已有在先的查封，本案查封已在车管所轮候登记{ahead}，在先的查封解除后自动生效"
             _record(session, actor, request, "registry.seizure_waiting", data, reason=RULE_QUEUE, text=text)
         case SeizureStatus.RELEASED:
             for release in _releases_of(session, request):

@@ -7,10 +7,21 @@ from typing import Any
 
 import httpx
 import pytest
+from fastapi import FastAPI
 
+from api.simulators import registry as registry_sim
 from car_enforce.core.clock import SHANGHAI, MovableClock
 from tests.api_helpers import VIN
-from tests.registry_helpers import OTHER_COURT, PLATE, Harness, seizure_body, transfer_body
+from tests.live import serve
+from tests.registry_helpers import (
+    OTHER_COURT,
+    PLATE,
+    REGISTRY_KEY,
+    Harness,
+    seizure_body,
+    settings,
+    transfer_body,
+)
 
 OTHER_VIN = "LFV2A21K8G4012345"
 
@@ -164,12 +175,6 @@ def test_the_setting_lets_a_court_sale_through_uncleared_violations(harness: Har
     response = harness.post("/transfers", transfer_body(), "tf-1")
     assert response.json()["status"] == "refused"
     # The simulator reads the platform's settings: a server of its own with the setting on.
-    from fastapi import FastAPI
-
-    from api.simulators import registry as registry_sim
-    from tests.live import serve
-    from tests.registry_helpers import REGISTRY_KEY, settings
-
     app = FastAPI()
     registry_sim.mount(app, settings=settings(registry_court_sale_exempts_violations=True))
     with serve(app) as base_url:
