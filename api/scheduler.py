@@ -24,6 +24,8 @@ from car_enforce.core.notify.delivery import deliver_due
 from car_enforce.core.payments.client import PaymentGateway
 from car_enforce.core.settings import get_settings
 from car_enforce.core.work import runner as work
+from car_enforce.registry import jobs as registry_jobs
+from car_enforce.registry.client import RegistryClient
 from car_enforce.sightings.jobs import send_alert_digests, sweep_read_batches
 from car_enforce.stages.jobs import sweep_stage_clocks
 from car_enforce.watches.jobs import sweep_watches
@@ -61,12 +63,20 @@ def jobs(database: Database) -> dict[str, tuple[Callable[[], object], int]]:
         "warn-overdue-balances": (lambda: settlement_defaults.warn_overdue(database), 600),
         # Rounds on outside platforms published, updated and withdrawn there; a failed call waits its turn.
         "send-auction-publications": (lambda: auction_platform_sending.send_due(database, settings), 10),
+        # Seizures, releases and transfers sent to the registry (车管所), and those it has not finished asked
+        # after: a transfer is due within its working day (登记规定 Art. 26).
+        "sweep-registry": (lambda: _sweep_registry(database), 30),
     }
 
 
 def _move_deposits(database: Database) -> list[str]:
     with PaymentGateway() as gateway:
         return auction_deposits.move_due(database, gateway)
+
+
+def _sweep_registry(database: Database) -> registry_jobs.SweepReport:
+    with RegistryClient() as client:
+        return registry_jobs.send_due(database, client)
 
 
 def guarded(database: Database, holder: str, name: str, job: Callable[[], object]) -> Callable[[], None]:
