@@ -53,6 +53,8 @@ def event_handlers() -> Handlers:
     for kind in settlement.SETTLEMENT_EVENTS:
         handlers.on(kind, settlement.on_settlement_event)
     handlers.on("custody.released", settlement.on_custody_released)
+    for kind in ("registry.transfer_completed", "registry.transfer_refused", "registry.request_failed"):
+        handlers.on(kind, settlement.on_registry_news)  # the new title, or the registry's reason
     handlers.on("auction.defaulted", settlement_defaults.on_default)
     # The debtor paid in full before the sale: the sale ends first (refused if a car is sold), then the
     # watches are lifted and the cars at the centers ordered back to their owners.

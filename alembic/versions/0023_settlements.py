@@ -2,7 +2,7 @@
 
 Revision ID: 0023
 Revises: 0022
-Create Date: 2026-11-29 13:44:57.942386
+Create Date: 2026-11-29 14:09:33.635344
 """
 
 from collections.abc import Sequence
@@ -51,6 +51,8 @@ def upgrade() -> None:
         sa.Column("served_at", car_enforce.core.db.UTCDateTime(timezone=True), nullable=True),
         sa.Column("served_how", sa.String(length=64), nullable=False),
         sa.Column("transfer_status", sa.String(length=16), nullable=False),
+        sa.Column("registry_request_id", sa.Integer(), nullable=True),
+        sa.Column("transfer_applications", sa.Integer(), nullable=False),
         sa.Column("transfer_refusal", sa.Text(), nullable=False),
         sa.Column("registration", sa.JSON(), nullable=True),
         sa.Column("registered_at", car_enforce.core.db.UTCDateTime(timezone=True), nullable=True),
@@ -73,6 +75,11 @@ def upgrade() -> None:
         ),
         sa.ForeignKeyConstraint(
             ["lot_id"], ["auction_lot.id"], name=op.f("fk_auction_settlement_lot_id_auction_lot")
+        ),
+        sa.ForeignKeyConstraint(
+            ["registry_request_id"],
+            ["registry_request.id"],
+            name=op.f("fk_auction_settlement_registry_request_id_registry_request"),
         ),
         sa.ForeignKeyConstraint(
             ["release_order_id"],

@@ -83,6 +83,8 @@ class Settlement(Base):
     served_how: Mapped[str] = mapped_column(String(64), default="")
 
     transfer_status: Mapped[TransferStatus] = mapped_column(String(16), default=TransferStatus.NOT_STARTED)
+    registry_request_id: Mapped[int | None] = mapped_column(ForeignKey("registry_request.id"))
+    transfer_applications: Mapped[int] = mapped_column(default=0)  # 2 once applied again after a refusal
     transfer_refusal: Mapped[str] = mapped_column(Text, default="")  # the registry's reason, in Chinese
     registration: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # the new title as the registry gave it
     registered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from auction.models import AuctionLot
-from auction.settlement import documents, service
+from auction.settlement import documents, service, transfer
 from auction.settlement.models import Settlement, SettlementStatus, TransferStatus
 from auction.settlement.rules import RULE_HANDOVER
 from auction.settlement.transitions import SETTLEMENT
@@ -68,9 +68,11 @@ def advance(session: Session, settlement_id: int) -> None:
         return
     if settlement.status != SettlementStatus.RULED or papers is None:
         return
+    # The registry's application and the handover order run side by side (their events do not call back).
+    if settlement.transfer_status == TransferStatus.NOT_STARTED:
+        transfer.request_transfer(session, settlement)
     if settlement.release_order_id is None:
         _handover(session, settlement)
-        return
     if settlement.registered_at is not None and settlement.handed_over_at is not None:
         SETTLEMENT.move(settlement, "finish")
         session.flush()
@@ -82,7 +84,6 @@ def advance(session: Session, settlement_id: int) -> None:
             {"registered_at": settlement.registered_at, "handed_over_at": settlement.handed_over_at},
             text="已完成过户登记并交付买受人。",
         )
-    _ = TransferStatus  # the registry's step is taken by its own handler (see transfer.py)
 
 
 def on_settlement_event(session: Session, recorded: Recorded) -> None:
@@ -119,3 +120,12 @@ def on_custody_released(session: Session, recorded: Recorded) -> None:
         reason=RULE_HANDOVER,
         text=f"已于{zh.minute(settlement.handed_over_at)}在保管场所交付买受人。",
     )
+
+
+def on_registry_news(session: Session, recorded: Recorded) -> None:
+    """``registry.transfer_completed``, ``_refused`` or ``request_failed``: the settlement hears it."""
+    settlement = transfer.of_request(session, recorded.event.data.get("request_id"))
+    if settlement is None or settlement.status != SettlementStatus.RULED:
+        return
+    if transfer.heard(session, settlement, recorded.event.kind, recorded.event.data):
+        advance(session, settlement.id)

@@ -123,8 +123,12 @@ def _queue(
     seizure_request_id: int | None = None,
     event_kind: str,
     data: dict[str, Any],
+    application: int = 1,
 ) -> RegistryRequest:
-    natural_key = _natural_key(kind, case.id, vehicle.id, notice_number)
+    # A transfer the registry refused is applied for again once its cause is cleared: the same notice, a new
+    # application (the refused one stays as it was).
+    label = notice_number if application == 1 else f"{notice_number}#{application}"
+    natural_key = _natural_key(kind, case.id, vehicle.id, label)
     now = clock.now()
     row = insert_once(
         session,
@@ -294,12 +298,14 @@ def queue_transfer(
     handed_over: HandedOver,
     ends_seizures: Sequence[str] | None = None,
     out_of_area: bool = False,
+    application: int = 1,
 ) -> RegistryRequest:
     """Queue the transfer of the sold car to its buyer: the sale ruling and its 协助执行通知书 are the car's
     origin (登记规定 Art. 90); papers or plates not handed over are voided and issued anew (Art. 30).
 
     ``ends_seizures``: the registry's ids of the seizures the sale ends (查封规定 Art. 27); None ends every
-    seizure on the car's file, as the registry lists them when the request is sent.
+    seizure on the car's file, as the registry lists them when the request is sent. ``application``: 2, 3, …
+    for an application made again after a refusal whose cause was cleared.
     """
     case, vehicle = _case_and_vehicle(session, case_id, vehicle_id)
     ruling, notice = _number("ruling_number", ruling_number), _number("notice_number", notice_number)
@@ -330,6 +336,7 @@ def queue_transfer(
         notice_number=notice,
         payload=payload,
         event_kind="registry.transfer_queued",
+        application=application,
         data={
             "ruling_number": ruling,
             "notice_number": notice,

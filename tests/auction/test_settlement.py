@@ -19,6 +19,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 from api.simulators import payments as payments_sim
+from api.simulators import registry as registry_sim
 from auction import bidding, closing, rounds
 from auction.models import AuctionLot, AuctionRound
 from auction.settlement import defaults as settlement_defaults
@@ -26,13 +27,16 @@ from auction.settlement.models import Settlement, SettlementStatus
 from car_enforce.cases.id_numbers import resident_id_check_char
 from car_enforce.core import zh
 from car_enforce.core.clock import MovableClock
+from car_enforce.core.clock import local as clock_local
 from car_enforce.core.db import Database
 from car_enforce.core.settings import get_settings
 from car_enforce.core.timeline.models import TimelineEvent
 from car_enforce.custody.models import ReleaseOrder
+from car_enforce.registry import RegistryClient
+from car_enforce.registry import jobs as registry_jobs
 from car_enforce.stages.models import StageReached
 from tests import factories
-from tests.api_helpers import login
+from tests.api_helpers import DEBTOR_ID, VIN, login
 from tests.auction_helpers import (
     BIDDING_STARTS,
     DEPOSIT_FEN,
@@ -188,6 +192,36 @@ def test_from_the_balance_to_the_handover_over_http(
             )
             assert httpx.post(pay_url, data={"confirm": "1"}, timeout=10).status_code == 200
             settlement = wait_for(db, listed.round_id, SettlementStatus.RULED)
+            assert settlement.transfer_status == "requested"
+
+            # The registry (its simulator on the same loopback server) gets the ruling and the notice.
+            registry = httpx.Client(
+                base_url=f"{base_url}{registry_sim.PREFIX}",
+                headers={"Authorization": f"Bearer {get_settings().registry_key}"},
+                timeout=10,
+            )
+            filed = registry.post(
+                "/control/files",
+                json={
+                    "plate": "浙C12345",
+                    "vin": VIN,
+                    "owner_name": "林某某",
+                    "owner_id_number": DEBTOR_ID,
+                    "inspection_valid_until": "2028-06-30",
+                },
+            )
+            assert filed.status_code == 201, filed.text
+            with RegistryClient() as client:
+                registry_jobs.send_due(db, client)
+            clock.advance(timedelta(hours=2, minutes=30))  # the registry's working time (登记规定 Art. 26)
+            assert registry.post("/control/process-due").status_code == 200
+            registry_sim.wait_for_deliveries()
+            registered = settlement_of(db, listed.round_id)
+            assert registered.transfer_status == "registered", registered.transfer_refusal
+            assert registered.registration is not None and registered.registration["owner"].startswith("王")
+            assert registered.paid_at is not None and registered.registered_at is not None
+            # Paid and registered anew on the same working day (the Zhuji anchor, on the moved clock).
+            assert clock_local(registered.registered_at).date() == clock_local(registered.paid_at).date()
     finally:
         monkeypatch.delenv("CARENFORCE_PUBLIC_BASE_URL")
         get_settings.cache_clear()
@@ -251,7 +285,8 @@ def test_from_the_balance_to_the_handover_over_http(
             headers=staff,
         )
         assert out.status_code == 200, out.text
-    assert settlement_of(db, listed.round_id).handed_over_at is not None
+    done = settlement_of(db, listed.round_id)
+    assert done.handed_over_at is not None and done.status == SettlementStatus.DONE
     with db.unit_of_work(read_only=True) as s:
         clocks = set(s.scalars(select(StageReached.stage)))
     # The stage clocks heard the steps: the ruling's 10 days ran from full payment, the handover's 15 from
