@@ -17,6 +17,7 @@ from api.wiring import install_handlers
 from auction import closing as auction_closing
 from auction import deposits as auction_deposits
 from auction.platforms import sending as auction_platform_sending
+from auction.settlement import defaults as settlement_defaults
 from car_enforce.core import job_runs, lease, logs
 from car_enforce.core.db import Database
 from car_enforce.core.notify.delivery import deliver_due
@@ -56,6 +57,8 @@ def jobs(database: Database) -> dict[str, tuple[Callable[[], object], int]]:
         "close-auction-rounds": (lambda: auction_closing.close_due(database), 2),
         # Deposits back to the losers and on to the court, well inside their 24 hours (Art. 23, 25).
         "move-auction-deposits": (lambda: _move_deposits(database), 30),
+        # A balance past its due day put before the court, once (网拍规定 Art. 24).
+        "warn-overdue-balances": (lambda: settlement_defaults.warn_overdue(database), 600),
         # Rounds on outside platforms published, updated and withdrawn there; a failed call waits its turn.
         "send-auction-publications": (lambda: auction_platform_sending.send_due(database, settings), 10),
     }

@@ -49,6 +49,7 @@ def event_handlers() -> Handlers:
     handlers.on("auction.withdrawn", auction_platforms.withdrawn)
     # From the hammer to the new title: a sold round opens its settlement, which then moves itself on.
     handlers.on("auction.closed", settlement_opening.round_sold)
+    handlers.on("auction.closed", settlement_defaults.apply_forfeits)  # a resale applies forfeited deposits
     for kind in settlement.SETTLEMENT_EVENTS:
         handlers.on(kind, settlement.on_settlement_event)
     handlers.on("custody.released", settlement.on_custody_released)

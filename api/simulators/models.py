@@ -71,6 +71,8 @@ class SimPaymentTransfer(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     transfer_id: Mapped[str] = mapped_column(String(40), unique=True)
+    # A payout's own idempotency key, alone or in a batch: whatever request carries it again, it acts once.
+    payout_key: Mapped[str | None] = mapped_column(String(128), unique=True)
     kind: Mapped[str] = mapped_column(String(16))  # transfer, payout
     status: Mapped[str] = mapped_column(String(16))  # succeeded, failed
     order_id: Mapped[str | None] = mapped_column(String(40), index=True)  # a transfer's order

@@ -90,6 +90,11 @@ class Settlement(Base):
     release_order_id: Mapped[int | None] = mapped_column(ForeignKey("release_order.id"))
     handed_over_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     defaulted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    overdue_warned_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # 悔拍: the deposit forfeited, and how it was applied once the re-auction ended (网拍规定 Art. 24).
+    forfeited_fen: Mapped[int] = mapped_column(BigInteger, default=0)
+    forfeit: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    forfeit_applied_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 

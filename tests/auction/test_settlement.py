@@ -16,7 +16,9 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 from api.simulators import payments as payments_sim
-from auction.models import AuctionRound
+from auction import bidding, closing, rounds
+from auction.models import AuctionLot, AuctionRound
+from auction.settlement import defaults as settlement_defaults
 from auction.settlement.models import Settlement, SettlementStatus
 from car_enforce.core import zh
 from car_enforce.core.clock import MovableClock
@@ -32,11 +34,19 @@ from tests.auction_helpers import (
     LOSER_ID,
     PAPERS,
     PRICE,
+    START_FEN,
     WINNER_ID,
     Listed,
+    buyer,
+    notify_all,
     pdf_text,
+    plan,
+    registered,
     settlement_of,
+    sh,
     sold,
+    user,
+    valid_id,
 )
 from tests.live import serve
 
@@ -191,8 +201,6 @@ def test_from_the_balance_to_the_handover_over_http(
 
 
 def _custody_of(db: Database, listed: Listed) -> int:
-    from auction.models import AuctionLot
-
     with db.unit_of_work(read_only=True) as s:
         lot = s.get(AuctionLot, listed.lot_id)
         assert lot is not None
@@ -252,3 +260,50 @@ def test_no_balance_in_time_is_a_default_and_the_buyer_is_barred(
     assert proof.status_code == 409
     with db.unit_of_work(read_only=True) as s:
         assert s.scalar(select(func.count()).select_from(ReleaseOrder)) == 0
+
+
+def test_a_resale_applies_the_forfeited_deposit_in_the_articles_order(
+    db: Database, clock: MovableClock, world: factories.World, centers: factories.Centers
+) -> None:
+    listed = sold(db, clock, world, centers)
+    due = settlement_of(db, listed.round_id).balance_due_on
+    clock.set(sh(due.year, due.month, due.day, 9) + timedelta(days=1))
+    assert settlement_defaults.warn_overdue(db) == [settlement_of(db, listed.round_id).id]
+    assert settlement_defaults.warn_overdue(db) == []  # put before the court once
+    with db.unit_of_work() as s:
+        rnd = s.get(AuctionRound, listed.round_id)
+        assert rnd is not None
+        closing.record_default(s, actor=user(s, "py.officer"), rnd=rnd, reason="未按期支付余款")
+    assert settlement_of(db, listed.round_id).forfeited_fen == DEPOSIT_FEN
+    now = clock.now()
+    with db.unit_of_work() as s:
+        lot = s.get(AuctionLot, listed.lot_id)
+        assert lot is not None
+        resale_id = rounds.draft_round(
+            s,
+            actor=user(s, "py.officer"),
+            lot=lot,
+            plan=plan(announced_at=now, starts_at=now + timedelta(days=16), ends_at=now + timedelta(days=17)),
+        ).id
+    notify_all(db, resale_id, on=(now - timedelta(days=5)).date())
+    with db.unit_of_work() as s:
+        rnd = s.get(AuctionRound, resale_id)
+        assert rnd is not None
+        rounds.announce(s, actor=user(s, "py.officer"), rnd=rnd)
+    registered(
+        db, resale_id, buyer(db, "second", phone="13600000003"), 3, real_name="张三某", id_number=valid_id(3)
+    )
+    clock.set(now + timedelta(days=16, hours=1))
+    with db.unit_of_work() as s:
+        bidding.place_bid(s, who=user(s, "second"), round_id=resale_id, amount_fen=START_FEN)
+    clock.set(now + timedelta(days=17, minutes=1))
+    assert closing.close_due(db) == [resale_id]
+    defaulted = settlement_of(db, listed.round_id)
+    forfeit = defaulted.forfeit
+    assert forfeit is not None and defaulted.forfeit_applied_at is not None
+    # The storage of the days the default cost first, then the 500 yuan the resale fell short, then the debts.
+    assert forfeit["costs_fen"] > 0 and forfeit["shortfall_fen"] == PRICE - START_FEN
+    assert forfeit["costs_fen"] + forfeit["shortfall_fen"] + forfeit["debts_fen"] == DEPOSIT_FEN
+    resold = settlement_of(db, resale_id)
+    assert resold.buyer_name == "张三某" and resold.status == SettlementStatus.AWAITING_BALANCE
+    assert kinds(db).count("auction.forfeit_applied") == 1
