@@ -228,15 +228,20 @@ class _Words:
         )
         if s.status == SettlementStatus.DEFAULTED:
             at = f"（{zh.day(s.defaulted_at)}）" if s.defaulted_at else ""
-            return Step(
-                "余款",
-                ENDED,
-                (
-                    owed,
-                    f"未在{zh.day(s.balance_due_on)}前付清，法院已认定悔拍{at}：保证金不予退还，"
-                    f"{self.you}不得参加该标的的重新拍卖（《网拍规定》第二十四条）。",
-                ),
-            )
+            lines = [
+                owed,
+                f"未在{zh.day(s.balance_due_on)}前付清，法院已认定悔拍{at}：保证金"
+                f"{zh.yuan_text(s.forfeited_fen)}不予退还，{self.you}不得参加该标的的重新拍卖"
+                "（《网拍规定》第二十四条）。",
+            ]
+            if s.forfeit is not None:
+                lines.append(
+                    "重新拍卖成交后，该保证金已依次用于：拍卖费用损失"
+                    f"{zh.yuan_text(int(s.forfeit.get('costs_fen', 0)))}，弥补重新拍卖差价"
+                    f"{zh.yuan_text(int(s.forfeit.get('shortfall_fen', 0)))}，冲抵被执行人债务"
+                    f"{zh.yuan_text(int(s.forfeit.get('debts_fen', 0)))}。"
+                )
+            return Step("余款", ENDED, tuple(lines))
         if s.status != SettlementStatus.AWAITING_BALANCE:
             return Step("余款", DONE, (owed, PAID_VIA_NAMES.get(s.paid_via or "", "已付清")))
         lines = [owed, f"付款期限：{zh.day(s.balance_due_on)}（{days_left(s.balance_due_on, self.today)}）。"]

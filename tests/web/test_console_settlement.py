@@ -307,7 +307,7 @@ def test_the_list_shows_the_days_left_and_a_balance_past_due_offers_the_default_
         log_in(winner, "winner", "/buyer")
         html = winner.get(f"/buyer/settlements/{_sid(db, listed)}").text
         page = _text(html)
-        assert "已认定悔拍" in page and "保证金不予退还" in page and "支付余款" not in page
+        assert f"保证金{zh.yuan_text(DEPOSIT_FEN)}不予退还" in page and "支付余款" not in page
         assert "此成交已结束" in page and 'name="id_number"' not in html  # no papers are taken any more
     with TestClient(app) as other:
         log_in(other, "lc.officer", "/auction/settlements")
