@@ -309,6 +309,14 @@ def test_the_list_shows_the_days_left_and_a_balance_past_due_offers_the_default_
         page = _text(html)
         assert f"保证金{zh.yuan_text(DEPOSIT_FEN)}不予退还" in page and "支付余款" not in page
         assert "此成交已结束" in page and 'name="id_number"' not in html  # no papers are taken any more
+        # The resale's close applies the forfeit (tests/auction/test_settlement.py); here as it leaves it.
+        with db.unit_of_work() as s:
+            settlement = s.get(Settlement, _sid(db, listed))
+            assert settlement is not None
+            left = DEPOSIT_FEN - 62_000
+            settlement.forfeit = {"costs_fen": 12_000, "shortfall_fen": 50_000, "debts_fen": left}
+        page = _text(winner.get(f"/buyer/settlements/{_sid(db, listed)}").text)
+        assert "拍卖费用损失120.00元，弥补重新拍卖差价500.00元" in page
     with TestClient(app) as other:
         log_in(other, "lc.officer", "/auction/settlements")
         assert "王二某" not in other.get("/auction/settlements").text
