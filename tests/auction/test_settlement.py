@@ -5,14 +5,11 @@ ruling's buyer only; and 悔拍 (网拍规定 Art. 24, 25; 拍卖变卖规定 Ar
 
 from __future__ import annotations
 
-import io
-import re
 import time
 from collections.abc import Iterator
 from datetime import timedelta
 
 import httpx
-import pypdf
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
@@ -24,7 +21,6 @@ from auction import bidding, closing, rounds
 from auction.models import AuctionLot, AuctionRound
 from auction.settlement import defaults as settlement_defaults
 from auction.settlement.models import Settlement, SettlementStatus
-from car_enforce.cases.id_numbers import resident_id_check_char
 from car_enforce.core import zh
 from car_enforce.core.clock import MovableClock
 from car_enforce.core.clock import local as clock_local
@@ -38,87 +34,32 @@ from car_enforce.stages.models import StageReached
 from tests import factories
 from tests.api_helpers import DEBTOR_ID, VIN, login
 from tests.auction_helpers import (
-    BIDDING_STARTS,
     DEPOSIT_FEN,
-    INCREMENT_FEN,
+    LOSER_ID,
+    PAPERS,
+    PRICE,
     START_FEN,
+    WINNER_ID,
     Listed,
     buyer,
-    listed_lot,
     notify_all,
+    pdf_text,
     plan,
-    priced_car,
     registered,
+    settlement_of,
     sh,
+    sold,
     user,
+    valid_id,
 )
 from tests.live import serve
 
 pytestmark = pytest.mark.usefixtures("centers")
-PRICE = START_FEN + INCREMENT_FEN
-
-
-def valid_id(n: int) -> str:
-    """A resident ID number whose check character is right (the one window checks it)."""
-    first17 = f"33032619900101{n:03d}"
-    return first17 + resident_id_check_char(first17)
-
-
-WINNER_ID, LOSER_ID = valid_id(2), valid_id(1)
-
-
-def sold(db: Database, clock: MovableClock, world: factories.World, centers: factories.Centers) -> Listed:
-    """A lot sold to ``winner`` (王二某) over ``loser``, its round closed."""
-    listed = listed_lot(db, priced_car(db, world, centers))
-    registered(
-        db,
-        listed.round_id,
-        buyer(db, "loser", phone="13600000001"),
-        1,
-        real_name="李一某",
-        id_number=LOSER_ID,
-    )
-    registered(
-        db,
-        listed.round_id,
-        buyer(db, "winner", phone="13600000002"),
-        2,
-        real_name="王二某",
-        id_number=WINNER_ID,
-    )
-    clock.set(BIDDING_STARTS)
-    with db.unit_of_work() as s:
-        bidding.place_bid(s, who=user(s, "loser"), round_id=listed.round_id, amount_fen=START_FEN)
-        bidding.place_bid(s, who=user(s, "winner"), round_id=listed.round_id, amount_fen=PRICE)
-    clock.set(BIDDING_STARTS + timedelta(days=1, minutes=1))
-    assert closing.close_due(db) == [listed.round_id]
-    return listed
-
-
-def settlement_of(db: Database, round_id: int) -> Settlement:
-    with db.unit_of_work(read_only=True) as s:
-        found = s.scalars(select(Settlement).where(Settlement.round_id == round_id)).one()
-        s.expunge(found)
-        return found
 
 
 def kinds(db: Database) -> list[str]:
     with db.unit_of_work(read_only=True) as s:
         return list(s.scalars(select(TimelineEvent.kind).order_by(TimelineEvent.id)))
-
-
-def pdf_text(data: bytes) -> str:
-    assert data.startswith(b"%PDF-")
-    pages = pypdf.PdfReader(io.BytesIO(data)).pages
-    return re.sub(r"\s", "", "\n".join(page.extract_text() for page in pages))
-
-
-PAPERS = {
-    "id_number": WINNER_ID,
-    "phone": "13600000002",
-    "address": "浙江省温州市平阳县昆阳镇某路1号",
-    "electronic_service": True,
-}
 
 
 @pytest.fixture
