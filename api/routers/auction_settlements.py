@@ -18,7 +18,7 @@ from auction.settlement.views import settlement_out
 from car_enforce.core import clock
 from car_enforce.core.db import MAX_ROW_ID, get_database
 from car_enforce.core.errors import InvalidInput, NotFound
-from car_enforce.core.identity.models import Role
+from car_enforce.core.identity.models import OrgKind, Role
 from car_enforce.core.identity.principal import Principal
 from car_enforce.core.payments.client import PaymentGateway
 
@@ -38,7 +38,9 @@ def list_settlements(session: SessionDep, who: Someone) -> list[SettlementOut]:
     if who.role in (Role.BUYER, Role.APPLICANT):
         rows = service.of_buyer(session, who.user_id or 0)
     else:
-        rows = service.of_court(session, None if who.role == Role.ADMIN else who.organisation_id)
+        # The administrator and an auction platform's staff serve every court (lots.manages).
+        every = who.role == Role.ADMIN or who.organisation_kind == OrgKind.AUCTION_PLATFORM
+        rows = service.of_court(session, None if every else who.organisation_id)
     return [settlement_out(session, s) for s in rows]
 
 

@@ -32,6 +32,11 @@ def on_default(session: Session, recorded: Recorded) -> None:
     settlement = session.scalar(select(Settlement).where(Settlement.round_id == round_id).with_for_update())
     if settlement is None or settlement.status == SettlementStatus.DEFAULTED:
         return
+    if settlement.status != SettlementStatus.AWAITING_BALANCE:
+        raise SETTLEMENT.conflict(
+            f"settlement {settlement.id} is {settlement.status}: the price is paid, there is no default",
+            zh="买受人已付清全部价款，不能认定悔拍",
+        )
     SETTLEMENT.move(settlement, "default")
     settlement.defaulted_at = clock.now()
     settlement.forfeited_fen = int(recorded.event.data.get("forfeited_fen") or 0)

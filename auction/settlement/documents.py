@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import asdict, dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -248,6 +248,10 @@ def serve(
     how = how.strip()
     if not how:
         raise InvalidInput("how", "say how the ruling was served", zh="请写明送达方式")
+    if at > clock.now() + timedelta(minutes=1):
+        raise InvalidInput("at", "is in the future", zh="送达时间不能晚于现在")
+    if settlement.ruled_at is not None and at < settlement.ruled_at:
+        raise InvalidInput("at", "is before the ruling was made", zh="送达时间不能早于裁定作出的时间")
     SETTLEMENT.move(settlement, "serve")
     settlement.served_at, settlement.served_how = at, how[:64]
     session.flush()

@@ -181,11 +181,14 @@ def test_the_court_accepts_the_transfer_and_both_sides_print_the_ruling_served_i
         settlement = settlement_of(db, listed.round_id)
         assert settlement.status == SettlementStatus.RULED and settlement.paid_via == "bank_proof"
 
-        page = _text(winner.get(f"/buyer/settlements/{sid}").text)
+        html = winner.get(f"/buyer/settlements/{sid}").text
+        page = _text(html)
         assert f"成交裁定书（{settlement.ruling_number}）" in page
         assert "电子送达（一窗受理）" in page and "车辆所有权自送达时起归您所有" in page
         assert "法院已签发出库通知" in page and "应于" in page  # the handover's 15 days (Art. 27)
-        assert "支付余款" not in page and "更正材料" in page
+        # Paid: no way to pay again. Served: the registry has the transfer, so the papers are fixed.
+        assert f"/buyer/settlements/{sid}/pay" not in html
+        assert "更正材料" not in page and "车辆管理所已在办理过户" in page
         for client, base in ((winner, "/buyer"), (court, "/auction")):
             ruling = client.get(f"{base}/settlements/{sid}/documents/ruling.pdf")
             assert ruling.headers["content-type"] == "application/pdf"
