@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from api.demo import region
-from api.demo.auction import seed_auction
+from api.demo.auction import seed_auction, seed_sold
 from api.demo.boundaries import seed_demo_jurisdictions
 from api.demo.cameras import CAMERAS as DEMO_CAMERAS
 from api.demo.cameras import seed_cameras
@@ -204,6 +204,13 @@ def seed(session: Session) -> None:
         staff=principal_of_user(users["pingyang.center"]),
     )
     seed_auction(
+        session,
+        officer=officers["pingyang.officer"],
+        brigade=brigades[VIID_ACCOUNT.organisation],
+        staff=principal_of_user(users["pingyang.center"]),
+        buyer=principal_of_user(users["demo.buyer"]),
+    )
+    seed_sold(
         session,
         officer=officers["pingyang.officer"],
         brigade=brigades[VIID_ACCOUNT.organisation],

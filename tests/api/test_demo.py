@@ -57,6 +57,19 @@ def test_demo_region_logins_keys_and_watch_scopes(app: FastAPI, db: Database, cl
         assert [c["case_number"] for c in cases] == ["(2026)浙0302执567号"]
 
 
+def test_the_demo_buyer_won_a_car_yesterday_and_its_settlement_waits_for_the_balance(
+    app: FastAPI, db: Database, clock: MovableClock
+) -> None:
+    with db.unit_of_work() as s:
+        demo.seed(s)
+    with TestClient(app) as client:
+        r = client.post("/api/auth/login", json={"username": "demo.buyer", "password": demo.DEMO_PASSWORD})
+        me = {"Authorization": f"Bearer {r.json()['access_token']}"}
+        [won] = client.get("/api/auction/settlements", headers=me).json()
+        assert won["status"] == "awaiting_balance" and won["buyer_name"] == "赵演示"
+        assert won["balance_fen"] == won["price_fen"] - won["deposit_fen"] > 0
+
+
 def test_a_demo_capture_in_pingyang_goes_to_the_pingyang_station(
     app: FastAPI, db: Database, clock: MovableClock
 ) -> None:
@@ -99,7 +112,8 @@ def test_the_demo_car_in_custody_gets_its_reference_price_from_the_simulated_pla
         )
         officer = {"Authorization": f"Bearer {r.json()['access_token']}"}
         held = http.get("/api/custody", headers=officer).json()
-        assert sorted(c["plate"] for c in held) == ["浙C7A8B9", "浙CD12345"]  # the BYD, the Camry on auction
+        # the Magotan sold yesterday, the Camry on auction, the BYD
+        assert sorted(c["plate"] for c in held) == ["浙C5D6E7", "浙C7A8B9", "浙CD12345"]
         [custody] = [c for c in held if c["plate"] == "浙CD12345"]
         assert custody["status"] == "in_custody"
         body = {

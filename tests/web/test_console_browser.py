@@ -262,9 +262,10 @@ def test_the_command_center_draws_the_region_and_shows_the_figures(browser: Brow
     page.wait_for_url(f"{demo_site}/command")
     assert page.locator("svg path.area").count() >= 11  # Wenzhou's counties, from their own polygons
     assert page.locator("circle.dot.center").count() == 2
-    assert page.locator("circle.dot.capture").count() == 2  # the BYD and the Camry on auction, in Pingyang
+    # The BYD, the Camry on auction and the Magotan sold yesterday, in Pingyang.
+    assert page.locator("circle.dot.capture").count() == 3
     figures = page.locator("table.figures tbody tr").first.inner_text()
-    assert "布控→扣押" in figures and "2" in figures  # two cars seized
+    assert "布控→扣押" in figures and "3" in figures  # three cars seized
     assert page.locator("svg.bars rect").count() == 3
     assert look(page, "command") == {}
 
