@@ -323,10 +323,8 @@ def _ids_by(
     """(value, id) of the book's rows whose unique ``name`` column holds one of ``values``."""
     column = getattr(model, name)
     for chunk in _chunks(values):
-        for value, row_id in session.execute(
-            select(column, model.id).where(model.book_id == book_id, column.in_(chunk))
-        ):
-            yield value, row_id
+        rows = session.execute(select(column, model.id).where(model.book_id == book_id, column.in_(chunk)))
+        yield from ((value, row_id) for value, row_id in rows)
 
 
 def _expire_accounts(session: Session) -> None:
