@@ -17,6 +17,7 @@ from api.wiring import install_handlers
 from auction import closing as auction_closing
 from auction import deposits as auction_deposits
 from auction.platforms import sending as auction_platform_sending
+from car_enforce.case_money import payouts as case_payouts
 from car_enforce.core import job_runs, lease, logs
 from car_enforce.core.db import Database
 from car_enforce.core.notify.delivery import deliver_due
@@ -58,12 +59,19 @@ def jobs(database: Database) -> dict[str, tuple[Callable[[], object], int]]:
         "move-auction-deposits": (lambda: _move_deposits(database), 30),
         # Rounds on outside platforms published, updated and withdrawn there; a failed call waits its turn.
         "send-auction-publications": (lambda: auction_platform_sending.send_due(database, settings), 10),
+        # Case money due to its payees, well inside its 30 days (法发〔2017〕6号); each payout under its key.
+        "send-case-payouts": (lambda: _send_payouts(database), 30),
     }
 
 
 def _move_deposits(database: Database) -> list[str]:
     with PaymentGateway() as gateway:
         return auction_deposits.move_due(database, gateway)
+
+
+def _send_payouts(database: Database) -> list[str]:
+    with PaymentGateway() as gateway:
+        return case_payouts.send_due(database, gateway)
 
 
 def guarded(database: Database, holder: str, name: str, job: Callable[[], object]) -> Callable[[], None]:

@@ -356,25 +356,23 @@ def send_one(database: Database, payout_id: int, gateway: PaymentGateway) -> str
         return _record_answer(session, payout_id, order.key, transfer)
 
 
-def due(session: Session, *, limit: int) -> list[int]:
-    """The payouts to send: the pending ones, and those an earlier run left sent; earliest due first."""
-    return list(
-        session.scalars(
-            select(CasePayout.id)
-            .where(
-                CasePayout.status.in_((PayoutStatus.PENDING, PayoutStatus.SENT)),
-                CasePayout.attempts < MAX_ATTEMPTS,
-            )
-            .order_by(CasePayout.due_on, CasePayout.id)
-            .limit(limit)
-        )
+def due(session: Session, *, limit: int, case_id: int | None = None) -> list[int]:
+    """The payouts to send (of one case, or every case): the pending ones, and those an earlier run left
+    sent; earliest due first."""
+    query = select(CasePayout.id).where(
+        CasePayout.status.in_((PayoutStatus.PENDING, PayoutStatus.SENT)), CasePayout.attempts < MAX_ATTEMPTS
     )
+    if case_id is not None:
+        query = query.where(CasePayout.case_id == case_id)
+    return list(session.scalars(query.order_by(CasePayout.due_on, CasePayout.id).limit(limit)))
 
 
-def send_due(database: Database, gateway: PaymentGateway, *, limit: int = 500) -> list[str]:
+def send_due(
+    database: Database, gateway: PaymentGateway, *, limit: int = 500, case_id: int | None = None
+) -> list[str]:
     """The sweep: up to ``limit`` payouts, one per transaction; one's trouble never stops the others."""
     with database.unit_of_work(read_only=True) as session:
-        ids = due(session, limit=limit)
+        ids = due(session, limit=limit, case_id=case_id)
     done = []
     for payout_id in ids:
         try:
