@@ -1,7 +1,8 @@
 """The case's money coming in and being shared out (一案一账号): payees, receipts, costs, the distribution.
 
-Every verb locks the case's book first, so two officers (or a sweep and an officer) never share out the
-same money twice; every verb posts to the ledger and records one event. Nothing here commits.
+Every verb that moves money takes the case's book lock first, so two officers (or a sweep and an officer)
+never share out the same money twice; every verb posts to the ledger and records one event. Nothing here
+commits.
 """
 
 from __future__ import annotations
@@ -10,8 +11,9 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.orm import Session
 
 from car_enforce.case_money import accounts as acct
@@ -189,7 +191,7 @@ def add_payees(
                 zh="每个案件只登记一个被执行人退款账户",
             )
     if fresh:
-        session.execute(insert(CasePayee), fresh)
+        session.execute(CasePayee.__table__.insert(), fresh)  # type: ignore[attr-defined]
     events.record(
         session,
         actor,
@@ -376,7 +378,13 @@ class Distribution:
     due_on: date
 
 
-def _fee_due(session: Session, book: str, room: int, creditors: Sequence[CasePayee], owed: int) -> int:
+def _expire(session: Session, model: type[CasePayee]) -> None:
+    for row in list(session.identity_map.values()):
+        if isinstance(row, model):
+            session.expire(row)
+
+
+def _fee_due(session: Session, book: str, room: int, creditors: Sequence[Any], owed: int) -> int:
     """The enforcement fee of this distribution (rules.fee_of_distribution), given what earlier ones took."""
     taken = -ledger.kinds_total(session, book, acct.FEE, kinds=["distribution"])
     return fee_of_distribution(room, owed, sum(p.allocated_fen for p in creditors), taken)
@@ -422,8 +430,23 @@ def distribute(
         ((code, amount) for code, amount in balances.items() if code.startswith("cost:") and amount),
         key=lambda item: (order[CostKind(item[0].split(":")[1])], int(item[0].split(":")[2])),
     )
+    # Read as plain rows, not as objects of the session: a mass case has a hundred thousand of them.
     payees = list(
-        session.scalars(select(CasePayee).where(CasePayee.case_id == case.id).order_by(CasePayee.id))
+        session.execute(
+            select(
+                CasePayee.id,
+                CasePayee.kind,
+                CasePayee.party_id,
+                CasePayee.account_number,
+                CasePayee.claim_fen,
+                CasePayee.allocated_fen,
+                CasePayee.rank,
+                CasePayee.secured,
+                CasePayee.status,
+            )
+            .where(CasePayee.case_id == case.id)
+            .order_by(CasePayee.id)
+        )
     )
     creditors = [p for p in payees if p.kind == PayeeKind.CREDITOR]
     owed = [p for p in creditors if p.status == PayeeStatus.ACTIVE and p.claim_fen > p.allocated_fen]
@@ -493,6 +516,7 @@ def distribute(
             actor=actor.label,
         )
 
+    due = load_calendar(session).court_period_end(clock.local(arrived_at).date(), PAYOUT_DAYS)
     by_id = {p.id: p for p in payees}
     changes = []
     for payee_id, amount in paying.items():
@@ -501,15 +525,31 @@ def distribute(
         satisfied = payee.kind == PayeeKind.CREDITOR and allocated >= payee.claim_fen
         changes.append(
             {
-                "id": payee_id,
-                "allocated_fen": allocated,
-                "status": PayeeStatus.SATISFIED if satisfied else payee.status,
+                "payee_id": payee_id,
+                "allocated": allocated,
+                "new_status": PayeeStatus.SATISFIED if satisfied else payee.status,
             }
         )
+    notices = tuple(
+        told(
+            case,
+            by_id[payee_id].party_id or 0,
+            f"执行款已分配，您分得{zh.yuan_text(amount)}，将于{zh.day(due.on)}前发放至您尾号"
+            f"{by_id[payee_id].account_number[-4:]}的账户。",
+            f"case-money-distributed:{posting.id}:{payee_id}",
+        )
+        for payee_id, amount in paying.items()
+        if by_id[payee_id].party_id is not None and by_id[payee_id].kind == PayeeKind.CREDITOR
+    )
     if changes:
-        session.execute(update(CasePayee), changes)
+        table: Any = CasePayee.__table__
+        session.execute(
+            update(table)
+            .where(table.c.id == bindparam("payee_id"))
+            .values(allocated_fen=bindparam("allocated"), status=bindparam("new_status")),
+            changes,
+        )
     now = clock.now()
-    due = load_calendar(session).court_period_end(clock.local(arrived_at).date(), PAYOUT_DAYS)
     rows = [
         {
             "case_id": case.id,
@@ -529,20 +569,9 @@ def distribute(
         for payee_id, amount in paying.items()
     ]
     if rows:
-        session.execute(insert(CasePayout), rows)
-    session.expire_all()  # the payees' allocations were written around the unit of work
+        session.execute(CasePayout.__table__.insert(), rows)  # type: ignore[attr-defined]
+    _expire(session, CasePayee)  # what the session holds of them was written around it
     creditors_fen = sum(a for _, a in plan.claims)
-    notices = tuple(
-        told(
-            case,
-            by_id[payee_id].party_id or 0,
-            f"执行款已分配，您分得{zh.yuan_text(amount)}，将于{zh.day(due.on)}前发放至您尾号"
-            f"{by_id[payee_id].account_number[-4:]}的账户。",
-            f"case-money-distributed:{posting.id}:{payee_id}",
-        )
-        for payee_id, amount in paying.items()
-        if by_id[payee_id].party_id is not None and by_id[payee_id].kind == PayeeKind.CREDITOR
-    )
     events.record(
         session,
         actor,

@@ -63,15 +63,18 @@ def commit_fails_once_when(paid: PayoutStatus) -> Iterator[list[int]]:
     """The next commit that records a payout as ``paid`` fails (the process dies there, as far as the
     database knows): what the gateway did is not recorded."""
     failed: list[int] = []
-    flushed: list[int] = []
 
     def after_flush(session: Session, _context: Any) -> None:
-        # Still the flush's own view here: the payouts it wrote are among the dirty.
-        flushed.extend(row.id for row in session.dirty if isinstance(row, CasePayout) and row.status == paid)
+        # Still the flush's own view here: the payouts it wrote are among the dirty. Only this session's
+        # commit fails: the gateway's own (on this process, on another thread) goes through.
+        for row in session.dirty:
+            if isinstance(row, CasePayout) and row.status == paid:
+                session.info["dies_at_commit"] = row.id
 
     def before_commit(session: Session) -> None:
-        if flushed and not failed:
-            failed.append(flushed[0])
+        dying = session.info.pop("dies_at_commit", None)
+        if dying is not None and not failed:
+            failed.append(dying)
             raise RuntimeError("the process died before its commit")
 
     event.listen(Session, "after_flush", after_flush)

@@ -255,51 +255,67 @@ def _write(
             if _wrong_side(account.normal, account.balance):
                 raise Overdrawn(book_key, code, account.balance, entry.key)
 
-    # Nothing is refused: store it, in bulk.
+    # Nothing is refused: store it, in bulk. Each insert returns the rows' natural keys with their ids, so
+    # SQLAlchemy sends its rows a thousand to a statement on both databases (without RETURNING, psycopg sends
+    # them one by one); no order of the returned rows is relied on.
+    account_table: Any = LedgerAccount.__table__
     new_accounts = [(code, a) for code, a in accounts.items() if a.id is None]
     if new_accounts:
-        # No RETURNING: SQLite returns the rows of a many-row insert in no promised order, so SQLAlchemy
-        # would insert them one by one; the ids are read back by their unique codes instead.
-        session.execute(
-            LedgerAccount.__table__.insert(),  # type: ignore[attr-defined]
+        # A new account is inserted with its balance after these postings: nothing to update later.
+        made = session.execute(
+            account_table.insert().returning(account_table.c.code, account_table.c.id),
             [
-                {"book_id": book.id, "code": code, "normal": a.normal, "balance_fen": 0}
+                {"book_id": book.id, "code": code, "normal": a.normal, "balance_fen": a.balance}
                 for code, a in new_accounts
             ],
         )
-        for code, account_id in _ids_by(
-            session, LedgerAccount, book.id, "code", [c for c, _ in new_accounts]
-        ):
+        for code, account_id in made:
             accounts[code].id = account_id
     now = clock.now()
-    posting_rows = [
-        {
-            "book_id": book.id,
-            "key": entries[i][0].key,
-            "kind": entries[i][0].kind,
-            "memo": entries[i][0].memo,
-            "at": entries[i][0].at or now,
-            "actor": entries[i][0].actor,
-            "reverses_id": entries[i][1],
-        }
-        for i in fresh
-    ]
-    session.execute(LedgerPosting.__table__.insert(), posting_rows)  # type: ignore[attr-defined]
-    by_key = dict(_ids_by(session, LedgerPosting, book.id, "key", [entries[i][0].key for i in fresh]))
-    made_ids = {i: by_key[entries[i][0].key] for i in fresh}
-    line_rows = [
-        {"posting_id": made_ids[i], "account_id": accounts[line.account].id, "amount_fen": line.amount_fen}
-        for i in fresh
-        for line in entries[i][0].lines
-    ]
-    session.execute(LedgerLine.__table__.insert(), line_rows)  # type: ignore[attr-defined]
-    account_table: Any = LedgerAccount.__table__
-    session.execute(
-        update(account_table)
-        .where(account_table.c.id == bindparam("account_id"))
-        .values(balance_fen=bindparam("balance")),
-        [{"account_id": a.id, "balance": a.balance} for a in accounts.values() if a.touched],
+    posting_table: Any = LedgerPosting.__table__
+    posted = session.execute(
+        posting_table.insert().returning(posting_table.c.key, posting_table.c.id),
+        [
+            {
+                "book_id": book.id,
+                "key": entries[i][0].key,
+                "kind": entries[i][0].kind,
+                "memo": entries[i][0].memo,
+                "at": entries[i][0].at or now,
+                "actor": entries[i][0].actor,
+                "reverses_id": entries[i][1],
+            }
+            for i in fresh
+        ],
     )
+    by_key = {key: posting_id for key, posting_id in posted}
+    made_ids = {i: by_key[entries[i][0].key] for i in fresh}
+    line_table: Any = LedgerLine.__table__
+    session.execute(
+        line_table.insert().returning(line_table.c.id),
+        [
+            {
+                "posting_id": made_ids[i],
+                "account_id": accounts[line.account].id,
+                "amount_fen": line.amount_fen,
+            }
+            for i in fresh
+            for line in entries[i][0].lines
+        ],
+    ).all()
+    opened = {code for code, _ in new_accounts}
+    existing = [
+        {"account_id": a.id, "balance": a.balance}
+        for code, a in accounts.items()
+        if a.touched and code not in opened
+    ]
+    if existing:
+        session.execute(
+            update(account_table)
+            .where(account_table.c.id == bindparam("account_id"))
+            .values(balance_fen=bindparam("balance")),
+            existing,
+        )
     _expire_accounts(session)
 
     result: list[tuple[int, bool]] = []
@@ -311,20 +327,6 @@ def _write(
         else:
             result.append((made_ids[first_of_key[entry.key]], False))
     return result
-
-
-def _ids_by(
-    session: Session,
-    model: type[LedgerAccount] | type[LedgerPosting],
-    book_id: int,
-    name: str,
-    values: Sequence[str],
-) -> Iterator[tuple[str, int]]:
-    """(value, id) of the book's rows whose unique ``name`` column holds one of ``values``."""
-    column = getattr(model, name)
-    for chunk in _chunks(values):
-        rows = session.execute(select(column, model.id).where(model.book_id == book_id, column.in_(chunk)))
-        yield from ((value, row_id) for value, row_id in rows)
 
 
 def _expire_accounts(session: Session) -> None:
