@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import event, select
+from sqlalchemy.orm import ORMExecuteState, Session
 
 from car_enforce.case_money import accounts as acct
 from car_enforce.case_money.models import CasePayee, CasePayout, PayeeKind, PayoutStatus
@@ -87,3 +89,44 @@ def payouts(database: Database, case_id: int) -> list[CasePayout]:
 
 def paid(database: Database, case_id: int) -> int:
     return sum(p.amount_fen for p in payouts(database, case_id) if p.status == PayoutStatus.SUCCEEDED)
+
+
+@contextmanager
+def commit_fails_once_when(paid: PayoutStatus) -> Iterator[list[int]]:
+    """The next commit that records a payout as ``paid`` fails (the process dies there, as far as the
+    database knows): what the gateway did is not recorded. Only that session's commit fails: the gateway's
+    own (in this process, on another thread) goes through."""
+    failed: list[int] = []
+
+    def after_flush(session: Session, _context: Any) -> None:
+        # Still the flush's own view here: the payouts it wrote are among the dirty.
+        for row in session.dirty:
+            if isinstance(row, CasePayout) and row.status == paid:
+                session.info["dies_at_commit"] = row.id
+
+    def on_execute(state: ORMExecuteState) -> None:
+        # A payout written in bulk, around the unit of work.
+        table = getattr(state.statement, "table", None)
+        if state.is_update and table is not None and table.name == CasePayout.__tablename__:
+            rows = state.parameters if isinstance(state.parameters, list) else [state.parameters or {}]
+            if any(paid in row.values() for row in rows):
+                state.session.info["dies_at_commit"] = next(iter(rows[0].values()), 0)
+
+    def before_commit(session: Session) -> None:
+        dying = session.info.pop("dies_at_commit", None)
+        if dying is not None and not failed:
+            failed.append(dying)
+            raise RuntimeError("the process died before its commit")
+
+    listeners = [
+        ("after_flush", after_flush),
+        ("do_orm_execute", on_execute),
+        ("before_commit", before_commit),
+    ]
+    for name, listener in listeners:
+        event.listen(Session, name, listener)
+    try:
+        yield failed
+    finally:
+        for name, listener in listeners:
+            event.remove(Session, name, listener)

@@ -223,7 +223,10 @@ def retry_payout(session: Session, payout: CasePayout, *, actor: Principal) -> C
 
 
 @dataclass(frozen=True, slots=True)
-class _Order:
+class PayoutOrder:
+    """What the gateway is asked for one payout, under the payout's key."""
+
+    payout_id: int
     key: str
     account: str
     name: str
@@ -231,7 +234,7 @@ class _Order:
     reference: str
 
 
-def _mark_sent(session: Session, payout_id: int) -> _Order | None:
+def _mark_sent(session: Session, payout_id: int) -> PayoutOrder | None:
     """Step 1: the payout sent, its money in flight, the payee told; what to ask the gateway. A payout left
     sent by an earlier run is asked for again as it was."""
     payout = session.get(CasePayout, payout_id)
@@ -261,7 +264,8 @@ def _mark_sent(session: Session, payout_id: int) -> _Order | None:
         )
     elif payout.status != PayoutStatus.SENT or payout.attempts >= MAX_ATTEMPTS:
         return None
-    return _Order(
+    return PayoutOrder(
+        payout_id=payout.id,
         key=payout.idempotency_key,
         account=payout.payee.account_number,
         name=payout.payee.name[:64],

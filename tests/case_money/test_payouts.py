@@ -4,14 +4,11 @@ nothing is posted as paid, and only a person sends it again."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import event, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import func, select
 
 from api.simulators.models import SimPaymentTransfer
 from car_enforce.case_money import accounts as acct
@@ -23,7 +20,14 @@ from car_enforce.core import ledger
 from car_enforce.core.clock import MovableClock
 from car_enforce.core.db import Database
 from car_enforce.core.notify.models import Notification
-from tests.case_money_helpers import MoneyCase, balances, money_case, payouts, standard_payees
+from tests.case_money_helpers import (
+    MoneyCase,
+    balances,
+    commit_fails_once_when,
+    money_case,
+    payouts,
+    standard_payees,
+)
 from tests.factories import World
 from tests.payments_helpers import Harness
 
@@ -56,34 +60,6 @@ def transfers(db: Database) -> list[tuple[str, str, int]]:
 def paid_out(db: Database, case: MoneyCase) -> int:
     with db.unit_of_work(read_only=True) as s:
         return -ledger.kinds_total(s, acct.book(case.id), acct.BANK, kinds=["payout.paid"])
-
-
-@contextmanager
-def commit_fails_once_when(paid: PayoutStatus) -> Iterator[list[int]]:
-    """The next commit that records a payout as ``paid`` fails (the process dies there, as far as the
-    database knows): what the gateway did is not recorded."""
-    failed: list[int] = []
-
-    def after_flush(session: Session, _context: Any) -> None:
-        # Still the flush's own view here: the payouts it wrote are among the dirty. Only this session's
-        # commit fails: the gateway's own (on this process, on another thread) goes through.
-        for row in session.dirty:
-            if isinstance(row, CasePayout) and row.status == paid:
-                session.info["dies_at_commit"] = row.id
-
-    def before_commit(session: Session) -> None:
-        dying = session.info.pop("dies_at_commit", None)
-        if dying is not None and not failed:
-            failed.append(dying)
-            raise RuntimeError("the process died before its commit")
-
-    event.listen(Session, "after_flush", after_flush)
-    event.listen(Session, "before_commit", before_commit)
-    try:
-        yield failed
-    finally:
-        event.remove(Session, "after_flush", after_flush)
-        event.remove(Session, "before_commit", before_commit)
 
 
 def send(db: Database, harness: Harness, **kwargs: Any) -> list[str]:
