@@ -2,7 +2,8 @@
 
 import api.simulators.models  # noqa: F401
 import auction.models
-import auction.platforms.models  # noqa: F401
+import auction.platforms.models
+import auction.settlement.models  # noqa: F401
 import car_enforce.models  # noqa: F401  (registers every table on the metadata)
 import valuation.models  # noqa: F401
 from alembic import context

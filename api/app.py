@@ -26,6 +26,7 @@ from api.routers import (
     auction_feeds,
     auction_lots,
     auction_platforms,
+    auction_settlements,
     auth,
     cases,
     directory,
@@ -42,11 +43,13 @@ from api.routers import inventory as inventory_router
 from api.routers import metrics as metrics_router
 from api.routers import payments as payments_router
 from api.routers import reference_prices as reference_prices_router
+from api.routers import registry as registry_router
 from api.routers import stages as stages_router
 from api.routers import viid as viid_router
 from api.simulators import auction_platform as auction_sims
 from api.simulators import inquiry as inquiry_sims
 from api.simulators import payments as payments_sim
+from api.simulators import registry as registry_sim
 from api.simulators import sms
 from api.web import console
 from api.wiring import install_clock, install_handlers
@@ -78,6 +81,8 @@ PUBLIC_ROUTES = frozenset(
         "/api/auction/rounds/{round_id}/confirmation.pdf",
         # Signed by the payment gateway (Standard Webhooks), not by a login.
         "/api/payments/notifications",
+        # Signed by the vehicle registry (Standard Webhooks), not by a login.
+        "/api/registry/notifications",
         "/api/public/lots",
         "/api/public/lots/{round_id}",
         "/feeds/lots.rss",
@@ -212,8 +217,10 @@ def create_app(
         auction_lots.router,
         payments_router.router,
         case_money_router.router,
+        registry_router.router,
         auction_platforms.router,
         auction_feeds.router,
+        auction_settlements.router,
     ):
         _document_roles(router.routes)
         app.include_router(router)
@@ -230,6 +237,9 @@ def create_app(
     # The simulated payment gateway (deposits, refunds, transfers to a court, payouts), beside the API too.
     if settings.payment_simulator:
         payments_sim.mount(app, prefix=payments_sim.PREFIX)
+    # The simulated vehicle registry (车管所): seizures, releases, transfers after a sale, beside the API.
+    if settings.registry_simulator:
+        registry_sim.mount(app, prefix=registry_sim.PREFIX)
     # The simulated outside auction platform the demo courts may publish on (AUCTION_PLATFORM_PROTOCOL.md).
     if settings.auction_simulators:
         auction_sims.mount(

@@ -17,6 +17,7 @@ from api.wiring import install_handlers
 from auction import closing as auction_closing
 from auction import deposits as auction_deposits
 from auction.platforms import sending as auction_platform_sending
+from auction.settlement import defaults as settlement_defaults
 from car_enforce.case_money import payouts as case_payouts
 from car_enforce.core import job_runs, lease, logs
 from car_enforce.core.db import Database
@@ -24,6 +25,8 @@ from car_enforce.core.notify.delivery import deliver_due
 from car_enforce.core.payments.client import PaymentGateway
 from car_enforce.core.settings import get_settings
 from car_enforce.core.work import runner as work
+from car_enforce.registry import jobs as registry_jobs
+from car_enforce.registry.client import RegistryClient
 from car_enforce.sightings.jobs import send_alert_digests, sweep_read_batches
 from car_enforce.stages.jobs import sweep_stage_clocks
 from car_enforce.watches.jobs import sweep_watches
@@ -57,16 +60,26 @@ def jobs(database: Database) -> dict[str, tuple[Callable[[], object], int]]:
         "close-auction-rounds": (lambda: auction_closing.close_due(database), 2),
         # Deposits back to the losers and on to the court, well inside their 24 hours (Art. 23, 25).
         "move-auction-deposits": (lambda: _move_deposits(database), 30),
+        # A balance past its due day put before the court, once (网拍规定 Art. 24).
+        "warn-overdue-balances": (lambda: settlement_defaults.warn_overdue(database), 600),
         # Rounds on outside platforms published, updated and withdrawn there; a failed call waits its turn.
         "send-auction-publications": (lambda: auction_platform_sending.send_due(database, settings), 10),
         # Case money due to its payees, well inside its 30 days (法发〔2017〕6号); each payout under its key.
         "send-case-payouts": (lambda: _send_payouts(database), 30),
+        # Seizures, releases and transfers sent to the registry (车管所), and those it has not finished asked
+        # after: a transfer is due within its working day (登记规定 Art. 26).
+        "sweep-registry": (lambda: _sweep_registry(database), 30),
     }
 
 
 def _move_deposits(database: Database) -> list[str]:
     with PaymentGateway() as gateway:
         return auction_deposits.move_due(database, gateway)
+
+
+def _sweep_registry(database: Database) -> registry_jobs.SweepReport:
+    with RegistryClient() as client:
+        return registry_jobs.send_due(database, client)
 
 
 def _send_payouts(database: Database) -> list[str]:

@@ -10,6 +10,9 @@ from __future__ import annotations
 
 from auction import handlers as auction
 from auction.platforms import handlers as auction_platforms
+from auction.settlement import defaults as settlement_defaults
+from auction.settlement import opening as settlement_opening
+from auction.settlement import progress as settlement
 from car_enforce import notices
 from car_enforce.core import boundary_import as boundary_work
 from car_enforce.core import clock, events
@@ -19,6 +22,7 @@ from car_enforce.core.notify.handlers import tell_parties
 from car_enforce.core.settings import get_settings
 from car_enforce.core.shared_clock import SharedClock
 from car_enforce.core.work import runner as work
+from car_enforce.custody import handlers as custody
 from car_enforce.inventory import background as inventory_work
 from car_enforce.stages import handlers as stages
 from car_enforce.watches import handlers as watches
@@ -43,6 +47,20 @@ def event_handlers() -> Handlers:
     for kind in auction_platforms.CHANGES:
         handlers.on(kind, auction_platforms.changed)
     handlers.on("auction.withdrawn", auction_platforms.withdrawn)
+    # From the hammer to the new title: a sold round opens its settlement, which then moves itself on.
+    handlers.on("auction.closed", settlement_opening.round_sold)
+    handlers.on("auction.closed", settlement_defaults.apply_forfeits)  # a resale applies forfeited deposits
+    for kind in settlement.SETTLEMENT_EVENTS:
+        handlers.on(kind, settlement.on_settlement_event)
+    handlers.on("custody.released", settlement.on_custody_released)
+    for kind in ("registry.transfer_completed", "registry.transfer_refused", "registry.request_failed"):
+        handlers.on(kind, settlement.on_registry_news)  # the new title, or the registry's reason
+    handlers.on("auction.defaulted", settlement_defaults.on_default)
+    # The debtor paid in full before the sale: the sale ends first (refused if a car is sold), then the
+    # watches are lifted and the cars at the centers ordered back to their owners.
+    handlers.on("case.debtor_paid", auction.debtor_paid)
+    handlers.on("case.debtor_paid", watches.debtor_paid)
+    handlers.on("case.debtor_paid", custody.debtor_paid)
     return handlers
 
 

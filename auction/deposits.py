@@ -20,7 +20,7 @@ from car_enforce.core.identity.models import Organisation
 from car_enforce.core.identity.principal import Principal
 from car_enforce.core.outbound.client import OutboundError
 from car_enforce.core.payments.client import PaymentGateway, TransferStatus
-from car_enforce.core.payments.webhooks import PaymentEvent, PaymentEventType, accept_once
+from car_enforce.core.payments.webhooks import PaymentEvent
 
 log = logging.getLogger(__name__)
 GATEWAY = Principal.system("payment-gateway")
@@ -70,13 +70,9 @@ def start_payment(database: Database, *, who: Principal, bidder_id: int, gateway
     return order.pay_url
 
 
-def take_event(session: Session, event: PaymentEvent) -> bool:
-    """A notification from the gateway, taken once (a replay changes nothing): a deposit order paid makes the
-    bidder eligible. False for a replay or an event about nothing of the auction's."""
-    if not accept_once(session, event):
-        return False
-    if event.type is not PaymentEventType.ORDER_PAID or event.order_id is None:
-        return True  # refunds and transfers: the sweep recorded them when the gateway answered
+def order_paid(session: Session, event: PaymentEvent) -> None:
+    """The gateway says a deposit order was paid: the bidder may bid. An order of no deposit, or another
+    amount than the deposit, is refused and changes nothing."""
     deposit = session.scalar(select(Deposit).where(Deposit.order_id == event.order_id))
     if deposit is None and event.reference.startswith("deposit:") and event.reference[8:].isdigit():
         # The order was made but its id not yet written (start_payment writes it after the gateway answers).
@@ -89,8 +85,8 @@ def take_event(session: Session, event: PaymentEvent) -> bool:
             f"{event.amount_fen} fen paid on a deposit of {deposit.amount_fen}",
             zh="支付金额与应交保证金不符",
         )
+    assert event.order_id is not None
     deposit_paid(session, actor=GATEWAY, deposit=deposit, order_id=event.order_id, at=event.at)
-    return True
 
 
 def _court_account(session: Session, rnd: AuctionRound) -> str:

@@ -66,7 +66,7 @@ PAGES: dict[str, tuple[str, ...]] = {
         "/police/captures/1",
     ),
     "pingyang.applicant": ("/my-cases", "/auctions", "/auctions/1"),  # the public listing and lot page
-    "pingyang.auction": ("/auction/lots", "/auction/lots/1"),
+    "pingyang.auction": ("/auction/lots", "/auction/lots/1", "/auction/settlements"),
     "demo.buyer": ("/buyer", "/buyer/rounds/1"),
     "admin": (
         "/command",

@@ -14,6 +14,7 @@ from car_enforce.core.timeline import models as timeline_models
 from car_enforce.core.work import models as work_models
 from car_enforce.custody import models as custody_models
 from car_enforce.inventory import models as inventory_models
+from car_enforce.registry import models as registry_models
 from car_enforce.sightings import models as sightings_models
 from car_enforce.sightings.viid import models as viid_models
 from car_enforce.stages import models as stages_models
@@ -35,6 +36,7 @@ __all__ = [
     "ledger_models",
     "notify_models",
     "payments_models",
+    "registry_models",
     "shared_clock",
     "sightings_models",
     "stages_models",

@@ -1,4 +1,4 @@
-"""Texts to people known by their part in a watch: its officer, and the creditors of its case.
+"""Texts to people known by their part in a watch: its officer, and the creditors of its case (or of a case).
 
 Verbs put :class:`~car_enforce.core.events.Notice` values on the event they record; :func:`deliver`,
 registered for every kind, turns each into a queued SMS beside the event, once per key.
@@ -10,7 +10,15 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from car_enforce.cases.models import EnforcementCase, Party, PartyRole
-from car_enforce.core.events import APPLICANTS, CENTER_STAFF, OFFICER, PARTY, Notice, Recorded
+from car_enforce.core.events import (
+    APPLICANTS,
+    CASE_APPLICANTS,
+    CENTER_STAFF,
+    OFFICER,
+    PARTY,
+    Notice,
+    Recorded,
+)
 from car_enforce.core.identity.models import Role, User
 from car_enforce.core.notify import service as notify
 from car_enforce.core.timeline.models import TimelineEvent
@@ -28,8 +36,14 @@ def tell_officer(session: Session, event: TimelineEvent, watch: Watch, dedupe_ke
 
 def tell_applicants(session: Session, event: TimelineEvent, watch: Watch, what: str) -> None:
     """Tell each applicant (the creditors) in plain words what happened to the debtor's car."""
-    case = session.get(EnforcementCase, watch.case_id)
-    assert case is not None
+    tell_case_applicants(session, event, watch.case_id, what)
+
+
+def tell_case_applicants(session: Session, event: TimelineEvent, case_id: int, what: str) -> None:
+    """Tell each applicant of a case in plain words what happened to the debtor's car."""
+    case = session.get(EnforcementCase, case_id)
+    if case is None:
+        raise LookupError(f"notice for case {case_id}, which does not exist")
     for party in case.parties:
         if party.role == PartyRole.APPLICANT and party.phone:
             notify.enqueue_sms(
@@ -72,6 +86,9 @@ def tell_party(session: Session, event: TimelineEvent, party_id: int, key: str, 
 def _send(session: Session, event: TimelineEvent, notice: Notice) -> None:
     if notice.audience == CENTER_STAFF:
         tell_center_staff(session, event, notice.of, notice.key, notice.text)
+        return
+    if notice.audience == CASE_APPLICANTS:
+        tell_case_applicants(session, event, notice.of, notice.text)
         return
     if notice.audience == PARTY:
         if not notice.key:

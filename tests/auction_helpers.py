@@ -3,15 +3,20 @@ registered with their deposits held — the same state the HTTP steps make, buil
 
 from __future__ import annotations
 
+import io
+import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
+import pypdf
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from auction import bidders, lots, rounds, rules
+from auction import bidders, bidding, closing, lots, rounds, rules
 from auction.models import AuctionBidder, AuctionRound, Deposit
-from car_enforce.core.clock import SHANGHAI
+from auction.settlement.models import Settlement
+from car_enforce.cases.id_numbers import resident_id_check_char
+from car_enforce.core.clock import SHANGHAI, MovableClock
 from car_enforce.core.db import Database
 from car_enforce.core.identity.models import Organisation, OrgKind, Role, User
 from car_enforce.core.identity.principal import Principal
@@ -174,3 +179,64 @@ def bidders_for(db: Database, round_id: int, count: int, start: int = 1) -> list
 
 
 ONE_MS = timedelta(milliseconds=1)
+
+
+# --- a sold round and its settlement (the buyer 王二某 won over 李一某) ------------------------------------
+
+
+def valid_id(n: int) -> str:
+    """A resident ID number whose check character is right (the one window checks it)."""
+    first17 = f"33032619900101{n:03d}"
+    return first17 + resident_id_check_char(first17)
+
+
+WINNER_ID, LOSER_ID = valid_id(2), valid_id(1)
+PRICE = START_FEN + INCREMENT_FEN
+PAPERS = {
+    "id_number": WINNER_ID,
+    "phone": "13600000002",
+    "address": "浙江省温州市平阳县昆阳镇某路1号",
+    "electronic_service": True,
+}
+
+
+def sold(db: Database, clock: MovableClock, world: factories.World, centers: factories.Centers) -> Listed:
+    """A lot sold to ``winner`` (王二某) over ``loser``, its round closed."""
+    listed = listed_lot(db, priced_car(db, world, centers))
+    registered(
+        db,
+        listed.round_id,
+        buyer(db, "loser", phone="13600000001"),
+        1,
+        real_name="李一某",
+        id_number=LOSER_ID,
+    )
+    registered(
+        db,
+        listed.round_id,
+        buyer(db, "winner", phone="13600000002"),
+        2,
+        real_name="王二某",
+        id_number=WINNER_ID,
+    )
+    clock.set(BIDDING_STARTS)
+    with db.unit_of_work() as s:
+        bidding.place_bid(s, who=user(s, "loser"), round_id=listed.round_id, amount_fen=START_FEN)
+        bidding.place_bid(s, who=user(s, "winner"), round_id=listed.round_id, amount_fen=PRICE)
+    clock.set(BIDDING_STARTS + timedelta(days=1, minutes=1))
+    assert closing.close_due(db) == [listed.round_id]
+    return listed
+
+
+def settlement_of(db: Database, round_id: int) -> Settlement:
+    with db.unit_of_work(read_only=True) as s:
+        found = s.scalars(select(Settlement).where(Settlement.round_id == round_id)).one()
+        s.expunge(found)
+        return found
+
+
+def pdf_text(data: bytes) -> str:
+    """A PDF's text read back, without white space (the CJK lines break anywhere)."""
+    assert data.startswith(b"%PDF-")
+    pages = pypdf.PdfReader(io.BytesIO(data)).pages
+    return re.sub(r"\s", "", "\n".join(page.extract_text() for page in pages))

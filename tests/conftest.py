@@ -37,7 +37,8 @@ from sqlalchemy.engine import URL, Engine
 
 import api.simulators.models  # noqa: F401  (every table is on the metadata, so truncation reaches it)
 import auction.models
-import auction.platforms.models  # noqa: F401
+import auction.platforms.models
+import auction.settlement.models  # noqa: F401
 import car_enforce.models  # noqa: F401
 import valuation.models  # noqa: F401
 from api.app import create_app

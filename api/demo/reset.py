@@ -6,7 +6,8 @@ from sqlalchemy import text
 
 import api.simulators.models  # noqa: F401  (every table on the metadata, as the migrations know them)
 import auction.models
-import auction.platforms.models  # noqa: F401
+import auction.platforms.models
+import auction.settlement.models  # noqa: F401
 import car_enforce.models  # noqa: F401
 import valuation.models  # noqa: F401
 from api.demo import seed as demo

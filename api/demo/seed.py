@@ -6,7 +6,9 @@ codes and the seats are public facts. Demo passwords and keys are fixed so that 
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
+from datetime import timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -18,9 +20,10 @@ from api.demo.cameras import CAMERAS as DEMO_CAMERAS
 from api.demo.cameras import seed_cameras
 from api.demo.custody import seed_custody
 from api.simulators import auction_platform as auction_sims
+from api.simulators import registry as registry_sim
 from api.simulators.inquiry import demo_platforms
 from auction.platforms.registry import add_platform as add_auction_platform
-from car_enforce.cases.models import EnforcementCase, PartyKind
+from car_enforce.cases.models import EnforcementCase, Party, PartyKind
 from car_enforce.cases.schemas import CaseCreate, PartyIn
 from car_enforce.cases.service import link_applicant, open_case
 from car_enforce.core import clock
@@ -38,7 +41,7 @@ from car_enforce.custody.schemas import TariffIn
 from car_enforce.custody.tariffs import set_tariff
 from car_enforce.sightings.viid.schemas import ViidAccountIn
 from car_enforce.sightings.viid.service import create_account as create_viid_account
-from car_enforce.vehicles.models import PlateColour
+from car_enforce.vehicles.models import CaseVehicle, PlateColour, Vehicle
 from car_enforce.vehicles.schemas import VehicleCreate
 from car_enforce.vehicles.service import register_vehicle
 from car_enforce.watches.schemas import WatchCreate
@@ -208,6 +211,36 @@ def seed(session: Session) -> None:
         buyer=principal_of_user(users["demo.buyer"]),
     )
     seed_cameras(session, {login: principal_of_user(users[login]) for login in DEMO_CAMERA_UNITS})
+    if get_settings().registry_simulator:
+        _seed_registry(session)
+
+
+def _seed_registry(session: Session) -> None:
+    """A file at the simulated registry (车管所) for every demo car, in its debtor's name, clean: inspected,
+    no violations, far from scrapping. A car the officer registered without a VIN gets one made up."""
+    session.flush()
+    owners = session.execute(
+        select(Vehicle, Party)
+        .join(CaseVehicle, CaseVehicle.vehicle_id == Vehicle.id)
+        .join(Party, Party.id == CaseVehicle.owner_party_id)
+        .order_by(Vehicle.id, CaseVehicle.id)
+    )
+    filed: set[int] = set()
+    for vehicle, owner in owners:
+        if vehicle.id in filed:
+            continue
+        filed.add(vehicle.id)
+        vin = vehicle.vin or "LDEM" + hashlib.sha256(vehicle.plate.encode()).hexdigest()[:13].upper()
+        registry_sim.file_car(
+            session,
+            registry_sim.FileIn(
+                plate=vehicle.plate,
+                vin=vin,
+                owner_name=owner.name,
+                owner_id_number=owner.id_number,
+                inspection_valid_until=clock.today_local().replace(day=1) + timedelta(days=730),
+            ),
+        )
 
 
 INQUIRY_SIM_PREFIX = "/sim/inquiry"  # where `carenforce serve` mounts the simulated platforms

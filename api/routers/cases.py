@@ -9,8 +9,9 @@ from pydantic import Field
 
 from api.deps import Allow, IdempotencyDep, Officer, SessionDep, created_or_replayed
 from api.errors import ErrorOut, responses
+from car_enforce.cases import payment
 from car_enforce.cases import service as cases
-from car_enforce.cases.schemas import CaseCreate, CaseOut, TimelineEventOut
+from car_enforce.cases.schemas import CaseCreate, CaseOut, DebtorPaidIn, TimelineEventOut
 from car_enforce.core.db import MAX_ROW_ID, RowId
 from car_enforce.core.identity.models import Role
 from car_enforce.core.identity.principal import Principal
@@ -139,3 +140,15 @@ def issue_watch(
 def case_watches(case_id: RowId, session: SessionDep, who: OfficerOrAdmin) -> list[WatchOut]:
     case = cases.visible_case(session, who, case_id)
     return [WatchOut.of(w, watches.scope_of(session, w)) for w in watches.watches_of_case(session, case)]
+
+
+@router.post("/{case_id}/debtor-paid", response_model=CaseOut, responses=responses(404, 409, 422))
+def debtor_paid(case_id: RowId, body: DebtorPaidIn, session: SessionDep, officer: Officer) -> CaseOut:
+    """The debtor paid in full before the sale (执行完毕): the case's watches are lifted, a lot still selling
+    is withdrawn and each car at a center is ordered back to its owner, each step on the timeline and told
+    to the applicants. Refused while a car of the case is sold (the sale stands), and recorded once."""
+    case = cases.visible_case(session, officer, case_id)
+    payment.record_debtor_paid(
+        session, actor=officer, case=case, amount_fen=body.amount_fen, paid_on=body.paid_on, note=body.note
+    )
+    return CaseOut.of(case)

@@ -18,10 +18,12 @@ from api.deps import SessionDep
 from api.web import session as web
 from api.web.auction_room import ROUND_STATUS_NAMES
 from api.web.pages import PageRoute, form_error, refusal, render
+from api.web.sale_progress import PROOF_NAMES, SERVICE_WAYS, STATE_NAMES, Progress, progress
 from auction import bidding, closing, lots, rules, stops
 from auction import rounds as auction_rounds
 from auction.models import AuctionLot, AuctionRound, LotStatus, PriorityBuyer, RoundStatus
 from auction.rules import articles as a
+from auction.settlement import service as settlement_service
 from car_enforce.core import clock, zh
 from car_enforce.core.calendar.service import load_calendar
 from car_enforce.core.errors import DomainError, NotFound
@@ -215,9 +217,25 @@ def render_lot(
         round_names=ROUND_STATUS_NAMES,
         way_names=NOTICE_WAY_NAMES,
         today=clock.today_local(),
+        settlements=_settlements(session, rounds),
+        state_names=STATE_NAMES,
+        proof_names=PROOF_NAMES,
+        service_ways=SERVICE_WAYS,
         form_errors=form_errors or {},
         form=form or {},
     )
+
+
+def _settlements(session: Session, rounds: list[AuctionRound]) -> dict[int, Progress]:
+    """The settlement of each sold round (and of one that ended in a default), as the court reads it."""
+    found = {}
+    for r in rounds:
+        if r.status in (RoundStatus.SOLD, RoundStatus.DEFAULTED):
+            settlement = settlement_service.of_round(session, r.id)
+            if settlement is not None:
+                base = f"/auction/settlements/{settlement.id}"
+                found[r.id] = progress(session, settlement, base=base, buyer=False)
+    return found
 
 
 @router.get("/auction/lots/{lot_id}")

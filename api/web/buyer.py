@@ -23,6 +23,8 @@ from auction import bidders, bidding, deposits, lots, rules
 from auction.models import AuctionBidder, AuctionRound, RoundStatus
 from auction.rules import articles as a
 from auction.schemas import SignUpIn
+from auction.settlement import service as settlement_service
+from auction.settlement.transitions import SETTLEMENT
 from car_enforce.core import clock, zh
 from car_enforce.core.db import get_database
 from car_enforce.core.errors import DomainError, InvalidInput, NotFound
@@ -101,6 +103,9 @@ def my_bidding(request: Request, session: SessionDep) -> Response:
         "buyer.html",
         who=who,
         rows=[(b, r) for b, r in rows],
+        # The rounds the buyer won, each with its way to the new title (the balance, the papers, the ruling).
+        settlements={s.round_id: s for s in settlement_service.of_buyer(session, who.user_id or 0)},
+        settlement_names=SETTLEMENT.status_names_zh,
         round_names=ROUND_STATUS_NAMES,
         deposit_names=DEPOSIT_STATUS_NAMES,
         now=clock.now(),
@@ -120,6 +125,7 @@ def render_round(
     pay_error: str | None = "",
 ) -> HTMLResponse:
     bidder = registration_of(session, rnd, who)
+    won = bidder is not None and rnd.buyer_id == bidder.id
     return render(
         request,
         "buyer_round.html",
@@ -128,6 +134,7 @@ def render_round(
         rnd=rnd,
         lot=rnd.lot,
         bidder=bidder,
+        settlement=settlement_service.of_round(session, rnd.id) if won else None,
         open_for_registration=rnd.status in (RoundStatus.ANNOUNCED, RoundStatus.SUSPENDED)
         and clock.now() < rnd.effective_end_at,
         declarations=DECLARATIONS,

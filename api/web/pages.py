@@ -32,6 +32,7 @@ MENUS: dict[Role, tuple[tuple[str, str], ...]] = {
         ("/cases", "我的案件"),
         ("/alerts", "预警核实"),
         ("/auction/lots", "拍卖"),
+        ("/auction/settlements", "成交过户"),
         ("/command", "指挥中心"),
     ),
     Role.ADMIN: (
@@ -50,7 +51,7 @@ MENUS: dict[Role, tuple[tuple[str, str], ...]] = {
     ),
     Role.CENTER_STAFF: (("/center", "到站与在库"), ("/center/inventory", "库存导入")),
     Role.APPLICANT: (("/my-cases", "我的案件进展"),),
-    Role.AUCTION_STAFF: (("/auction/lots", "拍卖"),),
+    Role.AUCTION_STAFF: (("/auction/lots", "拍卖"), ("/auction/settlements", "成交过户")),
     Role.BUYER: (("/buyer", "我的竞买"),),
 }
 

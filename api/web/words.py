@@ -85,6 +85,17 @@ EVENT_NAMES: dict[str, str] = {
     "custody.release_ordered": "签发出库通知",
     "custody.release_revoked": "撤销出库通知",
     "reference_price.fee_awarded": "询价费用归属确定",
+    "registry.seizure_queued": "发出查封登记协助执行通知书",
+    "registry.seizure_effective": "车管所查封登记生效",
+    "registry.seizure_waiting": "车管所轮候查封登记",
+    "registry.release_queued": "发出解除查封协助执行通知书",
+    "registry.seizure_released": "车管所解除查封登记",
+    "registry.seizure_lapsed": "车管所查封登记因拍卖失效",
+    "registry.transfer_queued": "申请车管所办理转让登记",
+    "registry.transfer_accepted": "车管所受理转让登记",
+    "registry.transfer_completed": "车管所办结转让登记（过户）",
+    "registry.transfer_refused": "车管所不予办理转让登记",
+    "registry.request_failed": "车管所协助执行事项发送失败",
 }
 
 # The statuses a domain's status machine names in its refusals are named from the same table here.
@@ -122,6 +133,13 @@ APPLICANT_STEPS: dict[str, str] = {
     "reference_price.repriced": "参考价经异议后重新确定",
     "reference_price.expired": "参考价有效期届满，将重新询价",
     "custody.released": "车辆已出库",
+    "registry.seizure_effective": "车管所已对车辆办理查封登记",
+    "registry.seizure_waiting": "车辆已在车管所轮候查封",
+    "registry.seizure_released": "车管所已解除车辆的查封登记",
+    "registry.seizure_lapsed": "车辆拍卖后，车管所的查封登记随之失效",
+    "registry.transfer_accepted": "车管所已受理车辆过户申请",
+    "registry.transfer_completed": "车辆已在车管所完成过户登记",
+    "registry.transfer_refused": "车管所暂不予办理车辆过户，法院正在处理",
 }
 
 # A vehicle's plate colour and plate type code (号牌种类, GA 36), as the registration form offers them.

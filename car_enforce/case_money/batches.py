@@ -4,12 +4,13 @@ asked for every payout of it under each payout's own key with no transaction ope
 every answer. A crash anywhere leaves the batch's payouts sent; the next run asks the gateway again under
 the same keys and is told what it did the first time, so nobody is paid twice and nobody is missed.
 
-How the gateway is asked is the caller's: one call a payout (``one_by_one``), or a batch call where the
-gateway has one. Each verb records one event per case for the batch, not one per payout.
+How the gateway is asked is the caller's: one call a payout (``one_by_one``), or a thousand a call
+(``through_batches``). Each verb records one event per case for the batch, not one per payout.
 """
 
 from __future__ import annotations
 
+import hashlib
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -30,7 +31,13 @@ from car_enforce.core.db import Database
 from car_enforce.core.events import DomainEvent, Notice
 from car_enforce.core.ledger import Entry
 from car_enforce.core.outbound.client import OutboundError
-from car_enforce.core.payments.client import PaymentGateway, Transfer, TransferStatus
+from car_enforce.core.payments.client import (
+    MAX_BATCH_ITEMS,
+    PaymentGateway,
+    PayoutItem,
+    Transfer,
+    TransferStatus,
+)
 
 Answer = Transfer | OutboundError
 Pay = Callable[[Sequence[PayoutOrder]], Sequence[Answer]]
@@ -83,6 +90,26 @@ class _Row:
             if self.payee_kind == PayeeKind.DEBTOR
             else acct.payable(self.payee_id)
         )
+
+
+def through_batches(gateway: PaymentGateway) -> Pay:
+    """Ask the gateway for a thousand payouts a call (its batch payouts). A batch's key is made from its
+    payouts' keys, so the same batch asked again gets the first answer; each payout acts once by its own
+    key whatever batch carries it. A call that fails is the answer of each payout it carried."""
+
+    def pay(orders: Sequence[PayoutOrder]) -> list[Answer]:
+        answers: list[Answer] = []
+        for start in range(0, len(orders), MAX_BATCH_ITEMS):
+            part = orders[start : start + MAX_BATCH_ITEMS]
+            key = "cmb-" + hashlib.sha256("\n".join(o.key for o in part).encode()).hexdigest()[:40]
+            items = [PayoutItem(o.key, o.account, o.name, o.amount_fen, o.reference) for o in part]
+            try:
+                answers += gateway.payout_batch(key, items)
+            except OutboundError as error:
+                answers += [error] * len(part)
+        return answers
+
+    return pay
 
 
 def _locked(session: Session, payout_ids: Sequence[int]) -> list[_Row]:

@@ -38,6 +38,8 @@ class EnforcementCase(Base):
     amount_owed_fen: Mapped[int] = mapped_column(BigInteger)
     status: Mapped[CaseStatus] = mapped_column(String(16), default=CaseStatus.OPEN)
     opened_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # The debtor paid in full before any sale: recorded once, and everything held is let go.
+    debtor_paid_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     court: Mapped[Organisation] = relationship(lazy="joined")
     parties: Mapped[list[Party]] = relationship(back_populates="case", order_by="Party.id", lazy="selectin")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -66,6 +66,7 @@ class CaseOut(BaseModel):
     opened_at: datetime
     officer_id: int | None
     parties: list[PartyOut]
+    debtor_paid_at: datetime | None = None
 
     @classmethod
     def of(cls, case: EnforcementCase) -> CaseOut:
@@ -78,6 +79,7 @@ class CaseOut(BaseModel):
             opened_at=case.opened_at,
             officer_id=case.officer_id,
             parties=[PartyOut.of(p) for p in case.parties],
+            debtor_paid_at=case.debtor_paid_at,
         )
 
 
@@ -90,3 +92,11 @@ class TimelineEventOut(BaseModel):
     reason: str
     data: dict[str, object]
     hash: str
+
+
+class DebtorPaidIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    amount_fen: int = Field(gt=0, description="What the debtor paid, in fen")
+    paid_on: date = Field(description="The day the money reached the court (Asia/Shanghai)")
+    note: str = Field(default="", max_length=1000)

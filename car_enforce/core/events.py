@@ -28,8 +28,8 @@ from car_enforce.core.timeline.service import Actor
 class Notice:
     """A text to people known by their part: a watch's officer, its case's applicants, a center's staff.
 
-    ``of`` is the watch (OFFICER, APPLICANTS), the organisation (CENTER_STAFF) or the case party (PARTY)
-    they are known by.
+    ``of`` is the watch (OFFICER, APPLICANTS), the case (CASE_APPLICANTS), the organisation (CENTER_STAFF)
+    or the case party (PARTY) they are known by.
     ``key`` makes it once-only: a sweep that runs again queues nothing new. Applicants' keys are made per
     person from the event, so ``key`` may be empty for them; staff's keys get each person's id appended.
     """
@@ -42,6 +42,7 @@ class Notice:
 
 OFFICER = "officer"  # the officer who issued the watch
 APPLICANTS = "applicants"  # the creditors of the watch's case
+CASE_APPLICANTS = "case_applicants"  # the creditors of a case, where no watch is involved (the registry)
 CENTER_STAFF = "center_staff"  # the active staff of an auxiliary center
 PARTY = "party"  # one party of a case, by its own phone: a document served on it (送达)
 

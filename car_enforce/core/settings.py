@@ -76,6 +76,26 @@ class Settings(BaseSettings):
     # How the simulator delivers its notifications: tries of each, and the first wait (doubling).
     payment_sim_webhook_attempts: int = Field(default=4, ge=1, le=10)
     payment_sim_webhook_backoff_s: float = Field(default=1.0, ge=0, le=60)
+    # The vehicle registry (车管所): court seizures, their release, and transfers after a court sale. Empty
+    # URL: the built-in simulator at http://<host>:<port>/sim/registry (on with registry_simulator; a
+    # deployment with the real registry's interface turns it off, since these development keys are public).
+    # Its signed callbacks go to registry_notify_url (empty: the platform's own receiver).
+    registry_url: str = ""
+    registry_key: str = "sim-registry-key"
+    registry_webhook_secret: str = "whsec_Y2FyZW5mb3JjZS1kZW1vLXJlZ2lzdHJ5LWNhbGxiYWNrcyE="
+    registry_notify_url: str = ""
+    registry_attempts: int = Field(default=3, ge=1, le=10)
+    registry_simulator: bool = True
+    # Whether a court sale's buyer may transfer a car whose traffic violations are not cleared (登记规定
+    # Art. 25 asks them cleared first). Unconfirmed: registries decide it locally; the default refuses.
+    registry_court_sale_exempts_violations: bool = False
+    # How long the simulated registry takes over a transfer, in working time (登记规定 Art. 26: within one
+    # working day of acceptance, Art. 92); whatever the setting, never past the end of the next working day.
+    # The two hours are unconfirmed: Zhuji reports transfers done the same day, no registry publishes a time.
+    registry_transfer_processing_minutes: int = Field(default=120, ge=0, le=24 * 60)
+    # 登记规定 Art. 26 has the registry determine a new plate number at a transfer; some registries let a
+    # car transferred within their area keep it. Unconfirmed: a setting, default a new plate.
+    registry_transfer_keeps_plate: bool = False
     # The outside auction platforms (淘宝司法拍卖, 京东拍卖 …) a round may run on: their addresses, keys and
     # webhook secrets are configuration rows (auction_platform); how long one call may wait, and its tries.
     auction_platform_timeout_s: float = 10.0
@@ -128,6 +148,14 @@ class Settings(BaseSettings):
     @property
     def payments_notify_url(self) -> str:
         return self.payment_notify_url or f"{self.public_base_url.rstrip('/')}/api/payments/notifications"
+
+    @property
+    def registry_api_url(self) -> str:
+        return self.registry_url or f"{self.public_base_url.rstrip('/')}/sim/registry"
+
+    @property
+    def registry_callback_url(self) -> str:
+        return self.registry_notify_url or f"{self.public_base_url.rstrip('/')}/api/registry/notifications"
 
 
 @lru_cache

@@ -7,6 +7,8 @@ names; the order keeps only its digest and a masked form.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -14,7 +16,15 @@ from car_enforce.captures import transitions as capture_transitions
 from car_enforce.captures.models import Capture
 from car_enforce.cases.id_numbers import check_credit_code, check_resident_id
 from car_enforce.core import clock, events, zh
-from car_enforce.core.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound, Rule
+from car_enforce.core.errors import (
+    Conflict,
+    DomainError,
+    Forbidden,
+    InvalidInput,
+    NotFound,
+    Rule,
+    RuleViolation,
+)
 from car_enforce.core.events import APPLICANTS, OFFICER, DomainEvent, Notice
 from car_enforce.core.identity.models import Role
 from car_enforce.core.identity.principal import Principal
@@ -53,6 +63,11 @@ RULE_KEYS_AT_GATE = Rule(
     "《查封规定》第六条、第十条：人民法院通过保管人控制扣押的车辆；车辆出库时，每把钥匙都应在钥匙柜中，"
     "或在出库时当场交付",
 )
+RULE_HANDOVER_RULING = Rule(
+    "拍卖变卖规定 Art. 20, 27: the car goes to the buyer the served sale ruling names, on that ruling",
+    "《最高人民法院关于人民法院民事执行中拍卖、变卖财产的规定》第二十条、第二十七条：拍卖成交的，"
+    "人民法院作出裁定并送达买受人，于裁定送达后十五日内将拍卖的财产移交买受人",
+)
 KIND_TEXT = {ReleaseKind.SALE_HANDOVER: "拍卖成交交付买受人", ReleaseKind.RETURN_TO_OWNER: "解除扣押发还"}
 
 
@@ -67,6 +82,11 @@ def _identity(raw: str, field: str) -> str:
             raise as_person from None
 
 
+def open_order_of(session: Session, custody: Custody) -> ReleaseOrder | None:
+    """The release order issued for the car and not yet executed or revoked, if any."""
+    return _issued_order(session, custody)
+
+
 def _issued_order(session: Session, custody: Custody) -> ReleaseOrder | None:
     return session.scalar(
         select(ReleaseOrder).where(
@@ -75,11 +95,29 @@ def _issued_order(session: Session, custody: Custody) -> ReleaseOrder | None:
     )
 
 
+@dataclass(frozen=True, slots=True)
+class SaleRuling:
+    """The served sale ruling a handover rests on: its number and the buyer it names (by ID digest)."""
+
+    number: str
+    buyer_id_digest: str
+
+
 def issue_order(
-    session: Session, *, actor: Principal, custody: Custody, data: ReleaseOrderIn
+    session: Session,
+    *,
+    actor: Principal,
+    custody: Custody,
+    data: ReleaseOrderIn,
+    ruling: SaleRuling | None = None,
 ) -> ReleaseOrder:
-    """The court orders the car released to a named person; one open order per custody at a time."""
-    if actor.role != Role.OFFICER or actor.organisation_id != custody.court_id:
+    """The court orders the car released to a named person; one open order per custody at a time. A handover
+    to a buyer rests on the served sale ruling (``ruling``, given by the sale's settlement): the order carries
+    its number and names the buyer it names; without one it is refused."""
+    on_ruling = ruling is not None and data.kind == ReleaseKind.SALE_HANDOVER
+    if not (on_ruling and actor.kind == "system") and (
+        actor.role != Role.OFFICER or actor.organisation_id != custody.court_id
+    ):
         raise Forbidden(
             f"only {custody.court.name}, which holds the car, orders its release",
             zh=f"只有扣押车辆的{custody.court.name}才能签发放行通知",
@@ -99,6 +137,22 @@ def issue_order(
         )
     id_number = _identity(data.recipient_id_number, "recipient_id_number")
     document = data.document_number.strip()
+    if data.kind == ReleaseKind.SALE_HANDOVER:
+        if ruling is None:
+            raise RuleViolation(
+                "a handover to a buyer is ordered by the sale's settlement once its ruling is served "
+                "(see GET /api/auction/settlements)",
+                rule=RULE_HANDOVER_RULING,
+                field="kind",
+                zh="交付买受人的放行通知须依已送达的成交裁定，由成交记录签发",
+            )
+        if document != ruling.number or sha256_hex(id_number) != ruling.buyer_id_digest:
+            raise WrongRecipient(
+                f"the order must name the buyer of ruling {ruling.number}, on that ruling",
+                rule=RULE_HANDOVER_RULING,
+                field="recipient_id_number",
+                zh=f"放行通知须依{ruling.number}成交裁定，交付该裁定载明的买受人",
+            )
     name = data.recipient_name.strip()
     if not document:
         raise InvalidInput("document_number", "is empty", zh="不能为空")
@@ -346,9 +400,11 @@ def release(session: Session, *, actor: Principal, custody: Custody, data: Relea
 __all__ = [
     "KeysNotBack",
     "NoReleaseOrder",
+    "SaleRuling",
     "WrongRecipient",
     "issue_order",
     "keys_handed",
+    "open_order_of",
     "release",
     "revoke_order",
     "visible_order",

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from car_enforce.core.events import Recorded
-from car_enforce.stages.models import LegalDeadline, Milestone, Stage
+from car_enforce.stages.models import LegalDeadline, Marker, Milestone, Stage
 from car_enforce.stages.service import reach
 
 # The event that completes each stage or meets each legal deadline, and the field of its data that holds
@@ -21,6 +21,11 @@ REACHED_BY: dict[str, tuple[Milestone, str]] = {
     "reference_price.fixed": (Stage.REFERENCE_PRICE, "fixed_at"),
     "disposal.started": (LegalDeadline.DISPOSAL_STARTED, "started_at"),  # 参考价规定 Art. 30
     "auction.announced": (Stage.LISTING, "announced_at"),  # 挂拍: the round's announcement went out
+    # After the sale: full payment starts the ruling's 10 days; service meets them and starts the
+    # handover's 15.
+    "auction.balance_paid": (Marker.PAID_IN_FULL, "paid_at"),
+    "auction.ruling_served": (LegalDeadline.RULING_SERVED, "served_at"),  # 拍卖变卖规定 Art. 20
+    "auction.handed_over": (LegalDeadline.HANDED_OVER, "handed_over_at"),  # 拍卖变卖规定 Art. 27
 }
 
 

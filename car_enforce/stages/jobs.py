@@ -17,8 +17,8 @@ from car_enforce.core.clock import SHANGHAI
 from car_enforce.core.db import Database, insert_once
 from car_enforce.core.events import CENTER_STAFF, OFFICER, DomainEvent, Notice
 from car_enforce.core.identity.principal import Principal
-from car_enforce.stages.legal import LegalClock, legal_clocks, legal_warning_text
-from car_enforce.stages.models import Milestone, Stage, StageReached, StageWarning, milestone
+from car_enforce.stages.legal import LEGAL_STARTS, LegalClock, legal_clocks, legal_warning_text
+from car_enforce.stages.models import Milestone, StageReached, StageWarning, milestone
 from car_enforce.stages.service import targets_by_court
 from car_enforce.stages.timing import STAGE_ORDER, StageClock, is_late, local_day, stage_clock, warning_text
 
@@ -56,15 +56,15 @@ def _late(session: Session, calendar: PrcCalendar, today: date) -> list[tuple[in
     reached = _settled(session, StageReached, ids)
     warned = _settled(session, StageWarning, ids)
     targets = targets_by_court(session, (court_id for _, court_id, _ in running))
-    # The disposal deadline runs from the day the price was fixed (参考价规定 Art. 30).
-    fixed_at: dict[int, datetime] = {
-        capture_id: at
-        for capture_id, at in session.execute(
-            select(StageReached.capture_id, StageReached.reached_at).where(
-                StageReached.capture_id.in_(ids), StageReached.stage == Stage.REFERENCE_PRICE
-            )
+    # The legal periods run from a stage or a marker reached (the price fixed, the price paid in full, the
+    # ruling served): their days, by capture.
+    starts: dict[int, dict[Milestone, date]] = {}
+    for capture_id, stage, at in session.execute(
+        select(StageReached.capture_id, StageReached.stage, StageReached.reached_at).where(
+            StageReached.capture_id.in_(ids), StageReached.stage.in_(LEGAL_STARTS)
         )
-    }
+    ):
+        starts.setdefault(capture_id, {})[milestone(stage)] = local_day(at)
     late: list[tuple[int, Late]] = []
     for capture_id, court_id, captured_at in running:
         captured_on = local_day(captured_at)
@@ -82,13 +82,9 @@ def _late(session: Session, calendar: PrcCalendar, today: date) -> list[tuple[in
             )
             if is_late(timer.due.on, None, today):
                 late.append((capture_id, timer))
-        fixed = fixed_at.get(capture_id)
+        # A met deadline is skipped below (it is in ``reached``), so only the starts are passed.
         for legal in legal_clocks(
-            calendar,
-            captured_on=captured_on,
-            price_fixed_on=local_day(fixed) if fixed is not None else None,
-            met={},  # a met deadline is skipped here
-            today=today,
+            calendar, captured_on=captured_on, reached_on=starts.get(capture_id, {}), today=today
         ):
             settled = (capture_id, legal.deadline) in reached or (capture_id, legal.deadline) in warned
             if not settled and is_late(legal.due.on, None, today):

@@ -16,20 +16,24 @@ from datetime import date
 
 from car_enforce.core import zh
 from car_enforce.core.calendar.service import Deadline, PrcCalendar
-from car_enforce.stages.models import LegalDeadline
+from car_enforce.stages.models import LegalDeadline, Marker, Milestone, Stage
 from car_enforce.stages.timing import GUESSED, StageStatus, status_of
 
 # valuation/reference_price/rules.py holds the same numbers (START_WITHIN_DAYS, DISPOSAL_WITHIN_DAYS) for the
 # reference price's own rules; stages sit below valuation and may not import it, so a test checks they agree.
 INQUIRY_WITHIN_DAYS = 30  # 参考价规定 Art. 1: the procedure starts within 30 days of the seizure
 DISPOSAL_WITHIN_DAYS = 10  # 参考价规定 Art. 30: disposal starts within 10 days after the price is fixed
+# auction/settlement/rules.py holds these two for the sale's own rules; a test checks they agree.
+RULING_WITHIN_DAYS = 10  # 拍卖变卖规定 Art. 20: the ruling served within 10 days after full payment
+HANDOVER_WITHIN_DAYS = 15  # 拍卖变卖规定 Art. 27: the car handed over within 15 days after service
 
 
 @dataclass(frozen=True, slots=True)
 class LegalRule:
     days: int  # calendar days after the day the period runs from
     article: str  # as a text cites it
-    duty: str  # what the court must start, in the article's words
+    duty: str  # what the court must start (or do), in the article's words
+    verb: str = "启动"  # 启动 a procedure, 完成 an act
 
 
 LEGAL_RULES: dict[LegalDeadline, LegalRule] = {
@@ -37,6 +41,12 @@ LEGAL_RULES: dict[LegalDeadline, LegalRule] = {
         INQUIRY_WITHIN_DAYS, "《参考价规定》第一条", "确定财产处置参考价程序"
     ),
     LegalDeadline.DISPOSAL_STARTED: LegalRule(DISPOSAL_WITHIN_DAYS, "《参考价规定》第三十条", "财产变价程序"),
+    LegalDeadline.RULING_SERVED: LegalRule(
+        RULING_WITHIN_DAYS, "《拍卖变卖规定》第二十条", "送达成交裁定", verb="完成"
+    ),
+    LegalDeadline.HANDED_OVER: LegalRule(
+        HANDOVER_WITHIN_DAYS, "《拍卖变卖规定》第二十七条", "车辆移交买受人", verb="完成"
+    ),
 }
 
 
@@ -79,13 +89,18 @@ def legal_clocks(
     calendar: PrcCalendar,
     *,
     captured_on: date,
-    price_fixed_on: date | None,
-    met: Mapping[LegalDeadline, date],
+    reached_on: Mapping[Milestone, date],
     today: date,
 ) -> list[LegalClock]:
-    """The capture's legal deadlines: the inquiry's from the seizure, disposal's only once the price is fixed
-    (until then there is no day to count from)."""
-    starts = {LegalDeadline.INQUIRY_STARTED: captured_on, LegalDeadline.DISPOSAL_STARTED: price_fixed_on}
+    """The capture's legal deadlines, each once its period has a day to run from: the inquiry's from the
+    seizure, disposal's from the price fixed, the ruling's from full payment, the handover's from service."""
+    starts = {
+        LegalDeadline.INQUIRY_STARTED: captured_on,
+        LegalDeadline.DISPOSAL_STARTED: reached_on.get(Stage.REFERENCE_PRICE),
+        LegalDeadline.RULING_SERVED: reached_on.get(Marker.PAID_IN_FULL),
+        LegalDeadline.HANDED_OVER: reached_on.get(LegalDeadline.RULING_SERVED),
+    }
+    met = {d: on for d, on in reached_on.items() if isinstance(d, LegalDeadline)}
     return [
         legal_clock(calendar, deadline, starts_on=starts_on, met_on=met.get(deadline), today=today)
         for deadline, starts_on in starts.items()
@@ -99,6 +114,10 @@ def legal_warning_text(plate: str, late: LegalClock) -> str:
     rule = late.rule
     guessed = GUESSED if late.due.provisional else ""
     return (
-        f"偏离预警：扣押车辆{plate}应于{zh.day(late.due.on)}前启动{rule.duty}{guessed}（{rule.article}），"
+        f"偏离预警：扣押车辆{plate}应于{zh.day(late.due.on)}前{rule.verb}{rule.duty}{guessed}（{rule.article}），"
         f"现已逾期{late.days_late}日。"
     )
+
+
+# The stages and markers a legal period runs from (besides the capture itself).
+LEGAL_STARTS: tuple[str, ...] = (Stage.REFERENCE_PRICE, Marker.PAID_IN_FULL, LegalDeadline.RULING_SERVED)

@@ -30,18 +30,28 @@ class LegalDeadline(StrEnum):
 
     INQUIRY_STARTED = "inquiry_started"  # 启动确定财产处置参考价程序 (Art. 1)
     DISPOSAL_STARTED = "disposal_started"  # 启动财产变价程序 (Art. 30)
+    RULING_SERVED = "ruling_served"  # 成交裁定送达买受人 (拍卖变卖规定 Art. 20)
+    HANDED_OVER = "handed_over"  # 拍卖财产移交买受人 (拍卖变卖规定 Art. 27)
+
+
+class Marker(StrEnum):
+    """An instant a legal period runs from that is neither a stage nor a deadline met."""
+
+    PAID_IN_FULL = "paid_in_full"  # the price paid in full: the ruling's 10 days run from it
 
 
 # What a row of stage_reached or stage_warning is about.
-Milestone = Stage | LegalDeadline
+Milestone = Stage | LegalDeadline | Marker
 
 
 def milestone(value: str) -> Milestone:
     """A ``stage`` column's value as its enum."""
-    try:
-        return Stage(value)
-    except ValueError:
-        return LegalDeadline(value)
+    for kind in (Stage, LegalDeadline):
+        try:
+            return kind(value)
+        except ValueError:
+            continue
+    return Marker(value)
 
 
 class StageTarget(Base):

@@ -21,7 +21,6 @@ from car_enforce.core.identity.principal import Principal
 from car_enforce.core.identity.service import organisation_of
 from car_enforce.stages.legal import LegalClock, legal_clocks
 from car_enforce.stages.models import (
-    LegalDeadline,
     Milestone,
     Stage,
     StageReached,
@@ -218,7 +217,6 @@ def capture_clock(
     }
     captured_on = local_day(capture.captured_at)
     reached_on = {stage: local_day(at) for stage, at in reached_at.items()}
-    fixed_at = reached_at.get(Stage.REFERENCE_PRICE)
     return CaptureClock(
         capture=capture,
         captured_on=captured_on,
@@ -234,8 +232,7 @@ def capture_clock(
         legal=legal_clocks(
             calendar,
             captured_on=captured_on,
-            price_fixed_on=local_day(fixed_at) if fixed_at is not None else None,
-            met={d: on for d, on in reached_on.items() if isinstance(d, LegalDeadline)},
+            reached_on=reached_on,
             today=as_of,
         ),
         targets=targets,

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
+from car_enforce.cases.models import EnforcementCase
 from car_enforce.core.events import Recorded
 from car_enforce.core.identity.principal import Principal
-from car_enforce.watches.models import Watch
-from car_enforce.watches.service import release_held_car
+from car_enforce.watches.models import LiftReason, Watch, WatchStatus
+from car_enforce.watches.schemas import WatchLift
+from car_enforce.watches.service import lift_watch, release_held_car, watches_of_case
 
 
 def car_left_custody(session: Session, recorded: Recorded) -> None:
@@ -25,3 +27,18 @@ def car_left_custody(session: Session, recorded: Recorded) -> None:
         sold=context["sold"],
         reason=context["why"],
     )
+
+
+def debtor_paid(session: Session, recorded: Recorded) -> None:
+    """``case.debtor_paid``: every watch of the case still looking for a car, or queued, is lifted."""
+    case = session.get(EnforcementCase, recorded.event.data["case_id"])
+    actor = recorded.actor
+    assert case is not None and isinstance(actor, Principal)
+    for watch in watches_of_case(session, case):
+        if watch.status in (WatchStatus.ACTIVE, WatchStatus.QUEUED):
+            lift_watch(
+                session,
+                actor=actor,
+                watch=watch,
+                data=WatchLift(reason=LiftReason.DEBTOR_PAID, note="被执行人已履行完毕"),
+            )

@@ -4,6 +4,8 @@ alone."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
 from sqlalchemy import select
 
@@ -15,6 +17,7 @@ from car_enforce.case_money.models import PayoutStatus
 from car_enforce.case_money.schemas import PayeeIn
 from car_enforce.core import ledger
 from car_enforce.core.db import Database
+from car_enforce.core.payments import PaymentGateway
 from tests.case_money_helpers import MoneyCase, commit_fails_once_when, money_case, payouts
 from tests.factories import World
 from tests.payments_helpers import Harness
@@ -41,6 +44,15 @@ def mass(db: Database, world: World, harness: Harness) -> MoneyCase:
     return case
 
 
+WAYS = {"one_by_one": batches.one_by_one, "through_batches": batches.through_batches}
+
+
+@pytest.fixture(params=list(WAYS))
+def way(request: pytest.FixtureRequest) -> Callable[[PaymentGateway], batches.Pay]:
+    """How the gateway is asked: a call a payout, or the gateway's batch payouts."""
+    return WAYS[request.param]
+
+
 def references(db: Database) -> list[str]:
     with db.unit_of_work(read_only=True) as s:
         return list(
@@ -49,10 +61,10 @@ def references(db: Database) -> list[str]:
 
 
 def test_a_crash_after_a_batch_was_paid_pays_nobody_twice_and_misses_nobody(
-    db: Database, harness: Harness, mass: MoneyCase
+    db: Database, harness: Harness, mass: MoneyCase, way: Callable[[PaymentGateway], batches.Pay]
 ) -> None:
     with harness.gateway() as gateway:
-        pay = batches.one_by_one(gateway)
+        pay = way(gateway)
         with commit_fails_once_when(PayoutStatus.SUCCEEDED), pytest.raises(RuntimeError, match="died"):
             batches.send_due_in_batches(db, pay, case_id=mass.id, batch=5)
         assert {p.status for p in payouts(db, mass.id)} == {PayoutStatus.SENT, PayoutStatus.PENDING}
@@ -70,10 +82,12 @@ def test_a_crash_after_a_batch_was_paid_pays_nobody_twice_and_misses_nobody(
         )
 
 
-def test_declines_in_a_batch_fail_alone(db: Database, harness: Harness, mass: MoneyCase) -> None:
+def test_declines_in_a_batch_fail_alone(
+    db: Database, harness: Harness, mass: MoneyCase, way: Callable[[PaymentGateway], batches.Pay]
+) -> None:
     harness.stage("decline", count=2)
     with harness.gateway() as gateway:
-        done = batches.send_due_in_batches(db, batches.one_by_one(gateway), case_id=mass.id, batch=100)
+        done = batches.send_due_in_batches(db, way(gateway), case_id=mass.id, batch=100)
     assert sorted(done) == ["failed"] * 2 + ["succeeded"] * (PAYEES - 2)
     failed = [p for p in payouts(db, mass.id) if p.status == PayoutStatus.FAILED]
     with db.unit_of_work(read_only=True) as s:

@@ -23,6 +23,7 @@ from car_enforce.core.status_machine import GENERIC_ZH, StatusMachine
 from car_enforce.core.work import transitions as work
 from car_enforce.custody import transitions as custody
 from car_enforce.custody.models import ReleaseOrderStatus
+from car_enforce.registry import transitions as registry
 from car_enforce.sightings import transitions as alerts
 from car_enforce.watches import service as watch_service
 from car_enforce.watches import transitions as watches
@@ -254,6 +255,7 @@ LAW_TITLES: dict[str, tuple[str, ...]] = {
     "网拍规定": ("网拍规定", "最高人民法院关于人民法院网络司法拍卖若干问题的规定"),
     "拍卖变卖规定": ("拍卖变卖规定", "最高人民法院关于人民法院民事执行中拍卖、变卖财产的规定"),
     "车辆购置税法": ("中华人民共和国车辆购置税法",),
+    "登记规定": ("登记规定", "机动车登记规定"),
 }
 LAW_OF_TITLE = {title: law for law, titles in LAW_TITLES.items() for title in titles}
 _DIGITS = dict(zip("零一二三四五六七八九", range(10), strict=True))
@@ -324,6 +326,7 @@ NAMED_MACHINES: dict[str, StatusMachine[Any]] = {
     "custody": custody.CUSTODY,
     "release order": custody.ORDER,
     "work item": work.MACHINE,
+    "registry request": registry.MACHINE,
 }
 
 

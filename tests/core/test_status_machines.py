@@ -19,6 +19,7 @@ from car_enforce.core.notify import transitions as notifications
 from car_enforce.core.status_machine import StatusMachine
 from car_enforce.core.work import transitions as work
 from car_enforce.custody import transitions as custody
+from car_enforce.registry import transitions as registry
 from car_enforce.sightings import transitions as alerts
 from car_enforce.watches import transitions as watches
 from valuation.reference_price import transitions as reference_price
@@ -34,6 +35,7 @@ MACHINES: dict[str, StatusMachine[Any]] = {
     "work item": work.MACHINE,
     "lot": auction.LOT,
     "round": auction.ROUND,
+    "registry request": registry.MACHINE,
 }
 
 CASES = [

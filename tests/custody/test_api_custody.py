@@ -13,8 +13,19 @@ from sqlalchemy import func, select
 from car_enforce.captures.models import Capture
 from car_enforce.core.clock import MovableClock
 from car_enforce.core.db import Database
+from car_enforce.core.identity.principal import Principal
+from car_enforce.core.identity.security import sha256_hex
 from car_enforce.core.timeline.models import TimelineEvent
-from car_enforce.custody.models import Custody, CustodyCharge, CustodyEvent, CustodyPhoto
+from car_enforce.custody import release
+from car_enforce.custody.models import (
+    Custody,
+    CustodyCharge,
+    CustodyEvent,
+    CustodyPhoto,
+    ReleaseKind,
+    ReleaseOrder,
+)
+from car_enforce.custody.schemas import ReleaseOrderIn
 from car_enforce.stages.models import Stage, StageReached
 from tests import factories
 from tests.api_helpers import issue_watch, login, open_case, register_vehicle
@@ -660,15 +671,72 @@ def test_a_car_returned_to_its_owner_passes_to_the_queued_court(
     assert watch_status(db, queued["id"]) == "active"
 
 
+def test_a_handover_to_a_buyer_is_not_ordered_without_the_sale_ruling(
+    client: TestClient, db: Database, world: factories.World, centers: factories.Centers
+) -> None:
+    car = in_custody(client, world, centers)
+    response = client.post(
+        f"/api/custody/{car.custody['id']}/release-orders",
+        json={
+            "kind": "sale_handover",
+            "document_number": "（2026）浙0326执1234号之二",
+            "recipient_name": "林某某",
+            "recipient_id_number": BUYER_ID_NUMBER,
+        },
+        headers=car.officer,
+    )
+    assert response.status_code == 400, response.text
+    assert response.json()["error"] == "RuleViolation" and "成交裁定" in response.json()["detail_zh"]
+    assert count(db, ReleaseOrder) == 0
+
+
+RULING = "（2026）浙0326执1234号之一"
+
+
+def sale_handover(db: Database, car: InCustody, id_number: str = BUYER_ID_NUMBER) -> int:
+    """The order the sale's settlement issues on its served ruling (auction.settlement.progress)."""
+    with db.unit_of_work() as s:
+        custody = s.get(Custody, car.custody["id"])
+        assert custody is not None
+        issued = release.issue_order(
+            s,
+            actor=Principal.system("tests"),
+            custody=custody,
+            data=ReleaseOrderIn(
+                kind=ReleaseKind.SALE_HANDOVER,
+                document_number=RULING,
+                recipient_name="买受人某",
+                recipient_id_number=id_number,
+            ),
+            ruling=release.SaleRuling(RULING, sha256_hex(BUYER_ID_NUMBER)),
+        )
+        return issued.id
+
+
+def test_a_handover_order_names_the_buyer_of_the_ruling_and_nobody_else(
+    client: TestClient, db: Database, world: factories.World, centers: factories.Centers
+) -> None:
+    car = in_custody(client, world, centers)
+    with pytest.raises(release.WrongRecipient):
+        sale_handover(db, car, id_number=DEBTOR_ID_NUMBER)
+    assert count(db, ReleaseOrder) == 0
+
+
 def test_a_sale_handover_ends_the_queued_watches_too(
     client: TestClient, db: Database, world: factories.World, centers: factories.Centers
 ) -> None:
     car = in_custody(client, world, centers)
     queued = queued_watch_of_lucheng(client, car)
-    issued = order(client, car, kind="sale_handover", id_number=BUYER_ID_NUMBER)
+    issued = sale_handover(db, car)
+    refused = client.post(
+        f"/api/custody/{car.custody['id']}/release",
+        json=release_body(issued, DEBTOR_ID_NUMBER),
+        headers=car.staff,
+    )
+    assert refused.status_code == 403, refused.text  # the gate hands the car only to the ruling's buyer
     response = client.post(
         f"/api/custody/{car.custody['id']}/release",
-        json=release_body(issued["id"], BUYER_ID_NUMBER),
+        json=release_body(issued, BUYER_ID_NUMBER),
         headers=car.staff,
     )
     assert response.status_code == 200, response.text

@@ -10,7 +10,9 @@ from datetime import date
 import chinese_calendar
 import pytest
 
+from auction.settlement import rules as settlement_rules
 from car_enforce.core.calendar.service import Deadline, PrcCalendar
+from car_enforce.stages import legal
 from car_enforce.stages.legal import (
     DISPOSAL_WITHIN_DAYS,
     INQUIRY_WITHIN_DAYS,
@@ -19,12 +21,14 @@ from car_enforce.stages.legal import (
     legal_clocks,
     legal_warning_text,
 )
-from car_enforce.stages.models import LegalDeadline
+from car_enforce.stages.models import LegalDeadline, Marker, Stage
 from car_enforce.stages.timing import StageStatus
 from valuation.reference_price import rules as reference_price
 
 INQUIRY = LegalDeadline.INQUIRY_STARTED
 DISPOSAL = LegalDeadline.DISPOSAL_STARTED
+RULING = LegalDeadline.RULING_SERVED
+HANDOVER = LegalDeadline.HANDED_OVER
 
 
 @pytest.fixture(scope="module")
@@ -95,19 +99,53 @@ def test_met_or_not(
 
 def test_the_disposal_clock_exists_only_once_the_price_is_fixed(cal: PrcCalendar) -> None:
     captured_on, today = date(2026, 11, 23), date(2026, 12, 30)
-    before = legal_clocks(cal, captured_on=captured_on, price_fixed_on=None, met={}, today=today)
+    before = legal_clocks(cal, captured_on=captured_on, reached_on={}, today=today)
     assert [c.deadline for c in before] == [INQUIRY]
     after = legal_clocks(
         cal,
         captured_on=captured_on,
-        price_fixed_on=date(2026, 12, 4),
-        met={INQUIRY: date(2026, 12, 1)},
+        reached_on={Stage.REFERENCE_PRICE: date(2026, 12, 4), INQUIRY: date(2026, 12, 1)},
         today=today,
     )
     assert [(c.deadline, c.starts_on, c.due.on, c.status) for c in after] == [
         (INQUIRY, captured_on, date(2026, 12, 23), StageStatus.ON_TIME),
         (DISPOSAL, date(2026, 12, 4), date(2026, 12, 14), StageStatus.LATE),
     ]
+
+
+def test_after_the_sale_the_ruling_runs_from_full_payment_and_the_handover_from_service(
+    cal: PrcCalendar,
+) -> None:
+    captured_on, today = date(2026, 11, 23), date(2027, 1, 20)
+    paid = legal_clocks(
+        cal, captured_on=captured_on, reached_on={Marker.PAID_IN_FULL: date(2026, 12, 11)}, today=today
+    )
+    # 10 calendar days from 11 December: the 21st, a Monday.
+    assert [(c.deadline, c.due.on, c.status) for c in paid][1:] == [
+        (RULING, date(2026, 12, 21), StageStatus.LATE)
+    ]
+    served = legal_clocks(
+        cal,
+        captured_on=captured_on,
+        reached_on={Marker.PAID_IN_FULL: date(2026, 12, 11), RULING: date(2026, 12, 11)},
+        today=date(2026, 12, 20),
+    )
+    assert [(c.deadline, c.starts_on, c.due.on, c.status) for c in served][1:] == [
+        (RULING, date(2026, 12, 11), date(2026, 12, 21), StageStatus.ON_TIME),
+        # 15 days from the 11th end on Saturday the 26th: the period ends on Monday the 28th (民诉法 Art. 85).
+        (HANDOVER, date(2026, 12, 11), date(2026, 12, 28), StageStatus.PENDING),
+    ]
+    late = served[2]
+    assert "完成车辆移交买受人" in legal_warning_text(
+        "浙C12345", late
+    ) and "第二十七条" in legal_warning_text("浙C12345", late)
+
+
+def test_the_settlements_periods_agree_with_the_stage_clocks() -> None:
+    assert (settlement_rules.RULING_WITHIN_DAYS, settlement_rules.HANDOVER_WITHIN_DAYS) == (
+        legal.RULING_WITHIN_DAYS,
+        legal.HANDOVER_WITHIN_DAYS,
+    )
 
 
 def test_the_warning_names_the_article_and_the_calendar_days_late() -> None:

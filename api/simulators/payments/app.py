@@ -1,7 +1,8 @@
 """A simulated payment gateway with an escrow (资金托管): the protocol ``car_enforce.core.payments`` speaks.
 
 The platform creates an order a payer pays in their own name (a judicial-auction deposit), refunds it,
-transfers it on to a court's account, and pays case money out; the payer pays at ``/orders/{id}/pay``.
+transfers it on to a court's account, and pays case money out, one payout at a time or in batches
+(``transfers.py``); the payer pays at ``/orders/{id}/pay``.
 Every POST of the platform needs ``Authorization: Bearer <payment_gateway_key>`` and an
 ``Idempotency-Key``: the same key with the same body gets the first answer and acts once, with another
 body it is a 409. What happens is told back in signed notifications (``delivery.py``) sent after the
@@ -37,18 +38,23 @@ from api.simulators.models import (
 )
 from api.simulators.payments import delivery
 from api.simulators.payments.delivery import SIMULATOR, DeliveryPolicy
+from api.simulators.payments.transfers import (
+    ACCOUNT_PATTERN,
+    DECLINED,
+    Fen,
+    PayoutBatchIn,
+    Url,
+    check_same_payout,
+    pay_batch,
+    take_declines,
+    transfer_out,
+)
 from car_enforce.core import clock, zh
 from car_enforce.core.db import Database, get_database
 from car_enforce.core.errors import Conflict, DomainError, InvalidInput, NotFound, Unauthenticated
 from car_enforce.core.settings import Settings, get_settings
 
 PREFIX: Final = "/sim/payments"
-MAX_FEN: Final = 10**13
-ACCOUNT_PATTERN: Final = r"^[0-9A-Za-z-]{4,64}$"
-URL_PATTERN: Final = r"^https?://\S+$"
-DECLINED: Final = "收款账户状态异常，银行退回（模拟）"
-Fen = Annotated[int, Field(gt=0, le=MAX_FEN)]
-Url = Annotated[str, Field(max_length=500, pattern=URL_PATTERN)]
 
 
 class SimulatedFailure(DomainError):
@@ -164,17 +170,6 @@ def _take_failure(database: Database) -> tuple[str, float] | None:
         return row.mode, row.delay_s
 
 
-def _take_decline(session: Session) -> bool:
-    row = session.execute(
-        select(SimFailureMode).where(SimFailureMode.simulator == SIMULATOR).with_for_update()
-    ).scalar_one_or_none()
-    if row is None or row.mode != "decline" or row.remaining <= 0:
-        return False
-    row.remaining -= 1
-    row.updated_at = clock.now()
-    return True
-
-
 def _answer(status: int, document: Any, failure: tuple[str, float] | None) -> Response:
     if failure is not None and failure[0] == "malformed":
         # The gateway acted and committed; only its answer is garbled, so a retry must be deduplicated.
@@ -193,9 +188,19 @@ def _before(failure: tuple[str, float] | None) -> None:
 
 
 def _keyed(
-    request: Request, raw: bytes, key: str | None, work: Callable[[Session], tuple[int, dict[str, Any]]]
+    request: Request,
+    raw: bytes,
+    key: str | None,
+    work: Callable[[Session], tuple[int, dict[str, Any]]],
+    *,
+    keep_answer: bool = True,
 ) -> Response:
-    """Run ``work`` once per Idempotency-Key: the same key and body get the first answer again."""
+    """Run ``work`` once per Idempotency-Key: the same key and body get the first answer again.
+
+    ``keep_answer=False`` is for work keyed item by item (a payout batch): its answer, up to a thousand
+    transfers, is not stored a second time; the same request runs the work again, which finds every
+    item done and answers with what was done.
+    """
     if not key:
         raise InvalidInput("Idempotency-Key", "required", zh="缺少幂等键（Idempotency-Key）")
     database = get_database()  # the one the request arrived at, even if a slow answer outlives it
@@ -221,9 +226,11 @@ def _keyed(
                     raise
         if earlier is None:
             status, document = work(session)
-            record.status_code, record.response = status, document
-        else:
+            record.status_code, record.response = status, document if keep_answer else None
+        elif keep_answer:
             status, document = earlier
+        else:
+            status, document = work(session)
     return _answer(status, document, failure)
 
 
@@ -275,20 +282,6 @@ def _order_out(request: Request, order: SimPaymentOrder) -> dict[str, Any]:
         "pay_url": f"{_base_url(request)}/orders/{order.order_id}/pay",
         "created_at": order.created_at.isoformat(),
         "paid_at": order.paid_at.isoformat() if order.paid_at else None,
-    }
-
-
-def _transfer_out(transfer: SimPaymentTransfer) -> dict[str, Any]:
-    return {
-        "id": transfer.transfer_id,
-        "kind": transfer.kind,
-        "status": transfer.status,
-        "order_id": transfer.order_id,
-        "to_account": transfer.to_account,
-        "amount_fen": transfer.amount_fen,
-        "reference": transfer.reference,
-        "failure_reason": transfer.failure_reason,
-        "created_at": transfer.created_at.isoformat(),
     }
 
 
@@ -391,7 +384,7 @@ class Gateway:
                 f"only {_held(order)} fen of the order is held",
                 zh=f"该订单仅余 {zh.yuan_text(_held(order))} 可转",
             )
-        declined = _take_decline(self.session)
+        declined = take_declines(self.session, 1) == 1
         if not declined:
             order.transferred_fen += body.amount_fen
             _settle(order)
@@ -405,25 +398,41 @@ class Gateway:
             notify_url=body.notify_url or order.notify_url,
             declined=declined,
         )
-        return 201, _transfer_out(transfer)
+        return 201, transfer_out(transfer)
 
-    def payout(self, body: PayoutIn) -> tuple[int, dict[str, Any]]:
+    def payout(self, key: str, body: PayoutIn) -> tuple[int, dict[str, Any]]:
+        earlier = self.session.scalar(select(SimPaymentTransfer).where(SimPaymentTransfer.payout_key == key))
+        if earlier is not None:  # paid as an item of a batch under the same key
+            check_same_payout(
+                earlier,
+                to_account=body.to_account,
+                payee_name=body.payee_name,
+                amount_fen=body.amount_fen,
+                reference=body.reference,
+            )
+            return 201, transfer_out(earlier)
         transfer = self._transfer(
             kind="payout",
+            payout_key=key,
             order_id=None,
             to_account=body.to_account,
             payee_name=body.payee_name,
             amount_fen=body.amount_fen,
             reference=body.reference,
             notify_url=body.notify_url or self.settings.payments_notify_url,
-            declined=_take_decline(self.session),
+            declined=take_declines(self.session, 1) == 1,
         )
-        return 201, _transfer_out(transfer)
+        return 201, transfer_out(transfer)
+
+    def payout_batch(self, key: str, body: PayoutBatchIn) -> tuple[int, dict[str, Any]]:
+        url = body.notify_url or self.settings.payments_notify_url
+        return 201, pay_batch(self.session, batch_key=key, body=body, notify_url=url, notify=self.notify)
 
     def _transfer(
         self,
         *,
         kind: str,
+        payout_key: str | None = None,
         order_id: str | None,
         to_account: str,
         payee_name: str,
@@ -434,6 +443,7 @@ class Gateway:
     ) -> SimPaymentTransfer:
         transfer = SimPaymentTransfer(
             transfer_id=f"tr_{secrets.token_hex(12)}",
+            payout_key=payout_key,
             kind=kind,
             status="failed" if declined else "succeeded",
             order_id=order_id,
@@ -514,7 +524,17 @@ def payout(
     body: PayoutIn, raw: RawBody, request: Request, gateway: GatewayDep, key: IdempotencyKey = None
 ) -> Response:
     """Pay an amount to a payee's account; ``failed`` if the bank declines."""
-    return _keyed(request, raw, key, lambda s: gateway(s).payout(body))
+    return _keyed(request, raw, key, lambda s: gateway(s).payout(str(key), body))
+
+
+@platform.post("/payout-batches", status_code=201, responses={k: _ERRORS[k] for k in (409, 422, 500)})
+def payout_batch(
+    body: PayoutBatchIn, raw: RawBody, request: Request, gateway: GatewayDep, key: IdempotencyKey = None
+) -> Response:
+    """Pay up to 1,000 payees, each item once ever by its own ``key`` whatever batch carries it: an item
+    paid before answers with its first transfer, an unusable account or a decline fails its item alone;
+    ``{"transfers": [...]}`` in the items' order, told back in one ``payout_batch.settled`` message."""
+    return _keyed(request, raw, key, lambda s: gateway(s).payout_batch(str(key), body), keep_answer=False)
 
 
 @platform.post("/failure-mode", response_model=FailureModeOut, responses={422: _ERRORS[422]})

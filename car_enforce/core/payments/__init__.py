@@ -8,11 +8,18 @@ from car_enforce.core.payments.client import (
     Order,
     OrderStatus,
     PaymentGateway,
+    PayoutItem,
     Transfer,
     TransferKind,
     TransferStatus,
 )
-from car_enforce.core.payments.webhooks import PaymentEvent, PaymentEventType, accept_once, read_event
+from car_enforce.core.payments.webhooks import (
+    PaymentEvent,
+    PaymentEventType,
+    SettledPayout,
+    accept_once,
+    read_event,
+)
 
 __all__ = [
     "Order",
@@ -20,6 +27,8 @@ __all__ = [
     "PaymentEvent",
     "PaymentEventType",
     "PaymentGateway",
+    "PayoutItem",
+    "SettledPayout",
     "Transfer",
     "TransferKind",
     "TransferStatus",

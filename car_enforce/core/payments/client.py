@@ -3,14 +3,16 @@
 Each POST carries the Idempotency-Key its caller chose for the logical operation (a deposit's order, the
 refund of that deposit), so every try of it, now or after a crash, acts at most once at the gateway. An
 answer is checked against what was asked: a 2xx that is not the promised object, or that describes some
-other amount or reference, is an ``OutboundError`` like any failure, never a success.
+other amount or reference, is an ``OutboundError`` like any failure, never a success. A batch of payouts
+(``payout_batch``) carries a key of its own and one per payout: each payout acts once whatever batch
+carries it, so a batch re-sent or re-composed after a crash pays only what was not paid.
 """
 
 from __future__ import annotations
 
 import random
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
@@ -30,6 +32,7 @@ from car_enforce.core.settings import Settings, get_settings
 
 SERVICE_NAME = "payments"
 MAX_FEN = 10**13  # a hundred billion yuan: past any deposit or payout, within a BIGINT
+MAX_BATCH_ITEMS = 1_000  # payouts in one batch, as the gateway allows
 
 
 class OrderStatus(StrEnum):
@@ -82,6 +85,18 @@ class Transfer:
     reference: str
     order_id: str | None = None
     failure_reason: str = ""
+    key: str | None = None  # a payout's own idempotency key, when the gateway tells it
+
+
+@dataclass(frozen=True, slots=True)
+class PayoutItem:
+    """One payout of a batch: its own idempotency key, the payee's account and name, the amount."""
+
+    key: str
+    to_account: str
+    payee_name: str
+    amount_fen: int
+    reference: str = ""
 
 
 # --- reading the answers ------------------------------------------------------------------------------
@@ -133,6 +148,9 @@ def transfer_of(document: dict[str, Any]) -> Transfer:
     order_id = document.get("order_id")
     if order_id is not None and (not isinstance(order_id, str) or not order_id):
         raise MalformedResponse("order_id is neither null nor a non-empty string")
+    key = document.get("key")
+    if key is not None and (not isinstance(key, str) or not key):
+        raise MalformedResponse("key is neither null nor a non-empty string")
     transfer = Transfer(
         id=_text(document, "id"),
         kind=_choice(document, "kind", TransferKind),
@@ -142,10 +160,34 @@ def transfer_of(document: dict[str, Any]) -> Transfer:
         reference=_text(document, "reference", empty=True),
         order_id=order_id,
         failure_reason=_text(document, "failure_reason", empty=True),
+        key=key,
     )
     if transfer.amount_fen <= 0:
         raise MalformedResponse("a transfer of nothing")
     return transfer
+
+
+def batch_transfers_of(items: Sequence[PayoutItem], document: dict[str, Any]) -> list[Transfer]:
+    """A batch's answer: one payout per item, in order, each about its item; or ``MalformedResponse``."""
+    answers = document.get("transfers")
+    if not isinstance(answers, list):
+        raise MalformedResponse("transfers is not a list")
+    _expect("batch", len(answers) == len(items))
+    transfers = []
+    for item, answer in zip(items, answers, strict=True):
+        if not isinstance(answer, dict):
+            raise MalformedResponse("a transfer is not an object")
+        transfer = transfer_of(answer)
+        _expect(
+            "payout",
+            transfer.kind is TransferKind.PAYOUT
+            and transfer.key == item.key
+            and transfer.amount_fen == item.amount_fen
+            and transfer.to_account == item.to_account
+            and transfer.reference == item.reference,
+        )
+        transfers.append(transfer)
+    return transfers
 
 
 def _expect(what: str, condition: bool) -> None:
@@ -298,6 +340,40 @@ class PaymentGateway:
             return transfer
 
         result: Transfer = self._client.post("/payouts", idempotency_key=key, json=body, check=check)
+        return result
+
+    def payout_batch(self, key: str, items: Sequence[PayoutItem]) -> list[Transfer]:
+        """Pay up to 1,000 payees in one call; each item's transfer, in order (``failed`` ones included).
+
+        ``key`` names this batch as composed; each item acts once by its own key, whatever batch carries it,
+        so a batch re-composed after a crash (under a new key) pays only the items not paid before.
+        """
+        if not 1 <= len(items) <= MAX_BATCH_ITEMS:
+            raise ValueError(f"a batch has 1 to {MAX_BATCH_ITEMS} payouts")
+        if len({item.key for item in items}) != len(items) or not all(item.key for item in items):
+            raise ValueError("each payout of a batch has a key of its own")
+        if any(item.amount_fen <= 0 for item in items):
+            raise ValueError("a payout is of a positive amount")
+        body = {
+            "items": [
+                {
+                    "key": item.key,
+                    "to_account": item.to_account,
+                    "payee_name": item.payee_name,
+                    "amount_fen": item.amount_fen,
+                    "reference": item.reference,
+                }
+                for item in items
+            ],
+            "notify_url": self.settings.payments_notify_url,
+        }
+
+        def check(response: httpx.Response) -> list[Transfer]:
+            return batch_transfers_of(items, json_object(response))
+
+        result: list[Transfer] = self._client.post(
+            "/payout-batches", idempotency_key=key, json=body, check=check
+        )
         return result
 
 

@@ -1,7 +1,8 @@
 """What the payment gateway tells us: its notifications, signed the Standard Webhooks way, taken once.
 
 A notification is ``{"type", "timestamp", "data": {...}}``; ``read_event`` checks the signature before it
-reads anything, then the body, and gives a ``PaymentEvent``. The gateway sends a message again until it
+reads anything, then the body, and gives a ``PaymentEvent``; a batch of payouts is told in one message,
+``payout_batch.settled``, whose event lists each payout it settled. The gateway sends a message again until it
 is answered 2xx, so the receiver calls ``accept_once`` in the transaction that acts on it: a message id
 already taken answers False and the receiver acts no second time.
 """
@@ -21,11 +22,12 @@ from car_enforce.core import clock
 from car_enforce.core.db import insert_once
 from car_enforce.core.errors import InvalidInput
 from car_enforce.core.outbound import standard_webhooks
-from car_enforce.core.payments.client import MAX_FEN
+from car_enforce.core.payments.client import MAX_BATCH_ITEMS, MAX_FEN, TransferStatus
 from car_enforce.core.payments.models import PaymentMessage
 from car_enforce.core.settings import get_settings
 
 MAX_ID_CHARS = 64
+MAX_KEY_CHARS = 128
 
 
 class PaymentEventType(StrEnum):
@@ -33,6 +35,18 @@ class PaymentEventType(StrEnum):
     ORDER_REFUNDED = "order.refunded"
     TRANSFER_SUCCEEDED = "transfer.succeeded"
     TRANSFER_FAILED = "transfer.failed"
+    PAYOUT_BATCH_SETTLED = "payout_batch.settled"
+
+
+@dataclass(frozen=True, slots=True)
+class SettledPayout:
+    """One payout of a batch, as its settlement message tells it."""
+
+    transfer_id: str
+    key: str  # the payout's own idempotency key
+    status: TransferStatus  # succeeded, or failed (declined, or an account the bank cannot use)
+    amount_fen: int
+    reference: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,9 +57,10 @@ class PaymentEvent:
     type: PaymentEventType
     order_id: str | None  # None for a payout
     transfer_id: str | None  # for transfer.* events
-    amount_fen: int  # paid, refunded (this refund), or transferred
+    amount_fen: int  # paid, refunded (this refund), or transferred; a batch's: what its payouts paid
     at: datetime
     reference: str = ""  # the caller's reference given with the order or payout
+    payouts: tuple[SettledPayout, ...] = ()  # a batch's, in its order; empty for every other type
 
 
 def _malformed(detail: str) -> InvalidInput:
@@ -86,12 +101,21 @@ def parse_event(msg_id: str, body: bytes) -> PaymentEvent:
     except ValueError:
         raise _malformed(f"type is not one of {', '.join(PaymentEventType)}") from None
     data: dict[str, Any] = document["data"]
-    amount = data.get("amount_fen")
-    if not isinstance(amount, int) or isinstance(amount, bool) or not 0 < amount <= MAX_FEN:
-        raise _malformed("data.amount_fen is not an amount in fen")
-    reference = data.get("reference", "")
-    if not isinstance(reference, str):
-        raise _malformed("data.reference is not a string")
+    at = _instant(document.get("timestamp"))
+    if kind is PaymentEventType.PAYOUT_BATCH_SETTLED:
+        payouts = _payouts(data)
+        paid = sum(p.amount_fen for p in payouts if p.status is TransferStatus.SUCCEEDED)
+        return PaymentEvent(
+            msg_id=msg_id,
+            type=kind,
+            order_id=None,
+            transfer_id=None,
+            amount_fen=paid,
+            at=at,
+            payouts=payouts,
+        )
+    amount = _amount(data, "data.")
+    reference = _reference(data, "data.")
     is_transfer = kind in (PaymentEventType.TRANSFER_SUCCEEDED, PaymentEventType.TRANSFER_FAILED)
     return PaymentEvent(
         msg_id=msg_id,
@@ -99,9 +123,53 @@ def parse_event(msg_id: str, body: bytes) -> PaymentEvent:
         order_id=_id(data, "order_id", required=not is_transfer),
         transfer_id=_id(data, "transfer_id", required=is_transfer),
         amount_fen=amount,
-        at=_instant(document.get("timestamp")),
+        at=at,
         reference=reference,
     )
+
+
+def _amount(data: dict[str, Any], where: str) -> int:
+    amount = data.get("amount_fen")
+    if not isinstance(amount, int) or isinstance(amount, bool) or not 0 < amount <= MAX_FEN:
+        raise _malformed(f"{where}amount_fen is not an amount in fen")
+    return amount
+
+
+def _reference(data: dict[str, Any], where: str) -> str:
+    reference = data.get("reference", "")
+    if not isinstance(reference, str):
+        raise _malformed(f"{where}reference is not a string")
+    return reference
+
+
+def _payouts(data: dict[str, Any]) -> tuple[SettledPayout, ...]:
+    items = data.get("transfers")
+    if not isinstance(items, list) or not 1 <= len(items) <= MAX_BATCH_ITEMS:
+        raise _malformed(f"data.transfers is not a list of 1 to {MAX_BATCH_ITEMS} payouts")
+    payouts = []
+    for index, item in enumerate(items):
+        where = f"data.transfers.{index}."
+        if not isinstance(item, dict):
+            raise _malformed(f"{where[:-1]} is not an object")
+        key = item.get("key")
+        if not isinstance(key, str) or not 1 <= len(key) <= MAX_KEY_CHARS:
+            raise _malformed(f"{where}key is not a payout key")
+        status = item.get("status")
+        if status not in (TransferStatus.SUCCEEDED, TransferStatus.FAILED):
+            raise _malformed(f"{where}status is neither succeeded nor failed")
+        transfer_id = item.get("transfer_id")
+        if not isinstance(transfer_id, str) or not 1 <= len(transfer_id) <= MAX_ID_CHARS:
+            raise _malformed(f"{where}transfer_id is not an id")
+        payouts.append(
+            SettledPayout(
+                transfer_id=transfer_id,
+                key=key,
+                status=TransferStatus(status),
+                amount_fen=_amount(item, where),
+                reference=_reference(item, where),
+            )
+        )
+    return tuple(payouts)
 
 
 def read_event(body: bytes, headers: Mapping[str, str], *, secret: str | None = None) -> PaymentEvent:
