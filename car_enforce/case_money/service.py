@@ -32,7 +32,7 @@ from car_enforce.cases.models import EnforcementCase, PartyRole
 from car_enforce.core import clock, events, ledger, zh
 from car_enforce.core.calendar.service import load_calendar
 from car_enforce.core.errors import Conflict, InvalidInput, NotFound
-from car_enforce.core.events import PARTY, DomainEvent, Notice
+from car_enforce.core.events import CASE_APPLICANTS, PARTY, DomainEvent, Notice
 from car_enforce.core.identity.principal import Principal
 from car_enforce.core.ledger import LedgerPosting
 
@@ -82,14 +82,6 @@ def _amount(amount_fen: int) -> int:
 def told(case: EnforcementCase, party_id: int, text: str, key: str) -> Notice:
     """A text to one party of the case, naming the court and the case."""
     return Notice(PARTY, party_id, f"【{case.court.name}】您申请执行的{case.case_number}一案，{text}", key)
-
-
-def _tell_applicants(case: EnforcementCase, text: str, key: str) -> tuple[Notice, ...]:
-    return tuple(
-        told(case, p.id, text, f"{key}:{p.id}")
-        for p in case.parties
-        if p.role == PartyRole.APPLICANT and p.phone
-    )
 
 
 # --- payees -------------------------------------------------------------------------------------------
@@ -263,10 +255,12 @@ def receive(
                 subject=f"case:{case.id}",
                 case_id=case.id,
                 data={"posting_id": posting.id, "amount_fen": amount_fen, "source": source},
-                notices=_tell_applicants(
-                    case,
-                    f"{acct.SOURCE_ZH[source]}{zh.yuan_text(amount_fen)}已到账，法院将依法分配后发放。",
-                    f"case-money-received:{posting.id}",
+                notices=(
+                    Notice(
+                        CASE_APPLICANTS,
+                        case.id,
+                        f"{acct.SOURCE_ZH[source]}{zh.yuan_text(amount_fen)}已到账，法院将依法分配后发放。",
+                    ),
                 ),
             ),
         )

@@ -135,7 +135,7 @@ def test_a_receipt_is_recorded_once_by_its_key_and_told_to_the_applicant(
     assert len(events_of(db, "case_money.received")) == 1
     [sms] = texts(db)
     assert sms.startswith("【平阳县人民法院】您申请执行的(2026)浙0326执1234号一案，拍卖成交价款")
-    assert "200,000.00" in sms or "20万" in sms or "200000" in sms
+    assert "拍卖成交价款200,000.00元已到账" in sms
     with pytest.raises(Conflict), db.unit_of_work() as s:
         service.receive(s, case.id, amount_fen=1, source=Source.SALE_PROCEEDS, key="r1", actor=case.officer)
 
