@@ -36,6 +36,7 @@ from api.routers import (
     watches,
 )
 from api.routers import captures as captures_router
+from api.routers import case_money as case_money_router
 from api.routers import custody as custody_router
 from api.routers import inspections as inspections_router
 from api.routers import inventory as inventory_router
@@ -215,6 +216,7 @@ def create_app(
         reference_prices_router.router,
         auction_lots.router,
         payments_router.router,
+        case_money_router.router,
         registry_router.router,
         auction_platforms.router,
         auction_feeds.router,

@@ -18,6 +18,7 @@ from auction import closing as auction_closing
 from auction import deposits as auction_deposits
 from auction.platforms import sending as auction_platform_sending
 from auction.settlement import defaults as settlement_defaults
+from car_enforce.case_money import payouts as case_payouts
 from car_enforce.core import job_runs, lease, logs
 from car_enforce.core.db import Database
 from car_enforce.core.notify.delivery import deliver_due
@@ -63,6 +64,8 @@ def jobs(database: Database) -> dict[str, tuple[Callable[[], object], int]]:
         "warn-overdue-balances": (lambda: settlement_defaults.warn_overdue(database), 600),
         # Rounds on outside platforms published, updated and withdrawn there; a failed call waits its turn.
         "send-auction-publications": (lambda: auction_platform_sending.send_due(database, settings), 10),
+        # Case money due to its payees, well inside its 30 days (法发〔2017〕6号); each payout under its key.
+        "send-case-payouts": (lambda: _send_payouts(database), 30),
         # Seizures, releases and transfers sent to the registry (车管所), and those it has not finished asked
         # after: a transfer is due within its working day (登记规定 Art. 26).
         "sweep-registry": (lambda: _sweep_registry(database), 30),
@@ -77,6 +80,11 @@ def _move_deposits(database: Database) -> list[str]:
 def _sweep_registry(database: Database) -> registry_jobs.SweepReport:
     with RegistryClient() as client:
         return registry_jobs.send_due(database, client)
+
+
+def _send_payouts(database: Database) -> list[str]:
+    with PaymentGateway() as gateway:
+        return case_payouts.send_due(database, gateway)
 
 
 def guarded(database: Database, holder: str, name: str, job: Callable[[], object]) -> Callable[[], None]:

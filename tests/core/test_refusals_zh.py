@@ -16,6 +16,7 @@ from fastapi.testclient import TestClient
 
 from api.web.pages import explained
 from car_enforce.captures import transitions as captures
+from car_enforce.case_money import transitions as case_money
 from car_enforce.core import errors, zh
 from car_enforce.core.errors import Conflict, DomainError, Rule
 from car_enforce.core.notify import transitions as notifications
@@ -327,6 +328,7 @@ NAMED_MACHINES: dict[str, StatusMachine[Any]] = {
     "release order": custody.ORDER,
     "work item": work.MACHINE,
     "registry request": registry.MACHINE,
+    "payout": case_money.PAYOUT,
 }
 
 

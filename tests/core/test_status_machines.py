@@ -14,6 +14,7 @@ import pytest
 
 from auction import transitions as auction
 from car_enforce.captures import transitions as captures
+from car_enforce.case_money import transitions as case_money
 from car_enforce.core.errors import Conflict
 from car_enforce.core.notify import transitions as notifications
 from car_enforce.core.status_machine import StatusMachine
@@ -36,6 +37,7 @@ MACHINES: dict[str, StatusMachine[Any]] = {
     "lot": auction.LOT,
     "round": auction.ROUND,
     "registry request": registry.MACHINE,
+    "payout": case_money.PAYOUT,
 }
 
 CASES = [
