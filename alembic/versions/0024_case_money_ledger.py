@@ -1,8 +1,7 @@
 """case money: the ledger (books, accounts, postings and their lines) and each case's payees and payouts
 
-Revision ID: 0020
-Revises: 0023 (numbered before the revisions merged first; chained after them, so a database already at
-0023 gets it too). It only adds tables.
+Revision ID: 0024
+Revises: 0023. It only adds tables.
 Create Date: 2026-11-29 13:24:22.925682
 """
 
@@ -13,7 +12,7 @@ from alembic import op
 
 import car_enforce.core.db
 
-revision: str = "0020"
+revision: str = "0024"
 down_revision: str | None = "0023"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
