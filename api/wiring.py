@@ -11,9 +11,11 @@ from __future__ import annotations
 from auction import handlers as auction
 from auction.platforms import handlers as auction_platforms
 from auction.settlement import defaults as settlement_defaults
+from auction.settlement import money as settlement_money
 from auction.settlement import opening as settlement_opening
 from auction.settlement import progress as settlement
 from car_enforce import notices
+from car_enforce.case_money import handlers as case_money
 from car_enforce.core import boundary_import as boundary_work
 from car_enforce.core import clock, events
 from car_enforce.core.db import Database, get_database
@@ -61,6 +63,11 @@ def event_handlers() -> Handlers:
     handlers.on("case.debtor_paid", auction.debtor_paid)
     handlers.on("case.debtor_paid", watches.debtor_paid)
     handlers.on("case.debtor_paid", custody.debtor_paid)
+    # The case's account (一案一账号): money in as it arrives, the car's costs once it leaves the center.
+    handlers.on("case.debtor_paid", case_money.debtor_paid)
+    handlers.on("auction.balance_paid", settlement_money.price_paid)
+    handlers.on("auction.defaulted", settlement_money.deposit_forfeited)
+    handlers.on("custody.released", custody.costs_to_case)
     return handlers
 
 
