@@ -26,6 +26,7 @@ from car_enforce.core.shared_clock import SharedClock
 from car_enforce.core.work import runner as work
 from car_enforce.custody import handlers as custody
 from car_enforce.inventory import background as inventory_work
+from car_enforce.registry import handlers as registry
 from car_enforce.stages import handlers as stages
 from car_enforce.watches import handlers as watches
 from valuation.reference_price import handlers as reference_price
@@ -63,6 +64,7 @@ def event_handlers() -> Handlers:
     handlers.on("case.debtor_paid", auction.debtor_paid)
     handlers.on("case.debtor_paid", watches.debtor_paid)
     handlers.on("case.debtor_paid", custody.debtor_paid)
+    handlers.on("case.debtor_paid", registry.debtor_paid)  # the registry's seizures released
     # The case's account (一案一账号): money in as it arrives, the car's costs once it leaves the center.
     handlers.on("case.debtor_paid", case_money.debtor_paid)
     handlers.on("auction.balance_paid", settlement_money.price_paid)

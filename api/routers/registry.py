@@ -5,8 +5,9 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
+from pydantic import BaseModel, ConfigDict, Field
 
-from api.deps import Allow, RawBody, SessionDep
+from api.deps import Allow, Officer, RawBody, SessionDep
 from api.errors import responses
 from car_enforce.cases import service as cases
 from car_enforce.core.db import RowId
@@ -40,3 +41,33 @@ def case_requests(case_id: RowId, session: SessionDep, who: OfficerOrAdmin) -> l
     registry said: a refusal's reasons in its own words, a transfer's new owner (masked) and papers."""
     case = cases.visible_case(session, who, case_id)
     return [RegistryRequestOut.of(r) for r in registry.requests_of_case(session, case.id)]
+
+
+class SeizureIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    ruling_number: str = Field(min_length=1, max_length=80, description="The seizure ruling (查封裁定)")
+    notice_number: str = Field(min_length=1, max_length=80, description="Its 协助执行通知书 to the registry")
+
+
+@router.post(
+    "/api/cases/{case_id}/vehicles/{vehicle_id}/registry-seizure",
+    status_code=201,
+    response_model=RegistryRequestOut,
+    responses=responses(401, 403, 404, 409, 422),
+)
+def seize_at_registry(
+    case_id: RowId, vehicle_id: RowId, body: SeizureIn, session: SessionDep, who: Officer
+) -> RegistryRequestOut:
+    """Register the court's seizure of the car at the registry (查封登记; 查封规定 Art. 1, 7): it blocks any
+    transfer until released; the debtor's payment or the sale releases it. Asked twice, the same request."""
+    case = cases.visible_case(session, who, case_id)
+    request = registry.queue_seizure(
+        session,
+        actor=who,
+        case_id=case.id,
+        vehicle_id=vehicle_id,
+        ruling_number=body.ruling_number,
+        notice_number=body.notice_number,
+    )
+    return RegistryRequestOut.of(request)

@@ -41,6 +41,16 @@ def test_the_debtor_pays_and_everything_held_is_let_go(
     case_id = listed.priced.case_id
     clock.set(clock.now().replace(year=2026, month=11, day=30, hour=3))
     court = login(client, "py.officer")
+    [held] = rows(db, Custody, id=listed.priced.custody_id)
+    seized = client.post(
+        f"/api/cases/{case_id}/vehicles/{held.vehicle_id}/registry-seizure",
+        json={
+            "ruling_number": "（2026）浙0326执1234号之一",
+            "notice_number": "（2026）浙0326执1234号之一（查封登记）",
+        },
+        headers=court,
+    )
+    assert seized.status_code == 201, seized.text
     assert (
         client.post(
             f"/api/cases/{case_id}/debtor-paid", json=PAID, headers=login(client, "lc.officer")
@@ -52,6 +62,9 @@ def test_the_debtor_pays_and_everything_held_is_let_go(
     assert r.json()["debtor_paid_at"] is not None
     assert client.post(f"/api/cases/{case_id}/debtor-paid", json=PAID, headers=court).status_code == 409
 
+    # The registry's seizure is released by a notice of its own (查封规定 Art. 28).
+    requests = client.get(f"/api/cases/{case_id}/registry-requests", headers=court).json()
+    assert [(r["kind"], r["status"]) for r in requests] == [("seize", "queued"), ("release", "queued")]
     [lot] = rows(db, AuctionLot, id=listed.lot_id)
     [rnd] = rows(db, AuctionRound, id=listed.round_id)
     assert (lot.status, rnd.status) == ("withdrawn", "withdrawn")
