@@ -19,12 +19,15 @@ from api.simulators import payments as payments_sim
 from api.simulators import registry as registry_sim
 from auction import bidding, closing, rounds
 from auction.models import AuctionLot, AuctionRound
+from auction.settlement import balance
 from auction.settlement import defaults as settlement_defaults
 from auction.settlement.models import Settlement, SettlementStatus
 from car_enforce.core import zh
 from car_enforce.core.clock import MovableClock
 from car_enforce.core.clock import local as clock_local
 from car_enforce.core.db import Database
+from car_enforce.core.errors import DomainError
+from car_enforce.core.payments.webhooks import PaymentEvent, PaymentEventType
 from car_enforce.core.settings import get_settings
 from car_enforce.core.timeline.models import TimelineEvent
 from car_enforce.custody.models import ReleaseOrder
@@ -342,3 +345,37 @@ def test_a_resale_applies_the_forfeited_deposit_in_the_articles_order(
     resold = settlement_of(db, resale_id)
     assert resold.buyer_name == "张三某" and resold.status == SettlementStatus.AWAITING_BALANCE
     assert kinds(db).count("auction.forfeit_applied") == 1
+
+
+def test_a_balance_paid_to_the_wrong_lot_or_twice_changes_nothing(
+    db: Database, clock: MovableClock, world: factories.World, centers: factories.Centers
+) -> None:
+    listed = sold(db, clock, world, centers)
+    settlement = settlement_of(db, listed.round_id)
+    due = settlement.balance_fen
+
+    def paid(order_id: str, amount: int, reference: str) -> None:
+        event = PaymentEvent(
+            f"m-{order_id}-{amount}",
+            PaymentEventType.ORDER_PAID,
+            order_id,
+            None,
+            amount,
+            clock.now(),
+            reference,
+        )
+        with db.unit_of_work() as s:
+            balance.order_paid(s, event)
+
+    with pytest.raises(DomainError):  # an order of no settlement
+        paid("po_x", due, "balance:999")
+    with pytest.raises(DomainError):  # the right settlement, another amount
+        paid("po_1", due - 1, f"balance:{settlement.id}")
+    assert settlement_of(db, listed.round_id).status == SettlementStatus.AWAITING_BALANCE
+    paid("po_1", due, f"balance:{settlement.id}")
+    assert settlement_of(db, listed.round_id).paid_via == "gateway"
+    with pytest.raises(DomainError):  # a second order paid on the same balance
+        paid("po_2", due, f"balance:{settlement.id}")
+    with pytest.raises(DomainError):  # the same order again, as a new message: the balance is not awaited
+        paid("po_1", due, f"balance:{settlement.id}")
+    assert kinds(db).count("auction.balance_paid") == 1
