@@ -17,6 +17,7 @@ from car_enforce.cases.models import EnforcementCase
 from car_enforce.core import clock
 
 _DAY_S = 86_400
+ANCHOR_DAYS = 9.74  # Dongyang's average from money received to money paid out: the anchor to beat
 
 
 class _SecondsBetween(FunctionElement[float]):
