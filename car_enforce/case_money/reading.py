@@ -104,7 +104,7 @@ def account_names(
             select(CasePayee.id, CasePayee.name).where(
                 CasePayee.case_id == enforcement_case.id, CasePayee.id.in_(ids)
             )
-        ).tuples()
+        ).all()
     )
     fixed = {
         acct.BANK: "案款专户",

@@ -523,7 +523,7 @@ def statement(
                     select(LedgerLine.posting_id, func.count(LedgerLine.id))
                     .where(LedgerLine.posting_id.in_(chunk))
                     .group_by(LedgerLine.posting_id)
-                ).tuples()
+                ).all()
             )
         else:
             of_chunk = (
