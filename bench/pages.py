@@ -42,6 +42,7 @@ PAGES: dict[str, tuple[str, ...]] = {
         "/cases/1",
         "/cases/1/timeline",
         "/cases/1/applicants",
+        "/cases/1/money",
         "/captures/1/stages",
         "/inspections/1/report",
         "/alerts",

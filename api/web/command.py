@@ -9,6 +9,8 @@ from api.deps import SessionDep
 from api.web import regionmap
 from api.web import session as web
 from api.web.pages import PageRoute, render
+from car_enforce.case_money import figures as money_figures
+from car_enforce.case_money.rules import PAYOUT_DAYS
 from car_enforce.core.identity.models import Organisation, OrgKind, Role
 from car_enforce.sightings import alerts
 from car_enforce.stages import figures
@@ -19,7 +21,8 @@ router = APIRouter(route_class=PageRoute, include_in_schema=False)
 @router.get("/command")
 def command_center(request: Request, session: SessionDep) -> Response:
     """指挥中心: the region's map with the centers and the recent captures and hits, the journey's times
-    against the seed's anchors, and the deviation warnings. An officer sees the court's own; the operator,
+    against the seed's anchors, the case money's payouts (average days from arrival, share paid within 30
+    days), and the deviation warnings. An officer sees the court's own; the operator,
     every court's."""
     who = web.require(request, session, Role.OFFICER, Role.ADMIN)
     court_id = who.organisation_id if who.role == Role.OFFICER else None
@@ -44,6 +47,9 @@ def command_center(request: Request, session: SessionDep) -> Response:
         "command.html",
         who=who,
         f=found,
+        money=money_figures.payout_days(session, court_id=court_id),
+        payout_days=PAYOUT_DAYS,
+        payout_anchor=money_figures.ANCHOR_DAYS,
         m=drawn,
         dots=dots,
         anchors={"watch": figures.WATCH_TO_CAPTURE_DAYS, "listing": figures.SEIZURE_TO_LISTING_WORKING_DAYS},

@@ -472,13 +472,20 @@ class StatementEntry:
     reverses_id: int | None
     reversed_by: int | None
     lines: tuple[StatementLine, ...]
+    line_count: int = 0  # all its lines, of which ``lines`` may show only the first
 
 
 def statement(
-    session: Session, book: str, *, after_id: int = 0, limit: int | None = None
+    session: Session,
+    book: str,
+    *,
+    after_id: int = 0,
+    limit: int | None = None,
+    lines_each: int | None = None,
 ) -> list[StatementEntry]:
     """The book's postings in the order they were made, each with its lines (a page of them: ``after_id``
-    the last posting of the page before)."""
+    the last posting of the page before); with ``lines_each``, only each posting's first lines, since a
+    mass case's distribution has a line per payee."""
     query = (
         select(LedgerPosting)
         .join(LedgerBook, LedgerBook.id == LedgerPosting.book_id)
@@ -489,13 +496,43 @@ def statement(
     ids = [p.id for p in postings]
     lines: dict[int, list[StatementLine]] = {pid: [] for pid in ids}
     reversed_by: dict[int, int] = {}
+    counts: dict[int, int] = {}
     for chunk in _chunks(ids):
-        for pid, code, amount in session.execute(
-            select(LedgerLine.posting_id, LedgerAccount.code, LedgerLine.amount_fen)
-            .join(LedgerAccount, LedgerAccount.id == LedgerLine.account_id)
-            .where(LedgerLine.posting_id.in_(chunk))
-            .order_by(LedgerLine.id)
-        ):
+        if lines_each is not None:
+            shown = (
+                select(
+                    LedgerLine.id,
+                    LedgerLine.posting_id,
+                    LedgerLine.account_id,
+                    LedgerLine.amount_fen,
+                    func.row_number()
+                    .over(partition_by=LedgerLine.posting_id, order_by=LedgerLine.id)
+                    .label("n"),
+                )
+                .where(LedgerLine.posting_id.in_(chunk))
+                .subquery()
+            )
+            of_chunk = (
+                select(shown.c.posting_id, LedgerAccount.code, shown.c.amount_fen)
+                .join(LedgerAccount, LedgerAccount.id == shown.c.account_id)
+                .where(shown.c.n <= lines_each)
+                .order_by(shown.c.id)
+            )
+            counts.update(
+                session.execute(
+                    select(LedgerLine.posting_id, func.count(LedgerLine.id))
+                    .where(LedgerLine.posting_id.in_(chunk))
+                    .group_by(LedgerLine.posting_id)
+                ).all()
+            )
+        else:
+            of_chunk = (
+                select(LedgerLine.posting_id, LedgerAccount.code, LedgerLine.amount_fen)
+                .join(LedgerAccount, LedgerAccount.id == LedgerLine.account_id)
+                .where(LedgerLine.posting_id.in_(chunk))
+                .order_by(LedgerLine.id)
+            )
+        for pid, code, amount in session.execute(of_chunk):
             lines[pid].append(StatementLine(code, amount))
         for reversed_id, pid in session.execute(
             select(LedgerPosting.reverses_id, LedgerPosting.id).where(LedgerPosting.reverses_id.in_(chunk))
@@ -513,6 +550,7 @@ def statement(
             reverses_id=p.reverses_id,
             reversed_by=reversed_by.get(p.id),
             lines=tuple(lines[p.id]),
+            line_count=counts.get(p.id, len(lines[p.id])),
         )
         for p in postings
     ]

@@ -1,0 +1,330 @@
+"""The console's pages of a case's money: the officer's account (totals, statement, payees, distribution,
+payouts held, released and sent again), the applicant's "where is my money" showing only its own, and the
+command center's payout figures. Refusals stand beside their fields; another court's case is a 404."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from datetime import timedelta
+from html import unescape
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+
+from api.simulators import payments as payments_sim
+from car_enforce.case_money import payouts as payout_verbs
+from car_enforce.case_money import service
+from car_enforce.case_money.accounts import CostKind, Source
+from car_enforce.case_money.models import CasePayee, CasePayout, PayoutStatus
+from car_enforce.cases.models import EnforcementCase
+from car_enforce.cases.service import link_applicant_by_username
+from car_enforce.core.clock import MovableClock
+from car_enforce.core.db import Database
+from car_enforce.core.identity.models import Organisation, OrgKind, Role
+from car_enforce.core.identity.service import create_organisation, create_user
+from tests import factories
+from tests.api_helpers import PASSWORD
+from tests.case_money_helpers import (
+    MoneyCase,
+    money_case,
+    officer,
+    payee,
+    payouts,
+    standard_payees,
+    with_payees,
+)
+from tests.payments_helpers import Harness, running
+from tests.web.console_helpers import log_in
+
+RECEIVED = 1_000_000  # 10,000 yuan
+TOWING = 30_000  # 300 yuan
+
+
+@pytest.fixture(scope="module")
+def payments_server() -> Iterator[Harness]:
+    with running() as harness:
+        yield harness
+
+
+@pytest.fixture
+def harness(payments_server: Harness, db: Database, clock: MovableClock) -> Iterator[Harness]:
+    payments_server.receiver.clear()
+    yield payments_server
+    payments_sim.wait_for_deliveries()  # no send of this test may reach the next test's database
+
+
+def _text(html: str) -> str:
+    return " ".join(unescape(re.sub(r"<[^>]+>", " ", html)).split())
+
+
+def _section(html: str, name: str) -> str:
+    """The text of one section of the page, by its id."""
+    found = re.search(rf'<section class="card" id="{name}">.*?</section>', html, re.DOTALL)
+    assert found is not None, name
+    return _text(found.group(0))
+
+
+def _beside(html: str, field: str) -> str:
+    """The label holding a form's field: what the page says beside it."""
+    found = re.search(rf'<label>[^<]*\s*<(?:input|select) name="{field}".*?</label>', html, re.DOTALL)
+    assert found is not None, field
+    return unescape(found.group(0))
+
+
+def _received(db: Database, case: MoneyCase, *, towing: bool = True) -> dict[str, int]:
+    """The standard payees, 10,000 yuan of sale proceeds received and the tow's 300 yuan charged."""
+    ids = standard_payees(db, case)
+    with db.unit_of_work() as s:
+        service.receive(
+            s, case.id, amount_fen=RECEIVED, source=Source.SALE_PROCEEDS, key="r1", actor=case.officer
+        )
+        if towing:
+            service.charge_cost(
+                s,
+                case.id,
+                payee_id=ids["TOW-330326-01"],
+                kind=CostKind.TOWING,
+                amount_fen=TOWING,
+                key="tow",
+                actor=case.officer,
+            )
+    return ids
+
+
+def _distributed(db: Database, case: MoneyCase) -> None:
+    with db.unit_of_work() as s:
+        service.distribute(s, case.id, actor=case.officer, fee_fen=0)
+
+
+def _applicant(db: Database, username: str, case: MoneyCase | None = None, party_id: int = 0) -> None:
+    """An applicant's account, linked to the case's party when one is named."""
+    with db.unit_of_work() as s:
+        public = s.scalar(select(Organisation).where(Organisation.code == "PUB")) or create_organisation(
+            s, actor=factories.SYSTEM, kind=OrgKind.PUBLIC, name="公众", code="PUB"
+        )
+        create_user(
+            s,
+            actor=factories.SYSTEM,
+            organisation_id=public.id,
+            username=username,
+            password=PASSWORD,
+            role=Role.APPLICANT,
+            display_name=username,
+        )
+        if case is not None:
+            found = s.get(EnforcementCase, case.id)
+            assert found is not None
+            link_applicant_by_username(
+                s, actor=officer(s), case=found, party_id=party_id or case.applicant, username=username
+            )
+
+
+def test_another_courts_officer_finds_no_money_page_and_forms_want_their_token(
+    app: FastAPI, db: Database, world: factories.World
+) -> None:
+    case = money_case(db)
+    with TestClient(app) as client:
+        csrf = log_in(client, "lc.officer")
+        assert client.get(f"/cases/{case.id}/money").status_code == 404
+        r = client.post(f"/cases/{case.id}/money/distribute", data={"csrf": csrf})
+        assert r.status_code == 404
+    with TestClient(app) as client:
+        log_in(client, "py.officer")
+        r = client.post(f"/cases/{case.id}/money/distribute", data={"csrf": "wrong"})
+        assert r.status_code == 403
+        assert client.get(f"/cases/{case.id}").text.count(f"/cases/{case.id}/money") == 1  # linked
+
+
+def test_the_officer_reads_the_totals_and_statement_and_distributes_costs_first(
+    app: FastAPI, db: Database, world: factories.World
+) -> None:
+    case = money_case(db)
+    _received(db, case)
+    with TestClient(app) as client:
+        csrf = log_in(client, "py.officer")
+        page = _text(client.get(f"/cases/{case.id}/money").text)
+        assert "到账（累计） 10,000.00元" in page and "待分配 10,000.00元" in page
+        assert "费用（待分配抵扣） 300.00元" in page and "借贷平衡" in page
+        assert "拖车费·平阳县某拖车服务公司" in page and "待分配·拍卖成交价款" in page
+
+        done = client.post(
+            f"/cases/{case.id}/money/distribute", data={"csrf": csrf, "fee": "0"}, follow_redirects=False
+        )
+        assert done.status_code == 303 and "distribution=" in done.headers["location"]
+        page = _text(client.get(done.headers["location"]).text)
+        assert "本次分配结果" in page
+        costs, fee, creditor = (
+            page.index(w) for w in ("执行费用 1", "执行费 — 0.00元", "债权人（第1顺位） 1")
+        )
+        assert costs < fee < creditor
+        assert "9,700.00元" in page and "应发放日" in page
+        assert "应付各申请人及费用方 10,000.00元" in page and "待分配 0.00元" in page
+
+        again = client.post(f"/cases/{case.id}/money/distribute", data={"csrf": csrf, "fee": ""})
+        assert again.status_code == 409
+        assert "本案没有待分配的执行款" in _text(again.text)
+        bad_fee = client.post(f"/cases/{case.id}/money/distribute", data={"csrf": csrf, "fee": "1.234"})
+        assert bad_fee.status_code == 422 and "最多两位小数" in _beside(bad_fee.text, "fee")
+
+
+def test_a_payee_is_added_by_the_form_and_each_refusal_stands_beside_its_field(
+    app: FastAPI, db: Database, world: factories.World
+) -> None:
+    case = money_case(db)
+
+    def form(**changes: str) -> dict[str, str]:
+        return {
+            "kind": "creditor",
+            "name": "某银行",
+            "account_number": "6222000055556666",
+            "claim": "500",
+            **changes,
+        }
+
+    with TestClient(app) as client:
+        csrf = log_in(client, "py.officer")
+        url = f"/cases/{case.id}/money/payees"
+        account = client.post(url, data={"csrf": csrf, **form(account_number="no!")})
+        assert account.status_code == 422 and "格式不对" in _beside(account.text, "account_number")
+        assert 'value="某银行"' in account.text  # the form keeps what was written
+        claim = client.post(url, data={"csrf": csrf, **form(claim="五百")})
+        assert claim.status_code == 422 and "金额应以元为单位" in _beside(claim.text, "claim")
+        party = client.post(url, data={"csrf": csrf, **form(party_id=str(case.debtor))})
+        assert party.status_code == 422 and "所选当事人与收款人类别不符" in _beside(party.text, "party_id")
+        no_claim = client.post(url, data={"csrf": csrf, **form(claim="")})
+        assert no_claim.status_code == 422 and "请填写债权金额" in _beside(no_claim.text, "claim")
+
+        added = client.post(url, data={"csrf": csrf, **form(), "secured": "1"}, follow_redirects=False)
+        assert added.status_code == 303
+        page = _text(client.get(f"/cases/{case.id}/money").text)
+        assert "收款人（1）" in page and "****6666" in page and "优先受偿 第1顺位" in page
+        assert "6222000055556666" not in page  # the account is shown masked
+
+        twice = client.post(url, data={"csrf": csrf, **form(), "secured": "1"})
+        assert twice.status_code == 422 and "已登记为本案收款人" in _beside(twice.text, "account_number")
+        other = client.post(url, data={"csrf": csrf, **form(claim="600")})
+        assert other.status_code == 409 and "信息与本次不一致" in _beside(other.text, "account_number")
+    with db.unit_of_work(read_only=True) as s:
+        assert [p.claim_fen for p in s.scalars(select(CasePayee))] == [50_000]
+
+
+def test_payees_and_the_statement_are_paged_for_a_mass_case(
+    app: FastAPI, db: Database, world: factories.World
+) -> None:
+    case = money_case(db)
+    many = [payee(f"62220000{i:08d}", name=f"集资参与人{i}", claim_fen=10_000) for i in range(60)]
+    with_payees(db, case, *many)
+    with db.unit_of_work() as s:
+        service.receive(
+            s, case.id, amount_fen=600_000, source=Source.SALE_PROCEEDS, key="r", actor=case.officer
+        )
+        service.distribute(s, case.id, actor=case.officer, fee_fen=0)
+    with TestClient(app) as client:
+        log_in(client, "py.officer")
+        html = client.get(f"/cases/{case.id}/money").text
+        page, payees = _text(html), _section(html, "payees")
+        assert "收款人（60）" in payees and "集资参与人49" in payees and "集资参与人50" not in payees
+        assert "发放（60笔）" in page
+        assert "另有" in page and "行（每位收款人一行）" in page  # the distribution's 61 lines, cut short
+        second = _section(client.get(f"/cases/{case.id}/money?payees=50").text, "payees")
+        assert "集资参与人50" in second and "集资参与人49" not in second
+        assert "?payees=50#payees" in html
+
+
+def test_a_payout_is_held_for_a_listed_reason_released_and_a_declined_one_sent_again(
+    app: FastAPI, db: Database, world: factories.World, harness: Harness
+) -> None:
+    case = money_case(db)
+    _received(db, case, towing=False)
+    _distributed(db, case)
+    [due] = payouts(db, case.id)
+    base = f"/cases/{case.id}/money/payouts/{due.id}"
+    with TestClient(app) as client:
+        csrf = log_in(client, "py.officer")
+        wrong = client.post(f"{base}/hold", data={"csrf": csrf, "reason": "officer_on_leave"})
+        assert wrong.status_code == 422 and "请从规定的暂缓原因中选择" in _text(wrong.text)
+        held = client.post(
+            f"{base}/hold", data={"csrf": csrf, "reason": "creditor_unreachable", "note": "电话停机"}
+        )
+        assert held.status_code == 200 and "申请执行人无法联系：电话停机" in _text(held.text)
+        assert "暂缓发放" in _text(held.text)
+        twice = client.post(f"{base}/hold", data={"csrf": csrf, "reason": "case_suspended"})
+        assert twice.status_code == 409
+        row = re.search(rf'<tr id="payout-{due.id}">.*?</tr>', twice.text, re.DOTALL)
+        assert row is not None and 'class="error"' in row.group(0)
+        assert client.post(f"{base}/release", data={"csrf": csrf}).status_code == 200
+        assert payouts(db, case.id)[0].status == PayoutStatus.PENDING
+
+        harness.stage("decline", count=1)
+        with harness.gateway() as gateway:
+            assert payout_verbs.send_due(db, gateway) == ["failed"]
+        page = _text(client.get(f"/cases/{case.id}/money?status=failed").text)
+        assert "发放失败" in page and "重新发放" in page
+        assert client.post(f"{base}/retry", data={"csrf": csrf}).status_code == 200
+        assert payouts(db, case.id)[0].status == PayoutStatus.PENDING
+        assert client.post(f"{base}/retry", data={"csrf": csrf}).status_code == 409
+
+
+def test_the_applicant_sees_its_own_money_and_never_another_creditors(
+    app: FastAPI, db: Database, world: factories.World, harness: Harness, clock: MovableClock
+) -> None:
+    case = money_case(db)
+    standard_payees(db, case)
+    with_payees(db, case, payee("6222000077773333", name="另一债权人某某", claim_fen=38_650_000))
+    _applicant(db, "creditor", case)
+    _applicant(db, "stranger")
+    with TestClient(app) as client:
+        log_in(client, "creditor", "/my-cases")
+        page = _text(client.get("/my-cases").text)
+        assert "我的执行款" in page and "尚未分配" not in page and "尾号2222" in page
+    with db.unit_of_work() as s:
+        service.receive(
+            s, case.id, amount_fen=RECEIVED, source=Source.SALE_PROCEEDS, key="r1", actor=case.officer
+        )
+    _distributed(db, case)  # half each: two equal claims
+    with harness.gateway() as gateway:
+        assert sorted(payout_verbs.send_due(db, gateway)) == ["succeeded", "succeeded"]
+    with db.unit_of_work() as s:
+        service.receive(s, case.id, amount_fen=200_000, source=Source.OTHER, key="r2", actor=case.officer)
+        service.distribute(s, case.id, actor=case.officer, fee_fen=0)
+        mine = s.scalar(
+            select(CasePayout)
+            .join(CasePayee)
+            .where(CasePayee.party_id == case.applicant, CasePayout.status == PayoutStatus.PENDING)
+        )
+        assert mine is not None
+        payout_verbs.hold_payout(s, mine, actor=case.officer, reason="frozen_elsewhere")  # type: ignore[arg-type]
+    with TestClient(app) as client:
+        log_in(client, "creditor", "/my-cases")
+        page = _text(client.get("/my-cases").text)
+        assert "本案已到账 12,000.00元" in page and "分配给我 6,000.00元" in page
+        assert "已发放 5,000.00元" in page and "已于" in page and "发放到账" in page
+        assert "暂缓发放：款项被他案冻结" in page and "待发放 1,000.00元" in page
+        assert "另一债权人" not in page and "3333" not in page and "12,000.00元" in page
+    with TestClient(app) as client:
+        log_in(client, "stranger", "/my-cases")
+        page = _text(client.get("/my-cases").text)
+        assert "我的执行款" not in page and "5,000.00元" not in page
+
+
+def test_the_command_center_shows_the_payout_figures_of_the_officers_court(
+    app: FastAPI, db: Database, world: factories.World, harness: Harness, clock: MovableClock
+) -> None:
+    case = money_case(db)
+    _received(db, case, towing=False)
+    clock.advance(timedelta(days=2))
+    _distributed(db, case)
+    clock.advance(timedelta(days=1))
+    with harness.gateway() as gateway:
+        assert payout_verbs.send_due(db, gateway) == ["succeeded"]
+    with TestClient(app) as client:
+        log_in(client, "py.officer")
+        page = _text(client.get("/command").text)
+        assert re.search(r"到账→发放\s+1\s+3\.0\s+100\.0%\s+9\.74", page), page
+    with TestClient(app) as client:
+        log_in(client, "lc.officer")
+        page = _text(client.get("/command").text)
+        assert re.search(r"到账→发放\s+0\s+—\s+—", page), page
