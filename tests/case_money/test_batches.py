@@ -119,9 +119,12 @@ def test_the_operators_command_pays_a_mass_case_after_a_crash_and_pays_nobody_tw
     db: Database, harness: Harness, mass: MoneyCase, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # The run the command resumes: it died after the gateway paid its first batch, before the commit.
-    with harness.gateway() as gateway, commit_fails_once_when(PayoutStatus.SUCCEEDED):
-        with pytest.raises(RuntimeError, match="died"):
-            batches.send_due_in_batches(db, batches.through_batches(gateway), case_id=mass.id, batch=5)
+    with (
+        harness.gateway() as gateway,
+        commit_fails_once_when(PayoutStatus.SUCCEEDED),
+        pytest.raises(RuntimeError, match="died"),
+    ):
+        batches.send_due_in_batches(db, batches.through_batches(gateway), case_id=mass.id, batch=5)
     for name, value in {
         "PAYMENT_GATEWAY_URL": harness.settings.payment_gateway_url,
         "PAYMENT_GATEWAY_KEY": harness.settings.payment_gateway_key,
