@@ -23,7 +23,7 @@ from typing import Any
 HERE = Path(__file__).resolve().parent
 LOGS = HERE.parent / "var" / "bench"
 # Each script in bench/ that measures something, in the order they run; world.py and this file are not.
-BENCHES = ("ingest", "watchlist_sync", "readiness", "pages", "bidstorm")
+BENCHES = ("ingest", "watchlist_sync", "readiness", "pages", "bidstorm", "payout")
 
 
 def run_one(name: str, extra: Sequence[str]) -> tuple[dict[str, Any] | None, float, Path]:

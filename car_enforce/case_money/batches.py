@@ -356,12 +356,23 @@ def send_batch(database: Database, pay: Pay, payout_ids: Sequence[int]) -> list[
 
 
 def send_due_in_batches(
-    database: Database, pay: Pay, *, case_id: int | None = None, batch: int = 500, limit: int = 1_000_000
+    database: Database,
+    pay: Pay,
+    *,
+    case_id: int | None = None,
+    batch: int = 500,
+    limit: int = 1_000_000,
+    on_batch: Callable[[int, int, list[str]], None] | None = None,
 ) -> list[str]:
-    """Every due payout (of one case, or all), ``batch`` at a time; the statuses reached."""
+    """Every due payout (of one case, or all), ``batch`` at a time; the statuses reached. ``on_batch`` is
+    told after each batch is recorded: (payouts done so far, payouts due at the start, the batch's
+    statuses), for an operator watching a long run."""
     with database.unit_of_work(read_only=True) as session:
         ids = due(session, limit=limit, case_id=case_id)
     done: list[str] = []
     for start in range(0, len(ids), batch):
-        done += send_batch(database, pay, ids[start : start + batch])
+        reached = send_batch(database, pay, ids[start : start + batch])
+        done += reached
+        if on_batch is not None:
+            on_batch(min(start + batch, len(ids)), len(ids), reached)
     return done

@@ -8,7 +8,9 @@ from collections.abc import Callable
 
 import pytest
 from sqlalchemy import select
+from typer.testing import CliRunner
 
+from api import cli
 from api.simulators.models import SimPaymentTransfer
 from car_enforce.case_money import accounts as acct
 from car_enforce.case_money import batches, service
@@ -18,6 +20,7 @@ from car_enforce.case_money.schemas import PayeeIn
 from car_enforce.core import ledger
 from car_enforce.core.db import Database
 from car_enforce.core.payments import PaymentGateway
+from car_enforce.core.settings import get_settings
 from tests.case_money_helpers import MoneyCase, commit_fails_once_when, money_case, payouts
 from tests.factories import World
 from tests.payments_helpers import Harness
@@ -110,3 +113,33 @@ def test_a_gateway_out_of_reach_leaves_the_batch_sent_for_the_next_run(
         assert "500" in stuck.last_error
         assert batches.send_due_in_batches(db, pay, case_id=mass.id) == ["succeeded"]
     assert len(references(db)) == PAYEES
+
+
+def test_the_operators_command_pays_a_mass_case_after_a_crash_and_pays_nobody_twice(
+    db: Database, harness: Harness, mass: MoneyCase, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The run the command resumes: it died after the gateway paid its first batch, before the commit.
+    with (
+        harness.gateway() as gateway,
+        commit_fails_once_when(PayoutStatus.SUCCEEDED),
+        pytest.raises(RuntimeError, match="died"),
+    ):
+        batches.send_due_in_batches(db, batches.through_batches(gateway), case_id=mass.id, batch=5)
+    for name, value in {
+        "PAYMENT_GATEWAY_URL": harness.settings.payment_gateway_url,
+        "PAYMENT_GATEWAY_KEY": harness.settings.payment_gateway_key,
+        "PAYMENT_NOTIFY_URL": harness.settings.payment_notify_url,
+    }.items():
+        monkeypatch.setenv(f"CARENFORCE_{name}", value)
+    get_settings.cache_clear()
+    try:
+        result = CliRunner().invoke(cli.app, ["payouts", "send", "--case", str(mass.id), "--batch", "5"])
+    finally:
+        monkeypatch.undo()
+        get_settings.cache_clear()
+    assert result.exit_code == 0, result.output
+    assert result.output.splitlines()[-1] == f"done: {PAYEES} paid, 0 declined, 0 still due"
+    assert "5 / 12 payouts sent: 5 paid" in result.output
+    paid = references(db)
+    assert len(paid) == len(set(paid)) == PAYEES
+    assert {p.status for p in payouts(db, mass.id)} == {PayoutStatus.SUCCEEDED}
