@@ -93,8 +93,16 @@ def test_recording_without_handlers_is_refused_rather_than_silent(db: Database) 
 
 def test_the_platform_registers_each_reaction_it_relies_on() -> None:
     handlers = event_handlers()
-    # webhooks, texts, the watch that held the car, a reference price being fixed for it, a lot selling it
-    assert len(handlers.of("custody.released")) == 5
+    # webhooks, texts, the watch that held the car, a reference price being fixed for it, a lot selling it,
+    # the sale's handover, the car's costs on the case's account
+    assert len(handlers.of("custody.released")) == 7
+    # webhooks, texts, the settlement opened, a resale applying a forfeited deposit
+    assert len(handlers.of("auction.closed")) == 4
+    # webhooks, texts, the ruling's stage clock, the price on the case's account, the settlement's next step
+    assert len(handlers.of("auction.balance_paid")) == 5
+    # webhooks, texts, the sale withdrawn, the watches lifted, the cars ordered back, the payment received,
+    # the registry's seizures released
+    assert len(handlers.of("case.debtor_paid")) == 7
     # webhooks, texts, the listing stage clock, the publication on an outside platform
     assert len(handlers.of("auction.announced")) == 4
     assert len(handlers.of("custody.taken_in")) == 3  # webhooks, texts, the intake stage clock
