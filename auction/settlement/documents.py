@@ -36,7 +36,6 @@ REISSUED = {
     PaperKind.REGISTRATION_BOOK: "机动车登记证书",
     PaperKind.REGISTRATION_CERTIFICATE: "机动车行驶证",
 }
-PLATES = "号牌"
 
 
 def numeral(n: int) -> str:
