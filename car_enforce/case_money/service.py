@@ -31,6 +31,7 @@ from car_enforce.case_money.schemas import PayeeIn, PayeesAdded, masked_account
 from car_enforce.cases.models import EnforcementCase, PartyRole
 from car_enforce.core import clock, events, ledger, zh
 from car_enforce.core.calendar.service import load_calendar
+from car_enforce.core.db import insert_missing
 from car_enforce.core.errors import Conflict, InvalidInput, NotFound
 from car_enforce.core.events import CASE_APPLICANTS, PARTY, DomainEvent, Notice
 from car_enforce.core.identity.principal import Principal
@@ -86,6 +87,7 @@ def told(case: EnforcementCase, party_id: int, text: str, key: str) -> Notice:
 
 # --- payees -------------------------------------------------------------------------------------------
 
+_ONE_DEBTOR = "每个案件只登记一个被执行人退款账户"
 _COMPARED = ("kind", "party_id", "name", "bank_name", "claim_fen", "rank", "secured")
 
 
@@ -150,40 +152,42 @@ def add_payees(
                 f"account {masked_account(data.account_number)} is given twice with other details",
                 zh="同一账户在名单中出现两次且信息不一致",
             )
-    numbers = list(wanted)
-    existing: dict[str, CasePayee] = {}
-    for start in range(0, len(numbers), 2000):
-        chunk = numbers[start : start + 2000]
-        existing.update(
-            (p.account_number, p)
-            for p in session.scalars(
-                select(CasePayee).where(CasePayee.case_id == case.id, CasePayee.account_number.in_(chunk))
-            )
+    debtors = sum(1 for row in wanted.values() if row["kind"] == PayeeKind.DEBTOR)
+    if debtors > 1:
+        raise Conflict("a case has one debtor's account for what is left over", zh=_ONE_DEBTOR)
+    # Insert first, then compare only the accounts the case had already: with no look-up before the
+    # insert, ten thousand new payees cost one statement whatever the table holds. A refusal below rolls
+    # the insert back with the caller's transaction.
+    added = {
+        number
+        for (_case, number) in insert_missing(
+            session, CasePayee, list(wanted.values()), ["case_id", "account_number"]
         )
-    for number, payee in existing.items():
-        row = wanted[number]
-        if any(getattr(payee, k) != row[k] for k in _COMPARED):
-            raise Conflict(
-                f"account {masked_account(number)} is payee {payee.id} ({payee.name}) already, with other "
-                "details",
-                field="account_number",
-                zh=f"账户{masked_account(number)}已登记为收款人（{payee.name}），信息与本次不一致",
+    }
+    had = [number for number in wanted if number not in added]
+    for start in range(0, len(had), 2000):
+        for payee in session.scalars(
+            select(CasePayee).where(
+                CasePayee.case_id == case.id, CasePayee.account_number.in_(had[start : start + 2000])
             )
-    fresh = [row for number, row in wanted.items() if number not in existing]
-    debtors = [row for row in fresh if row["kind"] == PayeeKind.DEBTOR]
-    if debtors:
-        had = session.scalar(
+        ):
+            row = wanted[payee.account_number]
+            if any(getattr(payee, k) != row[k] for k in _COMPARED):
+                number = payee.account_number
+                raise Conflict(
+                    f"account {masked_account(number)} is payee {payee.id} ({payee.name}) already, with "
+                    "other details",
+                    field="account_number",
+                    zh=f"账户{masked_account(number)}已登记为收款人（{payee.name}），信息与本次不一致",
+                )
+    if debtors and any(wanted[n]["kind"] == PayeeKind.DEBTOR for n in added):
+        count = session.scalar(
             select(func.count(CasePayee.id)).where(
                 CasePayee.case_id == case.id, CasePayee.kind == PayeeKind.DEBTOR
             )
         )
-        if len(debtors) + (had or 0) > 1:
-            raise Conflict(
-                "a case has one debtor's account for what is left over",
-                zh="每个案件只登记一个被执行人退款账户",
-            )
-    if fresh:
-        session.execute(CasePayee.__table__.insert(), fresh)  # type: ignore[attr-defined]
+        if (count or 0) > 1:
+            raise Conflict("a case has one debtor's account for what is left over", zh=_ONE_DEBTOR)
     events.record(
         session,
         actor,
@@ -191,10 +195,10 @@ def add_payees(
             kind="case_money.payees_added",
             subject=f"case:{case.id}",
             case_id=case.id,
-            data={"added": len(fresh), "existing": len(existing)},
+            data={"added": len(added), "existing": len(had)},
         ),
     )
-    return PayeesAdded(added=len(fresh), existing=len(existing))
+    return PayeesAdded(added=len(added), existing=len(had))
 
 
 def payee_of(session: Session, case: EnforcementCase, payee_id: int) -> CasePayee:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Annotated, Any, TypeVar
@@ -254,3 +254,21 @@ def insert_once(session: Session, model: type[M], values: dict[str, Any], unique
     insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
     statement = insert(model).values(**values).on_conflict_do_nothing(index_elements=unique).returning(model)
     return session.scalars(statement).one_or_none()
+
+
+def insert_missing(
+    session: Session, model: type[Base], rows: Sequence[dict[str, Any]], unique: list[str]
+) -> set[tuple[Any, ...]]:
+    """Insert the rows whose ``unique`` columns are not taken yet, in one statement, and return the
+    ``unique`` values of those it inserted; a row whose values are taken is left as it stands.
+
+    It needs no look-up first, which on a table just filled in bulk can cost more than the insert.
+    """
+    if not rows:
+        return set()
+    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    table = model.__table__
+    statement = (
+        insert(table).on_conflict_do_nothing(index_elements=unique).returning(*(table.c[c] for c in unique))
+    )
+    return {tuple(row) for row in session.execute(statement, list(rows))}

@@ -121,6 +121,8 @@ def test_one_debtor_account_per_case(db: Database, case: MoneyCase) -> None:
     standard_payees(db, case)
     with pytest.raises(Conflict, match="one debtor's account"):
         with_payees(db, case, payee("ACC-0002", kind=PayeeKind.DEBTOR, name="另一个"))
+    with db.unit_of_work(read_only=True) as s:  # refused after the insert: rolled back with it
+        assert s.scalar(select(func.count(CasePayee.id))) == 3
 
 
 # --- money in -----------------------------------------------------------------------------------------

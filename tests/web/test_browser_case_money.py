@@ -59,10 +59,11 @@ def test_the_officer_distributes_and_holds_the_applicant_sees_its_money_and_the_
         assert look(office, "case-money") == {}
 
         office.set_viewport_size({"width": 1366, "height": 768})
-        office.locator("input[name=fee]").fill("0")
+        # The fee left blank: the platform reckons it (50 yuan on the first 10,000 enforced).
         office.get_by_role("button", name="分配待分配款项").click()
         expect(office.locator("#distribution")).to_contain_text("本次分配结果")
-        expect(office.locator("#distribution")).to_contain_text("9,700.00元")
+        expect(office.locator("#distribution")).to_contain_text("50.00元")
+        expect(office.locator("#distribution")).to_contain_text("9,650.00元")
         [_tow, mine] = payouts(db, case.id)
         row = office.locator(f"#payout-{mine.id}")
         row.get_by_text("暂缓发放").click()
@@ -81,7 +82,7 @@ def test_the_officer_distributes_and_holds_the_applicant_sees_its_money_and_the_
         _log_in(phone, base, "creditor")
         phone.goto(f"{base}/my-cases")
         money = phone.locator("dl.money")
-        expect(money).to_contain_text("9,700.00元")
+        expect(money).to_contain_text("9,650.00元")
         expect(phone.locator("ul.payouts")).to_contain_text("暂缓发放：款项被他案冻结")
         assert look(phone, "my-cases-money") == {}
 
