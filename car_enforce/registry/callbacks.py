@@ -8,11 +8,10 @@ takes its message id once, so a replay changes nothing.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any, Final
+from typing import Final
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
@@ -21,14 +20,13 @@ from car_enforce.core import clock
 from car_enforce.core.db import insert_once
 from car_enforce.core.errors import InvalidInput, NotFound
 from car_enforce.core.identity.principal import Principal
-from car_enforce.core.outbound import standard_webhooks
+from car_enforce.core.outbound import signed_messages
 from car_enforce.core.outbound.client import MalformedResponse
 from car_enforce.core.settings import get_settings
 from car_enforce.registry.client import Seizure, Transfer, seizure_of, transfer_of
 from car_enforce.registry.models import RegistryMessage, RegistryRequest, RequestKind
 from car_enforce.registry.service import apply_seizure, apply_transfer
 
-MAX_ID_CHARS: Final = 64
 REGISTRY: Final = Principal.system("vehicle-registry")
 
 
@@ -68,17 +66,8 @@ def _malformed(detail: str) -> InvalidInput:
 
 def parse_callback(msg_id: str, body: bytes) -> RegistryCallback:
     """The callback a verified body describes, or ``InvalidInput``."""
-    try:
-        document = json.loads(body)
-    except ValueError:
-        raise _malformed("not JSON") from None
-    if not isinstance(document, dict) or not isinstance(document.get("data"), dict):
-        raise _malformed("expected an object with type, timestamp and data")
-    try:
-        kind = CallbackType(str(document.get("type")))
-    except ValueError:
-        raise _malformed(f"type is not one of {', '.join(CallbackType)}") from None
-    data: dict[str, Any] = document["data"]
+    message = signed_messages.envelope(body, CallbackType, _malformed)
+    kind, data = message.type, message.data
     try:
         if kind.value.startswith("seizure."):
             return RegistryCallback(msg_id, kind, seizure=seizure_of(data))
@@ -92,11 +81,9 @@ def parse_callback(msg_id: str, body: bytes) -> RegistryCallback:
 
 def read_callback(body: bytes, headers: Mapping[str, str], *, secret: str | None = None) -> RegistryCallback:
     """Verify a callback's signature (``InvalidSignature``, 401) and read it (``InvalidInput``)."""
-    msg_id = standard_webhooks.verify(
-        secret or get_settings().registry_webhook_secret, body, headers, now=int(clock.now().timestamp())
+    msg_id = signed_messages.verified_id(
+        secret or get_settings().registry_webhook_secret, body, headers, zh_name="回调"
     )
-    if len(msg_id) > MAX_ID_CHARS:
-        raise InvalidInput("webhook-id", "too long", zh="回调编号（webhook-id）过长")
     return parse_callback(msg_id, body)
 
 

@@ -8,26 +8,31 @@ it, now or after a crash, acts at most once at the registry. An answer is checke
 
 from __future__ import annotations
 
-import random
-import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from enum import StrEnum
-from typing import Any
-from urllib.parse import quote
+from typing import Any, TypeVar
 
 import httpx
 
-from car_enforce.core.clock import Clock
-from car_enforce.core.outbound.client import (
-    MalformedResponse,
-    OutboundClient,
-    RetryPolicy,
-    Service,
-    json_object,
+from car_enforce.core.outbound.answers import (
+    answer_about,
+    answer_check,
+    choice,
+    count,
+    day,
+    flag,
+    ids,
+    instant,
+    nested,
+    text,
 )
-from car_enforce.core.settings import Settings, get_settings
+from car_enforce.core.outbound.client import MalformedResponse
+from car_enforce.core.outbound.service_client import ServiceAccount, ServiceClient, path_segment
+from car_enforce.core.settings import Settings
+
+A = TypeVar("A")  # an answer as a call's check reads it
 
 SERVICE_NAME = "registry"
 PAPERS = ("certificate", "licence", "plates")  # 机动车登记证书, 行驶证, 号牌
@@ -139,92 +144,19 @@ class VehicleFile:
 # --- reading the answers ------------------------------------------------------------------------------
 
 
-def _text(document: dict[str, Any], name: str, *, empty: bool = False) -> str:
-    value = document.get(name)
-    if not isinstance(value, str) or (not empty and not value):
-        raise MalformedResponse(f"{name} is not a non-empty string")
-    return value
-
-
-def _choice(document: dict[str, Any], name: str, kind: type[StrEnum]) -> Any:
-    value = document.get(name)
-    try:
-        if not isinstance(value, str):
-            raise ValueError(name)
-        return kind(value)
-    except ValueError:
-        raise MalformedResponse(f"{name} is not one of {', '.join(kind)}") from None
-
-
-def _instant(document: dict[str, Any], name: str, *, optional: bool = False) -> datetime | None:
-    value = document.get(name)
-    if value is None and optional:
-        return None
-    if not isinstance(value, str):
-        raise MalformedResponse(f"{name} is not an instant")
-    try:
-        at = datetime.fromisoformat(value)
-    except ValueError:
-        raise MalformedResponse(f"{name} is not an ISO 8601 instant") from None
-    if at.tzinfo is None:
-        raise MalformedResponse(f"{name} has no offset")
-    return at.astimezone(UTC)
-
-
-def _day(document: dict[str, Any], name: str) -> date | None:
-    value = document.get(name)
-    if value is None:
-        return None
-    try:
-        return date.fromisoformat(value) if isinstance(value, str) else None
-    except ValueError:
-        raise MalformedResponse(f"{name} is not a date") from None
-
-
-def _count(document: dict[str, Any], name: str, *, optional: bool = False) -> int | None:
-    value = document.get(name)
-    if value is None and optional:
-        return None
-    # bool is an int in Python; JSON true is no count.
-    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
-        raise MalformedResponse(f"{name} is not a count")
-    return value
-
-
-def _flag(document: dict[str, Any], name: str) -> bool:
-    value = document.get(name)
-    if not isinstance(value, bool):
-        raise MalformedResponse(f"{name} is not true or false")
-    return value
-
-
-def _object(document: dict[str, Any], name: str) -> dict[str, Any]:
-    value = document.get(name)
-    if not isinstance(value, dict):
-        raise MalformedResponse(f"{name} is not an object")
-    return value
-
-
-def _ids(document: dict[str, Any], name: str) -> tuple[str, ...]:
-    value = document.get(name, [])
-    if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
-        raise MalformedResponse(f"{name} is not a list of ids")
-    return tuple(value)
-
-
 def seizure_of(document: dict[str, Any]) -> Seizure:
     """A seizure as the registry describes it, or ``MalformedResponse``."""
     seizure = Seizure(
-        id=_text(document, "id"),
-        status=_choice(document, "status", SeizureStatus),
-        plate=_text(document, "plate"),
-        court=_text(document, "court"),
-        document_number=_text(document, "document_number"),
-        reference=_text(document, "reference", empty=True),
-        ahead=_count(document, "ahead", optional=True),
-        effective_at=_instant(document, "effective_at", optional=True),
-        ended_at=_instant(document, "ended_at", optional=True),
-        ended_by=_text(document, "ended_by", empty=True) if document.get("ended_by") is not None else "",
+        id=text(document, "id"),
+        status=choice(document, "status", SeizureStatus),
+        plate=text(document, "plate"),
+        court=text(document, "court"),
+        document_number=text(document, "document_number"),
+        reference=text(document, "reference", empty=True),
+        ahead=count(document, "ahead", optional=True),
+        effective_at=instant(document, "effective_at", optional=True),
+        ended_at=instant(document, "ended_at", optional=True),
+        ended_by=text(document, "ended_by", empty=True) if document.get("ended_by") is not None else "",
     )
     if seizure.status is SeizureStatus.ACTIVE and seizure.effective_at is None:
         raise MalformedResponse("a seizure in effect without the time it took effect")
@@ -237,34 +169,33 @@ def _refusal_of(value: Any) -> Refusal:
     if not isinstance(value, dict):
         raise MalformedResponse("a refusal is not an object")
     return Refusal(
-        code=_text(value, "code"),
-        detail=_text(value, "detail", empty=True),
-        zh=_text(value, "zh"),
-        article=_text(value, "rule", empty=True),
+        code=text(value, "code"),
+        detail=text(value, "detail", empty=True),
+        zh=text(value, "zh"),
+        article=text(value, "rule", empty=True),
     )
 
 
 def _result_of(value: dict[str, Any]) -> TransferResult:
-    owner = _object(value, "owner")
-    voided = _ids(value, "voided")
+    owner = nested(value, "owner")
+    voided = ids(value, "voided")
     if any(v not in PAPERS for v in voided):
         raise MalformedResponse(f"voided names something other than {', '.join(PAPERS)}")
     temporary = value.get("temporary_plate")
     if temporary is not None and not isinstance(temporary, dict):
         raise MalformedResponse("temporary_plate is neither null nor an object")
-    completed_at = _instant(value, "completed_at")
-    assert completed_at is not None
+    completed_at = instant(value, "completed_at")
     return TransferResult(
-        owner_name=_text(owner, "name"),
-        owner_id_number=_text(owner, "id_number"),
-        certificate_number=_text(value, "certificate_number"),
-        certificate_reissued=_flag(value, "certificate_reissued"),
-        plate=_text(value, "plate"),
-        previous_plate=_text(value, "previous_plate"),
+        owner_name=text(owner, "name"),
+        owner_id_number=text(owner, "id_number"),
+        certificate_number=text(value, "certificate_number"),
+        certificate_reissued=flag(value, "certificate_reissued"),
+        plate=text(value, "plate"),
+        previous_plate=text(value, "previous_plate"),
         voided=voided,
         completed_at=completed_at,
-        temporary_plate=_text(temporary, "number") if temporary else None,
-        temporary_plate_valid_until=_day(temporary, "valid_until") if temporary else None,
+        temporary_plate=text(temporary, "number") if temporary else None,
+        temporary_plate_valid_until=day(temporary, "valid_until") if temporary else None,
     )
 
 
@@ -276,18 +207,17 @@ def transfer_of(document: dict[str, Any]) -> Transfer:
     result = document.get("result")
     if result is not None and not isinstance(result, dict):
         raise MalformedResponse("result is neither null nor an object")
-    due_at = _instant(document, "due_at")
-    assert due_at is not None
+    due_at = instant(document, "due_at")
     transfer = Transfer(
-        id=_text(document, "id"),
-        status=_choice(document, "status", TransferStatus),
-        plate=_text(document, "plate"),
-        notice_number=_text(document, "notice_number"),
-        reference=_text(document, "reference", empty=True),
+        id=text(document, "id"),
+        status=choice(document, "status", TransferStatus),
+        plate=text(document, "plate"),
+        notice_number=text(document, "notice_number"),
+        reference=text(document, "reference", empty=True),
         due_at=due_at,
         refusals=tuple(_refusal_of(r) for r in refusals),
         result=_result_of(result) if result is not None else None,
-        ends_seizures=_ids(document, "ends_seizures"),
+        ends_seizures=ids(document, "ends_seizures"),
     )
     # The status and what comes with it agree: a refusal says why, a completion says what came of it.
     if (transfer.status is TransferStatus.REFUSED) != bool(transfer.refusals):
@@ -302,68 +232,28 @@ def vehicle_file_of(document: dict[str, Any]) -> VehicleFile:
     seizures = document.get("seizures", [])
     if not isinstance(seizures, list) or not all(isinstance(s, dict) for s in seizures):
         raise MalformedResponse("seizures is not a list of objects")
-    violations = _count(document, "violations")
-    assert violations is not None
+    violations = count(document, "violations")
     return VehicleFile(
-        plate=_text(document, "plate"),
-        vin=_text(document, "vin"),
+        plate=text(document, "plate"),
+        vin=text(document, "vin"),
         violations=violations,
-        stolen=_flag(document, "stolen"),
-        inspection_valid_until=_day(document, "inspection_valid_until"),
-        scrapping_on=_day(document, "scrapping_on"),
+        stolen=flag(document, "stolen"),
+        inspection_valid_until=day(document, "inspection_valid_until"),
+        scrapping_on=day(document, "scrapping_on"),
         seizures=tuple(seizure_of(s) for s in seizures),
     )
-
-
-def _expect(what: str, condition: bool) -> None:
-    # The registry answered about something other than what was asked: trying again gets the same answer.
-    if not condition:
-        raise MalformedResponse(f"the answer is about another {what}", permanent=True)
-
-
-def _segment(value: str) -> str:
-    # An id goes into the path as one segment, whatever it holds.
-    if not value:
-        raise ValueError("an empty id")
-    return quote(value, safe="")
 
 
 # --- the client ---------------------------------------------------------------------------------------
 
 
-class RegistryClient:
+class RegistryClient(ServiceClient):
     """Calls the vehicle registry named in the settings (by default the built-in simulator)."""
 
-    def __init__(
-        self,
-        settings: Settings | None = None,
-        *,
-        http: httpx.Client | None = None,
-        retry: RetryPolicy | None = None,
-        clock: Clock | None = None,
-        sleep: Callable[[float], None] = time.sleep,
-        rng: random.Random | None = None,
-    ) -> None:
-        self.settings = settings or get_settings()
-        service = Service(
-            name=SERVICE_NAME,
-            base_url=self.settings.registry_api_url,
-            connect_timeout_s=self.settings.http_connect_timeout_s,
-            read_timeout_s=self.settings.http_timeout_s,
-            retry=retry
-            or RetryPolicy(attempts=self.settings.registry_attempts, base_delay_s=0.5, max_delay_s=5.0),
-            headers={"Authorization": f"Bearer {self.settings.registry_key}"},
+    def _account(self, settings: Settings) -> ServiceAccount:
+        return ServiceAccount(
+            SERVICE_NAME, settings.registry_api_url, settings.registry_key, settings.registry_attempts
         )
-        self._client = OutboundClient(service, http=http, clock=clock, sleep=sleep, rng=rng)
-
-    def close(self) -> None:
-        self._client.close()
-
-    def __enter__(self) -> RegistryClient:
-        return self
-
-    def __exit__(self, *_exc: object) -> None:
-        self.close()
 
     def seize(
         self,
@@ -384,36 +274,30 @@ class RegistryClient:
             "plate": plate,
             "vin": vin,
             "reference": reference,
-            "notify_url": self.settings.registry_callback_url,
         }
-
-        def check(response: httpx.Response) -> Seizure:
-            seizure = seizure_of(json_object(response))
-            _expect("seizure", seizure.document_number == document_number and seizure.court == court)
-            return seizure
-
-        result: Seizure = self._client.post("/seizures", idempotency_key=key, json=body, check=check)
-        return result
+        check = answer_check(
+            seizure_of, "seizure", lambda s: s.document_number == document_number and s.court == court
+        )
+        return self._ask("/seizures", key, body, check)
 
     def release(self, key: str, seizure_id: str, *, court: str, notice_number: str) -> Seizure:
         """Release a seizure by the court's notice (查封规定 Art. 28, last paragraph)."""
+        about = answer_about(seizure_of, "seizure", seizure_id)
 
         def check(response: httpx.Response) -> Seizure:
-            seizure = seizure_of(json_object(response))
-            _expect("seizure", seizure.id == seizure_id)
+            seizure = about(response)
             if seizure.status is not SeizureStatus.RELEASED:
                 raise MalformedResponse(
                     "a release answered with a seizure that is not released", permanent=True
                 )
             return seizure
 
-        result: Seizure = self._client.post(
-            f"/seizures/{_segment(seizure_id)}/release",
+        return self._client.post(
+            f"/seizures/{path_segment(seizure_id)}/release",
             idempotency_key=key,
             json={"court": court, "notice_number": notice_number},
             check=check,
         )
-        return result
 
     def transfer(
         self,
@@ -444,42 +328,26 @@ class RegistryClient:
             "ends_seizures": list(ends_seizures),
             "out_of_area": out_of_area,
             "reference": reference,
-            "notify_url": self.settings.registry_callback_url,
         }
+        check = answer_check(
+            transfer_of, "transfer", lambda t: t.notice_number == notice_number and t.reference == reference
+        )
+        return self._ask("/transfers", key, body, check)
 
-        def check(response: httpx.Response) -> Transfer:
-            transfer = transfer_of(json_object(response))
-            _expect("transfer", transfer.notice_number == notice_number and transfer.reference == reference)
-            return transfer
-
-        result: Transfer = self._client.post("/transfers", idempotency_key=key, json=body, check=check)
-        return result
+    def _ask(self, path: str, key: str, body: dict[str, Any], check: Callable[[httpx.Response], A]) -> A:
+        """POST an act the registry tells us the outcome of later: at our callback URL, added to ``body``."""
+        notified = {**body, "notify_url": self.settings.registry_callback_url}
+        return self._client.post(path, idempotency_key=key, json=notified, check=check)
 
     def get_transfer(self, transfer_id: str) -> Transfer:
-        def check(response: httpx.Response) -> Transfer:
-            transfer = transfer_of(json_object(response))
-            _expect("transfer", transfer.id == transfer_id)
-            return transfer
-
-        result: Transfer = self._client.get(f"/transfers/{_segment(transfer_id)}", check=check)
-        return result
+        about = answer_about(transfer_of, "transfer", transfer_id)
+        return self._client.get(f"/transfers/{path_segment(transfer_id)}", check=about)
 
     def get_seizure(self, seizure_id: str) -> Seizure:
-        def check(response: httpx.Response) -> Seizure:
-            seizure = seizure_of(json_object(response))
-            _expect("seizure", seizure.id == seizure_id)
-            return seizure
-
-        result: Seizure = self._client.get(f"/seizures/{_segment(seizure_id)}", check=check)
-        return result
+        about = answer_about(seizure_of, "seizure", seizure_id)
+        return self._client.get(f"/seizures/{path_segment(seizure_id)}", check=about)
 
     def vehicle(self, plate: str) -> VehicleFile:
         """A car's file by its plate (normal form)."""
-
-        def check(response: httpx.Response) -> VehicleFile:
-            found = vehicle_file_of(json_object(response))
-            _expect("car", found.plate == plate)
-            return found
-
-        result: VehicleFile = self._client.get("/vehicles", params={"plate": plate}, check=check)
-        return result
+        check = answer_check(vehicle_file_of, "car", lambda found: found.plate == plate)
+        return self._client.get("/vehicles", params={"plate": plate}, check=check)

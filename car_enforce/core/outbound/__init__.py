@@ -5,6 +5,10 @@
 cannot help; ``check`` callables turn a 2xx answer into what the service promised or raise
 ``MalformedResponse``. Signers add signatures: ``HmacRequestSigner`` for services, the Standard Webhooks
 signer for webhooks.
+
+A client of one service the settings name (the payment gateway, the registry) subclasses ``ServiceClient``
+(``service_client``) and reads the answers with ``answers``' field readers and checks; the messages such a
+service signs and sends back are verified and opened by ``signed_messages``.
 """
 
 from car_enforce.core.outbound.client import (

@@ -10,25 +10,17 @@ carries it, so a batch re-sent or re-composed after a crash pays only what was n
 
 from __future__ import annotations
 
-import random
-import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
-from urllib.parse import quote
 
 import httpx
 
-from car_enforce.core.clock import Clock
-from car_enforce.core.outbound.client import (
-    MalformedResponse,
-    OutboundClient,
-    RetryPolicy,
-    Service,
-    json_object,
-)
-from car_enforce.core.settings import Settings, get_settings
+from car_enforce.core.outbound.answers import answer_about, answer_check, choice, expect, text
+from car_enforce.core.outbound.client import MalformedResponse, json_object
+from car_enforce.core.outbound.service_client import ServiceAccount, ServiceClient, path_segment
+from car_enforce.core.settings import Settings
 
 SERVICE_NAME = "payments"
 MAX_FEN = 10**13  # a hundred billion yuan: past any deposit or payout, within a BIGINT
@@ -102,13 +94,6 @@ class PayoutItem:
 # --- reading the answers ------------------------------------------------------------------------------
 
 
-def _text(document: dict[str, Any], name: str, *, empty: bool = False) -> str:
-    value = document.get(name)
-    if not isinstance(value, str) or (not empty and not value):
-        raise MalformedResponse(f"{name} is not a non-empty string")
-    return value
-
-
 def _fen(document: dict[str, Any], name: str) -> int:
     value = document.get(name)
     # bool is an int in Python; JSON true is no amount.
@@ -117,24 +102,14 @@ def _fen(document: dict[str, Any], name: str) -> int:
     return value
 
 
-def _choice(document: dict[str, Any], name: str, kind: type[StrEnum]) -> Any:
-    value = document.get(name)
-    try:
-        if not isinstance(value, str):
-            raise ValueError(name)
-        return kind(value)
-    except ValueError:
-        raise MalformedResponse(f"{name} is not one of {', '.join(kind)}") from None
-
-
 def order_of(document: dict[str, Any]) -> Order:
     """An order as the gateway describes it, or ``MalformedResponse``."""
     order = Order(
-        id=_text(document, "id"),
-        status=_choice(document, "status", OrderStatus),
+        id=text(document, "id"),
+        status=choice(document, "status", OrderStatus),
         amount_fen=_fen(document, "amount_fen"),
-        pay_url=_text(document, "pay_url"),
-        reference=_text(document, "reference", empty=True),
+        pay_url=text(document, "pay_url"),
+        reference=text(document, "reference", empty=True),
         refunded_fen=_fen(document, "refunded_fen"),
         transferred_fen=_fen(document, "transferred_fen"),
     )
@@ -152,14 +127,14 @@ def transfer_of(document: dict[str, Any]) -> Transfer:
     if key is not None and (not isinstance(key, str) or not key):
         raise MalformedResponse("key is neither null nor a non-empty string")
     transfer = Transfer(
-        id=_text(document, "id"),
-        kind=_choice(document, "kind", TransferKind),
-        status=_choice(document, "status", TransferStatus),
+        id=text(document, "id"),
+        kind=choice(document, "kind", TransferKind),
+        status=choice(document, "status", TransferStatus),
         amount_fen=_fen(document, "amount_fen"),
-        to_account=_text(document, "to_account"),
-        reference=_text(document, "reference", empty=True),
+        to_account=text(document, "to_account"),
+        reference=text(document, "reference", empty=True),
         order_id=order_id,
-        failure_reason=_text(document, "failure_reason", empty=True),
+        failure_reason=text(document, "failure_reason", empty=True),
         key=key,
     )
     if transfer.amount_fen <= 0:
@@ -172,13 +147,13 @@ def batch_transfers_of(items: Sequence[PayoutItem], document: dict[str, Any]) ->
     answers = document.get("transfers")
     if not isinstance(answers, list):
         raise MalformedResponse("transfers is not a list")
-    _expect("batch", len(answers) == len(items))
+    expect("batch", len(answers) == len(items))
     transfers = []
     for item, answer in zip(items, answers, strict=True):
         if not isinstance(answer, dict):
             raise MalformedResponse("a transfer is not an object")
         transfer = transfer_of(answer)
-        _expect(
+        expect(
             "payout",
             transfer.kind is TransferKind.PAYOUT
             and transfer.key == item.key
@@ -190,48 +165,16 @@ def batch_transfers_of(items: Sequence[PayoutItem], document: dict[str, Any]) ->
     return transfers
 
 
-def _expect(what: str, condition: bool) -> None:
-    # The gateway answered about something other than what was asked: trying again gets the same answer.
-    if not condition:
-        raise MalformedResponse(f"the answer is about another {what}", permanent=True)
-
-
 # --- the client ---------------------------------------------------------------------------------------
 
 
-class PaymentGateway:
+class PaymentGateway(ServiceClient):
     """Calls the payment gateway named in the settings (by default the built-in simulator)."""
 
-    def __init__(
-        self,
-        settings: Settings | None = None,
-        *,
-        http: httpx.Client | None = None,
-        retry: RetryPolicy | None = None,
-        clock: Clock | None = None,
-        sleep: Callable[[float], None] = time.sleep,
-        rng: random.Random | None = None,
-    ) -> None:
-        self.settings = settings or get_settings()
-        service = Service(
-            name=SERVICE_NAME,
-            base_url=self.settings.payments_url,
-            connect_timeout_s=self.settings.http_connect_timeout_s,
-            read_timeout_s=self.settings.http_timeout_s,
-            retry=retry
-            or RetryPolicy(attempts=self.settings.payment_attempts, base_delay_s=0.5, max_delay_s=5.0),
-            headers={"Authorization": f"Bearer {self.settings.payment_gateway_key}"},
+    def _account(self, settings: Settings) -> ServiceAccount:
+        return ServiceAccount(
+            SERVICE_NAME, settings.payments_url, settings.payment_gateway_key, settings.payment_attempts
         )
-        self._client = OutboundClient(service, http=http, clock=clock, sleep=sleep, rng=rng)
-
-    def close(self) -> None:
-        self._client.close()
-
-    def __enter__(self) -> PaymentGateway:
-        return self
-
-    def __exit__(self, *_exc: object) -> None:
-        self.close()
 
     def create_order(
         self,
@@ -255,92 +198,65 @@ class PaymentGateway:
             "reference": reference,
             "notify_url": notify_url or self.settings.payments_notify_url,
         }
-
-        def check(response: httpx.Response) -> Order:
-            order = order_of(json_object(response))
-            _expect("order", order.amount_fen == amount_fen and order.reference == reference)
-            return order
-
-        result: Order = self._client.post("/orders", idempotency_key=key, json=body, check=check)
-        return result
+        check = answer_check(
+            order_of, "order", lambda o: o.amount_fen == amount_fen and o.reference == reference
+        )
+        return self._client.post("/orders", idempotency_key=key, json=body, check=check)
 
     def get_order(self, order_id: str) -> Order:
-        def check(response: httpx.Response) -> Order:
-            order = order_of(json_object(response))
-            _expect("order", order.id == order_id)
-            return order
-
-        result: Order = self._client.get(f"/orders/{_segment(order_id)}", check=check)
-        return result
+        return self._client.get(
+            f"/orders/{path_segment(order_id)}", check=answer_about(order_of, "order", order_id)
+        )
 
     def refund(self, key: str, order_id: str, amount_fen: int) -> Order:
         """Send ``amount_fen`` of a paid order back to its payer (网拍规定 Art. 23: losing deposits)."""
         if amount_fen <= 0:
             raise ValueError("a refund is of a positive amount")
-
-        def check(response: httpx.Response) -> Order:
-            order = order_of(json_object(response))
-            _expect("order", order.id == order_id)
-            return order
-
-        result: Order = self._client.post(
-            f"/orders/{_segment(order_id)}/refund",
+        return self._client.post(
+            f"/orders/{path_segment(order_id)}/refund",
             idempotency_key=key,
             json={"amount_fen": amount_fen},
-            check=check,
+            check=answer_about(order_of, "order", order_id),
         )
-        return result
 
     def transfer(self, key: str, order_id: str, *, to_account: str, amount_fen: int) -> Transfer:
         """Move ``amount_fen`` of a paid order from the escrow to a court's account (网拍规定 Art. 25)."""
-        if amount_fen <= 0:
-            raise ValueError("a transfer is of a positive amount")
-        body = {
-            "order_id": order_id,
-            "to_account": to_account,
-            "amount_fen": amount_fen,
-            "notify_url": self.settings.payments_notify_url,
-        }
-
-        def check(response: httpx.Response) -> Transfer:
-            transfer = transfer_of(json_object(response))
-            _expect(
-                "transfer",
-                transfer.order_id == order_id
-                and transfer.amount_fen == amount_fen
-                and transfer.to_account == to_account,
-            )
-            return transfer
-
-        result: Transfer = self._client.post("/transfers", idempotency_key=key, json=body, check=check)
-        return result
+        return self._send_money(
+            "/transfers",
+            "transfer",
+            key,
+            {"order_id": order_id, "to_account": to_account, "amount_fen": amount_fen},
+            lambda t: t.order_id == order_id and t.amount_fen == amount_fen and t.to_account == to_account,
+        )
 
     def payout(
         self, key: str, *, to_account: str, payee_name: str, amount_fen: int, reference: str
     ) -> Transfer:
         """Pay ``amount_fen`` of the platform's case money to a payee's account."""
-        if amount_fen <= 0:
-            raise ValueError("a payout is of a positive amount")
-        body = {
-            "to_account": to_account,
-            "payee_name": payee_name,
-            "amount_fen": amount_fen,
-            "reference": reference,
-            "notify_url": self.settings.payments_notify_url,
-        }
+        return self._send_money(
+            "/payouts",
+            "payout",
+            key,
+            {
+                "to_account": to_account,
+                "payee_name": payee_name,
+                "amount_fen": amount_fen,
+                "reference": reference,
+            },
+            lambda t: t.amount_fen == amount_fen and t.to_account == to_account and t.reference == reference,
+        )
 
-        def check(response: httpx.Response) -> Transfer:
-            transfer = transfer_of(json_object(response))
-            _expect(
-                "payout",
-                transfer.amount_fen == amount_fen
-                and transfer.to_account == to_account
-                and transfer.reference == reference,
-            )
-            return transfer
-
-        result: Transfer = self._client.post("/payouts", idempotency_key=key, json=body, check=check)
-        return result
+    def _send_money(
+        self, path: str, what: str, key: str, body: dict[str, Any], agrees: Callable[[Transfer], bool]
+    ) -> Transfer:
+        """POST a ``what`` (a transfer, a payout) of ``body``'s positive amount, the gateway to notify us of
+        it; the answer is that ``what`` if it ``agrees`` with what was asked."""
+        if body["amount_fen"] <= 0:
+            raise ValueError(f"a {what} is of a positive amount")
+        notified = {**body, "notify_url": self.settings.payments_notify_url}
+        return self._client.post(
+            path, idempotency_key=key, json=notified, check=answer_check(transfer_of, what, agrees)
+        )
 
     def payout_batch(self, key: str, items: Sequence[PayoutItem]) -> list[Transfer]:
         """Pay up to 1,000 payees in one call; each item's transfer, in order (``failed`` ones included).
@@ -371,14 +287,4 @@ class PaymentGateway:
         def check(response: httpx.Response) -> list[Transfer]:
             return batch_transfers_of(items, json_object(response))
 
-        result: list[Transfer] = self._client.post(
-            "/payout-batches", idempotency_key=key, json=body, check=check
-        )
-        return result
-
-
-def _segment(value: str) -> str:
-    # An id goes into the path as one segment, whatever it holds.
-    if not value:
-        raise ValueError("an empty id")
-    return quote(value, safe="")
+        return self._client.post("/payout-batches", idempotency_key=key, json=body, check=check)

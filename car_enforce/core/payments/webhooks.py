@@ -9,7 +9,6 @@ already taken answers False and the receiver acts no second time.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -21,7 +20,7 @@ from sqlalchemy.orm import Session
 from car_enforce.core import clock
 from car_enforce.core.db import insert_once
 from car_enforce.core.errors import InvalidInput
-from car_enforce.core.outbound import standard_webhooks
+from car_enforce.core.outbound import signed_messages
 from car_enforce.core.payments.client import MAX_BATCH_ITEMS, MAX_FEN, TransferStatus
 from car_enforce.core.payments.models import PaymentMessage
 from car_enforce.core.settings import get_settings
@@ -90,18 +89,9 @@ def _instant(text: Any) -> datetime:
 
 def parse_event(msg_id: str, body: bytes) -> PaymentEvent:
     """The event a verified body describes, or ``InvalidInput``."""
-    try:
-        document = json.loads(body)
-    except ValueError:
-        raise _malformed("not JSON") from None
-    if not isinstance(document, dict) or not isinstance(document.get("data"), dict):
-        raise _malformed("expected an object with type, timestamp and data")
-    try:
-        kind = PaymentEventType(str(document.get("type")))
-    except ValueError:
-        raise _malformed(f"type is not one of {', '.join(PaymentEventType)}") from None
-    data: dict[str, Any] = document["data"]
-    at = _instant(document.get("timestamp"))
+    message = signed_messages.envelope(body, PaymentEventType, _malformed)
+    kind, data = message.type, message.data
+    at = _instant(message.timestamp)
     if kind is PaymentEventType.PAYOUT_BATCH_SETTLED:
         payouts = _payouts(data)
         paid = sum(p.amount_fen for p in payouts if p.status is TransferStatus.SUCCEEDED)
@@ -174,11 +164,9 @@ def _payouts(data: dict[str, Any]) -> tuple[SettledPayout, ...]:
 
 def read_event(body: bytes, headers: Mapping[str, str], *, secret: str | None = None) -> PaymentEvent:
     """Verify a notification's signature (``InvalidSignature``, 401) and read it (``InvalidInput``)."""
-    msg_id = standard_webhooks.verify(
-        secret or get_settings().payment_webhook_secret, body, headers, now=int(clock.now().timestamp())
+    msg_id = signed_messages.verified_id(
+        secret or get_settings().payment_webhook_secret, body, headers, zh_name="通知"
     )
-    if len(msg_id) > MAX_ID_CHARS:
-        raise InvalidInput("webhook-id", "too long", zh="通知编号（webhook-id）过长")
     return parse_event(msg_id, body)
 
 
