@@ -6,38 +6,16 @@ from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import Float, and_, case, func, select
-from sqlalchemy.ext.compiler import compiles
+from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import Session
-from sqlalchemy.sql.compiler import SQLCompiler
-from sqlalchemy.sql.expression import ColumnElement, FunctionElement
+from sqlalchemy.sql.expression import ColumnElement
 
 from car_enforce.case_money.models import CasePayout, PayoutStatus
 from car_enforce.cases.models import EnforcementCase
 from car_enforce.core import clock
+from car_enforce.core.sql_time import DAY_S, seconds_between
 
-_DAY_S = 86_400
 ANCHOR_DAYS = 9.74  # Dongyang's average from money received to money paid out: the anchor to beat
-
-
-class _SecondsBetween(FunctionElement[float]):
-    """The seconds from one instant to a later one, summed by the database: a mass case has a hundred
-    thousand payouts, which the command center must not read one by one."""
-
-    type = Float()
-    inherit_cache = True
-
-
-@compiles(_SecondsBetween, "sqlite")
-def _sqlite(element: _SecondsBetween, compiler: SQLCompiler, **kw: Any) -> str:
-    later, earlier = (compiler.process(c, **kw) for c in element.clauses)
-    return f"((julianday({later}) - julianday({earlier})) * 86400.0)"
-
-
-@compiles(_SecondsBetween, "postgresql")
-def _postgresql(element: _SecondsBetween, compiler: SQLCompiler, **kw: Any) -> str:
-    later, earlier = (compiler.process(c, **kw) for c in element.clauses)
-    return f"EXTRACT(EPOCH FROM ({later} - {earlier}))"
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,7 +62,7 @@ def payout_days(
         scoped(
             select(
                 func.count(CasePayout.id),
-                func.sum(_SecondsBetween(CasePayout.paid_at, CasePayout.arrived_at)),
+                func.sum(seconds_between(CasePayout.paid_at, CasePayout.arrived_at)),
                 func.sum(on_time),
             )
         )
@@ -92,5 +70,5 @@ def payout_days(
     if not count:
         return PayoutFigures(0, None, 0)
     return PayoutFigures(
-        payouts=int(count), average_days=round(float(seconds) / _DAY_S / count, 2), on_time=int(in_time)
+        payouts=int(count), average_days=round(float(seconds) / DAY_S / count, 2), on_time=int(in_time)
     )

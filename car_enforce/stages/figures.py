@@ -11,12 +11,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.expression import ColumnElement
 
 from car_enforce.captures.models import Capture
 from car_enforce.core import clock
 from car_enforce.core.calendar.service import load_calendar
+from car_enforce.core.sql_time import days_between
 from car_enforce.stages.models import Stage, StageReached, StageWarning
 from car_enforce.watches.models import Watch
 
@@ -54,53 +56,57 @@ class Figures:
     captures: list[Capture]  # the most recent, for the map
 
 
-def _days(a: datetime, b: datetime) -> float:
-    return (clock.as_utc(b) - clock.as_utc(a)).total_seconds() / 86400
+def _reached(stage: Stage) -> ColumnElement[datetime]:
+    return func.max(case((StageReached.stage == stage, StageReached.reached_at))).label(stage.value)
 
 
 def figures(session: Session, court_id: int | None, *, recent: int = 200) -> Figures:
     """The figures of one court's captures, or of every court's (``court_id`` None: the operator's view)."""
     where = [Capture.court_id == court_id] if court_id is not None else []
-    pairs = session.execute(
-        select(Watch.issued_at, Capture.captured_at).join(Watch, Watch.id == Capture.watch_id).where(*where)
-    ).all()
-    reached: dict[int, dict[Stage, datetime]] = {}
-    rows = session.execute(
-        select(StageReached.capture_id, StageReached.stage, StageReached.reached_at)
-        .join(Capture, Capture.id == StageReached.capture_id)
+    # The database works out the durations: ten thousand captures are one row each, with floats in it,
+    # and only a priced car's two instants come back as instants (its working days need the calendar).
+    watch_days = session.scalars(
+        select(days_between(Capture.captured_at, Watch.issued_at))
+        .join(Watch, Watch.id == Capture.watch_id)
         .where(*where)
     ).all()
-    for capture_id, stage, at in rows:
-        if stage in Stage.__members__.values():
-            reached.setdefault(capture_id, {})[Stage(stage)] = at
-    captured = dict(session.execute(select(Capture.id, Capture.captured_at).where(*where)).all())
-    calendar = load_calendar(session)
-    to_price = [
-        float(
-            calendar.working_days_between(
-                clock.local(captured[cid]).date(), clock.local(stages[Stage.REFERENCE_PRICE]).date()
-            )
+    stages = (INTAKE, INSPECTION, PRICED) = (Stage.INTAKE, Stage.INSPECTION, Stage.REFERENCE_PRICE)
+    reached = (
+        select(StageReached.capture_id, *(_reached(stage) for stage in stages))
+        .where(StageReached.stage.in_(stages))
+        .group_by(StageReached.capture_id)
+        .subquery()
+    )
+    at = {stage: reached.c[stage.value] for stage in stages}
+    rows = session.execute(
+        select(
+            days_between(at[INTAKE], Capture.captured_at),
+            days_between(at[INSPECTION], at[INTAKE]),
+            days_between(at[PRICED], at[INSPECTION]),
+            case((at[PRICED].is_not(None), Capture.captured_at)),
+            at[PRICED],
         )
-        for cid, stages in reached.items()
-        if Stage.REFERENCE_PRICE in stages and cid in captured
-    ]
-    stage_days: dict[Stage, list[float]] = {
-        s: [] for s in (Stage.INTAKE, Stage.INSPECTION, Stage.REFERENCE_PRICE)
-    }
-    for cid, stages in reached.items():
-        start = captured.get(cid)
-        for stage in (Stage.INTAKE, Stage.INSPECTION, Stage.REFERENCE_PRICE):
-            moment = stages.get(stage)
-            if moment is None or start is None:
+        .join(reached, reached.c.capture_id == Capture.id)
+        .where(*where)
+    ).all()
+    calendar = load_calendar(session)
+    stage_days: dict[Stage, list[float]] = {stage: [] for stage in stages}
+    to_price: list[float] = []
+    for *durations, captured, priced in rows:
+        # A stage counts from the one before it, so the chain stops at the first stage not reached.
+        for stage, days in zip(stages, durations, strict=True):
+            if days is None:
                 break
-            stage_days[stage].append(_days(start, moment))
-            start = moment
+            stage_days[stage].append(float(days))
+        if priced is not None:
+            span = calendar.working_days_between(clock.local(captured).date(), clock.local(priced).date())
+            to_price.append(float(span))
     warnings_query = select(StageWarning).order_by(StageWarning.id.desc()).limit(20)
     if court_id is not None:
         warnings_query = warnings_query.join(Capture, Capture.id == StageWarning.capture_id).where(*where)
     recent_query = select(Capture).where(*where).order_by(Capture.id.desc()).limit(recent)
     return Figures(
-        watch_to_capture_days=Spread.of([_days(issued, taken) for issued, taken in pairs]),
+        watch_to_capture_days=Spread.of([float(d) for d in watch_days]),
         seizure_to_price_working_days=Spread.of(to_price),
         stage_days={stage: Spread.of(values) for stage, values in stage_days.items()},
         warnings=list(session.scalars(warnings_query)),

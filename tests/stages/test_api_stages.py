@@ -26,11 +26,13 @@ from car_enforce.core.notify import service as notify
 from car_enforce.core.notify.handlers import tell_parties
 from car_enforce.core.notify.models import Channel, Notification
 from car_enforce.core.timeline.models import TimelineEvent
+from car_enforce.stages import figures
 from car_enforce.stages import handlers as stage_handlers
 from car_enforce.stages import service as stages
 from car_enforce.stages.jobs import sweep_stage_clocks
 from car_enforce.stages.models import LegalDeadline, Stage, StageReached, StageTarget, StageWarning
 from car_enforce.stages.timing import STAGE_ORDER
+from car_enforce.watches.models import Watch
 from tests import factories
 from tests.api_helpers import login
 from tests.capture_helpers import CENTER_STAFF_PHONE, OFFICER_PHONE, police, report, watched_car
@@ -571,3 +573,44 @@ def test_a_disposal_started_in_time_is_not_warned(
     at(clock, "2026-12-20T09:00:00")
     assert LegalDeadline.DISPOSAL_STARTED not in {m for _, m in sweep_stage_clocks(db)}
     assert legal_deadlines(client, capture_id)["disposal_started"]["status"] == "on_time"
+
+
+def test_the_command_centers_figures_are_the_captures_durations(
+    client: TestClient, world: factories.World, db: Database
+) -> None:
+    # The database works the durations out (julianday on SQLite, EXTRACT(EPOCH) on PostgreSQL): they
+    # must be what the instants say, the chain of stages must stop at the first one not reached, and the
+    # working days to the price must skip nothing but rest days.
+    capture_id = captured(client, world)  # 08:40 on Monday 23 November
+    reach(db, capture_id, Stage.INSPECTION, "2026-11-24T14:40:00")
+
+    def of(court_id: int) -> figures.Figures:
+        with db.unit_of_work(read_only=True) as s:
+            found = figures.figures(s, court_id)
+            s.expunge_all()  # the recent captures stay readable after the session
+            return found
+
+    def days(found: figures.Figures) -> dict[Stage, tuple[int, float | None]]:
+        return {stage: (spread.count, spread.median) for stage, spread in found.stage_days.items()}
+
+    # Inspected but never taken in: no stage counts, as an inspection has no start to count from.
+    assert days(of(world.pingyang_court)) == {stage: (0, None) for stage in days(of(world.pingyang_court))}
+    reach(db, capture_id, Stage.INTAKE, "2026-11-23T14:40:00")  # 6 hours after the capture
+    reach(db, capture_id, Stage.REFERENCE_PRICE, "2026-11-30T02:40:00")  # Monday: 5 working days on
+    found = of(world.pingyang_court)
+    with db.unit_of_work(read_only=True) as s:
+        capture = s.get(Capture, capture_id)
+        watch = s.get(Watch, capture.watch_id) if capture is not None else None
+        assert capture is not None and watch is not None
+        waited = (capture.captured_at - watch.issued_at).total_seconds() / 86_400
+    assert found.watch_to_capture_days.count == 1
+    assert found.watch_to_capture_days.median == pytest.approx(waited, abs=1e-6)
+    assert days(found) == {
+        Stage.INTAKE: (1, pytest.approx(0.25, abs=1e-6)),
+        Stage.INSPECTION: (1, pytest.approx(1, abs=1e-6)),
+        Stage.REFERENCE_PRICE: (1, pytest.approx(5.5, abs=1e-6)),
+    }
+    assert (found.seizure_to_price_working_days.count, found.seizure_to_price_working_days.median) == (1, 5)
+    assert [c.id for c in found.captures] == [capture_id]
+    other = of(world.lucheng_court)
+    assert (other.watch_to_capture_days.count, other.captures) == (0, [])
