@@ -44,6 +44,7 @@ def event_handlers() -> Handlers:
     handlers.on(
         "custody.released", reference_price.car_left_custody
     )  # a price still being fixed is withdrawn
+    handlers.on("reference_price.fee_awarded", reference_price.fee_to_case)  # a cost of the case
     handlers.on("custody.released", auction.custody_released)  # a lot still selling is withdrawn
     # A round on an outside platform: its publication marked due; the sweep makes the calls after the commit.
     handlers.on("auction.announced", auction_platforms.announced)

@@ -91,12 +91,21 @@ def inspected_car(
     return Inspected(car, inspect(database, int(car.custody["id"])))
 
 
-def configure_platforms(database: Database, court_id: int, platforms: dict[str, tuple[str, str]]) -> None:
-    """Add each platform (code → (base URL, secret)) and let the court ask it."""
+def configure_platforms(
+    database: Database, court_id: int, platforms: dict[str, tuple[str, str]], *, fee_fen: int = 0
+) -> None:
+    """Add each platform (code → (base URL, secret)), with the inquiry fee its agreement sets, and let the
+    court ask it."""
     with database.unit_of_work() as s:
         for code, (base_url, secret) in platforms.items():
             platform = add_platform(
-                s, actor=factories.SYSTEM, name=f"询价平台{code}", code=code, base_url=base_url, secret=secret
+                s,
+                actor=factories.SYSTEM,
+                name=f"询价平台{code}",
+                code=code,
+                base_url=base_url,
+                secret=secret,
+                fee_fen=fee_fen,
             )
             use_platform(s, actor=factories.SYSTEM, court_id=court_id, platform_id=platform.organisation_id)
 

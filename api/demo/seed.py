@@ -284,6 +284,11 @@ def _seed_auction_platform(session: Session) -> None:
     )
 
 
+# What the demo's platforms charge for the inquiry closest to the sale price: a demo figure (the fee is set by
+# each platform's agreement; there is no national one).
+DEMO_INQUIRY_FEE_FEN = 30_000
+
+
 def _seed_valuation(session: Session, courts: list[Organisation]) -> None:
     """The three simulated inquiry platforms every demo court asks (served by ``carenforce serve`` at
     /sim/inquiry/<code>), and four appraisal firms."""
@@ -296,6 +301,7 @@ def _seed_valuation(session: Session, courts: list[Organisation]) -> None:
             code=sim.code,
             base_url=f"{settings.public_base_url.rstrip('/')}{INQUIRY_SIM_PREFIX}/{sim.code}",
             secret=sim.secret,
+            fee_fen=DEMO_INQUIRY_FEE_FEN,
         )
         for court in courts:
             use_platform(session, actor=SEED, court_id=court.id, platform_id=platform.organisation_id)

@@ -34,6 +34,7 @@ from car_enforce.core.calendar.service import load_calendar
 from car_enforce.core.db import insert_missing
 from car_enforce.core.errors import Conflict, InvalidInput, NotFound
 from car_enforce.core.events import CASE_APPLICANTS, PARTY, DomainEvent, Notice
+from car_enforce.core.identity.models import Organisation
 from car_enforce.core.identity.principal import Principal
 from car_enforce.core.ledger import LedgerPosting
 
@@ -199,6 +200,26 @@ def add_payees(
         ),
     )
     return PayeesAdded(added=len(added), existing=len(had))
+
+
+def organisation_payee(
+    session: Session, case: EnforcementCase, org: Organisation, *, prefix: str, actor: Principal
+) -> int:
+    """An organisation owed costs of the case (a center, an inquiry platform) as its cost payee, added once.
+    Its account is the platform's settlement account for it, ``<prefix>-<code>``, until organisations
+    register their bank details (a known gap)."""
+    account = f"{prefix}-{org.code or org.id}"
+    add_payees(
+        session,
+        case,
+        actor=actor,
+        payees=[PayeeIn(kind=PayeeKind.COST, name=org.name, account_number=account)],
+    )
+    payee_id = session.scalar(
+        select(CasePayee.id).where(CasePayee.case_id == case.id, CasePayee.account_number == account)
+    )
+    assert payee_id is not None
+    return payee_id
 
 
 def payee_of(session: Session, case: EnforcementCase, payee_id: int) -> CasePayee:

@@ -8,13 +8,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from car_enforce.case_money.accounts import CostKind
-from car_enforce.case_money.models import CasePayee, PayeeKind
-from car_enforce.case_money.schemas import PayeeIn
-from car_enforce.case_money.service import add_payees, charge_cost
+from car_enforce.case_money.service import charge_cost, organisation_payee
 from car_enforce.cases.models import EnforcementCase, Party
 from car_enforce.core.errors import Conflict
 from car_enforce.core.events import Recorded
-from car_enforce.core.identity.models import Organisation
 from car_enforce.core.identity.principal import Principal
 from car_enforce.custody.costs import statement
 from car_enforce.custody.models import ChargeKind, Custody, CustodyStatus, ReleaseKind
@@ -65,23 +62,6 @@ CHARGE_COSTS = {
 }
 
 
-def center_payee(session: Session, case: EnforcementCase, center: Organisation, actor: Principal) -> int:
-    """The center as the case's cost payee; its account is the platform's settlement account for the center
-    until centers register their bank details (a known gap, said in the note)."""
-    account = f"CENTER-{center.code or center.id}"
-    add_payees(
-        session,
-        case,
-        actor=actor,
-        payees=[PayeeIn(kind=PayeeKind.COST, name=center.name, account_number=account)],
-    )
-    payee_id = session.scalar(
-        select(CasePayee.id).where(CasePayee.case_id == case.id, CasePayee.account_number == account)
-    )
-    assert payee_id is not None
-    return payee_id
-
-
 def costs_to_case(session: Session, recorded: Recorded) -> None:
     """``custody.released``: the car's costs at the center (towing, inspection, storage to the day it left)
     are charged to the case, owed to the center and paid first from the money (执行工作规定 item 34; 网拍规定
@@ -99,7 +79,7 @@ def costs_to_case(session: Session, recorded: Recorded) -> None:
         return
     if owed.total_fen <= 0:
         return
-    payee_id = center_payee(session, case, custody.center, actor)
+    payee_id = organisation_payee(session, case, custody.center, prefix="CENTER", actor=actor)
     for charge in owed.charges:
         if charge.amount_fen > 0:
             charge_cost(

@@ -111,3 +111,4 @@ def test_the_platform_registers_each_reaction_it_relies_on() -> None:
     # webhooks, texts, the reference-price stage clock, the notice served on the parties
     assert len(handlers.of("reference_price.fixed")) == 4
     assert len(handlers.of("reference_price.repriced")) == 3  # webhooks, texts, the notice served again
+    assert len(handlers.of("reference_price.fee_awarded")) == 3  # webhooks, texts, the fee on the case

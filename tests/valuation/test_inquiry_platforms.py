@@ -3,6 +3,8 @@ Art. 10), and a platform is added with what it takes to reach it safely."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from sqlalchemy import func, select
 
@@ -18,7 +20,7 @@ from valuation.inquiry.models import InquiryPlatform
 SECRET = "s" * 32
 
 
-def add(db: Database, code: str, **changes: str) -> int:
+def add(db: Database, code: str, **changes: Any) -> int:
     fields = {
         "name": f"询价平台 {code}",
         "code": code,
@@ -90,14 +92,15 @@ def test_assigning_twice_changes_nothing_and_is_on_the_timeline_once(
         ({"base_url": "http:///no-host"}, "base_url"),
         ({"base_url": "https://example.org/api?key=1"}, "base_url"),
         ({"secret": "short"}, "secret"),
+        ({"fee_fen": -1}, "fee_fen"),
     ],
 )
 def test_a_platform_that_cannot_be_reached_safely_is_refused_and_nothing_is_stored(
-    db: Database, world: factories.World, changes: dict[str, str], field: str
+    db: Database, world: factories.World, changes: dict[str, Any], field: str
 ) -> None:
     others = {k: v for k, v in changes.items() if k != "code"}
     with pytest.raises(InvalidInput, check=lambda e: e.field == field):
-        add(db, changes.get("code", "platform-a"), **others)
+        add(db, str(changes.get("code", "platform-a")), **others)
     with db.unit_of_work(read_only=True) as s:
         assert s.scalar(select(func.count()).select_from(InquiryPlatform)) == 0
         kinds = s.scalars(select(Organisation.kind))

@@ -21,6 +21,7 @@ from fastapi import FastAPI
 from sqlalchemy import select
 
 from api.simulators.inquiry import SimPlatform, create_app, demo_platforms
+from car_enforce.case_money.models import CasePayee, PayeeKind
 from car_enforce.core.clock import SHANGHAI, MovableClock
 from car_enforce.core.db import Database
 from car_enforce.core.identity.models import OrgKind
@@ -30,6 +31,7 @@ from car_enforce.core.settings import Settings
 from car_enforce.core.timeline.models import TimelineEvent
 from tests import factories
 from tests.api_helpers import login
+from tests.case_money_helpers import balances
 from tests.custody_helpers import in_custody
 from tests.live import serve
 from tests.pricing_helpers import FACTS, ONLINE_REASON, PASSED, Inspected, configure_platforms, inspect
@@ -41,6 +43,7 @@ pytestmark = pytest.mark.usefixtures("centers")
 CONTROL_KEY = "test-inquiry-control"
 CODES = ("platform-a", "platform-b", "platform-c")
 WAIT_S = 15.0
+INQUIRY_FEE = 30_001  # fen: an agreement's fee (no national figure), odd so that a half share rounds
 
 
 @dataclass
@@ -118,7 +121,12 @@ def net(
     platforms: tuple[SimPlatform, ...] = demo_platforms("test-inquiry-secret")
     with ExitStack() as stack:
         sims = {p.code: stack.enter_context(serve(create_app(p, control_key=CONTROL_KEY))) for p in platforms}
-        configure_platforms(db, world.pingyang_court, {p.code: (sims[p.code], p.secret) for p in platforms})
+        configure_platforms(
+            db,
+            world.pingyang_court,
+            {p.code: (sims[p.code], p.secret) for p in platforms},
+            fee_fen=INQUIRY_FEE,
+        )
         base = stack.enter_context(serve(app))
         http = stack.enter_context(httpx.Client(base_url=base, timeout=10))
         settings = Settings(
@@ -396,8 +404,18 @@ def test_the_center_sees_its_own_estimate_beside_the_reports_and_the_fee_goes_to
         pricing = s.get(ReferencePrice, opened["id"])
         assert pricing is not None
         fees = validity.award_fee(s, pricing, 7_000_000)  # after the sale (Art. 31)
-        assert [(f.share, f.result_fen) for f in fees] == [("1", results[closest])]
+        assert [(f.share, f.result_fen, f.amount_fen) for f in fees] == [("1", results[closest], INQUIRY_FEE)]
         assert validity.award_fee(s, pricing, 7_000_000)[0].id == fees[0].id  # recorded once
+    # The fee is a cost of the case, owed to that platform and covered first from the proceeds.
+    case_id = int(net.car.car.case["id"])
+    with net.db.unit_of_work(read_only=True) as s:
+        payee = s.scalars(select(CasePayee).where(CasePayee.case_id == case_id)).one()
+        assert (payee.kind, payee.account_number) == (PayeeKind.COST, f"PLATFORM-{closest}")
+        payee_id = payee.id
+    assert balances(net.db, case_id) == {
+        f"cost:inquiry_fee:{payee_id}": INQUIRY_FEE,
+        "costs:charged": INQUIRY_FEE,
+    }
 
 
 def test_a_signed_report_for_a_request_never_sent_is_404_and_stores_nothing(net: Net) -> None:

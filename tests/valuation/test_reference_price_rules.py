@@ -370,6 +370,21 @@ def test_the_fee_goes_to_the_closest_platform_and_is_split_on_a_tie(
     assert rules.fee_shares(results, final) == shares
 
 
+@pytest.mark.parametrize(
+    ("agreed", "share", "amount"),
+    [
+        (30_000, Fraction(1), 30_000),
+        (30_001, Fraction(1, 2), 15_001),
+        (100, Fraction(1, 3), 33),
+        (0, Fraction(1), 0),
+    ],
+)
+def test_a_platforms_part_of_the_fee_is_its_agreed_fee_times_its_share_to_the_fen(
+    agreed: int, share: Fraction, amount: int
+) -> None:
+    assert rules.fee_amount_fen(agreed, share) == amount
+
+
 def test_no_fee_without_a_result_or_a_price() -> None:
     with refused(rules.RULE_FEE):
         rules.fee_shares({}, 8_000_000)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import BigInteger, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from car_enforce.core.db import Base, UTCDateTime
@@ -24,6 +24,9 @@ class InquiryPlatform(Base):
     secret: Mapped[str] = mapped_column(String(128))
     active: Mapped[bool] = mapped_column(default=True)
     added_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # The fee its service agreement sets for an inquiry whose result proves closest to the sale price: paid
+    # once, after the sale, as a cost of the case (参考价规定 Art. 31). No national figure; 0 when none.
+    fee_fen: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
 
 
 class CourtInquiryPlatform(Base):

@@ -41,17 +41,32 @@ def _check(code: str, base_url: str, secret: str) -> None:
 
 
 def add_platform(
-    session: Session, *, actor: Principal, name: str, code: str, base_url: str, secret: str
+    session: Session,
+    *,
+    actor: Principal,
+    name: str,
+    code: str,
+    base_url: str,
+    secret: str,
+    fee_fen: int = 0,
 ) -> InquiryPlatform:
-    """A platform on the SPC's list, as an organisation with the address and secret to reach it by."""
+    """A platform on the SPC's list, as an organisation with the address and secret to reach it by, and the
+    fee its agreement sets for the inquiry that proves closest to the sale price (Art. 31)."""
     _check(code, base_url, secret)
+    if fee_fen < 0:
+        raise InvalidInput("fee_fen", "a fee in fen, 0 or more", zh="询价费应为不小于 0 的金额（分）")
     if session.scalar(select(InquiryPlatform.code).where(InquiryPlatform.code == code)) is not None:
         raise Conflict(
             f"an inquiry platform with the code {code!r} exists already", zh=f"代码为 {code} 的询价平台已存在"
         )
     org = create_organisation(session, actor=actor, kind=OrgKind.INQUIRY_PLATFORM, name=name, code=code)
     platform = InquiryPlatform(
-        organisation_id=org.id, code=code, base_url=base_url.rstrip("/"), secret=secret, added_at=clock.now()
+        organisation_id=org.id,
+        code=code,
+        base_url=base_url.rstrip("/"),
+        secret=secret,
+        added_at=clock.now(),
+        fee_fen=fee_fen,
     )
     session.add(platform)
     session.flush()

@@ -309,4 +309,5 @@ class InquiryFee(Base):
     share: Mapped[str] = mapped_column(String(16))  # a fraction, "1/2"
     final_price_fen: Mapped[int] = mapped_column(BigInteger)
     result_fen: Mapped[int] = mapped_column(BigInteger)
+    amount_fen: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")  # its fee x share
     decided_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -473,6 +473,12 @@ def fee_shares(results: Mapping[str, int], final_price_fen: int) -> dict[str, Fr
     return {p: Fraction(1, len(winners)) for p in winners}
 
 
+def fee_amount_fen(agreed_fen: int, share: Fraction) -> int:
+    """A platform's part of the one fee: its agreed fee times its share, to the fen (half up)."""
+    exact = agreed_fen * share
+    return int(exact.numerator * 2 + exact.denominator) // (2 * exact.denominator)
+
+
 __all__ = [
     "ORDER",
     "Decision",
@@ -490,6 +496,7 @@ __all__ = [
     "check_order",
     "check_validity",
     "extension_granted",
+    "fee_amount_fen",
     "fee_shares",
     "may_sell_on",
     "mean_fen",

@@ -13,6 +13,7 @@ from car_enforce.core.db import Database
 from car_enforce.core.errors import Conflict, DomainError
 from car_enforce.core.identity.principal import Principal
 from car_enforce.custody.models import Custody, CustodyStatus
+from valuation.inquiry.models import InquiryPlatform
 from valuation.reference_price import online, rules
 from valuation.reference_price.models import (
     InquiryFee,
@@ -141,6 +142,12 @@ def award_fee(session: Session, pricing: ReferencePrice, final_price_fen: int) -
     results = {code: fen for code, _name, _number, fen in rows}
     shares = rules.fee_shares(results, final_price_fen)
     platform_ids = {r.platform_code: r.platform_id for r in pricing.requests}
+    agreed: dict[str, int] = {
+        code: fee
+        for code, fee in session.execute(
+            select(InquiryPlatform.code, InquiryPlatform.fee_fen).where(InquiryPlatform.code.in_(shares))
+        )
+    }
     fees = [
         InquiryFee(
             pricing_id=pricing.id,
@@ -148,6 +155,7 @@ def award_fee(session: Session, pricing: ReferencePrice, final_price_fen: int) -
             share=str(share),
             final_price_fen=final_price_fen,
             result_fen=results[code],
+            amount_fen=rules.fee_amount_fen(agreed.get(code, 0), share),
             decided_at=clock.now(),
         )
         for code, share in sorted(shares.items())
@@ -159,7 +167,11 @@ def award_fee(session: Session, pricing: ReferencePrice, final_price_fen: int) -
         SYSTEM,
         pricing,
         "reference_price.fee_awarded",
-        {"final_price_fen": final_price_fen, "shares": {code: str(s) for code, s in shares.items()}},
+        {
+            "final_price_fen": final_price_fen,
+            "shares": {code: str(s) for code, s in shares.items()},
+            "fees": [fee.id for fee in fees],
+        },
         reason=rules.RULE_FEE,
     )
     return fees
