@@ -41,6 +41,41 @@ class SimFailureMode(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
+# --- what the payment gateway and the registry keep alike: their own tables, one shape ------------------
+
+
+class KeyedRequest(Base):
+    """The shape of a keyed POST a simulator answered: the same key and body get this answer again."""
+
+    __abstract__ = True
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    idempotency_key: Mapped[str] = mapped_column(String(128), unique=True)
+    request_hash: Mapped[str] = mapped_column(String(64))  # of the method, path and body
+    status_code: Mapped[int]
+    response: Mapped[Any] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class OutboundMessage(Base):
+    """The shape of a signed message a simulator sends (after its commit), and how its delivery went."""
+
+    __abstract__ = True
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    message_id: Mapped[str] = mapped_column(String(40), unique=True)  # the webhook-id, same on every try
+    type: Mapped[str] = mapped_column(String(32))
+    url: Mapped[str] = mapped_column(String(500))
+    body: Mapped[str] = mapped_column(Text)
+    signed_rightly: Mapped[bool]  # False in the bad_signature failure mode
+    status: Mapped[str] = mapped_column(String(16))  # pending, delivered, failed
+    attempts: Mapped[int]
+    last_status: Mapped[int | None]  # the receiver's last HTTP status; None after a network error
+    last_error: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
 # --- the payment gateway (api/simulators/payments) ----------------------------------------------------
 
 
@@ -85,36 +120,16 @@ class SimPaymentTransfer(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
-class SimPaymentRequest(Base):
+class SimPaymentRequest(KeyedRequest):
     """A keyed POST the simulated gateway answered: the same key and body get this answer again."""
 
     __tablename__ = "sim_payment_request"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    idempotency_key: Mapped[str] = mapped_column(String(128), unique=True)
-    request_hash: Mapped[str] = mapped_column(String(64))  # of the method, path and body
-    status_code: Mapped[int]
-    response: Mapped[Any] = mapped_column(JSON)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
-
-class SimPaymentWebhook(Base):
+class SimPaymentWebhook(OutboundMessage):
     """A notification the simulated gateway sends (after its commit), and how its delivery went."""
 
     __tablename__ = "sim_payment_webhook"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    message_id: Mapped[str] = mapped_column(String(40), unique=True)  # the webhook-id, same on every try
-    type: Mapped[str] = mapped_column(String(32))
-    url: Mapped[str] = mapped_column(String(500))
-    body: Mapped[str] = mapped_column(Text)
-    signed_rightly: Mapped[bool]  # False in the bad_signature failure mode
-    status: Mapped[str] = mapped_column(String(16))  # pending, delivered, failed
-    attempts: Mapped[int]
-    last_status: Mapped[int | None]  # the receiver's last HTTP status; None after a network error
-    last_error: Mapped[str] = mapped_column(String(200))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 # --- the vehicle registry, 车管所 (api/simulators/registry) --------------------------------------------
@@ -193,33 +208,13 @@ class SimRegistryTransfer(Base):
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # completed or refused
 
 
-class SimRegistryRequest(Base):
+class SimRegistryRequest(KeyedRequest):
     """A keyed POST the simulated registry answered: the same key and body get this answer again."""
 
     __tablename__ = "sim_registry_request"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    idempotency_key: Mapped[str] = mapped_column(String(128), unique=True)
-    request_hash: Mapped[str] = mapped_column(String(64))  # of the method, path and body
-    status_code: Mapped[int]
-    response: Mapped[Any] = mapped_column(JSON)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
-
-class SimRegistryMessage(Base):
+class SimRegistryMessage(OutboundMessage):
     """A callback the simulated registry sends (after its commit), and how its delivery went."""
 
     __tablename__ = "sim_registry_message"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    message_id: Mapped[str] = mapped_column(String(40), unique=True)  # the webhook-id, same on every try
-    type: Mapped[str] = mapped_column(String(32))
-    url: Mapped[str] = mapped_column(String(500))
-    body: Mapped[str] = mapped_column(Text)
-    signed_rightly: Mapped[bool]  # False in the bad_signature failure mode
-    status: Mapped[str] = mapped_column(String(16))  # pending, delivered, failed
-    attempts: Mapped[int]
-    last_status: Mapped[int | None]
-    last_error: Mapped[str] = mapped_column(String(200))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -10,21 +10,22 @@ from __future__ import annotations
 
 import hmac
 import secrets
-import time
 from collections.abc import Callable, Coroutine, Iterator
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Header, Query, Request, Response
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
 from pydantic import BaseModel, Field, field_validator
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from api.simulators.models import SimFailureMode, SimSmsMessage
+from api.simulators import failure_modes
+from api.simulators.common import ErrorOut, IdempotencyKey, error, problems
+from api.simulators.failure_modes import FailureModeOut, StoredFaults
+from api.simulators.models import SimSmsMessage
 from car_enforce.core import clock
 from car_enforce.core.db import get_database
 from car_enforce.core.errors import Conflict, DomainError, Unauthenticated
@@ -34,21 +35,7 @@ SIMULATOR = "sms"
 MAX_TEXT_CHARS = 1000
 # A mainland mobile number: 11 digits starting 13-19. ASCII digits only (\d would admit other scripts).
 MOBILE_PATTERN = r"^1[3-9][0-9]{9}$"
-
-
-class SimulatedFailure(DomainError):
-    """A failure the test asked for through the failure mode."""
-
-    status_code = 500
-
-
-class ErrorOut(BaseModel):
-    error: str
-    detail: str
-
-
-def _error(status: int, name: str, detail: str) -> JSONResponse:
-    return JSONResponse({"error": name, "detail": detail}, status_code=status)
+FAULTS = StoredFaults(SIMULATOR, "simulated gateway failure", "模拟的短信网关故障")
 
 
 class SimulatorRoute(APIRoute):
@@ -61,13 +48,10 @@ class SimulatorRoute(APIRoute):
             try:
                 return await handler(request)
             except DomainError as exc:
-                return _error(exc.status_code, exc.name, exc.detail)
+                return error(exc.status_code, exc.name, exc.detail)
             except RequestValidationError as exc:
-                # loc and msg only: the rejected input (a phone number) is never echoed back.
-                problems = "; ".join(
-                    ".".join(str(p) for p in e["loc"] if p != "body") + f": {e['msg']}" for e in exc.errors()
-                )
-                return _error(422, "ValidationError", problems or "malformed request")
+                # The rejected input (a phone number) is never echoed back.
+                return error(422, "ValidationError", problems(exc.errors()) or "malformed request")
 
         return run
 
@@ -138,33 +122,8 @@ class SmsOut(BaseModel):
     idempotency_key: str | None
 
 
-class FailureModeIn(BaseModel):
+class FailureModeIn(failure_modes.FailureModeIn):
     mode: Literal["ok", "error500", "slow"]
-    count: int = Field(default=1, ge=0, le=10_000, description="How many of the next requests it applies to")
-    delay_s: float = Field(default=3.0, ge=0, le=60, description="How long a slow answer waits")
-
-
-class FailureModeOut(BaseModel):
-    mode: str
-    remaining: int
-    delay_s: float
-
-
-def _take_failure() -> tuple[str, float] | None:
-    """Use up one staged failure, if any, in a transaction of its own.
-
-    Its own transaction, because the count must go down even when the request then fails, and because a
-    slow answer must not hold the database (on SQLite, the write lock) while it waits.
-    """
-    with get_database().unit_of_work() as session:
-        row = session.execute(
-            select(SimFailureMode).where(SimFailureMode.simulator == SIMULATOR).with_for_update()
-        ).scalar_one_or_none()
-        if row is None or row.mode == "ok" or row.remaining <= 0:
-            return None
-        row.remaining -= 1
-        row.updated_at = clock.now()
-        return row.mode, row.delay_s
 
 
 def _accepted(message: SimSmsMessage) -> SmsAccepted:
@@ -200,17 +159,11 @@ def send_message(
     body: SmsIn,
     session: SessionDep,
     response: Response,
-    idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key", max_length=128)] = None,
+    idempotency_key: IdempotencyKey = None,
 ) -> SmsAccepted:
     """Accept one message; a resend with the same Idempotency-Key answers the first id and stores nothing."""
-    failure = _take_failure()
-    if failure is not None:
-        mode, delay_s = failure
-        if mode == "error500":
-            raise SimulatedFailure("simulated gateway failure", zh="模拟的短信网关故障")
-        if mode == "slow":
-            # Then answer normally: the sender has likely timed out, and its retry must be deduplicated.
-            time.sleep(delay_s)
+    # A slow answer then answers normally: the sender has likely timed out; its retry must be deduplicated.
+    FAULTS.before(get_database())
     if idempotency_key:
         existing = _by_key(session, idempotency_key)
         if existing is not None:
@@ -259,19 +212,6 @@ def list_messages(
 
 
 @router.post("/failure-mode", response_model=FailureModeOut, responses={422: _ERRORS[422]})
-def set_failure_mode(body: FailureModeIn, session: SessionDep) -> FailureModeOut:
+def set_failure_mode(body: FailureModeIn) -> FailureModeOut:
     """Make the next ``count`` message requests fail as ``mode`` says ("ok" clears it)."""
-    remaining = 0 if body.mode == "ok" else body.count
-    row = session.get(SimFailureMode, SIMULATOR, with_for_update=True)
-    if row is None:
-        row = SimFailureMode(
-            simulator=SIMULATOR,
-            mode=body.mode,
-            remaining=remaining,
-            delay_s=body.delay_s,
-            updated_at=clock.now(),
-        )
-        session.add(row)
-    else:
-        row.mode, row.remaining, row.delay_s, row.updated_at = body.mode, remaining, body.delay_s, clock.now()
-    return FailureModeOut(mode=row.mode, remaining=row.remaining, delay_s=row.delay_s)
+    return FAULTS.stage(get_database(), body)

@@ -10,10 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import hmac
-import json
-import secrets
-import threading
-from collections.abc import Coroutine
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Annotated, Any, Literal
@@ -22,10 +18,17 @@ from fastapi import Depends, FastAPI, Header, Request
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from pydantic import AwareDatetime, BaseModel, Field
 
-from api.simulators import signed_delivery
-from api.simulators.common import CONTROL_HEADER, check_control, install_error_handlers, parse_body
+from api.simulators.common import IdempotencyKey, SimulatedFailure, parse_body, require_key
+from api.simulators.in_memory import (
+    InMemorySimulator,
+    Message,
+    add_reset,
+    control_guard,
+    mount_each,
+    platform_app,
+)
 from car_enforce.core import clock
-from car_enforce.core.errors import Conflict, DomainError, InvalidInput, NotFound, Unauthenticated
+from car_enforce.core.errors import Conflict, NotFound, Unauthenticated
 
 Mode = Literal["ok", "slow", "fail", "malformed", "bad_signature"]
 
@@ -38,10 +41,6 @@ class SimAuctionPlatform:
     name: str
     api_key: str
     webhook_secret: str
-
-
-class SimulatedFailure(DomainError):
-    status_code = 500
 
 
 class LotIn(BaseModel):
@@ -126,40 +125,23 @@ class _Lot:
         }
 
 
-@dataclass(frozen=True, slots=True)
-class _Message:
-    message_id: str  # the webhook-id: the same on each try and each resend
-    type: str
-    remote_id: str
-    url: str
-    body: bytes
-    secret: str  # the platform's, or a wrong one in bad_signature mode
-
-
-class Simulator:
+class Simulator(InMemorySimulator[Mode]):
     """One platform's state and behaviour; the routes of ``create_app`` are thin over it."""
 
     def __init__(self, platform: SimAuctionPlatform, *, control_key: str) -> None:
-        if not control_key:
-            raise ValueError("the simulator needs a control key")
         self.platform = platform
-        self.control_key = control_key
-        self._lock = threading.Lock()
-        self._tasks: set[asyncio.Task[Any]] = set()
-        self._clear()
+        super().__init__(
+            code=platform.code, secret=platform.webhook_secret, control_key=control_key, idle="ok"
+        )
 
     def _clear(self) -> None:
-        self.mode: Mode = "ok"
-        self.delay_s = 0.0
-        # In every id handed out: the court keeps ids across a restart of the simulator.
-        self._run = secrets.token_hex(3)
+        super()._clear()
         self._lots: dict[str, _Lot] = {}
         self._by_key: dict[str, str] = {}  # Idempotency-Key of a publication → remote id
         self._keys: set[str] = set()  # keys of the updates and withdrawals taken
-        self._messages: dict[str, _Message] = {}
+        self._messages: dict[str, Message] = {}
         self._counter = 0
         self.calls: list[dict[str, Any]] = []
-        self.webhooks: list[dict[str, Any]] = []
 
     def _next(self) -> int:
         with self._lock:
@@ -231,27 +213,25 @@ class Simulator:
 
     # --- the platform's webhooks ----------------------------------------------------------------------
 
-    def _message(self, kept: _Lot, type_: str, payload: dict[str, Any]) -> _Message:
+    def _lot_message(self, kept: _Lot, type_: str, payload: dict[str, Any]) -> Message:
         with self._lock:
             secret = "not-" + self.platform.webhook_secret if self.mode == "bad_signature" else None
-        number = self._next()
-        document = {"type": type_, "ref": kept.lot.ref, "remote_id": kept.remote_id, **payload}
-        message = _Message(
-            message_id=f"msg_{self.platform.code}_{self._run}_{number}",
-            type=type_,
-            remote_id=kept.remote_id,
-            url=kept.lot.callback_url,
-            body=json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode(),
-            secret=secret or self.platform.webhook_secret,
+        message = self._message(
+            self._next(),
+            type_,
+            kept.lot.callback_url,
+            {"type": type_, "ref": kept.lot.ref, "remote_id": kept.remote_id, **payload},
+            about={"remote_id": kept.remote_id},
+            secret=secret,
         )
         with self._lock:
             self._messages[message.message_id] = message
         return message
 
-    def published_message(self, kept: _Lot) -> _Message:
-        return self._message(kept, "lot.published", {"url": f"https://sim.example/{kept.remote_id}"})
+    def published_message(self, kept: _Lot) -> Message:
+        return self._lot_message(kept, "lot.published", {"url": f"https://sim.example/{kept.remote_id}"})
 
-    def close(self, remote_id: str, order: CloseIn) -> _Message:
+    def close(self, remote_id: str, order: CloseIn) -> Message:
         """End the lot's bidding as the control says; the ``bidding.closed`` to send."""
         with self._lock:
             kept = self.lot(remote_id)
@@ -266,103 +246,46 @@ class Simulator:
             "final_price_fen": (order.price_fen or kept.lot.starting_price_fen) if sold else None,
             "buyer": order.buyer.model_dump() if sold else None,
         }
-        return self._message(kept, "bidding.closed", payload)
+        return self._lot_message(kept, "bidding.closed", payload)
 
-    def message(self, message_id: str) -> _Message:
+    def message(self, message_id: str) -> Message:
         with self._lock:
             found = self._messages.get(message_id)
         if found is None:
             raise NotFound(f"no message {message_id!r}", zh="没有这条消息")
         return found
 
-    def spawn(self, work: Coroutine[Any, Any, Any]) -> None:
-        task = asyncio.get_running_loop().create_task(work)
-        self._tasks.add(task)  # a task nobody references may be collected before it runs
-        task.add_done_callback(self._tasks.discard)
-
-    async def deliver(self, message: _Message) -> dict[str, Any]:
-        """POST one message to the court, signed afresh at each try; network errors and 5xx are tried again
-        (three tries in all), a 4xx is the court's answer and is not."""
-        sent = await signed_delivery.deliver(message.url, message.secret, message.message_id, message.body)
-        tries, status, answer, error = sent.tries, sent.status, sent.answer, sent.error
-        record = {
-            "message_id": message.message_id,
-            "type": message.type,
-            "remote_id": message.remote_id,
-            "signed_rightly": message.secret == self.platform.webhook_secret,
-            "attempts": tries,
-            "status": status,
-            "answer": answer,
-            "error": error,
-            "sent_at": clock.now().isoformat(),
-        }
-        with self._lock:
-            self.webhooks.append(record)
-        return record
-
-    def set_mode(self, mode: Mode, delay_s: float) -> None:
-        with self._lock:
-            self.mode, self.delay_s = mode, delay_s
-
-    def reset(self) -> None:
-        for task in list(self._tasks):
-            task.cancel()
-        with self._lock:
-            self._clear()
-
     def log(self) -> dict[str, Any]:
         with self._lock:
             return {
-                "platform": self.platform.code,
-                "mode": self.mode,
-                "delay_s": self.delay_s,
+                **self._log_head(),
                 "lots": [kept.view() for kept in self._lots.values()],
                 "calls": list(self.calls),
-                "webhooks": list(self.webhooks),
+                "webhooks": list(self._sent),
             }
 
 
-def _simulator(request: Request) -> Simulator:
-    sim: Simulator = request.app.state.simulator
-    return sim
-
-
-SimulatorDep = Annotated[Simulator, Depends(_simulator)]
-IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", max_length=128)]
-
-
-def _court(sim: SimulatorDep, authorization: Annotated[str | None, Header()] = None) -> None:
+def _court(
+    sim: Annotated[Simulator, Depends(Simulator.of)], authorization: Annotated[str | None, Header()] = None
+) -> None:
     sim.check_key(authorization)
-
-
-def _control(sim: SimulatorDep, key: Annotated[str | None, Header(alias=CONTROL_HEADER)] = None) -> None:
-    check_control(key, sim.control_key)
-
-
-def _key(value: str | None) -> str:
-    if not value:
-        raise InvalidInput("Idempotency-Key", "required", zh="缺少此项")
-    return value
 
 
 def create_app(platform: SimAuctionPlatform, *, control_key: str) -> FastAPI:
     """The simulated platform as an ASGI app of its own, to serve alone or mount (``mount``)."""
     sim = Simulator(platform, control_key=control_key)
-    app = FastAPI(
+    app = platform_app(
+        sim,
         title=f"{platform.name}（模拟网络司法拍卖平台）",
         description="A simulated outside judicial-auction platform: docs/AUCTION_PLATFORM_PROTOCOL.md.",
-        version="1",
     )
-    app.state.simulator = sim
     court = [Depends(_court)]
-    controls = [Depends(_control)]
-
-    install_error_handlers(app)
+    controls = [Depends(control_guard)]
 
     @app.post("/lots", status_code=201, dependencies=court)
     async def post_lot(request: Request, idempotency_key: IdempotencyKey = None) -> Response:
         """Protocol §1: keep the lot; a retry with the same key answers the first lot's id."""
-        key = _key(idempotency_key)
+        key = require_key(idempotency_key)
         lot: LotIn = parse_body(LotIn, await request.body())
         mode = await sim.before_answer("publish", key)
         kept, new = sim.publish(key, lot)
@@ -379,7 +302,7 @@ def create_app(platform: SimAuctionPlatform, *, control_key: str) -> FastAPI:
         remote_id: str, request: Request, idempotency_key: IdempotencyKey = None
     ) -> Response:
         """Protocol §2: the lot stopped, resumed, or its end moved."""
-        key = _key(idempotency_key)
+        key = require_key(idempotency_key)
         change: UpdateIn = parse_body(UpdateIn, await request.body())
         mode = await sim.before_answer("update", key)
         kept = sim.update(remote_id, key, change)
@@ -392,7 +315,7 @@ def create_app(platform: SimAuctionPlatform, *, control_key: str) -> FastAPI:
         remote_id: str, request: Request, idempotency_key: IdempotencyKey = None
     ) -> Response:
         """Protocol §3: the court withdraws the lot (the debtor paid, the sale ended)."""
-        key = _key(idempotency_key)
+        key = require_key(idempotency_key)
         body: WithdrawIn = parse_body(WithdrawIn, await request.body())
         mode = await sim.before_answer("withdraw", key)
         kept = sim.withdraw(remote_id, key, body)
@@ -426,11 +349,7 @@ def create_app(platform: SimAuctionPlatform, *, control_key: str) -> FastAPI:
         """The lots kept, the court's calls and the webhooks sent with the court's answers."""
         return sim.log()
 
-    @app.post("/control/reset", dependencies=controls)
-    async def reset() -> dict[str, bool]:
-        """Forget everything and go back to ok mode; sends under way are cancelled."""
-        sim.reset()
-        return {"ok": True}
+    add_reset(app, sim, dependencies=controls)
 
     return app
 
@@ -443,9 +362,4 @@ def mount(
     prefix: str = "/sim/auction",
 ) -> dict[str, FastAPI]:
     """Mount each platform at ``{prefix}/{code}`` (its base URL); the mounted apps by code."""
-    apps: dict[str, FastAPI] = {}
-    for platform in platforms:
-        sub = create_app(platform, control_key=control_key)
-        app.mount(f"{prefix.rstrip('/')}/{platform.code}", sub, name=f"sim-auction-{platform.code}")
-        apps[platform.code] = sub
-    return apps
+    return mount_each(app, platforms, create_app, control_key=control_key, prefix=prefix, kind="auction")

@@ -10,20 +10,24 @@ what the court answered.
 from __future__ import annotations
 
 import asyncio
-import json
-import secrets
-import threading
-from collections.abc import Coroutine, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Annotated, Any, Final
 from urllib.parse import quote
 
-from fastapi import Depends, FastAPI, Header, Request
+from fastapi import Depends, FastAPI, Request
 from pydantic import BaseModel
 
-from api.simulators import signed_delivery
-from api.simulators.common import CONTROL_HEADER, check_control, install_error_handlers, parse_body
+from api.simulators.common import ErrorOut, IdempotencyKey, SimulatedFailure, parse_body, require_key
+from api.simulators.in_memory import (
+    InMemorySimulator,
+    Message,
+    add_reset,
+    control_guard,
+    mount_each,
+    platform_app,
+)
 from api.simulators.inquiry import reports
 from api.simulators.inquiry.platforms import SimPlatform
 from api.simulators.inquiry.schemas import InquiryIn, Mode, ModeIn, NoticeIn
@@ -33,12 +37,6 @@ from car_enforce.core.outbound.signing import HmacRequestSigner
 from car_enforce.core.outbound.standard_webhooks import signing_key
 
 EXTENSION_REASON: Final = "该车型近期可比成交样本不足，需补充调取样本，申请延长询价期限"
-
-
-class SimulatedFailure(DomainError):
-    """The answer of a platform in ``fail`` mode."""
-
-    status_code = 500
 
 
 class InquiryAccepted(BaseModel):
@@ -52,11 +50,6 @@ class NoticeTaken(BaseModel):
 class ModeOut(BaseModel):
     mode: Mode
     delay_s: float
-
-
-class ErrorOut(BaseModel):
-    error: str
-    detail: str
 
 
 def wire_target(scope: Mapping[str, Any]) -> str:
@@ -80,45 +73,23 @@ class _Inquiry:
     withdrawn: bool = False
 
 
-@dataclass(frozen=True, slots=True)
-class _Message:
-    message_id: str  # the webhook-id: the same on each try
-    type: str
-    inquiry_id: str
-    request_id: str
-    url: str
-    body: bytes
-    secret: str  # the platform's, or a wrong one in bad_signature mode
-
-
 @dataclass
 class _Log:
     inquiries: list[dict[str, Any]] = field(default_factory=list)
     refused: list[dict[str, Any]] = field(default_factory=list)
     notices: list[dict[str, Any]] = field(default_factory=list)
-    callbacks: list[dict[str, Any]] = field(default_factory=list)
 
 
-class Simulator:
+class Simulator(InMemorySimulator[Mode]):
     """One platform's state and behaviour; the routes of ``create_app`` are thin over it."""
 
     def __init__(self, platform: SimPlatform, *, control_key: str) -> None:
-        if not control_key:
-            raise ValueError("the simulator needs a control key")
         self.platform = platform
-        self.control_key = control_key
         self.key = signing_key(platform.secret)
-        # The routes run on one event loop, but the lock keeps each change whole should a caller use a thread.
-        self._lock = threading.Lock()
-        self._tasks: set[asyncio.Task[Any]] = set()
-        self._clear()
+        super().__init__(code=platform.code, secret=platform.secret, control_key=control_key, idle="ok")
 
     def _clear(self) -> None:
-        self.mode: Mode = "ok"
-        self.delay_s = 0.0
-        # In every id this platform hands out: the court keeps ids across a reset or a restart of the
-        # simulator, and a reused webhook-id would be taken for a retry of an earlier message.
-        self._run = secrets.token_hex(3)
+        super()._clear()
         self._inquiries: dict[str, _Inquiry] = {}
         self._by_request: dict[str, str] = {}
         self._notice_keys: set[tuple[str, str]] = set()
@@ -172,12 +143,12 @@ class Simulator:
                 }
             )
         if mode == "extension":
-            message = self._message(state, "extension_request", {"reason": EXTENSION_REASON})
-            self._spawn(self._deliver(message))
+            message = self._inquiry_message(state, "extension_request", {"reason": EXTENSION_REASON})
+            self.spawn(self.deliver(message))
         elif mode == "slow":
-            self._spawn(self._report_later(state, 0.0))
+            self.spawn(self._report_later(state, 0.0))
         elif mode != "late":
-            self._spawn(self._report_later(state, delay_s))
+            self.spawn(self._report_later(state, delay_s))
         return inquiry_id
 
     def notice(self, inquiry_id: str, key: str, notice: NoticeIn) -> None:
@@ -205,13 +176,9 @@ class Simulator:
                 state.withdrawn, state.held = True, False
             correct = notice.type == "correction_requested" and not state.withdrawn
         if correct:
-            self._spawn(self._report_now(state, "correction"))
+            self.spawn(self._report_now(state, "correction"))
 
     # --- the controls ---------------------------------------------------------------------------------
-
-    def set_mode(self, mode: Mode, delay_s: float) -> None:
-        with self._lock:
-            self.mode, self.delay_s = mode, delay_s
 
     async def release(self) -> list[dict[str, Any]]:
         """Send every held report now; what each send came to."""
@@ -222,48 +189,33 @@ class Simulator:
         sends = [self._report_now(s, "report") for s in due]
         return [r for r in await asyncio.gather(*sends) if r is not None]
 
-    def reset(self) -> None:
-        for task in list(self._tasks):
-            task.cancel()
-        with self._lock:
-            self._clear()
-
     def log(self) -> dict[str, Any]:
         with self._lock:
             return {
-                "platform": self.platform.code,
-                "mode": self.mode,
-                "delay_s": self.delay_s,
+                **self._log_head(),
                 "inquiries": list(self._log.inquiries),
                 "refused": list(self._log.refused),
                 "notices": list(self._log.notices),
-                "callbacks": list(self._log.callbacks),
+                "callbacks": list(self._sent),
                 "held": sum(s.held for s in self._inquiries.values() if not s.withdrawn),
             }
 
     # --- the platform's side of the wire --------------------------------------------------------------
 
-    def _spawn(self, work: Coroutine[Any, Any, Any]) -> None:
-        task = asyncio.get_running_loop().create_task(work)
-        self._tasks.add(task)  # a task nobody references may be collected before it runs
-        task.add_done_callback(self._tasks.discard)
-
-    def _message(
+    def _inquiry_message(
         self, state: _Inquiry, type_: str, payload: dict[str, Any], *, secret: str | None = None
-    ) -> _Message:
-        number = self._next("message")
-        document = {"type": type_, "request_id": state.request.request_id, **payload}
-        return _Message(
-            message_id=f"msg_{self.platform.code}_{self._run}_{number}",
-            type=type_,
-            inquiry_id=state.inquiry_id,
-            request_id=state.request.request_id,
-            url=state.request.callback_url,
-            body=json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode(),
-            secret=secret or self.platform.secret,
+    ) -> Message:
+        request_id, url = state.request.request_id, state.request.callback_url
+        return self._message(
+            self._next("message"),
+            type_,
+            url,
+            {"type": type_, "request_id": request_id, **payload},
+            about={"inquiry_id": state.inquiry_id, "request_id": request_id, "url": url},
+            secret=secret,
         )
 
-    def _report_message(self, state: _Inquiry, type_: str) -> _Message:
+    def _report_message(self, state: _Inquiry, type_: str) -> Message:
         """A report (or its correction) issued today; a report takes the flaw of its inquiry's mode."""
         issued_on = clock.today_local()
         number = reports.report_number(self.platform, issued_on.year, self._next("report"))
@@ -276,7 +228,7 @@ class Simulator:
                 body["vehicle"] = reports.wrong_vehicle(body["vehicle"])
             elif state.mode == "bad_signature":
                 secret = "not-" + self.platform.secret
-        return self._message(state, type_, {"report": body}, secret=secret)
+        return self._inquiry_message(state, type_, {"report": body}, secret=secret)
 
     async def _report_later(self, state: _Inquiry, delay_s: float) -> None:
         if delay_s > 0:
@@ -291,31 +243,9 @@ class Simulator:
         except DomainError as exc:  # the clock moved before the car's registration, say
             record = {"type": type_, "request_id": state.request.request_id, "error": exc.detail}
             with self._lock:
-                self._log.callbacks.append(record)
+                self._sent.append(record)
             return record
-        return await self._deliver(message)
-
-    async def _deliver(self, message: _Message) -> dict[str, Any]:
-        """POST one message to the court, signed afresh at each try; network errors and 5xx are tried
-        again (three tries in all), a 4xx is the court's answer and is not."""
-        sent = await signed_delivery.deliver(message.url, message.secret, message.message_id, message.body)
-        tries, status, answer, error = sent.tries, sent.status, sent.answer, sent.error
-        record = {
-            "message_id": message.message_id,
-            "type": message.type,
-            "inquiry_id": message.inquiry_id,
-            "request_id": message.request_id,
-            "url": message.url,
-            "signed_rightly": message.secret == self.platform.secret,
-            "attempts": tries,
-            "status": status,
-            "answer": answer,
-            "error": error,
-            "sent_at": clock.now().isoformat(),
-        }
-        with self._lock:
-            self._log.callbacks.append(record)
-        return record
+        return await self.deliver(message)
 
 
 _ERRORS: Final[dict[int | str, dict[str, Any]]] = {
@@ -326,40 +256,24 @@ _ERRORS: Final[dict[int | str, dict[str, Any]]] = {
 }
 
 
-def _simulator(request: Request) -> Simulator:
-    sim: Simulator = request.app.state.simulator  # the app's own, mounted or not
-    return sim
-
-
-SimulatorDep = Annotated[Simulator, Depends(_simulator)]
-
-
-async def _signed_body(request: Request, sim: SimulatorDep) -> bytes:
+async def _signed_body(request: Request, sim: Annotated[Simulator, Depends(Simulator.of)]) -> bytes:
     """The raw body, once its signature is checked: nothing is read before that."""
     body = await request.body()
     sim.verify(request, body)
     return body
 
 
-def _control(sim: SimulatorDep, key: Annotated[str | None, Header(alias=CONTROL_HEADER)] = None) -> None:
-    check_control(key, sim.control_key)
-
-
 SignedBody = Annotated[bytes, Depends(_signed_body)]
-IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", max_length=128)]
 
 
 def create_app(platform: SimPlatform, *, control_key: str) -> FastAPI:
     """The simulated platform as an ASGI app of its own, to serve alone or mount (``mount``)."""
     sim = Simulator(platform, control_key=control_key)
-    app = FastAPI(
+    app = platform_app(
+        sim,
         title=f"{platform.name}（模拟司法网络询价平台）",
         description="A simulator of a court price-inquiry platform; see docs/INQUIRY_PROTOCOL.md.",
-        version="1",
     )
-    app.state.simulator = sim
-
-    install_error_handlers(app)
 
     @app.post(
         "/inquiries",
@@ -369,14 +283,13 @@ def create_app(platform: SimPlatform, *, control_key: str) -> FastAPI:
     )
     async def post_inquiry(body: SignedBody, idempotency_key: IdempotencyKey = None) -> InquiryAccepted:
         """Protocol §1: take the court's request; a retry with the same key answers the first id."""
-        if not idempotency_key:
-            raise InvalidInput(
-                "Idempotency-Key",
-                "required, equal to the request_id",
-                zh="缺少此项，其值应与 request_id 相同",
-            )
+        key = require_key(
+            idempotency_key,
+            needs="required, equal to the request_id",
+            zh="缺少此项，其值应与 request_id 相同",
+        )
         inquiry = parse_body(InquiryIn, body)
-        if idempotency_key != inquiry.request_id:
+        if key != inquiry.request_id:
             raise InvalidInput("Idempotency-Key", "must equal the request_id", zh="应与 request_id 相同")
         return InquiryAccepted(inquiry_id=await sim.inquire(inquiry))
 
@@ -389,12 +302,10 @@ def create_app(platform: SimPlatform, *, control_key: str) -> FastAPI:
         inquiry_id: str, body: SignedBody, idempotency_key: IdempotencyKey = None
     ) -> NoticeTaken:
         """Protocol §3: extension granted or refused, a correction requested, the inquiry withdrawn."""
-        if not idempotency_key:
-            raise InvalidInput("Idempotency-Key", "required", zh="缺少此项")
-        sim.notice(inquiry_id, idempotency_key, parse_body(NoticeIn, body))
+        sim.notice(inquiry_id, require_key(idempotency_key), parse_body(NoticeIn, body))
         return NoticeTaken()
 
-    controls = [Depends(_control)]
+    controls = [Depends(control_guard)]
 
     @app.post("/control/mode", response_model=ModeOut, dependencies=controls, responses={401: _ERRORS[401]})
     async def set_mode(body: ModeIn) -> ModeOut:
@@ -412,11 +323,7 @@ def create_app(platform: SimPlatform, *, control_key: str) -> FastAPI:
         """The inquiries received, the notices, the callbacks sent and the court's answers."""
         return sim.log()
 
-    @app.post("/control/reset", dependencies=controls, responses={401: _ERRORS[401]})
-    async def reset() -> dict[str, bool]:
-        """Forget everything and go back to ok mode; sends under way are cancelled."""
-        sim.reset()
-        return {"ok": True}
+    add_reset(app, sim, dependencies=controls, responses={401: _ERRORS[401]})
 
     return app
 
@@ -429,9 +336,4 @@ def mount(
     prefix: str = "/sim/inquiry",
 ) -> dict[str, FastAPI]:
     """Mount each platform at ``{prefix}/{code}`` (its base URL); the mounted apps by code."""
-    apps: dict[str, FastAPI] = {}
-    for platform in platforms:
-        sub = create_app(platform, control_key=control_key)
-        app.mount(f"{prefix.rstrip('/')}/{platform.code}", sub, name=f"sim-inquiry-{platform.code}")
-        apps[platform.code] = sub
-    return apps
+    return mount_each(app, platforms, create_app, control_key=control_key, prefix=prefix, kind="inquiry")

@@ -12,32 +12,30 @@ stages (``POST /failure-mode``) are kept there too.
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import html
-import json
 import secrets
-import time
 from collections.abc import Callable
 from typing import Annotated, Any, Final, Literal
 
-from fastapi import APIRouter, Depends, FastAPI, Header, Request
+from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from pydantic import BaseModel, Field
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from api.simulators.common import install_error_handlers
-from api.simulators.models import (
-    SimFailureMode,
-    SimPaymentOrder,
-    SimPaymentRequest,
-    SimPaymentTransfer,
-    SimPaymentWebhook,
+from api.simulators import failure_modes
+from api.simulators.common import (
+    ErrorOut,
+    IdempotencyKey,
+    RawBody,
+    SettingsDep,
+    bearer_guard,
+    service_app,
 )
-from api.simulators.payments import delivery
-from api.simulators.payments.delivery import SIMULATOR, DeliveryPolicy
+from api.simulators.failure_modes import FailureModeOut, StoredFaults
+from api.simulators.idempotency import Answer, KeyedRequests
+from api.simulators.models import SimPaymentOrder, SimPaymentRequest, SimPaymentTransfer
+from api.simulators.payments.delivery import OUTBOX, SIMULATOR, sending
 from api.simulators.payments.transfers import (
     ACCOUNT_PATTERN,
     DECLINED,
@@ -51,17 +49,12 @@ from api.simulators.payments.transfers import (
 )
 from car_enforce.core import clock, zh
 from car_enforce.core.db import Database, get_database
-from car_enforce.core.errors import Conflict, DomainError, InvalidInput, NotFound, Unauthenticated
-from car_enforce.core.settings import Settings, get_settings
+from car_enforce.core.errors import Conflict, InvalidInput, NotFound
+from car_enforce.core.settings import Settings
 
 PREFIX: Final = "/sim/payments"
-
-
-class SimulatedFailure(DomainError):
-    """A failure the test asked for through the failure mode."""
-
-    status_code = 500
-
+FAULTS: Final = StoredFaults(SIMULATOR, "simulated gateway failure", "模拟的支付网关故障")
+KEYED: Final = KeyedRequests(SimPaymentRequest, FAULTS)
 
 # --- what the platform sends --------------------------------------------------------------------------
 
@@ -98,152 +91,23 @@ class PayIn(BaseModel):
     account_name: str | None = Field(default=None, max_length=64)  # whose account the money came from
 
 
-class FailureModeIn(BaseModel):
+class FailureModeIn(failure_modes.FailureModeIn):
     mode: Literal["ok", "error500", "slow", "malformed", "bad_signature", "decline"]
-    count: int = Field(default=1, ge=0, le=10_000, description="How many of the next requests it applies to")
-    delay_s: float = Field(default=3.0, ge=0, le=60, description="How long a slow answer waits")
-
-
-class FailureModeOut(BaseModel):
-    mode: str
-    remaining: int
-    delay_s: float
-
-
-class ErrorOut(BaseModel):
-    error: str
-    detail: str
 
 
 # --- plumbing -----------------------------------------------------------------------------------------
-
-
-def _settings(request: Request) -> Settings:
-    settings: Settings | None = request.app.state.settings
-    return settings or get_settings()
-
-
-SettingsDep = Annotated[Settings, Depends(_settings)]
-IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", max_length=128)]
-
-
-def _require_key(
-    settings: SettingsDep, authorization: Annotated[str | None, Header(alias="Authorization")] = None
-) -> None:
-    scheme, _, token = (authorization or "").partition(" ")
-    expected = settings.payment_gateway_key.encode()
-    if scheme.lower() != "bearer" or not hmac.compare_digest(token.strip().encode(), expected):
-        raise Unauthenticated(
-            "missing or wrong Authorization: Bearer <key>", zh="缺少 Authorization 请求头或其密钥不对"
-        )
-
-
-async def _raw_body(request: Request) -> bytes:
-    return await request.body()
-
-
-RawBody = Annotated[bytes, Depends(_raw_body)]
-
-
-def _policy(settings: Settings) -> DeliveryPolicy:
-    return DeliveryPolicy(
-        secret=settings.payment_webhook_secret,
-        attempts=settings.payment_sim_webhook_attempts,
-        backoff_s=settings.payment_sim_webhook_backoff_s,
-    )
-
-
-def _take_failure(database: Database) -> tuple[str, float] | None:
-    """Use up one staged request failure, if one is staged, in a transaction of its own.
-
-    Its own, so the count goes down even when the request then fails, and a slow answer does not hold
-    the database (on SQLite, its write lock) while it waits.
-    """
-    with database.unit_of_work() as session:
-        row = session.execute(
-            select(SimFailureMode).where(SimFailureMode.simulator == SIMULATOR).with_for_update()
-        ).scalar_one_or_none()
-        if row is None or row.mode not in ("error500", "slow", "malformed") or row.remaining <= 0:
-            return None
-        row.remaining -= 1
-        row.updated_at = clock.now()
-        return row.mode, row.delay_s
-
-
-def _answer(status: int, document: Any, failure: tuple[str, float] | None) -> Response:
-    if failure is not None and failure[0] == "malformed":
-        # The gateway acted and committed; only its answer is garbled, so a retry must be deduplicated.
-        return JSONResponse({"ok": True}, status_code=200)
-    return JSONResponse(document, status_code=status)
-
-
-def _before(failure: tuple[str, float] | None) -> None:
-    if failure is None:
-        return
-    mode, delay_s = failure
-    if mode == "error500":
-        raise SimulatedFailure("simulated gateway failure", zh="模拟的支付网关故障")
-    if mode == "slow":
-        time.sleep(delay_s)  # then act and answer: the caller has likely timed out and will retry
 
 
 def _keyed(
     request: Request,
     raw: bytes,
     key: str | None,
-    work: Callable[[Session], tuple[int, dict[str, Any]]],
+    work: Callable[[Session], Answer],
     *,
     keep_answer: bool = True,
 ) -> Response:
-    """Run ``work`` once per Idempotency-Key: the same key and body get the first answer again.
-
-    ``keep_answer=False`` is for work keyed item by item (a payout batch): its answer, up to a thousand
-    transfers, is not stored a second time; the same request runs the work again, which finds every
-    item done and answers with what was done.
-    """
-    if not key:
-        raise InvalidInput("Idempotency-Key", "required", zh="缺少幂等键（Idempotency-Key）")
-    database = get_database()  # the one the request arrived at, even if a slow answer outlives it
-    failure = _take_failure(database)
-    _before(failure)
-    digest = hashlib.sha256(f"{request.method} {request.url.path}\n".encode() + raw).hexdigest()
-    with database.unit_of_work() as session:
-        earlier = _earlier(session, key, digest)
-        if earlier is None:
-            record = SimPaymentRequest(
-                idempotency_key=key,
-                request_hash=digest,
-                status_code=0,
-                response=None,
-                created_at=clock.now(),
-            )
-            try:
-                with session.begin_nested():
-                    session.add(record)
-            except IntegrityError:
-                earlier = _earlier(session, key, digest)  # a concurrent duplicate committed first
-                if earlier is None:
-                    raise
-        if earlier is None:
-            status, document = work(session)
-            record.status_code, record.response = status, document if keep_answer else None
-        elif keep_answer:
-            status, document = earlier
-        else:
-            status, document = work(session)
-    return _answer(status, document, failure)
-
-
-def _earlier(session: Session, key: str, digest: str) -> tuple[int, dict[str, Any]] | None:
-    row = session.scalar(select(SimPaymentRequest).where(SimPaymentRequest.idempotency_key == key))
-    if row is None:
-        return None
-    if row.request_hash != digest:
-        raise Conflict(
-            "this Idempotency-Key was used for a different request; use a new key",
-            zh="此幂等键（Idempotency-Key）已用于另一个不同的请求，请使用新的键",
-        )
-    return row.status_code, row.response
+    """Run ``work`` once per Idempotency-Key (``KeyedRequests.answer``)."""
+    return KEYED.answer(request, raw, key, lambda session, _: work(session), keep_answer=keep_answer)
 
 
 def _order(session: Session, order_id: str, *, lock: bool = False) -> SimPaymentOrder:
@@ -319,7 +183,7 @@ class Gateway:
         self.database = database
 
     def notify(self, type_: str, url: str, data: dict[str, Any]) -> None:
-        delivery.queue(self.session, self.database, _policy(self.settings), type_=type_, url=url, data=data)
+        OUTBOX.queue(self.session, self.database, sending(self.settings), type_=type_, url=url, data=data)
 
     def create_order(self, body: OrderIn) -> tuple[int, dict[str, Any]]:
         order = SimPaymentOrder(
@@ -476,7 +340,10 @@ def _gateway(request: Request, settings: SettingsDep) -> Callable[[Session], Gat
 
 GatewayDep = Annotated[Callable[[Session], Gateway], Depends(_gateway)]
 
-platform = APIRouter(dependencies=[Depends(_require_key)], responses={401: _ERRORS[401]})
+platform = APIRouter(
+    dependencies=[Depends(bearer_guard(lambda settings: settings.payment_gateway_key))],
+    responses={401: _ERRORS[401]},
+)
 payer = APIRouter()
 
 
@@ -490,12 +357,7 @@ def create_order(
 
 @platform.get("/orders/{order_id}", responses={k: _ERRORS[k] for k in (404, 500)})
 def get_order(order_id: str, request: Request) -> Response:
-    database = get_database()
-    failure = _take_failure(database)
-    _before(failure)
-    with database.unit_of_work(read_only=True) as session:
-        document = _order_out(request, _order(session, order_id))
-    return _answer(200, document, failure)
+    return FAULTS.read(lambda session: _order_out(request, _order(session, order_id)))
 
 
 @platform.post("/orders/{order_id}/refund", responses={k: _ERRORS[k] for k in (404, 409, 422, 500)})
@@ -541,49 +403,20 @@ def payout_batch(
 def set_failure_mode(body: FailureModeIn) -> FailureModeOut:
     """Stage failures: the next ``count`` requests (error500, slow, malformed), notifications
     (bad_signature) or transfers and payouts (decline) fail so; "ok" clears it."""
-    remaining = 0 if body.mode == "ok" else body.count
-    with get_database().unit_of_work() as session:
-        row = session.get(SimFailureMode, SIMULATOR, with_for_update=True)
-        if row is None:
-            row = SimFailureMode(
-                simulator=SIMULATOR, mode="ok", remaining=0, delay_s=0.0, updated_at=clock.now()
-            )
-            session.add(row)
-        row.mode, row.remaining, row.delay_s, row.updated_at = body.mode, remaining, body.delay_s, clock.now()
-        return FailureModeOut(mode=row.mode, remaining=row.remaining, delay_s=row.delay_s)
+    return FAULTS.stage(get_database(), body)
 
 
 @platform.get("/webhooks")
 def list_webhooks(limit: int = 100) -> list[dict[str, Any]]:
     """The latest notifications and how their delivery went, newest last (for tests and the demo)."""
-    with get_database().unit_of_work(read_only=True) as session:
-        query = (
-            select(SimPaymentWebhook).order_by(SimPaymentWebhook.id.desc()).limit(max(1, min(limit, 1000)))
-        )
-        return [
-            {
-                "message_id": r.message_id,
-                "type": r.type,
-                "url": r.url,
-                "body": json.loads(r.body),
-                "signed_rightly": r.signed_rightly,
-                "status": r.status,
-                "attempts": r.attempts,
-                "last_status": r.last_status,
-                "last_error": r.last_error,
-            }
-            for r in reversed(list(session.scalars(query)))
-        ]
+    return OUTBOX.listing(get_database(), limit)
 
 
 @platform.post("/webhooks/{message_id}/redeliver", status_code=202, responses={404: _ERRORS[404]})
 def redeliver(message_id: str, settings: SettingsDep) -> dict[str, str]:
     """Send a notification again under its id, as a gateway does when it doubts it was received."""
-    with get_database().unit_of_work(read_only=True) as session:
-        found = session.scalar(select(SimPaymentWebhook.id).where(SimPaymentWebhook.message_id == message_id))
-    if found is None:
+    if not OUTBOX.redeliver(get_database(), sending(settings), message_id):
         raise NotFound(f"no notification {message_id!r}", zh="没有这条通知")
-    delivery.start(get_database(), _policy(settings), message_id)
     return {"message_id": message_id}
 
 
@@ -648,18 +481,12 @@ def pay(order_id: str, raw: RawBody, request: Request, gateway: GatewayDep) -> R
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     """The simulated gateway as an ASGI app of its own; ``settings`` default to the platform's."""
-    app = FastAPI(
+    return service_app(
         title="模拟支付网关",
         description="A simulated payment gateway with an escrow; see car_enforce/core/payments.",
-        version="1",
+        settings=settings,
+        routers=(platform, payer),
     )
-    app.state.settings = settings
-
-    install_error_handlers(app)  # a rejected input (a payer's name) is never echoed back
-
-    app.include_router(platform)
-    app.include_router(payer)
-    return app
 
 
 def mount(app: FastAPI, *, prefix: str = PREFIX, settings: Settings | None = None) -> FastAPI:

@@ -19,7 +19,8 @@ from sqlalchemy import String, Table, any_, bindparam, func, literal, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from api.simulators.models import SimFailureMode, SimPaymentTransfer
+from api.simulators.failure_modes import use_up
+from api.simulators.models import SimPaymentTransfer
 from api.simulators.payments.delivery import SIMULATOR
 from car_enforce.core import clock
 from car_enforce.core.errors import Conflict
@@ -96,17 +97,7 @@ def _answer(**row: Any) -> dict[str, Any]:
 
 def take_declines(session: Session, wanted: int) -> int:
     """How many of the next ``wanted`` transfers the staged failure mode declines; that many used up."""
-    if wanted <= 0:
-        return 0
-    row = session.execute(
-        select(SimFailureMode).where(SimFailureMode.simulator == SIMULATOR).with_for_update()
-    ).scalar_one_or_none()
-    if row is None or row.mode != "decline" or row.remaining <= 0:
-        return 0
-    used = min(wanted, row.remaining)
-    row.remaining -= used
-    row.updated_at = clock.now()
-    return used
+    return use_up(session, SIMULATOR, "decline", wanted)
 
 
 def check_same_payout(

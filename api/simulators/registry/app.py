@@ -16,38 +16,42 @@ failures a test stages (``/control/...``, ``/failure-mode``) are kept there too.
 
 from __future__ import annotations
 
-import hashlib
-import hmac
-import json
 import re
 import secrets
-import time
 from collections.abc import Callable
 from datetime import date, timedelta
 from typing import Annotated, Any, Final, Literal
 
-from fastapi import APIRouter, Depends, FastAPI, Header, Query, Request
-from fastapi.responses import JSONResponse, Response
+from fastapi import APIRouter, Depends, FastAPI, Query, Request
+from fastapi.responses import Response
 from pydantic import BaseModel, Field
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from api.simulators.common import install_error_handlers, parse_body
+from api.simulators import failure_modes
+from api.simulators.common import (
+    ErrorOut,
+    IdempotencyKey,
+    RawBody,
+    SettingsDep,
+    bearer_guard,
+    parse_body,
+    service_app,
+)
+from api.simulators.failure_modes import StoredFaults
+from api.simulators.idempotency import Answer, KeyedRequests
 from api.simulators.models import (
-    SimFailureMode,
-    SimRegistryMessage,
     SimRegistryRequest,
     SimRegistrySeizure,
     SimRegistryTransfer,
     SimRegistryVehicle,
 )
-from api.simulators.registry import delivery, rules
-from api.simulators.registry.delivery import SIMULATOR
+from api.simulators.registry import rules
+from api.simulators.registry.delivery import OUTBOX, SIMULATOR, sending
 from car_enforce.core import clock, zh
 from car_enforce.core.calendar.service import load_calendar
 from car_enforce.core.db import Database, get_database
-from car_enforce.core.errors import Conflict, DomainError, InvalidInput, NotFound, Unauthenticated
+from car_enforce.core.errors import Conflict, InvalidInput, NotFound
 from car_enforce.core.identity.security import sha256_hex
 from car_enforce.core.settings import Settings, get_settings
 from car_enforce.vehicles.plates import normalise_plate
@@ -61,12 +65,8 @@ RESIDENT_ID: Final = re.compile(r"^\d{17}[\dX]$")
 Url = Annotated[str, Field(max_length=500, pattern=URL_PATTERN)]
 Text64 = Annotated[str, Field(min_length=1, max_length=64)]
 Number = Annotated[str, Field(min_length=1, max_length=80)]
-
-
-class SimulatedFailure(DomainError):
-    """A failure the test asked for through the failure mode."""
-
-    status_code = 500
+FAULTS: Final = StoredFaults(SIMULATOR, "simulated registry failure", "模拟的车管所系统故障")
+KEYED: Final = KeyedRequests(SimRegistryRequest, FAULTS)
 
 
 class VinMismatch(Conflict):
@@ -149,15 +149,8 @@ class FileChange(BaseModel):
     stolen: bool | None = None
 
 
-class FailureModeIn(BaseModel):
+class FailureModeIn(failure_modes.FailureModeIn):
     mode: Literal["ok", "error500", "slow", "malformed", "bad_signature"]
-    count: int = Field(default=1, ge=0, le=10_000, description="How many of the next requests it applies to")
-    delay_s: float = Field(default=3.0, ge=0, le=60, description="How long a slow answer waits")
-
-
-class ErrorOut(BaseModel):
-    error: str
-    detail: str
 
 
 _ERRORS: Final[dict[int | str, dict[str, Any]]] = {
@@ -172,121 +165,21 @@ _ERRORS: Final[dict[int | str, dict[str, Any]]] = {
 # --- plumbing -----------------------------------------------------------------------------------------
 
 
-def _settings(request: Request) -> Settings:
-    settings: Settings | None = request.app.state.settings
-    return settings or get_settings()
-
-
-SettingsDep = Annotated[Settings, Depends(_settings)]
-IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", max_length=128)]
-
-
-def _require_key(
-    settings: SettingsDep, authorization: Annotated[str | None, Header(alias="Authorization")] = None
-) -> None:
-    scheme, _, token = (authorization or "").partition(" ")
-    if scheme.lower() != "bearer" or not hmac.compare_digest(
-        token.strip().encode(), settings.registry_key.encode()
-    ):
-        raise Unauthenticated(
-            "missing or wrong Authorization: Bearer <key>", zh="缺少 Authorization 请求头或其密钥不对"
-        )
-
-
-async def _raw_body(request: Request) -> bytes:
-    return await request.body()
-
-
-RawBody = Annotated[bytes, Depends(_raw_body)]
-
-
-def _take_failure(database: Database) -> tuple[str, float] | None:
-    """Use up one staged request failure, if one is staged, in a transaction of its own (so the count goes
-    down even when the request then fails, and a slow answer holds no lock while it waits)."""
-    with database.unit_of_work() as session:
-        row = session.execute(
-            select(SimFailureMode).where(SimFailureMode.simulator == SIMULATOR).with_for_update()
-        ).scalar_one_or_none()
-        if row is None or row.mode not in ("error500", "slow", "malformed") or row.remaining <= 0:
-            return None
-        row.remaining -= 1
-        row.updated_at = clock.now()
-        return row.mode, row.delay_s
-
-
-def _before(failure: tuple[str, float] | None) -> None:
-    if failure is None:
-        return
-    mode, delay_s = failure
-    if mode == "error500":
-        raise SimulatedFailure("simulated registry failure", zh="模拟的车管所系统故障")
-    if mode == "slow":
-        time.sleep(delay_s)  # then act and answer: the caller has likely timed out and will retry
-
-
-def _answer(status: int, document: Any, failure: tuple[str, float] | None) -> Response:
-    if failure is not None and failure[0] == "malformed":
-        # The registry acted and committed; only its answer is garbled, so a retry must be deduplicated.
-        return JSONResponse({"ok": True}, status_code=200)
-    return JSONResponse(document, status_code=status)
-
-
-def _earlier(session: Session, key: str, digest: str) -> tuple[int, Any] | None:
-    row = session.scalar(select(SimRegistryRequest).where(SimRegistryRequest.idempotency_key == key))
-    if row is None:
-        return None
-    if row.request_hash != digest:
-        raise Conflict(
-            "this Idempotency-Key was used for a different request; use a new key",
-            zh="此幂等键（Idempotency-Key）已用于另一个不同的请求，请使用新的键",
-        )
-    return row.status_code, row.response
-
-
 def _keyed(
-    request: Request,
-    raw: bytes,
-    key: str | None,
-    settings: Settings,
-    work: Callable[[Registrar], tuple[int, dict[str, Any]]],
+    request: Request, raw: bytes, key: str | None, settings: Settings, work: Callable[[Registrar], Answer]
 ) -> Response:
-    """Run ``work`` once per Idempotency-Key: the same key and body get the first answer again."""
-    if not key:
-        raise InvalidInput("Idempotency-Key", "required", zh="缺少幂等键（Idempotency-Key）")
-    database = get_database()  # the one the request arrived at, even if a slow answer outlives it
-    failure = _take_failure(database)
-    _before(failure)
-    catch_up(database, settings)
-    digest = hashlib.sha256(f"{request.method} {request.url.path}\n".encode() + raw).hexdigest()
-    with database.unit_of_work() as session:
-        earlier = _earlier(session, key, digest)
-        if earlier is None:
-            record = SimRegistryRequest(
-                idempotency_key=key, request_hash=digest, status_code=0, response=None, created_at=clock.now()
-            )
-            try:
-                with session.begin_nested():
-                    session.add(record)
-            except IntegrityError:
-                earlier = _earlier(session, key, digest)  # a concurrent duplicate committed first
-                if earlier is None:
-                    raise
-        if earlier is None:
-            status, document = work(Registrar(session, settings, database))
-            record.status_code, record.response = status, document
-        else:
-            status, document = earlier
-    return _answer(status, document, failure)
+    """Run ``work`` once per Idempotency-Key (``KeyedRequests.answer``), the due transfers settled first."""
+    return KEYED.answer(
+        request,
+        raw,
+        key,
+        lambda session, database: work(Registrar(session, settings, database)),
+        prepare=lambda database: catch_up(database, settings),
+    )
 
 
 def _read(settings: Settings, read: Callable[[Session], dict[str, Any]]) -> Response:
-    database = get_database()
-    failure = _take_failure(database)
-    _before(failure)
-    catch_up(database, settings)
-    with database.unit_of_work(read_only=True) as session:
-        document = read(session)
-    return _answer(200, document, failure)
+    return FAULTS.read(read, prepare=lambda database: catch_up(database, settings))
 
 
 # --- the documents ------------------------------------------------------------------------------------
@@ -431,14 +324,7 @@ class Registrar:
         self.database = database
 
     def notify(self, type_: str, url: str, data: dict[str, Any]) -> None:
-        delivery.queue(
-            self.session,
-            self.database,
-            self.settings.registry_webhook_secret,
-            type_=type_,
-            url=url,
-            data=data,
-        )
+        OUTBOX.queue(self.session, self.database, sending(self.settings), type_=type_, url=url, data=data)
 
     def seize(self, body: SeizureIn) -> tuple[int, dict[str, Any]]:
         vehicle = _file(self.session, body.plate, lock=True)
@@ -725,7 +611,10 @@ def catch_up(database: Database, settings: Settings) -> int:
 
 # --- the routes ---------------------------------------------------------------------------------------
 
-platform = APIRouter(dependencies=[Depends(_require_key)], responses={401: _ERRORS[401]})
+platform = APIRouter(
+    dependencies=[Depends(bearer_guard(lambda settings: settings.registry_key))],
+    responses={401: _ERRORS[401]},
+)
 
 
 @platform.post("/seizures", status_code=201, responses={k: _ERRORS[k] for k in (404, 409, 422, 500)})
@@ -773,16 +662,7 @@ def get_vehicle(settings: SettingsDep, plate: Annotated[str, Query(min_length=1,
 def set_failure_mode(body: FailureModeIn) -> dict[str, Any]:
     """Stage failures: the next ``count`` requests (error500, slow, malformed) or callbacks (bad_signature)
     fail so; "ok" clears it."""
-    remaining = 0 if body.mode == "ok" else body.count
-    with get_database().unit_of_work() as session:
-        row = session.get(SimFailureMode, SIMULATOR, with_for_update=True)
-        if row is None:
-            row = SimFailureMode(
-                simulator=SIMULATOR, mode="ok", remaining=0, delay_s=0.0, updated_at=clock.now()
-            )
-            session.add(row)
-        row.mode, row.remaining, row.delay_s, row.updated_at = body.mode, remaining, body.delay_s, clock.now()
-        return {"mode": row.mode, "remaining": row.remaining, "delay_s": row.delay_s}
+    return FAULTS.stage(get_database(), body).model_dump()
 
 
 @platform.post("/control/files", status_code=201, responses={409: _ERRORS[409], 422: _ERRORS[422]})
@@ -827,36 +707,14 @@ def process_due(settings: SettingsDep) -> dict[str, int]:
 @platform.get("/messages")
 def list_messages(limit: int = 100) -> list[dict[str, Any]]:
     """The latest callbacks and how their delivery went, newest last (for tests and the demo)."""
-    with get_database().unit_of_work(read_only=True) as session:
-        query = (
-            select(SimRegistryMessage).order_by(SimRegistryMessage.id.desc()).limit(max(1, min(limit, 1000)))
-        )
-        return [
-            {
-                "message_id": r.message_id,
-                "type": r.type,
-                "url": r.url,
-                "body": json.loads(r.body),
-                "signed_rightly": r.signed_rightly,
-                "status": r.status,
-                "attempts": r.attempts,
-                "last_status": r.last_status,
-                "last_error": r.last_error,
-            }
-            for r in reversed(list(session.scalars(query)))
-        ]
+    return OUTBOX.listing(get_database(), limit)
 
 
 @platform.post("/messages/{message_id}/redeliver", status_code=202, responses={404: _ERRORS[404]})
 def redeliver(message_id: str, settings: SettingsDep) -> dict[str, str]:
     """Send a callback again under its id, as a registry does when it doubts it was received."""
-    with get_database().unit_of_work(read_only=True) as session:
-        found = session.scalar(
-            select(SimRegistryMessage.id).where(SimRegistryMessage.message_id == message_id)
-        )
-    if found is None:
+    if not OUTBOX.redeliver(get_database(), sending(settings), message_id):
         raise NotFound(f"no callback {message_id!r}", zh="没有这条回调")
-    delivery.start(get_database(), settings.registry_webhook_secret, message_id)
     return {"message_id": message_id}
 
 
@@ -865,15 +723,12 @@ def redeliver(message_id: str, settings: SettingsDep) -> dict[str, str]:
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     """The simulated registry as an ASGI app of its own; ``settings`` default to the platform's."""
-    app = FastAPI(
+    return service_app(
         title="模拟车管所",
         description="A simulated vehicle registry (车管所); see car_enforce/registry.",
-        version="1",
+        settings=settings,
+        routers=(platform,),
     )
-    app.state.settings = settings
-    install_error_handlers(app)  # a rejected input (a buyer's ID number) is never echoed back
-    app.include_router(platform)
-    return app
 
 
 def mount(app: FastAPI, *, prefix: str = PREFIX, settings: Settings | None = None) -> FastAPI:
