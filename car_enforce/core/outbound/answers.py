@@ -58,11 +58,14 @@ def answer_about(
     return answer_check(read, what, lambda found: found.id == answer_id)
 
 
-def text(document: dict[str, Any], name: str, *, empty: bool = False) -> str:
-    """A string; an empty one only when ``empty`` allows it."""
+def text(document: dict[str, Any], name: str, *, empty: bool = False, longest: int | None = None) -> str:
+    """A string; an empty one only when ``empty`` allows it, and none of more than ``longest`` characters
+    (the most the caller stores) when that is given."""
     value = document.get(name)
     if not isinstance(value, str) or (not empty and not value):
         raise MalformedResponse(f"{name} is not a non-empty string")
+    if longest is not None and len(value) > longest:
+        raise MalformedResponse(f"{name} is longer than {longest} characters")
     return value
 
 
