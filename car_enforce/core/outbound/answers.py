@@ -105,12 +105,14 @@ def instant(document: dict[str, Any], name: str, *, optional: bool = False) -> d
 
 
 def day(document: dict[str, Any], name: str) -> date | None:
-    """An ISO 8601 date; None when the field holds no string (null, absent, or another type)."""
+    """An ISO 8601 date; None for a null or absent one."""
     value = document.get(name)
     if value is None:
         return None
+    if not isinstance(value, str):
+        raise MalformedResponse(f"{name} is not a date")
     try:
-        return date.fromisoformat(value) if isinstance(value, str) else None
+        return date.fromisoformat(value)
     except ValueError:
         raise MalformedResponse(f"{name} is not a date") from None
 
