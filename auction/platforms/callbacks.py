@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, Field, TypeAdapter, ValidationError
+from pydantic import AwareDatetime, BaseModel, Field, TypeAdapter
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -29,10 +29,11 @@ from auction.rules import articles as a
 from car_enforce.core import clock, zh
 from car_enforce.core.errors import Conflict, InvalidInput, NotFound
 from car_enforce.core.identity.security import sha256_hex
-from car_enforce.core.outbound import standard_webhooks
+from car_enforce.core.outbound import signed_messages
 from car_enforce.core.outbound.standard_webhooks import signing_key
 
 ID_NUMBER = re.compile(r"^\d{17}[\dX]$")
+MAX_MESSAGE_ID_CHARS = 100  # as AuctionPlatformMessage stores it
 
 
 class _Buyer(BaseModel):
@@ -65,22 +66,20 @@ class _Closed(BaseModel):
 _Message = TypeAdapter(Annotated[_Published | _Closed, Field(discriminator="type")])
 
 
-def _parse(body: bytes) -> _Published | _Closed:
-    try:
-        return _Message.validate_python(json.loads(body))
-    except (ValueError, ValidationError) as exc:
-        if isinstance(exc, ValidationError):
-            # Where and what only: the input (a buyer's ID number) is not echoed.
-            problems = "; ".join(".".join(str(p) for p in e["loc"]) + f": {e['msg']}" for e in exc.errors())
-        else:
-            problems = "not JSON"
-        raise InvalidInput(
-            "body",
-            f"{problems} (a result names its lot, the outcome, the end, and for a sale the price and the "
-            "buyer: 网拍规定 Art. 22)",
-            rule=a.RULE_SOLD,
-            zh="平台消息内容不全或格式不对：竞价结果应载明标的、结果、结束时间，成交的还应载明成交价和买受人",
-        ) from None
+def _malformed(problems: str) -> InvalidInput:
+    return InvalidInput(
+        "body",
+        f"{problems} (a result names its lot, the outcome, the end, and for a sale the price and the "
+        "buyer: 网拍规定 Art. 22)",
+        rule=a.RULE_SOLD,
+        zh="平台消息内容不全或格式不对：竞价结果应载明标的、结果、结束时间，成交的还应载明成交价和买受人",
+    )
+
+
+def _id_too_long(max_chars: int) -> InvalidInput:
+    return InvalidInput(
+        "webhook-id", f"at most {max_chars} characters", zh=f"webhook-id 不能超过 {max_chars} 个字符"
+    )
 
 
 def _publication(session: Session, code: str, message: _Published | _Closed) -> AuctionPublication:
@@ -163,15 +162,17 @@ def _closed(session: Session, pub: AuctionPublication, message: _Closed) -> dict
 def receive(session: Session, code: str, body: bytes, headers: Mapping[str, str]) -> dict[str, Any]:
     """Take one message from platform ``code``; the answer to give it (200), or a domain error."""
     platform = platform_of(session, code, active=False)  # a platform stopped for new rounds still reports
-    msg_id = standard_webhooks.verify(
-        signing_key(platform.webhook_secret), body, headers, now=int(clock.now().timestamp())
+    msg_id = signed_messages.verified_id(
+        signing_key(platform.webhook_secret),
+        body,
+        headers,
+        max_chars=MAX_MESSAGE_ID_CHARS,
+        too_long=_id_too_long,
     )
-    if len(msg_id) > 100:
-        raise InvalidInput("webhook-id", "at most 100 characters", zh="webhook-id 不能超过 100 个字符")
     earlier = _first_answer(session, code, msg_id)
     if earlier is not None:
         return earlier
-    message = _parse(body)
+    message = signed_messages.validated(body, _Message, _malformed)
     found = _publication(session, code, message)
     # The round's lock first, as every verb on it takes it: two tries of one message queue here, and the
     # second finds the first's id below.

@@ -27,6 +27,7 @@ from auction.platforms.models import AuctionPlatform, AuctionPublication
 from auction.platforms.models import PublicationStatus as P
 from car_enforce.core import clock
 from car_enforce.core.db import Database
+from car_enforce.core.outbound.answers import text
 from car_enforce.core.outbound.client import (
     MalformedResponse,
     OutboundClient,
@@ -43,6 +44,7 @@ MAX_ATTEMPTS = 8  # past this a publication is left for the staff (status failed
 FIRST_WAIT = timedelta(seconds=10)  # after the first failed try; doubling after each further one
 LONGEST_WAIT = timedelta(minutes=15)
 TO_SEND = (P.PENDING, P.UPDATING, P.WITHDRAWING)
+REMOTE_ID_CHARS, URL_CHARS = 80, 300  # the platform's id of a lot and its page, as a publication stores them
 
 
 @dataclass(frozen=True, slots=True)
@@ -174,10 +176,11 @@ def _calls(session: Session, settings: Settings, now: datetime) -> list[_Call]:
 
 def _published(response: httpx.Response) -> tuple[str, str]:
     document = json_object(response)
-    remote, url = document.get("remote_id"), document.get("url", "")
-    if response.status_code not in (200, 201) or not isinstance(remote, str) or not 1 <= len(remote) <= 80:
+    if response.status_code not in (200, 201):
         raise MalformedResponse("expected 201 with a remote_id")
-    return remote, url if isinstance(url, str) and len(url) <= 300 else ""
+    remote = text(document, "remote_id", longest=REMOTE_ID_CHARS)
+    url = document.get("url", "")  # the lot's page: one we cannot keep is left out, not refused
+    return remote, url if isinstance(url, str) and len(url) <= URL_CHARS else ""
 
 
 def _taken(response: httpx.Response) -> str:

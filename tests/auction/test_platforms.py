@@ -26,7 +26,7 @@ from auction.platforms.registry import add_platform
 from car_enforce.core import zh
 from car_enforce.core.clock import MovableClock
 from car_enforce.core.db import Database
-from car_enforce.core.outbound.standard_webhooks import new_secret
+from car_enforce.core.outbound.standard_webhooks import new_secret, sign
 from car_enforce.core.settings import Settings
 from car_enforce.core.timeline.models import TimelineEvent
 from tests import factories
@@ -243,6 +243,51 @@ def test_a_webhook_with_a_bad_signature_is_refused_and_nothing_is_stored(net: Ne
     with net.db.unit_of_work(read_only=True) as s:
         rnd = s.get(AuctionRound, round_id)
         assert rnd is not None and rnd.status == RoundStatus.ANNOUNCED
+
+
+def test_a_message_with_an_overlong_id_or_a_malformed_body_is_422_and_stores_nothing(net: Net) -> None:
+    _, round_id = net.listed()
+    net.send()
+    pub = net.publication(round_id)
+    secret = net.simulator.platform.webhook_secret
+
+    def post(msg_id: str, body: bytes) -> dict[str, Any]:
+        headers = sign(secret, msg_id, int(net.clock.now().timestamp()), body)
+        r = httpx.post(
+            f"{net.settings.public_base_url}/api/auction/platforms/{CODE}/events",
+            content=body,
+            headers=headers,
+        )
+        return {"status": r.status_code, **r.json()}
+
+    published = json.dumps({"type": "lot.published", "ref": pub.key, "remote_id": pub.remote_id}).encode()
+    overlong = post("m" * 101, published)
+    assert overlong["status"] == 422 and overlong["detail"] == "webhook-id: at most 100 characters", overlong
+    assert overlong["detail_zh"] == "webhook-id 不能超过 100 个字符"
+    assert post("m" * 100, published)["status"] == 200  # at the limit: taken
+
+    not_json = post("msg_not_json", b"{not json")
+    assert not_json["status"] == 422 and not_json["detail"].startswith("body: not JSON (a result names"), (
+        not_json
+    )
+    buyer = {**BUYER, "id_number": "33032619880506123"}  # a digit short
+    closed = {
+        "type": "bidding.closed",
+        "ref": pub.key,
+        "remote_id": pub.remote_id,
+        "result": "sold",
+        "closed_at": "2026-12-10T02:03:00+00:00",
+        "bids": 3,
+        "final_price_fen": START_FEN,
+        "buyer": buyer,
+    }
+    refused = post("msg_bad_buyer", json.dumps(closed).encode())
+    assert refused["status"] == 422, refused
+    assert refused["detail"].startswith("body: bidding.closed.buyer.id_number: String should match pattern")
+    assert buyer["id_number"] not in json.dumps(refused)  # where and what only: the number is not echoed
+    assert refused["detail_zh"].startswith("平台消息内容不全或格式不对")
+    taken = AuctionPlatformMessage.msg_id.in_(["msg_not_json", "msg_bad_buyer"])
+    assert _count(net.db, AuctionPlatformMessage, taken) == 0
 
 
 def test_a_replayed_message_gets_the_first_answer_and_changes_nothing(net: Net) -> None:

@@ -26,6 +26,7 @@ from car_enforce.core.outbound import (
     OutboundError,
     RetryPolicy,
     Service,
+    answers,
     json_object,
     parse_retry_after,
 )
@@ -361,6 +362,14 @@ def test_json_object_refuses_a_list(scripted: Scripted) -> None:
 # --- signed requests ---------------------------------------------------------------------------------
 
 KEY = b"registry-shared-key-0123456789abcdef"
+
+
+def test_a_text_field_may_be_bounded_by_what_the_caller_stores() -> None:
+    assert answers.text({"id": "x" * 80}, "id", longest=80) == "x" * 80
+    with pytest.raises(MalformedResponse, match="id is longer than 80 characters"):
+        answers.text({"id": "x" * 81}, "id", longest=80)
+    with pytest.raises(MalformedResponse, match="id is not a non-empty string"):
+        answers.text({"id": ""}, "id", longest=80)
 
 
 def test_a_signed_request_verifies_and_each_try_is_signed_afresh(scripted: Scripted) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
 
 import pytest
@@ -248,6 +248,24 @@ def test_a_seizure_answer_that_is_not_what_was_promised_is_malformed(change: dic
 def test_a_transfer_answer_that_is_not_what_was_promised_is_malformed(change: dict[str, Any]) -> None:
     with pytest.raises(MalformedResponse):
         transfer_of({**TRANSFER, **change})
+
+
+@pytest.mark.parametrize("value", [20270531, ["2027-05-31"], {"on": "2027-05-31"}, True, "2027-05-31T00:00"])
+def test_a_date_in_an_answer_that_is_not_an_iso_date_string_is_malformed(value: Any) -> None:
+    file = {"plate": PLATE, "vin": VIN, "violations": 0, "stolen": False, "inspection_valid_until": value}
+    with pytest.raises(MalformedResponse, match="inspection_valid_until is not a date"):
+        vehicle_file_of(file)
+    temporary = {"number": "浙C0T123", "valid_until": value}
+    done = {**TRANSFER, "status": "completed", "result": {**RESULT, "temporary_plate": temporary}}
+    with pytest.raises(MalformedResponse, match="valid_until is not a date"):
+        transfer_of(done)
+
+
+def test_a_date_in_an_answer_may_be_null_or_absent() -> None:
+    file = {"plate": PLATE, "vin": VIN, "violations": 0, "stolen": False, "inspection_valid_until": None}
+    read = vehicle_file_of(file)
+    assert read.inspection_valid_until is None and read.scrapping_on is None
+    assert vehicle_file_of({**file, "scrapping_on": "2027-05-31"}).scrapping_on == date(2027, 5, 31)
 
 
 def test_a_file_answer_whose_seizures_are_malformed_is_malformed() -> None:

@@ -426,3 +426,26 @@ def test_a_signed_report_for_a_request_never_sent_is_404_and_stores_nothing(net:
     assert r.status_code == 404 and "inq-999999-platform-a" in r.json()["detail"], r.text
     unsigned = net.http.post("/api/inquiry-platforms/platform-a/reports", content=body)
     assert unsigned.status_code == 401, unsigned.text
+
+
+def test_a_signed_message_that_is_not_a_report_is_422_naming_article_11(net: Net) -> None:
+    [platform] = [p for p in demo_platforms("test-inquiry-secret") if p.code == "platform-a"]
+
+    def post(msg_id: str, body: bytes) -> httpx.Response:
+        headers = sign(platform.secret, msg_id, int(net.clock.now().timestamp()), body)
+        return net.http.post("/api/inquiry-platforms/platform-a/reports", content=body, headers=headers)
+
+    not_json = post("msg_not_json_1", b"{not json")
+    assert not_json.status_code == 422, not_json.text
+    assert not_json.json()["detail"].startswith("body: not JSON (参考价规定 Art. 11: a report carries"), (
+        not_json.text
+    )
+    assert (
+        not_json.json()["detail_zh"]
+        == "询价报告内容不全或格式不对：报告应载明车辆、样本、询价方法、结果和有效期"
+    )
+    no_report = post("msg_no_report_1", json.dumps({"type": "report", "request_id": "inq-1"}).encode())
+    assert no_report.status_code == 422, no_report.text
+    assert no_report.json()["detail"].startswith("body: report.report: Field required (参考价规定 Art. 11"), (
+        no_report.text
+    )

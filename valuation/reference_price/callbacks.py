@@ -7,18 +7,16 @@ and stores nothing; a message the rules refuse stores nothing and names the arti
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from datetime import date
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, Field, TypeAdapter, ValidationError
+from pydantic import BaseModel, Field, TypeAdapter
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from car_enforce.core import clock
 from car_enforce.core.errors import InvalidInput, NotFound
-from car_enforce.core.outbound import standard_webhooks
+from car_enforce.core.outbound import signed_messages
 from car_enforce.core.outbound.standard_webhooks import signing_key
 from car_enforce.custody.models import Custody
 from valuation.inquiry.models import InquiryPlatform
@@ -75,20 +73,13 @@ def _platform(session: Session, code: str) -> InquiryPlatform:
     return platform
 
 
-def _parse(body: bytes) -> _ReportMessage | _ExtensionMessage:
-    try:
-        return _Message.validate_python(json.loads(body))
-    except (ValueError, ValidationError) as exc:
-        if isinstance(exc, ValidationError):
-            problems = "; ".join(".".join(str(p) for p in e["loc"]) + f": {e['msg']}" for e in exc.errors())
-        else:
-            problems = "not JSON"
-        raise InvalidInput(
-            "body",
-            f"{problems} (参考价规定 Art. 11: a report carries the car, the samples, "
-            "the method, the result and its validity)",
-            zh="询价报告内容不全或格式不对：报告应载明车辆、样本、询价方法、结果和有效期",
-        ) from None
+def _malformed(problems: str) -> InvalidInput:
+    return InvalidInput(
+        "body",
+        f"{problems} (参考价规定 Art. 11: a report carries the car, the samples, "
+        "the method, the result and its validity)",
+        zh="询价报告内容不全或格式不对：报告应载明车辆、样本、询价方法、结果和有效期",
+    )
 
 
 def _replayed(session: Session, platform: InquiryPlatform, message_id: str) -> dict[str, Any] | None:
@@ -113,13 +104,11 @@ def _replayed(session: Session, platform: InquiryPlatform, message_id: str) -> d
 def receive(session: Session, code: str, body: bytes, headers: Mapping[str, str]) -> dict[str, Any]:
     """Take one message from platform ``code``; the answer to give it (200), or a domain error."""
     platform = _platform(session, code)
-    message_id = standard_webhooks.verify(
-        signing_key(platform.secret), body, headers, now=int(clock.now().timestamp())
-    )
+    message_id = signed_messages.verified_id(signing_key(platform.secret), body, headers, max_chars=None)
     earlier = _replayed(session, platform, message_id)
     if earlier is not None:
         return earlier
-    message = _parse(body)
+    message = signed_messages.validated(body, _Message, _malformed)
     request = online.request_by_id(session, platform, message.request_id)
     if isinstance(message, _ExtensionMessage):
         online.take_extension_request(session, request, message_id=message_id, reason=message.reason)

@@ -23,6 +23,7 @@ from car_enforce.cases.models import EnforcementCase
 from car_enforce.core import clock, sweeps
 from car_enforce.core.calendar.service import load_calendar
 from car_enforce.core.db import Database
+from car_enforce.core.outbound.answers import text
 from car_enforce.core.outbound.client import (
     MalformedResponse,
     OutboundClient,
@@ -49,6 +50,7 @@ from valuation.reference_price.models import (
 
 log = logging.getLogger(__name__)
 MAX_NOTICE_ATTEMPTS = 8  # a notice waits for a platform that is down; past this it is given up
+REMOTE_ID_CHARS = 80  # the platform's inquiry id, as a request stores it
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,10 +83,9 @@ def callback_url(settings: Settings, platform: InquiryPlatform) -> str:
 
 def _inquiry_id(response: httpx.Response) -> str:
     document = json_object(response)
-    remote = document.get("inquiry_id")
-    if response.status_code != 202 or not isinstance(remote, str) or not 1 <= len(remote) <= 80:
+    if response.status_code != 202:
         raise MalformedResponse("expected 202 with an inquiry_id")
-    return remote
+    return text(document, "inquiry_id", longest=REMOTE_ID_CHARS)
 
 
 def request_body(session: Session, request: InquiryRequest, settings: Settings) -> dict[str, Any]:

@@ -8,7 +8,8 @@ signer for webhooks.
 
 A client of one service the settings name (the payment gateway, the registry) subclasses ``ServiceClient``
 (``service_client``) and reads the answers with ``answers``' field readers and checks; the messages such a
-service signs and sends back are verified and opened by ``signed_messages``.
+service signs and sends back are verified and opened by ``signed_messages``. The auction and inquiry
+platforms' clients and receivers use the same readers and the same verification.
 """
 
 from car_enforce.core.outbound.client import (

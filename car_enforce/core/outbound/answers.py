@@ -58,11 +58,14 @@ def answer_about(
     return answer_check(read, what, lambda found: found.id == answer_id)
 
 
-def text(document: dict[str, Any], name: str, *, empty: bool = False) -> str:
-    """A string; an empty one only when ``empty`` allows it."""
+def text(document: dict[str, Any], name: str, *, empty: bool = False, longest: int | None = None) -> str:
+    """A string; an empty one only when ``empty`` allows it, and none of more than ``longest`` characters
+    (the most the caller stores) when that is given."""
     value = document.get(name)
     if not isinstance(value, str) or (not empty and not value):
         raise MalformedResponse(f"{name} is not a non-empty string")
+    if longest is not None and len(value) > longest:
+        raise MalformedResponse(f"{name} is longer than {longest} characters")
     return value
 
 
@@ -102,12 +105,14 @@ def instant(document: dict[str, Any], name: str, *, optional: bool = False) -> d
 
 
 def day(document: dict[str, Any], name: str) -> date | None:
-    """An ISO 8601 date; None when the field holds no string (null, absent, or another type)."""
+    """An ISO 8601 date; None for a null or absent one."""
     value = document.get(name)
     if value is None:
         return None
+    if not isinstance(value, str):
+        raise MalformedResponse(f"{name} is not a date")
     try:
-        return date.fromisoformat(value) if isinstance(value, str) else None
+        return date.fromisoformat(value)
     except ValueError:
         raise MalformedResponse(f"{name} is not a date") from None
 
