@@ -426,6 +426,12 @@ def test_a_signed_report_for_a_request_never_sent_is_404_and_stores_nothing(net:
     assert r.status_code == 404 and "inq-999999-platform-a" in r.json()["detail"], r.text
     unsigned = net.http.post("/api/inquiry-platforms/platform-a/reports", content=body)
     assert unsigned.status_code == 401, unsigned.text
+    # An id the platform could not have its replays kept under is refused as such, not failed on storing.
+    for msg_id, status in (("m" * 129, 422), ("m" * 128, 404)):
+        headers = sign(platform.secret, msg_id, int(net.clock.now().timestamp()), body)
+        r = net.http.post("/api/inquiry-platforms/platform-a/reports", content=body, headers=headers)
+        assert r.status_code == status, r.text
+    assert r.status_code == 404 and "webhook-id" not in r.text
 
 
 def test_a_signed_message_that_is_not_a_report_is_422_naming_article_11(net: Net) -> None:

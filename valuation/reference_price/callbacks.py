@@ -21,7 +21,12 @@ from car_enforce.core.outbound.standard_webhooks import signing_key
 from car_enforce.custody.models import Custody
 from valuation.inquiry.models import InquiryPlatform
 from valuation.reference_price import online
-from valuation.reference_price.models import InquiryReport, InquiryRequest, ReferencePrice
+from valuation.reference_price.models import (
+    MESSAGE_ID_CHARS,
+    InquiryReport,
+    InquiryRequest,
+    ReferencePrice,
+)
 
 MAX_SAMPLES = 50
 
@@ -104,7 +109,9 @@ def _replayed(session: Session, platform: InquiryPlatform, message_id: str) -> d
 def receive(session: Session, code: str, body: bytes, headers: Mapping[str, str]) -> dict[str, Any]:
     """Take one message from platform ``code``; the answer to give it (200), or a domain error."""
     platform = _platform(session, code)
-    message_id = signed_messages.verified_id(signing_key(platform.secret), body, headers, max_chars=None)
+    message_id = signed_messages.verified_id(
+        signing_key(platform.secret), body, headers, zh_name="询价平台消息", max_chars=MESSAGE_ID_CHARS
+    )
     earlier = _replayed(session, platform, message_id)
     if earlier is not None:
         return earlier

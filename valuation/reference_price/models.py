@@ -17,6 +17,8 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from car_enforce.core.db import Base, UTCDateTime
 
+MESSAGE_ID_CHARS = 128  # a platform's webhook-id, as kept for its replay
+
 
 class PricingStatus(StrEnum):
     OPEN = "open"  # methods are being tried: 议价, then 定向询价 (Art. 4–6)
@@ -152,7 +154,7 @@ class InquiryRequest(Base):
     due_on: Mapped[date | None] = mapped_column(Date)  # the last day of its 3 days (Art. 11)
     due_provisional: Mapped[bool] = mapped_column(default=False)
     extension_asked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    extension_message_id: Mapped[str | None] = mapped_column(String(128))
+    extension_message_id: Mapped[str | None] = mapped_column(String(MESSAGE_ID_CHARS))
 
     platform_code: Mapped[str] = mapped_column(String(40))
     reports: Mapped[list[InquiryReport]] = relationship(order_by="InquiryReport.id", lazy="selectin")
@@ -168,7 +170,7 @@ class InquiryReport(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     request_id: Mapped[int] = mapped_column(ForeignKey("inquiry_request.id"), index=True)
-    message_id: Mapped[str] = mapped_column(String(128))
+    message_id: Mapped[str] = mapped_column(String(MESSAGE_ID_CHARS))
     correction: Mapped[bool] = mapped_column(default=False)
     number: Mapped[str] = mapped_column(String(64))
     issued_on: Mapped[date] = mapped_column(Date)
