@@ -11,20 +11,25 @@ from sqlalchemy import event, select
 from sqlalchemy.orm import ORMExecuteState, Session
 
 from car_enforce.case_money import accounts as acct
+from car_enforce.case_money import service
+from car_enforce.case_money.accounts import CostKind, Source
 from car_enforce.case_money.models import CasePayee, CasePayout, PayeeKind, PayoutStatus
 from car_enforce.case_money.schemas import PayeeIn
 from car_enforce.case_money.service import add_payees, case_of
-from car_enforce.cases.models import PartyRole
+from car_enforce.cases.models import EnforcementCase, PartyRole
 from car_enforce.cases.schemas import CaseCreate
-from car_enforce.cases.service import open_case
+from car_enforce.cases.service import link_applicant_by_username, open_case
 from car_enforce.core import ledger
 from car_enforce.core.db import Database
-from car_enforce.core.identity.models import User
+from car_enforce.core.identity.models import Organisation, OrgKind, Role, User
 from car_enforce.core.identity.principal import Principal
-from car_enforce.core.identity.service import principal_of_user
-from tests.api_helpers import case_body
+from car_enforce.core.identity.service import create_organisation, create_user, principal_of_user
+from tests import factories
+from tests.api_helpers import PASSWORD, case_body
 
 OWED_FEN = 38_650_000  # 386,500 yuan, the case body's amount
+RECEIVED = 1_000_000  # 10,000 yuan
+TOWING = 30_000  # 300 yuan
 
 
 def officer(session: Session, username: str = "py.officer") -> Principal:
@@ -130,3 +135,46 @@ def commit_fails_once_when(paid: PayoutStatus) -> Iterator[list[int]]:
     finally:
         for name, listener in listeners:
             event.remove(Session, name, listener)
+
+
+def received_with_tow(db: Database, case: MoneyCase, *, towing: bool = True) -> dict[str, int]:
+    """The standard payees, 10,000 yuan of sale proceeds received and the tow's 300 yuan charged."""
+    ids = standard_payees(db, case)
+    with db.unit_of_work() as s:
+        service.receive(
+            s, case.id, amount_fen=RECEIVED, source=Source.SALE_PROCEEDS, key="r1", actor=case.officer
+        )
+        if towing:
+            service.charge_cost(
+                s,
+                case.id,
+                payee_id=ids["TOW-330326-01"],
+                kind=CostKind.TOWING,
+                amount_fen=TOWING,
+                key="tow",
+                actor=case.officer,
+            )
+    return ids
+
+
+def applicant_user(db: Database, username: str, case: MoneyCase | None = None, party_id: int = 0) -> None:
+    """An applicant's account, linked to the case's party when one is named."""
+    with db.unit_of_work() as s:
+        public = s.scalar(select(Organisation).where(Organisation.code == "PUB")) or create_organisation(
+            s, actor=factories.SYSTEM, kind=OrgKind.PUBLIC, name="公众", code="PUB"
+        )
+        create_user(
+            s,
+            actor=factories.SYSTEM,
+            organisation_id=public.id,
+            username=username,
+            password=PASSWORD,
+            role=Role.APPLICANT,
+            display_name=username,
+        )
+        if case is not None:
+            found = s.get(EnforcementCase, case.id)
+            assert found is not None
+            link_applicant_by_username(
+                s, actor=officer(s), case=found, party_id=party_id or case.applicant, username=username
+            )

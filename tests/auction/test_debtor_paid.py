@@ -19,8 +19,7 @@ from car_enforce.core.timeline.models import TimelineEvent
 from car_enforce.custody.models import Custody, ReleaseOrder
 from tests import factories
 from tests.api_helpers import DEBTOR_ID, login
-from tests.auction.test_settlement import sold
-from tests.auction_helpers import Listed, listed_lot, priced_car
+from tests.auction_helpers import Listed, listed_lot, priced_car, sold
 
 pytestmark = pytest.mark.usefixtures("centers")
 PAID = {"amount_fen": 38_650_000, "paid_on": "2026-11-30", "note": "被执行人全额履行"}

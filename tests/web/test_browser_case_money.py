@@ -16,11 +16,10 @@ from car_enforce.case_money import payouts as payout_verbs
 from car_enforce.core.clock import MovableClock
 from car_enforce.core.db import Database
 from tests import factories
-from tests.case_money_helpers import money_case, payouts
+from tests.case_money_helpers import applicant_user, money_case, payouts, received_with_tow
 from tests.live import serve
 from tests.payments_helpers import Harness, running
 from tests.web.browser_helpers import WIDTHS, look
-from tests.web.test_console_case_money import _applicant, _received
 
 
 @pytest.fixture(scope="module")
@@ -46,8 +45,8 @@ def test_the_officer_distributes_and_holds_the_applicant_sees_its_money_and_the_
     payments_server: Harness,
 ) -> None:
     case = money_case(db)
-    _received(db, case)
-    _applicant(db, "creditor", case)
+    received_with_tow(db, case)
+    applicant_user(db, "creditor", case)
     with serve(app) as base:
         office = browser.new_context(viewport={"width": 1366, "height": 768}).new_page()
         office.set_default_timeout(5000)

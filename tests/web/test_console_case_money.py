@@ -17,30 +17,24 @@ from sqlalchemy import select
 from api.simulators import payments as payments_sim
 from car_enforce.case_money import payouts as payout_verbs
 from car_enforce.case_money import service
-from car_enforce.case_money.accounts import CostKind, Source
+from car_enforce.case_money.accounts import Source
 from car_enforce.case_money.models import CasePayee, CasePayout, PayoutStatus
-from car_enforce.cases.models import EnforcementCase
-from car_enforce.cases.service import link_applicant_by_username
 from car_enforce.core.clock import MovableClock
 from car_enforce.core.db import Database
-from car_enforce.core.identity.models import Organisation, OrgKind, Role
-from car_enforce.core.identity.service import create_organisation, create_user
 from tests import factories
-from tests.api_helpers import PASSWORD
 from tests.case_money_helpers import (
+    RECEIVED,
     MoneyCase,
+    applicant_user,
     money_case,
-    officer,
     payee,
     payouts,
+    received_with_tow,
     standard_payees,
     with_payees,
 )
 from tests.payments_helpers import Harness, running
 from tests.web.console_helpers import log_in
-
-RECEIVED = 1_000_000  # 10,000 yuan
-TOWING = 30_000  # 300 yuan
 
 
 @pytest.fixture(scope="module")
@@ -74,52 +68,9 @@ def _beside(html: str, field: str) -> str:
     return unescape(found.group(0))
 
 
-def _received(db: Database, case: MoneyCase, *, towing: bool = True) -> dict[str, int]:
-    """The standard payees, 10,000 yuan of sale proceeds received and the tow's 300 yuan charged."""
-    ids = standard_payees(db, case)
-    with db.unit_of_work() as s:
-        service.receive(
-            s, case.id, amount_fen=RECEIVED, source=Source.SALE_PROCEEDS, key="r1", actor=case.officer
-        )
-        if towing:
-            service.charge_cost(
-                s,
-                case.id,
-                payee_id=ids["TOW-330326-01"],
-                kind=CostKind.TOWING,
-                amount_fen=TOWING,
-                key="tow",
-                actor=case.officer,
-            )
-    return ids
-
-
 def _distributed(db: Database, case: MoneyCase) -> None:
     with db.unit_of_work() as s:
         service.distribute(s, case.id, actor=case.officer, fee_fen=0)
-
-
-def _applicant(db: Database, username: str, case: MoneyCase | None = None, party_id: int = 0) -> None:
-    """An applicant's account, linked to the case's party when one is named."""
-    with db.unit_of_work() as s:
-        public = s.scalar(select(Organisation).where(Organisation.code == "PUB")) or create_organisation(
-            s, actor=factories.SYSTEM, kind=OrgKind.PUBLIC, name="公众", code="PUB"
-        )
-        create_user(
-            s,
-            actor=factories.SYSTEM,
-            organisation_id=public.id,
-            username=username,
-            password=PASSWORD,
-            role=Role.APPLICANT,
-            display_name=username,
-        )
-        if case is not None:
-            found = s.get(EnforcementCase, case.id)
-            assert found is not None
-            link_applicant_by_username(
-                s, actor=officer(s), case=found, party_id=party_id or case.applicant, username=username
-            )
 
 
 def test_another_courts_officer_finds_no_money_page_and_forms_want_their_token(
@@ -142,7 +93,7 @@ def test_the_officer_reads_the_totals_and_statement_and_distributes_costs_first(
     app: FastAPI, db: Database, world: factories.World
 ) -> None:
     case = money_case(db)
-    _received(db, case)
+    received_with_tow(db, case)
     with TestClient(app) as client:
         csrf = log_in(client, "py.officer")
         page = _text(client.get(f"/cases/{case.id}/money").text)
@@ -238,7 +189,7 @@ def test_a_payout_is_held_for_a_listed_reason_released_and_a_declined_one_sent_a
     app: FastAPI, db: Database, world: factories.World, harness: Harness
 ) -> None:
     case = money_case(db)
-    _received(db, case, towing=False)
+    received_with_tow(db, case, towing=False)
     _distributed(db, case)
     [due] = payouts(db, case.id)
     base = f"/cases/{case.id}/money/payouts/{due.id}"
@@ -274,8 +225,8 @@ def test_the_applicant_sees_its_own_money_and_never_another_creditors(
     case = money_case(db)
     standard_payees(db, case)
     with_payees(db, case, payee("6222000077773333", name="另一债权人某某", claim_fen=38_650_000))
-    _applicant(db, "creditor", case)
-    _applicant(db, "stranger")
+    applicant_user(db, "creditor", case)
+    applicant_user(db, "stranger")
     with TestClient(app) as client:
         log_in(client, "creditor", "/my-cases")
         page = _text(client.get("/my-cases").text)
@@ -314,7 +265,7 @@ def test_the_command_center_shows_the_payout_figures_of_the_officers_court(
     app: FastAPI, db: Database, world: factories.World, harness: Harness, clock: MovableClock
 ) -> None:
     case = money_case(db)
-    _received(db, case, towing=False)
+    received_with_tow(db, case, towing=False)
     clock.advance(timedelta(days=2))
     _distributed(db, case)
     clock.advance(timedelta(days=1))
