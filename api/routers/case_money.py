@@ -1,5 +1,5 @@
-"""The case's money (一案一账号) for the officers of its court: the account and its statement, the payees,
-the distribution and the payouts."""
+"""The case's money (一案一账号) for the officers of its court: the account and its statement, money and
+costs entered by hand and their reversal, the payees, the distribution and the payouts."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from car_enforce.case_money import accounts as acct
 from car_enforce.case_money import payouts, service
 from car_enforce.case_money.models import CasePayout, PayoutStatus
 from car_enforce.case_money.schemas import (
+    CostIn,
     DistributeIn,
     DistributionOut,
     HoldIn,
@@ -25,12 +26,15 @@ from car_enforce.case_money.schemas import (
     PayoutIn,
     PayoutOut,
     PostingOut,
+    ReceiptIn,
+    ReversalIn,
 )
 from car_enforce.cases import service as cases
 from car_enforce.core import ledger
 from car_enforce.core.db import MAX_ROW_ID, RowId
 from car_enforce.core.identity.models import Role
 from car_enforce.core.identity.principal import Principal
+from car_enforce.core.ledger import LedgerPosting
 
 router = APIRouter(
     prefix="/api/cases/{case_id}/money", tags=["case money"], responses=responses(401, 403, 404)
@@ -59,6 +63,20 @@ def money(case_id: RowId, session: SessionDep, who: OfficerOrAdmin) -> MoneyOut:
     )
 
 
+def _posting_out(e: ledger.StatementEntry) -> PostingOut:
+    return PostingOut(
+        id=e.id,
+        key=e.key,
+        kind=e.kind,
+        memo=e.memo,
+        at=e.at,
+        actor=e.actor,
+        reverses_id=e.reverses_id,
+        reversed_by=e.reversed_by,
+        lines=[LineOut(account=x.account, amount_fen=x.amount_fen) for x in e.lines],
+    )
+
+
 @router.get("/statement", response_model=list[PostingOut])
 def statement(
     case_id: RowId,
@@ -71,19 +89,68 @@ def statement(
     posting's id as ``after_id``."""
     case = cases.visible_case(session, who, case_id)
     return [
-        PostingOut(
-            id=e.id,
-            key=e.key,
-            kind=e.kind,
-            memo=e.memo,
-            at=e.at,
-            actor=e.actor,
-            reverses_id=e.reverses_id,
-            reversed_by=e.reversed_by,
-            lines=[LineOut(account=x.account, amount_fen=x.amount_fen) for x in e.lines],
-        )
-        for e in ledger.statement(session, acct.book(case.id), after_id=after_id, limit=limit)
+        _posting_out(e) for e in ledger.statement(session, acct.book(case.id), after_id=after_id, limit=limit)
     ]
+
+
+def _posted(
+    session: Session, case_id: int, posting: LedgerPosting, made: bool, response: Response
+) -> PostingOut:
+    """The posting as the statement shows it: 201 when this request made it, 200 for the first one again."""
+    created_or_replayed(response, made)
+    [entry] = ledger.statement(session, acct.book(case_id), after_id=posting.id - 1, limit=1)
+    return _posting_out(entry)
+
+
+_ENTERED = {
+    **responses(409, 422),
+    200: {"model": PostingOut, "description": "The same reference again: the first entry"},
+}
+
+
+@router.post("/receipts", status_code=201, response_model=PostingOut, responses=_ENTERED)
+def record_receipt(
+    case_id: RowId, body: ReceiptIn, session: SessionDep, officer: Officer, response: Response
+) -> PostingOut:
+    """Money that came into the case's account outside the sale: the debtor's transfer, money taken from an
+    account frozen elsewhere. Its bank serial number names it: the same one again is the same receipt, with
+    other figures a 409. The applicants are told."""
+    case = cases.visible_case(session, officer, case_id)
+    posting, made = service.enter_receipt(session, case.id, body, actor=officer)
+    return _posted(session, case.id, posting, made, response)
+
+
+@router.post("/costs", status_code=201, response_model=PostingOut, responses=_ENTERED)
+def charge_cost(
+    case_id: RowId, body: CostIn, session: SessionDep, officer: Officer, response: Response
+) -> PostingOut:
+    """A cost of enforcement owed to a cost payee (an appraiser's bill, a notice's fee), covered first from
+    the money (执行工作规定 item 34). Its bill's number names it: the same one again is the same charge."""
+    case = cases.visible_case(session, officer, case_id)
+    posting, made = service.enter_cost(session, case.id, body, actor=officer)
+    return _posted(session, case.id, posting, made, response)
+
+
+@router.post(
+    "/postings/{posting_id}/reversal",
+    status_code=201,
+    response_model=PostingOut,
+    responses={**responses(409, 422), 200: {"model": PostingOut, "description": "Reversed already: it"}},
+)
+def reverse(
+    case_id: RowId,
+    posting_id: RowId,
+    body: ReversalIn,
+    session: SessionDep,
+    officer: Officer,
+    response: Response,
+) -> PostingOut:
+    """Take back a receipt or a cost entered in error, by a reversing posting with the reason; a posting is
+    never edited. Money already shared out or paid cannot be taken back (409); asked again, the reversal made
+    the first time (200)."""
+    case = cases.visible_case(session, officer, case_id)
+    reversal, made = service.take_back(session, case.id, posting_id, reason=body.reason, actor=officer)
+    return _posted(session, case.id, reversal, made, response)
 
 
 @router.get("/payees", response_model=list[PayeeOut])

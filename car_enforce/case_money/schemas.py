@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from car_enforce.case_money.accounts import CostKind, Source
 from car_enforce.case_money.models import (
     CasePayee,
     CasePayout,
@@ -131,6 +133,42 @@ class PayoutIn(BaseModel):
     key: str = Field(
         min_length=1, max_length=100, description="The officer's name for this payout: sent twice, made once"
     )
+
+
+# Money the officer records by hand: a debtor's transfer, money taken from a frozen account. A sale's price
+# and a forfeited deposit arrive by themselves, from the sale.
+ENTERED_SOURCES = (Source.DEBTOR_PAYMENT, Source.OTHER)
+Reference = Field(
+    min_length=1,
+    max_length=64,
+    pattern=r"^\S(.*\S)?$",
+    description="The bank's serial number of a transfer, or a bill's number: the same one twice is one entry",
+)
+
+
+class ReceiptIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    amount_fen: int = Field(gt=0, le=MAX_FEN)
+    source: Literal[Source.DEBTOR_PAYMENT, Source.OTHER]
+    reference: str = Reference
+    memo: str = Field(default="", max_length=200)
+
+
+class CostIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    payee_id: RowId = Field(description="A payee of kind cost: who is owed it")
+    kind: CostKind
+    amount_fen: int = Field(gt=0, le=MAX_FEN)
+    reference: str = Reference
+    memo: str = Field(default="", max_length=200)
+
+
+class ReversalIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    reason: str = Field(min_length=1, max_length=200, description="Why the entry was wrong, kept with it")
 
 
 class HoldIn(BaseModel):

@@ -27,7 +27,7 @@ from car_enforce.case_money.rules import (
     fee_of_distribution,
     plan_distribution,
 )
-from car_enforce.case_money.schemas import PayeeIn, PayeesAdded, masked_account
+from car_enforce.case_money.schemas import CostIn, PayeeIn, PayeesAdded, ReceiptIn, masked_account
 from car_enforce.cases.models import EnforcementCase, PartyRole
 from car_enforce.core import clock, events, ledger, zh
 from car_enforce.core.calendar.service import load_calendar
@@ -258,8 +258,9 @@ def receive(
     key: str,
     actor: Principal,
     memo: str = "",
-) -> LedgerPosting:
-    """Money arrived in the case's account; the same key again is the same receipt (nothing more)."""
+) -> tuple[LedgerPosting, bool]:
+    """Money arrived in the case's account; the same key again is the same receipt (nothing more). The
+    posting, and whether this call made it."""
     case = case_of(session, case_id)
     source = Source(source)
     posting, made = ledger.post_or_replay(
@@ -289,7 +290,7 @@ def receive(
                 ),
             ),
         )
-    return posting
+    return posting, made
 
 
 def charge_cost(
@@ -302,9 +303,10 @@ def charge_cost(
     key: str,
     actor: Principal,
     memo: str = "",
-) -> LedgerPosting:
+) -> tuple[LedgerPosting, bool]:
     """A cost of enforcement owed to its party (a cost payee), to be covered first from the money received
-    (执行工作规定 item 34); the same key again is the same charge."""
+    (执行工作规定 item 34); the same key again is the same charge. The posting, and whether this call made
+    it."""
     case = case_of(session, case_id)
     kind = CostKind(kind)
     payee = payee_of(session, case, payee_id)
@@ -334,7 +336,45 @@ def charge_cost(
                 data={"posting_id": posting.id, "amount_fen": amount_fen, "kind": kind, "payee_id": payee.id},
             ),
         )
-    return posting
+    return posting, made
+
+
+def enter_receipt(
+    session: Session, case_id: int, data: ReceiptIn, *, actor: Principal
+) -> tuple[LedgerPosting, bool]:
+    """Money an officer enters by hand, named by the bank's serial number of the transfer."""
+    return receive(
+        session,
+        case_id,
+        amount_fen=data.amount_fen,
+        source=data.source,
+        key=f"bank:{data.reference}",
+        actor=actor,
+        memo=data.memo,
+    )
+
+
+def enter_cost(
+    session: Session, case_id: int, data: CostIn, *, actor: Principal
+) -> tuple[LedgerPosting, bool]:
+    """A cost an officer enters by hand, named by its bill's number."""
+    return charge_cost(
+        session,
+        case_id,
+        payee_id=data.payee_id,
+        kind=data.kind,
+        amount_fen=data.amount_fen,
+        key=f"bill:{data.reference}",
+        actor=actor,
+        memo=data.memo,
+    )
+
+
+def take_back(
+    session: Session, case_id: int, posting_id: int, *, reason: str, actor: Principal
+) -> tuple[LedgerPosting, bool]:
+    """Reverse an entry made in error, with the reason; asked again, the reversal made the first time."""
+    return reverse(session, case_id, posting_id, key=f"posting:{posting_id}", actor=actor, memo=reason)
 
 
 REVERSIBLE = ("receipt", "cost")
@@ -342,9 +382,10 @@ REVERSIBLE = ("receipt", "cost")
 
 def reverse(
     session: Session, case_id: int, posting_id: int, *, key: str, actor: Principal, memo: str = ""
-) -> LedgerPosting:
+) -> tuple[LedgerPosting, bool]:
     """Take back a receipt or a cost charged in error, by a reversing posting; refused once the money has
-    been shared out or paid (``AlreadyMoved``) or when reversed already."""
+    been shared out or paid (``AlreadyMoved``) or when reversed already. The reversal, and whether this
+    call made it."""
     case = case_of(session, case_id)
     book = acct.book(case.id)
     book_id = ledger.lock(session, book).id
@@ -379,7 +420,7 @@ def reverse(
                 data={"posting_id": posting_id, "reversal_id": reversal.id, "kind": original.kind},
             ),
         )
-    return reversal
+    return reversal, made
 
 
 # --- sharing out --------------------------------------------------------------------------------------

@@ -105,3 +105,87 @@ def test_another_courts_officer_sees_no_case_account(client: TestClient) -> None
     )
     assert r.status_code == 404
     assert client.post(f"{base}/distribute", json={}, headers=other).status_code == 404
+
+
+def test_money_and_costs_entered_by_hand_are_named_by_their_reference_and_reversed_with_a_reason(
+    client: TestClient, db: Database
+) -> None:
+    headers = login(client, "py.officer")
+    case = open_case(client, headers)
+    base = f"/api/cases/{case['id']}/money"
+    payees = {
+        "payees": [
+            {"party_id": party(case, "applicant"), "account_number": "6222000011112222"},
+            {"kind": "cost", "name": "温州某价格评估公司", "account_number": "6222000055556666"},
+        ]
+    }
+    assert client.post(f"{base}/payees", json=payees, headers=headers).status_code == 201
+    lender, appraiser = (p["id"] for p in client.get(f"{base}/payees", headers=headers).json())
+
+    def statement() -> list[dict[str, Any]]:
+        return list(client.get(f"{base}/statement", headers=headers).json())
+
+    # The debtor transfers 20,000 yuan: its bank serial names it; sent twice, recorded once.
+    transfer = {"amount_fen": 2_000_000, "source": "debtor_payment", "reference": "BK20261123000187"}
+    first = client.post(f"{base}/receipts", json=transfer, headers=headers)
+    assert first.status_code == 201, first.text
+    again = client.post(f"{base}/receipts", json=transfer, headers=headers)
+    assert (again.status_code, again.json()) == (200, first.json())
+    assert {x["account"]: x["amount_fen"] for x in first.json()["lines"]} == {
+        "bank": 2_000_000,
+        "received:debtor_payment": -2_000_000,
+    }
+    # The same serial with another amount, a sale's price entered by hand, a blank reference: refused.
+    for body, status in (
+        ({**transfer, "amount_fen": 2_000_001}, 409),
+        ({**transfer, "source": "sale_proceeds", "reference": "BK2"}, 422),
+        ({**transfer, "reference": " "}, 422),
+        ({**transfer, "amount_fen": 0, "reference": "BK3"}, 422),
+    ):
+        r = client.post(f"{base}/receipts", json=body, headers=headers)
+        assert r.status_code == status, (body, r.text)
+    assert [e["kind"] for e in statement()] == ["receipt"]
+
+    # The appraiser's bill is a cost owed to it; a creditor is not a cost's party.
+    bill = {"payee_id": appraiser, "kind": "other", "amount_fen": 150_000, "reference": "FP-0091"}
+    r = client.post(f"{base}/costs", json={**bill, "memo": "评估费"}, headers=headers)
+    assert r.status_code == 201, r.text
+    cost_id = r.json()["id"]
+    r = client.post(
+        f"{base}/costs", json={**bill, "payee_id": lender, "reference": "FP-0092"}, headers=headers
+    )
+    assert (r.status_code, r.json()["fields"]) == (422, ["payee_id"])
+    r = client.post(
+        f"{base}/costs", json={**bill, "payee_id": 999_999, "reference": "FP-0093"}, headers=headers
+    )
+    assert r.status_code == 404
+    assert [e["kind"] for e in statement()] == ["receipt", "cost"]
+
+    # The bill was entered in error: reversed, with the reason kept; asked again, the same reversal.
+    undo = f"{base}/postings/{cost_id}/reversal"
+    assert client.post(undo, json={"reason": ""}, headers=headers).status_code == 422
+    r = client.post(undo, json={"reason": "重复入账"}, headers=headers)
+    assert (r.status_code, r.json()["reverses_id"], r.json()["memo"]) == (201, cost_id, "重复入账")
+    assert client.post(undo, json={"reason": "重复入账"}, headers=headers).json()["id"] == r.json()["id"]
+    assert client.get(base, headers=headers).json()["accounts"].get(f"cost:other:{appraiser}", 0) == 0
+
+    # Once the money is shared out, the receipt can no longer be taken back; a distribution never is.
+    done = client.post(f"{base}/distribute", json={}, headers=headers)
+    assert done.status_code == 201, done.text
+    receipt_id = first.json()["id"]
+    r = client.post(f"{base}/postings/{receipt_id}/reversal", json={"reason": "误"}, headers=headers)
+    assert (r.status_code, r.json()["error"]) == (409, "AlreadyMoved")
+    r = client.post(
+        f"{base}/postings/{done.json()['posting_id']}/reversal", json={"reason": "误"}, headers=headers
+    )
+    assert r.status_code == 409
+    money = client.get(base, headers=headers).json()
+    assert money["balanced"] and money["received_fen"] == 2_000_000
+
+    # Another court's officer reaches none of it.
+    other = login(client, "lc.officer")
+    assert (
+        client.post(f"{base}/receipts", json={**transfer, "reference": "BK9"}, headers=other).status_code
+        == 404
+    )
+    assert client.post(undo, json={"reason": "x"}, headers=other).status_code == 404

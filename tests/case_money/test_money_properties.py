@@ -134,11 +134,11 @@ def run(
                 made.append(
                     service.receive(
                         s, case.id, amount_fen=step.amount, source=step.source, key=key, actor=who
-                    ).id
+                    )[0].id
                 )
             elif isinstance(step, Cost):
                 tow = ids["COST-0001"]
-                posting = service.charge_cost(
+                posting, _made = service.charge_cost(
                     s,
                     case.id,
                     payee_id=tow,

@@ -63,7 +63,10 @@ def receive(
     db: Database, case: MoneyCase, amount: int, key: str = "r1", source: Source = Source.SALE_PROCEEDS
 ) -> int:
     with db.unit_of_work() as s:
-        return service.receive(s, case.id, amount_fen=amount, source=source, key=key, actor=case.officer).id
+        posting, _made = service.receive(
+            s, case.id, amount_fen=amount, source=source, key=key, actor=case.officer
+        )
+        return posting.id
 
 
 # --- payees -------------------------------------------------------------------------------------------
