@@ -1,6 +1,7 @@
 """The officer's page of a case's money (一案一账号): its totals by plain Chinese heads, its statement, its
 payees (one added by a form), the distribution with what it shared out in order of priority, and the
 payouts with their due day, held for a reason of the closed list, released, or sent again after a decline.
+The forms that enter money and costs by hand, and reverse an entry, post to ``case_money_entries``.
 
 Every list is a page of its own (a mass case has a hundred thousand payees); the pages call the same
 services as the JSON API, with the officer's own principal.
@@ -20,9 +21,9 @@ from api.web import session as web
 from api.web.pages import PageRoute, form_error, refusal, render
 from car_enforce.case_money import accounts as acct
 from car_enforce.case_money import payouts, reading, service
-from car_enforce.case_money.accounts import COST_ZH
+from car_enforce.case_money.accounts import COST_ZH, SOURCE_ZH
 from car_enforce.case_money.models import HOLD_REASON_ZH, HoldReason, PayeeKind, PayoutStatus
-from car_enforce.case_money.schemas import PayeeIn, masked_account
+from car_enforce.case_money.schemas import ENTERED_SOURCES, PayeeIn, masked_account
 from car_enforce.case_money.transitions import PAYOUT
 from car_enforce.cases import service as cases
 from car_enforce.cases.models import EnforcementCase
@@ -54,7 +55,7 @@ _DISTRIBUTE_FIELDS = {"fee_fen": "fee", "form": "distribute"}  # a refusal of th
 Page = Annotated[int, Query(ge=0, le=MAX_ROW_ID)]
 
 
-def _money_page(
+def money_page(
     request: Request,
     session: Session,
     who: Principal,
@@ -101,6 +102,9 @@ def _money_page(
         result_is_new=bool(distribution),
         kind_names=KIND_NAMES,
         cost_names=COST_ZH,
+        cost_payees=reading.cost_payees(session, case),
+        entered_sources={source: SOURCE_ZH[source] for source in ENTERED_SOURCES},
+        reversible=service.REVERSIBLE,
         status_names=PAYOUT.status_names_zh,
         hold_reasons=HOLD_REASON_ZH,
         masked=masked_account,
@@ -109,7 +113,7 @@ def _money_page(
     )
 
 
-def _officer_case(request: Request, session: Session, case_id: int) -> tuple[Principal, EnforcementCase]:
+def officer_case(request: Request, session: Session, case_id: int) -> tuple[Principal, EnforcementCase]:
     who = web.require(request, session, Role.OFFICER)
     return who, cases.visible_case(session, who, case_id)
 
@@ -126,8 +130,8 @@ def case_money(
     distribution: Page = 0,
 ) -> Response:
     """The case's account: totals, the statement from ``after``, a page of payees and of payouts."""
-    who, case = _officer_case(request, session, case_id)
-    return _money_page(
+    who, case = officer_case(request, session, case_id)
+    return money_page(
         request,
         session,
         who,
@@ -156,7 +160,7 @@ def add_payee(
     csrf: Annotated[str, Form(max_length=128)] = "",
 ) -> Response:
     """Add one payee of the case; a refusal stands beside the field it concerns."""
-    who, case = _officer_case(request, session, case_id)
+    who, case = officer_case(request, session, case_id)
     web.check_csrf(request, csrf)
     form = {
         "kind": kind,
@@ -192,7 +196,7 @@ def add_payee(
         code, problems = refusal(exc, PAYEE_FIELDS)
         # A service names the field within the list it was given ("payees[0].party_id"); the form has one.
         named = {k.rsplit(".", 1)[-1].replace("claim_fen", "claim"): v for k, v in problems.items()}
-        return _money_page(request, session, who, case, status_code=code, form=form, form_errors=named)
+        return money_page(request, session, who, case, status_code=code, form=form, form_errors=named)
     return RedirectResponse(f"/cases/{case_id}/money#payees", status_code=303)
 
 
@@ -206,7 +210,7 @@ def distribute(
 ) -> Response:
     """Share out the money received: costs first, the fee, secured creditors, ranks, the rest to the
     debtor; the page then shows what this distribution gave each step."""
-    who, case = _officer_case(request, session, case_id)
+    who, case = officer_case(request, session, case_id)
     web.check_csrf(request, csrf)
     try:
         try:
@@ -217,7 +221,7 @@ def distribute(
             done = service.distribute(session, case.id, actor=who, fee_fen=fee_fen)
     except DomainError as exc:
         code, problems = refusal(exc, ("fee",))
-        return _money_page(
+        return money_page(
             request,
             session,
             who,
@@ -241,7 +245,7 @@ def _payout_action(
     reason: str,
     note: str,
 ) -> Response:
-    who, case = _officer_case(request, session, case_id)
+    who, case = officer_case(request, session, case_id)
     web.check_csrf(request, csrf)
     payout = payouts.payout_of(session, case, payout_id)
     try:
@@ -256,7 +260,7 @@ def _payout_action(
                 payouts.retry_payout(session, payout, actor=who)
     except DomainError as exc:
         code, problems = refusal(exc)
-        return _money_page(
+        return money_page(
             request,
             session,
             who,

@@ -84,6 +84,14 @@ def payee_count(session: Session, enforcement_case: EnforcementCase) -> int:
     )
 
 
+def cost_payees(session: Session, enforcement_case: EnforcementCase) -> list[CasePayee]:
+    """The case's cost payees (a center, a platform, an appraiser): whom a cost entered by hand is owed to."""
+    query = select(CasePayee).where(
+        CasePayee.case_id == enforcement_case.id, CasePayee.kind == PayeeKind.COST
+    )
+    return list(session.scalars(query.order_by(CasePayee.id)))
+
+
 def payout_count(
     session: Session, enforcement_case: EnforcementCase, status: PayoutStatus | None = None
 ) -> int:

@@ -21,6 +21,7 @@ from car_enforce.case_money.accounts import Source
 from car_enforce.case_money.models import CasePayee, CasePayout, PayoutStatus
 from car_enforce.core.clock import MovableClock
 from car_enforce.core.db import Database
+from car_enforce.core.ledger import LedgerPosting
 from tests import factories
 from tests.case_money_helpers import (
     RECEIVED,
@@ -160,6 +161,70 @@ def test_a_payee_is_added_by_the_form_and_each_refusal_stands_beside_its_field(
         assert other.status_code == 409 and "信息与本次不一致" in _beside(other.text, "account_number")
     with db.unit_of_work(read_only=True) as s:
         assert [p.claim_fen for p in s.scalars(select(CasePayee))] == [50_000]
+
+
+def test_money_and_a_cost_are_entered_by_hand_and_an_entry_in_error_is_reversed_with_its_reason(
+    app: FastAPI, db: Database, world: factories.World
+) -> None:
+    case = money_case(db)
+    ids = standard_payees(db, case)
+    receipt = {"receipt_amount": "20000", "receipt_source": "debtor_payment", "receipt_reference": "BK-0187"}
+    cost = {"cost_payee": str(ids["TOW-330326-01"]), "cost_kind": "towing", "cost_amount": "300"}
+    with TestClient(app) as client:
+        csrf = log_in(client, "py.officer")
+        base = f"/cases/{case.id}/money"
+        page = client.get(base).text
+        assert "登记到账" in page and "平阳县某拖车服务公司 ****6-01" in _section(page, "entries")
+
+        bad = client.post(f"{base}/receipts", data={"csrf": csrf, **receipt, "receipt_amount": "二万"})
+        assert bad.status_code == 422 and "金额应以元为单位" in _beside(bad.text, "receipt_amount")
+        blank = client.post(f"{base}/receipts", data={"csrf": csrf, **receipt, "receipt_reference": ""})
+        assert blank.status_code == 422 and "填写有误" in _beside(blank.text, "receipt_reference")
+        sale = client.post(
+            f"{base}/receipts", data={"csrf": csrf, **receipt, "receipt_source": "sale_proceeds"}
+        )
+        assert sale.status_code == 422 and "填写有误" in _beside(sale.text, "receipt_source")
+        done = client.post(f"{base}/receipts", data={"csrf": csrf, **receipt}, follow_redirects=False)
+        assert done.status_code == 303
+        again = client.post(f"{base}/receipts", data={"csrf": csrf, **receipt}, follow_redirects=False)
+        assert again.status_code == 303  # the same serial: the same receipt, nothing more
+
+        nobody = client.post(f"{base}/costs", data={"csrf": csrf, **cost, "cost_payee": ""})
+        assert nobody.status_code == 422 and "请选择费用的收款方" in _beside(nobody.text, "cost_payee")
+        creditor = str(ids["6222000011112222"])
+        wrong = client.post(
+            f"{base}/costs", data={"csrf": csrf, **cost, "cost_payee": creditor, "cost_reference": "FP-1"}
+        )
+        assert wrong.status_code == 422 and "不是执行费用的收款方" in _beside(wrong.text, "cost_payee")
+        charged = client.post(
+            f"{base}/costs", data={"csrf": csrf, **cost, "cost_reference": "FP-1"}, follow_redirects=False
+        )
+        assert charged.status_code == 303
+        page = _text(client.get(base).text)
+        assert "到账（累计） 20,000.00元" in page and "费用（待分配抵扣） 300.00元" in page
+
+        with db.unit_of_work(read_only=True) as s:
+            [tow_bill] = s.scalars(select(LedgerPosting).where(LedgerPosting.kind == "cost"))
+            bill_id = tow_bill.id
+        undo = f"{base}/postings/{bill_id}/reversal"
+        no_reason = client.post(undo, data={"csrf": csrf, "reason": " "})
+        assert no_reason.status_code == 422 and "请写明冲正原因" in no_reason.text
+        reversed_ = client.post(undo, data={"csrf": csrf, "reason": "拖车费重复登记"}, follow_redirects=False)
+        assert reversed_.status_code == 303 and reversed_.headers["location"].endswith(f"#posting-{bill_id}")
+        page = _text(client.get(base).text)
+        assert "费用（待分配抵扣） 0.00元" in page and f"已被 #{bill_id + 1} 冲正" in page
+        assert "拖车费重复登记" in page and "借贷平衡" in page
+
+        assert client.post(f"{base}/distribute", data={"csrf": csrf}).status_code == 200
+        with db.unit_of_work(read_only=True) as s:
+            [money_in] = s.scalars(select(LedgerPosting).where(LedgerPosting.kind == "receipt"))
+            receipt_id = money_in.id
+        late = client.post(f"{base}/postings/{receipt_id}/reversal", data={"csrf": csrf, "reason": "误"})
+        assert late.status_code == 409 and "已分配或已发放，不能冲正" in late.text
+    with db.unit_of_work(read_only=True) as s:  # the bill's reversal, and not the receipt's
+        assert list(s.scalars(select(LedgerPosting.reverses_id).where(LedgerPosting.kind == "reversal"))) == [
+            bill_id
+        ]
 
 
 def test_payees_and_the_statement_are_paged_for_a_mass_case(
