@@ -1,7 +1,8 @@
 """The court's side of a sale's settlement (成交过户): the list of its court's settlements with the days left
 to each one's next legal deadline, the overdue first; and the settlement's forms on the lot page: the bank
-transfer's proof checked (accepted, or refused with a note), the ruling's service by other means recorded,
-the documents printed (网拍规定 Art. 24, 25; 拍卖变卖规定 Art. 20, 27)."""
+transfer's proof checked (accepted, or refused with a note), the buyer's papers taken at the counter, the
+ruling's service by other means recorded, the documents printed (网拍规定 Art. 24, 25; 拍卖变卖规定 Art. 20,
+27)."""
 
 from __future__ import annotations
 
@@ -23,9 +24,9 @@ from api.web.pages import PageRoute, form_error, refusal, render
 from api.web.sale_progress import days_left, document_pdf, receipt
 from auction.lots import may_manage
 from auction.models import AuctionLot
-from auction.settlement import balance, documents, rules, service
+from auction.settlement import balance, documents, papers, rules, service
 from auction.settlement.models import Settlement, SettlementStatus, TransferStatus
-from auction.settlement.schemas import ServiceIn
+from auction.settlement.schemas import PapersIn, ServiceIn
 from auction.settlement.transitions import SETTLEMENT
 from car_enforce.core import clock
 from car_enforce.core.calendar.service import PrcCalendar, load_calendar
@@ -122,15 +123,20 @@ def _act(
     settlement: Settlement,
     form: dict[str, str],
     verb: Callable[[], object],
+    *,
+    prefix: str = "",
+    labels: dict[str, str] | None = None,
 ) -> Response:
-    """Run one of the court's steps; a refusal shows the lot page again with it beside its field."""
-    prefix = f"st{settlement.id}_"
+    """Run one of the court's steps; a refusal shows the lot page again with it at the settlement, named by
+    its field's label where the form has several."""
+    prefix = f"st{settlement.id}_{prefix}"
     try:
         with session.begin_nested():
             verb()
     except (DomainError, ValidationError, ValueError) as exc:
-        status, problems = refusal(exc, form)
-        errors = {f"{prefix}{k}": v for k, v in problems.items()}
+        status, problems = refusal(exc, (*form, *(labels or {})))
+        named = labels or {}
+        errors = {f"{prefix}{k}": f"{named[k]}：{v}" if k in named else v for k, v in problems.items()}
         shown = {f"{prefix}{k}": v for k, v in form.items()}
         return render_lot(
             request, session, who, settlement.lot_id, status_code=status, form_errors=errors, form=shown
@@ -185,6 +191,57 @@ def record_service(
         documents.serve(session, locked, how=data.how, at=served_at, actor=who)
 
     return _act(request, session, who, settlement, {"how": how, "at": at}, serve)
+
+
+PAPER_LABELS = {
+    "id_number": "证件号码",
+    "phone": "手机号码",
+    "address": "送达地址",
+    "electronic_service": "电子送达",
+    "transfer_area": "过户方式",
+    "agent_name": "委托代理人",
+}
+
+
+@router.post("/auction/settlements/{settlement_id}/papers")
+def take_papers_at_counter(
+    settlement_id: int,
+    request: Request,
+    session: SessionDep,
+    id_number: Annotated[str, Form(max_length=32)] = "",
+    phone: Annotated[str, Form(max_length=32)] = "",
+    address: Annotated[str, Form(max_length=200)] = "",
+    electronic_service: Annotated[str, Form(max_length=8)] = "",
+    transfer_area: Annotated[str, Form(max_length=16)] = "local",
+    agent_name: Annotated[str, Form(max_length=64)] = "",
+    csrf: Annotated[str, Form(max_length=128)] = "",
+) -> Response:
+    """The one window at the court's counter (窗口代录), for a buyer who comes in person: the papers the
+    buyer's own page takes, checked against the 确认书 the same way, kept as taken at the counter. The ID
+    number typed is never shown back."""
+    who, settlement = _settlement(request, session, csrf, settlement_id)
+    form = {
+        "phone": phone,
+        "address": address,
+        "electronic_service": "1" if electronic_service else "",
+        "transfer_area": transfer_area,
+        "agent_name": agent_name,
+    }
+
+    def take() -> None:
+        data = PapersIn.model_validate(
+            {
+                "id_number": id_number.strip(),
+                "phone": phone.strip(),
+                "address": address.strip(),
+                "electronic_service": bool(electronic_service),
+                "transfer_area": transfer_area,
+                "agent_name": agent_name.strip(),
+            }
+        )
+        papers.submit(session, who=who, settlement=settlement, data=data)
+
+    return _act(request, session, who, settlement, form, take, prefix="papers_", labels=PAPER_LABELS)
 
 
 def _instant(text: str) -> datetime:

@@ -203,6 +203,35 @@ def test_the_court_accepts_the_transfer_and_both_sides_print_the_ruling_served_i
         assert zh.mask_id_number(WINNER_ID) in lot and WINNER_ID not in lot
 
 
+def test_a_buyer_at_the_counter_hands_in_the_papers_once_through_the_courts_clerk(
+    app: FastAPI, db: Database, listed: Listed
+) -> None:
+    sid = _sid(db, listed)
+    with TestClient(app) as court:
+        csrf = log_in(court, "py.officer", f"/auction/lots/{listed.lot_id}")
+        assert "窗口代录材料" in court.get(f"/auction/lots/{listed.lot_id}").text
+        url = f"/auction/settlements/{sid}/papers"
+        refused = court.post(url, data=_papers(csrf, id_number=LOSER_ID))
+        assert refused.status_code == 403
+        said = _text(refused.text)
+        assert "证件号码：" in said and "第九十条" in said and LOSER_ID not in refused.text
+        assert 'value="浙江省温州市平阳县昆阳镇某路1号"' in refused.text  # the rest of the form is kept
+        short = court.post(url, data=_papers(csrf, phone="1"))
+        assert short.status_code == 422 and "手机号码：" in _text(short.text)
+        assert settlement_of(db, listed.round_id).papers is None
+
+        taken = court.post(url, data=_papers(csrf))
+        assert taken.status_code == 200 and taken.url.fragment == f"settlement-{sid}"
+        page = _text(taken.text)
+        assert "（窗口代录）" in page and zh.mask_id_number(WINNER_ID) in page and WINNER_ID not in taken.text
+        assert "窗口更正材料" in page
+        held = settlement_of(db, listed.round_id).papers
+        assert held is not None and held["by"] == "counter" and held["electronic_service"]
+    with TestClient(app) as winner:  # the buyer is not asked again
+        log_in(winner, "winner", f"/buyer/settlements/{sid}")
+        assert "法院窗口代为录入" in _text(winner.get(f"/buyer/settlements/{sid}").text)
+
+
 def test_without_consent_to_electronic_service_the_court_records_service_by_post(
     app: FastAPI, db: Database, clock: MovableClock, listed: Listed
 ) -> None:
