@@ -11,7 +11,7 @@ import json
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from auction.closing import confirmation_of
@@ -21,30 +21,23 @@ from auction.settlement.models import DocumentKind, SaleDocument, Settlement, Se
 from auction.settlement.rules import RULE_OWNERSHIP, RULE_RULING
 from auction.settlement.transitions import SETTLEMENT
 from car_enforce.cases.models import EnforcementCase, PartyRole
+from car_enforce.cases.numbering import next_number, numeral
 from car_enforce.core import clock, zh
 from car_enforce.core.errors import Conflict, InvalidInput
 from car_enforce.core.identity.models import Organisation, OrgKind
 from car_enforce.core.identity.principal import Principal
-from car_enforce.custody.models import Custody
+from car_enforce.custody.models import Custody, ReleaseOrder
 from car_enforce.custody.schemas import PaperKind
+from car_enforce.registry.models import RegistryRequest
 from car_enforce.vehicles.models import Vehicle, colour_zh
+from car_enforce.watches.models import Watch, WatchRenewal
 
 SYSTEM = Principal.system("sale-documents")
-_NUMERALS = "零一二三四五六七八九"
 # What the registry voids and reissues when the court could not get it (登记规定 Art. 30).
 REISSUED = {
     PaperKind.REGISTRATION_BOOK: "机动车登记证书",
     PaperKind.REGISTRATION_CERTIFICATE: "机动车行驶证",
 }
-
-
-def numeral(n: int) -> str:
-    """1 → 一, 12 → 十二, 20 → 二十: the suffix of a document numbered within its case (之一, 之二)."""
-    if not 0 < n < 100:
-        return str(n)
-    tens, ones = divmod(n, 10)
-    head = "" if tens == 0 else ("十" if tens == 1 else f"{_NUMERALS[tens]}十")
-    return head + ("" if ones == 0 else _NUMERALS[ones])
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,13 +89,24 @@ def _digest(content: object) -> str:
 
 
 def _next_number(session: Session, case: EnforcementCase) -> str:
-    issued = session.scalar(
-        select(func.count())
-        .select_from(SaleDocument)
-        .join(Settlement, Settlement.id == SaleDocument.settlement_id)
-        .where(Settlement.case_id == case.id, SaleDocument.kind == DocumentKind.RULING)
-    )
-    return f"{case.case_number}之{numeral(int(issued or 0) + 1)}"
+    """The sale ruling's number: the case's next, after the seizure rulings its watches rest on, their
+    renewals', the notices sent to the registry, the documents the center's release orders rest on and the
+    sale documents issued before."""
+    watches = select(Watch.id).where(Watch.case_id == case.id)
+    held = select(Custody.id).where(Custody.case_id == case.id)
+    used = [
+        *session.scalars(select(ReleaseOrder.document_number).where(ReleaseOrder.custody_id.in_(held))),
+        *session.scalars(select(Watch.ruling_number).where(Watch.case_id == case.id)),
+        *session.scalars(select(WatchRenewal.ruling_number).where(WatchRenewal.watch_id.in_(watches))),
+        *session.scalars(select(RegistryRequest.ruling_number).where(RegistryRequest.case_id == case.id)),
+        *session.scalars(select(RegistryRequest.notice_number).where(RegistryRequest.case_id == case.id)),
+        *session.scalars(
+            select(SaleDocument.number)
+            .join(Settlement, Settlement.id == SaleDocument.settlement_id)
+            .where(Settlement.case_id == case.id)
+        ),
+    ]
+    return next_number(case.case_number, used)
 
 
 def _names(case: EnforcementCase, role: PartyRole) -> str:

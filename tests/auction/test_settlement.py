@@ -172,7 +172,8 @@ def test_from_the_balance_to_the_handover_over_http(
 
     # Paid in full: the ruling and the notice issued, the ruling served in the one window, the handover
     # ordered.
-    assert settlement.paid_via == "gateway" and settlement.ruling_number.endswith("之一")
+    # Numbered after the seizure ruling the watch rests on (…之一): a case numbers its documents in turn.
+    assert settlement.paid_via == "gateway" and settlement.ruling_number.endswith("号之二")
     assert settlement.served_how.startswith("电子送达")
     with db.unit_of_work(read_only=True) as s:
         order = s.get(ReleaseOrder, settlement.release_order_id)
