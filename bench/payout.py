@@ -85,7 +85,8 @@ def set_up(url: str, payees: int, chunk: int = 10_000) -> SetUp:
 
     from api.demo import seed as demo
     from api.wiring import install_handlers
-    from car_enforce.case_money import service
+    from car_enforce.case_money import distribution, entries, service
+    from car_enforce.case_money import payees as payee_book
     from car_enforce.case_money.accounts import Source
     from car_enforce.case_money.schemas import PayeeIn
     from car_enforce.cases.schemas import CaseCreate
@@ -124,7 +125,7 @@ def set_up(url: str, payees: int, chunk: int = 10_000) -> SetUp:
                 for n in range(low, min(low + chunk, payees + 1))
             ]
             with database.unit_of_work() as s:
-                added = service.add_payees(s, service.case_of(s, case_id), actor=officer, payees=listed)
+                added = payee_book.add_payees(s, service.case_of(s, case_id), actor=officer, payees=listed)
             assert added.added == len(listed), added
         payees_s = time.perf_counter() - started
         log(
@@ -135,14 +136,14 @@ def set_up(url: str, payees: int, chunk: int = 10_000) -> SetUp:
         started = time.perf_counter()
         total = sum(claim_of(n) for n in range(1, payees + 1))
         with database.unit_of_work() as s:
-            service.receive(
+            entries.receive(
                 s, case_id, amount_fen=total, source=Source.DEBTOR_PAYMENT, key="bench-all", actor=officer
             )
         receive_s = time.perf_counter() - started
 
         started = time.perf_counter()
         with database.unit_of_work() as s:
-            made = service.distribute(s, case_id, actor=officer)
+            made = distribution.distribute(s, case_id, actor=officer)
         distribute_s = time.perf_counter() - started
         log(
             f"{total / 100:,.2f} yuan received in {receive_s:.2f} s; distributed in {distribute_s:.1f} s: "

@@ -11,11 +11,12 @@ from sqlalchemy import event, select
 from sqlalchemy.orm import ORMExecuteState, Session
 
 from car_enforce.case_money import accounts as acct
-from car_enforce.case_money import service
+from car_enforce.case_money import entries
 from car_enforce.case_money.accounts import CostKind, Source
 from car_enforce.case_money.models import CasePayee, CasePayout, PayeeKind, PayoutStatus
+from car_enforce.case_money.payees import add_payees
 from car_enforce.case_money.schemas import PayeeIn
-from car_enforce.case_money.service import add_payees, case_of
+from car_enforce.case_money.service import case_of
 from car_enforce.cases.models import EnforcementCase, PartyRole
 from car_enforce.cases.schemas import CaseCreate
 from car_enforce.cases.service import link_applicant_by_username, open_case
@@ -141,11 +142,11 @@ def received_with_tow(db: Database, case: MoneyCase, *, towing: bool = True) -> 
     """The standard payees, 10,000 yuan of sale proceeds received and the tow's 300 yuan charged."""
     ids = standard_payees(db, case)
     with db.unit_of_work() as s:
-        service.receive(
+        entries.receive(
             s, case.id, amount_fen=RECEIVED, source=Source.SALE_PROCEEDS, key="r1", actor=case.officer
         )
         if towing:
-            service.charge_cost(
+            entries.charge_cost(
                 s,
                 case.id,
                 payee_id=ids["TOW-330326-01"],

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from api.deps import Allow, IdempotencyDep, Officer, SessionDep, created_or_replayed
 from api.errors import responses
 from car_enforce.case_money import accounts as acct
-from car_enforce.case_money import payouts, service
+from car_enforce.case_money import distribution, entries, payees, payouts, service
 from car_enforce.case_money.models import CasePayout, PayoutStatus
 from car_enforce.case_money.schemas import (
     CostIn,
@@ -116,7 +116,7 @@ def record_receipt(
     account frozen elsewhere. Its bank serial number names it: the same one again is the same receipt, with
     other figures a 409. The applicants are told."""
     case = cases.visible_case(session, officer, case_id)
-    posting, made = service.enter_receipt(session, case.id, body, actor=officer)
+    posting, made = entries.enter_receipt(session, case.id, body, actor=officer)
     return _posted(session, case.id, posting, made, response)
 
 
@@ -127,7 +127,7 @@ def charge_cost(
     """A cost of enforcement owed to a cost payee (an appraiser's bill, a notice's fee), covered first from
     the money (执行工作规定 item 34). Its bill's number names it: the same one again is the same charge."""
     case = cases.visible_case(session, officer, case_id)
-    posting, made = service.enter_cost(session, case.id, body, actor=officer)
+    posting, made = entries.enter_cost(session, case.id, body, actor=officer)
     return _posted(session, case.id, posting, made, response)
 
 
@@ -149,7 +149,7 @@ def reverse(
     never edited. Money already shared out or paid cannot be taken back (409); asked again, the reversal made
     the first time (200)."""
     case = cases.visible_case(session, officer, case_id)
-    reversal, made = service.take_back(session, case.id, posting_id, reason=body.reason, actor=officer)
+    reversal, made = entries.take_back(session, case.id, posting_id, reason=body.reason, actor=officer)
     return _posted(session, case.id, reversal, made, response)
 
 
@@ -158,7 +158,7 @@ def list_payees(
     case_id: RowId, session: SessionDep, who: OfficerOrAdmin, limit: Limit = 200, offset: Offset = 0
 ) -> list[PayeeOut]:
     case = cases.visible_case(session, who, case_id)
-    return [PayeeOut.of(p) for p in service.payees_of(session, case, limit=limit, offset=offset)]
+    return [PayeeOut.of(p) for p in payees.payees_of(session, case, limit=limit, offset=offset)]
 
 
 @router.post(
@@ -178,7 +178,7 @@ def add_payees(
     """Add payees, one per bank account (up to 5,000 a request): a payee sent again as it was changes
     nothing; the same account with other details is refused and nothing is added."""
     case = cases.visible_case(session, officer, case_id)
-    answer = idem.run(lambda: service.add_payees(session, case, actor=officer, payees=body.payees))
+    answer = idem.run(lambda: payees.add_payees(session, case, actor=officer, payees=body.payees))
     if isinstance(answer, PayeesAdded) and not answer.added:  # found, not made: so to a keyed retry too
         created_or_replayed(response, False)
         idem.claimed.remember(200, answer.model_dump(mode="json"))
@@ -197,7 +197,7 @@ def distribute(
     case = cases.visible_case(session, officer, case_id)
 
     def run() -> DistributionOut:
-        done = service.distribute(session, case.id, actor=officer, fee_fen=body.fee_fen)
+        done = distribution.distribute(session, case.id, actor=officer, fee_fen=body.fee_fen)
         return DistributionOut(
             posting_id=done.posting_id,
             available_fen=done.available_fen,

@@ -20,7 +20,7 @@ from api.deps import SessionDep
 from api.web import session as web
 from api.web.pages import PageRoute, form_error, refusal, render
 from car_enforce.case_money import accounts as acct
-from car_enforce.case_money import payouts, reading, service
+from car_enforce.case_money import distribution, entries, payees, payouts, reading
 from car_enforce.case_money.accounts import COST_ZH, SOURCE_ZH
 from car_enforce.case_money.models import HOLD_REASON_ZH, HoldReason, PayeeKind, PayoutStatus
 from car_enforce.case_money.schemas import ENTERED_SOURCES, PayeeIn, masked_account
@@ -70,12 +70,12 @@ def money_page(
     form: dict[str, str] | None = None,
     form_errors: dict[str, str] | None = None,
 ) -> HTMLResponse:
-    entries = ledger.statement(
+    statement = ledger.statement(
         session, acct.book(case.id), after_id=after, limit=POSTINGS + 1, lines_each=LINES_EACH
     )
-    more = len(entries) > POSTINGS
-    entries = entries[:POSTINGS]
-    shown_payees = service.payees_of(session, case, limit=PAYEES, offset=payees_from)
+    more = len(statement) > POSTINGS
+    statement = statement[:POSTINGS]
+    shown_payees = payees.payees_of(session, case, limit=PAYEES, offset=payees_from)
     shown_payouts = payouts.payouts_of(session, case, status=status, limit=PAYOUTS, offset=payouts_from)
     result_id = distribution or reading.last_distribution(session, case)
     return render(
@@ -85,10 +85,10 @@ def money_page(
         who=who,
         case=case,
         t=reading.totals(session, case),
-        entries=entries,
-        next_after=entries[-1].id if more else None,
+        entries=statement,
+        next_after=statement[-1].id if more else None,
         after=after,
-        names=reading.account_names(session, case, (x.account for e in entries for x in e.lines)),
+        names=reading.account_names(session, case, (x.account for e in statement for x in e.lines)),
         posting_kinds=POSTING_KINDS,
         payees=shown_payees,
         payee_count=reading.payee_count(session, case),
@@ -104,7 +104,7 @@ def money_page(
         cost_names=COST_ZH,
         cost_payees=reading.cost_payees(session, case),
         entered_sources={source: SOURCE_ZH[source] for source in ENTERED_SOURCES},
-        reversible=service.REVERSIBLE,
+        reversible=entries.REVERSIBLE,
         status_names=PAYOUT.status_names_zh,
         hold_reasons=HOLD_REASON_ZH,
         masked=masked_account,
@@ -190,7 +190,7 @@ def add_payee(
             }
         )
         with session.begin_nested():  # a refusal leaves nothing half-written behind the re-shown form
-            if not service.add_payees(session, case, actor=who, payees=[data]).added:
+            if not payees.add_payees(session, case, actor=who, payees=[data]).added:
                 raise form_error("account_number", "该账户已登记为本案收款人")
     except (DomainError, ValidationError) as exc:
         code, problems = refusal(exc, PAYEE_FIELDS)
@@ -218,7 +218,7 @@ def distribute(
         except ValueError:
             raise form_error("fee", "金额应以元为单位，最多两位小数，如 80 或 80.50") from None
         with session.begin_nested():
-            done = service.distribute(session, case.id, actor=who, fee_fen=fee_fen)
+            done = distribution.distribute(session, case.id, actor=who, fee_fen=fee_fen)
     except DomainError as exc:
         code, problems = refusal(exc, ("fee",))
         return money_page(

@@ -14,7 +14,7 @@ from api.deps import SessionDep
 from api.web import session as web
 from api.web.case_money import money_page, officer_case
 from api.web.pages import PageRoute, form_error, refusal
-from car_enforce.case_money import service
+from car_enforce.case_money import entries
 from car_enforce.case_money.schemas import CostIn, ReceiptIn
 from car_enforce.core import zh
 from car_enforce.core.errors import DomainError
@@ -70,7 +70,7 @@ def enter_receipt(
             }
         )
         with session.begin_nested():
-            service.enter_receipt(session, case.id, data, actor=who)
+            entries.enter_receipt(session, case.id, data, actor=who)
     except (DomainError, ValidationError) as exc:
         code, problems = refusal(exc, RECEIPT_FIELDS)
         named = {RECEIPT_FIELDS.get(k, k): v for k, v in problems.items()}
@@ -113,7 +113,7 @@ def enter_cost(
             }
         )
         with session.begin_nested():
-            service.enter_cost(session, case.id, data, actor=who)
+            entries.enter_cost(session, case.id, data, actor=who)
     except (DomainError, ValidationError) as exc:
         code, problems = refusal(exc, COST_FIELDS)
         named = {COST_FIELDS.get(k, k): v for k, v in problems.items()}
@@ -137,7 +137,7 @@ def take_back(
         if not reason.strip():
             raise form_error("reason", "请写明冲正原因")
         with session.begin_nested():
-            service.take_back(session, case.id, posting_id, reason=reason.strip(), actor=who)
+            entries.take_back(session, case.id, posting_id, reason=reason.strip(), actor=who)
     except DomainError as exc:
         code, problems = refusal(exc)
         return money_page(

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from auction.settlement.models import Settlement
-from car_enforce.case_money import service as case_money
+from car_enforce.case_money import entries as case_money
 from car_enforce.case_money.accounts import Source
 from car_enforce.core.events import Recorded
 from car_enforce.core.identity.principal import Principal

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from car_enforce.case_money import service
+from car_enforce.case_money import entries
 from car_enforce.case_money.accounts import Source
 from car_enforce.core.events import Recorded
 from car_enforce.core.identity.principal import Principal
@@ -15,7 +15,7 @@ def debtor_paid(session: Session, recorded: Recorded) -> None:
     data = recorded.event.data
     actor = recorded.actor
     assert isinstance(actor, Principal)
-    service.receive(
+    entries.receive(
         session,
         int(data["case_id"]),
         amount_fen=int(data["amount_fen"]),

@@ -26,15 +26,14 @@ from car_enforce.case_money.models import (
     HoldReason,
     PayoutStatus,
 )
+from car_enforce.case_money.payees import owed_account, payee_of
 from car_enforce.case_money.rules import PAYOUT_DAYS, RULE_PAYOUT
 from car_enforce.case_money.service import (
-    _amount,
-    _key,
     case_of,
+    checked_amount,
+    checked_key,
     lock,
     new_idempotency_key,
-    owed_account,
-    payee_of,
     told,
 )
 from car_enforce.cases.models import EnforcementCase
@@ -129,7 +128,7 @@ def order_payout(
     case = case_of(session, case_id)
     lock(session, case)
     payee = payee_of(session, case, payee_id)
-    request_key = f"order:{_key(key)}"
+    request_key = f"order:{checked_key(key)}"
     earlier = session.scalar(
         select(CasePayout).where(CasePayout.case_id == case.id, CasePayout.request_key == request_key)
     )
@@ -148,7 +147,7 @@ def order_payout(
         )
     )
     free = owed - int(ordered or 0)
-    if _amount(amount_fen) > free:
+    if checked_amount(amount_fen) > free:
         raise BeyondHeld(
             f"the case holds {free} fen for payee {payee.id} not yet paid or ordered; {amount_fen} asked",
             field="amount_fen",

@@ -8,7 +8,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from car_enforce.case_money.accounts import CostKind
-from car_enforce.case_money.service import charge_cost, organisation_payee
+from car_enforce.case_money.entries import charge_cost
+from car_enforce.case_money.payees import organisation_payee
 from car_enforce.cases.models import EnforcementCase, Party
 from car_enforce.core.errors import Conflict
 from car_enforce.core.events import Recorded

@@ -14,6 +14,7 @@ from auction import closing
 from auction.models import AuctionLot, AuctionRound
 from auction.settlement import balance, papers, service
 from auction.settlement.schemas import PapersIn
+from car_enforce.case_money import distribution, payees
 from car_enforce.case_money import service as case_money
 from car_enforce.case_money.accounts import BANK, received
 from car_enforce.case_money.models import CasePayee, PayeeKind
@@ -87,7 +88,7 @@ def test_the_price_reaches_the_case_account_the_costs_come_first_and_the_books_b
         assert case is not None
         applicant = next(p for p in case.parties if p.role == "applicant")
         debtor = next(p for p in case.parties if p.role == "debtor")
-        case_money.add_payees(
+        payees.add_payees(
             s,
             case,
             actor=user(s, "py.officer"),
@@ -96,7 +97,7 @@ def test_the_price_reaches_the_case_account_the_costs_come_first_and_the_books_b
                 PayeeIn(kind=PayeeKind.DEBTOR, party_id=debtor.id, account_number="6222000033334444"),
             ],
         )
-        plan = case_money.distribute(s, case_id, actor=user(s, "py.officer"))
+        plan = distribution.distribute(s, case_id, actor=user(s, "py.officer"))
         standing = case_money.standing(s, case)
     costs = plan.costs_fen
     assert costs > 0 and plan.available_fen == PRICE

@@ -6,7 +6,7 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
-from car_enforce.case_money import service
+from car_enforce.case_money import entries
 from car_enforce.case_money.accounts import Source
 from car_enforce.core.db import Database
 from tests.api_helpers import login, open_case
@@ -19,7 +19,7 @@ def party(case: dict[str, Any], role: str) -> int:
 
 def receive(db: Database, case_id: int, amount: int) -> None:
     with db.unit_of_work() as s:
-        service.receive(
+        entries.receive(
             s, case_id, amount_fen=amount, source=Source.SALE_PROCEEDS, key="r1", actor=officer(s)
         )
 

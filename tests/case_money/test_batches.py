@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 from api import cli
 from api.simulators.models import SimPaymentTransfer
 from car_enforce.case_money import accounts as acct
-from car_enforce.case_money import batches, service
+from car_enforce.case_money import batches, distribution, entries, payees, service
 from car_enforce.case_money.accounts import Source
 from car_enforce.case_money.models import PayoutStatus
 from car_enforce.case_money.schemas import PayeeIn
@@ -37,13 +37,13 @@ def mass(db: Database, world: World, harness: Harness) -> MoneyCase:
         for i in range(PAYEES)
     ]
     with db.unit_of_work() as s:
-        service.add_payees(s, service.case_of(s, case.id), actor=case.officer, payees=owed)
+        payees.add_payees(s, service.case_of(s, case.id), actor=case.officer, payees=owed)
         total = sum(p.claim_fen or 0 for p in owed)
-        service.receive(
+        entries.receive(
             s, case.id, amount_fen=total, source=Source.DEBTOR_PAYMENT, key="all", actor=case.officer
         )
     with db.unit_of_work() as s:
-        service.distribute(s, case.id, actor=case.officer, fee_fen=0)
+        distribution.distribute(s, case.id, actor=case.officer, fee_fen=0)
     return case
 
 

@@ -12,10 +12,11 @@ from hypothesis import strategies as st
 from sqlalchemy import select
 
 from car_enforce.case_money import accounts as acct
-from car_enforce.case_money import batches, service
+from car_enforce.case_money import batches, distribution, entries
 from car_enforce.case_money import payouts as payout_verbs
 from car_enforce.case_money.accounts import CostKind, Source
 from car_enforce.case_money.models import CasePayee, CasePayout, HoldReason, PayeeKind, PayoutStatus
+from car_enforce.case_money.payees import owed_account
 from car_enforce.core import ledger
 from car_enforce.core.clock import MovableClock
 from car_enforce.core.db import Database
@@ -106,9 +107,9 @@ def check(db: Database, case: MoneyCase) -> None:
         fee = -ledger.kinds_total(s, book, acct.BANK, kinds=["fee"])
         assert 0 <= paid + fee <= received
         assert money.get(acct.BANK, 0) == received - paid - fee
-        payees = {p.id: p for p in s.scalars(select(CasePayee).where(CasePayee.case_id == case.id))}
+        listed = {p.id: p for p in s.scalars(select(CasePayee).where(CasePayee.case_id == case.id))}
         payouts = list(s.scalars(select(CasePayout).where(CasePayout.case_id == case.id)))
-        for p in payees.values():
+        for p in listed.values():
             mine = [x for x in payouts if x.payee_id == p.id]
             assert sum(x.amount_fen for x in mine) == p.allocated_fen  # every allocation has its payouts
             assert sum(x.amount_fen for x in mine if x.status == PayoutStatus.SUCCEEDED) <= p.allocated_fen
@@ -116,7 +117,7 @@ def check(db: Database, case: MoneyCase) -> None:
                 assert p.allocated_fen <= p.claim_fen
             # What the payee is owed in the book is exactly its payouts not sent (or sent back).
             waiting = (PayoutStatus.PENDING, PayoutStatus.HELD, PayoutStatus.FAILED)
-            owed = money.get(service.owed_account(p), 0)
+            owed = money.get(owed_account(p), 0)
             assert owed == sum(x.amount_fen for x in mine if x.status in waiting)
         assert money.get(acct.IN_FLIGHT, 0) == sum(
             x.amount_fen for x in payouts if x.status == PayoutStatus.SENT
@@ -132,13 +133,13 @@ def run(
             if isinstance(step, Receive):
                 key = f"r{len(made)}"
                 made.append(
-                    service.receive(
+                    entries.receive(
                         s, case.id, amount_fen=step.amount, source=step.source, key=key, actor=who
                     )[0].id
                 )
             elif isinstance(step, Cost):
                 tow = ids["COST-0001"]
-                posting, _made = service.charge_cost(
+                posting, _made = entries.charge_cost(
                     s,
                     case.id,
                     payee_id=tow,
@@ -150,9 +151,9 @@ def run(
                 made.append(posting.id)
             elif isinstance(step, Reverse) and made:
                 target = made[step.which % len(made)]
-                service.reverse(s, case.id, target, key=f"undo{target}", actor=who)
+                entries.reverse(s, case.id, target, key=f"undo{target}", actor=who)
             elif isinstance(step, Distribute):
-                service.distribute(s, case.id, actor=who)
+                distribution.distribute(s, case.id, actor=who)
             elif isinstance(step, Retry):
                 failed = select(CasePayout).where(
                     CasePayout.case_id == case.id, CasePayout.status == PayoutStatus.FAILED

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 
 from api.simulators.models import SimPaymentTransfer
 from car_enforce.case_money import accounts as acct
-from car_enforce.case_money import figures, service
+from car_enforce.case_money import distribution, entries, figures
 from car_enforce.case_money import payouts as payout_verbs
 from car_enforce.case_money.accounts import Source
 from car_enforce.case_money.models import CasePayout, PayoutStatus
@@ -40,10 +40,10 @@ def case(db: Database, world: World, harness: Harness) -> MoneyCase:
     case = money_case(db)
     standard_payees(db, case)
     with db.unit_of_work() as s:
-        service.receive(
+        entries.receive(
             s, case.id, amount_fen=AMOUNT, source=Source.SALE_PROCEEDS, key="r1", actor=case.officer
         )
-        service.distribute(s, case.id, actor=case.officer, fee_fen=0)
+        distribution.distribute(s, case.id, actor=case.officer, fee_fen=0)
     return case
 
 
@@ -165,12 +165,12 @@ def test_the_average_days_to_payout(
     case = money_case(db)
     standard_payees(db, case)
     with db.unit_of_work() as s:
-        service.receive(
+        entries.receive(
             s, case.id, amount_fen=AMOUNT, source=Source.SALE_PROCEEDS, key="r1", actor=case.officer
         )
     clock.advance(timedelta(days=2))
     with db.unit_of_work() as s:
-        service.distribute(s, case.id, actor=case.officer, fee_fen=0)
+        distribution.distribute(s, case.id, actor=case.officer, fee_fen=0)
     clock.advance(timedelta(days=1, hours=12))
     assert send(db, harness) == ["succeeded"]
     with db.unit_of_work(read_only=True) as s:

@@ -9,8 +9,8 @@ import pytest
 from sqlalchemy import func, select
 
 from car_enforce.case_money import accounts as acct
+from car_enforce.case_money import distribution, entries, service
 from car_enforce.case_money import payouts as payout_verbs
-from car_enforce.case_money import service
 from car_enforce.case_money.accounts import CostKind, Source
 from car_enforce.case_money.models import (
     CasePayee,
@@ -63,7 +63,7 @@ def receive(
     db: Database, case: MoneyCase, amount: int, key: str = "r1", source: Source = Source.SALE_PROCEEDS
 ) -> int:
     with db.unit_of_work() as s:
-        posting, _made = service.receive(
+        posting, _made = entries.receive(
             s, case.id, amount_fen=amount, source=source, key=key, actor=case.officer
         )
         return posting.id
@@ -142,18 +142,18 @@ def test_a_receipt_is_recorded_once_by_its_key_and_told_to_the_applicant(
     assert sms.startswith("【平阳县人民法院】您申请执行的(2026)浙0326执1234号一案，拍卖成交价款")
     assert "拍卖成交价款200,000.00元已到账" in sms
     with pytest.raises(Conflict), db.unit_of_work() as s:
-        service.receive(s, case.id, amount_fen=1, source=Source.SALE_PROCEEDS, key="r1", actor=case.officer)
+        entries.receive(s, case.id, amount_fen=1, source=Source.SALE_PROCEEDS, key="r1", actor=case.officer)
 
 
 def test_a_receipt_of_nothing_is_refused(db: Database, case: MoneyCase) -> None:
     with pytest.raises(InvalidInput), db.unit_of_work() as s:
-        service.receive(s, case.id, amount_fen=0, source=Source.OTHER, key="zero", actor=case.officer)
+        entries.receive(s, case.id, amount_fen=0, source=Source.OTHER, key="zero", actor=case.officer)
 
 
 def test_a_cost_is_owed_to_a_cost_payee_only(db: Database, case: MoneyCase) -> None:
     ids = standard_payees(db, case)
     with db.unit_of_work() as s:
-        service.charge_cost(
+        entries.charge_cost(
             s,
             case.id,
             payee_id=ids["TOW-330326-01"],
@@ -163,7 +163,7 @@ def test_a_cost_is_owed_to_a_cost_payee_only(db: Database, case: MoneyCase) -> N
             actor=case.officer,
         )
     with pytest.raises(InvalidInput), db.unit_of_work() as s:
-        service.charge_cost(
+        entries.charge_cost(
             s,
             case.id,
             payee_id=ids["6222000011112222"],
@@ -173,7 +173,7 @@ def test_a_cost_is_owed_to_a_cost_payee_only(db: Database, case: MoneyCase) -> N
             actor=case.officer,
         )
     with pytest.raises(NotFound), db.unit_of_work() as s:
-        service.charge_cost(
+        entries.charge_cost(
             s, case.id, payee_id=9999, kind="towing", amount_fen=1, key="y", actor=case.officer
         )
     tow = ids["TOW-330326-01"]
@@ -184,12 +184,12 @@ def test_a_receipt_is_reversed_until_it_is_distributed(db: Database, case: Money
     standard_payees(db, case)
     wrong = receive(db, case, 5_000, key="wrong")
     with db.unit_of_work() as s:
-        service.reverse(s, case.id, wrong, key="undo-wrong", actor=case.officer, memo="误入账")
+        entries.reverse(s, case.id, wrong, key="undo-wrong", actor=case.officer, memo="误入账")
     right = receive(db, case, 7_000, key="right")
     with db.unit_of_work() as s:
-        service.distribute(s, case.id, actor=case.officer)
-    with pytest.raises(service.AlreadyMoved), db.unit_of_work() as s:
-        service.reverse(s, case.id, right, key="undo-right", actor=case.officer)
+        distribution.distribute(s, case.id, actor=case.officer)
+    with pytest.raises(entries.AlreadyMoved), db.unit_of_work() as s:
+        entries.reverse(s, case.id, right, key="undo-right", actor=case.officer)
     with db.unit_of_work(read_only=True) as s:
         standing = service.standing(s, service.case_of(s, case.id))
         assert standing.received_fen == 7_000
@@ -205,12 +205,12 @@ def test_the_distribution_pays_costs_then_the_fee_then_the_creditor_then_the_deb
     ids = standard_payees(db, case)
     tow, lender, debtor = ids["TOW-330326-01"], ids["6222000011112222"], ids["6222000099998888"]
     with db.unit_of_work() as s:
-        service.charge_cost(
+        entries.charge_cost(
             s, case.id, payee_id=tow, kind="towing", amount_fen=80_000, key="tow", actor=case.officer
         )
     receive(db, case, 40_000_000, key="balance")  # 400,000 yuan for a claim of 386,500
     with db.unit_of_work() as s:
-        result = service.distribute(s, case.id, actor=case.officer)
+        result = distribution.distribute(s, case.id, actor=case.officer)
     fee = enforcement_fee_fen(OWED_FEN)
     assert (result.available_fen, result.costs_fen, result.fee_fen) == (40_000_000, 80_000, fee)
     assert result.creditors_fen == OWED_FEN
@@ -238,8 +238,8 @@ def test_the_distribution_pays_costs_then_the_fee_then_the_creditor_then_the_deb
         assert ledger.check(s, acct.book(case.id)) == []
     assert any("您分得" in t for t in texts(db))
     # Nothing left to share: a second distribution is refused and changes nothing.
-    with pytest.raises(service.NothingToDistribute), db.unit_of_work() as s:
-        service.distribute(s, case.id, actor=case.officer)
+    with pytest.raises(distribution.NothingToDistribute), db.unit_of_work() as s:
+        distribution.distribute(s, case.id, actor=case.officer)
 
 
 def test_money_in_parts_is_shared_in_parts_and_the_fee_adds_up_to_the_whole(
@@ -251,7 +251,7 @@ def test_money_in_parts_is_shared_in_parts_and_the_fee_adds_up_to_the_whole(
     for part in ("a", "b", "c"):
         receive(db, case, 10_000_000, key=part)
         with db.unit_of_work() as s:
-            fees += service.distribute(s, case.id, actor=case.officer).fee_fen
+            fees += distribution.distribute(s, case.id, actor=case.officer).fee_fen
     total = sum(p.amount_fen for p in payouts(db, case.id) if p.payee_id == lender)
     assert total + fees == 30_000_000
     # The fee on what the creditor got, taken in three parts: a fen of rounding a part at most, never more
@@ -262,8 +262,8 @@ def test_money_in_parts_is_shared_in_parts_and_the_fee_adds_up_to_the_whole(
 def test_a_surplus_needs_the_debtors_account(db: Database, case: MoneyCase) -> None:
     with_payees(db, case, payee("6222000011112222", party_id=case.applicant))
     receive(db, case, OWED_FEN * 2)
-    with pytest.raises(service.SurplusWithoutDebtor), db.unit_of_work() as s:
-        service.distribute(s, case.id, actor=case.officer)
+    with pytest.raises(distribution.SurplusWithoutDebtor), db.unit_of_work() as s:
+        distribution.distribute(s, case.id, actor=case.officer)
     assert payouts(db, case.id) == []
     assert balances(db, case.id)["received:sale_proceeds"] == OWED_FEN * 2
 
@@ -272,7 +272,7 @@ def test_the_fee_can_be_given(db: Database, case: MoneyCase) -> None:
     standard_payees(db, case)
     receive(db, case, 1_000_000)
     with db.unit_of_work() as s:
-        assert service.distribute(s, case.id, actor=case.officer, fee_fen=0).fee_fen == 0
+        assert distribution.distribute(s, case.id, actor=case.officer, fee_fen=0).fee_fen == 0
 
 
 # --- payouts ------------------------------------------------------------------------------------------
@@ -283,7 +283,7 @@ def test_a_payout_beyond_what_the_case_holds_for_the_payee_is_refused(db: Databa
     lender = ids["6222000011112222"]
     receive(db, case, 1_000_000)
     with db.unit_of_work() as s:
-        service.distribute(s, case.id, actor=case.officer, fee_fen=0)
+        distribution.distribute(s, case.id, actor=case.officer, fee_fen=0)
     [made] = [p for p in payouts(db, case.id) if p.payee_id == lender]
     with db.unit_of_work() as s:  # the distribution's payout is on hold: its money is not free again
         payout_verbs.hold_payout(
@@ -306,7 +306,7 @@ def test_an_officers_payout_is_made_once_by_its_key(db: Database, case: MoneyCas
     lender = ids["6222000011112222"]
     receive(db, case, 1_000_000)
     with db.unit_of_work() as s:
-        service.distribute(s, case.id, actor=case.officer, fee_fen=0)
+        distribution.distribute(s, case.id, actor=case.officer, fee_fen=0)
     [made] = [p for p in payouts(db, case.id) if p.payee_id == lender]
     with (
         db.unit_of_work() as s
@@ -338,7 +338,7 @@ def test_a_hold_needs_a_reason_and_only_a_pending_payout_is_held(db: Database, c
     standard_payees(db, case)
     receive(db, case, 1_000_000)
     with db.unit_of_work() as s:
-        service.distribute(s, case.id, actor=case.officer, fee_fen=0)
+        distribution.distribute(s, case.id, actor=case.officer, fee_fen=0)
     payout_id = payouts(db, case.id)[0].id
     with pytest.raises(ValueError), db.unit_of_work() as s:
         payout_verbs.hold_payout(

@@ -15,8 +15,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from api.simulators import payments as payments_sim
+from car_enforce.case_money import distribution, entries
 from car_enforce.case_money import payouts as payout_verbs
-from car_enforce.case_money import service
 from car_enforce.case_money.accounts import Source
 from car_enforce.case_money.models import CasePayee, CasePayout, PayoutStatus
 from car_enforce.core.clock import MovableClock
@@ -71,7 +71,7 @@ def _beside(html: str, field: str) -> str:
 
 def _distributed(db: Database, case: MoneyCase) -> None:
     with db.unit_of_work() as s:
-        service.distribute(s, case.id, actor=case.officer, fee_fen=0)
+        distribution.distribute(s, case.id, actor=case.officer, fee_fen=0)
 
 
 def test_another_courts_officer_finds_no_money_page_and_forms_want_their_token(
@@ -234,10 +234,10 @@ def test_payees_and_the_statement_are_paged_for_a_mass_case(
     many = [payee(f"62220000{i:08d}", name=f"集资参与人{i}", claim_fen=10_000) for i in range(60)]
     with_payees(db, case, *many)
     with db.unit_of_work() as s:
-        service.receive(
+        entries.receive(
             s, case.id, amount_fen=600_000, source=Source.SALE_PROCEEDS, key="r", actor=case.officer
         )
-        service.distribute(s, case.id, actor=case.officer, fee_fen=0)
+        distribution.distribute(s, case.id, actor=case.officer, fee_fen=0)
     with TestClient(app) as client:
         log_in(client, "py.officer")
         html = client.get(f"/cases/{case.id}/money").text
@@ -297,15 +297,15 @@ def test_the_applicant_sees_its_own_money_and_never_another_creditors(
         page = _text(client.get("/my-cases").text)
         assert "我的执行款" in page and "尚未分配" not in page and "尾号2222" in page
     with db.unit_of_work() as s:
-        service.receive(
+        entries.receive(
             s, case.id, amount_fen=RECEIVED, source=Source.SALE_PROCEEDS, key="r1", actor=case.officer
         )
     _distributed(db, case)  # half each: two equal claims
     with harness.gateway() as gateway:
         assert sorted(payout_verbs.send_due(db, gateway)) == ["succeeded", "succeeded"]
     with db.unit_of_work() as s:
-        service.receive(s, case.id, amount_fen=200_000, source=Source.OTHER, key="r2", actor=case.officer)
-        service.distribute(s, case.id, actor=case.officer, fee_fen=0)
+        entries.receive(s, case.id, amount_fen=200_000, source=Source.OTHER, key="r2", actor=case.officer)
+        distribution.distribute(s, case.id, actor=case.officer, fee_fen=0)
         mine = s.scalar(
             select(CasePayout)
             .join(CasePayee)

@@ -6,7 +6,8 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from car_enforce.case_money.accounts import CostKind
-from car_enforce.case_money.service import charge_cost, organisation_payee
+from car_enforce.case_money.entries import charge_cost
+from car_enforce.case_money.payees import organisation_payee
 from car_enforce.cases.models import EnforcementCase
 from car_enforce.core.events import Recorded
 from car_enforce.core.identity.models import Organisation
