@@ -72,6 +72,10 @@ def _payee_row(case: EnforcementCase, data: PayeeIn, field: str, now: datetime) 
     }
 
 
+def _count(session: Session, case: EnforcementCase) -> int:
+    return int(session.scalar(select(func.count(CasePayee.id)).where(CasePayee.case_id == case.id)) or 0)
+
+
 def add_payees(
     session: Session, case: EnforcementCase, *, actor: Principal, payees: Sequence[PayeeIn]
 ) -> PayeesAdded:
@@ -92,32 +96,31 @@ def add_payees(
     debtors = sum(1 for row in wanted.values() if row["kind"] == PayeeKind.DEBTOR)
     if debtors > 1:
         raise Conflict("a case has one debtor's account for what is left over", zh=_ONE_DEBTOR)
-    # Insert first, then compare only the accounts the case had already: with no look-up before the
-    # insert, ten thousand new payees cost one statement whatever the table holds. A refusal below rolls
-    # the insert back with the caller's transaction.
-    added = {
-        number
-        for (_case, number) in insert_missing(
-            session, CasePayee, list(wanted.values()), ["case_id", "account_number"]
-        )
-    }
-    had = [number for number in wanted if number not in added]
-    for start in range(0, len(had), 2000):
-        for payee in session.scalars(
-            select(CasePayee).where(
-                CasePayee.case_id == case.id, CasePayee.account_number.in_(had[start : start + 2000])
-            )
-        ):
-            row = wanted[payee.account_number]
-            if any(getattr(payee, k) != row[k] for k in _COMPARED):
-                number = payee.account_number
-                raise Conflict(
-                    f"account {masked_account(number)} is payee {payee.id} ({payee.name}) already, with "
-                    "other details",
-                    field="account_number",
-                    zh=f"账户{masked_account(number)}已登记为收款人（{payee.name}），信息与本次不一致",
+    # Insert first, counting what the case holds before and after (under its lock, nobody else adds):
+    # ten thousand new payees cost one executemany whatever the table holds. Only when some accounts were
+    # there already are they read back and compared with what was sent; a refusal rolls the insert back
+    # with the caller's transaction.
+    before = _count(session, case)
+    insert_missing(session, CasePayee, list(wanted.values()), ["case_id", "account_number"])
+    added = _count(session, case) - before
+    if added < len(wanted):
+        numbers = list(wanted)
+        for start in range(0, len(numbers), 2000):
+            for payee in session.scalars(
+                select(CasePayee).where(
+                    CasePayee.case_id == case.id, CasePayee.account_number.in_(numbers[start : start + 2000])
                 )
-    if debtors and any(wanted[n]["kind"] == PayeeKind.DEBTOR for n in added):
+            ):
+                row = wanted[payee.account_number]
+                if any(getattr(payee, k) != row[k] for k in _COMPARED):
+                    number = payee.account_number
+                    raise Conflict(
+                        f"account {masked_account(number)} is payee {payee.id} ({payee.name}) already, "
+                        "with other details",
+                        field="account_number",
+                        zh=f"账户{masked_account(number)}已登记为收款人（{payee.name}），信息与本次不一致",
+                    )
+    if debtors and added:
         count = session.scalar(
             select(func.count(CasePayee.id)).where(
                 CasePayee.case_id == case.id, CasePayee.kind == PayeeKind.DEBTOR
@@ -132,10 +135,10 @@ def add_payees(
             kind="case_money.payees_added",
             subject=f"case:{case.id}",
             case_id=case.id,
-            data={"added": len(added), "existing": len(had)},
+            data={"added": added, "existing": len(wanted) - added},
         ),
     )
-    return PayeesAdded(added=len(added), existing=len(had))
+    return PayeesAdded(added=added, existing=len(wanted) - added)
 
 
 def organisation_payee(

@@ -258,17 +258,14 @@ def insert_once(session: Session, model: type[M], values: dict[str, Any], unique
 
 def insert_missing(
     session: Session, model: type[Base], rows: Sequence[dict[str, Any]], unique: list[str]
-) -> set[tuple[Any, ...]]:
-    """Insert the rows whose ``unique`` columns are not taken yet, in one statement, and return the
-    ``unique`` values of those it inserted; a row whose values are taken is left as it stands.
+) -> None:
+    """Insert the rows whose ``unique`` columns are not taken yet, a row whose values are taken left as it
+    stands, in one executemany (ON CONFLICT DO NOTHING). The caller counts what it added if it must.
 
-    It needs no look-up first, which on a table just filled in bulk can cost more than the insert.
+    It needs no look-up first, which on a table just filled in bulk can cost more than the insert: the
+    planner, with no statistics yet, filters every row of the table through a long IN list.
     """
     if not rows:
-        return set()
+        return
     insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
-    table = cast(Table, model.__table__)
-    statement = (
-        insert(table).on_conflict_do_nothing(index_elements=unique).returning(*(table.c[c] for c in unique))
-    )
-    return {tuple(row) for row in session.execute(statement, list(rows))}
+    session.execute(insert(cast(Table, model.__table__)).on_conflict_do_nothing(index_elements=unique), rows)
