@@ -94,8 +94,9 @@ def _court_account(session: Session, rnd: AuctionRound) -> str:
     assert lot is not None
     court = session.get(Organisation, lot.court_id)
     assert court is not None
-    # The court's designated account (Art. 25), as the gateway knows it: the platform keeps one per court.
-    return f"COURT-{court.id:06d}"
+    # The court's designated account (Art. 25) as its administrator registered it; until then the one the
+    # platform keeps for the court at the gateway.
+    return court.bank_account or f"COURT-{court.id:06d}"
 
 
 _MOVES = {

@@ -30,7 +30,7 @@ from car_enforce.core.geo import service as geo
 from car_enforce.core.identity import service as identity
 from car_enforce.core.identity.models import ROLE_ORG_KINDS, ApiKey, Role
 from car_enforce.core.identity.principal import Principal
-from car_enforce.core.identity.schemas import ApiKeyCreate, OrganisationCreate, UserCreate
+from car_enforce.core.identity.schemas import ApiKeyCreate, OrganisationCreate, UserCreate, masked_account
 from car_enforce.core.timeline import service as timeline
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
@@ -69,7 +69,7 @@ def _role_refusal(exc: DomainError | ValueError, role: str, errors: dict[str, st
 # --- organisations ------------------------------------------------------------------------------
 
 
-def _organisations_page(
+def organisations_page(
     request: Request,
     session: Session,
     who: Principal,
@@ -77,7 +77,10 @@ def _organisations_page(
     status_code: int = 200,
     errors: dict[str, str] | None = None,
     form: dict[str, str] | None = None,
+    bank: tuple[int, dict[str, str], dict[str, str]] | None = None,
 ) -> HTMLResponse:
+    """The organisations and the form that adds one; ``bank``, one organisation's refused bank account form
+    (its id, what was typed, the refusals), shown open on its row."""
     return render(
         request,
         "admin_organisations.html",
@@ -88,12 +91,14 @@ def _organisations_page(
         kinds=ORG_KIND_NAMES,
         errors=errors or {},
         form=form or {},
+        bank=bank or (0, {}, {}),
+        masked=masked_account,
     )
 
 
 @router.get("/admin/organisations")
 def organisations(request: Request, session: SessionDep) -> Response:
-    return _organisations_page(request, session, _admin(request, session))
+    return organisations_page(request, session, _admin(request, session))
 
 
 def _coordinate(field: str, text: str) -> float | None:
@@ -151,7 +156,7 @@ def create_organisation(
             org = identity.add_organisation(session, actor=who, data=data)
     except (DomainError, ValueError) as exc:
         status, errors = refusal(exc, ORG_FIELDS)
-        return _organisations_page(request, session, who, status_code=status, errors=errors, form=form)
+        return organisations_page(request, session, who, status_code=status, errors=errors, form=form)
     return RedirectResponse(f"/admin/organisations#org-{org.id}", status_code=303)
 
 

@@ -6,6 +6,7 @@ from fastapi import APIRouter
 
 from api.web import (
     admin,
+    admin_bank,
     applicant,
     auction_public,
     auction_settlements,
@@ -42,6 +43,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     boundaries.router,
     work.router,
     admin.router,
+    admin_bank.router,
     photos.router,
     auction_public.router,
     auction_staff.router,

@@ -144,16 +144,12 @@ def add_payees(
 def organisation_payee(
     session: Session, case: EnforcementCase, org: Organisation, *, prefix: str, actor: Principal
 ) -> int:
-    """An organisation owed costs of the case (a center, an inquiry platform) as its cost payee, added once.
-    Its account is the platform's settlement account for it, ``<prefix>-<code>``, until organisations
-    register their bank details (a known gap)."""
-    account = f"{prefix}-{org.code or org.id}"
-    add_payees(
-        session,
-        case,
-        actor=actor,
-        payees=[PayeeIn(kind=PayeeKind.COST, name=org.name, account_number=account)],
-    )
+    """An organisation owed costs of the case (a center, an inquiry platform) as its cost payee, added once:
+    paid to the account it registered (``identity.set_bank_account``), or, until it has, to the platform's
+    settlement account for it, ``<prefix>-<code>``, from which the court pays it on."""
+    account = org.bank_account or f"{prefix}-{org.code or org.id}"
+    payee = PayeeIn(kind=PayeeKind.COST, name=org.name, account_number=account, bank_name=org.bank_name)
+    add_payees(session, case, actor=actor, payees=[payee])
     payee_id = session.scalar(
         select(CasePayee.id).where(CasePayee.case_id == case.id, CasePayee.account_number == account)
     )

@@ -17,13 +17,9 @@ from car_enforce.case_money.models import (
     PayoutStatus,
 )
 from car_enforce.core.db import RowId
+from car_enforce.core.identity.schemas import BANK_ACCOUNT_PATTERN, masked_account
 
 MAX_FEN = 10**15
-ACCOUNT_PATTERN = r"^[0-9A-Za-z-]{4,64}$"  # what the payment gateway takes
-
-
-def masked_account(number: str) -> str:
-    return f"****{number[-4:]}"
 
 
 class PayeeIn(BaseModel):
@@ -32,7 +28,7 @@ class PayeeIn(BaseModel):
     kind: PayeeKind = PayeeKind.CREDITOR
     party_id: RowId | None = Field(default=None, description="The case's party this payee is, if it is one")
     name: str = Field(default="", max_length=128, description="Empty: the party's name")
-    account_number: str = Field(pattern=ACCOUNT_PATTERN)
+    account_number: str = Field(pattern=BANK_ACCOUNT_PATTERN)
     bank_name: str = Field(default="", max_length=64)
     claim_fen: int | None = Field(
         default=None,

@@ -14,10 +14,13 @@ from fastapi import FastAPI
 from sqlalchemy import select
 
 from api.simulators import payments as payments_sim
+from api.simulators.models import SimPaymentTransfer
 from auction import bidding, closing, deposits
 from auction.models import AuctionBidder, Deposit, DepositStatus
 from car_enforce.core.clock import MovableClock
 from car_enforce.core.db import Database
+from car_enforce.core.identity.schemas import BankAccountIn
+from car_enforce.core.identity.service import set_bank_account
 from car_enforce.core.outbound import RetryPolicy
 from car_enforce.core.payments import OrderStatus, PaymentGateway
 from car_enforce.core.settings import Settings, get_settings
@@ -85,6 +88,9 @@ def test_deposits_are_paid_at_the_gateway_and_moved_after_the_close(
     listed = listed_lot(db, priced_car(db, world, centers))
     loser = paid_through_the_gateway(db, base_url, listed, 1, "李一某")
     winner = paid_through_the_gateway(db, base_url, listed, 2, "王二某")
+    with db.unit_of_work() as s:  # the court's designated account (Art. 25), as its administrator set it
+        account = BankAccountIn(bank_name="平阳县人民法院案款专户", bank_account="3301040160009876")
+        set_bank_account(s, actor=factories.SYSTEM, organisation_id=world.pingyang_court, data=account)
     clock.set(BIDDING_STARTS)
     with db.unit_of_work() as s:
         bidding.place_bid(s, who=user(s, "payer1"), round_id=listed.round_id, amount_fen=START_FEN)
@@ -100,6 +106,8 @@ def test_deposits_are_paid_at_the_gateway_and_moved_after_the_close(
         back, court = gw.get_order(orders[loser.id]), gw.get_order(orders[winner.id])
     assert back.status is OrderStatus.REFUNDED and back.refunded_fen == DEPOSIT_FEN
     assert court.status is OrderStatus.TRANSFERRED and court.transferred_fen == DEPOSIT_FEN
+    with db.unit_of_work(read_only=True) as s:
+        assert list(s.scalars(select(SimPaymentTransfer.to_account))) == ["3301040160009876"]
 
 
 def test_a_notification_with_a_bad_signature_changes_nothing(client: httpx.Client) -> None:
@@ -159,6 +167,9 @@ def _sold_with_two_deposits(
     listed = listed_lot(db, priced_car(db, world, centers))
     loser = paid_through_the_gateway(db, base_url, listed, 1, "李一某")
     winner = paid_through_the_gateway(db, base_url, listed, 2, "王二某")
+    with db.unit_of_work() as s:  # the court's designated account (Art. 25), as its administrator set it
+        account = BankAccountIn(bank_name="平阳县人民法院案款专户", bank_account="3301040160009876")
+        set_bank_account(s, actor=factories.SYSTEM, organisation_id=world.pingyang_court, data=account)
     clock.set(BIDDING_STARTS)
     with db.unit_of_work() as s:
         bidding.place_bid(s, who=user(s, "payer1"), round_id=listed.round_id, amount_fen=START_FEN)

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import func, select
 
 from car_enforce.case_money import accounts as acct
-from car_enforce.case_money import distribution, entries, service
+from car_enforce.case_money import distribution, entries, payees, service
 from car_enforce.case_money import payouts as payout_verbs
 from car_enforce.case_money.accounts import CostKind, Source
 from car_enforce.case_money.models import (
@@ -21,10 +21,14 @@ from car_enforce.case_money.models import (
     PayoutStatus,
 )
 from car_enforce.case_money.rules import enforcement_fee_fen
+from car_enforce.cases.models import EnforcementCase
 from car_enforce.core import ledger
 from car_enforce.core.clock import MovableClock
 from car_enforce.core.db import Database
 from car_enforce.core.errors import Conflict, InvalidInput, NotFound
+from car_enforce.core.identity.models import OrgKind
+from car_enforce.core.identity.schemas import BankAccountIn
+from car_enforce.core.identity.service import create_organisation, set_bank_account
 from car_enforce.core.notify.models import Notification
 from car_enforce.core.timeline.models import TimelineEvent
 from tests.case_money_helpers import (
@@ -37,7 +41,7 @@ from tests.case_money_helpers import (
     standard_payees,
     with_payees,
 )
-from tests.factories import World
+from tests.factories import SYSTEM, World
 
 
 @pytest.fixture
@@ -126,6 +130,30 @@ def test_one_debtor_account_per_case(db: Database, case: MoneyCase) -> None:
         with_payees(db, case, payee("ACC-0002", kind=PayeeKind.DEBTOR, name="另一个"))
     with db.unit_of_work(read_only=True) as s:  # refused after the insert: rolled back with it
         assert s.scalar(select(func.count(CasePayee.id))) == 3
+
+
+def test_an_organisation_is_paid_at_the_account_it_registered_and_at_the_platforms_until_it_has(
+    db: Database, case: MoneyCase
+) -> None:
+    with db.unit_of_work() as s:
+        center = create_organisation(
+            s, actor=SYSTEM, kind=OrgKind.AUX_CENTER, name="某辅助中心", code="AC-01"
+        )
+        found = s.get(EnforcementCase, case.id)
+        assert found is not None
+        before = s.get(CasePayee, payees.organisation_payee(s, found, center, prefix="CENTER", actor=SYSTEM))
+        assert before is not None and before.account_number == "CENTER-AC-01"
+        data = BankAccountIn(bank_name="农业银行平阳支行", bank_account="6228480300001234")
+        set_bank_account(s, actor=SYSTEM, organisation_id=center.id, data=data)
+        after = s.get(CasePayee, payees.organisation_payee(s, found, center, prefix="CENTER", actor=SYSTEM))
+        assert after is not None and after.id != before.id
+        assert (after.account_number, after.bank_name, after.kind) == (
+            "6228480300001234",
+            "农业银行平阳支行",
+            PayeeKind.COST,
+        )
+        # Asked again, the same payee.
+        assert payees.organisation_payee(s, found, center, prefix="CENTER", actor=SYSTEM) == after.id
 
 
 # --- money in -----------------------------------------------------------------------------------------

@@ -29,6 +29,7 @@ FORMS = (
     "/admin/api-keys",
     "/admin/api-keys/1/revoke",
     "/admin/calendar",
+    "/admin/organisations/1/bank-account",
 )
 
 
@@ -129,6 +130,10 @@ def test_an_admin_form_posted_without_its_csrf_token_is_refused_and_changes_noth
             "/admin/api-keys": {"organisation_id": police, "name": "卡口", "role": "police_adapter"},
             "/admin/api-keys/1/revoke": {},
             "/admin/calendar": {"year": "2027", "source": "通知", "holidays": "元旦 2027-01-01"},
+            f"/admin/organisations/{police}/bank-account": {
+                "bank_name": "工商银行",
+                "bank_account": "6222000011",
+            },
         }
         for path, body in bodies.items():
             for forged in ({}, {"csrf": "forged"}):
@@ -403,3 +408,57 @@ def test_the_timeline_check_counts_what_it_read_and_shows_the_first_broken_link(
         assert "第5条事件缺失（已被删除）" in broken.text
         api = client.get("/api/admin/timeline/verify", headers=login(client, "root.admin")).json()
         assert api["intact"] is False and api["events_checked"] == events - 1 and api["chains_checked"] == 1
+
+
+def test_where_an_organisation_is_paid_is_set_on_its_row_and_shown_by_its_last_four_digits(
+    app: FastAPI, db: Database, world: factories.World
+) -> None:
+    center = _org_id(db, "温州市公安局交通警察支队")
+    url = f"/admin/organisations/{center}/bank-account"
+    with _logged_in(app) as client:
+        csrf = form_csrf(client.get("/admin/organisations").text)
+        bad = client.post(url, data={"csrf": csrf, "bank_name": "工商银行平阳支行", "bank_account": "6222-!"})
+        assert bad.status_code == 422
+        row = re.search(rf'<tr id="org-{center}">.*?</tr>', bad.text, re.DOTALL)
+        assert row is not None and '<details class="register" open>' in row.group(0)
+        assert "error" in _beside(row.group(0), "bank_account")
+        assert "error" not in _beside(bad.text, "name")  # the new organisation's form is left alone
+        done = client.post(
+            url,
+            data={"csrf": csrf, "bank_name": "工商银行平阳支行", "bank_account": "6222 0203 0400 5678"},
+            follow_redirects=False,
+        )
+        assert done.status_code == 303 and done.headers["location"].endswith(f"#org-{center}")
+        page = client.get("/admin/organisations").text
+        assert "工商银行平阳支行 ****5678" in page and "6222020304005678" not in page
+        again = client.post(
+            url, data={"csrf": csrf, "bank_name": "工商银行平阳支行", "bank_account": "6222020304005678"}
+        )
+        assert again.status_code == 200  # the same account: nothing new on the timeline
+    with db.unit_of_work(read_only=True) as s:
+        org = s.get(Organisation, center)
+        assert org is not None and (org.bank_name, org.bank_account) == (
+            "工商银行平阳支行",
+            "6222020304005678",
+        )
+        [event] = s.scalars(
+            select(TimelineEvent).where(TimelineEvent.kind == "organisation.bank_account_set")
+        )
+        assert "6222020304005678" not in str(event.data) and event.data["account"] == "****5678"
+    with TestClient(app) as api:
+        headers = login(api, "root.admin")
+        [shown] = [
+            o for o in api.get("/api/admin/organisations", headers=headers).json() if o["id"] == center
+        ]
+        assert (shown["bank_name"], shown["bank_account_masked"]) == ("工商银行平阳支行", "****5678")
+        r = api.post(
+            f"/api/admin/organisations/{center}/bank-account", json={"bank_name": "x"}, headers=headers
+        )
+        assert r.status_code == 422
+        missing = {"bank_name": "工商银行", "bank_account": "62220001"}
+        assert (
+            api.post(
+                "/api/admin/organisations/999999/bank-account", json=missing, headers=headers
+            ).status_code
+            == 404
+        )

@@ -83,6 +83,10 @@ class Organisation(Base):
     # A location (WGS84) for centers and units: where cars are taken, where officers sit.
     lon: Mapped[float | None]
     lat: Mapped[float | None]
+    # Where money owed to it is paid: a center's costs, a platform's inquiry fee; a court's designated
+    # account for the winner's deposit (网拍规定 Art. 25). Set by an administrator, on the timeline.
+    bank_name: Mapped[str] = mapped_column(String(64), default="", server_default="")
+    bank_account: Mapped[str | None] = mapped_column(String(64))
 
     jurisdiction: Mapped[Jurisdiction | None] = relationship(lazy="joined")
 

@@ -10,6 +10,12 @@ from car_enforce.core.db import RowId
 from car_enforce.core.errors import InvalidInput
 from car_enforce.core.identity.models import Organisation, OrgKind, Role
 
+BANK_ACCOUNT_PATTERN = r"^[0-9A-Za-z-]{4,64}$"  # an account number as the payment gateway takes it
+
+
+def masked_account(number: str) -> str:
+    return f"****{number[-4:]}"
+
 
 class OrganisationCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
@@ -44,6 +50,8 @@ class OrganisationOut(BaseModel):
     contact_phone: str
     lon: float | None
     lat: float | None
+    bank_name: str
+    bank_account_masked: str | None = Field(description="Where money owed to it is paid, its last four shown")
 
     @classmethod
     def of(cls, o: Organisation) -> OrganisationOut:
@@ -56,7 +64,18 @@ class OrganisationOut(BaseModel):
             contact_phone=o.contact_phone,
             lon=o.lon,
             lat=o.lat,
+            bank_name=o.bank_name,
+            bank_account_masked=masked_account(o.bank_account) if o.bank_account else None,
         )
+
+
+class BankAccountIn(BaseModel):
+    """Where money owed to the organisation is paid."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    bank_name: str = Field(min_length=2, max_length=64, description="开户行")
+    bank_account: str = Field(pattern=BANK_ACCOUNT_PATTERN)
 
 
 class UserCreate(BaseModel):

@@ -26,7 +26,7 @@ from car_enforce.core.identity.models import (
     User,
 )
 from car_enforce.core.identity.principal import Principal
-from car_enforce.core.identity.schemas import OrganisationCreate
+from car_enforce.core.identity.schemas import BankAccountIn, OrganisationCreate, masked_account
 
 
 def principal_of_user(user: User) -> Principal:
@@ -119,6 +119,37 @@ def add_organisation(session: Session, *, actor: Principal, data: OrganisationCr
         lon=data.lon,
         lat=data.lat,
     )
+
+
+def set_bank_account(
+    session: Session, *, actor: Principal, organisation_id: int, data: BankAccountIn
+) -> Organisation:
+    """Where money owed to the organisation is paid from now on (a center's costs, a platform's fee, a
+    court's designated account); the change is on the timeline with the last four digits only. The same
+    account again changes nothing."""
+    org = session.get(Organisation, organisation_id)
+    if org is None:
+        raise NotFound(f"organisation {organisation_id} does not exist", zh="没有这个机构")
+    if (org.bank_name, org.bank_account) == (data.bank_name, data.bank_account):
+        return org
+    previous = org.bank_account
+    org.bank_name, org.bank_account = data.bank_name, data.bank_account
+    session.flush()
+    events.record(
+        session,
+        actor,
+        DomainEvent(
+            kind="organisation.bank_account_set",
+            subject=f"organisation:{org.id}",
+            case_id=None,
+            data={
+                "bank_name": org.bank_name,
+                "account": masked_account(data.bank_account),
+                "previous": masked_account(previous) if previous else None,
+            },
+        ),
+    )
+    return org
 
 
 def list_organisations(session: Session) -> list[Organisation]:
