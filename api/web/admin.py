@@ -28,7 +28,7 @@ from car_enforce.core.calendar.schedule import YearSchedule
 from car_enforce.core.errors import DomainError, InvalidInput, NotFound
 from car_enforce.core.geo import service as geo
 from car_enforce.core.identity import service as identity
-from car_enforce.core.identity.models import ROLE_ORG_KINDS, ApiKey, Role
+from car_enforce.core.identity.models import PAID_ORG_KINDS, ROLE_ORG_KINDS, ApiKey, Role
 from car_enforce.core.identity.principal import Principal
 from car_enforce.core.identity.schemas import ApiKeyCreate, OrganisationCreate, UserCreate, masked_account
 from car_enforce.core.timeline import service as timeline
@@ -93,6 +93,7 @@ def organisations_page(
         form=form or {},
         bank=bank or (0, {}, {}),
         masked=masked_account,
+        paid_kinds=PAID_ORG_KINDS,
     )
 
 

@@ -48,6 +48,13 @@ def test_the_administrator_sets_up_a_center_its_clerk_a_key_a_year_and_checks_th
     page.wait_for_url(re.compile(r".*/admin/organisations#org-\d+$"))
     row = page.locator("tr", has_text=CENTER)
     assert "辅助事务办理中心" in row.inner_text() and "120.9679, 28.1163" in row.inner_text()
+    # Where its costs on a case are paid: set on its row, shown by the last four digits.
+    row.locator("summary", has_text="登记").click()
+    row.locator("input[name=bank_name]").fill("农业银行乐清支行")
+    row.locator("input[name=bank_account]").fill("6228 4803 0000 1234")
+    row.get_by_role("button", name="保存收款账户").click()
+    page.wait_for_url(re.compile(r".*/admin/organisations#org-\d+$"))
+    assert "农业银行乐清支行 ****1234" in page.locator("tr", has_text=CENTER).inner_text()
     assert look(page, "admin-organisations") == {}
 
     _menu(page, demo_site, "用户", "/admin/users")

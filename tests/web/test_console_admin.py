@@ -413,14 +413,15 @@ def test_the_timeline_check_counts_what_it_read_and_shows_the_first_broken_link(
 def test_where_an_organisation_is_paid_is_set_on_its_row_and_shown_by_its_last_four_digits(
     app: FastAPI, db: Database, world: factories.World
 ) -> None:
-    center = _org_id(db, "温州市公安局交通警察支队")
+    center = world.pingyang_court  # its designated account, where the winner's deposit goes
+    police = _org_id(db, "温州市公安局交通警察支队")
     url = f"/admin/organisations/{center}/bank-account"
     with _logged_in(app) as client:
         csrf = form_csrf(client.get("/admin/organisations").text)
         bad = client.post(url, data={"csrf": csrf, "bank_name": "工商银行平阳支行", "bank_account": "6222-!"})
         assert bad.status_code == 422
         row = re.search(rf'<tr id="org-{center}">.*?</tr>', bad.text, re.DOTALL)
-        assert row is not None and '<details class="register" open>' in row.group(0)
+        assert row is not None and '<details class="account" open>' in row.group(0)
         assert "error" in _beside(row.group(0), "bank_account")
         assert "error" not in _beside(bad.text, "name")  # the new organisation's form is left alone
         done = client.post(
@@ -462,3 +463,8 @@ def test_where_an_organisation_is_paid_is_set_on_its_row_and_shown_by_its_last_f
             ).status_code
             == 404
         )
+        # A police unit is paid nothing through the platform: no account to set, nothing stored.
+        r = api.post(f"/api/admin/organisations/{police}/bank-account", json=missing, headers=headers)
+        assert r.status_code == 409 and "无需登记收款账户" in r.json()["detail_zh"]
+    with db.unit_of_work(read_only=True) as s:
+        assert s.scalar(select(Organisation.bank_account).where(Organisation.id == police)) is None

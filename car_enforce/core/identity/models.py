@@ -24,6 +24,18 @@ class OrgKind(StrEnum):
     PUBLIC = "public"  # buyers and applicants who belong to no institution
 
 
+# Those the case's money or a deposit may be paid to: a court (its designated account), a center (its costs),
+# a platform (an inquiry's fee), an appraiser (its bill). Police units and the registry are paid nothing here.
+PAID_ORG_KINDS = frozenset(
+    {
+        OrgKind.COURT,
+        OrgKind.AUX_CENTER,
+        OrgKind.AUCTION_PLATFORM,
+        OrgKind.INQUIRY_PLATFORM,
+        OrgKind.APPRAISAL_FIRM,
+    }
+)
+
 ORG_KIND_NAMES_ZH: dict[str, str] = {
     OrgKind.COURT: "人民法院",
     OrgKind.POLICE_UNIT: "公安交警",

@@ -17,6 +17,7 @@ from car_enforce.core.geo.models import Jurisdiction
 from car_enforce.core.identity import security
 from car_enforce.core.identity.models import (
     ORG_KIND_NAMES_ZH,
+    PAID_ORG_KINDS,
     ROLE_ORG_KINDS,
     ApiKey,
     AuthToken,
@@ -130,6 +131,11 @@ def set_bank_account(
     org = session.get(Organisation, organisation_id)
     if org is None:
         raise NotFound(f"organisation {organisation_id} does not exist", zh="没有这个机构")
+    if org.kind not in PAID_ORG_KINDS:
+        raise Conflict(
+            f"a {org.kind} is paid nothing through the platform: it has no account here",
+            zh="该类机构不经本平台收款，无需登记收款账户",
+        )
     if (org.bank_name, org.bank_account) == (data.bank_name, data.bank_account):
         return org
     previous = org.bank_account
