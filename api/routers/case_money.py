@@ -3,6 +3,7 @@ costs entered by hand and their reversal, the payees, the distribution and the p
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Response
@@ -198,16 +199,7 @@ def distribute(
 
     def run() -> DistributionOut:
         done = distribution.distribute(session, case.id, actor=officer, fee_fen=body.fee_fen)
-        return DistributionOut(
-            posting_id=done.posting_id,
-            available_fen=done.available_fen,
-            costs_fen=done.costs_fen,
-            fee_fen=done.fee_fen,
-            creditors_fen=done.creditors_fen,
-            surplus_fen=done.surplus_fen,
-            payouts=done.payouts,
-            due_on=done.due_on,
-        )
+        return DistributionOut.model_validate(dataclasses.asdict(done))
 
     return idem.run(run)
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Request, Response
+from fastapi import APIRouter, Depends, Form, Request, Response
 from fastapi.responses import RedirectResponse
 from pydantic import ValidationError
 from sqlalchemy import select
@@ -21,12 +21,12 @@ from api.deps import SessionDep
 from api.web import session as web
 from api.web.auction_staff import STAFF, render_lot
 from api.web.pages import PageRoute, form_error, refusal, render
-from api.web.sale_progress import days_left, document_pdf, receipt
+from api.web.sale_progress import PapersForm, days_left, document_pdf, receipt
 from auction.lots import may_manage
 from auction.models import AuctionLot
 from auction.settlement import balance, documents, papers, rules, service
 from auction.settlement.models import Settlement, SettlementStatus, TransferStatus
-from auction.settlement.schemas import PapersIn, ServiceIn
+from auction.settlement.schemas import ServiceIn
 from auction.settlement.transitions import SETTLEMENT
 from car_enforce.core import clock
 from car_enforce.core.calendar.service import PrcCalendar, load_calendar
@@ -208,40 +208,18 @@ def take_papers_at_counter(
     settlement_id: int,
     request: Request,
     session: SessionDep,
-    id_number: Annotated[str, Form(max_length=32)] = "",
-    phone: Annotated[str, Form(max_length=32)] = "",
-    address: Annotated[str, Form(max_length=200)] = "",
-    electronic_service: Annotated[str, Form(max_length=8)] = "",
-    transfer_area: Annotated[str, Form(max_length=16)] = "local",
-    agent_name: Annotated[str, Form(max_length=64)] = "",
+    form: Annotated[PapersForm, Depends()],
     csrf: Annotated[str, Form(max_length=128)] = "",
 ) -> Response:
     """The one window at the court's counter (窗口代录), for a buyer who comes in person: the papers the
     buyer's own page takes, checked against the 确认书 the same way, kept as taken at the counter. The ID
     number typed is never shown back."""
     who, settlement = _settlement(request, session, csrf, settlement_id)
-    form = {
-        "phone": phone,
-        "address": address,
-        "electronic_service": "1" if electronic_service else "",
-        "transfer_area": transfer_area,
-        "agent_name": agent_name,
-    }
 
     def take() -> None:
-        data = PapersIn.model_validate(
-            {
-                "id_number": id_number.strip(),
-                "phone": phone.strip(),
-                "address": address.strip(),
-                "electronic_service": bool(electronic_service),
-                "transfer_area": transfer_area,
-                "agent_name": agent_name.strip(),
-            }
-        )
-        papers.submit(session, who=who, settlement=settlement, data=data)
+        papers.submit(session, who=who, settlement=settlement, data=form.data())
 
-    return _act(request, session, who, settlement, form, take, prefix="papers_", labels=PAPER_LABELS)
+    return _act(request, session, who, settlement, form.shown(), take, prefix="papers_", labels=PAPER_LABELS)
 
 
 def _instant(text: str) -> datetime:

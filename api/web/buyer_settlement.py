@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Request, Response
+from fastapi import APIRouter, Depends, Form, Request, Response
 from fastapi.responses import HTMLResponse, RedirectResponse
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
@@ -16,10 +16,9 @@ from starlette.datastructures import UploadFile
 from api.deps import MAX_UPLOAD_BYTES, SessionDep
 from api.web import session as web
 from api.web.pages import PageRoute, form_error, refusal, render
-from api.web.sale_progress import PROOF_NAMES, STATE_NAMES, document_pdf, progress, receipt
+from api.web.sale_progress import PROOF_NAMES, STATE_NAMES, PapersForm, document_pdf, progress, receipt
 from auction.settlement import balance, papers, service
 from auction.settlement.models import Settlement
-from auction.settlement.schemas import PapersIn
 from car_enforce.core import zh
 from car_enforce.core.db import get_database
 from car_enforce.core.errors import DomainError, InvalidInput
@@ -151,38 +150,17 @@ def hand_in_papers(
     settlement_id: int,
     request: Request,
     session: SessionDep,
-    id_number: Annotated[str, Form(max_length=32)] = "",
-    phone: Annotated[str, Form(max_length=32)] = "",
-    address: Annotated[str, Form(max_length=200)] = "",
-    electronic_service: Annotated[str, Form(max_length=8)] = "",
-    transfer_area: Annotated[str, Form(max_length=16)] = "local",
-    agent_name: Annotated[str, Form(max_length=64)] = "",
+    form: Annotated[PapersForm, Depends()],
     csrf: Annotated[str, Form(max_length=128)] = "",
 ) -> Response:
     """The one window (一窗受理): identity and papers, once; papers for another buyer are refused beside the
     ID number with the rule. The ID number typed is never shown back."""
     who = web.require(request, session, Role.BUYER)
     web.check_csrf(request, csrf)
-    shown = {
-        "papers_phone": phone,
-        "papers_address": address,
-        "papers_electronic_service": "1" if electronic_service else "",
-        "papers_transfer_area": transfer_area,
-        "papers_agent_name": agent_name,
-        "papers_sent": "1",
-    }
+    shown = {f"papers_{k}": v for k, v in form.shown().items()} | {"papers_sent": "1"}
     try:
         settlement = service.load(session, who, settlement_id)
-        data = PapersIn.model_validate(
-            {
-                "id_number": id_number.strip(),
-                "phone": phone.strip(),
-                "address": address.strip(),
-                "electronic_service": bool(electronic_service),
-                "transfer_area": transfer_area,
-                "agent_name": agent_name.strip(),
-            }
-        )
+        data = form.data()
         with session.begin_nested():
             papers.submit(session, who=who, settlement=settlement, data=data)
     except (DomainError, ValidationError) as exc:

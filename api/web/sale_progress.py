@@ -7,15 +7,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import Response
+from fastapi import Form, Response
 from sqlalchemy.orm import Session
 
 from auction.models import AuctionLot
 from auction.settlement import documents
 from auction.settlement.models import DocumentKind, PaidVia, Settlement, SettlementStatus, TransferStatus
-from auction.settlement.schemas import SettlementOut
+from auction.settlement.schemas import PapersIn, SettlementOut
 from auction.settlement.views import settlement_out
 from car_enforce.core import clock, zh
 from car_enforce.core.errors import NotFound
@@ -372,3 +372,38 @@ def receipt(settlement: Settlement) -> Response:
     return Response(
         evidence.read(reference), media_type=media, headers={"Cache-Control": "private, max-age=3600"}
     )
+
+
+@dataclass
+class PapersForm:
+    """The one window's form as the buyer's page and the court's counter both post it (一窗受理)."""
+
+    id_number: Annotated[str, Form(max_length=32)] = ""
+    phone: Annotated[str, Form(max_length=32)] = ""
+    address: Annotated[str, Form(max_length=200)] = ""
+    electronic_service: Annotated[str, Form(max_length=8)] = ""
+    transfer_area: Annotated[str, Form(max_length=16)] = "local"
+    agent_name: Annotated[str, Form(max_length=64)] = ""
+
+    def data(self) -> PapersIn:
+        """The papers, checked by their schema (a ``ValidationError`` names the field)."""
+        return PapersIn.model_validate(
+            {
+                "id_number": self.id_number.strip(),
+                "phone": self.phone.strip(),
+                "address": self.address.strip(),
+                "electronic_service": bool(self.electronic_service),
+                "transfer_area": self.transfer_area,
+                "agent_name": self.agent_name.strip(),
+            }
+        )
+
+    def shown(self) -> dict[str, str]:
+        """What a refused form shows again: all but the ID number, which is never shown back."""
+        return {
+            "phone": self.phone,
+            "address": self.address,
+            "electronic_service": "1" if self.electronic_service else "",
+            "transfer_area": self.transfer_area,
+            "agent_name": self.agent_name,
+        }
