@@ -4,11 +4,13 @@ its reason. Each refusal stands beside its field; the same serial or bill again 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request, Response
 from fastapi.responses import RedirectResponse
 from pydantic import ValidationError
+from sqlalchemy.orm import Session
 
 from api.deps import SessionDep
 from api.web import session as web
@@ -16,8 +18,10 @@ from api.web.case_money import money_page, officer_case
 from api.web.pages import PageRoute, form_error, refusal
 from car_enforce.case_money import entries
 from car_enforce.case_money.schemas import CostIn, ReceiptIn
+from car_enforce.cases.models import EnforcementCase
 from car_enforce.core import zh
 from car_enforce.core.errors import DomainError
+from car_enforce.core.identity.principal import Principal
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 
@@ -40,6 +44,29 @@ def _fen(value: str, field: str) -> int:
         raise form_error(field, "金额应以元为单位，最多两位小数，如 80 或 80.50") from None
 
 
+def _entered(
+    request: Request,
+    session: Session,
+    case_id: int,
+    csrf: str,
+    form: dict[str, str],
+    fields: dict[str, str],
+    enter: Callable[[Session, EnforcementCase, Principal], None],
+) -> Response:
+    """Enter one thing on the case's account; a refusal shows the page again with it beside the form's
+    field (``fields``: the schema's name of each → the form's)."""
+    who, case = officer_case(request, session, case_id)
+    web.check_csrf(request, csrf)
+    try:
+        with session.begin_nested():
+            enter(session, case, who)
+    except (DomainError, ValidationError) as exc:
+        code, problems = refusal(exc, fields)
+        named = {fields.get(k, k): v for k, v in problems.items()}
+        return money_page(request, session, who, case, status_code=code, form=form, form_errors=named)
+    return RedirectResponse(f"/cases/{case_id}/money#statement", status_code=303)
+
+
 @router.post("/cases/{case_id}/money/receipts")
 def enter_receipt(
     case_id: int,
@@ -52,15 +79,14 @@ def enter_receipt(
     csrf: Text = "",
 ) -> Response:
     """登记到账: the debtor's transfer or money taken from an account frozen elsewhere."""
-    who, case = officer_case(request, session, case_id)
-    web.check_csrf(request, csrf)
     form = {
         "receipt_amount": receipt_amount,
         "receipt_source": receipt_source,
         "receipt_reference": receipt_reference,
         "receipt_memo": receipt_memo,
     }
-    try:
+
+    def enter(session: Session, case: EnforcementCase, who: Principal) -> None:
         data = ReceiptIn.model_validate(
             {
                 "amount_fen": _fen(receipt_amount, "receipt_amount"),
@@ -69,13 +95,9 @@ def enter_receipt(
                 "memo": receipt_memo.strip(),
             }
         )
-        with session.begin_nested():
-            entries.enter_receipt(session, case.id, data, actor=who)
-    except (DomainError, ValidationError) as exc:
-        code, problems = refusal(exc, RECEIPT_FIELDS)
-        named = {RECEIPT_FIELDS.get(k, k): v for k, v in problems.items()}
-        return money_page(request, session, who, case, status_code=code, form=form, form_errors=named)
-    return RedirectResponse(f"/cases/{case_id}/money#statement", status_code=303)
+        entries.enter_receipt(session, case.id, data, actor=who)
+
+    return _entered(request, session, case_id, csrf, form, RECEIPT_FIELDS, enter)
 
 
 @router.post("/cases/{case_id}/money/costs")
@@ -91,8 +113,6 @@ def enter_cost(
     csrf: Text = "",
 ) -> Response:
     """登记执行费用: a bill owed to a cost payee, covered first from the money."""
-    who, case = officer_case(request, session, case_id)
-    web.check_csrf(request, csrf)
     form = {
         "cost_payee": str(cost_payee or ""),
         "cost_kind": cost_kind,
@@ -100,7 +120,8 @@ def enter_cost(
         "cost_reference": cost_reference,
         "cost_memo": cost_memo,
     }
-    try:
+
+    def enter(session: Session, case: EnforcementCase, who: Principal) -> None:
         if not cost_payee:
             raise form_error("cost_payee", "请选择费用的收款方（先登记为执行费用收款方）")
         data = CostIn.model_validate(
@@ -112,13 +133,9 @@ def enter_cost(
                 "memo": cost_memo.strip(),
             }
         )
-        with session.begin_nested():
-            entries.enter_cost(session, case.id, data, actor=who)
-    except (DomainError, ValidationError) as exc:
-        code, problems = refusal(exc, COST_FIELDS)
-        named = {COST_FIELDS.get(k, k): v for k, v in problems.items()}
-        return money_page(request, session, who, case, status_code=code, form=form, form_errors=named)
-    return RedirectResponse(f"/cases/{case_id}/money#statement", status_code=303)
+        entries.enter_cost(session, case.id, data, actor=who)
+
+    return _entered(request, session, case_id, csrf, form, COST_FIELDS, enter)
 
 
 @router.post("/cases/{case_id}/money/postings/{posting_id}/reversal")
