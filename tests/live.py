@@ -2,17 +2,44 @@
 
 from __future__ import annotations
 
+import asyncio
 import socket
 import sys
 import threading
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from typing import Any
 
 import uvicorn
 
 HOST = "127.0.0.1"
+TICK_S = 0.1  # how often uvicorn's main loop looks at its exit flag, and refreshes its Date header
+
+
+class _PromptServer(uvicorn.Server):
+    """uvicorn's server, woken as soon as it is told to stop: its own main loop sleeps a tick between looks at
+    the exit flag, which every test with a live server waited out at its end (half a tick on average)."""
+
+    def __init__(self, config: uvicorn.Config) -> None:
+        super().__init__(config)
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._woken = asyncio.Event()
+
+    async def main_loop(self) -> None:
+        self._loop = asyncio.get_running_loop()
+        counter = 0
+        while not await self.on_tick(counter):
+            counter = (counter + 1) % 864_000
+            with suppress(TimeoutError):
+                await asyncio.wait_for(self._woken.wait(), TICK_S)
+
+    def stop(self) -> None:
+        self.should_exit = True
+        loop = self._loop
+        if loop is not None:
+            with suppress(RuntimeError):  # the loop has closed already: the server has stopped
+                loop.call_soon_threadsafe(self._woken.set)
 
 
 @contextmanager
@@ -44,7 +71,7 @@ def serve(
         lifespan="auto",
         timeout_graceful_shutdown=max(1, int(shutdown_timeout_s / 2)),
     )
-    server = uvicorn.Server(config)
+    server = _PromptServer(config)
     failure: list[BaseException] = []
 
     def run() -> None:
@@ -67,7 +94,7 @@ def serve(
             time.sleep(0.01)
         yield f"http://{host}:{port}"
     finally:
-        server.should_exit = True
+        server.stop()
         thread.join(shutdown_timeout_s)
         if thread.is_alive():
             # Requests still open past the graceful period (a slow simulator): cut them off.
