@@ -51,7 +51,7 @@ def create_organisation(
 @router.post(
     "/organisations/{organisation_id}/bank-account",
     response_model=OrganisationOut,
-    responses=responses(404, 422),
+    responses=responses(404, 409, 422),
 )
 def set_bank_account(
     organisation_id: RowId, body: BankAccountIn, session: SessionDep, admin: Admin
