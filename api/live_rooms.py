@@ -73,6 +73,7 @@ class _Room:
     round_id: int
     seq: int
     state: State | None
+    loop: asyncio.AbstractEventLoop  # the server's loop its poller and its watchers run on
     watchers: set[asyncio.Queue[Batch]] = field(default_factory=set)
     task: asyncio.Task[None] | None = None
 
@@ -121,16 +122,20 @@ class Rooms:
                     room.watchers.discard(queue)
                     queue.get_nowait()
                     queue.put_nowait(())
-        self._rooms.pop(room.round_id, None)
+        if self._rooms.get(room.round_id) is room:
+            self._rooms.pop(room.round_id, None)
 
     async def watch(self, round_id: int, last_seq: int) -> AsyncIterator[str]:
         """The round's events for one watcher: from after ``last_seq`` (negative: a first connection)."""
         # The watcher joins the room before it reads what it missed: a bid the poller hands out meanwhile is
         # then in its queue, and one read before is in its catch-up (the overlap is sent once, by ``seen``).
         queue: asyncio.Queue[Batch] = asyncio.Queue(QUEUE)
+        loop = asyncio.get_running_loop()
         room = self._rooms.get(round_id)
-        if room is None:
-            room = _Room(round_id, 0, None)
+        if room is None or room.loop is not loop:
+            # A room left by a server that stopped in this process (its loop closed with its poller still
+            # pending, as a test's server may) is not this server's: its poller would never run again.
+            room = _Room(round_id, 0, None, loop)
             self._rooms[round_id] = room
         room.watchers.add(queue)
         try:
@@ -168,7 +173,8 @@ class Rooms:
                     yield "".join(fresh)
         finally:
             room.watchers.discard(queue)
-            if not room.watchers and (room.task is None or room.task.done()):
+            idle = not room.watchers and (room.task is None or room.task.done())
+            if idle and self._rooms.get(round_id) is room:
                 self._rooms.pop(round_id, None)
 
 

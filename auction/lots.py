@@ -75,22 +75,26 @@ def load_round(session: Session, who: Principal, round_id: int) -> AuctionRound:
 
 
 def lock_round(session: Session, round_id: int) -> AuctionRound:
-    """The round's row under its lock: every move of a round and its room happens one at a time. (The round
-    is read with its lot joined, and PostgreSQL locks the lot's row too.)"""
-    return _locked(session, round_id, room_only=False)
+    """The round's row under its lock, its lot's first: every move of a round and its room happens one at
+    a time, and every verb that holds both takes them in this order (lot, then round). Locking the two in
+    one joined read let PostgreSQL take them in either order, and a withdrawal (the lot, then the round)
+    deadlocked with a platform's callback on the same round."""
+    lot_id = session.scalar(select(AuctionRound.lot_id).where(AuctionRound.id == round_id))
+    if lot_id is None:
+        raise NotFound(f"round {round_id} does not exist", zh="没有找到此拍卖")
+    session.execute(select(AuctionLot.id).where(AuctionLot.id == lot_id).with_for_update())
+    return _locked(session, round_id)
 
 
 def lock_room(session: Session, round_id: int) -> AuctionRound:
     """The round's row alone under its lock, for the room's moves (bids, maximum bids), which change nothing
-    else. Locking the lot too, as the joined read of ``lock_round`` does on PostgreSQL, would take the lot
-    after the round, while the close takes the lot first (``lock_lot_and_round``): a bid batch and the
-    close sweep in the round's last second would deadlock."""
-    return _locked(session, round_id, room_only=True)
+    else and never take the lot: a bid batch and the close sweep (the lot, then the round) in the round's
+    last second cannot wait on each other."""
+    return _locked(session, round_id)
 
 
-def _locked(session: Session, round_id: int, *, room_only: bool) -> AuctionRound:
-    query = select(AuctionRound).where(AuctionRound.id == round_id)
-    query = query.with_for_update(of=AuctionRound) if room_only else query.with_for_update()
+def _locked(session: Session, round_id: int) -> AuctionRound:
+    query = select(AuctionRound).where(AuctionRound.id == round_id).with_for_update(of=AuctionRound)
     rnd = session.execute(query.execution_options(populate_existing=True)).scalar_one_or_none()
     if rnd is None:
         raise NotFound(f"round {round_id} does not exist", zh="没有找到此拍卖")
@@ -98,12 +102,8 @@ def _locked(session: Session, round_id: int, *, room_only: bool) -> AuctionRound
 
 
 def lock_lot_and_round(session: Session, round_id: int) -> AuctionRound:
-    """The round and its lot, both locked, the lot first: every verb that holds both takes them in this order
-    (a withdrawal and the close sweep would otherwise wait on each other)."""
-    lot_id = session.scalar(select(AuctionRound.lot_id).where(AuctionRound.id == round_id))
-    if lot_id is None:
-        raise NotFound(f"round {round_id} does not exist", zh="没有找到此拍卖")
-    session.execute(select(AuctionLot.id).where(AuctionLot.id == lot_id).with_for_update())
+    """The round and its lot, both locked (the lot first, as ``lock_round`` takes them), the lot read
+    afresh."""
     rnd = lock_round(session, round_id)
     session.refresh(rnd.lot)
     return rnd

@@ -3,6 +3,7 @@ bid with the new price and end; one who reconnects with Last-Event-ID is sent wh
 
 from __future__ import annotations
 
+import asyncio
 import json
 import threading
 import time
@@ -138,3 +139,37 @@ def test_a_first_connection_gets_the_latest_bids_and_a_reconnection_every_missed
     ):
         events(response, live_rooms.RECENT + 2, again)
     assert [d["seq"] for k, d in again if k == "bid"] == list(range(4, live_rooms.RECENT + 6))
+
+
+def test_a_room_left_by_a_stopped_server_does_not_silence_the_next_servers_watchers(
+    db: Database, clock: MovableClock, world: factories.World, centers: factories.Centers, base_url: str
+) -> None:
+    # A server that stopped in this process (one test's, before the next test's round of the same id)
+    # left its room behind: its poller ended with its loop, its count of bids sent at 5.
+    listed = listed_lot(db, priced_car(db, world, centers))
+    a, b = bidders_for(db, listed.round_id, 2)
+    dead = asyncio.new_event_loop()
+    ended = dead.create_future()
+    ended.set_result(None)
+    stale = live_rooms._Room.__new__(live_rooms._Room)
+    for name, value in {"round_id": listed.round_id, "seq": 5, "state": None, "loop": dead}.items():
+        setattr(stale, name, value)
+    stale.watchers, stale.task = set(), ended  # type: ignore[assignment]
+    live_rooms.ROOMS._rooms[listed.round_id] = stale
+    try:
+        clock.set(BIDDING_STARTS)
+        with db.unit_of_work() as s:
+            bidding.place_bid(s, who=a, round_id=listed.round_id, amount_fen=START_FEN)
+        seen: list[tuple[str, dict[str, Any]]] = []
+        url = f"{base_url}/api/auction/rounds/{listed.round_id}/live"
+        with httpx.Client(timeout=10) as http, http.stream("GET", url) as response:
+            reader = threading.Thread(target=events, args=(response, 2, seen), daemon=True)
+            reader.start()
+            time.sleep(0.3)
+            with db.unit_of_work() as s:
+                bidding.place_bid(s, who=b, round_id=listed.round_id, amount_fen=START_FEN + INCREMENT_FEN)
+            reader.join(timeout=5)
+        assert [data["seq"] for kind, data in seen if kind == "bid"] == [1, 2]
+    finally:
+        live_rooms.ROOMS._rooms.pop(listed.round_id, None)
+        dead.close()
