@@ -26,10 +26,11 @@ from car_enforce.case_money.rules import (
 from car_enforce.case_money.service import case_of, new_idempotency_key, told
 from car_enforce.core import clock, events, ledger, zh
 from car_enforce.core.calendar.service import load_calendar
+from car_enforce.core.db import refresh_statistics
 from car_enforce.core.errors import Conflict
 from car_enforce.core.events import DomainEvent
 from car_enforce.core.identity.principal import Principal
-from car_enforce.core.ledger import LedgerPosting
+from car_enforce.core.ledger import LedgerAccount, LedgerLine, LedgerPosting
 
 
 class NothingToDistribute(Conflict):
@@ -38,6 +39,9 @@ class NothingToDistribute(Conflict):
 
 class SurplusWithoutDebtor(Conflict):
     pass
+
+
+MASS = 5_000  # payouts in one distribution past which the planner is told of them at once
 
 
 @dataclass(frozen=True, slots=True)
@@ -244,6 +248,10 @@ def distribute(
     ]
     if rows:
         session.execute(CasePayout.__table__.insert(), rows)  # type: ignore[attr-defined]
+    if len(rows) >= MASS:
+        # A mass case: the payouts, their payees and the ledger have just grown by a hundred thousand rows,
+        # and the payout sweep starts on them at once.
+        refresh_statistics(session, CasePayout, CasePayee, LedgerPosting, LedgerLine, LedgerAccount)
     _expire(session, CasePayee)  # what the session holds of them was written around it
     creditors_fen = sum(a for _, a in plan.claims)
     events.record(

@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from typing import Annotated, Any, TypeVar, cast
 
 from pydantic import Field
-from sqlalchemy import DateTime, Engine, MetaData, Table, create_engine, event
+from sqlalchemy import DateTime, Engine, MetaData, Table, create_engine, event, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import DeclarativeBase, Session, SessionTransaction, sessionmaker
@@ -269,3 +269,14 @@ def insert_missing(
         return
     insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
     session.execute(insert(cast(Table, model.__table__)).on_conflict_do_nothing(index_elements=unique), rows)
+
+
+def refresh_statistics(session: Session, *models: type[Base]) -> None:
+    """Have PostgreSQL's planner count the rows just written in bulk (ANALYZE, within the transaction: it
+    counts the transaction's own rows). Autovacuum may take minutes to get there, and until it does the
+    planner takes a table of a hundred thousand rows for an empty one and scans it for every look-up of the
+    sweep that follows. SQLite plans by its indexes and needs nothing."""
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    names = ", ".join(str(cast(Table, model.__table__).name) for model in models)
+    session.execute(text(f"ANALYZE {names}"))
