@@ -19,7 +19,7 @@ from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.orm import Session
 
 from car_enforce.core import clock
-from car_enforce.core.db import insert_once
+from car_enforce.core.db import among, insert_once
 from car_enforce.core.errors import Conflict, InvalidInput, NotFound
 from car_enforce.core.ledger.models import LedgerAccount, LedgerBook, LedgerLine, LedgerPosting, Side
 
@@ -169,11 +169,11 @@ def _earlier_postings(
     """The postings already made under these keys: id, what each reverses, and its lines."""
     found: dict[str, tuple[int, int | None]] = {}
     for chunk in _chunks(keys):
-        rows = session.execute(
-            select(LedgerPosting.key, LedgerPosting.id, LedgerPosting.reverses_id).where(
-                LedgerPosting.book_id == book.id, LedgerPosting.key.in_(chunk)
-            )
-        )
+        condition, wanted = among(session, LedgerPosting.key, chunk)
+        query = select(LedgerPosting.key, LedgerPosting.id, LedgerPosting.reverses_id)
+        if wanted is not None:
+            query = query.join(wanted, condition)
+        rows = session.execute(query.where(LedgerPosting.book_id == book.id, condition))
         found.update({key: (pid, reverses) for key, pid, reverses in rows})
     lines: dict[int, list[tuple[str, int]]] = {pid: [] for pid, _ in found.values()}
     for ids in _chunks(list(lines)):
@@ -189,11 +189,11 @@ def _earlier_postings(
 def _accounts(session: Session, book: LedgerBook, codes: Sequence[str]) -> dict[str, _Account]:
     accounts: dict[str, _Account] = {}
     for chunk in _chunks(codes):
-        rows = session.execute(
-            select(
-                LedgerAccount.code, LedgerAccount.id, LedgerAccount.normal, LedgerAccount.balance_fen
-            ).where(LedgerAccount.book_id == book.id, LedgerAccount.code.in_(chunk))
-        )
+        condition, wanted = among(session, LedgerAccount.code, chunk)
+        query = select(LedgerAccount.code, LedgerAccount.id, LedgerAccount.normal, LedgerAccount.balance_fen)
+        if wanted is not None:
+            query = query.join(wanted, condition)
+        rows = session.execute(query.where(LedgerAccount.book_id == book.id, condition))
         accounts.update({code: _Account(aid, normal, balance) for code, aid, normal, balance in rows})
     return accounts
 
