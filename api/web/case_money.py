@@ -259,16 +259,18 @@ def _payout_action(
             else:
                 payouts.retry_payout(session, payout, actor=who)
     except DomainError as exc:
-        code, problems = refusal(exc)
-        return money_page(
-            request,
-            session,
-            who,
-            case,
-            status_code=code,
-            form_errors={f"payout_{payout_id}": " ".join(problems.values())},
-        )
+        return refused_on_row(request, session, who, case, exc, f"payout_{payout_id}")
     return RedirectResponse(f"/cases/{case_id}/money#payout-{payout_id}", status_code=303)
+
+
+def refused_on_row(
+    request: Request, session: Session, who: Principal, case: EnforcementCase, exc: DomainError, row: str
+) -> HTMLResponse:
+    """The page again with a refusal of one row's action (a payout's, a posting's) shown on that row."""
+    code, problems = refusal(exc)
+    return money_page(
+        request, session, who, case, status_code=code, form_errors={row: " ".join(problems.values())}
+    )
 
 
 @router.post("/cases/{case_id}/money/payouts/{payout_id}/hold")

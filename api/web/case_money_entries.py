@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from api.deps import SessionDep
 from api.web import session as web
-from api.web.case_money import money_page, officer_case
+from api.web.case_money import money_page, officer_case, refused_on_row
 from api.web.pages import PageRoute, form_error, refusal
 from car_enforce.case_money import entries
 from car_enforce.case_money.schemas import CostIn, ReceiptIn
@@ -156,13 +156,5 @@ def take_back(
         with session.begin_nested():
             entries.take_back(session, case.id, posting_id, reason=reason.strip(), actor=who)
     except DomainError as exc:
-        code, problems = refusal(exc)
-        return money_page(
-            request,
-            session,
-            who,
-            case,
-            status_code=code,
-            form_errors={f"posting_{posting_id}": " ".join(problems.values())},
-        )
+        return refused_on_row(request, session, who, case, exc, f"posting_{posting_id}")
     return RedirectResponse(f"/cases/{case_id}/money#posting-{posting_id}", status_code=303)

@@ -283,15 +283,14 @@ def refresh_statistics(session: Session, *models: type[Base]) -> None:
     session.execute(text(f"ANALYZE {names}"))
 
 
-def among(session: Session, column: Any, values: Sequence[str]) -> tuple[Any, Any | None]:
-    """``column`` among ``values``, as a condition and, on PostgreSQL, a set to join: ``(condition, None)``
-    on SQLite (``IN``, which it answers through its indexes); ``(condition, keys)`` on PostgreSQL, where
-    ``keys`` is the values as a set to join and the condition the join's. A long ``IN`` list of bound
-    values is not hashed by PostgreSQL: on a table its statistics have not caught up with, the planner can
-    scan every row through the list (seconds for each look-up of 1,000 keys in 300,000 rows); joined as a
-    set, each value is one probe of the index."""
+def among(session: Session, query: Any, column: Any, values: Sequence[str]) -> Any:
+    """``query`` narrowed to the rows whose ``column`` is one of ``values``: ``IN`` on SQLite, which answers
+    it through its indexes; on PostgreSQL a join with the values as a set (``unnest``). PostgreSQL does not
+    hash a long ``IN`` list of bound values: on a table its statistics have not caught up with, the planner
+    can scan every row through the list (seconds for each look-up of 1,000 keys in 300,000 rows); joined as
+    a set, each value is one probe of the index."""
     if session.get_bind().dialect.name != "postgresql":
-        return column.in_(values), None
+        return query.where(column.in_(values))
     array = bindparam(None, list(values), type_=postgresql.ARRAY(String))
-    keys = func.unnest(array).table_valued("value").render_derived(name="wanted")
-    return column == keys.c.value, keys
+    wanted = func.unnest(array).table_valued("value").render_derived(name="wanted")
+    return query.join(wanted, column == wanted.c.value)

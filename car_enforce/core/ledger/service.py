@@ -169,11 +169,9 @@ def _earlier_postings(
     """The postings already made under these keys: id, what each reverses, and its lines."""
     found: dict[str, tuple[int, int | None]] = {}
     for chunk in _chunks(keys):
-        condition, wanted = among(session, LedgerPosting.key, chunk)
         query = select(LedgerPosting.key, LedgerPosting.id, LedgerPosting.reverses_id)
-        if wanted is not None:
-            query = query.join(wanted, condition)
-        rows = session.execute(query.where(LedgerPosting.book_id == book.id, condition))
+        query = among(session, query.where(LedgerPosting.book_id == book.id), LedgerPosting.key, chunk)
+        rows = session.execute(query)
         found.update({key: (pid, reverses) for key, pid, reverses in rows})
     lines: dict[int, list[tuple[str, int]]] = {pid: [] for pid, _ in found.values()}
     for ids in _chunks(list(lines)):
@@ -189,11 +187,9 @@ def _earlier_postings(
 def _accounts(session: Session, book: LedgerBook, codes: Sequence[str]) -> dict[str, _Account]:
     accounts: dict[str, _Account] = {}
     for chunk in _chunks(codes):
-        condition, wanted = among(session, LedgerAccount.code, chunk)
         query = select(LedgerAccount.code, LedgerAccount.id, LedgerAccount.normal, LedgerAccount.balance_fen)
-        if wanted is not None:
-            query = query.join(wanted, condition)
-        rows = session.execute(query.where(LedgerAccount.book_id == book.id, condition))
+        query = among(session, query.where(LedgerAccount.book_id == book.id), LedgerAccount.code, chunk)
+        rows = session.execute(query)
         accounts.update({code: _Account(aid, normal, balance) for code, aid, normal, balance in rows})
     return accounts
 
